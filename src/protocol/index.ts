@@ -1,0 +1,3 @@
+export * from './states.js';
+export type * from './shapes.js';
+export * from './paths.js';

@@ -1,0 +1,13 @@
+/** Paths of the job API. The client uses these only where a server gave no URL of its own. */
+export const apiPaths = {
+  bulk: (resource: string) => `/api/${encodeURIComponent(resource)}/bulk/`,
+  status: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/status/`,
+  aggregates: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/aggregates/`,
+  errors: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/errors/`,
+  events: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/events/`,
+  abort: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/abort/`,
+  jobs: () => '/api/jobs/',
+  health: () => '/api/health/',
+} as const;
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';

@@ -1,0 +1,95 @@
+import type { JobState, JobStatusWord, JobType } from './states.js';
+
+/** One record that failed validation. `index` is the 0-based position in the job's array. */
+export interface RecordError {
+  index: number;
+  field?: string;
+  error: string;
+}
+
+/** A job-level failure: the job itself could not finish. */
+export interface JobLevelError {
+  index: null;
+  error: string;
+}
+
+/** The guide's `Failed` example carries plain strings; clients must accept them too. */
+export type StatusErrorEntry = RecordError | JobLevelError | string;
+
+export interface StartResponse {
+  message: string;
+  job_id: string;
+  task_id: string;
+  total_items: number;
+  status_url: string;
+  aggregates_url: string;
+  estimated_duration: string;
+  next_steps: string[];
+  tips: string[];
+  unique_fields?: string[];
+  update_fields?: string[] | null;
+  // (ext)
+  errors_url?: string;
+  events_url?: string;
+  abort_url?: string;
+}
+
+export interface StatusResponse {
+  job_id: string;
+  job_type: JobType;
+  state: JobState;
+  status: JobStatusWord;
+  message: string;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+  total_items: number;
+  processed_items: number;
+  success_count: number;
+  error_count: number;
+  percentage: number;
+  estimated_remaining: string | null;
+  aggregates_ready: boolean;
+  aggregates_completed: boolean;
+  next_steps: string[];
+  can_retry: boolean;
+  errors: StatusErrorEntry[] | null;
+  // (ext) present on `bulk serve`, optional for other servers
+  resource?: string;
+  errors_url?: string;
+  events_url?: string;
+  aggregates_url?: string;
+  abort_url?: string;
+  started_at?: string | null;
+}
+
+/** Aggregate values: numbers, exact decimal strings, or counts keyed by a field's value. */
+export type AggregateValue = number | string | null | Record<string, number>;
+
+export interface AggregatesResponse {
+  job_id: string;
+  aggregate_results: Record<string, AggregateValue>;
+}
+
+export interface ErrorsPage {
+  job_id: string;
+  total: number;
+  offset: number;
+  limit: number;
+  errors: RecordError[];
+}
+
+export interface JobsList {
+  jobs: StatusResponse[];
+}
+
+export interface HealthResponse {
+  status: 'ok' | string;
+  version: string;
+  [extra: string]: unknown;
+}
+
+export interface ErrorBody {
+  error: string;
+  [extra: string]: unknown;
+}

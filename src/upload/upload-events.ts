@@ -1,0 +1,70 @@
+import type { AggregateValue, JobState } from '../protocol/index.js';
+
+/** Where a batch came from: lines of one input file. */
+export interface BatchOrigin {
+  /** 1-based batch number within the run. */
+  batch: number;
+  file: string;
+  firstLine: number;
+  lastLine: number;
+  rows: number;
+}
+
+/** A record error mapped back to the input file. */
+export interface MappedRowError {
+  file: string;
+  line: number;
+  field?: string;
+  reason: string;
+}
+
+export interface JobProgress {
+  batch: number;
+  jobId: string;
+  state: JobState;
+  total: number;
+  processed: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface JobOutcome extends JobProgress {
+  origin: BatchOrigin;
+  aggregates: Record<string, AggregateValue> | null;
+  /** The first few record errors, already mapped to lines. */
+  firstErrors: MappedRowError[];
+  /** Job-level errors (a Failed or Aborted job). */
+  jobErrors: string[];
+  /** Rows of the batch the server never processed (an aborted or failed job). */
+  unprocessed: number;
+}
+
+/** Counts for the whole run so far. `totalRows` is known only once the input has been read. */
+export interface RunCounts {
+  read: number;
+  stored: number;
+  failed: number;
+  unprocessed: number;
+  inFlight: number;
+  totalRows: number | null;
+  bytesRead: number;
+  totalBytes: number | null;
+}
+
+/**
+ * What the upload core tells the outside world. It never draws anything itself; reporters
+ * (tty bars, plain log lines, JSON) turn these into output.
+ */
+export type UploadEvent =
+  | { type: 'run-start'; runId: string; files: string[]; url: string; embedded: boolean; batchSize: number; concurrency: number }
+  | { type: 'stage'; text: string }
+  | { type: 'batch-submitted'; origin: BatchOrigin; jobId: string; replayed: boolean }
+  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string }
+  | { type: 'job-progress'; progress: JobProgress }
+  | { type: 'job-finished'; outcome: JobOutcome }
+  | { type: 'row-rejected'; error: MappedRowError }
+  | { type: 'counts'; counts: RunCounts }
+  | { type: 'http'; method: string; url: string; status: number | null; ms: number }
+  | { type: 'warning'; text: string };
+
+export type UploadListener = (event: UploadEvent) => void;
