@@ -1,0 +1,76 @@
+import { Command, Option } from 'commander';
+import { fieldList, increaseVerbosity, maxErrors, nonNegativeSeconds, positiveInteger } from '../options.js';
+
+export interface UploadCommandOptions {
+  url?: string;
+  resource?: string;
+  format?: 'csv' | 'json' | 'ndjson';
+  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  batchSize?: number;
+  concurrency?: number;
+  upsert?: boolean;
+  uniqueFields?: string[];
+  updateFields?: string[];
+  json?: boolean;
+  quiet?: boolean;
+  verbose: number;
+  color: boolean;
+  progressInterval: number;
+  maxErrors?: { count?: number; percent?: number };
+  dryRun?: boolean;
+  wait: boolean;
+  events: boolean;
+  deadline: number;
+  timeout: number;
+  db?: string;
+  failedRowsDir?: string;
+  profile?: string;
+  config?: string;
+  tokenFile?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ bulk upload transactions.csv                      # embedded server, bars on a terminal
+  $ bulk upload data.ndjson --url http://jobs:8000 --resource transactions
+  $ BULK_TOKEN_FILE=~/.bulk-token bulk upload a.csv b.csv --json > result.json
+  $ cat rows.ndjson | bulk upload - --format ndjson --resource transactions
+  $ bulk upload fixes.csv --upsert --unique-fields account_id,transaction_date,description
+  $ bulk upload big.csv --max-errors 1% --batch-size 5000 --concurrency 8
+`;
+
+export function uploadCommand(): Command {
+  return new Command('upload')
+    .description('Stream files into the job API in batches, watch each job, and report rows stored and rows rejected by line')
+    .argument('<file...>', 'CSV, JSON array or NDJSON files; - reads stdin (needs --format)')
+    .addHelpText('before', EXAMPLES)
+    .addOption(new Option('--url <url>', 'job API base URL; without it an embedded server runs on --db').env('BULK_URL'))
+    .option('--resource <name>', "resource to load into (default: each file's name without extension)")
+    .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'json', 'ndjson']))
+    .addOption(new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'))
+    .addOption(new Option('--batch-size <rows>', 'rows per job (default 1000)').argParser(positiveInteger).env('BULK_BATCH_SIZE'))
+    .addOption(new Option('--concurrency <jobs>', 'jobs in flight at once (default 4)').argParser(positiveInteger).env('BULK_CONCURRENCY'))
+    .option('--upsert', 'update rows that match --unique-fields instead of inserting (PATCH)')
+    .option('--unique-fields <fields>', 'with --upsert: the key fields, comma-separated', fieldList)
+    .option('--update-fields <fields>', 'with --upsert: only these fields change on a match', fieldList)
+    .option('--max-errors <n|n%>', 'stop sending after this many (or this share of) failed rows; exit 3', maxErrors)
+    .option('--dry-run', 'read and check everything, count rows and batches, send nothing')
+    .option('--no-wait', 'submit the jobs, print their ids, and exit without waiting')
+    .option('--no-events', 'poll status instead of following server events')
+    .option('--json', 'print one JSON result document on stdout and nothing else')
+    .option('-q, --quiet', 'print only errors and the result')
+    .option('-v, --verbose', 'more detail: -v batches and retries, -vv HTTP requests', increaseVerbosity, 0)
+    .option('--no-color', 'no colour (also NO_COLOR, TERM=dumb)')
+    .addOption(new Option('--progress-interval <seconds>', 'off a terminal: seconds between progress lines').argParser(nonNegativeSeconds).default(5))
+    .addOption(new Option('--deadline <seconds>', 'how long a failing request keeps retrying before bulk gives up (exit 4)').argParser(nonNegativeSeconds).default(300))
+    .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(nonNegativeSeconds).default(30))
+    .addOption(new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env('BULK_DB'))
+    .option('--failed-rows-dir <dir>', 'where failed-rows files go (default: beside each input)')
+    .addOption(new Option('--profile <name>', 'config file profile to use').env('BULK_PROFILE'))
+    .addOption(new Option('--config <file>', 'config file (default: ./bulk.config.json, then ~/.config/bulk/config.json)').env('BULK_CONFIG'))
+    .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
+    .action(async (files: string[], options: UploadCommandOptions) => {
+      const { runUploadCommand } = await import('../run-upload-command.js');
+      process.exitCode = await runUploadCommand(files, options);
+    });
+}

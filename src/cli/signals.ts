@@ -1,0 +1,36 @@
+/**
+ * Ctrl-C and SIGTERM for long runs. The first signal asks the run to stop gracefully (stop reading,
+ * let requests in flight settle); a second one exits at once. That second exit is the one place
+ * besides bin/ that ends the process directly: by then the user has asked twice.
+ */
+export interface SignalWatch {
+  readonly signal: AbortSignal;
+  received(): 'SIGINT' | 'SIGTERM' | null;
+  dispose(): void;
+}
+
+export function watchSignals(onFirst: (sig: 'SIGINT' | 'SIGTERM') => void, onSecond: () => void): SignalWatch {
+  const controller = new AbortController();
+  let got: 'SIGINT' | 'SIGTERM' | null = null;
+  const handler = (sig: 'SIGINT' | 'SIGTERM') => {
+    if (got) {
+      onSecond();
+      process.exit(got === 'SIGINT' ? 130 : 143);
+    }
+    got = sig;
+    controller.abort(new Error(`received ${sig}`));
+    onFirst(sig);
+  };
+  const onInt = () => handler('SIGINT');
+  const onTerm = () => handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    signal: controller.signal,
+    received: () => got,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}

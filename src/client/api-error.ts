@@ -1,0 +1,34 @@
+/** Why a request to the job API did not succeed, in terms the upload core can act on. */
+export type ApiErrorKind =
+  /** Could not reach the server, or it kept failing until the deadline. */
+  | 'unreachable'
+  /** 401/403: the token is missing or refused. */
+  | 'auth'
+  /** 404 for a job, or for an unknown resource. */
+  | 'not-found'
+  /** 413: the batch is too large for the server. */
+  | 'too-large'
+  /** Any other 4xx the server will answer the same way next time. */
+  | 'rejected'
+  /** The server answered something that is not the protocol (bad JSON, missing fields). */
+  | 'protocol';
+
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiErrorKind,
+    message: string,
+    readonly status: number | null = null,
+    readonly body: unknown = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The server's own words for an error, when its body is the protocol's `{"error": ...}`. */
+export function errorMessageOf(body: unknown, fallback: string): string {
+  if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') {
+    return (body as { error: string }).error;
+  }
+  return fallback;
+}

@@ -1,0 +1,31 @@
+import type { BatchOrigin } from './upload-events.js';
+
+/** One batch on its way to the server: its records, and the source line of each, by index. */
+export interface Batch {
+  origin: BatchOrigin;
+  records: Record<string, unknown>[];
+  lines: number[];
+}
+
+export function makeBatch(batch: number, file: string, records: Record<string, unknown>[], lines: number[]): Batch {
+  return {
+    origin: { batch, file, firstLine: lines[0] ?? 0, lastLine: lines[lines.length - 1] ?? 0, rows: records.length },
+    records,
+    lines,
+  };
+}
+
+/** 413 from the server: send the batch as two halves instead. */
+export function halveBatch(batch: Batch): [Batch, Batch] {
+  const mid = Math.ceil(batch.records.length / 2);
+  const n = batch.origin.batch;
+  return [
+    makeBatch(n, batch.origin.file, batch.records.slice(0, mid), batch.lines.slice(0, mid)),
+    makeBatch(n, batch.origin.file, batch.records.slice(mid), batch.lines.slice(mid)),
+  ];
+}
+
+/** The line a record error points at: errors carry the index within the job's array. */
+export function lineOfIndex(batch: Batch, index: number): number | null {
+  return Number.isInteger(index) && index >= 0 && index < batch.lines.length ? (batch.lines[index] as number) : null;
+}
