@@ -1,17 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { JobApiClient } from '../client/job-api-client.js';
-import { ConfigError } from '../config/resolve-config.js';
-import { loadConfig } from '../config/load-config.js';
+import { existsSync } from 'node:fs';
 import { InputError } from '../input/input-error.js';
 import { createReporter } from '../render/reporter.js';
 import { resolveColor } from '../render/color.js';
 import { buildJsonResult } from '../render/json-result.js';
 import type { RunSummary } from '../render/run-summary.js';
 import { combineAggregates } from '../upload/combine-aggregates.js';
+import type { Checkpoint } from '../upload/checkpoint.js';
+import { latestRunId, loadCheckpoint, runDir } from '../upload/checkpoint-store.js';
+import { CheckpointWriter } from '../upload/checkpoint-writer.js';
+import { newCheckpoint, resumeRefusal } from '../upload/new-checkpoint.js';
 import { runUpload, type UploadResult } from '../upload/run-upload.js';
 import { runOutcome } from '../upload/run-outcome.js';
 import type { UploadCommandOptions } from './commands/upload.js';
-import { UsageError } from './errors.js';
+import { connect } from './connect.js';
+import { ExitError, UsageError } from './errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { watchSignals } from './signals.js';
 
@@ -21,81 +24,134 @@ export function newRunId(now = new Date()): string {
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** `bulk upload`: flags → config → server (remote or embedded) → runUpload → reporter → exit code. */
-export async function runUploadCommand(files: string[], options: UploadCommandOptions): Promise<ExitCodeValue> {
+function checkFlags(files: string[], options: UploadCommandOptions): void {
+  if (options.resume !== undefined) {
+    if (files.length > 0) throw new UsageError('--resume takes a run id, not files: the files come from the run', ['e.g. bulk upload --resume 20261128T140305Z-3f9a2c']);
+    return;
+  }
+  if (files.length === 0) throw new UsageError('no input files given', ['e.g. bulk upload transactions.csv']);
   if (options.upsert && !options.uniqueFields) throw new UsageError('--upsert needs --unique-fields', ['e.g. --upsert --unique-fields account_id,transaction_date,description']);
   if (!options.upsert && (options.uniqueFields || options.updateFields)) throw new UsageError('--unique-fields and --update-fields go with --upsert');
   if (files.includes('-') && !options.format) throw new UsageError('reading stdin (-) needs --format csv|json|ndjson');
+  for (const f of files) if (f !== '-' && !existsSync(f)) throw new ExitError(`cannot read ${f}: no such file`, ExitCode.StoppedEarly);
+}
 
-  let config;
+/** Loads the run to resume, refusing clearly when it cannot be resumed. */
+async function loadResume(runIdArg: string | true): Promise<Checkpoint> {
+  const runId = runIdArg === true ? latestRunId() : runIdArg;
+  if (!runId) throw new UsageError('there is no run to resume', ['Runs are kept in $BULK_STATE_DIR or ~/.local/state/bulk/runs']);
+  const cp = loadCheckpoint(runId);
+  if (!cp) throw new UsageError(`no run ${runId} (looked in ${runDir(runId)})`);
+  const refusal = await resumeRefusal(cp);
+  if (refusal) throw new ExitError(`cannot resume run ${runId}: ${refusal}`, ExitCode.StoppedEarly);
+  if (cp.cwd && cp.cwd !== process.cwd() && existsSync(cp.cwd)) process.chdir(cp.cwd);
+  return cp;
+}
+
+/** `bulk upload` and `bulk resume`: flags → run ledger → server → runUpload → reporter → exit code. */
+export async function runUploadCommand(files: string[], options: UploadCommandOptions): Promise<ExitCodeValue> {
+  const startedAt = new Date();
   try {
-    config = loadConfig({ url: options.url, tokenFile: options.tokenFile, batchSize: options.batchSize, concurrency: options.concurrency, profile: options.profile, config: options.config });
+    return await uploadOrResume(files, options, startedAt);
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
+    if (!options.json) throw err;
+    // --json promises one document on stdout on every exit path, errors included.
+    const exitCode = err instanceof ExitError ? err.exitCode : ExitCode.Internal;
+    const message = err instanceof Error ? err.message : String(err);
+    const summary: RunSummary = {
+      status: exitCode === ExitCode.Usage ? 'failed' : exitCode === ExitCode.Unreachable ? 'unreachable' : 'failed',
+      exitCode,
+      counts: { read: 0, stored: 0, failed: 0, unprocessed: 0 },
+      jobs: 0,
+      elapsedMs: Date.now() - startedAt.getTime(),
+      rowsPerSecond: 0,
+      aggregates: {},
+      failedRowsFile: null,
+      resumeCommand: null,
+      message,
+    };
+    process.stdout.write(`${JSON.stringify(buildJsonResult(summary, [], [], { runId: null, files, url: options.url ?? null, startedAt: startedAt.toISOString() }), null, 2)}\n`);
+    process.stderr.write(`bulk: ${message}\n`);
+    return exitCode;
   }
+}
+
+async function uploadOrResume(files: string[], options: UploadCommandOptions, startedAt: Date): Promise<ExitCodeValue> {
+  checkFlags(files, options);
+  const resumed = options.resume !== undefined ? await loadResume(options.resume) : null;
+  const s = resumed?.settings;
+  const connection = await connect(
+    { url: options.url ?? s?.url ?? undefined, db: options.db ?? s?.db ?? undefined, tokenFile: options.tokenFile, profile: options.profile, config: options.config, timeout: options.timeout },
+  );
 
   const stderr = process.stderr;
   const mode = options.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: options.color === false ? false : undefined, env: process.env, stream: stderr });
   const verbosity = options.quiet ? -1 : Math.min(2, options.verbose);
   const reporter = createReporter({ mode, stream: stderr, color, verbosity, plainIntervalMs: options.progressInterval * 1000 });
-  const runId = newRunId();
-  const startedAt = new Date();
   const signals = watchSignals(
-    (sig) => reporter.handle({ type: 'warning', text: `${sig}: stopping after the requests in flight; press Ctrl-C again to quit at once` }),
+    (sig) => reporter.handle({ type: 'warning', text: `${sig}: stopping after the requests in flight (press Ctrl-C again to quit at once)` }),
     () => reporter.close(),
   );
 
-  let server: { url: string; close(): Promise<void> } | null = null;
-  let client: JobApiClient | null = null;
-  try {
-    let url = config.url;
-    if (!url) {
-      reporter.handle({ type: 'stage', text: 'Starting the embedded server…' });
-      const [{ startServer }, { defaultDbPath }] = await Promise.all([import('../server/start-server.js'), import('../server/default-db-path.js')]);
-      server = await startServer({ port: 0, host: '127.0.0.1', dbPath: options.db ?? defaultDbPath() });
-      url = server.url;
-    }
-    client = new JobApiClient({
-      baseUrl: url,
-      token: config.token ?? undefined,
-      timeoutMs: options.timeout * 1000,
-      retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: options.deadline * 1000 },
-      onHttp: (info) => reporter.handle({ type: 'http', ...info }),
-      onRetry: (info) => reporter.handle({ type: 'retry', ...info }),
-    });
-    reporter.handle({ type: 'run-start', runId, files, url, embedded: server !== null, batchSize: config.batchSize, concurrency: config.concurrency });
+  const { client, config, embedded } = connection;
+  client.setHooks({ onHttp: (info) => reporter.handle({ type: 'http', ...info }), onRetry: (info) => reporter.handle({ type: 'retry', ...info }), signal: signals.signal });
+  const batchSize = s?.batch_size ?? config.batchSize;
+  const concurrency = options.concurrency ?? s?.concurrency ?? config.concurrency;
+  const inputFiles = s?.files ?? files;
+  const checkpoint =
+    resumed ??
+    (await newCheckpoint(
+      newRunId(startedAt),
+      {
+        files,
+        url: config.url,
+        db: embedded ? (options.db ?? null) : null,
+        resource: options.resource,
+        format: options.format,
+        encoding: options.encoding,
+        batch_size: batchSize,
+        concurrency,
+        upsert: options.upsert ? { uniqueFields: options.uniqueFields ?? [], updateFields: options.updateFields } : undefined,
+        failed_rows_dir: options.failedRowsDir,
+      },
+      process.cwd(),
+    ));
+  const runId = checkpoint.run_id;
+  const resumable = !inputFiles.includes('-') && !options.dryRun;
+  const writer = resumable ? new CheckpointWriter() : undefined;
 
+  try {
+    reporter.handle({ type: 'run-start', runId, files: inputFiles, url: client.baseUrl, embedded, batchSize, concurrency });
     let result: UploadResult;
     try {
       result = await runUpload({
-        files,
-        format: options.format,
-        encoding: options.encoding,
-        resource: options.resource,
-        batchSize: config.batchSize,
-        concurrency: config.concurrency,
-        upsert: options.upsert ? { uniqueFields: options.uniqueFields ?? [], updateFields: options.updateFields } : undefined,
+        files: inputFiles,
+        format: s?.format ?? options.format,
+        encoding: s?.encoding ?? options.encoding,
+        resource: s ? s.resource : options.resource,
+        batchSize,
+        concurrency,
+        upsert: s ? s.upsert : options.upsert ? { uniqueFields: options.uniqueFields ?? [], updateFields: options.updateFields } : undefined,
         client,
-        runId,
+        checkpoint,
+        checkpointWriter: writer,
         emit: (event) => reporter.handle(event),
         stopSignal: signals.signal,
         maxErrors: options.maxErrors,
-        failedRowsDir: options.failedRowsDir,
+        failedRowsDir: s?.failed_rows_dir ?? options.failedRowsDir,
         dryRun: options.dryRun,
         noWait: !options.wait,
         useEvents: options.events,
       });
     } catch (err) {
-      if (err instanceof InputError && !options.json) {
-        reporter.close();
-        throw new UsageError(err.message);
-      }
+      if (err instanceof InputError) throw new ExitError(err.message, ExitCode.StoppedEarly);
       throw err;
     }
 
     const { status, exitCode } = runOutcome(result, { signal: signals.received(), dryRun: options.dryRun, noWait: !options.wait });
+    const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stopReason !== null;
+    const resumeCommand = resumable && unsettled && result.stopReason !== 'input' ? `bulk upload --resume ${runId}` : null;
     const elapsedMs = Date.now() - startedAt.getTime();
     const summary: RunSummary = {
       status,
@@ -106,12 +162,12 @@ export async function runUploadCommand(files: string[], options: UploadCommandOp
       rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,
       aggregates: combineAggregates(result.jobs),
       failedRowsFile: result.failedRowsFiles[0] ?? null,
-      resumeCommand: null,
+      resumeCommand,
       message: result.stopMessage ?? undefined,
     };
     reporter.finish(summary);
     if (options.json) {
-      const doc = buildJsonResult(summary, result.jobs, result.firstErrors, { runId, files, url, startedAt: startedAt.toISOString() });
+      const doc = buildJsonResult(summary, result.jobs, result.firstErrors, { runId, files: inputFiles, url: client.baseUrl, startedAt: startedAt.toISOString() });
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     } else if (!options.wait) {
       for (const job of result.submittedJobs) process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
@@ -120,9 +176,6 @@ export async function runUploadCommand(files: string[], options: UploadCommandOp
   } finally {
     reporter.close();
     signals.dispose();
-    await client?.close();
-    await server?.close();
+    await connection.close();
   }
 }
-
-export { ExitCode };

@@ -56,11 +56,16 @@ export class JobApiClient {
   private readonly timeoutMs: number;
   private readonly retry: RetryOptions;
 
-  constructor(private readonly opts: JobApiClientOptions) {
+  constructor(private opts: JobApiClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.dispatcher = pickDispatcher();
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
+  }
+
+  /** Reporters and signals are wired after the client exists (it may be made before the run starts). */
+  setHooks(hooks: Pick<JobApiClientOptions, 'onHttp' | 'onRetry' | 'signal'>): void {
+    this.opts = { ...this.opts, ...hooks };
   }
 
   resolve(pathOrUrl: string): string {

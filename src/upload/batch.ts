@@ -29,3 +29,13 @@ export function halveBatch(batch: Batch): [Batch, Batch] {
 export function lineOfIndex(batch: Batch, index: number): number | null {
   return Number.isInteger(index) && index >= 0 && index < batch.lines.length ? (batch.lines[index] as number) : null;
 }
+
+/**
+ * Splits a batch by repeated halving until each part has at most `limit` rows: the same parts a
+ * chain of 413 answers would produce, so a resume rebuilds the same line ranges (and keys).
+ */
+export function splitToFit(batch: Batch, limit: number): Batch[] {
+  if (batch.records.length <= limit || batch.records.length <= 1) return [batch];
+  const [a, b] = halveBatch(batch);
+  return [...splitToFit(a, limit), ...splitToFit(b, limit)];
+}

@@ -2,11 +2,14 @@ import path from 'node:path';
 import { openInput } from '../input/open-input.js';
 import { InputError } from '../input/input-error.js';
 import type { InputFormat } from '../input/input-item.js';
-import type { AggregateValue } from '../protocol/index.js';
 import { ApiError } from '../client/api-error.js';
 import type { JobApiClient } from '../client/job-api-client.js';
-import { halveBatch, lineOfIndex, makeBatch, type Batch } from './batch.js';
-import { collectJobResults } from './job-results.js';
+import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
+import type { StatusResponse } from '../protocol/index.js';
+import { lineOfIndex, makeBatch, splitToFit, type Batch } from './batch.js';
+import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { collectJobResults, type JobResults } from './job-results.js';
 import { Semaphore } from './semaphore.js';
 import { watchJob } from './watch-job.js';
 import { FailedRowsSink } from './failed-rows-sink.js';
@@ -24,10 +27,15 @@ export interface UploadOptions {
   concurrency: number;
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
   client: JobApiClient;
-  runId: string;
+  /** The run's ledger: a fresh one, or the checkpoint of the run being resumed. */
+  checkpoint: Checkpoint;
+  /** Saves the ledger; absent for runs that cannot be resumed (stdin, dry run). */
+  checkpointWriter?: CheckpointWriter;
   emit: UploadListener;
-  /** Aborted on Ctrl-C/SIGTERM: stop reading, let jobs in flight finish. */
+  /** Aborted on Ctrl-C/SIGTERM: stop reading, let requests in flight finish. */
   stopSignal?: AbortSignal;
+  /** After a stop signal, how long to keep following jobs already submitted. @default 10000 */
+  stopGraceMs?: number;
   /** Stop sending once this many rows failed (count) or this share of rows read (percent). */
   maxErrors?: { count?: number; percent?: number };
   /** Where failed-rows files go; default beside each input. */
@@ -49,7 +57,7 @@ export interface UploadResult {
   /** Why the run stopped before the end, if it did; the first reason wins. */
   stopReason: StopReason | null;
   stopMessage: string | null;
-  /** Where an input stopped being readable: the rest of that file was not read. */
+  /** Where reading stopped early: that file's rows from this line on were not read. */
   notRead: { file: string; fromLine: number }[];
   submittedJobs: { jobId: string; batch: number; file: string; firstLine: number; lastLine: number }[];
 }
@@ -64,7 +72,6 @@ export async function runUpload(opts: UploadOptions): Promise<UploadResult> {
 
 class UploadRun {
   private readonly counts: RunCounts = { read: 0, stored: 0, failed: 0, unprocessed: 0, inFlight: 0, totalRows: null, bytesRead: 0, totalBytes: null };
-  private readonly jobs: JobOutcome[] = [];
   private readonly firstErrors: MappedRowError[] = [];
   private readonly liveProgress = new Map<string, { succeeded: number; failed: number }>();
   private readonly submitted: UploadResult['submittedJobs'] = [];
@@ -72,17 +79,30 @@ class UploadRun {
   private readonly sink: FailedRowsSink;
   private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
+  private readonly ledger: Checkpoint;
   private stopReason: StopReason | null = null;
   private stopMessage: string | null = null;
-  private batchNumber = 0;
-  /** Lowered after a 413, so later batches fit without a round trip. */
-  private batchSize: number;
+  private batchCount = 0;
+  /** After a 413: the most rows the server took in one job. Batches are pre-split to fit. */
+  private itemLimit = Number.POSITIVE_INFINITY;
   private bytesBefore = 0;
+  /** Aborted a grace period after a stop signal: jobs still running stay in the checkpoint for resume. */
+  private readonly followAbort = new AbortController();
 
   constructor(private readonly opts: UploadOptions) {
-    this.sink = new FailedRowsSink(opts.failedRowsDir);
+    this.ledger = opts.checkpoint;
+    this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows);
     this.slots = new Semaphore(Math.max(1, opts.concurrency));
-    this.batchSize = opts.batchSize;
+    // A resumed run starts from what the checkpoint already settled.
+    for (const entry of this.ledger.entries) {
+      if (entry.state !== 'finished' || !entry.outcome) continue;
+      this.counts.stored += entry.outcome.stored;
+      this.counts.failed += entry.outcome.failed;
+      for (const e of entry.outcome.first_errors) this.keepError(e);
+      // Its unprocessed tail is read again and sent by this run.
+      entry.outcome.unprocessed = 0;
+    }
+    for (const state of Object.values(this.ledger.failed_rows)) this.counts.failed += state.rejected;
   }
 
   private emit(event: UploadEvent): void {
@@ -113,25 +133,42 @@ class UploadRun {
     return this.stopReason !== null || Boolean(this.opts.stopSignal?.aborted);
   }
 
+  private save(): void {
+    if (!this.opts.checkpointWriter) return;
+    this.opts.checkpointWriter.request(async () => {
+      this.ledger.failed_rows = await this.sink.checkpointState();
+      return this.ledger;
+    });
+  }
+
   async run(): Promise<UploadResult> {
-    const sizes = await this.totalSize();
-    this.counts.totalBytes = sizes;
+    this.counts.totalBytes = await totalSize(this.opts.files);
+    let graceTimer: NodeJS.Timeout | undefined;
+    const onStop = () => {
+      graceTimer = setTimeout(() => this.followAbort.abort(new Error('stopped')), this.opts.stopGraceMs ?? 10_000);
+    };
+    this.opts.stopSignal?.addEventListener('abort', onStop, { once: true });
     try {
-      for (const file of this.opts.files) {
+      for (let i = 0; i < this.opts.files.length; i++) {
         if (this.stopped) break;
-        await this.readFile(file);
+        await this.readFile(this.opts.files[i] as string, i);
       }
       if (!this.stopped) this.counts.totalRows = this.counts.read;
       if (this.tasks.size > 0) this.emit({ type: 'stage', text: 'Waiting for jobs to finish…' });
       while (this.tasks.size > 0) await Promise.race(this.tasks);
     } finally {
+      clearTimeout(graceTimer);
+      this.opts.stopSignal?.removeEventListener('abort', onStop);
+      if (this.opts.stopSignal?.aborted) this.stop('interrupted', 'interrupted');
+      this.ledger.finished = !this.stopped && this.ledger.entries.every((e) => e.state === 'finished');
+      this.save();
+      await this.opts.checkpointWriter?.flush();
       await this.sink.close();
     }
-    if (this.opts.stopSignal?.aborted) this.stop('interrupted', 'interrupted');
     this.emitCounts();
     return {
       counts: { ...this.counts, inFlight: 0 },
-      jobs: this.jobs.sort((a, b) => a.batch - b.batch || a.origin.firstLine - b.origin.firstLine),
+      jobs: this.outcomes(),
       firstErrors: this.firstErrors,
       failedRowsFiles: this.sink.paths(),
       stopReason: this.stopReason,
@@ -141,60 +178,92 @@ class UploadRun {
     };
   }
 
-  private async totalSize(): Promise<number | null> {
-    const { stat } = await import('node:fs/promises');
-    let total = 0;
-    for (const file of this.opts.files) {
-      if (file === '-') return null;
-      try {
-        total += (await stat(file)).size;
-      } catch {
-        return null;
-      }
-    }
-    return total;
+  /** Every finished job of the run, this session's and earlier ones', in input order. */
+  private outcomes(): JobOutcome[] {
+    return this.ledger.entries
+      .filter((e) => e.state === 'finished' && e.outcome && e.job_id)
+      .sort((a, b) => a.batch - b.batch || a.first_line - b.first_line)
+      .map((e) => outcomeOf(e));
   }
 
-  private async readFile(file: string): Promise<void> {
+  private async readFile(file: string, fileIndex: number): Promise<void> {
     const source = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding });
     const resource = this.opts.resource ?? resourceFromFile(file);
-    const displayName = source.displayName;
-    this.sink.describe(displayName, source.format, file);
-    let records: Record<string, unknown>[] = [];
-    let lines: number[] = [];
+    const name = source.displayName;
+    this.sink.describe(name, source.format, file);
+    const cursor = new ResumeCursor(this.ledger.entries.filter((e) => e.file === name));
+    const alreadyRejectedThrough = this.ledger.failed_rows[name]?.rejected_through_line ?? 0;
+    const batchSize = this.opts.batchSize;
+    // Batches are cut at fixed row ordinals of the file, so a resume rebuilds the very same line
+    // ranges, and with them the same idempotency keys.
+    let ordinal = 0;
+    let pending: { records: Record<string, unknown>[]; lines: number[]; ordinalBatch: number } = { records: [], lines: [], ordinalBatch: 0 };
+    let attach: { entry: CheckpointEntry; records: Record<string, unknown>[]; lines: number[] } | null = null;
+    const firstBatchNumber = this.batchCount;
+    const flushPending = async () => {
+      if (pending.records.length === 0) return;
+      const batchNo = firstBatchNumber + pending.ordinalBatch + 1;
+      this.batchCount = Math.max(this.batchCount, batchNo);
+      const batch = makeBatch(batchNo, name, pending.records, pending.lines);
+      pending = { records: [], lines: [], ordinalBatch: pending.ordinalBatch };
+      await this.dispatch(batch, resource, fileIndex, source.columns());
+    };
+    const flushAttach = async () => {
+      if (!attach) return;
+      const { entry, records, lines } = attach;
+      attach = null;
+      await this.dispatchAttach(entry, makeBatch(entry.batch, name, records, lines));
+    };
+    let lastLine = 0;
     try {
-      for await (const items of source.batches(this.batchSize)) {
+      for await (const items of source.batches(batchSize)) {
         for (const item of items) {
           this.counts.read++;
-          if (item.kind === 'row') {
-            records.push(item.record);
-            lines.push(item.line);
-          } else {
-            this.sink.setColumns(displayName, source.columns());
-            this.rowFailed({ file: displayName, line: item.line, field: item.field, reason: item.reason }, { raw: item.raw });
+          lastLine = item.line;
+          if (item.kind === 'rejected') {
+            if (item.line <= alreadyRejectedThrough) continue;
+            this.sink.setColumns(name, source.columns());
+            this.sink.noteRejected(name, item.line);
+            this.rowFailed({ file: name, line: item.line, field: item.field, reason: item.reason }, { raw: item.raw });
+            continue;
           }
-          if (records.length >= this.batchSize) {
-            await this.dispatch(makeBatch(++this.batchNumber, displayName, records, lines), resource, source.columns());
-            records = [];
-            lines = [];
+          const batchOfRow = Math.floor(ordinal / batchSize);
+          ordinal++;
+          const plan = cursor.classify(item.line);
+          if (attach && (plan.kind !== 'attach' || plan.entry !== attach.entry)) await flushAttach();
+          if (plan.kind === 'done') continue;
+          if (plan.kind === 'attach') {
+            attach ??= { entry: plan.entry, records: [], lines: [] };
+            attach.records.push(item.record);
+            attach.lines.push(item.line);
+            continue;
           }
+          if (batchOfRow !== pending.ordinalBatch) {
+            await flushPending();
+            pending.ordinalBatch = batchOfRow;
+          }
+          pending.records.push(item.record);
+          pending.lines.push(item.line);
+          if (pending.records.length >= batchSize) await flushPending();
           if (this.stopped) break;
         }
         this.counts.bytesRead = this.bytesBefore + source.bytesRead();
         this.emitCounts();
         if (this.stopped) break;
       }
+      await flushAttach();
       if (this.stopped) {
-        if (records.length > 0) this.counts.unprocessed += records.length;
-        this.notRead.push({ file: displayName, fromLine: (lines[lines.length - 1] ?? 0) + 1 });
+        this.counts.unprocessed += pending.records.length;
+        this.notRead.push({ file: name, fromLine: lastLine + 1 });
         return;
       }
-      if (records.length > 0) await this.dispatch(makeBatch(++this.batchNumber, displayName, records, lines), resource, source.columns());
+      await flushPending();
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      // Rows already read stay queued; the rest of this file is reported as not read.
-      if (records.length > 0) await this.dispatch(makeBatch(++this.batchNumber, displayName, records, lines), resource, source.columns());
-      this.notRead.push({ file: displayName, fromLine: (err.line ?? 0) + 1 });
+      // Rows read before the bad spot still go; the rest of this file is reported as not read.
+      await flushAttach();
+      await flushPending();
+      this.notRead.push({ file: name, fromLine: (err.line ?? lastLine) + 1 });
       this.stop('input', err.message);
     } finally {
       this.bytesBefore += source.bytesRead();
@@ -202,16 +271,28 @@ class UploadRun {
     }
   }
 
-  private async dispatch(batch: Batch, resource: string, columns: string[] | null): Promise<void> {
+  private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
     this.sink.setColumns(batch.origin.file, columns);
     if (this.opts.dryRun) return;
+    for (const part of splitToFit(batch, this.itemLimit)) {
+      await this.runInSlot(part, () => this.send(part, resource, fileIndex));
+    }
+  }
+
+  private async dispatchAttach(entry: CheckpointEntry, batch: Batch): Promise<void> {
+    if (this.opts.dryRun) return;
+    await this.runInSlot(batch, () => this.follow(entry, batch));
+  }
+
+  /** Waits for a free slot (so reading pauses while the queue is full), then runs the job in the background. */
+  private async runInSlot(batch: Batch, work: () => Promise<void>): Promise<void> {
     await this.slots.acquire();
     if (this.stopped) {
       this.slots.release();
       this.counts.unprocessed += batch.records.length;
       return;
     }
-    const task = this.send(batch, resource)
+    const task: Promise<void> = work()
       .catch((err: unknown) => this.batchFailed(batch, err))
       .finally(() => {
         this.slots.release();
@@ -220,51 +301,76 @@ class UploadRun {
     this.tasks.add(task);
   }
 
-  private idempotencyKey(batch: Batch): string {
-    return `${this.opts.runId}.${batch.origin.batch}.${batch.origin.firstLine}-${batch.origin.lastLine}`;
+  private idempotencyKey(batch: Batch, fileIndex: number): string {
+    return `${this.ledger.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
   }
 
-  private async send(batch: Batch, resource: string): Promise<void> {
-    const { client } = this.opts;
+  private async send(batch: Batch, resource: string, fileIndex: number): Promise<void> {
     let started;
     try {
-      started = await client.startJob({ resource, body: JSON.stringify(batch.records), idempotencyKey: this.idempotencyKey(batch), upsert: this.opts.upsert });
+      started = await this.opts.client.startJob({ resource, body: JSON.stringify(batch.records), idempotencyKey: this.idempotencyKey(batch, fileIndex), upsert: this.opts.upsert });
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'too-large' && batch.records.length > 1) {
-        const [a, b] = halveBatch(batch);
-        this.batchSize = Math.max(1, Math.min(this.batchSize, a.records.length));
-        this.emit({ type: 'warning', text: `batch ${batch.origin.batch} too large for the server (413); sending it as two of ${a.records.length} and ${b.records.length} rows` });
-        await this.send(a, resource);
-        await this.send(b, resource);
+        const halves = splitToFit(batch, Math.ceil(batch.records.length / 2));
+        this.itemLimit = Math.min(this.itemLimit, halves[0]?.records.length ?? 1);
+        this.emit({ type: 'warning', text: `batch ${batch.origin.batch} is too large for the server (413): sending it in halves` });
+        for (const half of halves) await this.send(half, resource, fileIndex);
         return;
       }
       throw err;
     }
     const { ref, replayed } = started;
+    const entry: CheckpointEntry = {
+      key: this.idempotencyKey(batch, fileIndex),
+      file: batch.origin.file,
+      batch: batch.origin.batch,
+      first_line: batch.origin.firstLine,
+      last_line: batch.origin.lastLine,
+      rows: batch.records.length,
+      job_id: ref.jobId,
+      state: 'submitted',
+    };
+    this.ledger.entries.push(entry);
+    this.save();
     this.submitted.push({ jobId: ref.jobId, batch: batch.origin.batch, file: batch.origin.file, firstLine: batch.origin.firstLine, lastLine: batch.origin.lastLine });
     this.emit({ type: 'batch-submitted', origin: batch.origin, jobId: ref.jobId, replayed });
-    if (this.opts.noWait) {
-      this.counts.unprocessed += 0;
-      return;
-    }
-    this.liveProgress.set(ref.jobId, { succeeded: 0, failed: 0 });
-    let status;
+    if (this.opts.noWait) return;
+    await this.follow(entry, batch, ref);
+  }
+
+  /** Watches a submitted job to its end and settles its rows: stored, failed with their lines, or unprocessed. */
+  private async follow(entry: CheckpointEntry, batch: Batch, known?: JobRef): Promise<void> {
+    const { client } = this.opts;
+    const jobId = entry.job_id as string;
+    this.liveProgress.set(jobId, { succeeded: 0, failed: 0 });
+    const onStatus = (s: StatusResponse) => {
+      this.liveProgress.set(jobId, { succeeded: s.success_count ?? 0, failed: s.error_count ?? 0 });
+      this.emit({ type: 'job-progress', progress: { batch: batch.origin.batch, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
+      this.emitCounts();
+    };
+    let status: StatusResponse;
+    let results: JobResults;
     try {
-      status = await watchJob(client, ref, {
-        useEvents: this.opts.useEvents,
-        onStatus: (s) => {
-          this.liveProgress.set(ref.jobId, { succeeded: s.success_count ?? 0, failed: s.error_count ?? 0 });
-          this.emit({
-            type: 'job-progress',
-            progress: { batch: batch.origin.batch, jobId: ref.jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count },
-          });
-          this.emitCounts();
-        },
-      });
+      let ref = known ?? jobRefFromId(jobId, (p) => client.resolve(p));
+      if (!known) {
+        // Re-attaching by id: learn the (ext) URLs from the server's first answer.
+        const first = await client.getStatus(ref);
+        ref = withStatusUrls(ref, first, (p) => client.resolve(p));
+        onStatus(first);
+      }
+      status = await watchJob(client, ref, { useEvents: this.opts.useEvents, onStatus, signal: this.followAbort.signal });
+      results = await collectJobResults(client, ref, status, this.followAbort.signal);
+    } catch (err) {
+      if (err instanceof ApiError && err.kind === 'not-found') {
+        // The server no longer knows a job it accepted: never count it as done.
+        this.finishEntry(entry, { state: 'Lost', processed: 0, processed_through_line: 0, stored: 0, failed: 0, unprocessed: batch.records.length, aggregates: null, first_errors: [], job_errors: [`job ${jobId} is no longer known to the server`] });
+        this.stop('job-lost', `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file}) is no longer known to the server; its rows are unprocessed`);
+        return;
+      }
+      throw err;
     } finally {
-      this.liveProgress.delete(ref.jobId);
+      this.liveProgress.delete(jobId);
     }
-    const results = await collectJobResults(client, ref, status);
     const mapped: MappedRowError[] = [];
     for (const e of results.recordErrors) {
       const line = lineOfIndex(batch, e.index);
@@ -274,47 +380,49 @@ class UploadRun {
       this.rowFailed(error, { record: batch.records[e.index] });
     }
     const succeeded = Number(status.success_count) || 0;
-    const processed = Math.min(batch.records.length, Number(status.processed_items) || succeeded + mapped.length);
-    const unprocessed = status.state === 'Job Complete' ? 0 : Math.max(0, batch.records.length - processed);
-    this.counts.stored += succeeded;
-    this.counts.unprocessed += unprocessed;
-    const outcome: JobOutcome = {
-      batch: batch.origin.batch,
-      jobId: ref.jobId,
+    const complete = status.state === 'Job Complete';
+    const processed = complete ? batch.records.length : Math.min(batch.records.length, Number(status.processed_items) || succeeded + mapped.length);
+    this.finishEntry(entry, {
       state: status.state,
-      total: batch.records.length,
       processed,
-      succeeded,
+      processed_through_line: processed > 0 ? (batch.lines[processed - 1] as number) : 0,
+      stored: succeeded,
       failed: mapped.length,
-      origin: batch.origin,
-      aggregates: results.aggregates as Record<string, AggregateValue> | null,
-      firstErrors: mapped.slice(0, FIRST_ERRORS_PER_JOB),
-      jobErrors: results.jobErrors,
-      unprocessed,
-    };
-    this.jobs.push(outcome);
-    this.emit({ type: 'job-finished', outcome });
+      unprocessed: batch.records.length - processed,
+      aggregates: results.aggregates,
+      first_errors: mapped.slice(0, FIRST_ERRORS_PER_JOB),
+      job_errors: results.jobErrors,
+    });
+  }
+
+  private finishEntry(entry: CheckpointEntry, outcome: EntryOutcome): void {
+    entry.state = 'finished';
+    entry.outcome = outcome;
+    this.counts.stored += outcome.stored;
+    this.counts.unprocessed += outcome.unprocessed;
+    this.save();
+    this.emit({ type: 'job-finished', outcome: outcomeOf(entry) });
     this.emitCounts();
   }
 
   private batchFailed(batch: Batch, err: unknown): void {
+    const rows = batch.records.length;
     if (!(err instanceof ApiError)) {
-      if (this.opts.stopSignal?.aborted) {
-        this.counts.unprocessed += batch.records.length;
+      if (this.opts.stopSignal?.aborted || this.followAbort.signal.aborted) {
+        this.counts.unprocessed += rows;
         return;
       }
       throw err;
     }
-    const rows = batch.records.length;
     switch (err.kind) {
       case 'rejected':
         // The server refused the whole batch (400/422): its rows fail with the server's reason.
         batch.records.forEach((record, i) => this.rowFailed({ file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message }, { record }));
+        if (err.status === 422) this.stop('protocol', `${err.message} (an idempotency key was reused with another body: a bug, please report it)`);
         return;
       case 'not-found':
         this.counts.unprocessed += rows;
-        if (/Unknown resource/i.test(err.message)) this.stop('unknown-resource', err.message);
-        else this.stop('job-lost', `${err.message}: lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file} are unprocessed`);
+        this.stop(/Unknown resource/i.test(err.message) ? 'unknown-resource' : 'job-lost', err.message);
         return;
       case 'auth':
         this.counts.unprocessed += rows;
@@ -330,18 +438,54 @@ class UploadRun {
     }
   }
 
+  private keepError(error: MappedRowError): void {
+    if (this.firstErrors.length < FIRST_ERRORS_KEPT) this.firstErrors.push(error);
+  }
+
   private rowFailed(error: MappedRowError, source: { record?: Record<string, unknown>; raw?: string }): void {
     this.counts.failed++;
-    if (this.firstErrors.length < FIRST_ERRORS_KEPT) this.firstErrors.push(error);
+    this.keepError(error);
     this.emit({ type: 'row-rejected', error });
     this.sink.write(error, source);
     const max = this.opts.maxErrors;
     if (max && !this.stopReason) {
       const overCount = max.count !== undefined && this.counts.failed > max.count;
       const overShare = max.percent !== undefined && this.counts.read > 0 && (this.counts.failed / this.counts.read) * 100 > max.percent;
-      if (overCount || overShare) this.stop('max-errors', `more rows failed than --max-errors allows (${this.counts.failed} failed)`);
+      if (overCount || overShare) this.stop('max-errors', `more rows failed than --max-errors allows (${this.counts.failed} failed of ${this.counts.read} read)`);
     }
   }
+}
+
+function outcomeOf(entry: CheckpointEntry): JobOutcome {
+  const o = entry.outcome as EntryOutcome;
+  return {
+    batch: entry.batch,
+    jobId: entry.job_id ?? '',
+    state: o.state === 'Lost' ? 'Failed' : o.state,
+    total: entry.rows,
+    processed: o.processed,
+    succeeded: o.stored,
+    failed: o.failed,
+    origin: { batch: entry.batch, file: entry.file, firstLine: entry.first_line, lastLine: entry.last_line, rows: entry.rows },
+    aggregates: o.aggregates,
+    firstErrors: o.first_errors,
+    jobErrors: o.job_errors,
+    unprocessed: o.unprocessed,
+  };
+}
+
+async function totalSize(files: string[]): Promise<number | null> {
+  const { stat } = await import('node:fs/promises');
+  let total = 0;
+  for (const file of files) {
+    if (file === '-') return null;
+    try {
+      total += (await stat(file)).size;
+    } catch {
+      return null;
+    }
+  }
+  return total;
 }
 
 export function resourceFromFile(file: string): string {

@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
+import { completionCommand } from './completion.js';
+import { jobCommands } from './job-commands.js';
 import { serveCommand } from './serve.js';
-import { uploadCommand } from './upload.js';
+import { resumeCommand, uploadCommand } from './upload.js';
 
 export function registerCommands(program: Command): void {
   program.addCommand(uploadCommand());
+  program.addCommand(resumeCommand());
   program.addCommand(serveCommand());
+  for (const cmd of jobCommands()) program.addCommand(cmd);
+  program.addCommand(completionCommand());
 }

@@ -27,6 +27,8 @@ export interface UploadCommandOptions {
   profile?: string;
   config?: string;
   tokenFile?: string;
+  /** A run id, or true for the newest run. */
+  resume?: string | true;
 }
 
 const EXAMPLES = `
@@ -37,12 +39,13 @@ Examples:
   $ cat rows.ndjson | bulk upload - --format ndjson --resource transactions
   $ bulk upload fixes.csv --upsert --unique-fields account_id,transaction_date,description
   $ bulk upload big.csv --max-errors 1% --batch-size 5000 --concurrency 8
+  $ bulk upload --resume                              # finish the newest run that stopped
 `;
 
 export function uploadCommand(): Command {
   return new Command('upload')
     .description('Stream files into the job API in batches, watch each job, and report rows stored and rows rejected by line')
-    .argument('<file...>', 'CSV, JSON array or NDJSON files; - reads stdin (needs --format)')
+    .argument('[file...]', 'CSV, JSON array or NDJSON files; - reads stdin (needs --format)')
     .addHelpText('before', EXAMPLES)
     .addOption(new Option('--url <url>', 'job API base URL; without it an embedded server runs on --db').env('BULK_URL'))
     .option('--resource <name>', "resource to load into (default: each file's name without extension)")
@@ -54,6 +57,7 @@ export function uploadCommand(): Command {
     .option('--unique-fields <fields>', 'with --upsert: the key fields, comma-separated', fieldList)
     .option('--update-fields <fields>', 'with --upsert: only these fields change on a match', fieldList)
     .option('--max-errors <n|n%>', 'stop sending after this many (or this share of) failed rows; exit 3', maxErrors)
+    .option('--resume [run-id]', 'finish an earlier run that stopped (default: the newest run)')
     .option('--dry-run', 'read and check everything, count rows and batches, send nothing')
     .option('--no-wait', 'submit the jobs, print their ids, and exit without waiting')
     .option('--no-events', 'poll status instead of following server events')
@@ -73,4 +77,21 @@ export function uploadCommand(): Command {
       const { runUploadCommand } = await import('../run-upload-command.js');
       process.exitCode = await runUploadCommand(files, options);
     });
+}
+
+/** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
+export function resumeCommand(): Command {
+  const cmd = uploadCommand();
+  const resume = new Command('resume')
+    .description('finish an earlier upload that stopped: re-attach to its jobs, resend what was not confirmed, send the rest')
+    .addHelpText('before', '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n')
+    .argument('[run-id]', 'the run to finish (default: the newest)');
+  for (const opt of cmd.options) {
+    if (['--resume', '--dry-run', '--upsert', '--unique-fields', '--update-fields', '--resource', '--format', '--encoding', '--batch-size'].includes(opt.long ?? '')) continue;
+    resume.addOption(opt);
+  }
+  return resume.action(async (runId: string | undefined, options: UploadCommandOptions) => {
+    const { runUploadCommand } = await import('../run-upload-command.js');
+    process.exitCode = await runUploadCommand([], { ...options, resume: runId ?? true });
+  });
 }

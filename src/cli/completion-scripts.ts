@@ -1,0 +1,73 @@
+/** What a shell needs to complete `bulk`: its commands and each one's flags. */
+export interface CompletionSpec {
+  commands: { name: string; description: string; flags: string[] }[];
+}
+
+/** Shell completion scripts generated from the command tree, so they never drift from it. */
+export function completionScript(shell: 'bash' | 'zsh' | 'fish', spec: CompletionSpec): string {
+  if (shell === 'bash') return bashScript(spec);
+  if (shell === 'zsh') return zshScript(spec);
+  return fishScript(spec);
+}
+
+function bashScript(spec: CompletionSpec): string {
+  const names = spec.commands.map((c) => c.name).join(' ');
+  const cases = spec.commands.map((c) => `    ${c.name}) opts="${c.flags.join(' ')}" ;;`).join('\n');
+  return `# bash completion for bulk. Install: bulk completion bash > /etc/bash_completion.d/bulk
+_bulk() {
+  local cur cmd opts
+  cur="\${COMP_WORDS[COMP_CWORD]}"
+  cmd="\${COMP_WORDS[1]}"
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    COMPREPLY=( $(compgen -W "${names} --help --version" -- "$cur") )
+    return
+  fi
+  case "$cmd" in
+${cases}
+    *) opts="" ;;
+  esac
+  if [[ "$cur" == -* ]]; then
+    COMPREPLY=( $(compgen -W "$opts" -- "$cur") )
+  else
+    COMPREPLY=( $(compgen -f -- "$cur") )
+  fi
+}
+complete -o filenames -F _bulk bulk
+`;
+}
+
+function zshScript(spec: CompletionSpec): string {
+  const cmds = spec.commands.map((c) => `    '${c.name}:${c.description.replace(/'/g, "'\\''").replace(/:/g, '\\:')}'`).join('\n');
+  const cases = spec.commands.map((c) => `    ${c.name}) _arguments ${c.flags.map((f) => `'${f}[]'`).join(' ')} '*:file:_files' ;;`).join('\n');
+  return `#compdef bulk
+# zsh completion for bulk. Install: bulk completion zsh > "\${fpath[1]}/_bulk"
+_bulk() {
+  local -a commands
+  commands=(
+${cmds}
+  )
+  if (( CURRENT == 2 )); then
+    _describe 'command' commands
+    return
+  fi
+  case "$words[2]" in
+${cases}
+  esac
+}
+compdef _bulk bulk
+`;
+}
+
+function fishScript(spec: CompletionSpec): string {
+  const lines = ['# fish completion for bulk. Install: bulk completion fish > ~/.config/fish/completions/bulk.fish', 'complete -c bulk -f'];
+  const all = spec.commands.map((c) => c.name).join(' ');
+  for (const c of spec.commands) {
+    lines.push(`complete -c bulk -n "not __fish_seen_subcommand_from ${all}" -a ${c.name} -d '${c.description.replace(/'/g, "\\'")}'`);
+    for (const flag of c.flags) {
+      if (!flag.startsWith('--')) continue;
+      lines.push(`complete -c bulk -n "__fish_seen_subcommand_from ${c.name}" -l ${flag.slice(2)}`);
+    }
+    if (c.name === 'upload') lines.push(`complete -c bulk -n "__fish_seen_subcommand_from upload" -F`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,62 @@
+import { Option, type Command } from 'commander';
+import { JobApiClient } from '../client/job-api-client.js';
+import { ConfigError, type ResolvedConfig } from '../config/resolve-config.js';
+import { loadConfig } from '../config/load-config.js';
+import { UsageError } from './errors.js';
+
+export interface ConnectionFlags {
+  url?: string;
+  tokenFile?: string;
+  profile?: string;
+  config?: string;
+  db?: string;
+  timeout?: number;
+}
+
+/** The flags every command that talks to a server shares. */
+export function addConnectionOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--url <url>', 'job API base URL; without it, the embedded server on --db').env('BULK_URL'))
+    .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
+    .addOption(new Option('--profile <name>', 'config file profile').env('BULK_PROFILE'))
+    .addOption(new Option('--config <file>', 'config file').env('BULK_CONFIG'))
+    .addOption(new Option('--db <path>', 'embedded server only: its SQLite database').env('BULK_DB'));
+}
+
+export interface Connection {
+  client: JobApiClient;
+  config: ResolvedConfig;
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+export function resolveFlags(flags: ConnectionFlags & { batchSize?: number; concurrency?: number }): ResolvedConfig {
+  try {
+    return loadConfig({ url: flags.url, tokenFile: flags.tokenFile, profile: flags.profile, config: flags.config, batchSize: flags.batchSize, concurrency: flags.concurrency });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** A client for the configured server, or for an embedded one on the default database. */
+export async function connect(flags: ConnectionFlags, hooks: Partial<Pick<ConstructorParameters<typeof JobApiClient>[0], 'onHttp' | 'onRetry' | 'retry' | 'signal'>> = {}): Promise<Connection> {
+  const config = resolveFlags(flags);
+  let server: { url: string; close(): Promise<void> } | null = null;
+  let url = config.url;
+  if (!url) {
+    const [{ startServer }, { defaultDbPath }] = await Promise.all([import('../server/start-server.js'), import('../server/default-db-path.js')]);
+    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: flags.db ?? defaultDbPath() });
+    url = server.url;
+  }
+  const client = new JobApiClient({ baseUrl: url, token: config.token ?? undefined, timeoutMs: (flags.timeout ?? 30) * 1000, ...hooks });
+  return {
+    client,
+    config,
+    embedded: server !== null,
+    close: async () => {
+      await client.close();
+      await server?.close();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
+import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
+import { splitStatusErrors } from '../upload/job-results.js';
+import { watchJob } from '../upload/watch-job.js';
+import { withApiErrors } from './api-exit.js';
+import { connect, type ConnectionFlags } from './connect.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+
+type Flags = ConnectionFlags & { json?: boolean };
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
+
+async function withJob<T>(jobId: string, flags: Flags, body: (ctx: Awaited<ReturnType<typeof connect>>, ref: JobRef) => Promise<T>): Promise<T> {
+  const conn = await connect(flags);
+  try {
+    return await withApiErrors(() => body(conn, jobRefFromId(jobId, (p) => conn.client.resolve(p))));
+  } finally {
+    await conn.close();
+  }
+}
+
+export function describeStatus(s: StatusResponse): string[] {
+  const lines = [
+    `${s.job_id}  ${s.state} (${s.status})  ${s.job_type ?? ''}${s.resource ? ` ${s.resource}` : ''}`.trimEnd(),
+    `  ${s.message}`,
+    `  processed ${s.processed_items} of ${s.total_items} (${Number(s.percentage ?? 0).toFixed(1)}%): ${s.success_count} stored, ${s.error_count} failed`,
+  ];
+  if (s.estimated_remaining) lines.push(`  about ${s.estimated_remaining} remaining`);
+  const { records, job } = splitStatusErrors(s.errors);
+  for (const e of job) lines.push(`  job error: ${e}`);
+  for (const e of records.slice(0, 5)) lines.push(`  record ${e.index}${e.field ? ` ${e.field}` : ''}: ${e.error}`);
+  if (s.error_count > 5 && records.length > 0) lines.push(`  … all ${s.error_count} errors: bulk errors ${s.job_id}`);
+  return lines;
+}
+
+export async function showStatus(jobId: string, flags: Flags): Promise<ExitCodeValue> {
+  return withJob(jobId, flags, async ({ client }, ref) => {
+    const status = await client.getStatus(ref);
+    if (flags.json) printJson(status);
+    else describeStatus(status).forEach(out);
+    return ExitCode.Ok;
+  });
+}
+
+export async function showAggregates(jobId: string, flags: Flags): Promise<ExitCodeValue> {
+  return withJob(jobId, flags, async ({ client }, ref) => {
+    const res = await client.getAggregates(ref);
+    if (flags.json) printJson(res);
+    else for (const [k, v] of Object.entries(res.aggregate_results ?? {})) out(`${k}\t${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+    return ExitCode.Ok;
+  });
+}
+
+export async function showErrors(jobId: string, flags: Flags & { pageSize: number }): Promise<ExitCodeValue> {
+  return withJob(jobId, flags, async ({ client }, ref) => {
+    const status = await client.getStatus(ref);
+    const full = withStatusUrls(ref, status, (p) => client.resolve(p));
+    let errors: RecordError[] = splitStatusErrors(status.errors).records;
+    let total = status.error_count;
+    if (full.errorsUrl) {
+      errors = [];
+      for (let offset = 0; ; offset += flags.pageSize) {
+        const page = await client.getErrorsPage(full, offset, flags.pageSize);
+        if (!page) break;
+        total = page.total;
+        errors.push(...page.errors);
+        if (!flags.json) for (const e of page.errors) out(`${e.index}\t${e.field ?? ''}\t${e.error}`);
+        if (page.errors.length < flags.pageSize || errors.length >= page.total) break;
+      }
+    } else if (!flags.json) {
+      for (const e of errors) out(`${e.index}\t${e.field ?? ''}\t${e.error}`);
+    }
+    if (flags.json) printJson({ job_id: jobId, total, errors });
+    return ExitCode.Ok;
+  });
+}
+
+export async function showJobs(flags: Flags & { state?: string; limit: number }): Promise<ExitCodeValue> {
+  const conn = await connect(flags);
+  try {
+    return await withApiErrors(async () => {
+      const list = await conn.client.listJobs({ state: flags.state, limit: flags.limit });
+      if (flags.json) printJson(list);
+      else if (list.jobs.length === 0) process.stderr.write('no jobs\n');
+      else for (const j of list.jobs) out(`${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`);
+      return ExitCode.Ok;
+    });
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function abortJob(jobId: string, flags: Flags): Promise<ExitCodeValue> {
+  return withJob(jobId, flags, async ({ client }, ref) => {
+    const status = await client.getStatus(ref);
+    const full = withStatusUrls(ref, status, (p) => client.resolve(p));
+    const after = await client.abort(full);
+    if (flags.json) printJson(after);
+    else describeStatus(after).forEach(out);
+    return ExitCode.Ok;
+  });
+}
+
+export async function watchJobs(jobIds: string[], flags: Flags & { events: boolean; color: boolean }): Promise<ExitCodeValue> {
+  const conn = await connect(flags);
+  const { createReporter } = await import('../render/reporter.js');
+  const { resolveColor } = await import('../render/color.js');
+  const stderr = process.stderr;
+  const reporter = createReporter({
+    mode: flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain',
+    stream: stderr,
+    color: resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr }),
+    verbosity: 0,
+    plainIntervalMs: 5000,
+  });
+  try {
+    return await withApiErrors(async () => {
+      const finals = await Promise.all(
+        jobIds.map(async (jobId, i) => {
+          const { client } = conn;
+          const first = await client.getStatus(jobRefFromId(jobId, (p) => client.resolve(p)));
+          const ref = withStatusUrls(jobRefFromId(jobId, (p) => client.resolve(p)), first, (p) => client.resolve(p));
+          const onStatus = (s: StatusResponse) =>
+            reporter.handle({ type: 'job-progress', progress: { batch: i + 1, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
+          const final = isFinal(first.state) ? first : await watchJob(client, ref, { onStatus, useEvents: flags.events });
+          onStatus(final);
+          return final;
+        }),
+      );
+      reporter.close();
+      if (flags.json) printJson({ jobs: finals });
+      else for (const s of finals) describeStatus(s).forEach(out);
+      if (finals.some((s) => s.state !== 'Job Complete')) return ExitCode.StoppedEarly;
+      if (finals.some((s) => s.error_count > 0)) return ExitCode.RowsRejected;
+      return ExitCode.Ok;
+    });
+  } finally {
+    reporter.close();
+    await conn.close();
+  }
+}

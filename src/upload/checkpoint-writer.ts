@@ -1,0 +1,41 @@
+import type { Checkpoint } from './checkpoint.js';
+import { saveCheckpoint } from './checkpoint-store.js';
+
+/**
+ * Serialises checkpoint saves. Every change asks for a save; while one is being written, later
+ * requests coalesce into the next. Losing the newest few changes to a kill -9 is safe by design: a
+ * batch without an entry is resent under the same key, a job without an outcome is re-attached.
+ */
+export class CheckpointWriter {
+  private running: Promise<void> | null = null;
+  private pending: (() => Promise<Checkpoint>) | null = null;
+  private lastError: Error | null = null;
+
+  constructor(private readonly env?: Record<string, string | undefined>) {}
+
+  request(snapshot: () => Promise<Checkpoint>): void {
+    this.pending = snapshot;
+    if (!this.running) this.running = this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending) {
+      const take = this.pending;
+      this.pending = null;
+      try {
+        const cp = await take();
+        cp.updated_at = new Date().toISOString();
+        await saveCheckpoint(cp, this.env);
+      } catch (err) {
+        this.lastError = err as Error;
+      }
+    }
+    this.running = null;
+  }
+
+  /** Waits for every requested save; throws if the last one failed. */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+    if (this.lastError) throw this.lastError;
+  }
+}
