@@ -1,0 +1,21 @@
+export type InputFormat = 'csv' | 'json' | 'ndjson';
+export type InputEncoding = 'utf8' | 'utf16le' | 'latin1';
+
+/** A parsed record and the 1-based physical line of the file where it starts. */
+export interface InputRow {
+  kind: 'row';
+  line: number;
+  record: Record<string, unknown>;
+}
+
+/** A row that could not be parsed: it fails alone, with its line and a reason. */
+export interface InputRejected {
+  kind: 'rejected';
+  line: number;
+  /** Its source text, as far as it is sensible to keep. */
+  raw: string;
+  field?: string;
+  reason: string;
+}
+
+export type InputItem = InputRow | InputRejected;

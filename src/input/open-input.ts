@@ -1,0 +1,82 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { readCsv, type CsvHeader } from './csv-reader.js';
+import { decodeStream } from './decode.js';
+import { InputError } from './input-error.js';
+import type { InputEncoding, InputFormat, InputItem } from './input-item.js';
+import { readJsonArray } from './json-array-reader.js';
+import { readNdjson } from './ndjson-reader.js';
+
+export interface InputSource {
+  /** As given; '-' for stdin. */
+  file: string;
+  /** How errors name it: the path as given, or 'stdin'. */
+  displayName: string;
+  format: InputFormat;
+  /** null for stdin and pipes. */
+  sizeBytes: number | null;
+  bytesRead(): number;
+  /** The CSV header once read, without bulk's reserved columns; null for JSON formats. */
+  columns(): string[] | null;
+  /** Items in arrays of up to maxRows, in file order. Throws InputError where the file cannot be read on. */
+  batches(maxRows: number): AsyncIterable<InputItem[]>;
+  close(): Promise<void>;
+}
+
+const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
+
+export function detectFormat(file: string, explicit?: string): InputFormat {
+  if (explicit) {
+    if (explicit === 'csv' || explicit === 'json' || explicit === 'ndjson') return explicit;
+    throw new InputError(file, `unknown format "${explicit}" (csv, json or ndjson)`);
+  }
+  if (file === '-') throw new InputError('stdin', 'reading stdin needs --format csv|json|ndjson');
+  const ext = path.extname(file).toLowerCase();
+  const format = EXTENSIONS[ext];
+  if (!format) throw new InputError(file, `cannot tell the format from "${ext || 'no extension'}": use --format csv|json|ndjson`);
+  return format;
+}
+
+/** Opens a file (or '-' for stdin), refusing clearly before anything is read when it cannot be. */
+export async function openInput(file: string, opts: { format?: InputFormat; encoding?: InputEncoding; stdin?: Readable } = {}): Promise<InputSource> {
+  const format = detectFormat(file, opts.format);
+  if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding: opts.encoding, sizeBytes: null });
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new InputError(file, 'is a directory, not a file');
+    size = info.size;
+    // Open once to surface permission errors now rather than mid-run.
+    await (await open(file, 'r')).close();
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new InputError(file, `cannot read: ${why}`);
+  }
+  return openStream(createReadStream(file, { highWaterMark: 256 * 1024 }), { format, name: file, file, encoding: opts.encoding, sizeBytes: size });
+}
+
+/** Any byte stream as an input: stdin, or a stream a test builds. */
+export function openStream(stream: Readable, opts: { format: InputFormat; name: string; file?: string; encoding?: InputEncoding; sizeBytes?: number | null }): InputSource {
+  const text = decodeStream(stream, opts.encoding ?? 'utf8', opts.name);
+  const header: CsvHeader = { columns: null };
+  return {
+    file: opts.file ?? opts.name,
+    displayName: opts.name,
+    format: opts.format,
+    sizeBytes: opts.sizeBytes ?? null,
+    bytesRead: text.bytesRead,
+    columns: () => header.columns,
+    batches(maxRows: number) {
+      if (opts.format === 'csv') return readCsv(text.chunks, opts.name, maxRows, header);
+      if (opts.format === 'ndjson') return readNdjson(text.chunks, maxRows);
+      return readJsonArray(text.chunks, opts.name, maxRows);
+    },
+    async close() {
+      stream.destroy();
+    },
+  };
+}
