@@ -56,6 +56,7 @@ export interface StatusResponse {
   errors: StatusErrorEntry[] | null;
   // (ext) present on `bulk serve`, optional for other servers
   resource?: string;
+  status_url?: string;
   errors_url?: string;
   events_url?: string;
   aggregates_url?: string;

@@ -1,0 +1,67 @@
+import { Command, Option } from 'commander';
+import { ExitError, UsageError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { positiveInteger } from '../options.js';
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  db?: string;
+  resources?: string;
+  maxBodyBytes?: number;
+  maxItems?: number;
+  maxQueuedJobs?: number;
+  quiet?: boolean;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`--port must be 0–65535 (got ${value})`);
+  return n;
+}
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the bundled job server: the bulk job API on an embedded SQLite database')
+    .addHelpText('before', '\nExamples:\n  $ bulk serve                                  # http://127.0.0.1:8000\n  $ bulk serve --port 9000 --db ./jobs.db --resources resources.json\n')
+    .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(port).default(8000))
+    .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1'))
+    .addOption(new Option('--db <path>', 'SQLite database (default: $XDG_DATA_HOME/bulk/bulk.db, ~/.local/share/bulk/bulk.db)').env('BULK_DB'))
+    .option('--resources <file>', 'JSON file defining more resources (see docs/server.md)')
+    .addOption(new Option('--max-body-bytes <n>', 'largest request body (default 67108864, 64 MiB)').argParser(positiveInteger))
+    .addOption(new Option('--max-items <n>', 'most records in one job (default 100000)').argParser(positiveInteger))
+    .addOption(new Option('--max-queued-jobs <n>', 'open and running jobs before new ones get 429 (default 1000)').argParser(positiveInteger))
+    .option('-q, --quiet', 'no access log')
+    .action(async (flags: ServeFlags) => {
+      const [{ startServer }, { defaultDbPath }, { ResourceConfigError }] = await Promise.all([
+        import('../../server/start-server.js'),
+        import('../../server/default-db-path.js'),
+        import('../../server/resources/load-resources.js'),
+      ]);
+      const dbPath = flags.db ?? defaultDbPath();
+      const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+      let server;
+      try {
+        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs });
+      } catch (err) {
+        if (err instanceof ResourceConfigError) throw new UsageError(err.message);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${flags.host} is already in use`, ['Pick another with --port, or --port 0 for any free port.']);
+        if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new UsageError(`cannot listen on ${flags.host}:${flags.port} (${code})`);
+        throw new ExitError(`cannot start: ${(err as Error).message}`, ExitCode.StoppedEarly);
+      }
+      process.stdout.write(`bulk serve listening on ${server.url} (db: ${dbPath})\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: string) => {
+          process.stderr.write(`bulk serve: ${sig}, finishing the chunk in hand and closing\n`);
+          process.off('SIGINT', onInt);
+          process.off('SIGTERM', onTerm);
+          void server.close().then(resolve);
+        };
+        const onInt = () => stop('SIGINT');
+        const onTerm = () => stop('SIGTERM');
+        process.on('SIGINT', onInt);
+        process.on('SIGTERM', onTerm);
+      });
+    });
+}

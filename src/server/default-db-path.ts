@@ -1,0 +1,13 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where the embedded server and `bulk serve` keep their database unless told otherwise:
+ * `$BULK_DB`, else `$XDG_DATA_HOME/bulk/bulk.db`, else `~/.local/share/bulk/bulk.db`. Both commands
+ * share it, so `bulk serve` later shows the jobs an embedded upload made.
+ */
+export function defaultDbPath(env: Record<string, string | undefined> = process.env): string {
+  if (env.BULK_DB) return env.BULK_DB;
+  const dataHome = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(dataHome, 'bulk', 'bulk.db');
+}

@@ -1,0 +1,24 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Tells server-event streams that a job changed. In-process: the node that runs a job is the node
+ * its stream is on for SQLite; other stores can feed it from elsewhere.
+ */
+export class JobEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // One listener per open events stream; hundreds of watchers are normal.
+    this.emitter.setMaxListeners(0);
+  }
+
+  changed(jobId: string): void {
+    this.emitter.emit(jobId);
+    this.emitter.emit('*', jobId);
+  }
+
+  subscribe(jobId: string, listener: () => void): () => void {
+    this.emitter.on(jobId, listener);
+    return () => this.emitter.off(jobId, listener);
+  }
+}

@@ -1,0 +1,125 @@
+import { addDecimal, compareDecimal, divideDecimal, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
+import type { AggregateDef, FieldDef, ResourceDef, SqlValue } from './resource-types.js';
+
+/** Running state of one aggregate; plain JSON so it can be committed with each chunk. */
+interface Acc {
+  n: number;
+  sum?: string;
+  best?: SqlValue;
+  by?: Record<string, number>;
+}
+
+export interface AggregateState {
+  processed: number;
+  stored: number;
+  failed: number;
+  accs: Record<string, Acc>;
+}
+
+const ZERO: Decimal = { units: 0n, scale: 0 };
+
+function toDecimal(v: SqlValue): Decimal {
+  return parseDecimal(String(v)) ?? ZERO;
+}
+
+/**
+ * Aggregates computed as a job runs, over the records it stored. The state goes into the same
+ * transaction as each chunk, so a restart continues the sums exactly where the data is.
+ */
+export class AggregateAccumulator {
+  private readonly plan: { def: AggregateDef; index: number; field?: FieldDef }[];
+
+  /** Running sums as BigInt, serialised into `state` only when a chunk commits (hot path). */
+  private readonly sums = new Map<string, Decimal>();
+  readonly state: AggregateState;
+
+  constructor(resource: ResourceDef, state?: AggregateState) {
+    this.state = state ?? { processed: 0, stored: 0, failed: 0, accs: {} };
+    this.plan = resource.aggregates.map((def) => {
+      const index = def.field ? resource.fields.findIndex((f) => f.name === def.field) : -1;
+      return { def, index, field: index >= 0 ? resource.fields[index] : undefined };
+    });
+    for (const { def } of this.plan) {
+      const acc = (this.state.accs[def.name] ??= { n: 0 });
+      if (acc.sum) this.sums.set(def.name, toDecimal(acc.sum));
+    }
+  }
+
+  /** The state to commit with a chunk. */
+  snapshot(): AggregateState {
+    for (const [name, sum] of this.sums) (this.state.accs[name] as Acc).sum = formatDecimal(sum);
+    return this.state;
+  }
+
+  addStored(values: SqlValue[]): void {
+    this.state.stored++;
+    for (const { def, index, field } of this.plan) {
+      const acc = this.state.accs[def.name] as Acc;
+      if (index < 0) continue;
+      const v = values[index] ?? null;
+      if (v === null) continue;
+      acc.n++;
+      switch (def.fn) {
+        case 'sum':
+        case 'avg':
+          this.sums.set(def.name, addDecimal(this.sums.get(def.name) ?? ZERO, toDecimal(v)));
+          break;
+        case 'min':
+        case 'max': {
+          if (acc.best === undefined || acc.best === null) acc.best = v;
+          else {
+            const c = field?.type === 'decimal' ? compareDecimal(toDecimal(v), toDecimal(acc.best)) : v < acc.best ? -1 : v > acc.best ? 1 : 0;
+            if ((def.fn === 'min' && c < 0) || (def.fn === 'max' && c > 0)) acc.best = v;
+          }
+          break;
+        }
+        case 'count_by':
+          acc.by ??= {};
+          acc.by[String(v)] = (acc.by[String(v)] ?? 0) + 1;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  addProcessed(processed: number, failed: number): void {
+    this.state.processed += processed;
+    this.state.failed += failed;
+  }
+
+  /** The aggregate_results object as JSON text: decimals as number literals with their exact digits. */
+  resultsJson(): string {
+    this.snapshot();
+    const parts: string[] = [];
+    for (const { def, field } of this.plan) {
+      const acc = this.state.accs[def.name] as Acc;
+      parts.push(`${JSON.stringify(def.name)}:${this.valueJson(def, acc, field)}`);
+    }
+    return `{${parts.join(',')}}`;
+  }
+
+  private valueJson(def: AggregateDef, acc: Acc, field: FieldDef | undefined): string {
+    const scale = field?.type === 'decimal' ? (field.scale ?? 2) : 2;
+    switch (def.fn) {
+      case 'processed_count':
+        return String(this.state.processed);
+      case 'success_count':
+        return String(this.state.stored);
+      case 'error_count':
+        return String(this.state.failed);
+      case 'count':
+        return String(def.field ? acc.n : this.state.stored);
+      case 'sum':
+        return acc.sum ? formatDecimal(field?.type === 'decimal' ? divideDecimal(toDecimal(acc.sum), 1n, scale) : toDecimal(acc.sum)) : field?.type === 'decimal' ? formatDecimal({ units: 0n, scale }) : '0';
+      case 'avg':
+        return acc.n === 0 || !acc.sum ? 'null' : formatDecimal(divideDecimal(toDecimal(acc.sum), BigInt(acc.n), scale));
+      case 'min':
+      case 'max':
+        if (acc.best === undefined || acc.best === null) return 'null';
+        return field?.type === 'decimal' || field?.type === 'integer' ? String(acc.best) : JSON.stringify(acc.best);
+      case 'count_by':
+        return JSON.stringify(acc.by ?? {});
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { formatDecimal, parseDecimal } from './decimal.js';
+import type { FieldDef, SqlValue } from './resource-types.js';
+
+export type Coerced = { ok: true; value: SqlValue } | { ok: false; error: string };
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+function realDate(y: number, m: number, d: number): boolean {
+  if (m < 1 || m > 12 || d < 1) return false;
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] as number;
+  return d <= days;
+}
+
+const fail = (error: string): Coerced => ({ ok: false, error });
+const ok = (value: SqlValue): Coerced => ({ ok: true, value });
+
+/**
+ * One value into its field's type. CSV gives strings, JSON gives its own types: both are accepted
+ * where the meaning is unambiguous, and refused with a reason otherwise. "" and null are missing.
+ */
+export function coerceValue(field: FieldDef, raw: unknown): Coerced {
+  if (raw === undefined || raw === null || raw === '') return field.required ? fail('is required') : ok(null);
+  switch (field.type) {
+    case 'text': {
+      if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return fail('must be text');
+      const text = String(raw);
+      if (field.maxLength !== undefined && text.length > field.maxLength) return fail(`is longer than ${field.maxLength} characters`);
+      return ok(text);
+    }
+    case 'integer': {
+      if (typeof raw === 'number') return Number.isSafeInteger(raw) ? ok(raw) : fail('must be a whole number');
+      if (typeof raw !== 'string' || !/^[+-]?\d+$/.test(raw.trim())) return fail('must be a whole number');
+      const n = Number(raw.trim());
+      return Number.isSafeInteger(n) ? ok(n) : fail('is too large for a whole number');
+    }
+    case 'decimal': {
+      // A JSON number arrives as a double; its shortest text is the digits the sender wrote.
+      const text = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
+      const d = text === null || /e/i.test(text) ? null : parseDecimal(text);
+      if (!d) return fail('must be a decimal number');
+      const scale = field.scale ?? 2;
+      if (d.scale > scale) return fail(`has more than ${scale} digits after the decimal point`);
+      return ok(formatDecimal(d));
+    }
+    case 'boolean': {
+      if (typeof raw === 'boolean') return ok(raw ? 1 : 0);
+      const t = String(raw).trim().toLowerCase();
+      if (['true', '1', 'yes', 't', 'y'].includes(t)) return ok(1);
+      if (['false', '0', 'no', 'f', 'n'].includes(t)) return ok(0);
+      return fail('must be true or false');
+    }
+    case 'date': {
+      const m = typeof raw === 'string' ? DATE_RE.exec(raw.trim()) : null;
+      if (!m) return fail('must be a date (YYYY-MM-DD)');
+      if (!realDate(Number(m[1]), Number(m[2]), Number(m[3]))) return fail('is not a real calendar date');
+      return ok(`${m[1]}-${m[2]}-${m[3]}`);
+    }
+    case 'datetime': {
+      const m = typeof raw === 'string' ? DATETIME_RE.exec(raw.trim()) : null;
+      if (!m || !realDate(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) {
+        return fail('must be a date and time (ISO 8601, e.g. 2024-01-15T10:30:00Z)');
+      }
+      const parsed = new Date(m[8] ? raw as string : `${(raw as string).trim().replace(' ', 'T')}Z`);
+      if (Number.isNaN(parsed.getTime())) return fail('must be a date and time (ISO 8601)');
+      return ok(parsed.toISOString());
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JobType } from '../../protocol/index.js';
+import { HttpError, readBody, sendJson } from '../http/http-io.js';
+import { estimateDuration, nowIso, startResponse } from '../job-view.js';
+import type { ServerContext } from '../server-context.js';
+
+const JOB_TYPE_OF: Record<string, JobType> = { POST: 'insert', PATCH: 'upsert', DELETE: 'delete' };
+
+function fieldList(value: string | null): string[] | null {
+  if (value === null) return null;
+  const fields = value.split(',').map((f) => f.trim()).filter(Boolean);
+  return fields.length ? fields : null;
+}
+
+/** POST (insert), PATCH (upsert), DELETE (delete by key) /api/{resource}/bulk/: start a job. */
+export async function startJob(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, resourceName: string, query: URLSearchParams, owner: string): Promise<string> {
+  const jobType = JOB_TYPE_OF[req.method ?? ''];
+  if (!jobType) throw new HttpError(405, `Method ${req.method} not allowed here (POST, PATCH or DELETE)`, {}, { allow: 'POST, PATCH, DELETE' });
+  if (ctx.draining) throw new HttpError(503, 'Server is shutting down; retry shortly', {}, { 'retry-after': '5' });
+  const resource = ctx.resources.get(resourceName);
+  if (!resource) throw new HttpError(404, `Unknown resource: ${resourceName}`);
+  const uniqueFields = fieldList(query.get('unique_fields'));
+  const updateFields = fieldList(query.get('update_fields'));
+  if (jobType !== 'insert') {
+    if (!uniqueFields) throw new HttpError(400, `unique_fields parameter is required for ${jobType} operations`);
+    const match = resource.uniqueKeys.find((k) => k.length === uniqueFields.length && k.every((f) => uniqueFields.includes(f)));
+    if (!match) {
+      const keys = resource.uniqueKeys.map((k) => k.join(',')).join(' or ') || 'none';
+      throw new HttpError(400, `unique_fields must be a unique key of ${resourceName}: ${keys}`, { unique_keys: resource.uniqueKeys });
+    }
+    const names = new Set(resource.fields.map((f) => f.name));
+    for (const f of updateFields ?? []) if (!names.has(f)) throw new HttpError(400, `update_fields: ${f} is not a field of ${resourceName}`);
+  }
+
+  const key = req.headers['idempotency-key'];
+  const idemKey = typeof key === 'string' && key.length > 0 ? key : null;
+  if (idemKey && idemKey.length > 255) throw new HttpError(400, 'Idempotency-Key is longer than 255 characters');
+  const inflight = idemKey ? `${owner}\u0000${idemKey}` : null;
+  if (inflight && ctx.inflightKeys.has(inflight)) {
+    req.resume();
+    throw new HttpError(409, 'A request with this Idempotency-Key is still being handled; retry shortly', {}, { 'retry-after': '1' });
+  }
+  if (inflight) ctx.inflightKeys.add(inflight);
+  try {
+    const body = await readBody(req, ctx.limits.maxBodyBytes);
+    const hash = createHash('sha256').update(`${req.method}\n${resourceName}\n${uniqueFields?.join(',') ?? ''}\n${updateFields?.join(',') ?? ''}\n`).update(body).digest('hex');
+    if (idemKey) {
+      const earlier = await ctx.store.findIdempotency(owner, idemKey);
+      if (earlier) {
+        if (earlier.hash !== hash) throw new HttpError(422, 'Idempotency-Key was already used with a different request body');
+        const job = await ctx.store.getJob(earlier.jobId);
+        if (job) {
+          sendJson(res, 202, startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)), { 'idempotency-replayed': 'true' });
+          return job.id;
+        }
+      }
+    }
+    let records: unknown;
+    try {
+      records = JSON.parse(body);
+    } catch (err) {
+      throw new HttpError(400, `Malformed JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(records)) throw new HttpError(400, 'Expected array data for bulk operations.');
+    if (records.length === 0) throw new HttpError(400, 'Empty array provided');
+    if (records.length > ctx.limits.maxItems) throw new HttpError(413, `Too many items: ${records.length} (the limit is ${ctx.limits.maxItems} per job)`, { limit_items: ctx.limits.maxItems });
+    const notObject = records.findIndex((r) => !r || typeof r !== 'object' || Array.isArray(r));
+    if (notObject !== -1) throw new HttpError(400, `Item ${notObject} is not a JSON object`, { index: notObject });
+    const depth = await ctx.store.queueDepth();
+    if (depth >= ctx.limits.maxQueuedJobs) throw new HttpError(429, `Too many jobs waiting (${depth}); retry later`, {}, { 'retry-after': '5' });
+
+    const job = {
+      id: randomUUID(),
+      resource: resourceName,
+      jobType,
+      owner,
+      totalItems: records.length,
+      uniqueFields: jobType === 'insert' ? null : uniqueFields,
+      updateFields: jobType === 'upsert' ? updateFields : null,
+      createdAt: nowIso(),
+    };
+    await ctx.store.createJob(job, body, idemKey ? { key: idemKey, hash } : undefined);
+    ctx.worker.notify();
+    const record = await ctx.store.getJob(job.id);
+    sendJson(res, 202, startResponse(record!, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
+    return job.id;
+  } finally {
+    if (inflight) ctx.inflightKeys.delete(inflight);
+  }
+}

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isFinal, JOB_STATES } from '../../protocol/index.js';
+import { HttpError, sendJson, sendJsonText } from '../http/http-io.js';
+import { nowIso, statusResponse } from '../job-view.js';
+import type { ServerContext } from '../server-context.js';
+import type { JobRecord } from '../store/job-store.js';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The job, if it exists and this caller may see it; any other caller gets the same 404 as a missing job. */
+export async function visibleJob(ctx: ServerContext, id: string, owner: string): Promise<JobRecord> {
+  if (!UUID_RE.test(id)) throw new HttpError(404, 'Job not found');
+  const job = await ctx.store.getJob(id);
+  if (!job || job.owner !== owner) throw new HttpError(404, 'Job not found');
+  return job;
+}
+
+export async function statusOf(ctx: ServerContext, job: JobRecord) {
+  const firstErrors = isFinal(job.state) ? (await ctx.store.recordErrors(job.id, 0, 100)).errors : [];
+  return statusResponse(job, { firstErrors, rowsPerSecond: ctx.worker.rowsPerSecond });
+}
+
+export async function getStatus(ctx: ServerContext, res: ServerResponse, job: JobRecord): Promise<void> {
+  sendJson(res, 200, await statusOf(ctx, job));
+}
+
+export function getAggregates(res: ServerResponse, job: JobRecord): void {
+  if (job.aggregates === null) {
+    const why = job.state === 'Failed' || job.state === 'Aborted' ? `Job ${job.state.toLowerCase()}: no aggregates` : 'Job not ready for aggregates';
+    throw new HttpError(400, why, { state: job.state });
+  }
+  sendJsonText(res, 200, `{"job_id":${JSON.stringify(job.id)},"aggregate_results":${job.aggregates}}`);
+}
+
+function intParam(query: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  if (!/^\d+$/.test(raw)) throw new HttpError(400, `${name} must be a whole number`);
+  return Math.min(Number(raw), max);
+}
+
+export async function getErrors(ctx: ServerContext, res: ServerResponse, job: JobRecord, query: URLSearchParams): Promise<void> {
+  const offset = intParam(query, 'offset', 0, Number.MAX_SAFE_INTEGER);
+  const limit = Math.max(1, intParam(query, 'limit', 1000, 10_000));
+  const page = await ctx.store.recordErrors(job.id, offset, limit);
+  sendJson(res, 200, { job_id: job.id, total: page.total, offset, limit, errors: page.errors });
+}
+
+export async function abortJob(ctx: ServerContext, res: ServerResponse, job: JobRecord): Promise<void> {
+  if (isFinal(job.state)) throw new HttpError(409, `Job already finished: ${job.state}`, { state: job.state });
+  await ctx.store.requestAbort(job.id, nowIso());
+  if (job.state === 'Open' && ctx.store.kind === 'sqlite') {
+    // Nothing has run yet, and in one process nothing can claim it meanwhile: end it now rather
+    // than when the worker reaches it. (Shared stores let the worker end it at its first chunk.)
+    await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: null, jobErrors: ['Job aborted on request'] });
+    ctx.events.changed(job.id);
+  }
+  ctx.worker.notify();
+  const after = (await ctx.store.getJob(job.id)) ?? job;
+  sendJson(res, 202, await statusOf(ctx, after));
+}
+
+export async function listJobs(ctx: ServerContext, res: ServerResponse, query: URLSearchParams, owner: string): Promise<void> {
+  const state = query.get('state') ?? undefined;
+  if (state && !(JOB_STATES as readonly string[]).includes(state)) throw new HttpError(400, `state must be one of ${JOB_STATES.join(', ')}`);
+  const limit = Math.max(1, intParam(query, 'limit', 50, 500));
+  const jobs = await ctx.store.listJobs({ owner, state, limit });
+  const statuses = [];
+  for (const job of jobs) statuses.push(statusResponse(job, { firstErrors: [], rowsPerSecond: ctx.worker.rowsPerSecond }));
+  sendJson(res, 200, { jobs: statuses });
+}
+
+/**
+ * Server events: the status JSON now, then at every change, until a final state. A comment line
+ * every 15 s keeps proxies and the client's body timeout from closing a quiet stream.
+ */
+export async function streamEvents(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, first: JobRecord): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  let closed = false;
+  let sending = false;
+  let again = false;
+  let lastText = '';
+  const finish = () => {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    clearInterval(heartbeat);
+    res.end();
+  };
+  const send = async (): Promise<void> => {
+    if (closed) return;
+    if (sending) {
+      again = true;
+      return;
+    }
+    sending = true;
+    try {
+      do {
+        again = false;
+        const job = await ctx.store.getJob(first.id);
+        if (!job) return finish();
+        const text = JSON.stringify(await statusOf(ctx, job));
+        if (text !== lastText && !closed) {
+          lastText = text;
+          res.write(`data: ${text}\n\n`);
+        }
+        if (isFinal(job.state)) return finish();
+      } while (again && !closed);
+    } catch (err) {
+      ctx.log(JSON.stringify({ level: 'error', msg: 'events stream failed', job_id: first.id, error: (err as Error).message }));
+      finish();
+    } finally {
+      sending = false;
+    }
+  };
+  const unsubscribe = ctx.events.subscribe(first.id, () => void send());
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+  req.on('close', finish);
+  await send();
+}

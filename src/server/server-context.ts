@@ -1,0 +1,30 @@
+import type { JobEvents } from './job-events.js';
+import type { ResourceDef } from './resources/resource-types.js';
+import type { JobStore } from './store/job-store.js';
+import type { JobWorker } from './worker/job-worker.js';
+
+export interface ServerLimits {
+  /** @default 64 MiB */
+  maxBodyBytes: number;
+  /** Items in one job. @default 100000 */
+  maxItems: number;
+  /** Open and running jobs before new ones get 429. @default 1000 */
+  maxQueuedJobs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = { maxBodyBytes: 64 * 1024 * 1024, maxItems: 100_000, maxQueuedJobs: 1000 };
+
+/** What every route needs, built once by start-server. */
+export interface ServerContext {
+  store: JobStore;
+  resources: Map<string, ResourceDef>;
+  worker: JobWorker;
+  events: JobEvents;
+  limits: ServerLimits;
+  version: string;
+  log: (line: string) => void;
+  /** Keys whose first request is still being taken: a second one gets 409. */
+  inflightKeys: Set<string>;
+  /** Set while shutting down: new jobs get 503. */
+  draining: boolean;
+}

@@ -1,0 +1,80 @@
+import type { JobState, JobType, RecordError } from '../../protocol/index.js';
+import type { AggregateState } from '../resources/aggregates.js';
+import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+
+export interface JobRecord {
+  id: string;
+  seq: number;
+  resource: string;
+  jobType: JobType;
+  /** The token name that made it; '' when the server has no tokens. */
+  owner: string;
+  state: JobState;
+  totalItems: number;
+  processedItems: number;
+  successCount: number;
+  errorCount: number;
+  uniqueFields: string[] | null;
+  updateFields: string[] | null;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  abortRequested: boolean;
+  aggState: AggregateState | null;
+  /** aggregate_results as JSON text (exact decimals), once final. */
+  aggregates: string | null;
+  jobErrors: string[] | null;
+}
+
+export interface NewJob {
+  id: string;
+  resource: string;
+  jobType: JobType;
+  owner: string;
+  totalItems: number;
+  uniqueFields: string[] | null;
+  updateFields: string[] | null;
+  createdAt: string;
+}
+
+/** One chunk of a job, validated: rows to write by their index in the job, and rows already refused. */
+export interface ChunkWrite {
+  job: JobRecord;
+  resource: ResourceDef;
+  rows: { index: number; values: SqlValue[] }[];
+  invalid: RecordError[];
+  /** How many items this chunk covers (rows + invalid). */
+  size: number;
+  /** Called for each row actually written, inside the transaction, to feed the aggregates. */
+  onStored: (values: SqlValue[]) => void;
+  /** The aggregate state after this chunk, committed with it. */
+  aggState: () => AggregateState;
+  now: string;
+}
+
+/**
+ * Everything the server keeps. Two implementations (SQLite, PostgreSQL) behind one interface, so
+ * routes and the worker never know which. Async throughout, for the one that needs it.
+ */
+export interface JobStore {
+  readonly kind: 'sqlite' | 'postgres';
+  init(resources: Map<string, ResourceDef>): Promise<void>;
+  /** The job, its payload and its idempotency key, committed together before the 202 goes out. */
+  createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string }): Promise<void>;
+  findIdempotency(owner: string, key: string): Promise<{ hash: string; jobId: string } | null>;
+  getJob(id: string): Promise<JobRecord | null>;
+  listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]>;
+  /** The oldest job that is Open or In Progress and not held by someone else. */
+  claimNext(workerId: string): Promise<JobRecord | null>;
+  loadPayload(id: string): Promise<string>;
+  markStarted(id: string, now: string): Promise<void>;
+  /** Writes a chunk's records and errors and moves the job's counters, in one transaction. */
+  commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }>;
+  finishJob(id: string, end: { state: JobState; now: string; aggregates: string | null; jobErrors: string[] | null }): Promise<void>;
+  requestAbort(id: string, now: string): Promise<void>;
+  isAbortRequested(id: string): Promise<boolean>;
+  recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }>;
+  queueDepth(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,226 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { JobState, JobType, RecordError } from '../../protocol/index.js';
+import type { AggregateState } from '../resources/aggregates.js';
+import type { ResourceDef } from '../resources/resource-types.js';
+import type { ChunkWrite, JobRecord, JobStore, NewJob } from './job-store.js';
+import { ensureResourceTable, migrate, quoteIdent } from './sqlite-schema.js';
+
+interface JobRow {
+  seq: number;
+  id: string;
+  resource: string;
+  job_type: string;
+  owner: string;
+  state: string;
+  total_items: number;
+  processed_items: number;
+  success_count: number;
+  error_count: number;
+  unique_fields: string | null;
+  update_fields: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  abort_requested: number;
+  agg_state: string | null;
+  aggregates: string | null;
+  job_errors: string | null;
+}
+
+function toRecord(r: JobRow): JobRecord {
+  return {
+    id: r.id,
+    seq: r.seq,
+    resource: r.resource,
+    jobType: r.job_type as JobType,
+    owner: r.owner,
+    state: r.state as JobState,
+    totalItems: r.total_items,
+    processedItems: r.processed_items,
+    successCount: r.success_count,
+    errorCount: r.error_count,
+    uniqueFields: r.unique_fields ? (JSON.parse(r.unique_fields) as string[]) : null,
+    updateFields: r.update_fields ? (JSON.parse(r.update_fields) as string[]) : null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    startedAt: r.started_at,
+    completedAt: r.completed_at,
+    abortRequested: r.abort_requested === 1,
+    aggState: r.agg_state ? (JSON.parse(r.agg_state) as AggregateState) : null,
+    aggregates: r.aggregates,
+    jobErrors: r.job_errors ? (JSON.parse(r.job_errors) as string[]) : null,
+  };
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a job acknowledged
+ * with 202 survives a power loss, and each chunk commits its records with the job's progress.
+ */
+export class SqliteStore implements JobStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly writers = new Map<string, Database.Statement>();
+
+  constructor(readonly dbPath: string) {
+    if (dbPath !== ':memory:') mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+    this.db = new Database(dbPath);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    const mode = String(this.db.pragma('journal_mode', { simple: true }));
+    const sync = Number(this.db.pragma('synchronous', { simple: true }));
+    // Checked rather than assumed: a filesystem that refuses WAL must not silently weaken durability.
+    if (dbPath !== ':memory:' && (mode !== 'wal' || sync !== 2)) {
+      throw new Error(`${dbPath}: SQLite is in journal_mode=${mode}, synchronous=${sync}; bulk serve needs WAL with synchronous=FULL`);
+    }
+    migrate(this.db);
+  }
+
+  async init(resources: Map<string, ResourceDef>): Promise<void> {
+    for (const def of resources.values()) ensureResourceTable(this.db, def);
+  }
+
+  async createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string }): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?)`,
+        )
+        .run(job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.createdAt);
+      this.db.prepare('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
+      if (idempotency) {
+        this.db.prepare('INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)').run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt);
+      }
+    })();
+  }
+
+  async findIdempotency(owner: string, key: string): Promise<{ hash: string; jobId: string } | null> {
+    const row = this.db.prepare('SELECT request_hash, job_id FROM bulk_idempotency WHERE owner = ? AND key = ?').get(owner, key) as { request_hash: string; job_id: string } | undefined;
+    return row ? { hash: row.request_hash, jobId: row.job_id } : null;
+  }
+
+  async getJob(id: string): Promise<JobRecord | null> {
+    const row = this.db.prepare('SELECT * FROM bulk_jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.owner !== null) {
+      where.push('owner = ?');
+      args.push(query.owner);
+    }
+    if (query.state) {
+      where.push('state = ?');
+      args.push(query.state);
+    }
+    const sql = `SELECT * FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, query.limit) as JobRow[]).map(toRecord);
+  }
+
+  async claimNext(): Promise<JobRecord | null> {
+    const row = this.db.prepare("SELECT * FROM bulk_jobs WHERE state IN ('Open', 'In Progress') ORDER BY seq LIMIT 1").get() as JobRow | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  async loadPayload(id: string): Promise<string> {
+    const row = this.db.prepare('SELECT body FROM bulk_job_payloads WHERE job_id = ?').get(id) as { body: string } | undefined;
+    if (!row) throw new Error(`payload of job ${id} is missing`);
+    return row.body;
+  }
+
+  async markStarted(id: string, now: string): Promise<void> {
+    this.db.prepare("UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND state = 'Open'").run(now, now, id);
+  }
+
+  private writer(def: ResourceDef, job: JobRecord): Database.Statement {
+    const key = `${def.name}|${job.jobType}|${job.uniqueFields?.join(',') ?? ''}|${job.updateFields?.join(',') ?? ''}`;
+    let stmt = this.writers.get(key);
+    if (stmt) return stmt;
+    const table = quoteIdent(def.name);
+    const cols = def.fields.map((f) => quoteIdent(f.name));
+    const placeholders = def.fields.map(() => '?').join(', ');
+    if (job.jobType === 'delete') {
+      const keyFields = job.uniqueFields ?? [];
+      stmt = this.db.prepare(`DELETE FROM ${table} WHERE ${keyFields.map((f) => `${quoteIdent(f)} IS ?`).join(' AND ')}`);
+    } else if (job.jobType === 'upsert') {
+      const keyFields = job.uniqueFields ?? [];
+      const updates = (job.updateFields ?? def.fields.map((f) => f.name).filter((f) => !keyFields.includes(f))).map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`);
+      updates.push('job_id = excluded.job_id', 'job_index = excluded.job_index');
+      stmt = this.db.prepare(`INSERT INTO ${table} (job_id, job_index, ${cols.join(', ')}) VALUES (?, ?, ${placeholders}) ON CONFLICT (${keyFields.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`);
+    } else {
+      stmt = this.db.prepare(`INSERT INTO ${table} (job_id, job_index, ${cols.join(', ')}) VALUES (?, ?, ${placeholders}) ON CONFLICT DO NOTHING`);
+    }
+    this.writers.set(key, stmt);
+    return stmt;
+  }
+
+  async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
+    const { job, resource } = chunk;
+    const stmt = this.writer(resource, job);
+    const keyLabel = (job.jobType === 'insert' ? resource.uniqueKeys[0] : job.uniqueFields)?.join(',');
+    const keyIdx = (job.uniqueFields ?? []).map((f) => resource.fields.findIndex((x) => x.name === f));
+    const insertError = this.db.prepare('INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)');
+    return this.db.transaction(() => {
+      let stored = 0;
+      const errors = [...chunk.invalid];
+      for (const row of chunk.rows) {
+        const changes =
+          job.jobType === 'delete' ? stmt.run(...keyIdx.map((i) => row.values[i] ?? null)).changes : stmt.run(job.id, row.index, ...row.values).changes;
+        if (changes > 0) {
+          stored++;
+          chunk.onStored(row.values);
+        } else {
+          errors.push({ index: row.index, field: keyLabel, error: job.jobType === 'delete' ? 'no record with this key' : 'duplicate of an existing record' });
+        }
+      }
+      for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
+      this.db
+        .prepare(
+          `UPDATE bulk_jobs SET processed_items = processed_items + ?, success_count = success_count + ?, error_count = error_count + ?,
+             agg_state = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id);
+      return { stored, errors };
+    })();
+  }
+
+  async finishJob(id: string, end: { state: JobState; now: string; aggregates: string | null; jobErrors: string[] | null }): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('UPDATE bulk_jobs SET state = ?, completed_at = ?, updated_at = ?, aggregates = ?, job_errors = ? WHERE id = ?')
+        .run(end.state, end.now, end.now, end.aggregates, end.jobErrors ? JSON.stringify(end.jobErrors) : null, id);
+      // The records are in their tables now; the request body is no longer needed.
+      this.db.prepare('DELETE FROM bulk_job_payloads WHERE job_id = ?').run(id);
+    })();
+  }
+
+  async requestAbort(id: string, now: string): Promise<void> {
+    this.db.prepare('UPDATE bulk_jobs SET abort_requested = 1, updated_at = ? WHERE id = ?').run(now, id);
+  }
+
+  async isAbortRequested(id: string): Promise<boolean> {
+    const row = this.db.prepare('SELECT abort_requested FROM bulk_jobs WHERE id = ?').get(id) as { abort_requested: number } | undefined;
+    return row?.abort_requested === 1;
+  }
+
+  async recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }> {
+    const total = (this.db.prepare('SELECT COUNT(*) AS n FROM bulk_job_errors WHERE job_id = ?').get(id) as { n: number }).n;
+    const rows = this.db.prepare('SELECT idx, field, error FROM bulk_job_errors WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?').all(id, limit, offset) as { idx: number; field: string | null; error: string }[];
+    return { total, errors: rows.map((r) => (r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error })) };
+  }
+
+  async queueDepth(): Promise<number> {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM bulk_jobs WHERE state IN ('Open', 'In Progress')").get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

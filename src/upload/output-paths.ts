@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { InputFormat } from '../input/input-item.js';
+
+/**
+ * Where an input's failed rows go: `<dir>/<stem>.failed.csv` (`.failed.ndjson` for JSON inputs),
+ * beside the input unless a directory is given; `.failed-2`, `-3`, … when earlier ones exist, so an
+ * earlier run's file is never overwritten.
+ */
+export function failedRowsPath(input: string, format: InputFormat, dir?: string): string {
+  const ext = format === 'csv' ? 'csv' : 'ndjson';
+  const base = input === '-' ? 'stdin' : path.basename(input).replace(/\.(csv|json|ndjson|jsonl)$/i, '').replace(/\.failed(-\d+)?$/, '');
+  const folder = dir ?? (input === '-' ? process.cwd() : path.dirname(input));
+  for (let n = 1; ; n++) {
+    const candidate = path.join(folder, `${base}.failed${n === 1 ? '' : `-${n}`}.${ext}`);
+    if (!existsSync(candidate)) return candidate;
+  }
+}
