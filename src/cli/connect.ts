@@ -6,6 +6,8 @@ import { UsageError } from './errors.js';
 
 export interface ConnectionFlags {
   url?: string;
+  batchSize?: number;
+  concurrency?: number;
   tokenFile?: string;
   profile?: string;
   config?: string;

@@ -81,7 +81,16 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
   const resumed = options.resume !== undefined ? await loadResume(options.resume) : null;
   const s = resumed?.settings;
   const connection = await connect(
-    { url: options.url ?? s?.url ?? undefined, db: options.db ?? s?.db ?? undefined, tokenFile: options.tokenFile, profile: options.profile, config: options.config, timeout: options.timeout },
+    {
+      url: options.url ?? s?.url ?? undefined,
+      db: options.db ?? s?.db ?? undefined,
+      tokenFile: options.tokenFile,
+      profile: options.profile,
+      config: options.config,
+      timeout: options.timeout,
+      batchSize: options.batchSize,
+      concurrency: options.concurrency,
+    },
   );
 
   const stderr = process.stderr;
@@ -164,6 +173,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
       failedRowsFile: result.failedRowsFiles[0] ?? null,
       resumeCommand,
       message: result.stopMessage ?? undefined,
+      notRead: result.notRead,
     };
     reporter.finish(summary);
     if (options.json) {

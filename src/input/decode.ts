@@ -55,7 +55,7 @@ function countNul(buf: Buffer): number {
 
 /** Where to cut a sample so a character split across chunks is not counted as invalid. */
 function safeUtf8End(buf: Buffer): number {
-  let end = buf.length;
+  const end = buf.length;
   for (let i = 1; i <= 3 && end - i >= 0; i++) {
     const byte = buf[end - i] as number;
     if ((byte & 0xc0) === 0xc0) return end - i;

@@ -1,0 +1,157 @@
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A proxy on loopback between the client and a real `bulk serve`, that causes network faults on
+ * command. Each fault applies to the next `count` matching requests, then the proxy forwards
+ * normally again.
+ */
+export type Fault =
+  /** Destroy the client connection before forwarding: the server never sees the request. */
+  | { kind: 'reset-before' }
+  /** Forward, let the server act, then destroy the client connection: outcome unknown to the client. */
+  | { kind: 'reset-after' }
+  /** Forward, then send only half of the server's body and close. */
+  | { kind: 'cut-body' }
+  /** Accept and never answer. */
+  | { kind: 'stall' }
+  /** Answer this status with an HTML body, without forwarding. */
+  | { kind: 'html-status'; status: number }
+  /** Answer 429 (or another status) with this Retry-After, without forwarding. */
+  | { kind: 'retry-after'; status: number; retryAfter: string }
+  /** Strip the (ext) fields from start and status answers: a server that has only the guide's shapes. */
+  | { kind: 'guide-only' };
+
+interface Armed {
+  fault: Fault;
+  remaining: number;
+  match: (req: http.IncomingMessage) => boolean;
+}
+
+export interface FaultProxy {
+  url: string;
+  /** Arm a fault for the next `count` requests that match (all requests by default). */
+  arm(fault: Fault, opts?: { count?: number; match?: (req: http.IncomingMessage) => boolean }): void;
+  /** Strip (ext) fields from every answer while on. */
+  guideOnly(on: boolean): void;
+  /** Refuse connections (close the listener) for `ms`, then listen again on the same port. */
+  downFor(ms: number): Promise<void>;
+  /** Requests seen, by "METHOD path". */
+  seen: string[];
+  close(): Promise<void>;
+}
+
+const EXT_FIELDS = ['errors_url', 'events_url', 'abort_url', 'resource', 'started_at', 'aggregates_url_ext'];
+
+export async function startFaultProxy(target: string): Promise<FaultProxy> {
+  const targetUrl = new URL(target);
+  const armed: Armed[] = [];
+  const sockets = new Set<net.Socket>();
+  const seen: string[] = [];
+  let stripExt = false;
+
+  const take = (req: http.IncomingMessage): Fault | null => {
+    const a = armed.find((x) => x.remaining > 0 && x.match(req));
+    if (!a) return null;
+    a.remaining--;
+    return a.fault;
+  };
+
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    seen.push(`${req.method} ${req.url}`);
+    const fault = take(req);
+    if (fault?.kind === 'reset-before') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'stall') return;
+    if (fault?.kind === 'html-status') {
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'text/html' }).end(`<html><body><h1>${fault.status}</h1>upstream trouble</body></html>`);
+      return;
+    }
+    if (fault?.kind === 'retry-after') {
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': fault.retryAfter }).end(JSON.stringify({ error: 'slow down' }));
+      return;
+    }
+    const upstream = http.request(
+      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
+      (up) => {
+        const isJson = String(up.headers['content-type'] ?? '').includes('json');
+        if (fault?.kind === 'reset-after') {
+          up.resume();
+          up.on('end', () => req.socket.destroy());
+          return;
+        }
+        if ((stripExt || fault?.kind === 'guide-only') && isJson) {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => {
+            let body = Buffer.concat(chunks).toString('utf8');
+            try {
+              const parsed = JSON.parse(body) as Record<string, unknown>;
+              for (const f of EXT_FIELDS) delete parsed[f];
+              body = JSON.stringify(parsed);
+            } catch {
+              // not JSON after all: pass through
+            }
+            const headers = { ...up.headers, 'content-length': String(Buffer.byteLength(body)) };
+            res.writeHead(up.statusCode ?? 502, headers).end(body);
+          });
+          return;
+        }
+        if (fault?.kind === 'cut-body') {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => {
+            const all = Buffer.concat(chunks);
+            res.writeHead(up.statusCode ?? 502, { ...up.headers, 'content-length': String(all.length) });
+            res.write(all.subarray(0, Math.floor(all.length / 2)));
+            setTimeout(() => req.socket.destroy(), 10);
+          });
+          return;
+        }
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => req.socket.destroy());
+    req.pipe(upstream);
+  };
+
+  let server = http.createServer(handler);
+  const track = (s: http.Server) => s.on('connection', (sock: net.Socket) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
+  track(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+
+  const closeServer = async (s: http.Server) => {
+    for (const sock of sockets) sock.destroy();
+    await new Promise<void>((r) => s.close(() => r()));
+  };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    seen,
+    arm(fault, opts = {}) {
+      armed.push({ fault, remaining: opts.count ?? 1, match: opts.match ?? (() => true) });
+    },
+    guideOnly(on) {
+      stripExt = on;
+    },
+    async downFor(ms) {
+      await closeServer(server);
+      setTimeout(() => {
+        server = http.createServer(handler);
+        track(server);
+        server.listen(port, '127.0.0.1');
+      }, ms);
+    },
+    close: () => closeServer(server),
+  };
+}
