@@ -91,6 +91,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
       batchSize: options.batchSize,
       concurrency: options.concurrency,
     },
+    { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: options.deadline * 1000 } },
   );
 
   const stderr = process.stderr;

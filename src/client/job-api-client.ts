@@ -246,7 +246,7 @@ export class JobApiClient {
         failure = {
           reason: describeNetworkError(err),
           retryAfterMs: null,
-          error: new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)} (gave up after ${attempt + 1} attempts)`),
+          error: new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`),
         };
       }
       const delay = nextDelay({ attempt, retryAfterMs: failure.retryAfterMs, elapsedMs: Date.now() - began, policy: this.retry });

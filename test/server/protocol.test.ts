@@ -1,0 +1,240 @@
+import path from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import { call, tx, waitForFinal } from '../helpers/http.js';
+import { tempDir } from '../helpers/temp.js';
+
+let server: RunningServer;
+let base: string;
+
+beforeAll(async () => {
+  const dir = tempDir();
+  const resources = path.join(dir, 'resources.json');
+  writeFileSync(
+    resources,
+    JSON.stringify({
+      resources: {
+        orders: {
+          fields: { order_id: { type: 'integer', required: true }, price: { type: 'decimal', scale: 2 }, status: { type: 'text', max_length: 10 }, paid: { type: 'boolean' }, at: { type: 'datetime' } },
+          unique: [['order_id']],
+          aggregates: { orders: { fn: 'count' }, revenue: { fn: 'sum', field: 'price' }, cheapest: { fn: 'min', field: 'price' }, dearest: { fn: 'max', field: 'price' }, mean: { fn: 'avg', field: 'price' }, by_status: { fn: 'count_by', field: 'status' } },
+        },
+      },
+    }),
+  );
+  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 's.db'), resourcesFile: resources, maxItems: 500, maxBodyBytes: 200_000, maxQueuedJobs: 50 });
+  base = server.url;
+});
+afterAll(async () => server?.close());
+
+const START_FIELDS = ['message', 'job_id', 'task_id', 'total_items', 'status_url', 'aggregates_url', 'estimated_duration', 'next_steps', 'tips'];
+const STATUS_FIELDS = ['job_id', 'job_type', 'state', 'status', 'message', 'created_at', 'updated_at', 'completed_at', 'total_items', 'processed_items', 'success_count', 'error_count', 'percentage', 'estimated_remaining', 'aggregates_ready', 'aggregates_completed', 'next_steps', 'can_retry', 'errors'];
+
+describe('start, status, aggregates: the guide\'s shapes', () => {
+  it('answers 202 with every start field, then a final status and exact aggregates', async () => {
+    const records = [tx(1, { amount: '0.10' }), tx(2, { amount: '0.20' }), tx(3, { amount: 'abc' }), tx(4, { transaction_date: '2024-02-30' })];
+    const start = await call(base, 'POST', '/api/transactions/bulk/', { body: records });
+    expect(start.status).toBe(202);
+    for (const f of START_FIELDS) expect(start.body).toHaveProperty(f);
+    expect(start.body.message).toBe('Enhanced bulk create job started for 4 items');
+    expect(start.body.job_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(start.body.status_url).toBe(`/api/jobs/${start.body.job_id}/status/`);
+    expect(start.body).toHaveProperty('events_url');
+    const status = await waitForFinal(base, String(start.body.job_id));
+    for (const f of STATUS_FIELDS) expect(status).toHaveProperty(f);
+    expect(status).toMatchObject({ job_type: 'insert', state: 'Job Complete', status: 'completed', total_items: 4, processed_items: 4, success_count: 2, error_count: 2, percentage: 100, aggregates_ready: true, can_retry: false });
+    expect(status.message).toBe('Job completed successfully! Processed 4 items with 2 errors');
+    expect(status.errors).toEqual([
+      { index: 2, field: 'amount', error: 'must be a decimal number' },
+      { index: 3, field: 'transaction_date', error: 'is not a real calendar date' },
+    ]);
+    const aggs = await call(base, 'GET', `/api/jobs/${start.body.job_id}/aggregates/`);
+    expect(aggs.status).toBe(200);
+    // Exact decimal text on the wire: 0.10 + 0.20 is 0.30, not 0.30000000000000004.
+    expect(aggs.text).toContain('"total_amount":0.30');
+    expect(aggs.body.aggregate_results).toEqual({ total_amount: 0.3, average_amount: 0.15, transaction_count: 4, successful_transactions: 2, failed_transactions: 2 });
+  });
+
+  it('sums past 2^53 cents exactly', async () => {
+    const big = '45035996273704.96'; // 2^52 cents
+    const start = await call(base, 'POST', '/api/orders/bulk/', { body: [{ order_id: 1, price: big }, { order_id: 2, price: big }, { order_id: 3, price: '0.01' }] });
+    await waitForFinal(base, String(start.body.job_id));
+    const aggs = await call(base, 'GET', `/api/jobs/${start.body.job_id}/aggregates/`);
+    expect(aggs.text).toContain('"revenue":90071992547409.93');
+    expect(aggs.text).toContain('"cheapest":0.01');
+    expect(aggs.text).toContain('"dearest":45035996273704.96');
+  });
+
+  it('aggregates are 400 while a job is not final, with its state', async () => {
+    const records = Array.from({ length: 400 }, (_, i) => ({ order_id: 1000 + i, price: '1.00', status: i % 2 ? 'new' : 'paid' }));
+    const jobs = await Promise.all([1, 2, 3].map((n) => call(base, 'POST', '/api/orders/bulk/', { body: records.map((r) => ({ ...r, order_id: (r.order_id as number) + n * 1000 })) })));
+    const last = jobs[2]!.body.job_id;
+    const early = await call(base, 'GET', `/api/jobs/${last}/aggregates/`);
+    if (early.status === 400) {
+      expect(early.body).toMatchObject({ error: 'Job not ready for aggregates' });
+      expect(['Open', 'In Progress']).toContain(early.body.state);
+    }
+    await waitForFinal(base, String(last));
+    const done = await call(base, 'GET', `/api/jobs/${last}/aggregates/`);
+    expect(done.body.aggregate_results).toMatchObject({ orders: 400, by_status: { new: 200, paid: 200 }, mean: 1 });
+  });
+});
+
+describe('bad requests get the protocol\'s 4xx JSON', () => {
+  it.each([
+    ['malformed JSON', '/api/transactions/bulk/', '[{"a": ', 400, /^Malformed JSON/],
+    ['not an array', '/api/transactions/bulk/', '{"a": 1}', 400, /^Expected array data for bulk operations\.$/],
+    ['empty array', '/api/transactions/bulk/', '[]', 400, /^Empty array provided$/],
+    ['an element that is not an object', '/api/transactions/bulk/', '[{"a":1}, 5]', 400, /Item 1 is not a JSON object/],
+    ['unknown resource', '/api/nope/bulk/', '[{"a":1}]', 404, /^Unknown resource: nope$/],
+  ])('%s', async (_name, path, rawBody, status, error) => {
+    const res = await call(base, 'POST', path, { rawBody });
+    expect(res.status).toBe(status);
+    expect(res.body.error).toMatch(error);
+  });
+
+  it('404 Job not found for unknown and malformed ids', async () => {
+    for (const id of ['550e8400-e29b-41d4-a716-446655440000', 'not-a-uuid']) {
+      const res = await call(base, 'GET', `/api/jobs/${id}/status/`);
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: 'Job not found' });
+    }
+  });
+
+  it('upsert needs unique_fields that are a declared key', async () => {
+    const missing = await call(base, 'PATCH', '/api/transactions/bulk/', { body: [tx(1)] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toBe('unique_fields parameter is required for upsert operations');
+    const wrong = await call(base, 'PATCH', '/api/transactions/bulk/?unique_fields=account_id', { body: [tx(1)] });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error).toContain('account_id,transaction_date,description');
+  });
+
+  it('413 for too many items, and for a body over the limit with or without Content-Length', async () => {
+    const many = await call(base, 'POST', '/api/orders/bulk/', { body: Array.from({ length: 501 }, (_, i) => ({ order_id: i })) });
+    expect(many.status).toBe(413);
+    const big = `[${Array.from({ length: 5000 }, (_, i) => JSON.stringify({ order_id: i, status: 'x'.repeat(40) })).join(',')}]`;
+    const withLength = await call(base, 'POST', '/api/orders/bulk/', { rawBody: big });
+    expect(withLength.status).toBe(413);
+    expect(withLength.body.error).toMatch(/too large/);
+    // Chunked: no Content-Length, the server counts as it reads.
+    const { request } = await import('undici');
+    const chunked = await request(`${base}/api/orders/bulk/`, { method: 'POST', body: (async function* () { for (let i = 0; i < 50; i++) yield big.slice(i * 10_000, (i + 1) * 10_000); })(), headers: { 'content-type': 'application/json' } }).catch((e: Error) => e);
+    if (!(chunked instanceof Error)) {
+      expect(chunked.statusCode).toBe(413);
+      await chunked.body.dump();
+    }
+  });
+
+  it('405 for a wrong method, with a JSON body', async () => {
+    const res = await call(base, 'GET', '/api/transactions/bulk/');
+    expect(res.status).toBe(405);
+    expect(res.body.error).toBeTypeOf('string');
+  });
+
+  it('health reports the store and the queue', async () => {
+    const res = await call(base, 'GET', '/api/health/');
+    expect(res.body).toMatchObject({ status: 'ok', store: 'sqlite' });
+    expect(res.body.queue_depth).toBeTypeOf('number');
+  });
+});
+
+describe('idempotency keys', () => {
+  it('replays the first answer for the same key and body, 422 for another body', async () => {
+    const key = `k-${Date.now()}`;
+    const body = [tx(100), tx(101)];
+    const first = await call(base, 'POST', '/api/transactions/bulk/', { body, headers: { 'idempotency-key': key } });
+    const again = await call(base, 'POST', '/api/transactions/bulk/', { body, headers: { 'idempotency-key': key } });
+    expect(again.status).toBe(202);
+    expect(again.body.job_id).toBe(first.body.job_id);
+    expect(again.headers['idempotency-replayed']).toBe('true');
+    const other = await call(base, 'POST', '/api/transactions/bulk/', { body: [tx(102)], headers: { 'idempotency-key': key } });
+    expect(other.status).toBe(422);
+    const status = await waitForFinal(base, String(first.body.job_id));
+    expect(status.success_count).toBe(2);
+  });
+
+  it('409 while the first request with the key is still arriving', async () => {
+    const { request } = await import('undici');
+    const key = `slow-${Date.now()}`;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow = request(`${base}/api/transactions/bulk/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: (async function* () {
+        yield '[';
+        await gate;
+        yield JSON.stringify(tx(200));
+        yield ']';
+      })(),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await call(base, 'POST', '/api/transactions/bulk/', { body: [tx(200)], headers: { 'idempotency-key': key } });
+    expect(second.status).toBe(409);
+    release();
+    const first = await slow;
+    expect(first.statusCode).toBe(202);
+    await first.body.dump();
+  });
+});
+
+describe('upsert, delete, abort, errors paging, events, list', () => {
+  it('upsert updates only update_fields on a match and inserts the rest', async () => {
+    const a = await call(base, 'POST', '/api/orders/bulk/', { body: [{ order_id: 9001, price: '5.00', status: 'new' }] });
+    await waitForFinal(base, String(a.body.job_id));
+    const up = await call(base, 'PATCH', '/api/orders/bulk/?unique_fields=order_id&update_fields=status', { body: [{ order_id: 9001, price: '99.00', status: 'paid' }, { order_id: 9002, price: '1.00', status: 'new' }] });
+    expect(up.status).toBe(202);
+    expect(up.body).toMatchObject({ unique_fields: ['order_id'], update_fields: ['status'] });
+    const st = await waitForFinal(base, String(up.body.job_id));
+    expect(st).toMatchObject({ job_type: 'upsert', success_count: 2 });
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(server.dbPath, { readonly: true });
+    expect(db.prepare('SELECT price, status FROM orders WHERE order_id = 9001').get()).toEqual({ price: '5.00', status: 'paid' });
+    expect(db.prepare('SELECT price FROM orders WHERE order_id = 9002').get()).toEqual({ price: '1.00' });
+    const del = await call(base, 'DELETE', '/api/orders/bulk/?unique_fields=order_id', { body: [{ order_id: 9002 }, { order_id: 424242 }] });
+    const ds = await waitForFinal(base, String(del.body.job_id));
+    expect(ds).toMatchObject({ job_type: 'delete', success_count: 1, error_count: 1 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM orders WHERE order_id = 9002').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('pages every record error in index order', async () => {
+    const records = Array.from({ length: 300 }, (_, i) => ({ order_id: 50_000 + i, price: i % 2 ? 'bad' : '1.00' }));
+    const start = await call(base, 'POST', '/api/orders/bulk/', { body: records });
+    const st = await waitForFinal(base, String(start.body.job_id));
+    expect(st.error_count).toBe(150);
+    expect((st.errors as unknown[]).length).toBe(100);
+    const page = await call<{ total: number; errors: { index: number }[] }>(base, 'GET', `/api/jobs/${start.body.job_id}/errors/?offset=140&limit=20`);
+    expect(page.body.total).toBe(150);
+    expect(page.body.errors.map((e) => e.index)).toEqual([281, 283, 285, 287, 289, 291, 293, 295, 297, 299]);
+    const bad = await call(base, 'GET', `/api/jobs/${start.body.job_id}/errors/?limit=x`);
+    expect(bad.status).toBe(400);
+  });
+
+  it('events stream rising progress and end at a final state; abort stops a queued job', async () => {
+    const big = Array.from({ length: 500 }, (_, i) => ({ order_id: 70_000 + i, price: '2.00' }));
+    const first = await call(base, 'POST', '/api/orders/bulk/', { body: big });
+    const second = await call(base, 'POST', '/api/orders/bulk/', { body: big.map((r) => ({ ...r, order_id: (r.order_id as number) + 1000 })) });
+    const abort = await call(base, 'POST', `/api/jobs/${second.body.job_id}/abort/`);
+    expect([202, 409]).toContain(abort.status);
+    const { request } = await import('undici');
+    const res = await request(`${base}/api/jobs/${first.body.job_id}/events/`, { headers: { accept: 'text/event-stream' } });
+    expect(res.headers['content-type']).toMatch(/text\/event-stream/);
+    const text = await res.body.text();
+    const events = text.split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as { processed_items: number; state: string });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.at(-1)?.state).toBe('Job Complete');
+    for (let i = 1; i < events.length; i++) expect(events[i]!.processed_items).toBeGreaterThanOrEqual(events[i - 1]!.processed_items);
+    const aborted = await waitForFinal(base, String(second.body.job_id));
+    if (abort.status === 202) {
+      expect(aborted.state).toBe('Aborted');
+      expect(aborted.status).toBe('aborted');
+      const again = await call(base, 'POST', `/api/jobs/${second.body.job_id}/abort/`);
+      expect(again.status).toBe(409);
+    }
+    const list = await call<{ jobs: { job_id: string }[] }>(base, 'GET', '/api/jobs/?limit=2');
+    expect(list.body.jobs[0]?.job_id).toBe(second.body.job_id);
+  });
+});
