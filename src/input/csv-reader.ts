@@ -48,9 +48,14 @@ export interface CsvHeader {
  * too many or too few columns fails alone; an unterminated quote stops the file at its line.
  */
 export async function* readCsv(chunks: AsyncIterable<string>, file: string, maxRows: number, header: CsvHeader): AsyncGenerator<InputItem[]> {
-  const parser = Readable.from(toLf(chunks)).pipe(
-    parse({ info: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: '\n' }),
-  );
+  const source = Readable.from(toLf(chunks));
+  const parser = source.pipe(parse({ info: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: '\n' }));
+  // pipe() does not carry the source's errors (an undecodable file, a read error) to the parser.
+  let sourceError: Error | null = null;
+  source.on('error', (err: Error) => {
+    sourceError = err;
+    parser.emit('readable');
+  });
   let columns: string[] | null = null;
   let keep: number[] = [];
   let unescape = false;
@@ -95,6 +100,7 @@ export async function* readCsv(chunks: AsyncIterable<string>, file: string, maxR
       yield items;
       continue;
     }
+    if (sourceError) throw sourceError;
     if (failure) {
       // The bad row fails with its line; the caller reports the rest of the file as not read.
       const error = fatal(failure, file, lastEnd + 1);
