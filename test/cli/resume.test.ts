@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateTransactions } from '../../src/dev/transactions-generator.js';
+import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import { checkInvariant } from '../helpers/invariant.js';
+import { BIN, runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+let server: RunningServer | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+const ROWS = 12_000;
+const SEED = 11;
+const SHARE = 0.01;
+
+async function setup() {
+  const dir = tempDir('bulk-resume-');
+  const input = path.join(dir, 'transactions.csv');
+  await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
+  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), chunkSize: 100 });
+  const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
+  return { dir, input, env, db: server.dbPath };
+}
+
+function checkpointEntries(stateDir: string): number {
+  try {
+    const runs = readdirSync(stateDir);
+    if (!runs[0]) return 0;
+    const cp = JSON.parse(readFileSync(path.join(stateDir, runs[0], 'checkpoint.json'), 'utf8')) as { entries: { state: string }[] };
+    return cp.entries.length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Starts an upload and kills it with SIGKILL once the checkpoint holds `after` acknowledged batches. */
+async function killMidRun(args: string[], env: Record<string, string>, after: number): Promise<void> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  const until = Date.now() + 20_000;
+  while (checkpointEntries(env.BULK_STATE_DIR as string) < after && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('kill -9 of the client, then resume', () => {
+  it.each([1, 4, 9])('after %i acknowledged batches: converges with every row once, failed rows once, the same result as a clean run', async (after) => {
+    const { dir, input, env, db } = await setup();
+    await killMidRun(['upload', input, '--batch-size', '500', '--concurrency', '3', '--no-events'], env, after);
+    const resumed = await runCli(['upload', '--resume', '--json'], { env });
+    const result = JSON.parse(resumed.stdout);
+    expect(resumed.code, resumed.stderr).toBe(result.exit_code);
+    const failedFiles = readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
+    expect(failedFiles).toEqual([path.join(dir, 'transactions.failed.csv')]);
+    const { stored, failed } = checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles, result });
+    expect(stored + failed).toBe(ROWS);
+    expect(result.jobs.length).toBe(ROWS / 500);
+    expect(result.resume_command).toBeNull();
+  }, 60_000);
+
+  it('refuses to resume when the input file changed', async () => {
+    const { input, env } = await setup();
+    await killMidRun(['upload', input, '--batch-size', '500', '--concurrency', '1'], env, 1);
+    await generateTransactions({ rows: ROWS + 1, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
+    const res = await runCli(['resume'], { env });
+    expect(res.code).toBe(3);
+    expect(res.stderr).toMatch(/cannot resume run .*changed size/);
+  }, 60_000);
+
+  it('SIGTERM mid-run saves, prints the resume command, exits 143; the resume finishes the job', async () => {
+    const { dir, input, env, db } = await setup();
+    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '2'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    while (checkpointEntries(env.BULK_STATE_DIR) < 2) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    const command = /resume with: (bulk upload --resume \S+)/.exec(stderr)?.[1];
+    expect(command, stderr).toBeDefined();
+    const resumed = await runCli([...(command as string).split(' ').slice(1), '--json'], { env });
+    const result = JSON.parse(resumed.stdout);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: [path.join(dir, 'transactions.failed.csv')].filter(existsSync), result });
+  }, 60_000);
+});

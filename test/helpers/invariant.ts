@@ -1,0 +1,65 @@
+import { readFileSync, existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { parse } from 'csv-parse/sync';
+import { descriptionOf, isInvalidRow } from '../../src/dev/transactions-generator.js';
+
+export interface InvariantInput {
+  /** Rows in the generated file, with the seed and invalid share that made it. */
+  rows: number;
+  seed: number;
+  invalidShare: number;
+  dbPath: string;
+  /** Failed-rows files the runs wrote (CSV). */
+  failedRowsFiles: string[];
+  /** The final --json result, when there is one. */
+  result?: { counts: { read: number; stored: number; failed: number; unprocessed: number }; exit_code: number };
+}
+
+/**
+ * The nothing-lost invariant of shared/faults.md, by row identity: every generated row is stored
+ * exactly once (valid rows) or listed once in a failed-rows file with its line (invalid rows), and
+ * the counts of the result agree. Throws with the first rows that break it.
+ */
+export function checkInvariant(input: InvariantInput): { stored: number; failed: number } {
+  const db = new Database(input.dbPath, { readonly: true });
+  const counts = new Map<string, number>();
+  for (const r of db.prepare("SELECT description FROM transactions WHERE description LIKE 'Invoice %'").iterate() as Iterable<{ description: string }>) {
+    counts.set(r.description, (counts.get(r.description) ?? 0) + 1);
+  }
+  db.close();
+  const failedLines = new Map<number, number>();
+  for (const file of input.failedRowsFiles) {
+    if (!existsSync(file)) continue;
+    const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    for (const r of rows) failedLines.set(Number(r._source_line), (failedLines.get(Number(r._source_line)) ?? 0) + 1);
+  }
+  const problems: string[] = [];
+  let stored = 0;
+  let failed = 0;
+  for (let i = 0; i < input.rows; i++) {
+    const line = i + 2; // header is line 1; generated rows have no embedded newlines
+    const times = counts.get(descriptionOf(i)) ?? 0;
+    const listed = failedLines.get(line) ?? 0;
+    if (isInvalidRow(i, input.seed, input.invalidShare)) {
+      if (times !== 0) problems.push(`row ${i} (line ${line}) is invalid but stored ${times} times`);
+      if (listed !== 1) problems.push(`row ${i} (line ${line}) is invalid and listed ${listed} times in failed rows`);
+      failed++;
+    } else {
+      if (times !== 1) problems.push(`row ${i} (line ${line}) stored ${times} times`);
+      if (listed !== 0) problems.push(`row ${i} (line ${line}) is valid but listed as failed`);
+      stored++;
+    }
+    if (problems.length > 10) break;
+  }
+  if (input.result) {
+    const c = input.result.counts;
+    if (c.read !== input.rows) problems.push(`result says ${c.read} read, the file has ${input.rows}`);
+    if (c.stored !== stored) problems.push(`result says ${c.stored} stored, the store has ${stored}`);
+    if (c.failed !== failed) problems.push(`result says ${c.failed} failed, the failed-rows files list ${failed}`);
+    if (c.unprocessed !== 0) problems.push(`result says ${c.unprocessed} unprocessed after the run converged`);
+    const expectedExit = failed > 0 ? 1 : 0;
+    if (input.result.exit_code !== expectedExit) problems.push(`exit code ${input.result.exit_code}, expected ${expectedExit}`);
+  }
+  if (problems.length) throw new Error(`nothing-lost invariant broken:\n  ${problems.join('\n  ')}`);
+  return { stored, failed };
+}
