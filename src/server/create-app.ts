@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticate, presentedToken } from './auth/tokens.js';
 import { HttpError, sendJson } from './http/http-io.js';
 import { startJob } from './routes/bulk-routes.js';
 import { abortJob, getAggregates, getErrors, getStatus, listJobs, streamEvents, visibleJob } from './routes/job-routes.js';
@@ -38,12 +39,12 @@ export function createApp(ctx: ServerContext): Handler {
 async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL, setJobId: (id: string) => void): Promise<void> {
   const path = url.pathname;
   const method = req.method ?? 'GET';
-  const owner = '';
   if (path === '/api/health/' || path === '/api/health') {
     if (method !== 'GET') throw new HttpError(405, 'Method not allowed', {}, { allow: 'GET' });
     sendJson(res, 200, { status: 'ok', version: ctx.version, store: ctx.store.kind, queue_depth: await ctx.store.queueDepth() });
     return;
   }
+  const owner = ownerOf(ctx, req);
   if (path === '/api/jobs/' || path === '/api/jobs') {
     if (method !== 'GET') throw new HttpError(405, 'Method not allowed', {}, { allow: 'GET' });
     await listJobs(ctx, res, url.searchParams, owner);
@@ -69,4 +70,15 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     return;
   }
   throw new HttpError(404, `Not found: ${path}`);
+}
+
+/** Who is asking: '' without tokens; with tokens, the token's name, or 401 (the same for missing, wrong and near-miss). */
+function ownerOf(ctx: ServerContext, req: IncomingMessage): string {
+  if (ctx.tokens.length === 0) return '';
+  const owner = authenticate(ctx.tokens, presentedToken(req.headers.authorization));
+  if (owner === null) {
+    req.resume();
+    throw new HttpError(401, 'Authentication credentials were not provided or are not valid', {}, { 'www-authenticate': 'Bearer' });
+  }
+  return owner;
 }

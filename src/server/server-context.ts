@@ -1,3 +1,4 @@
+import type { TokenEntry } from './auth/tokens.js';
 import type { JobEvents } from './job-events.js';
 import type { ResourceDef } from './resources/resource-types.js';
 import type { JobStore } from './store/job-store.js';
@@ -27,4 +28,6 @@ export interface ServerContext {
   inflightKeys: Set<string>;
   /** Set while shutting down: new jobs get 503. */
   draining: boolean;
+  /** Empty: no auth, every job belongs to ''. */
+  tokens: TokenEntry[];
 }

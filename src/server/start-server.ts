@@ -1,12 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VERSION } from '../cli/version.js';
+import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { createApp } from './create-app.js';
 import { JobEvents } from './job-events.js';
 import { loadResources } from './resources/load-resources.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { JobWorker } from './worker/job-worker.js';
+import { DEFAULT_RETENTION_MS } from './retention.js';
+
+export class ServeConfigError extends Error {}
 
 export interface ServeOptions {
   port: number;
@@ -20,6 +24,10 @@ export interface ServeOptions {
   maxQueuedJobs?: number;
   /** Records per worker transaction. @default 1000 */
   chunkSize?: number;
+  /** With tokens, every request but health needs one, and each sees only its own jobs. */
+  tokens?: TokenEntry[];
+  /** How long finished jobs are kept. @default 7 days */
+  retentionMs?: number;
 }
 
 export interface RunningServer {
@@ -32,6 +40,10 @@ export interface RunningServer {
 
 /** Opens the store, starts the worker, listens. The embedded default and `bulk serve` both use it. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const tokens = opts.tokens ?? [];
+  if (tokens.length === 0 && !isLoopback(opts.host)) {
+    throw new ServeConfigError(`refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`);
+  }
   const resources = loadResources(opts.resourcesFile);
   const store = new SqliteStore(opts.dbPath);
   await store.init(resources);
@@ -52,7 +64,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     },
     inflightKeys: new Set(),
     draining: false,
+    tokens,
   };
+  const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+  const expire = () =>
+    store.expireJobs(new Date(Date.now() - retention).toISOString().replace(/\.\d{3}Z$/, 'Z')).catch((err: Error) => log(JSON.stringify({ level: 'error', msg: 'expiring jobs failed', error: err.message })));
+  await expire();
+  const expiry = setInterval(() => void expire(), Math.max(1000, Math.min(retention / 10, 3_600_000)));
+  expiry.unref();
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 }, createApp(ctx));
   try {
     await new Promise<void>((resolve, reject) => {
@@ -77,6 +96,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     close() {
       closing ??= (async () => {
         ctx.draining = true;
+        clearInterval(expiry);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await worker.stop();

@@ -21,10 +21,10 @@ export async function call<T = Record<string, unknown>>(base: string, method: st
   return { status: res.statusCode, headers: res.headers, body: parsed as T, text };
 }
 
-export async function waitForFinal(base: string, jobId: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+export async function waitForFinal(base: string, jobId: string, timeoutMs = 20_000, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const res = await call(base, 'GET', `/api/jobs/${jobId}/status/`);
+    const res = await call(base, 'GET', `/api/jobs/${jobId}/status/`, { headers });
     if (['Job Complete', 'Failed', 'Aborted'].includes(String(res.body.state))) return res.body;
     if (Date.now() > until) throw new Error(`job ${jobId} did not finish: ${res.text}`);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
@@ -120,7 +121,7 @@ describe('bad requests get the protocol\'s 4xx JSON', () => {
     expect(withLength.body.error).toMatch(/too large/);
     // Chunked: no Content-Length, the server counts as it reads.
     const { request } = await import('undici');
-    const chunked = await request(`${base}/api/orders/bulk/`, { method: 'POST', body: (async function* () { for (let i = 0; i < 50; i++) yield big.slice(i * 10_000, (i + 1) * 10_000); })(), headers: { 'content-type': 'application/json' } }).catch((e: Error) => e);
+    const chunked = await request(`${base}/api/orders/bulk/`, { method: 'POST', body: Readable.from((async function* () { for (let i = 0; i < 50; i++) yield big.slice(i * 10_000, (i + 1) * 10_000); })()), headers: { 'content-type': 'application/json' } }).catch((e: Error) => e);
     if (!(chunked instanceof Error)) {
       expect(chunked.statusCode).toBe(413);
       await chunked.body.dump();
@@ -163,12 +164,14 @@ describe('idempotency keys', () => {
     const slow = request(`${base}/api/transactions/bulk/`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
-      body: (async function* () {
-        yield '[';
-        await gate;
-        yield JSON.stringify(tx(200));
-        yield ']';
-      })(),
+      body: Readable.from(
+        (async function* () {
+          yield '[';
+          await gate;
+          yield JSON.stringify(tx(200));
+          yield ']';
+        })(),
+      ),
     });
     await new Promise((r) => setTimeout(r, 100));
     const second = await call(base, 'POST', '/api/transactions/bulk/', { body: [tx(200)], headers: { 'idempotency-key': key } });

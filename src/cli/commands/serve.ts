@@ -12,6 +12,8 @@ interface ServeFlags {
   maxItems?: number;
   maxQueuedJobs?: number;
   quiet?: boolean;
+  tokenFile?: string;
+  retention: string;
 }
 
 function port(value: string): number {
@@ -31,26 +33,39 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-body-bytes <n>', 'largest request body (default 67108864, 64 MiB)').argParser(positiveInteger))
     .addOption(new Option('--max-items <n>', 'most records in one job (default 100000)').argParser(positiveInteger))
     .addOption(new Option('--max-queued-jobs <n>', 'open and running jobs before new ones get 429 (default 1000)').argParser(positiveInteger))
+    .addOption(new Option('--token-file <path>', 'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKENS (comma-separated)').env('BULK_SERVE_TOKEN_FILE'))
+    .addOption(new Option('--retention <duration>', 'how long finished jobs and their errors are kept (7d, 12h, 30m)').default('7d'))
     .option('-q, --quiet', 'no access log')
     .action(async (flags: ServeFlags) => {
-      const [{ startServer }, { defaultDbPath }, { ResourceConfigError }] = await Promise.all([
+      const [{ startServer, ServeConfigError }, { defaultDbPath }, { ResourceConfigError }, { loadTokens, TokenConfigError }, { parseDuration }] = await Promise.all([
         import('../../server/start-server.js'),
         import('../../server/default-db-path.js'),
         import('../../server/resources/load-resources.js'),
+        import('../../server/auth/tokens.js'),
+        import('../../server/retention.js'),
       ]);
+      const retentionMs = parseDuration(flags.retention);
+      if (retentionMs === null || retentionMs <= 0) throw new UsageError(`--retention: expected a duration like 7d, 12h or 30m (got ${flags.retention})`);
+      let tokens;
+      try {
+        tokens = loadTokens({ tokenFile: flags.tokenFile, envTokens: process.env.BULK_SERVE_TOKENS });
+      } catch (err) {
+        if (err instanceof TokenConfigError) throw new UsageError(err.message);
+        throw err;
+      }
       const dbPath = flags.db ?? defaultDbPath();
       const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       let server;
       try {
-        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs });
+        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs, tokens, retentionMs });
       } catch (err) {
-        if (err instanceof ResourceConfigError) throw new UsageError(err.message);
+        if (err instanceof ResourceConfigError || err instanceof ServeConfigError) throw new UsageError(err.message);
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${flags.host} is already in use`, ['Pick another with --port, or --port 0 for any free port.']);
         if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new UsageError(`cannot listen on ${flags.host}:${flags.port} (${code})`);
         throw new ExitError(`cannot start: ${(err as Error).message}`, ExitCode.StoppedEarly);
       }
-      process.stdout.write(`bulk serve listening on ${server.url} (db: ${dbPath})\n`);
+      process.stdout.write(`bulk serve listening on ${server.url} (db: ${dbPath}${tokens.length ? `, ${tokens.length} tokens` : ', no auth: loopback only'})\n`);
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           process.stderr.write(`bulk serve: ${sig}, finishing the chunk in hand and closing\n`);

@@ -76,5 +76,7 @@ export interface JobStore {
   isAbortRequested(id: string): Promise<boolean>;
   recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }>;
   queueDepth(): Promise<number>;
+  /** Forgets finished jobs completed before the cutoff: their errors, payloads and keys. Records stay. */
+  expireJobs(cutoffIso: string): Promise<number>;
   close(): Promise<void>;
 }

@@ -220,6 +220,19 @@ export class SqliteStore implements JobStore {
     return (this.db.prepare("SELECT COUNT(*) AS n FROM bulk_jobs WHERE state IN ('Open', 'In Progress')").get() as { n: number }).n;
   }
 
+  async expireJobs(cutoffIso: string): Promise<number> {
+    return this.db.transaction(() => {
+      const ids = (this.db.prepare("SELECT id FROM bulk_jobs WHERE state IN ('Job Complete', 'Failed', 'Aborted') AND completed_at < ?").all(cutoffIso) as { id: string }[]).map((r) => r.id);
+      for (const id of ids) {
+        this.db.prepare('DELETE FROM bulk_job_errors WHERE job_id = ?').run(id);
+        this.db.prepare('DELETE FROM bulk_job_payloads WHERE job_id = ?').run(id);
+        this.db.prepare('DELETE FROM bulk_idempotency WHERE job_id = ?').run(id);
+        this.db.prepare('DELETE FROM bulk_jobs WHERE id = ?').run(id);
+      }
+      return ids.length;
+    })();
+  }
+
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
