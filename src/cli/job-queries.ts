@@ -95,7 +95,9 @@ export async function abortJob(jobId: string, flags: Flags): Promise<ExitCodeVal
   return withJob(jobId, flags, async ({ client }, ref) => {
     const status = await client.getStatus(ref);
     const full = withStatusUrls(ref, status, (p) => client.resolve(p));
-    const after = await client.abort(full);
+    let after = await client.abort(full);
+    // The server stops a running job at its next chunk: wait for that, so what we print is final.
+    if (!isFinal(after.state)) after = await watchJob(client, full, { onStatus: () => undefined, useEvents: false });
     if (flags.json) printJson(after);
     else describeStatus(after).forEach(out);
     return ExitCode.Ok;
