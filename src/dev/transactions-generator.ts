@@ -40,14 +40,17 @@ export function descriptionOf(i: number): string {
   return `Invoice ${String(i).padStart(7, '0')} for ${PAYEES[i % PAYEES.length]}`;
 }
 
+/** Rows per calendar day: files are in date order, as transaction exports are. */
+const ROWS_PER_DAY = 2000;
+const EPOCH = Date.UTC(2020, 0, 1);
+
 export function transactionRow(i: number, seed: number, share: number): TransactionRow {
   const rand = prng((seed ^ (i * 2246822519)) >>> 0);
-  const day = 1 + Math.floor(rand() * 28);
-  const month = 1 + Math.floor(rand() * 12);
+  const date = new Date(EPOCH + Math.floor(i / ROWS_PER_DAY) * 86_400_000).toISOString().slice(0, 10);
   const row: TransactionRow = {
     account_id: String(1000 + Math.floor(rand() * 9000)),
     amount: (Math.floor(rand() * 2_000_000) / 100 - 5000).toFixed(2),
-    transaction_date: `2024-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`,
+    transaction_date: date,
     description: descriptionOf(i),
     category: CATEGORIES[Math.floor(rand() * CATEGORIES.length)] as string,
   };

@@ -109,7 +109,7 @@ describe('bad requests get the protocol\'s 4xx JSON', () => {
     expect(missing.body.error).toBe('unique_fields parameter is required for upsert operations');
     const wrong = await call(base, 'PATCH', '/api/transactions/bulk/?unique_fields=account_id', { body: [tx(1)] });
     expect(wrong.status).toBe(400);
-    expect(wrong.body.error).toContain('account_id,transaction_date,description');
+    expect(wrong.body.error).toContain('transaction_date,account_id,description');
   });
 
   it('413 for too many items, and for a body over the limit with or without Content-Length', async () => {

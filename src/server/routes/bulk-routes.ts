@@ -81,7 +81,7 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
       createdAt: nowIso(),
     };
     await ctx.store.createJob(job, body, idemKey ? { key: idemKey, hash } : undefined);
-    ctx.worker.notify();
+    ctx.worker.notify(job.id, records);
     const record = await ctx.store.getJob(job.id);
     sendJson(res, 202, startResponse(record!, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
     return job.id;

@@ -51,6 +51,10 @@ export interface ChunkWrite {
   /** The aggregate state after this chunk, committed with it. */
   aggState: () => AggregateState;
   now: string;
+  /** First chunk of an Open job: it becomes In Progress in the same transaction. */
+  start?: boolean;
+  /** Last chunk: the job ends `Job Complete` in the same transaction, with these aggregates. */
+  finish?: () => string;
 }
 
 /**

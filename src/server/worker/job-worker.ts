@@ -28,6 +28,9 @@ export class JobWorker {
   private readonly chunkSize: number;
   /** Measured throughput, for estimates. */
   rowsPerSecond = 20_000;
+  /** Records the HTTP side already parsed, so the worker need not parse the stored body again. */
+  private readonly parsed = new Map<string, unknown[]>();
+  private parsedRecords = 0;
 
   constructor(private readonly opts: WorkerOptions) {
     this.chunkSize = opts.chunkSize ?? 1000;
@@ -37,9 +40,22 @@ export class JobWorker {
     this.running ??= this.loop();
   }
 
-  /** A new job arrived: stop waiting. */
-  notify(): void {
+  /** A new job arrived: stop waiting. With its parsed records, when memory allows. */
+  notify(jobId?: string, records?: unknown[]): void {
+    if (jobId && records && this.parsedRecords + records.length <= 500_000) {
+      this.parsed.set(jobId, records);
+      this.parsedRecords += records.length;
+    }
     this.wake?.();
+  }
+
+  private takeParsed(jobId: string): unknown[] | undefined {
+    const records = this.parsed.get(jobId);
+    if (records) {
+      this.parsed.delete(jobId);
+      this.parsedRecords -= records.length;
+    }
+    return records;
   }
 
   /** Finishes the chunk in hand, then stops. */
@@ -77,16 +93,17 @@ export class JobWorker {
     const resource = this.opts.resources.get(job.resource);
     try {
       if (!resource) throw new Error(`resource ${job.resource} is no longer configured`);
-      if (job.state === 'Open') {
-        await store.markStarted(job.id, nowIso());
-        job = { ...job, state: 'In Progress' };
-        events.changed(job.id);
-      }
-      const records = JSON.parse(await store.loadPayload(job.id)) as unknown[];
+      let starting = job.state === 'Open';
+      const records = this.takeParsed(job.id) ?? (JSON.parse(await store.loadPayload(job.id)) as unknown[]);
       const agg = new AggregateAccumulator(resource, job.aggState ?? undefined);
       const fieldNames = new Set(resource.fields.map((f) => f.name));
       const keyFields = job.jobType === 'delete' ? new Set(job.uniqueFields ?? []) : null;
       let processed = job.processedItems;
+      if (processed >= records.length) {
+        await store.finishJob(job.id, { state: 'Job Complete', now: nowIso(), aggregates: agg.resultsJson(), jobErrors: null });
+        events.changed(job.id);
+        return;
+      }
       while (processed < records.length) {
         if (this.stopping) return;
         if (await store.isAbortRequested(job.id)) {
@@ -117,15 +134,16 @@ export class JobWorker {
             return agg.snapshot();
           },
           now: nowIso(),
+          start: starting,
+          finish: end === records.length ? () => agg.resultsJson() : undefined,
         });
+        starting = false;
         processed = end;
         const seconds = (performance.now() - started) / 1000;
         if (seconds > 0) this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
         events.changed(job.id);
         await yieldToLoop();
       }
-      await store.finishJob(job.id, { state: 'Job Complete', now: nowIso(), aggregates: agg.resultsJson(), jobErrors: null });
-      events.changed(job.id);
     } catch (err) {
       const error = err as Error;
       this.opts.log?.(JSON.stringify({ level: 'error', msg: 'job failed', job_id: job.id, error: error.message }));
