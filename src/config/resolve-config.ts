@@ -48,7 +48,7 @@ export function resolveConfig(input: {
     }
     profile = found;
   }
-  const url = flags.url ?? nonEmpty(env.BULK_URL) ?? profile.url ?? null;
+  const url = nonEmpty(flags.url) ?? nonEmpty(env.BULK_URL) ?? profile.url ?? null;
   if (url !== null) checkUrl(url);
   const tokenFile = flags.tokenFile ?? nonEmpty(env.BULK_TOKEN_FILE) ?? profile.tokenFile ?? null;
   let token: string | null = null;

@@ -1,5 +1,5 @@
 import { apiPaths, isFinal, STATUS_OF_STATE, type RecordError, type StartResponse, type StatusErrorEntry, type StatusResponse } from '../protocol/index.js';
-import type { JobRecord } from './store/job-store.js';
+import type { JobRecord } from './store/store.js';
 
 /** A duration the way the guide writes it: "30 seconds", "2 minutes". */
 export function humanDuration(seconds: number): string {

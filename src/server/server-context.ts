@@ -1,7 +1,7 @@
 import type { TokenEntry } from './auth/tokens.js';
 import type { JobEvents } from './job-events.js';
 import type { ResourceDef } from './resources/resource-types.js';
-import type { JobStore } from './store/job-store.js';
+import type { JobStore } from './store/store.js';
 import type { JobWorker } from './worker/job-worker.js';
 
 export interface ServerLimits {

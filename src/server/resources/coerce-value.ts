@@ -1,4 +1,4 @@
-import { formatDecimal, parseDecimal } from './decimal.js';
+import { formatDecimal, parseDecimal, rescale } from './decimal.js';
 import type { FieldDef, SqlValue } from './resource-types.js';
 
 export type Coerced = { ok: true; value: SqlValue } | { ok: false; error: string };
@@ -10,6 +10,10 @@ function realDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
   const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] as number;
   return d <= days;
+}
+
+function significantDigits(text: string): number {
+  return text.replace(/[^0-9]/g, '').replace(/^0+/, '').length;
 }
 
 const fail = (error: string): Coerced => ({ ok: false, error });
@@ -25,7 +29,8 @@ export function coerceValue(field: FieldDef, raw: unknown): Coerced {
     case 'text': {
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return fail('must be text');
       const text = String(raw);
-      if (field.maxLength !== undefined && text.length > field.maxLength) return fail(`is longer than ${field.maxLength} characters`);
+      // Counted in characters (code points), not UTF-16 units; the cheap length is an upper bound.
+      if (field.maxLength !== undefined && text.length > field.maxLength && [...text].length > field.maxLength) return fail(`is longer than ${field.maxLength} characters`);
       return ok(text);
     }
     case 'integer': {
@@ -35,13 +40,16 @@ export function coerceValue(field: FieldDef, raw: unknown): Coerced {
       return Number.isSafeInteger(n) ? ok(n) : fail('is too large for a whole number');
     }
     case 'decimal': {
-      // A JSON number arrives as a double; its shortest text is the digits the sender wrote.
       const text = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
       const d = text === null || /e/i.test(text) ? null : parseDecimal(text);
       if (!d) return fail('must be a decimal number');
+      // A JSON number arrives as a double. Up to 15 significant digits its shortest text is exactly
+      // the digits the sender wrote; beyond that they may already be lost, so refuse, never guess.
+      if (typeof raw === 'number' && significantDigits(text as string) > 15) return fail('has more than 15 significant digits: send it as a string');
       const scale = field.scale ?? 2;
       if (d.scale > scale) return fail(`has more than ${scale} digits after the decimal point`);
-      return ok(formatDecimal(d));
+      // Canonical text at the field's scale, so 1.5 and 1.50 are one value in keys and in min/max.
+      return ok(formatDecimal(rescale(d, scale)));
     }
     case 'boolean': {
       if (typeof raw === 'boolean') return ok(raw ? 1 : 0);

@@ -23,6 +23,8 @@ export function parseResources(doc: unknown, source: string): Map<string, Resour
   for (const [name, raw] of Object.entries(doc.resources)) {
     const at = `resource "${name}"`;
     if (!NAME_RE.test(name)) throw err(at, 'names are lower case letters, digits and _, starting with a letter');
+    // Each resource is a table beside the server's own: those prefixes belong to bulk and SQLite.
+    if (/^(bulk_|sqlite_)/.test(name)) throw err(at, 'names starting with bulk_ or sqlite_ are reserved');
     if (!isObject(raw) || !isObject(raw.fields)) throw err(at, 'needs "fields": {"name": {"type": ...}}');
     const fields: FieldDef[] = [];
     for (const [fname, f] of Object.entries(raw.fields)) {

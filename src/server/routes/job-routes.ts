@@ -3,7 +3,7 @@ import { isFinal, JOB_STATES } from '../../protocol/index.js';
 import { HttpError, sendJson, sendJsonText } from '../http/http-io.js';
 import { nowIso, statusResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
-import type { JobRecord } from '../store/job-store.js';
+import type { JobRecord } from '../store/store.js';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { JobState, JobType, RecordError } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
 import type { ResourceDef } from '../resources/resource-types.js';
-import type { ChunkWrite, JobRecord, JobStore, NewJob } from './job-store.js';
+import type { ChunkWrite, JobRecord, JobStore, NewJob } from './store.js';
 import { ensureResourceTable, migrate, quoteIdent } from './sqlite-schema.js';
 
 interface JobRow {

@@ -5,7 +5,7 @@ import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import { validateRecord } from '../resources/validate-record.js';
 import type { JobEvents } from '../job-events.js';
 import { nowIso } from '../job-view.js';
-import type { JobRecord, JobStore } from '../store/job-store.js';
+import type { JobRecord, JobStore } from '../store/store.js';
 
 export interface WorkerOptions {
   store: JobStore;
