@@ -89,6 +89,8 @@ describe('bad requests get the protocol\'s 4xx JSON', () => {
     ['empty array', '/api/transactions/bulk/', '[]', 400, /^Empty array provided$/],
     ['an element that is not an object', '/api/transactions/bulk/', '[{"a":1}, 5]', 400, /Item 1 is not a JSON object/],
     ['unknown resource', '/api/nope/bulk/', '[{"a":1}]', 404, /^Unknown resource: nope$/],
+    ['a record with too many keys', '/api/transactions/bulk/', JSON.stringify([Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]))]), 400, /Item 0 has more than 1000 keys/],
+    ['a value nested too deep', '/api/transactions/bulk/', `[{"description": ${'['.repeat(40)}${']'.repeat(40)}}]`, 400, /nested more than 32 levels/],
   ])('%s', async (_name, path, rawBody, status, error) => {
     const res = await call(base, 'POST', path, { rawBody });
     expect(res.status).toBe(status);
@@ -109,7 +111,7 @@ describe('bad requests get the protocol\'s 4xx JSON', () => {
     expect(missing.body.error).toBe('unique_fields parameter is required for upsert operations');
     const wrong = await call(base, 'PATCH', '/api/transactions/bulk/?unique_fields=account_id', { body: [tx(1)] });
     expect(wrong.status).toBe(400);
-    expect(wrong.body.error).toContain('transaction_date,account_id,description');
+    expect(wrong.body.error).toContain('account_id,transaction_date,description');
   });
 
   it('413 for too many items, and for a body over the limit with or without Content-Length', async () => {
