@@ -1,5 +1,7 @@
-import type { AggregateValue } from '../protocol/index.js';
+import { formatAggregates } from '../upload/combine-aggregates.js';
 import type { JobOutcome, MappedRowError } from '../upload/upload-events.js';
+
+export { formatAggregates };
 
 export function humanMs(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -11,17 +13,6 @@ export function humanMs(ms: number): string {
 
 export function groupDigits(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-export function formatAggregateValue(v: AggregateValue): string {
-  if (v === null) return '-';
-  if (typeof v === 'object') return `{${Object.entries(v).map(([k, n]) => `${k}:${n}`).join(',')}}`;
-  return String(v);
-}
-
-export function formatAggregates(aggs: Record<string, AggregateValue> | null): string {
-  if (!aggs) return '';
-  return Object.entries(aggs).map(([k, v]) => `${k}=${formatAggregateValue(v)}`).join(' ');
 }
 
 export function shortId(id: string): string {

@@ -1,99 +1,168 @@
 import type { AggregateValue } from '../protocol/index.js';
 
-type Kind = 'sum' | 'avg' | 'min' | 'max';
+export type AggregateKind = 'sum' | 'avg' | 'min' | 'max';
 
-/** What an aggregate is, from its name: servers send values, not definitions. */
-export function aggregateKind(name: string): Kind {
-  const n = name.toLowerCase();
-  if (/^(average|avg|mean)_|_(avg|average|mean)$|^(avg|mean)$/.test(n)) return 'avg';
-  if (/^min_|_min$|^min$/.test(n)) return 'min';
-  if (/^max_|_max$|^max$/.test(n)) return 'max';
+const KIND_WORDS: ReadonlyArray<readonly [AggregateKind, ReadonlySet<string>]> = [
+  ['sum', new Set(['total', 'sum'])],
+  ['avg', new Set(['average', 'avg', 'mean'])],
+  ['min', new Set(['min', 'minimum'])],
+  ['max', new Set(['max', 'maximum'])],
+];
+
+/**
+ * What an aggregate is, from its name: servers send values, not definitions. The first word
+ * decides, then the last (`total_amount`, `amount_avg`, `minAmount`); anything else, counts
+ * included, is added up. Whole words only, so `minutes` is not a minimum.
+ */
+export function aggregateKind(name: string): AggregateKind {
+  const words = name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  for (const word of [words[0], words.at(-1)]) {
+    for (const [kind, set] of KIND_WORDS) if (word !== undefined && set.has(word)) return kind;
+  }
   return 'sum';
 }
 
-interface Exact {
+/** An exact decimal: `units / 10^scale`. */
+interface Decimal {
   units: bigint;
   scale: number;
 }
 
-/** A number's shortest decimal text is the digits the server wrote (for up to ~15 significant digits). */
-function exact(v: number | string): Exact | null {
-  const text = typeof v === 'number' ? String(v) : v.trim();
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
+
+/**
+ * Reads a number's shortest round-trip text (what `String(n)` gives: the digits the server
+ * wrote, for up to 15 significant digits) or a decimal string, exactly.
+ */
+function parseExact(v: number | string): Decimal | null {
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
+  const m = DECIMAL_TEXT.exec(typeof v === 'number' ? String(v) : v.trim());
   if (!m) return null;
+  const whole = m[2] ?? '';
   const frac = m[3] ?? '';
-  const units = BigInt(`${m[2]}${frac}`);
-  return { units: m[1] === '-' ? -units : units, scale: frac.length };
+  if (whole === '' && frac === '') return null;
+  let units = BigInt(`${whole}${frac}` || '0');
+  let scale = frac.length - Number(m[4] ?? 0);
+  if (scale < 0) {
+    units *= 10n ** BigInt(-scale);
+    scale = 0;
+  }
+  return { units: m[1] === '-' ? -units : units, scale };
 }
 
-function widen(e: Exact, scale: number): bigint {
-  return e.units * 10n ** BigInt(scale - e.scale);
+function widen(d: Decimal, scale: number): bigint {
+  return d.units * 10n ** BigInt(scale - d.scale);
 }
 
-function text(e: Exact): string {
-  const neg = e.units < 0n;
-  let digits = (neg ? -e.units : e.units).toString();
-  if (e.scale > 0) {
-    digits = digits.padStart(e.scale + 1, '0');
-    digits = `${digits.slice(0, -e.scale)}.${digits.slice(-e.scale)}`;
+function decimalText(d: Decimal): string {
+  const neg = d.units < 0n;
+  let digits = (neg ? -d.units : d.units).toString();
+  if (d.scale > 0) {
+    digits = digits.padStart(d.scale + 1, '0');
+    digits = `${digits.slice(0, -d.scale)}.${digits.slice(-d.scale)}`;
   }
   return neg ? `-${digits}` : digits;
 }
 
+/** Division rounding half away from zero. */
 function divRound(num: bigint, den: bigint): bigint {
-  const neg = num < 0n;
-  const a = neg ? -num : num;
-  let q = a / den;
-  if ((a % den) * 2n >= den) q += 1n;
+  const neg = num < 0n !== den < 0n;
+  const a = num < 0n ? -num : num;
+  const b = den < 0n ? -den : den;
+  let q = a / b;
+  if ((a % b) * 2n >= b) q += 1n;
   return neg ? -q : q;
 }
 
-/**
- * Aggregates across jobs: sums and counts added, averages weighted by each job's stored rows,
- * min and max kept, count-by objects merged. Exact for decimals.
- */
-export function combineAggregates(jobs: ReadonlyArray<{ aggregates: Record<string, AggregateValue> | null; succeeded: number }>): Record<string, AggregateValue> {
-  const names: string[] = [];
-  for (const j of jobs) for (const k of Object.keys(j.aggregates ?? {})) if (!names.includes(k)) names.push(k);
-  const out: Record<string, AggregateValue> = {};
-  for (const name of names) {
-    const entries = jobs.filter((j) => j.aggregates && name in j.aggregates).map((j) => ({ v: (j.aggregates as Record<string, AggregateValue>)[name] as AggregateValue, w: j.succeeded }));
-    const values = entries.filter((e) => e.v !== null);
-    if (values.length === 0) {
-      out[name] = null;
-      continue;
+/** Digits kept for a weighted average of plain JSON numbers, whose own scale says little. */
+const NUMBER_AVERAGE_SCALE = 6;
+
+function combineNumeric(kind: AggregateKind, values: Array<{ d: Decimal; w: number }>, asNumbers: boolean): Decimal {
+  const scale = Math.max(...values.map((x) => x.d.scale));
+  if (kind === 'min' || kind === 'max') {
+    let best = values[0] as { d: Decimal };
+    for (const x of values) {
+      const a = widen(x.d, scale);
+      const b = widen(best.d, scale);
+      if (kind === 'min' ? a < b : a > b) best = x;
     }
-    if (values.every((e) => typeof e.v === 'object')) {
-      const merged: Record<string, number> = {};
-      for (const e of values) for (const [k, n] of Object.entries(e.v as Record<string, number>)) merged[k] = (merged[k] ?? 0) + n;
-      out[name] = merged;
-      continue;
-    }
-    const nums = values.map((e) => ({ x: exact(e.v as number | string), w: e.w, raw: e.v }));
-    if (nums.some((n) => n.x === null)) {
-      out[name] = values[values.length - 1]?.v ?? null;
-      continue;
-    }
-    const asString = typeof values[0]?.v === 'string';
-    const scale = Math.max(...nums.map((n) => (n.x as Exact).scale));
-    const kind = aggregateKind(name);
-    let result: Exact;
-    if (kind === 'min' || kind === 'max') {
-      const pick = nums.reduce((best, n) => {
-        const a = widen(n.x as Exact, scale);
-        const b = widen(best.x as Exact, scale);
-        return (kind === 'min' ? a < b : a > b) ? n : best;
-      });
-      result = { units: widen(pick.x as Exact, scale), scale };
-    } else if (kind === 'avg') {
-      const weight = nums.reduce((s, n) => s + BigInt(n.w), 0n);
-      const total = nums.reduce((s, n) => s + widen(n.x as Exact, scale) * BigInt(n.w), 0n);
-      result = weight === 0n ? { units: 0n, scale } : { units: divRound(total, weight), scale };
-    } else {
-      result = { units: nums.reduce((s, n) => s + widen(n.x as Exact, scale), 0n), scale };
-    }
-    const t = text(result);
-    out[name] = asString ? t : Number(t);
+    return best.d;
   }
+  if (kind === 'avg') {
+    const outScale = asNumbers ? Math.max(scale, NUMBER_AVERAGE_SCALE) : scale;
+    let weights = values.map((x) => BigInt(Math.max(0, Math.trunc(x.w))));
+    // Jobs that report an average over no stored rows contradict themselves: weigh them equally.
+    if (weights.every((w) => w === 0n)) weights = weights.map(() => 1n);
+    const total = values.reduce((s, x, i) => s + widen(x.d, outScale) * (weights[i] as bigint), 0n);
+    return { units: divRound(total, weights.reduce((s, w) => s + w, 0n)), scale: outScale };
+  }
+  return { units: values.reduce((s, x) => s + widen(x.d, scale), 0n), scale };
+}
+
+function combineOne(name: string, entries: Array<{ v: AggregateValue; w: number }>): AggregateValue {
+  const present = entries.filter((e) => e.v !== null && e.v !== undefined);
+  if (present.length === 0) return null;
+  const objects = present.filter((e) => typeof e.v === 'object');
+  if (objects.length === present.length) {
+    const merged: Record<string, number> = {};
+    for (const e of objects) for (const [k, n] of Object.entries(e.v as Record<string, number>)) merged[k] = (merged[k] ?? 0) + Number(n);
+    return merged;
+  }
+  if (objects.length > 0) return null;
+  const scalars = present as Array<{ v: number | string; w: number }>;
+  const kind = aggregateKind(name);
+  const exact = scalars.map((e) => ({ d: parseExact(e.v), w: e.w }));
+  if (exact.every((x) => x.d !== null)) {
+    const asNumbers = scalars.every((e) => typeof e.v === 'number');
+    const text = decimalText(combineNumeric(kind, exact as Array<{ d: Decimal; w: number }>, asNumbers));
+    return asNumbers ? Number.parseFloat(text) : text;
+  }
+  // Text such as ISO dates: min and max still make sense, anything else only when all agree.
+  const texts = scalars.map((e) => String(e.v));
+  if (kind === 'min' || kind === 'max') {
+    const sorted = [...texts].sort();
+    return (kind === 'min' ? sorted[0] : sorted.at(-1)) ?? null;
+  }
+  return texts.every((t) => t === texts[0]) ? (scalars[0]?.v ?? null) : null;
+}
+
+/**
+ * The aggregates of a whole run from its jobs': sums and counts added, averages weighted by each
+ * job's stored rows, min and max kept, count-by objects merged by key. Decimals add exactly
+ * (0.1 + 0.2 is 0.3); numbers in give numbers out, strings in give strings out. A value that
+ * cannot be combined honestly (an object mixed with numbers, differing text) becomes null.
+ */
+export function combineAggregates(
+  jobs: ReadonlyArray<{ aggregates: Record<string, AggregateValue> | null; succeeded: number }>,
+): Record<string, AggregateValue> {
+  const byName = new Map<string, Array<{ v: AggregateValue; w: number }>>();
+  for (const job of jobs) {
+    for (const [name, v] of Object.entries(job.aggregates ?? {})) {
+      let list = byName.get(name);
+      if (!list) byName.set(name, (list = []));
+      list.push({ v, w: job.succeeded });
+    }
+  }
+  const out: Record<string, AggregateValue> = {};
+  for (const [name, entries] of byName) out[name] = combineOne(name, entries);
   return out;
+}
+
+function formatValue(v: AggregateValue): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'object') return `{${Object.entries(v).map(([k, n]) => `${k}:${n}`).join(',')}}`;
+  if (typeof v === 'string' && (v === '' || /\s/.test(v))) return JSON.stringify(v);
+  return String(v);
+}
+
+/** `total_amount=150000.00 average_amount=150.00 by_status={ok:3,bad:2}` */
+export function formatAggregates(aggs: Record<string, AggregateValue> | null | undefined): string {
+  if (!aggs) return '';
+  return Object.entries(aggs)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join(' ');
 }
