@@ -1,5 +1,8 @@
 import { EventEmitter } from 'node:events';
 
+// A symbol, so no job id can ever collide with it.
+const SHUTDOWN = Symbol('shutdown');
+
 /**
  * Tells server-event streams that a job changed. In-process: the node that runs a job is the node
  * its stream is on for SQLite; other stores can feed it from elsewhere.
@@ -20,5 +23,15 @@ export class JobEvents {
   subscribe(jobId: string, listener: () => void): () => void {
     this.emitter.on(jobId, listener);
     return () => this.emitter.off(jobId, listener);
+  }
+
+  /** The server is closing: open streams end now rather than hold the shutdown up. */
+  onShutdown(listener: () => void): () => void {
+    this.emitter.on(SHUTDOWN, listener);
+    return () => this.emitter.off(SHUTDOWN, listener);
+  }
+
+  shutdown(): void {
+    this.emitter.emit(SHUTDOWN);
   }
 }

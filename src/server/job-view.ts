@@ -19,7 +19,7 @@ export function estimateDuration(items: number, itemsAhead: number, rowsPerSecon
 
 const verb = (job: { jobType: string }) => (job.jobType === 'upsert' ? 'upsert' : job.jobType === 'delete' ? 'delete' : 'create');
 
-export function startResponse(job: JobRecord, estimated: string): StartResponse {
+export function startResponse(job: Pick<JobRecord, 'id' | 'jobType' | 'totalItems' | 'uniqueFields' | 'updateFields'>, estimated: string): StartResponse {
   const id = job.id;
   const res: StartResponse = {
     message: `Enhanced bulk ${verb(job)} job started for ${job.totalItems} items`,

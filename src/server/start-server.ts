@@ -2,12 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VERSION } from '../cli/version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
-import { createApp } from './create-app.js';
+import { answerClientError, createApp } from './create-app.js';
 import { JobEvents } from './job-events.js';
 import { loadResources } from './resources/load-resources.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { SqliteStore } from './store/sqlite-store.js';
-import { JobWorker } from './worker/job-worker.js';
+import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 import { DEFAULT_RETENTION_MS } from './retention.js';
 
 export class ServeConfigError extends Error {}
@@ -28,6 +28,8 @@ export interface ServeOptions {
   tokens?: TokenEntry[];
   /** How long finished jobs are kept. @default 7 days */
   retentionMs?: number;
+  /** Awaited by the worker at every chunk boundary (tests hold a job mid-way with it). */
+  beforeChunk?: WorkerOptions['beforeChunk'];
 }
 
 export interface RunningServer {
@@ -38,6 +40,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function openStore(dbPath: string): SqliteStore {
+  try {
+    return new SqliteStore(dbPath);
+  } catch (err) {
+    // A path that is a directory, unwritable, or not a database: the person running it can fix that.
+    throw new ServeConfigError(`cannot open the database ${dbPath}: ${(err as Error).message}`);
+  }
+}
+
 /** Opens the store, starts the worker, listens. The embedded default and `bulk serve` both use it. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokens ?? [];
@@ -45,11 +56,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new ServeConfigError(`refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`);
   }
   const resources = loadResources(opts.resourcesFile);
-  const store = new SqliteStore(opts.dbPath);
-  await store.init(resources);
+  const store = openStore(opts.dbPath);
+  try {
+    await store.init(resources);
+  } catch (err) {
+    await store.close();
+    throw new ServeConfigError(`${opts.dbPath}: cannot prepare the resource tables: ${(err as Error).message}`);
+  }
   const log = opts.log ?? (() => undefined);
   const events = new JobEvents();
-  const worker = new JobWorker({ store, resources, events, log, chunkSize: opts.chunkSize });
+  const worker = new JobWorker({ store, resources, events, log, chunkSize: opts.chunkSize, beforeChunk: opts.beforeChunk });
   const ctx: ServerContext = {
     store,
     resources,
@@ -73,6 +89,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const expiry = setInterval(() => void expire(), Math.max(1000, Math.min(retention / 10, 3_600_000)));
   expiry.unref();
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 }, createApp(ctx));
+  server.on('clientError', answerClientError);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -98,9 +115,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         ctx.draining = true;
         clearInterval(expiry);
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        events.shutdown();
         server.closeIdleConnections();
         await worker.stop();
-        // Streams and slow clients get a moment, then go.
+        server.closeIdleConnections();
+        // Requests still being answered get a moment, then go.
         const timer = setTimeout(() => server.closeAllConnections(), 2000);
         await closed;
         clearTimeout(timer);

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -53,7 +54,7 @@ export function serveCommand(): Command {
         if (err instanceof TokenConfigError) throw new UsageError(err.message);
         throw err;
       }
-      const dbPath = flags.db ?? defaultDbPath();
+      const dbPath = path.resolve(flags.db ?? defaultDbPath());
       const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       let server;
       try {
@@ -65,7 +66,9 @@ export function serveCommand(): Command {
         if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new UsageError(`cannot listen on ${flags.host}:${flags.port} (${code})`);
         throw new ExitError(`cannot start: ${(err as Error).message}`, ExitCode.StoppedEarly);
       }
-      process.stdout.write(`bulk serve listening on ${server.url} (db: ${dbPath}${tokens.length ? `, ${tokens.length} tokens` : ', no auth: loopback only'})\n`);
+      // The one stdout line, a contract: scripts and tests read the URL (the real port with --port 0) from it.
+      process.stdout.write(`bulk serve listening on ${server.url} (db: ${server.dbPath})\n`);
+      log?.(tokens.length ? `bulk serve: ${tokens.length} token(s); each sees only its own jobs` : 'bulk serve: no tokens; loopback only');
       await new Promise<void>((resolve) => {
         const stop = (sig: string) => {
           process.stderr.write(`bulk serve: ${sig}, finishing the chunk in hand and closing\n`);

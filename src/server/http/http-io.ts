@@ -23,6 +23,9 @@ export function sendJsonText(res: ServerResponse, status: number, text: string, 
   res.end(text);
 }
 
+// Fatal: a body with broken UTF-8 is refused, not silently given U+FFFD in place of the bytes.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Reads a request body up to `limit` bytes. Past the limit it answers 413 at once, with or without
  * a Content-Length, and stops reading: memory stays bounded whatever the client sends.
@@ -50,7 +53,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string> {
     req.on('end', () => {
       if (!done) {
         done = true;
-        resolve(Buffer.concat(chunks).toString('utf8'));
+        try {
+          resolve(utf8.decode(Buffer.concat(chunks, size)));
+        } catch {
+          reject(new HttpError(400, 'Malformed JSON: the body is not valid UTF-8'));
+        }
       }
     });
     req.on('error', (err) => {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JobType } from '../../protocol/index.js';
-import { HttpError, readBody, sendJson } from '../http/http-io.js';
+import { HttpError, readBody, sendJsonText } from '../http/http-io.js';
 import { estimateDuration, nowIso, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -51,7 +51,8 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
         if (earlier.hash !== hash) throw new HttpError(422, 'Idempotency-Key was already used with a different request body');
         const job = await ctx.store.getJob(earlier.jobId);
         if (job) {
-          sendJson(res, 202, startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)), { 'idempotency-replayed': 'true' });
+          const first = earlier.response ?? JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
+          sendJsonText(res, 202, first, { 'idempotency-replayed': 'true' });
           return job.id;
         }
       }
@@ -80,10 +81,11 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
       updateFields: jobType === 'upsert' ? updateFields : null,
       createdAt: nowIso(),
     };
-    await ctx.store.createJob(job, body, idemKey ? { key: idemKey, hash } : undefined);
+    // Built before the commit so a replay of this key can send exactly these bytes.
+    const response = JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
+    await ctx.store.createJob(job, body, idemKey ? { key: idemKey, hash, response } : undefined);
     ctx.worker.notify(job.id, records);
-    const record = await ctx.store.getJob(job.id);
-    sendJson(res, 202, startResponse(record!, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
+    sendJsonText(res, 202, response);
     return job.id;
   } finally {
     if (inflight) ctx.inflightKeys.delete(inflight);

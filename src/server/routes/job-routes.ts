@@ -3,9 +3,11 @@ import { isFinal, JOB_STATES } from '../../protocol/index.js';
 import { HttpError, sendJson, sendJsonText } from '../http/http-io.js';
 import { nowIso, statusResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
+import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { JobRecord } from '../store/store.js';
+import { ABORTED } from '../worker/job-worker.js';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The job, if it exists and this caller may see it; any other caller gets the same 404 as a missing job. */
 export async function visibleJob(ctx: ServerContext, id: string, owner: string): Promise<JobRecord> {
@@ -32,16 +34,16 @@ export function getAggregates(res: ServerResponse, job: JobRecord): void {
   sendJsonText(res, 200, `{"job_id":${JSON.stringify(job.id)},"aggregate_results":${job.aggregates}}`);
 }
 
-function intParam(query: URLSearchParams, name: string, fallback: number, max: number): number {
+function intParam(query: URLSearchParams, name: string, fallback: number, max: number, min = 0): number {
   const raw = query.get(name);
   if (raw === null) return fallback;
-  if (!/^\d+$/.test(raw)) throw new HttpError(400, `${name} must be a whole number`);
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < min) throw new HttpError(400, `${name} must be a whole number${min ? ` of at least ${min}` : ''}`);
   return Math.min(Number(raw), max);
 }
 
 export async function getErrors(ctx: ServerContext, res: ServerResponse, job: JobRecord, query: URLSearchParams): Promise<void> {
   const offset = intParam(query, 'offset', 0, Number.MAX_SAFE_INTEGER);
-  const limit = Math.max(1, intParam(query, 'limit', 1000, 10_000));
+  const limit = intParam(query, 'limit', 1000, 10_000, 1);
   const page = await ctx.store.recordErrors(job.id, offset, limit);
   sendJson(res, 200, { job_id: job.id, total: page.total, offset, limit, errors: page.errors });
 }
@@ -49,10 +51,11 @@ export async function getErrors(ctx: ServerContext, res: ServerResponse, job: Jo
 export async function abortJob(ctx: ServerContext, res: ServerResponse, job: JobRecord): Promise<void> {
   if (isFinal(job.state)) throw new HttpError(409, `Job already finished: ${job.state}`, { state: job.state });
   await ctx.store.requestAbort(job.id, nowIso());
-  if (job.state === 'Open' && ctx.store.kind === 'sqlite') {
+  const resource = ctx.resources.get(job.resource);
+  if (job.state === 'Open' && job.processedItems === 0 && ctx.store.kind === 'sqlite' && resource) {
     // Nothing has run yet, and in one process nothing can claim it meanwhile: end it now rather
     // than when the worker reaches it. (Shared stores let the worker end it at its first chunk.)
-    await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: null, jobErrors: ['Job aborted on request'] });
+    await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: new AggregateAccumulator(resource).resultsJson(), jobErrors: [ABORTED], unstartedOnly: true });
     ctx.events.changed(job.id);
   }
   ctx.worker.notify();
@@ -63,7 +66,7 @@ export async function abortJob(ctx: ServerContext, res: ServerResponse, job: Job
 export async function listJobs(ctx: ServerContext, res: ServerResponse, query: URLSearchParams, owner: string): Promise<void> {
   const state = query.get('state') ?? undefined;
   if (state && !(JOB_STATES as readonly string[]).includes(state)) throw new HttpError(400, `state must be one of ${JOB_STATES.join(', ')}`);
-  const limit = Math.max(1, intParam(query, 'limit', 50, 500));
+  const limit = intParam(query, 'limit', 50, 500, 1);
   const jobs = await ctx.store.listJobs({ owner, state, limit });
   const statuses = [];
   for (const job of jobs) statuses.push(statusResponse(job, { firstErrors: [], rowsPerSecond: ctx.worker.rowsPerSecond }));
@@ -84,6 +87,7 @@ export async function streamEvents(ctx: ServerContext, req: IncomingMessage, res
     if (closed) return;
     closed = true;
     unsubscribe();
+    unsubscribeShutdown();
     clearInterval(heartbeat);
     res.end();
   };
@@ -114,6 +118,7 @@ export async function streamEvents(ctx: ServerContext, req: IncomingMessage, res
     }
   };
   const unsubscribe = ctx.events.subscribe(first.id, () => void send());
+  const unsubscribeShutdown = ctx.events.onShutdown(finish);
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   req.on('close', finish);
   await send();

@@ -30,6 +30,9 @@ const MIGRATIONS: string[] = [
    CREATE TABLE bulk_job_payloads (job_id TEXT PRIMARY KEY, body TEXT NOT NULL);
    CREATE TABLE bulk_job_errors (job_id TEXT NOT NULL, idx INTEGER NOT NULL, field TEXT, error TEXT NOT NULL, PRIMARY KEY (job_id, idx));
    CREATE TABLE bulk_idempotency (owner TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, job_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (owner, key));`,
+  // 2: a replay sends the first 202 body byte for byte, not a rebuilt one.
+  `ALTER TABLE bulk_idempotency ADD COLUMN response TEXT;
+   CREATE INDEX bulk_idempotency_job ON bulk_idempotency(job_id);`,
 ];
 
 export function migrate(db: Database.Database): void {

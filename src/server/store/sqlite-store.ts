@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import type { JobState, JobType, RecordError } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
 import type { ResourceDef } from '../resources/resource-types.js';
-import type { ChunkWrite, JobRecord, JobStore, NewJob } from './store.js';
-import { ensureResourceTable, migrate, quoteIdent } from './sqlite-schema.js';
+import type { ChunkWrite, IdempotencyRecord, JobEnd, JobRecord, JobStore, NewJob } from './store.js';
+import { ensureResourceTable, migrate } from './sqlite-schema.js';
+import { SqliteRecordWriter } from './sqlite-record-writer.js';
 
 interface JobRow {
   seq: number;
@@ -62,7 +63,7 @@ function toRecord(r: JobRow): JobRecord {
 export class SqliteStore implements JobStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly writers = new Map<string, Database.Statement>();
+  private readonly writers = new Map<string, SqliteRecordWriter>();
   private readonly statements = new Map<string, Database.Statement>();
 
   /** Prepared once, reused: preparing on every chunk showed up in profiles. */
@@ -95,7 +96,7 @@ export class SqliteStore implements JobStore {
     for (const def of resources.values()) ensureResourceTable(this.db, def);
   }
 
-  async createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string }): Promise<void> {
+  async createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void> {
     this.db.transaction(() => {
       this.sql(
           `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at)
@@ -104,14 +105,14 @@ export class SqliteStore implements JobStore {
         .run(job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.createdAt);
       this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
       if (idempotency) {
-        this.db.prepare('INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)').run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt);
+        this.sql('INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES (?, ?, ?, ?, ?, ?)').run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response);
       }
     })();
   }
 
-  async findIdempotency(owner: string, key: string): Promise<{ hash: string; jobId: string } | null> {
-    const row = this.sql('SELECT request_hash, job_id FROM bulk_idempotency WHERE owner = ? AND key = ?').get(owner, key) as { request_hash: string; job_id: string } | undefined;
-    return row ? { hash: row.request_hash, jobId: row.job_id } : null;
+  async findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null> {
+    const row = this.sql('SELECT request_hash, job_id, response FROM bulk_idempotency WHERE owner = ? AND key = ?').get(owner, key) as { request_hash: string; job_id: string; response: string | null } | undefined;
+    return row ? { hash: row.request_hash, jobId: row.job_id, response: row.response } : null;
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
@@ -149,45 +150,31 @@ export class SqliteStore implements JobStore {
     this.db.prepare("UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND state = 'Open'").run(now, now, id);
   }
 
-  private writer(def: ResourceDef, job: JobRecord): Database.Statement {
+  private writer(def: ResourceDef, job: JobRecord): SqliteRecordWriter {
     const key = `${def.name}|${job.jobType}|${job.uniqueFields?.join(',') ?? ''}|${job.updateFields?.join(',') ?? ''}`;
-    let stmt = this.writers.get(key);
-    if (stmt) return stmt;
-    const table = quoteIdent(def.name);
-    const cols = def.fields.map((f) => quoteIdent(f.name));
-    const placeholders = def.fields.map(() => '?').join(', ');
-    if (job.jobType === 'delete') {
-      const keyFields = job.uniqueFields ?? [];
-      stmt = this.db.prepare(`DELETE FROM ${table} WHERE ${keyFields.map((f) => `${quoteIdent(f)} IS ?`).join(' AND ')}`);
-    } else if (job.jobType === 'upsert') {
-      const keyFields = job.uniqueFields ?? [];
-      const updates = (job.updateFields ?? def.fields.map((f) => f.name).filter((f) => !keyFields.includes(f))).map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`);
-      updates.push('job_id = excluded.job_id', 'job_index = excluded.job_index');
-      stmt = this.db.prepare(`INSERT INTO ${table} (job_id, job_index, ${cols.join(', ')}) VALUES (?, ?, ${placeholders}) ON CONFLICT (${keyFields.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.join(', ')}`);
-    } else {
-      stmt = this.db.prepare(`INSERT INTO ${table} (job_id, job_index, ${cols.join(', ')}) VALUES (?, ?, ${placeholders}) ON CONFLICT DO NOTHING`);
+    let writer = this.writers.get(key);
+    if (!writer) {
+      if (this.writers.size >= 64) this.writers.clear();
+      writer = new SqliteRecordWriter(this.db, def, job);
+      this.writers.set(key, writer);
     }
-    this.writers.set(key, stmt);
-    return stmt;
+    return writer;
   }
 
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
     const { job, resource } = chunk;
-    const stmt = this.writer(resource, job);
-    const keyLabel = (job.jobType === 'insert' ? resource.uniqueKeys[0] : job.uniqueFields)?.join(',');
-    const keyIdx = (job.uniqueFields ?? []).map((f) => resource.fields.findIndex((x) => x.name === f));
+    const writer = this.writer(resource, job);
     const insertError = this.sql('INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() => {
       let stored = 0;
       const errors = [...chunk.invalid];
       for (const row of chunk.rows) {
-        const changes =
-          job.jobType === 'delete' ? stmt.run(...keyIdx.map((i) => row.values[i] ?? null)).changes : stmt.run(job.id, row.index, ...row.values).changes;
-        if (changes > 0) {
+        const outcome = writer.write(job.id, row.index, row.values);
+        if (outcome.stored) {
           stored++;
           chunk.onStored(row.values);
         } else {
-          errors.push({ index: row.index, field: keyLabel, error: job.jobType === 'delete' ? 'no record with this key' : 'duplicate of an existing record' });
+          errors.push(outcome.field === undefined ? { index: row.index, error: outcome.error } : { index: row.index, field: outcome.field, error: outcome.error });
         }
       }
       for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
@@ -203,14 +190,18 @@ export class SqliteStore implements JobStore {
     })();
   }
 
-  async finishJob(id: string, end: { state: JobState; now: string; aggregates: string | null; jobErrors: string[] | null }): Promise<void> {
-    this.db.transaction(() => this.finishInTransaction(id, end))();
+  async finishJob(id: string, end: JobEnd): Promise<boolean> {
+    return this.db.transaction(() => this.finishInTransaction(id, end))();
   }
 
-  private finishInTransaction(id: string, end: { state: JobState; now: string; aggregates: string | null; jobErrors: string[] | null }): void {
-    this.sql('UPDATE bulk_jobs SET state = ?, completed_at = ?, updated_at = ?, aggregates = ?, job_errors = ? WHERE id = ?').run(end.state, end.now, end.now, end.aggregates, end.jobErrors ? JSON.stringify(end.jobErrors) : null, id);
+  /** Ends a job that is not final yet; a final job is never changed again. */
+  private finishInTransaction(id: string, end: JobEnd): boolean {
+    const guard = end.unstartedOnly ? "state = 'Open' AND processed_items = 0" : "state IN ('Open', 'In Progress')";
+    const changed = this.sql(`UPDATE bulk_jobs SET state = ?, completed_at = ?, updated_at = ?, aggregates = ?, job_errors = ? WHERE id = ? AND ${guard}`)
+      .run(end.state, end.now, end.now, end.aggregates, end.jobErrors ? JSON.stringify(end.jobErrors) : null, id).changes;
     // The records are in their tables now; the request body is no longer needed.
-    this.sql('DELETE FROM bulk_job_payloads WHERE job_id = ?').run(id);
+    if (changed > 0) this.sql('DELETE FROM bulk_job_payloads WHERE job_id = ?').run(id);
+    return changed > 0;
   }
 
   async requestAbort(id: string, now: string): Promise<void> {

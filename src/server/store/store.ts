@@ -38,6 +38,25 @@ export interface NewJob {
   createdAt: string;
 }
 
+/** An idempotency key as kept with its job: the request's hash and the exact 202 body first sent. */
+export interface IdempotencyRecord {
+  hash: string;
+  jobId: string;
+  /** The first 202 body, as sent; null for keys stored before it was kept. */
+  response: string | null;
+}
+
+/** How a job ends. */
+export interface JobEnd {
+  state: JobState;
+  now: string;
+  /** aggregate_results JSON text, or null when the job has none. */
+  aggregates: string | null;
+  jobErrors: string[] | null;
+  /** Only if no chunk of it has run yet (an abort of a queued job). */
+  unstartedOnly?: boolean;
+}
+
 /** One chunk of a job, validated: rows to write by their index in the job, and rows already refused. */
 export interface ChunkWrite {
   job: JobRecord;
@@ -64,9 +83,9 @@ export interface ChunkWrite {
 export interface JobStore {
   readonly kind: 'sqlite' | 'postgres';
   init(resources: Map<string, ResourceDef>): Promise<void>;
-  /** The job, its payload and its idempotency key, committed together before the 202 goes out. */
-  createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string }): Promise<void>;
-  findIdempotency(owner: string, key: string): Promise<{ hash: string; jobId: string } | null>;
+  /** The job, its payload and its idempotency key (with the 202 body), committed together before the 202 goes out. */
+  createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void>;
+  findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null>;
   getJob(id: string): Promise<JobRecord | null>;
   listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]>;
   /** The oldest job that is Open or In Progress and not held by someone else. */
@@ -75,7 +94,8 @@ export interface JobStore {
   markStarted(id: string, now: string): Promise<void>;
   /** Writes a chunk's records and errors and moves the job's counters, in one transaction. */
   commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }>;
-  finishJob(id: string, end: { state: JobState; now: string; aggregates: string | null; jobErrors: string[] | null }): Promise<void>;
+  /** Ends a job that is not final yet; false when it already was (or, with unstartedOnly, had started). */
+  finishJob(id: string, end: JobEnd): Promise<boolean>;
   requestAbort(id: string, now: string): Promise<void>;
   isAbortRequested(id: string): Promise<boolean>;
   recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }>;

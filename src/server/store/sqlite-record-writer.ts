@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { JobRecord } from './store.js';
+import { quoteIdent } from './sqlite-schema.js';
+
+/** What writing one record did: stored (inserted, updated or deleted), or why not. */
+export type WriteOutcome = { stored: true } | { stored: false; field: string | undefined; error: string };
+
+const STORED: WriteOutcome = { stored: true };
+/** Statement variants per writer; past this many distinct shapes the cache starts over. */
+const MAX_CACHED = 256;
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+
+/**
+ * Writes the records of one job into its resource's table, with prepared statements reused across
+ * chunks. Runs inside the store's chunk transaction; a refused record is an outcome, not a throw.
+ */
+export class SqliteRecordWriter {
+  private readonly table: string;
+  private readonly columns: string;
+  private readonly placeholders: string;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly keyIdx: number[];
+  private readonly keyProbes: { label: string; stmt: Database.Statement; idx: number[] }[];
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly def: ResourceDef,
+    private readonly job: Pick<JobRecord, 'jobType' | 'uniqueFields' | 'updateFields'>,
+  ) {
+    this.table = quoteIdent(def.name);
+    this.columns = ['job_id', 'job_index', ...def.fields.map((f) => quoteIdent(f.name))].join(', ');
+    this.placeholders = def.fields.map(() => '?').join(', ');
+    const indexOf = (name: string) => def.fields.findIndex((f) => f.name === name);
+    this.keyIdx = (job.uniqueFields ?? []).map(indexOf);
+    // Which key a refused record collided with: asked only when one is refused (rare).
+    this.keyProbes = def.uniqueKeys.map((key) => ({
+      label: key.join(','),
+      idx: key.map(indexOf),
+      stmt: db.prepare(`SELECT 1 FROM ${this.table} WHERE ${key.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`),
+    }));
+  }
+
+  write(jobId: string, index: number, values: SqlValue[]): WriteOutcome {
+    switch (this.job.jobType) {
+      case 'delete': {
+        const changes = this.statement('delete', () => this.deleteSql()).run(...this.keyIdx.map((i) => values[i] ?? null)).changes;
+        return changes > 0 ? STORED : { stored: false, field: this.job.uniqueFields?.join(','), error: 'no record with this key' };
+      }
+      case 'upsert': {
+        // Only the fields this record supplies are updated: a field it leaves out keeps its value.
+        const updated = this.updateColumns(values);
+        try {
+          this.statement(`upsert:${updated.join(',')}`, () => this.upsertSql(updated)).run(jobId, index, ...values);
+          return STORED;
+        } catch (err) {
+          // A clash on another unique key than the one upserted on.
+          if (isUniqueViolation(err)) return this.duplicate(values);
+          throw err;
+        }
+      }
+      case 'insert': {
+        const changes = this.statement('insert', () => `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ON CONFLICT DO NOTHING`).run(jobId, index, ...values).changes;
+        return changes > 0 ? STORED : this.duplicate(values);
+      }
+    }
+  }
+
+  private duplicate(values: SqlValue[]): WriteOutcome {
+    const hit = this.keyProbes.find((p) => p.idx.every((i) => values[i] !== null) && p.stmt.get(...p.idx.map((i) => values[i] ?? null)) !== undefined);
+    return { stored: false, field: (hit ?? this.keyProbes[0])?.label, error: 'duplicate of an existing record' };
+  }
+
+  private updateColumns(values: SqlValue[]): string[] {
+    const keys = this.job.uniqueFields ?? [];
+    const wanted = this.job.updateFields ?? this.def.fields.map((f) => f.name).filter((f) => !keys.includes(f));
+    return wanted.filter((name) => {
+      const i = this.def.fields.findIndex((f) => f.name === name);
+      return i >= 0 && values[i] !== null && values[i] !== undefined;
+    });
+  }
+
+  private upsertSql(updated: string[]): string {
+    const keys = (this.job.uniqueFields ?? []).map(quoteIdent).join(', ');
+    // job_id and job_index always move to the latest writer, so a match with nothing to change still counts as stored.
+    const sets = [...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`), 'job_id = excluded.job_id', 'job_index = excluded.job_index'];
+    return `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`;
+  }
+
+  private deleteSql(): string {
+    return `DELETE FROM ${this.table} WHERE ${(this.job.uniqueFields ?? []).map((f) => `${quoteIdent(f)} = ?`).join(' AND ')}`;
+  }
+
+  private statement(key: string, sql: () => string): Database.Statement {
+    let stmt = this.statements.get(key);
+    if (!stmt) {
+      if (this.statements.size >= MAX_CACHED) this.statements.clear();
+      stmt = this.db.prepare(sql());
+      this.statements.set(key, stmt);
+    }
+    return stmt;
+  }
+}
