@@ -25,13 +25,22 @@ export function checkpointPath(runId: string, env?: Record<string, string | unde
  * never a torn one: write a temp file, fsync it, rename over, fsync the directory.
  */
 export async function saveCheckpoint(cp: Checkpoint, env?: Record<string, string | undefined>): Promise<void> {
-  const dir = runDir(cp.run_id, env);
+  await saveCheckpointText(cp.run_id, JSON.stringify(cp), env);
+}
+
+/**
+ * Saves an already serialised checkpoint. The text must be taken at the same instant as the state
+ * it describes (the failed-rows files' flushed sizes): serialising after an await let a job's
+ * outcome slip in ahead of its failed rows, and a resume then cut those rows off.
+ */
+export async function saveCheckpointText(runId: string, text: string, env?: Record<string, string | undefined>): Promise<void> {
+  const dir = runDir(runId, env);
   mkdirSync(dir, { recursive: true });
   const target = path.join(dir, 'checkpoint.json');
   const temp = `${target}.${process.pid}.tmp`;
   const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(JSON.stringify(cp));
+    await handle.writeFile(text);
     await handle.sync();
   } finally {
     await handle.close();

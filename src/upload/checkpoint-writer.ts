@@ -1,5 +1,5 @@
 import type { Checkpoint } from './checkpoint.js';
-import { saveCheckpoint } from './checkpoint-store.js';
+import { saveCheckpointText } from './checkpoint-store.js';
 
 /**
  * Serialises checkpoint saves. Every change asks for a save; while one is being written, later
@@ -8,7 +8,7 @@ import { saveCheckpoint } from './checkpoint-store.js';
  */
 export class CheckpointWriter {
   private running: Promise<void> | null = null;
-  private pending: (() => Promise<Checkpoint>) | null = null;
+  private pending: (() => Checkpoint) | null = null;
   private lastError: Error | null = null;
   private hurry: (() => void) | null = null;
 
@@ -21,7 +21,8 @@ export class CheckpointWriter {
     private readonly minIntervalMs = 200,
   ) {}
 
-  request(snapshot: () => Promise<Checkpoint>): void {
+  /** `snapshot` runs synchronously when the save starts, and its result is serialised at once. */
+  request(snapshot: () => Checkpoint): void {
     this.pending = snapshot;
     if (!this.running) this.running = this.drain();
   }
@@ -31,9 +32,9 @@ export class CheckpointWriter {
       const take = this.pending;
       this.pending = null;
       try {
-        const cp = await take();
+        const cp = take();
         cp.updated_at = new Date().toISOString();
-        await saveCheckpoint(cp, this.env);
+        await saveCheckpointText(cp.run_id, JSON.stringify(cp), this.env);
       } catch (err) {
         this.lastError = err as Error;
       }

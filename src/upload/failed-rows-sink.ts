@@ -60,7 +60,7 @@ export class FailedRowsSink {
   }
 
   /** Flushes and fsyncs every file; what the checkpoint about to be saved may rely on. */
-  async checkpointState(): Promise<Record<string, FailedRowsState>> {
+  checkpointState(): Record<string, FailedRowsState> {
     const out: Record<string, FailedRowsState> = {};
     for (const [name, entry] of this.files) {
       if (entry.writer) entry.state.bytes = entry.writer.flush(true);

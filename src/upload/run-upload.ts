@@ -135,8 +135,8 @@ class UploadRun {
 
   private save(): void {
     if (!this.opts.checkpointWriter) return;
-    this.opts.checkpointWriter.request(async () => {
-      this.ledger.failed_rows = await this.sink.checkpointState();
+    this.opts.checkpointWriter.request(() => {
+      this.ledger.failed_rows = this.sink.checkpointState();
       return this.ledger;
     });
   }

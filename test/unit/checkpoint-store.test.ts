@@ -42,7 +42,7 @@ describe('checkpoint store', () => {
     const state = cp('run-2');
     for (let i = 0; i < 20; i++) {
       state.entries.push({ key: `k${i}`, file: 'a.csv', batch: i, first_line: i, last_line: i, rows: 1, job_id: `j${i}`, state: 'submitted' });
-      writer.request(async () => state);
+      writer.request(() => state);
     }
     await writer.flush();
     expect(loadCheckpoint('run-2', env)?.entries).toHaveLength(20);
