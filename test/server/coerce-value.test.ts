@@ -20,7 +20,7 @@ const TABLE: Record<FieldType, { ok: [unknown, unknown][]; bad: [unknown, string
   decimal: {
     extra: { scale: 2 },
     ok: [['150.00', '150.00'], ['1.5', '1.50'], ['7', '7.00'], [' -0.05 ', '-0.05'], ['+2.10', '2.10'], [0.1, '0.10'], [12, '12.00'], ['-0.00', '0.00'], ['123456789012345678901234.99', '123456789012345678901234.99']],
-    bad: [['1.234', 'has more than 2 digits after the decimal point'], ['abc', 'must be a decimal number'], ['1e5', 'must be a decimal number'], ['1,000.00', 'must be a decimal number'], ['.5', 'must be a decimal number'], [1e21, 'must be a decimal number'], [1234567890123456.7, 'has more than 15 significant digits: send it as a string'], [true, 'must be a decimal number']],
+    bad: [['1.234', 'has more than 2 digits after the decimal point'], ['abc', 'must be a decimal number'], ['1e5', 'must be a decimal number'], ['1,000.00', 'must be a decimal number'], ['.5', 'must be a decimal number'], [1e21, 'must be a decimal number'], [Number('1234567890123456.7'), 'has more than 15 significant digits: send it as a string'], [true, 'must be a decimal number']],
   },
   boolean: {
     ok: [[true, 1], [false, 0], ['true', 1], ['FALSE', 0], ['yes', 1], ['n', 0], ['1', 1], ['0', 0]],
