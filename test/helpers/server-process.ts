@@ -16,8 +16,8 @@ export interface ServerProcess {
 }
 
 export interface SpawnServerOptions {
-  /** @default a new temp directory's bulk.db */
-  dbPath?: string;
+  /** @default a new temp directory's bulk.db; with null no --db at all (BULK_DB or the XDG default applies). */
+  dbPath?: string | null;
   /** More `bulk serve` flags (a later --port wins over the helper's --port 0). */
   args?: string[];
   env?: Record<string, string>;
@@ -32,7 +32,7 @@ const LISTENING = /^bulk serve listening on (http:\/\/\S+) \(db: (.+)\)\n/;
 export function spawnServer(opts: SpawnServerOptions | string[] = {}, env: Record<string, string> = {}): Promise<ServerProcess> {
   const o: SpawnServerOptions = Array.isArray(opts) ? { args: opts, env } : opts;
   const args = [...(o.args ?? [])];
-  if (!args.includes('--db')) args.push('--db', o.dbPath ?? path.join(tempDir(), 'bulk.db'));
+  if (!args.includes('--db') && o.dbPath !== null) args.push('--db', o.dbPath ?? path.join(tempDir(), 'bulk.db'));
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

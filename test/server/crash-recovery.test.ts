@@ -2,34 +2,50 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { call, waitForFinal } from '../helpers/http.js';
-import { spawnServer } from '../helpers/server-process.js';
+import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp.js';
 
 const JOBS = 4;
-const PER_JOB = 25_000;
+const PER_JOB = 50_000;
+
+const amountCents = (n: number) => (n % 100_000) * 100 + (n % 100);
+const amount = (n: number) => `${Math.floor(amountCents(n) / 100)}.${String(amountCents(n) % 100).padStart(2, '0')}`;
 
 function body(job: number): string {
   const rows = [];
   for (let i = 0; i < PER_JOB; i++) {
     const n = job * PER_JOB + i;
-    rows.push(`{"account_id":${1000 + (n % 97)},"amount":"${n % 1000}.${String(n % 100).padStart(2, '0')}","transaction_date":"2024-01-01","description":"crash-${n}"}`);
+    rows.push(`{"account_id":${1000 + (n % 97)},"amount":"${amount(n)}","transaction_date":"2024-01-${String(1 + (n % 28)).padStart(2, '0')}","description":"crash-${n}"}`);
   }
   return `[${rows.join(',')}]`;
 }
 
+/** The exact total of a job's amounts, in BigInt cents, as the server must report it. */
+function expectedTotal(job: number): string {
+  let cents = 0n;
+  for (let i = 0; i < PER_JOB; i++) cents += BigInt(amountCents(job * PER_JOB + i));
+  return `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
+}
+
+async function snapshot(server: ServerProcess, id: string): Promise<{ status: string; aggregates: string }> {
+  const status = await call(server.url, 'GET', `/api/jobs/${id}/status/`);
+  const aggs = await call(server.url, 'GET', `/api/jobs/${id}/aggregates/`);
+  return { status: status.text, aggregates: aggs.text };
+}
+
 describe('kill -9 of the server mid-job, restart on the same database', () => {
-  it('finishes every acknowledged job with each record stored exactly once', async () => {
-    const dir = tempDir();
-    const db = path.join(dir, 'crash.db');
-    let server = await spawnServer(['--db', db, '--quiet']);
+  it('finishes every acknowledged job with each record stored exactly once; finished jobs stay as they were', async () => {
+    const db = path.join(tempDir(), 'crash.db');
+    let server = await spawnServer({ dbPath: db, args: ['--quiet'] });
     const ids: string[] = [];
     for (let j = 0; j < JOBS; j++) {
       const res = await call(server.url, 'POST', '/api/transactions/bulk/', { rawBody: body(j) });
       expect(res.status).toBe(202);
       ids.push(String(res.body.job_id));
     }
-    // Kill at several points: while the first job runs, then again in a later one.
+    const finishedBefore = new Map<string, { status: string; aggregates: string }>();
     const killedMidJob: number[] = [];
+    // Kill while job `round` runs, three times over; jobs finished by then must not change after.
     for (let round = 0; round < 3; round++) {
       for (;;) {
         const st = await call(server.url, 'GET', `/api/jobs/${ids[round]}/status/`);
@@ -40,18 +56,37 @@ describe('kill -9 of the server mid-job, restart on the same database', () => {
         }
         await new Promise((r) => setTimeout(r, 5));
       }
+      for (const id of ids) {
+        const st = await call(server.url, 'GET', `/api/jobs/${id}/status/`);
+        if (st.body.state === 'Job Complete' && !finishedBefore.has(id)) finishedBefore.set(id, await snapshot(server, id));
+      }
       await server.kill9();
-      server = await spawnServer(['--db', db, '--quiet']);
+      server = await spawnServer({ dbPath: db, args: ['--quiet'] });
+      for (const [id, before] of finishedBefore) expect(await snapshot(server, id)).toEqual(before);
     }
     expect(killedMidJob.length).toBeGreaterThan(0);
+    expect(finishedBefore.size).toBeGreaterThan(0);
     const finals = [];
-    for (const id of ids) finals.push(await waitForFinal(server.url, id, 60_000));
-    await server.stop();
+    for (const id of ids) finals.push(await waitForFinal(server.url, id, 90_000));
+    const totals = [];
+    for (const id of ids) totals.push((await call(server.url, 'GET', `/api/jobs/${id}/aggregates/`)).text);
+    expect(await server.stop()).toBe(0);
+
     for (const f of finals) expect(f).toMatchObject({ state: 'Job Complete', processed_items: PER_JOB, success_count: PER_JOB, error_count: 0 });
+    totals.forEach((text, j) => {
+      expect(text).toContain(`"total_amount":${expectedTotal(j)},`);
+      expect(text).toContain(`"transaction_count":${PER_JOB},"successful_transactions":${PER_JOB},"failed_transactions":0`);
+    });
     const conn = new Database(db, { readonly: true });
-    const { n, uniq } = conn.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT description) AS uniq FROM transactions').get() as { n: number; uniq: number };
+    const counts = conn
+      .prepare(
+        `SELECT COUNT(*) AS n,
+                (SELECT COUNT(*) FROM (SELECT DISTINCT account_id, transaction_date, description FROM transactions)) AS keys,
+                COUNT(DISTINCT job_id || ':' || job_index) AS positions
+           FROM transactions`,
+      )
+      .get();
     conn.close();
-    expect(uniq).toBe(JOBS * PER_JOB);
-    expect(n).toBe(JOBS * PER_JOB);
+    expect(counts).toEqual({ n: JOBS * PER_JOB, keys: JOBS * PER_JOB, positions: JOBS * PER_JOB });
   }, 120_000);
 });
