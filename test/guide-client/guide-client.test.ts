@@ -45,8 +45,12 @@ describe("the guide's Python client, unchanged, against bulk serve", () => {
       { batch: 2, success_count: 25, error_count: 0 },
       { batch: 3, success_count: 10, error_count: 0 },
     ]);
+    expect(out).toContain('🔄 Job completed successfully! Processed 25 items with 1 errors');
+    expect(result.monitor_state).toBe('Job Complete');
+    // The two records were already stored by process_large_dataset: both are duplicates now.
+    expect(result.monitor_errors).toEqual([0, 1].map((index) => ({ index, field: 'account_id,transaction_date,description', error: 'duplicate of an existing record' })));
     expect(result.retry_state).toBe('Job Complete');
-    expect(result.aggregates.aggregate_results.transaction_count).toBe(2);
+    expect(result.aggregates.aggregate_results).toEqual({ total_amount: 0, average_amount: null, transaction_count: 2, successful_transactions: 0, failed_transactions: 2 });
   }, 60_000);
 
   it.skipIf(!guidePath)('the vendored functions are still the guide\'s text', () => {

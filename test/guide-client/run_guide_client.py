@@ -22,6 +22,7 @@ data[3]["amount"] = "not money"
 results = process_large_dataset(base_url, data, batch_size=25)
 
 one = requests.post(f"{base_url}/api/transactions/bulk/", json=data[:2]).json()
+watched = monitor_bulk_job(base_url, one["job_id"], max_wait_time=60)
 final = handle_job_with_retry(base_url, one["job_id"])
 aggregates = requests.get(f"{base_url}{one['aggregates_url']}").json()
-print("RESULT " + json.dumps({"results": results, "retry_state": final["state"], "aggregates": aggregates}))
+print("RESULT " + json.dumps({"results": results, "monitor_state": watched["state"], "monitor_errors": watched["errors"], "retry_state": final["state"], "aggregates": aggregates}))
