@@ -36,7 +36,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-queued-jobs <n>', 'open and running jobs before new ones get 429 (default 1000)').argParser(positiveInteger))
     .addOption(new Option('--token-file <path>', 'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKENS (comma-separated)').env('BULK_SERVE_TOKEN_FILE'))
     .addOption(new Option('--retention <duration>', 'how long finished jobs and their errors are kept (7d, 12h, 30m)').default('7d'))
-    .option('-q, --quiet', 'no access log')
+    .option('-q, --quiet', 'no access log or start-up notes on stderr')
     .action(async (flags: ServeFlags) => {
       const [{ startServer, ServeConfigError }, { defaultDbPath }, { ResourceConfigError }, { loadTokens, TokenConfigError }, { parseDuration }] = await Promise.all([
         import('../../server/start-server.js'),
