@@ -53,9 +53,11 @@ export async function abortJob(ctx: ServerContext, res: ServerResponse, job: Job
   await ctx.store.requestAbort(job.id, nowIso());
   const resource = ctx.resources.get(job.resource);
   if (job.state === 'Open' && job.processedItems === 0 && ctx.store.kind === 'sqlite' && resource) {
-    // Nothing has run yet, and in one process nothing can claim it meanwhile: end it now rather
-    // than when the worker reaches it. (Shared stores let the worker end it at its first chunk.)
-    await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: new AggregateAccumulator(resource).resultsJson(), jobErrors: [ABORTED], unstartedOnly: true });
+    // Nothing has run yet: end it now rather than when the worker reaches it. The store ends it
+    // only if still no chunk has committed; if the worker got there first, it stops at its next
+    // boundary instead. (Shared stores let the worker end it at its first chunk.)
+    const ended = await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: new AggregateAccumulator(resource).resultsJson(), jobErrors: [ABORTED], unstartedOnly: true });
+    if (ended) ctx.worker.forget(job.id);
     ctx.events.changed(job.id);
   }
   ctx.worker.notify();

@@ -54,6 +54,11 @@ export class JobWorker {
     this.wake?.();
   }
 
+  /** A job ended without running (aborted while queued): drop the records held for it. */
+  forget(jobId: string): void {
+    this.takeParsed(jobId);
+  }
+
   private takeParsed(jobId: string): unknown[] | undefined {
     const records = this.parsed.get(jobId);
     if (records) {
