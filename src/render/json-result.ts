@@ -1,15 +1,56 @@
+import type { AggregateValue, JobState } from '../protocol/index.js';
 import type { JobOutcome, MappedRowError } from '../upload/upload-events.js';
 import type { RunSummary } from './run-summary.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
-/** The one document `--json` prints: its shape is schemas/upload-result.schema.json. */
+/** Row errors carried in the document; all of them are in the failed-rows file. */
+export const RESULT_ERRORS_MAX = 100;
+
+export interface JsonResultJob {
+  id: string;
+  batch: number;
+  file: string;
+  first_line: number;
+  last_line: number;
+  state: JobState;
+  total: number;
+  stored: number;
+  failed: number;
+  unprocessed: number;
+  aggregates: Record<string, AggregateValue> | null;
+  job_errors: string[];
+}
+
+/** The one document `bulk upload --json` writes to stdout; schemas/upload-result.schema.json. */
+export interface JsonResult {
+  schema_version: typeof RESULT_SCHEMA_VERSION;
+  status: RunSummary['status'];
+  exit_code: number;
+  message: string | null;
+  run_id: string | null;
+  files: string[];
+  url: string | null;
+  started_at: string;
+  elapsed_ms: number;
+  rows_per_second: number;
+  counts: { read: number; stored: number; failed: number; unprocessed: number };
+  jobs: JsonResultJob[];
+  aggregates: Record<string, AggregateValue>;
+  failed_rows_file: string | null;
+  errors: Array<{ file: string; line: number; field?: string; reason: string }>;
+  not_read: Array<{ file: string; from_line: number }>;
+  resume_command: string | null;
+}
+
+/** Builds the `--json` result: pure, so its shape is tested against the schema. */
 export function buildJsonResult(
   summary: RunSummary,
   jobs: JobOutcome[],
   firstErrors: MappedRowError[],
   meta: { runId: string | null; files: string[]; url: string | null; startedAt: string },
-) {
+): JsonResult {
+  const k = summary.counts;
   return {
     schema_version: RESULT_SCHEMA_VERSION,
     status: summary.status,
@@ -19,9 +60,9 @@ export function buildJsonResult(
     files: meta.files,
     url: meta.url,
     started_at: meta.startedAt,
-    elapsed_ms: summary.elapsedMs,
-    rows_per_second: summary.rowsPerSecond,
-    counts: summary.counts,
+    elapsed_ms: Math.max(0, Math.round(summary.elapsedMs)),
+    rows_per_second: Math.max(0, Math.round(summary.rowsPerSecond)),
+    counts: { read: k.read, stored: k.stored, failed: k.failed, unprocessed: k.unprocessed },
     jobs: jobs.map((j) => ({
       id: j.jobId,
       batch: j.batch,
@@ -38,7 +79,7 @@ export function buildJsonResult(
     })),
     aggregates: summary.aggregates,
     failed_rows_file: summary.failedRowsFile,
-    errors: firstErrors.slice(0, 100).map((e) => ({ file: e.file, line: e.line, ...(e.field ? { field: e.field } : {}), reason: e.reason })),
+    errors: firstErrors.slice(0, RESULT_ERRORS_MAX).map((e) => ({ file: e.file, line: e.line, ...(e.field ? { field: e.field } : {}), reason: e.reason })),
     not_read: (summary.notRead ?? []).map((n) => ({ file: n.file, from_line: n.fromLine })),
     resume_command: summary.resumeCommand,
   };

@@ -1,74 +1,103 @@
-import type { UploadEvent, RunCounts } from '../upload/upload-events.js';
-import { errorLine, humanMs, jobLine } from './format.js';
-import type { Reporter, ReporterOptions } from './reporter.js';
+import type { RunCounts, UploadEvent } from '../upload/upload-events.js';
+import { asciiPunctuation, errorLine, humanMs, humanSeconds } from './format.js';
+import { jobLines } from './job-lines.js';
+import { estimateProgress } from './progress-estimate.js';
+import { RejectedRows } from './rejected-rows.js';
+import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } from './reporter-options.js';
 import type { RunSummary } from './run-summary.js';
 import { summaryLines } from './summary.js';
 
-const FIRST_ERRORS_SHOWN = 5;
+/** An unchanged progress line is repeated this often, so a CI step without output is not killed. */
+const HEARTBEAT_MS = 60_000;
+
+/** `12000 of 300000 rows (4.0%), 3100 rows/s, 5 failed, ETA 1m 33s`; `~` marks a total estimated from bytes. */
+export function plainProgressText(counts: RunCounts, elapsedMs: number): string {
+  const p = estimateProgress(counts, elapsedMs);
+  const of = p.total === null ? ' rows' : ` of ${p.estimated ? '~' : ''}${p.total} rows (${((p.fraction ?? 0) * 100).toFixed(1)}%)`;
+  const eta = p.etaMs === null ? '' : `, ETA ${humanSeconds(p.etaMs / 1000)}`;
+  return `progress: ${p.done}${of}, ${Math.round(p.rowsPerSecond)} rows/s, ${p.failed} failed${eta}`;
+}
 
 /**
- * For logs, pipes and cron: no bars, no ANSI, one timestamped line per event worth keeping, and a
- * progress line every interval while something changes.
+ * For logs, pipes and cron: no bars, no spinner, no ANSI; one timestamped line per event worth
+ * keeping, and a progress line every `plainIntervalMs` when something changed.
  */
 export class PlainReporter implements Reporter {
+  private readonly verbosity: Verbosity;
+  private readonly now: () => Date;
+  private readonly started: number;
+  private readonly rejected = new RejectedRows();
   private timer: NodeJS.Timeout | null = null;
   private counts: RunCounts | null = null;
-  private lastPrinted = '';
-  private readonly started = Date.now();
+  private lastKey = '';
+  private lastProgressAt = 0;
   private closed = false;
+  private finished = false;
 
   constructor(private readonly opts: ReporterOptions) {
+    this.verbosity = clampVerbosity(opts.verbosity);
+    this.now = opts.now ?? (() => new Date());
+    this.started = this.now().getTime();
     const interval = opts.plainIntervalMs ?? 5000;
-    if (opts.verbosity >= 0 && interval > 0) {
+    if (this.verbosity >= 0 && interval > 0) {
       this.timer = setInterval(() => this.progress(), interval);
       this.timer.unref();
     }
   }
 
   private stamp(): string {
-    return (this.opts.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 
   private line(text: string): void {
-    if (this.closed) return;
-    this.opts.stream.write(`${this.stamp()} ${text}\n`);
+    this.opts.stream.write(`${this.stamp()} ${asciiPunctuation(text)}\n`);
   }
 
   handle(event: UploadEvent): void {
-    const v = this.opts.verbosity;
+    if (this.closed) return;
+    const v = this.verbosity;
     switch (event.type) {
       case 'run-start':
-        if (v >= 0) this.line(`run ${event.runId}: ${event.files.join(', ')} -> ${event.embedded ? 'embedded server' : event.url} (batches of ${event.batchSize}, ${event.concurrency} at a time)`);
+        if (v >= 0) this.line(`run ${event.runId}: ${event.files.join(', ')} -> ${event.embedded ? `embedded server ${event.url}` : event.url} (batches of ${event.batchSize}, ${event.concurrency} at a time)`);
+        break;
+      case 'stage':
+        if (v >= 0) this.line(event.text);
         break;
       case 'counts':
         this.counts = event.counts;
         break;
-      case 'job-finished': {
-        const o = event.outcome;
-        if (v >= 0 || o.state !== 'Job Complete') this.line(jobLine(o, '-'));
-        if (v >= -1) {
-          for (const e of o.firstErrors.slice(0, FIRST_ERRORS_SHOWN)) this.line(`  ${errorLine(e)}`);
-          if (o.failed > FIRST_ERRORS_SHOWN) this.line(`  ... and ${o.failed - FIRST_ERRORS_SHOWN} more in the failed-rows file`);
-          for (const e of o.jobErrors) this.line(`  job error: ${e}`);
-        }
+      case 'batch-submitted': {
+        const o = event.origin;
+        this.rejected.submitted(event.jobId, o);
+        if (v >= 1) this.line(`batch ${o.batch} lines ${o.firstLine}-${o.lastLine} (${o.rows} rows) -> job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`);
         break;
       }
-      case 'row-rejected':
-        // Parse failures have no job line to hang from: show the first few as they happen.
+      case 'job-finished': {
+        const o = event.outcome;
+        this.rejected.finished(o.jobId);
+        const lines = jobLines(o, 'plain');
+        if (v < 0 && lines.complete) break;
+        this.line(lines.head);
+        if (v >= 0) for (const l of [...lines.errors, ...(lines.more ? [lines.more] : [])]) this.line(l);
+        for (const l of lines.jobErrors) this.line(l);
         break;
-      case 'batch-submitted':
-        if (v >= 1) this.line(`batch ${event.origin.batch} lines ${event.origin.firstLine}-${event.origin.lastLine} (${event.origin.rows} rows) -> job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`);
+      }
+      case 'row-rejected': {
+        if (v < 0) break;
+        const verdict = this.rejected.admit(event.error);
+        if (verdict === 'show') this.line(`rejected: ${errorLine(event.error)}`);
+        else if (verdict === 'note') this.line('... more rejected rows go to the failed-rows file');
         break;
+      }
       case 'retry':
         if (v >= 1) this.line(`retry ${event.attempt} of ${event.what} in ${humanMs(event.delayMs)}: ${event.reason}`);
         break;
       case 'http':
-        if (v >= 2) this.line(`${event.method} ${event.url} ${event.status ?? 'failed'} ${event.ms}ms`);
+        if (v >= 2) this.line(`${event.method} ${event.url} ${event.status ?? 'failed'} ${Math.round(event.ms)}ms`);
         break;
       case 'warning':
-        if (v >= -2) this.line(`warning: ${event.text}`);
+        if (v >= 0) this.line(`warning: ${event.text}`);
         break;
-      case 'stage':
       case 'job-progress':
         break;
     }
@@ -76,34 +105,29 @@ export class PlainReporter implements Reporter {
 
   private progress(): void {
     const c = this.counts;
-    if (!c) return;
-    const done = c.stored + c.failed + c.unprocessed;
-    const elapsed = (Date.now() - this.started) / 1000;
-    const rate = elapsed > 0 ? Math.round(c.read / elapsed) : 0;
-    let of = '';
-    let eta = '';
-    if (c.totalRows !== null && c.totalRows > 0) {
-      of = ` of ${c.totalRows} rows (${((done / c.totalRows) * 100).toFixed(1)}%)`;
-      if (done > 0 && done < c.totalRows) eta = `, ETA ${humanMs((elapsed / done) * (c.totalRows - done) * 1000)}`;
-    } else if (c.totalBytes) {
-      const share = c.bytesRead / c.totalBytes;
-      of = ` rows (input ${(share * 100).toFixed(1)}% read)`;
-      if (share > 0.01 && share < 1) eta = `, ETA ${humanMs(((elapsed / share) * (1 - share)) * 1000)}`;
-    } else of = ' rows';
-    const text = `progress: ${done}${of}, ${rate} rows/s, ${c.failed} failed${eta}`;
-    if (text === this.lastPrinted) return;
-    this.lastPrinted = text;
-    this.line(text);
+    if (!c || this.closed) return;
+    const nowMs = this.now().getTime();
+    const key = `${c.read} ${c.stored} ${c.failed} ${c.unprocessed} ${c.bytesRead} ${c.totalRows}`;
+    if (key === this.lastKey && nowMs - this.lastProgressAt < HEARTBEAT_MS) return;
+    this.lastKey = key;
+    this.lastProgressAt = nowMs;
+    this.line(plainProgressText(c, nowMs - this.started));
   }
 
   finish(summary: RunSummary): void {
-    if (this.opts.verbosity < -1) return;
-    for (const l of summaryLines(summary, this.opts.color.chalk, false)) this.line(l);
+    if (this.finished) return;
+    this.finished = true;
+    this.stopTimer();
+    for (const l of summaryLines(summary)) this.line(l);
   }
 
   close(): void {
+    this.stopTimer();
+    this.closed = true;
+  }
+
+  private stopTimer(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    this.closed = true;
   }
 }

@@ -1,84 +1,184 @@
 import cliProgress from 'cli-progress';
 import ora, { type Ora } from 'ora';
-import type { JobOutcome, RunCounts, UploadEvent } from '../upload/upload-events.js';
-import { errorLine, fitWidth, groupDigits, humanMs, jobLine, shortId } from './format.js';
-import type { Reporter, ReporterOptions } from './reporter.js';
+import type { JobOutcome, JobProgress, RunCounts, UploadEvent } from '../upload/upload-events.js';
+import { errorLine, fitWidth, groupDigits, humanMs, humanSeconds, shortId, wrapText } from './format.js';
+import { jobLines } from './job-lines.js';
+import { estimateProgress } from './progress-estimate.js';
+import { RejectedRows } from './rejected-rows.js';
+import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } from './reporter-options.js';
 import type { RunSummary } from './run-summary.js';
 import { summaryLines } from './summary.js';
 
-const FIRST_ERRORS_SHOWN = 5;
 const BAR_WIDTH = 24;
+const JOB_BAR_WIDTH = 16;
+/** At most this many job bars (fewer on a short terminal); the rest are counted on the overall line. */
+const MAX_JOB_BARS = 8;
 
-function bar(fraction: number): string {
-  const f = Math.max(0, Math.min(1, fraction));
-  const full = Math.round(f * BAR_WIDTH);
-  return `${'█'.repeat(full)}${'░'.repeat(BAR_WIDTH - full)}`;
+function bar(fraction: number, width: number): string {
+  const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
 }
 
-interface JobBar {
-  bar: cliProgress.SingleBar;
+interface RunningJob {
   batch: number;
+  jobId: string;
+  total: number;
+  processed: number;
+  failed: number;
+  queued: boolean;
+  bar: cliProgress.SingleBar | null;
 }
+
+type Paint = (text: string) => string;
+const plain: Paint = (t) => t;
 
 /**
  * For a person at a terminal: an overall bar, a bar per running job, a spinner while nothing can
- * be counted, and a line above the bars as each job finishes.
+ * be counted, and a line above the bars as each job finishes. Only ever built on a real terminal
+ * (createReporter checks): off one, cli-progress prints raw placeholders and drops log lines.
  */
 export class TtyReporter implements Reporter {
-  private readonly multibar: cliProgress.MultiBar;
+  private readonly verbosity: Verbosity;
+  private readonly now: () => Date;
+  private readonly started: number;
+  private readonly rejected = new RejectedRows();
+  private readonly jobs = new Map<string, RunningJob>();
+  private readonly finishedJobs = new Set<string>();
+  private multibar: cliProgress.MultiBar | null = null;
   private overall: cliProgress.SingleBar | null = null;
-  private readonly jobBars = new Map<string, JobBar>();
   private spinner: Ora | null = null;
   private counts: RunCounts | null = null;
-  private readonly started = Date.now();
   private closed = false;
+  private finished = false;
 
   constructor(private readonly opts: ReporterOptions) {
-    this.multibar = new cliProgress.MultiBar(
-      {
-        stream: opts.stream as NodeJS.WritableStream,
-        hideCursor: true,
-        clearOnComplete: false,
-        stopOnComplete: false,
-        gracefulExit: false,
-        fps: 8,
-        format: (_options, params, payload: { line?: string }) => fitWidth(payload.line ?? bar(params.value / Math.max(1, params.total)), (opts.stream.columns ?? 100)),
-      },
-      cliProgress.Presets.shades_classic,
-    );
+    this.verbosity = clampVerbosity(opts.verbosity);
+    this.now = opts.now ?? (() => new Date());
+    this.started = this.now().getTime();
   }
 
-  private ensureOverall(): void {
-    if (this.overall || this.closed) return;
-    this.stopSpinner();
-    this.overall = this.multibar.create(1, 0, { line: this.overallLine() });
+  private get width(): number {
+    return Math.max(20, this.opts.stream.columns ?? 80);
   }
 
-  private overallLine(): string {
+  private get maxJobBars(): number {
+    return Math.max(1, Math.min(MAX_JOB_BARS, (this.opts.stream.rows ?? 24) - 8));
+  }
+
+  handle(event: UploadEvent): void {
+    if (this.closed) return;
     const c = this.opts.color.chalk;
-    const k = this.counts;
-    if (!k) return `${bar(0)} starting`;
-    const done = k.stored + k.failed + k.unprocessed;
-    const elapsed = (Date.now() - this.started) / 1000;
-    const rate = elapsed > 0 ? k.read / elapsed : 0;
-    let fraction: number;
-    let of: string;
-    if (k.totalRows !== null) {
-      fraction = k.totalRows > 0 ? done / k.totalRows : 1;
-      of = `${groupDigits(done)}/${groupDigits(k.totalRows)} rows`;
-    } else {
-      // Until the whole file is read, the share of bytes read is the honest measure of progress.
-      fraction = k.totalBytes ? Math.min(k.bytesRead / k.totalBytes, done / Math.max(1, k.read)) : 0;
-      of = `${groupDigits(done)} rows${k.totalBytes ? ` (${Math.round((k.bytesRead / k.totalBytes) * 100)}% read)` : ''}`;
+    const v = this.verbosity;
+    switch (event.type) {
+      case 'run-start':
+        if (v >= 0) this.say(`run ${event.runId} → ${event.url}${event.embedded ? ' (embedded)' : ''}  batches of ${groupDigits(event.batchSize)}, ${event.concurrency} at a time`, c.dim);
+        break;
+      case 'stage':
+        if (v >= 0 && !this.overall) this.spin(event.text);
+        break;
+      case 'counts':
+        this.counts = event.counts;
+        if (v >= 0) this.ensureBars();
+        this.redrawOverall();
+        break;
+      case 'batch-submitted': {
+        const o = event.origin;
+        this.rejected.submitted(event.jobId, o);
+        if (v >= 1) this.say(`→ batch ${o.batch}  lines ${o.firstLine}–${o.lastLine}  ${groupDigits(o.rows)} rows  job ${event.jobId}${event.replayed ? '  (replayed)' : ''}`, c.dim);
+        this.track({ batch: o.batch, jobId: event.jobId, state: 'Open', total: o.rows, processed: 0, succeeded: 0, failed: 0 });
+        break;
+      }
+      case 'job-progress':
+        this.track(event.progress);
+        break;
+      case 'job-finished':
+        this.jobFinished(event.outcome);
+        break;
+      case 'row-rejected': {
+        if (v < 0) break;
+        const verdict = this.rejected.admit(event.error);
+        if (verdict === 'show') this.say(`rejected  ${errorLine(event.error)}`, plain, `${c.red('✘')} `);
+        else if (verdict === 'note') this.say('… more rejected rows go to the failed-rows file', c.dim, '  ');
+        break;
+      }
+      case 'retry':
+        if (v >= 1) this.say(`retry ${event.attempt} of ${event.what} in ${humanMs(event.delayMs)}: ${event.reason}`, c.yellow, `${c.yellow('↻')} `);
+        break;
+      case 'http':
+        if (v >= 2) this.say(`${event.method} ${event.url} ${event.status ?? 'failed'} ${Math.round(event.ms)}ms`, c.dim);
+        break;
+      case 'warning':
+        if (v >= 0) this.say(event.text, c.yellow, `${c.yellow('!')} `);
+        break;
     }
-    const eta = fraction > 0.01 && fraction < 1 ? humanMs((elapsed / fraction) * (1 - fraction) * 1000) : '-';
-    const failed = k.failed ? c.red(`${groupDigits(k.failed)} failed`) : '0 failed';
-    return `${c.cyan(bar(fraction))} ${(fraction * 100).toFixed(0).padStart(3)}% | ${of} | ${groupDigits(rate)} rows/s | ETA ${eta} | ${failed}`;
   }
 
-  private refreshOverall(): void {
-    this.ensureOverall();
-    this.overall?.update(0, { line: this.overallLine() });
+  finish(summary: RunSummary): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.redrawOverall();
+    this.close();
+    const lines = summaryLines(summary, { chalk: this.opts.color.chalk, grouped: true, width: this.width });
+    this.opts.stream.write(`${lines.join('\n')}\n`);
+  }
+
+  /** Flushes lines waiting above the bars, then stops bars and spinner; the final frame stays. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.stopSpinner();
+      const mb = this.multibar;
+      if (mb) {
+        mb.update();
+        for (const j of this.jobs.values()) if (j.bar) mb.remove(j.bar);
+        mb.stop();
+      }
+    } catch {
+      // Closing runs from signal handlers and finally blocks: a broken stream must not mask the exit.
+    } finally {
+      this.jobs.clear();
+      this.multibar = null;
+      this.overall = null;
+    }
+  }
+
+  // ── drawing ──────────────────────────────────────────────────────────────────────────────
+
+  /** Prints a line above the bars (or the spinner), wrapped to the terminal's width. */
+  private say(text: string, paint: Paint = plain, first = '', rest = '    '): void {
+    const pieces = wrapText(text, this.width - 1 - Math.max(visible(first), rest.length), '');
+    this.print(pieces.map((p, i) => `${i === 0 ? first : rest}${paint(p)}`));
+  }
+
+  private print(lines: string[]): void {
+    if (this.multibar) {
+      // \x1b[K: the log lands on rows where bars were; erase what is left of them.
+      for (const l of lines) this.multibar.log(`${l}\x1b[K\n`);
+      // cli-progress writes logs only on its next redraw, and never on stop(): flush now.
+      this.multibar.update();
+      return;
+    }
+    const spinner = this.spinner;
+    spinner?.clear();
+    this.opts.stream.write(lines.map((l) => `${l}\n`).join(''));
+    spinner?.render();
+  }
+
+  private spin(text: string): void {
+    if (this.spinner) {
+      this.spinner.text = text;
+      return;
+    }
+    // ora moves the cursor with the tty stream's own methods.
+    if (typeof (this.opts.stream as { cursorTo?: unknown }).cursorTo !== 'function') return;
+    this.spinner = ora({
+      text,
+      stream: this.opts.stream as NodeJS.WritableStream,
+      color: this.opts.color.enabled ? 'cyan' : false,
+      isEnabled: true,
+      discardStdin: false,
+    }).start();
   }
 
   private stopSpinner(): void {
@@ -86,100 +186,121 @@ export class TtyReporter implements Reporter {
     this.spinner = null;
   }
 
-  private log(line: string): void {
-    if (this.closed) return;
-    const text = fitWidth(line, this.opts.stream.columns ?? 100);
-    if (this.overall) this.multibar.log(`${text}\n`);
-    else {
-      const spinning = this.spinner;
-      spinning?.clear();
-      this.opts.stream.write(`${text}\n`);
-      spinning?.render();
-    }
+  private ensureBars(): void {
+    if (this.multibar || this.closed || this.verbosity < 0) return;
+    this.stopSpinner();
+    this.multibar = new cliProgress.MultiBar({
+      stream: this.opts.stream as NodeJS.WritableStream,
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      // We own SIGINT (the CLI's signal handling calls close()).
+      gracefulExit: false,
+      fps: 8,
+      // cli-progress skips a bar whose text has not changed; after a log line has pushed the bars
+      // down, that leaves stale rows and loses the overall bar. Redraw all of them every frame.
+      forceRedraw: true,
+      format: (_options, _params, payload: { line?: string }) => fitWidth(payload.line ?? '', this.width - 1),
+    });
+    this.overall = this.multibar.create(1, 0, { line: this.overallLine() });
   }
 
-  handle(event: UploadEvent): void {
-    if (this.closed) return;
+  private redrawOverall(): void {
+    this.overall?.update(0, { line: this.overallLine() });
+  }
+
+  private overallLine(): string {
     const c = this.opts.color.chalk;
-    const v = this.opts.verbosity;
-    switch (event.type) {
-      case 'stage':
-        if (this.overall || v < 0) break;
-        if (!this.spinner) {
-          this.spinner = ora({ text: event.text, stream: this.opts.stream as NodeJS.WritableStream, color: this.opts.color.enabled ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
-        } else this.spinner.text = event.text;
-        break;
-      case 'run-start':
-        if (v >= 0) this.log(c.dim(`run ${event.runId} → ${event.embedded ? 'embedded server' : event.url} (batches of ${event.batchSize}, ${event.concurrency} at a time)`));
-        break;
-      case 'counts':
-        this.counts = event.counts;
-        this.refreshOverall();
-        break;
-      case 'batch-submitted':
-        if (v >= 1) this.log(c.dim(`→ batch ${event.origin.batch} lines ${event.origin.firstLine}–${event.origin.lastLine} (${event.origin.rows} rows) job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`));
-        break;
-      case 'job-progress': {
-        const p = event.progress;
-        if (v < 0) break;
-        this.ensureOverall();
-        let jb = this.jobBars.get(p.jobId);
-        if (!jb) {
-          jb = { bar: this.multibar.create(Math.max(1, p.total), 0, { line: '' }), batch: p.batch };
-          this.jobBars.set(p.jobId, jb);
-        }
-        const fraction = p.total > 0 ? p.processed / p.total : 0;
-        jb.bar.update(p.processed, { line: `  ${c.dim(`batch ${p.batch} ${shortId(p.jobId)}`)} ${bar(fraction)} ${p.processed}/${p.total} ${p.state}` });
-        break;
-      }
-      case 'job-finished':
-        this.jobFinished(event.outcome);
-        break;
-      case 'retry':
-        if (v >= 1) this.log(c.yellow(`↻ retry ${event.attempt} of ${event.what} in ${humanMs(event.delayMs)}: ${event.reason}`));
-        break;
-      case 'http':
-        if (v >= 2) this.log(c.dim(`${event.method} ${event.url} ${event.status ?? 'failed'} ${event.ms}ms`));
-        break;
-      case 'warning':
-        this.log(c.yellow(`! ${event.text}`));
-        break;
-      case 'row-rejected':
-        break;
+    const k = this.counts;
+    if (!k) return `${c.cyan(bar(0, BAR_WIDTH))}  starting…`;
+    const p = estimateProgress(k, this.now().getTime() - this.started);
+    const pct = p.fraction === null ? '' : ` ${String(Math.floor(p.fraction * 100)).padStart(3)}%`;
+    const rows = p.total === null ? `${groupDigits(p.done)} rows` : `${groupDigits(p.done)}/${p.estimated ? '~' : ''}${groupDigits(p.total)} rows`;
+    const eta = p.etaMs !== null ? `ETA ${humanSeconds(p.etaMs / 1000)}` : p.fraction === 1 ? 'done' : 'ETA -';
+    const parts = [rows, `${groupDigits(p.rowsPerSecond)} rows/s`, eta, p.failed ? c.red(`${groupDigits(p.failed)} failed`) : '0 failed'];
+    const hidden = [...this.jobs.values()].filter((j) => !j.bar).length;
+    if (hidden > 0) parts.push(c.dim(`+${hidden} more job${hidden === 1 ? '' : 's'}`));
+    const text = parts.join(' | ');
+    // The bar gives way on a narrow terminal; the numbers do not.
+    const barWidth = Math.max(8, Math.min(BAR_WIDTH, this.width - 1 - visible(text) - pct.length - 3));
+    return `${c.cyan(bar(p.fraction ?? 0, barWidth))}${pct} | ${text}`;
+  }
+
+  private jobLine(j: RunningJob): string {
+    const c = this.opts.color.chalk;
+    const fraction = j.total > 0 ? j.processed / j.total : 0;
+    const extra = [...(j.failed ? [c.red(`${groupDigits(j.failed)} failed`)] : []), ...(j.queued ? [c.dim('queued')] : [])];
+    return [`  ${c.dim(`batch ${j.batch}  ${shortId(j.jobId)}`)}`, bar(fraction, JOB_BAR_WIDTH), `${groupDigits(j.processed)}/${groupDigits(j.total)}`, ...extra].join('  ');
+  }
+
+  /** A job bar appears when its batch is submitted (or first heard of) and goes when it finishes. */
+  private track(p: JobProgress): void {
+    if (this.verbosity < 0 || this.finishedJobs.has(p.jobId)) return;
+    this.ensureBars();
+    let j = this.jobs.get(p.jobId);
+    if (!j) {
+      j = { batch: p.batch, jobId: p.jobId, total: p.total, processed: 0, failed: 0, queued: true, bar: null };
+      this.jobs.set(p.jobId, j);
+    }
+    j.total = p.total || j.total;
+    j.processed = p.processed;
+    j.failed = p.failed;
+    j.queued = p.state === 'Open';
+    this.showJobBars();
+    j.bar?.update(0, { line: this.jobLine(j) });
+    this.redrawOverall();
+  }
+
+  private showJobBars(): void {
+    if (!this.multibar) return;
+    let visibleBars = [...this.jobs.values()].filter((j) => j.bar).length;
+    for (const j of this.jobs.values()) {
+      if (visibleBars >= this.maxJobBars) break;
+      if (j.bar) continue;
+      j.bar = this.multibar.create(1, 0, { line: this.jobLine(j) });
+      visibleBars++;
     }
   }
 
   private jobFinished(o: JobOutcome): void {
     const c = this.opts.color.chalk;
-    const jb = this.jobBars.get(o.jobId);
-    if (jb) {
-      this.multibar.remove(jb.bar);
-      this.jobBars.delete(o.jobId);
-    }
-    const good = o.state === 'Job Complete';
-    if (this.opts.verbosity >= 0 || !good || o.failed > 0) {
-      const mark = good ? (o.failed ? c.yellow('✔') : c.green('✔')) : c.red('✘');
-      this.log(`${mark} ${good ? jobLine(o) : c.red(jobLine(o))}`);
-    }
-    for (const e of o.firstErrors.slice(0, FIRST_ERRORS_SHOWN)) this.log(`  ${c.red(errorLine(e))}`);
-    if (o.failed > FIRST_ERRORS_SHOWN) this.log(c.dim(`  … and ${o.failed - FIRST_ERRORS_SHOWN} more in the failed-rows file`));
-    for (const e of o.jobErrors) this.log(`  ${c.red(`job error: ${e}`)}`);
-    this.refreshOverall();
-  }
+    this.rejected.finished(o.jobId);
+    this.finishedJobs.add(o.jobId);
+    const j = this.jobs.get(o.jobId);
+    this.jobs.delete(o.jobId);
+    if (j?.bar) this.multibar?.remove(j.bar);
+    this.showJobBars();
+    this.redrawOverall();
 
-  finish(summary: RunSummary): void {
-    if (this.closed) return;
-    this.refreshOverall();
-    this.close();
-    for (const l of summaryLines(summary, this.opts.color.chalk, true)) this.opts.stream.write(`${l}\n`);
+    const lines = jobLines(o, 'tty');
+    if (this.verbosity < 0 && lines.complete) return;
+    const mark = !lines.complete ? c.red('✘') : o.failed > 0 ? c.yellow('✔') : c.green('✔');
+    // One line per job however many aggregates (they add up in the summary): hundreds of jobs must
+    // not push the errors off the screen. The counts themselves are never cut.
+    const paint = lines.complete ? plain : c.red;
+    const room = this.width - 3;
+    if (lines.headCounts.length <= room) {
+      let head = lines.headCounts;
+      for (const [i, pair] of lines.aggregates.entries()) {
+        const last = i === lines.aggregates.length - 1;
+        const next = `${head}${i === 0 ? '  ' : ' '}${pair}`;
+        if (next.length + (last ? 0 : 2) > room) {
+          head = `${head}${i === 0 ? '  ' : ' '}…`;
+          break;
+        }
+        head = next;
+      }
+      this.print([`${mark} ${paint(fitWidth(head, room))}`]);
+    } else this.say(lines.headCounts, paint, `${mark} `, '    ');
+    if (this.verbosity >= 0) {
+      for (const l of lines.errors) this.say(l.trimStart(), plain, '  ', '      ');
+      if (lines.more) this.say(lines.more.trimStart(), c.dim, '  ', '      ');
+    }
+    for (const l of lines.jobErrors) this.say(l.trimStart(), c.red, '  ', '      ');
   }
+}
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.stopSpinner();
-    for (const jb of this.jobBars.values()) this.multibar.remove(jb.bar);
-    this.jobBars.clear();
-    this.multibar.stop();
-  }
+function visible(text: string): number {
+  // eslint-disable-next-line no-control-regex -- measuring text without its escape codes
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length;
 }

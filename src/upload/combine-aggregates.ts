@@ -159,10 +159,12 @@ function formatValue(v: AggregateValue): string {
   return String(v);
 }
 
+/** `['total_amount=150000.00', 'by_status={ok:3,bad:2}']` */
+export function aggregatePairs(aggs: Record<string, AggregateValue> | null | undefined): string[] {
+  return Object.entries(aggs ?? {}).map(([k, v]) => `${k}=${formatValue(v)}`);
+}
+
 /** `total_amount=150000.00 average_amount=150.00 by_status={ok:3,bad:2}` */
 export function formatAggregates(aggs: Record<string, AggregateValue> | null | undefined): string {
-  if (!aggs) return '';
-  return Object.entries(aggs)
-    .map(([k, v]) => `${k}=${formatValue(v)}`)
-    .join(' ');
+  return aggregatePairs(aggs).join(' ');
 }

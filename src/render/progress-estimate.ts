@@ -1,0 +1,35 @@
+import type { RunCounts } from '../upload/upload-events.js';
+
+export interface ProgressEstimate {
+  /** Rows settled: stored, failed or given up on. */
+  done: number;
+  /** All rows of the run: exact once the input has been read, else estimated from bytes read. */
+  total: number | null;
+  estimated: boolean;
+  /** 0..1, or null when nothing says how much is left (stdin of unknown size). */
+  fraction: number | null;
+  rowsPerSecond: number;
+  etaMs: number | null;
+  failed: number;
+}
+
+/**
+ * How far the run is, from its counts. `totalRows` is known only once the input has been read;
+ * until then the share of bytes read says how many rows there will be: read / (bytesRead /
+ * totalBytes). Pure, so both reporters show the same numbers.
+ */
+export function estimateProgress(c: RunCounts, elapsedMs: number): ProgressEstimate {
+  const done = c.stored + c.failed + c.unprocessed;
+  let total: number | null = null;
+  let estimated = false;
+  if (c.totalRows !== null) total = c.totalRows;
+  else if (c.totalBytes && c.bytesRead > 0 && c.read > 0) {
+    total = Math.max(c.read, Math.round(c.read / Math.min(1, c.bytesRead / c.totalBytes)));
+    estimated = true;
+  }
+  const fraction = total === null ? null : total > 0 ? Math.min(1, done / total) : 1;
+  const seconds = elapsedMs / 1000;
+  const rowsPerSecond = seconds > 0 ? done / seconds : 0;
+  const etaMs = total !== null && done > 0 && done < total && rowsPerSecond > 0 ? ((total - done) / rowsPerSecond) * 1000 : null;
+  return { done, total, estimated, fraction, rowsPerSecond, etaMs, failed: c.failed };
+}
