@@ -146,10 +146,6 @@ export class SqliteStore implements JobStore {
     return row.body;
   }
 
-  async markStarted(id: string, now: string): Promise<void> {
-    this.db.prepare("UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ? AND state = 'Open'").run(now, now, id);
-  }
-
   private writer(def: ResourceDef, job: JobRecord): SqliteRecordWriter {
     const key = `${def.name}|${job.jobType}|${job.uniqueFields?.join(',') ?? ''}|${job.updateFields?.join(',') ?? ''}`;
     let writer = this.writers.get(key);

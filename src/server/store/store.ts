@@ -77,8 +77,8 @@ export interface ChunkWrite {
 }
 
 /**
- * Everything the server keeps. Two implementations (SQLite, PostgreSQL) behind one interface, so
- * routes and the worker never know which. Async throughout, for the one that needs it.
+ * Everything the server keeps, behind one interface so routes and the worker never know the
+ * database. SQLite is the implementation today; the methods are async so PostgreSQL can follow.
  */
 export interface JobStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -91,7 +91,6 @@ export interface JobStore {
   /** The oldest job that is Open or In Progress and not held by someone else. */
   claimNext(workerId: string): Promise<JobRecord | null>;
   loadPayload(id: string): Promise<string>;
-  markStarted(id: string, now: string): Promise<void>;
   /** Writes a chunk's records and errors and moves the job's counters, in one transaction. */
   commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }>;
   /** Ends a job that is not final yet; false when it already was (or, with unstartedOnly, had started). */
