@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { asciiPunctuation, errorLine, fitWidth, groupDigits, humanMs, humanSeconds, shortId, wrapText } from '../../src/render/format.js';
+import { estimateProgress } from '../../src/render/progress-estimate.js';
+import { counts } from './fixtures.js';
+
+describe('text helpers', () => {
+  it('writes durations for people', () => {
+    expect(humanMs(850)).toBe('850ms');
+    expect(humanMs(5640)).toBe('5.6s');
+    expect(humanMs(42_000)).toBe('42s');
+    expect(humanMs(93_400)).toBe('1m 33s');
+    expect(humanMs(7_530_000)).toBe('2h 05m');
+    expect(humanSeconds(0)).toBe('0s');
+    expect(humanSeconds(65)).toBe('1m 05s');
+    expect(humanSeconds(Number.NaN)).toBe('-');
+  });
+
+  it('groups thousands', () => {
+    expect(groupDigits(0)).toBe('0');
+    expect(groupDigits(999)).toBe('999');
+    expect(groupDigits(1000)).toBe('1,000');
+    expect(groupDigits(1234567.6)).toBe('1,234,568');
+  });
+
+  it('formats row errors and ids', () => {
+    expect(errorLine({ file: 'transactions.csv', line: 2417, field: 'amount', reason: 'must be a decimal number' })).toBe('transactions.csv:2417 amount: must be a decimal number');
+    expect(errorLine({ file: 'a.ndjson', line: 3, reason: 'not JSON' })).toBe('a.ndjson:3 not JSON');
+    expect(shortId('1a2b3c4d-5e6f-4a1b-9c2d-000000000003')).toBe('1a2b3c4d');
+    expect(asciiPunctuation('Waiting for jobs to finish… lines 2–3 → job')).toBe('Waiting for jobs to finish... lines 2-3 -> job');
+  });
+
+  it('cuts to a width without breaking escape codes', () => {
+    expect(fitWidth('abcdef', 10)).toBe('abcdef');
+    expect(fitWidth('abcdef', 4)).toBe('abc…');
+    expect(fitWidth('abcd', 4)).toBe('abcd');
+    expect(fitWidth('\u001b[31mabcdef\u001b[39m', 4)).toBe('\u001b[31mabc…\u001b[0m');
+    expect(fitWidth('\u001b[31mabcd\u001b[39m', 4)).toBe('\u001b[31mabcd\u001b[39m');
+  });
+
+  it('wraps at spaces with an indent', () => {
+    expect(wrapText('short', 40)).toEqual(['short']);
+    expect(wrapText('aaaa bbbb cccc dddd eeee ffff', 15, '  ')).toEqual(['aaaa bbbb cccc', '  dddd eeee', '  ffff']);
+    expect(wrapText(`x${'y'.repeat(30)}`, 12, '  ')).toEqual(['xyyyyyyyyyyy', '  yyyyyyyyyy', '  yyyyyyyyy']);
+  });
+});
+
+describe('estimateProgress', () => {
+  it('uses the row total once the input has been read', () => {
+    const p = estimateProgress(counts({ read: 300_000, stored: 11_995, failed: 5, totalRows: 300_000 }), 4000);
+    expect(p).toMatchObject({ done: 12_000, total: 300_000, estimated: false, fraction: 0.04, rowsPerSecond: 3000, failed: 5 });
+    expect(p.etaMs).toBe(96_000);
+  });
+
+  it('estimates the total from the share of bytes read until then', () => {
+    const p = estimateProgress(counts({ read: 2000, stored: 500, bytesRead: 100_000, totalBytes: 400_000 }), 1000);
+    expect(p).toMatchObject({ total: 8000, estimated: true, fraction: 0.0625, etaMs: 15_000 });
+  });
+
+  it('has no fraction or ETA for input of unknown size', () => {
+    const p = estimateProgress(counts({ read: 10, stored: 10, totalBytes: null }), 1000);
+    expect(p).toMatchObject({ total: null, fraction: null, etaMs: null, rowsPerSecond: 10 });
+  });
+
+  it('has no ETA before anything is done, nor after everything is', () => {
+    expect(estimateProgress(counts({ read: 100, totalRows: 100 }), 1000).etaMs).toBeNull();
+    expect(estimateProgress(counts({ read: 100, stored: 100, totalRows: 100 }), 1000)).toMatchObject({ fraction: 1, etaMs: null });
+    expect(estimateProgress(counts({ read: 0, totalRows: 0 }), 0)).toMatchObject({ fraction: 1, rowsPerSecond: 0 });
+  });
+});
