@@ -3,7 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { readCsv, type CsvHeader } from './csv-reader.js';
-import { decodeStream } from './decode.js';
+import { checkEncoding, decodeStream, SNIFF_BYTES } from './decode.js';
 import { InputError } from './input-error.js';
 import type { InputEncoding, InputFormat, InputItem } from './input-item.js';
 import { readJsonArray } from './json-array-reader.js';
@@ -43,25 +43,38 @@ export function detectFormat(file: string, explicit?: string): InputFormat {
 export async function openInput(file: string, opts: { format?: InputFormat; encoding?: InputEncoding; stdin?: Readable } = {}): Promise<InputSource> {
   const format = detectFormat(file, opts.format);
   if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding: opts.encoding, sizeBytes: null });
+  const encoding = opts.encoding ?? 'utf8';
   let size: number;
+  let sample: Buffer;
   try {
     const info = await stat(file);
     if (info.isDirectory()) throw new InputError(file, 'is a directory, not a file');
     size = info.size;
-    // Open once to surface permission errors now rather than mid-run.
-    await (await open(file, 'r')).close();
+    // Read the start now: permission errors and a wrong encoding show before any row goes out.
+    const handle = await open(file, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
+      sample = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     throw new InputError(file, `cannot read: ${why}`);
   }
-  return openStream(createReadStream(file, { highWaterMark: 256 * 1024 }), { format, name: file, file, encoding: opts.encoding, sizeBytes: size });
+  checkEncoding(sample, encoding, file, sample.length < SNIFF_BYTES);
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  return openStream(stream, { format, name: file, file, encoding, sizeBytes: size, sniffed: true });
 }
 
 /** Any byte stream as an input: stdin, or a stream a test builds. */
-export function openStream(stream: Readable, opts: { format: InputFormat; name: string; file?: string; encoding?: InputEncoding; sizeBytes?: number | null }): InputSource {
-  const text = decodeStream(stream, opts.encoding ?? 'utf8', opts.name);
+export function openStream(
+  stream: Readable,
+  opts: { format: InputFormat; name: string; file?: string; encoding?: InputEncoding; sizeBytes?: number | null; sniffed?: boolean },
+): InputSource {
+  const text = decodeStream(stream, opts.encoding ?? 'utf8', opts.name, { sniffed: opts.sniffed });
   const header: CsvHeader = { columns: null };
   return {
     file: opts.file ?? opts.name,
@@ -71,9 +84,9 @@ export function openStream(stream: Readable, opts: { format: InputFormat; name: 
     bytesRead: text.bytesRead,
     columns: () => header.columns,
     batches(maxRows: number) {
-      if (opts.format === 'csv') return readCsv(text.chunks, opts.name, maxRows, header);
-      if (opts.format === 'ndjson') return readNdjson(text.chunks, maxRows);
-      return readJsonArray(text.chunks, opts.name, maxRows);
+      if (opts.format === 'csv') return readCsv(text, opts.name, maxRows, header);
+      if (opts.format === 'ndjson') return readNdjson(text, opts.name, maxRows);
+      return readJsonArray(text, opts.name, maxRows);
     },
     async close() {
       stream.destroy();
