@@ -1,26 +1,18 @@
 import { Readable } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
+import type { TextSource } from './decode.js';
 import { InputError } from './input-error.js';
 import type { InputItem } from './input-item.js';
 import { isReservedColumn, SOURCE_LINE_COLUMN, ERROR_COLUMN, unescapeFormula } from './reserved-columns.js';
 
-
 /**
- * CRLF → LF before parsing. csv-parse counts a CRLF inside a quoted field as two lines, so without
- * this the same file would get other line numbers with other line endings.
+ * A record this large is almost surely a stray quote swallowing the file. Capping it keeps memory
+ * bounded: csv-parse would otherwise hold the whole rest of the file in one field.
  */
-async function* toLf(chunks: AsyncIterable<string>): AsyncGenerator<string> {
-  let carry = '';
-  for await (const chunk of chunks) {
-    let text = carry + chunk;
-    carry = '';
-    if (text.endsWith('\r')) {
-      carry = '\r';
-      text = text.slice(0, -1);
-    }
-    yield text.includes('\r\n') ? text.replace(/\r\n/g, '\n') : text;
-  }
-  if (carry) yield carry;
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+
+export interface CsvHeader {
+  columns: string[] | null;
 }
 
 function newlines(values: string[]): number {
@@ -35,20 +27,23 @@ function csvQuote(values: string[]): string {
   return values.map((v) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',');
 }
 
-export interface CsvHeader {
-  columns: string[] | null;
-}
-
 /**
  * Streams a CSV file as rows with the line each starts on. The header names the fields; a row with
  * too many or too few columns fails alone; an unterminated quote stops the file at its line.
  */
-export async function* readCsv(chunks: AsyncIterable<string>, file: string, maxRows: number, header: CsvHeader): AsyncGenerator<InputItem[]> {
-  const source = Readable.from(toLf(chunks));
-  // No `info`: building an info object per record was a fifth of the client's CPU. Lines are
-  // counted here instead: each record takes one line plus the newlines inside its quoted values,
-  // and an empty line arrives as a record of one empty field.
-  const parser = source.pipe(parse({ relax_column_count: true, record_delimiter: '\n' }));
+export async function* readCsv(text: TextSource, file: string, maxRows: number, header: CsvHeader): AsyncGenerator<InputItem[]> {
+  const source = Readable.from(text.chunks);
+  const parser = source.pipe(
+    parse({
+      relax_column_count: true,
+      // Both endings, in any mix. Left to itself csv-parse keeps the first ending it sees for the
+      // whole file, and a CRLF inside a quoted value stays as it was.
+      record_delimiter: ['\r\n', '\n'],
+      // A quote inside an unquoted value (`12" screen`) is kept as text, not a fatal error.
+      relax_quotes: true,
+      max_record_size: MAX_RECORD_BYTES,
+    }),
+  );
   // pipe() does not carry the source's errors (an undecodable file, a read error) to the parser.
   let sourceError: Error | null = null;
   source.on('error', (err: Error) => {
@@ -58,84 +53,96 @@ export async function* readCsv(chunks: AsyncIterable<string>, file: string, maxR
   let columns: string[] | null = null;
   let keep: number[] = [];
   let unescape = false;
-  let lastEnd = 0;
+  // No `info`: building an info object per record was a fifth of the client's CPU. Lines are
+  // counted here instead: a record takes one line plus the newlines inside its quoted values, and
+  // an empty line arrives as a record of one empty field.
   let nextLine = 1;
   let failure: CsvError | null = null;
   let ended = false;
   parser.on('error', (err: CsvError) => (failure = err));
   parser.on('end', () => (ended = true));
 
-  for (;;) {
-    const items: InputItem[] = [];
-    let values: string[] | null;
-    while (items.length < maxRows && (values = parser.read() as string[] | null) !== null) {
-      const line = nextLine;
-      nextLine += 1 + newlines(values);
-      lastEnd = nextLine - 1;
-      if (values.length === 1 && values[0] === '') continue;
-      if (!columns) {
-        columns = checkHeader(values, file, line);
-        header.columns = columns.filter((c) => !isReservedColumn(c));
-        keep = columns.map((c, i) => (isReservedColumn(c) ? -1 : i)).filter((i) => i >= 0);
-        unescape = columns.includes(SOURCE_LINE_COLUMN) && columns.includes(ERROR_COLUMN);
+  try {
+    for (;;) {
+      const items: InputItem[] = [];
+      let values: string[] | null;
+      while (items.length < maxRows && (values = parser.read() as string[] | null) !== null) {
+        const line = nextLine;
+        nextLine += 1 + newlines(values);
+        if (values.length === 1 && values[0] === '') continue;
+        if (!columns) {
+          columns = checkHeader(values, file, line);
+          unescape = columns.includes(SOURCE_LINE_COLUMN) && columns.includes(ERROR_COLUMN);
+          if (unescape) columns = columns.map(unescapeFormula);
+          header.columns = columns.filter((c) => !isReservedColumn(c));
+          keep = columns.map((c, i) => (isReservedColumn(c) ? -1 : i)).filter((i) => i >= 0);
+          continue;
+        }
+        if (values.length !== columns.length) {
+          items.push({ kind: 'rejected', line, raw: csvQuote(values), reason: `expected ${columns.length} columns, found ${values.length}` });
+          continue;
+        }
+        const bad = text.replacementMeansInvalid() ? values.findIndex((v) => v.includes('\uFFFD')) : -1;
+        if (bad !== -1) {
+          items.push({ kind: 'rejected', line, raw: csvQuote(values), field: columns[bad], reason: 'invalid UTF-8' });
+          continue;
+        }
+        const record: Record<string, unknown> = {};
+        for (const i of keep) {
+          const v = values[i] as string;
+          record[columns[i] as string] = unescape ? unescapeFormula(v) : v;
+        }
+        items.push({ kind: 'row', line, record });
+      }
+      if (items.length > 0) {
+        yield items;
         continue;
       }
-      if (values.length !== columns.length) {
-        items.push({ kind: 'rejected', line, raw: csvQuote(values), reason: `expected ${columns.length} columns, found ${values.length}` });
-        continue;
+      if (sourceError) throw sourceError;
+      if (failure) {
+        // The record that broke starts on the next line; it fails, and the caller reports the rest
+        // of the file as not read.
+        const error = fatal(failure, file, nextLine);
+        yield [{ kind: 'rejected', line: nextLine, raw: '', reason: error.detail }];
+        throw error;
       }
-      const bad = values.findIndex((v) => v.includes('\uFFFD'));
-      if (bad !== -1) {
-        items.push({ kind: 'rejected', line, raw: csvQuote(values), field: columns[bad], reason: 'invalid UTF-8' });
-        continue;
-      }
-      const record: Record<string, unknown> = {};
-      for (const i of keep) {
-        const v = values[i] as string;
-        record[columns[i] as string] = unescape ? unescapeFormula(v) : v;
-      }
-      items.push({ kind: 'row', line, record });
+      if (ended) return;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          parser.off('readable', done);
+          parser.off('end', done);
+          parser.off('error', done);
+          resolve();
+        };
+        parser.on('readable', done);
+        parser.on('end', done);
+        parser.on('error', done);
+      });
     }
-    if (items.length > 0) {
-      yield items;
-      continue;
-    }
-    if (sourceError) throw sourceError;
-    if (failure) {
-      // The bad row fails with its line; the caller reports the rest of the file as not read.
-      const error = fatal(failure, file, lastEnd + 1);
-      yield [{ kind: 'rejected', line: lastEnd + 1, raw: '', reason: error.detail }];
-      throw error;
-    }
-    if (ended) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        parser.off('readable', done);
-        parser.off('end', done);
-        parser.off('error', done);
-        resolve();
-      };
-      parser.on('readable', done);
-      parser.on('end', done);
-      parser.on('error', done);
-    });
+  } finally {
+    // Stopping early (an error, a break in the caller) must not leave the file open.
+    source.destroy();
+    parser.destroy();
   }
 }
 
+/** Names are kept exactly as written; an empty name or a name used twice stops the file. */
 function checkHeader(values: string[], file: string, line: number): string[] {
   const seen = new Map<string, number>();
-  values.forEach((raw, i) => {
-    const name = raw.trim();
-    if (!name) throw new InputError(file, `header column ${i + 1} has no name`, line);
+  values.forEach((name, i) => {
+    if (name.trim() === '') throw new InputError(file, `header column ${i + 1} has no name`, line);
     const earlier = seen.get(name);
     if (earlier !== undefined) throw new InputError(file, `header names "${name}" twice (columns ${earlier + 1} and ${i + 1})`, line, name);
     seen.set(name, i);
   });
-  return values.map((v) => v.trim());
+  return values;
 }
 
 function fatal(err: CsvError, file: string, line: number): InputError {
-  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return new InputError(file, 'unterminated quoted field: the rest of the file was not read', line);
-  if (err.code === 'CSV_INVALID_CLOSING_QUOTE') return new InputError(file, `a quoted field is followed by other text (${err.message.replace(/ at line \d+.*/, '')}): the rest of the file was not read`, line);
-  return new InputError(file, `${err.message}: the rest of the file was not read`, line);
+  const rest = 'the rest of the file was not read';
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return new InputError(file, `unterminated quoted field (starts at line ${line}): ${rest}`, line);
+  if (err.code === 'CSV_MAX_RECORD_SIZE') {
+    return new InputError(file, `the record starting at line ${line} is over ${MAX_RECORD_BYTES >> 20} MiB, most likely an unterminated quote: ${rest}`, line);
+  }
+  return new InputError(file, `${err.message.replace(/ at line \d+.*/, '')}: ${rest}`, line);
 }
