@@ -1,136 +1,220 @@
+import type { TextSource } from './decode.js';
 import { InputError } from './input-error.js';
 import type { InputItem } from './input-item.js';
+import { describeJson } from './ndjson-reader.js';
 import { ERROR_COLUMN, SOURCE_LINE_COLUMN } from './reserved-columns.js';
+
+/** An element this large is a broken file (an unclosed string or bracket), not a record. */
+export const MAX_ELEMENT_CHARS = 64 * 1024 * 1024;
+
+const NL = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+const QUOTE = 34;
+const COMMA = 44;
+const BACKSLASH = 92;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+const OPEN_BRACE = 123;
+const CLOSE_BRACE = 125;
+const REST = 'the rest of the file was not read';
 
 type Phase = 'start' | 'first' | 'between' | 'element' | 'after' | 'end';
 
 /**
- * Streams a top-level JSON array in constant memory: a small scanner finds where each element
- * starts and ends (and on which line it starts), and JSON.parse reads each element alone. Broken
- * structure stops the file at its line; an element that is not an object fails alone.
+ * Streams a top-level JSON array in constant memory. A small scanner finds where each element
+ * starts and ends (and the line it starts on), and JSON.parse reads each element alone.
+ *
+ * An element whose brackets balance but that JSON.parse refuses, or that is not an object, fails
+ * alone. Broken structure (mismatched brackets, a missing comma, an array never closed) stops the
+ * file: elements before it are yielded, the element at the break is rejected, then InputError.
  */
-export async function* readJsonArray(chunks: AsyncIterable<string>, file: string, maxRows: number): AsyncGenerator<InputItem[]> {
-  // An object, so TypeScript does not narrow it across the closure that changes it.
-  const st: { phase: Phase } = { phase: 'start' };
-  let line = 1;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let elementLine = 0;
-  let parts: string[] = [];
-  let items: InputItem[] = [];
-
-  const finish = (text: string) => {
-    const item = parseElement(text, elementLine, file);
-    items.push(item);
-    st.phase = 'after';
+export async function* readJsonArray(text: TextSource, file: string, maxRows: number): AsyncGenerator<InputItem[]> {
+  const scanner = new ArrayScanner(file, text.replacementMeansInvalid);
+  const drain = function* (): Generator<InputItem[]> {
+    const items = scanner.take();
+    if (items.length <= maxRows) {
+      if (items.length > 0) yield items;
+      return;
+    }
+    for (let i = 0; i < items.length; i += maxRows) yield items.slice(i, i + maxRows);
   };
-
-  for await (const chunk of chunks) {
-    let elementStart = st.phase === 'element' ? 0 : -1;
+  for await (const chunk of text.chunks) {
     let broken: InputError | null = null;
     try {
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk.charCodeAt(i);
-        if (st.phase === 'element') {
-          if (inString) {
-            if (escaped) escaped = false;
-            else if (c === 92 /* \ */) escaped = true;
-            else if (c === 34 /* " */) inString = false;
-            else if (c === 10) line++;
-            continue;
-          }
-          if (c === 34) inString = true;
-          else if (c === 123 /* { */ || c === 91 /* [ */) depth++;
-          else if (c === 125 /* } */ || c === 93 /* ] */) {
-            if (depth === 0) {
-              // A scalar element ended by the array's closing bracket.
-              parts.push(chunk.slice(elementStart, i));
-              finish(parts.join(''));
-              parts = [];
-              st.phase = 'end';
-              continue;
-            }
-            depth--;
-            if (depth === 0) {
-              parts.push(chunk.slice(elementStart, i + 1));
-              finish(parts.join(''));
-              parts = [];
-            }
-          } else if (depth === 0 && (c === 44 /* , */ || c === 10 || c === 32 || c === 9 || c === 13)) {
-            parts.push(chunk.slice(elementStart, i));
-            finish(parts.join(''));
-            parts = [];
-            if (c === 44) st.phase = 'between';
-            if (c === 10) line++;
-          } else if (c === 10) line++;
-          continue;
-        }
-        if (c === 10) {
-          line++;
-          continue;
-        }
-        if (c === 32 || c === 9 || c === 13) continue;
-        if (st.phase === 'start') {
-          if (c !== 91) throw new InputError(file, 'expected a JSON array of objects (the file must start with [)', line);
-          st.phase = 'first';
-        } else if (st.phase === 'first' || st.phase === 'between') {
-          if (c === 93 && st.phase === 'first') {
-            st.phase = 'end';
-            continue;
-          }
-          if (c === 44 || c === 93) throw new InputError(file, `malformed JSON: unexpected "${String.fromCharCode(c)}"`, line);
-          st.phase = 'element';
-          elementLine = line;
-          elementStart = i;
-          depth = 0;
-          inString = false;
-          escaped = false;
-          i--; // rescan this character as part of the element
-        } else if (st.phase === 'after') {
-          if (c === 44) st.phase = 'between';
-          else if (c === 93) st.phase = 'end';
-          else throw new InputError(file, `malformed JSON: expected , or ] after an element, found "${String.fromCharCode(c)}"`, line);
-        } else if (st.phase === 'end') {
-          throw new InputError(file, 'malformed JSON: text after the closing ] of the array', line);
-        }
-        if (items.length >= maxRows && st.phase !== 'element') {
-          yield items;
-          items = [];
-        }
-      }
+      scanner.feed(chunk);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       broken = err;
     }
-    if (broken) {
-      // Elements before the break still go; then the file stops at its line.
-      if (items.length > 0) yield items;
-      throw broken;
-    }
-    if (st.phase === 'element') parts.push(chunk.slice(elementStart));
-    if (items.length > 0) {
-      yield items;
-      items = [];
-    }
+    yield* drain();
+    if (broken) throw broken;
   }
-  if (st.phase === 'start') return; // an empty file holds no rows
-  if (st.phase !== 'end') throw new InputError(file, 'malformed JSON: the array is not closed (the file ends early)', line);
+  let broken: InputError | null = null;
+  try {
+    scanner.finish();
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    broken = err;
+  }
+  yield* drain();
+  if (broken) throw broken;
 }
 
-function parseElement(text: string, line: number, file: string): InputItem {
+class ArrayScanner {
+  private phase: Phase = 'start';
+  private line = 1;
+  /** The brackets open in the current element, innermost last. */
+  private readonly stack: number[] = [];
+  private inString = false;
+  private escaped = false;
+  private elementLine = 0;
+  private lastElementLine = 0;
+  /** The current element's text, when it spans chunks. */
+  private parts: string[] = [];
+  private partsLength = 0;
+  private items: InputItem[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly replacementMeansInvalid: () => boolean,
+  ) {}
+
+  take(): InputItem[] {
+    const items = this.items;
+    this.items = [];
+    return items;
+  }
+
+  feed(chunk: string): void {
+    let start = this.phase === 'element' ? 0 : -1;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (this.phase === 'element') {
+        if (this.inString) {
+          if (this.escaped) this.escaped = false;
+          else if (c === BACKSLASH) this.escaped = true;
+          else if (c === QUOTE) this.inString = false;
+          else if (c === NL) this.line++;
+        } else if (c === QUOTE) {
+          this.inString = true;
+        } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+          this.stack.push(c);
+        } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
+          const open = this.stack.pop();
+          if (open === undefined) {
+            // A scalar element, ended by the array's closing bracket.
+            if (c === CLOSE_BRACE) throw this.brokenElement('unexpected "}"', chunk.slice(start, i + 1));
+            this.endElement(chunk.slice(start, i));
+            this.phase = 'end';
+          } else if (open !== (c === CLOSE_BRACE ? OPEN_BRACE : OPEN_BRACKET)) {
+            throw this.brokenElement(`"${String.fromCharCode(c)}" on line ${this.line} closes a "${String.fromCharCode(open)}"`, chunk.slice(start, i + 1));
+          } else if (this.stack.length === 0) {
+            this.endElement(chunk.slice(start, i + 1));
+            this.phase = 'after';
+          }
+        } else if (this.stack.length === 0 && (c === COMMA || c === SPACE || c === NL || c === TAB || c === CR)) {
+          this.endElement(chunk.slice(start, i));
+          this.phase = c === COMMA ? 'between' : 'after';
+          if (c === NL) this.line++;
+        } else if (c === NL) {
+          this.line++;
+        }
+        continue;
+      }
+      if (c === NL) {
+        this.line++;
+        continue;
+      }
+      if (c === SPACE || c === TAB || c === CR) continue;
+      const found = String.fromCharCode(c);
+      switch (this.phase) {
+        case 'start':
+          if (c !== OPEN_BRACKET) throw new InputError(this.file, `expected a JSON array of objects, but the file starts with "${found}"`, this.line);
+          this.phase = 'first';
+          break;
+        case 'first':
+        case 'between':
+          if (c === CLOSE_BRACKET && this.phase === 'first') {
+            this.phase = 'end';
+            break;
+          }
+          if (c === COMMA || c === CLOSE_BRACKET) throw this.broken(`malformed JSON: unexpected "${found}" where an element should be`);
+          this.phase = 'element';
+          this.elementLine = this.line;
+          this.stack.length = 0;
+          this.inString = false;
+          this.escaped = false;
+          start = i;
+          i--; // read this character again, as the element's first
+          break;
+        case 'after':
+          if (c === COMMA) this.phase = 'between';
+          else if (c === CLOSE_BRACKET) this.phase = 'end';
+          else throw this.broken(`malformed JSON: expected "," or "]" after the element on line ${this.lastElementLine}, found "${found}"`);
+          break;
+        case 'end':
+          throw new InputError(this.file, `malformed JSON: text after the closing "]" of the array`, this.line);
+      }
+    }
+    if (this.phase === 'element') {
+      const piece = chunk.slice(start);
+      this.parts.push(piece);
+      this.partsLength += piece.length;
+      if (this.partsLength > MAX_ELEMENT_CHARS) throw this.brokenElement(`an element over ${MAX_ELEMENT_CHARS >> 20} MiB (an unclosed string or bracket?)`, '');
+    }
+  }
+
+  /** At the end of the input: anything but a closed array (or an empty file) is broken. */
+  finish(): void {
+    if (this.phase === 'start' || this.phase === 'end') return;
+    if (this.phase === 'element') throw this.brokenElement('the file ends inside this element', '');
+    throw new InputError(this.file, 'malformed JSON: the array is not closed (the file ends early)', this.line);
+  }
+
+  private endElement(last: string): void {
+    let text = last;
+    if (this.parts.length > 0) {
+      this.parts.push(last);
+      text = this.parts.join('');
+      this.parts = [];
+      this.partsLength = 0;
+    }
+    this.items.push(parseElement(text, this.elementLine, this.replacementMeansInvalid()));
+    this.lastElementLine = this.elementLine;
+  }
+
+  /** The element being read is where the structure breaks: it fails, and the file stops. */
+  private brokenElement(detail: string, tail: string): InputError {
+    const reason = `malformed JSON: ${detail}: ${REST}`;
+    const raw = (this.parts.length > 0 ? (this.parts[0] as string) : tail).slice(0, 1000);
+    this.items.push({ kind: 'rejected', line: this.elementLine, raw, reason });
+    return new InputError(this.file, reason, this.elementLine);
+  }
+
+  /** A break between elements. Whatever starts on a line no element started on fails with it. */
+  private broken(detail: string): InputError {
+    const reason = `${detail}: ${REST}`;
+    if (this.line > this.lastElementLine) this.items.push({ kind: 'rejected', line: this.line, raw: '', reason });
+    return new InputError(this.file, reason, this.line);
+  }
+}
+
+function parseElement(text: string, line: number, checkReplacement: boolean): InputItem {
+  const raw = () => (text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
+  if (checkReplacement && text.includes('\uFFFD')) return { kind: 'rejected', line, raw: raw(), reason: 'invalid UTF-8' };
   let value: unknown;
   try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new InputError(file, `malformed JSON: ${(err as Error).message}`, line);
-    }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) {
-      return { kind: 'rejected', line, raw: text.slice(0, 1000), reason: `expected a JSON object, found ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}` };
-    }
-    if (text.includes('\uFFFD')) return { kind: 'rejected', line, raw: text.slice(0, 1000), reason: 'invalid UTF-8' };
-    const record = value as Record<string, unknown>;
-    delete record[SOURCE_LINE_COLUMN];
-    delete record[ERROR_COLUMN];
-    return { kind: 'row', line, record };
+    value = JSON.parse(text);
+  } catch (err) {
+    return { kind: 'rejected', line, raw: raw(), reason: `invalid JSON: ${(err as Error).message}` };
   }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return { kind: 'rejected', line, raw: raw(), reason: `expected a JSON object, found ${describeJson(value)}` };
+  }
+  const record = value as Record<string, unknown>;
+  if (SOURCE_LINE_COLUMN in record) delete record[SOURCE_LINE_COLUMN];
+  if (ERROR_COLUMN in record) delete record[ERROR_COLUMN];
+  return { kind: 'row', line, record };
+}
