@@ -5,19 +5,22 @@
 export const SOURCE_LINE_COLUMN = '_source_line';
 export const ERROR_COLUMN = '_error';
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+/** A cell a spreadsheet would run as a formula, behind any number of escaping quotes. */
+const NEEDS_ESCAPE = /^'*[=+\-@\t\r]/;
+const ESCAPED = /^'+[=+\-@\t\r]/;
 
 /**
  * Spreadsheets run a cell that starts with = + - @ (or tab, CR) as a formula. Every CSV bulk writes
- * prefixes such a cell with a quote so it shows as text.
+ * prefixes such a cell with `'` so it shows as text. A cell that already starts with quotes before
+ * such a character gets one more, so that {@link unescapeFormula} gives back exactly the original.
  */
 export function escapeFormula(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return NEEDS_ESCAPE.test(value) ? `'${value}` : value;
 }
 
-/** The inverse, applied only to files bulk wrote (they carry both reserved columns). */
+/** The inverse of {@link escapeFormula}, applied only to files bulk wrote (they carry both reserved columns). */
 export function unescapeFormula(value: string): string {
-  return value.length > 1 && value[0] === "'" && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+  return ESCAPED.test(value) ? value.slice(1) : value;
 }
 
 export function isReservedColumn(name: string): boolean {

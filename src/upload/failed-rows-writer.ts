@@ -1,6 +1,12 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import { ERROR_COLUMN, escapeFormula, SOURCE_LINE_COLUMN } from '../input/reserved-columns.js';
 
+/** For every CSV writer in bulk: spreadsheets must show cells, never run them. */
+export { escapeFormula, unescapeFormula } from '../input/reserved-columns.js';
+
+/** The key an NDJSON failed-rows file puts a line's text under when the line did not parse. */
+export const RAW_KEY = '_raw';
+
 export interface FailedRow {
   line: number;
   /** The parsed record, when the row parsed. */
@@ -23,11 +29,12 @@ function reasonOf(row: FailedRow): string {
 
 /**
  * Formats failed rows so a person can fix them and send the file again: the original columns plus
- * `_source_line` and `_error`. A CSV row that did not parse keeps its text in the first column.
+ * `_source_line` and `_error`. A row that did not parse keeps its source text: in the first column
+ * of a CSV (the other columns empty), under `_raw` in NDJSON.
  */
 export function formatFailedRow(row: FailedRow, format: 'csv' | 'ndjson', columns: string[]): string {
   if (format === 'ndjson') {
-    const obj: Record<string, unknown> = row.record ? { ...row.record } : { _raw: row.raw ?? '' };
+    const obj: Record<string, unknown> = row.record ? { ...row.record } : { [RAW_KEY]: row.raw ?? '' };
     obj[SOURCE_LINE_COLUMN] = row.line;
     obj[ERROR_COLUMN] = reasonOf(row);
     return `${JSON.stringify(obj)}\n`;
@@ -41,13 +48,15 @@ export function failedRowsHeader(format: 'csv' | 'ndjson', columns: string[]): s
 }
 
 /**
- * A failed-rows file. Writes are buffered and flushed with an fsync when the run saves its
- * checkpoint, which records how many bytes of the file belong to settled outcomes.
+ * A failed-rows file. Rows are buffered up to 64 KiB and then written synchronously: the blocking
+ * write is the backpressure (memory never holds more than that), and every flush knows exactly how
+ * many bytes are on disk, which the checkpoint records (with an fsync) for a resume to cut back to.
  */
 export class FailedRowsWriter {
   private fd: number;
   private buffer = '';
   private written: number;
+  private rows = 0;
   private closed = false;
 
   /** `resumeAt`: reopen an existing file and cut it back to this many bytes; otherwise create it, never over another. */
@@ -70,7 +79,9 @@ export class FailedRowsWriter {
   }
 
   write(row: FailedRow): void {
+    if (this.closed) throw new Error(`failed-rows file ${this.path} is already closed`);
     this.buffer += formatFailedRow(row, this.format, this.columns);
+    this.rows++;
     if (this.buffer.length > 1 << 16) this.flush();
   }
 
@@ -86,10 +97,36 @@ export class FailedRowsWriter {
     return this.written;
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.flush(true);
-    closeSync(this.fd);
-    this.closed = true;
+  /** Rows written through this writer (not counting any kept from before a resume). */
+  get count(): number {
+    return this.rows;
   }
+
+  /** Flushes, syncs and closes; returns the rows written. */
+  close(): number {
+    if (!this.closed) {
+      this.flush(true);
+      closeSync(this.fd);
+      this.closed = true;
+    }
+    return this.rows;
+  }
+}
+
+export interface FailedRowsOptions {
+  path: string;
+  /** The input's format; JSON inputs get NDJSON files. */
+  format: 'csv' | 'json' | 'ndjson';
+  /** The input's header, in order (CSV); for JSON inputs only used as a key order hint. */
+  columns: string[];
+}
+
+/** A new failed-rows file; fails with EEXIST rather than replace an existing one. */
+export function createFailedRowsWriter(opts: FailedRowsOptions): { path: string; write(row: FailedRow): void; close(): Promise<number> } {
+  const writer = new FailedRowsWriter(opts.path, opts.format === 'csv' ? 'csv' : 'ndjson', opts.columns);
+  return {
+    path: writer.path,
+    write: (row) => writer.write(row),
+    close: async () => writer.close(),
+  };
 }
