@@ -24,7 +24,9 @@ export interface TransactionRow {
 
 const CATEGORIES = ['groceries', 'rent', 'travel', 'utilities', 'salary', 'dining', 'health'];
 const PAYEES = ['Acme, Inc.', 'Globex "Intl"', 'Initech', 'Umbrella Corp', 'Stark & Sons', 'Wayne, LLC'];
-const INVALID_KINDS = ['bad-amount', 'missing-account', 'impossible-date', 'three-decimals', 'non-integer-account', 'missing-amount'] as const;
+/** The ways a generated row is made invalid, each one the server rejects. */
+export const INVALID_KINDS = ['bad-amount', 'missing-account', 'impossible-date', 'three-decimals', 'non-integer-account', 'missing-amount'] as const;
+export type InvalidKind = (typeof INVALID_KINDS)[number];
 
 /**
  * Whether row i (0-based) is one of the invalid ones: a pure function of (i, seed, share), so a
@@ -54,15 +56,18 @@ export function transactionRow(i: number, seed: number, share: number): Transact
     description: descriptionOf(i),
     category: CATEGORIES[Math.floor(rand() * CATEGORIES.length)] as string,
   };
-  if (isInvalidRow(i, seed, share)) {
-    const kind = INVALID_KINDS[i % INVALID_KINDS.length];
-    if (kind === 'bad-amount') row.amount = '12.3.4';
-    else if (kind === 'missing-account') row.account_id = '';
-    else if (kind === 'impossible-date') row.transaction_date = '2024-02-30';
-    else if (kind === 'three-decimals') row.amount = '10.999';
-    else if (kind === 'non-integer-account') row.account_id = '12a';
-    else row.amount = '';
-  }
+  if (isInvalidRow(i, seed, share)) makeInvalid(row, INVALID_KINDS[i % INVALID_KINDS.length] as InvalidKind);
+  return row;
+}
+
+/** Breaks one field of a row the way `kind` says; the unique key fields other than it stay. */
+export function makeInvalid(row: TransactionRow, kind: InvalidKind): TransactionRow {
+  if (kind === 'bad-amount') row.amount = '12.3.4';
+  else if (kind === 'missing-account') row.account_id = '';
+  else if (kind === 'impossible-date') row.transaction_date = '2024-02-30';
+  else if (kind === 'three-decimals') row.amount = '10.999';
+  else if (kind === 'non-integer-account') row.account_id = '12a';
+  else row.amount = '';
   return row;
 }
 
