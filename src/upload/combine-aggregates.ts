@@ -78,8 +78,11 @@ function divRound(num: bigint, den: bigint): bigint {
   return neg ? -q : q;
 }
 
-/** Digits kept for a weighted average of plain JSON numbers, whose own scale says little. */
-const NUMBER_AVERAGE_SCALE = 6;
+/**
+ * The least number of decimals in a weighted average of plain JSON numbers. Their own scale says
+ * little (a server's 150.00 parses as 150), so an average of 150 and 151 is not rounded to 151.
+ */
+const NUMBER_AVERAGE_SCALE = 2;
 
 function combineNumeric(kind: AggregateKind, values: Array<{ d: Decimal; w: number }>, asNumbers: boolean): Decimal {
   const scale = Math.max(...values.map((x) => x.d.scale));

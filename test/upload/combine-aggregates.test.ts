@@ -57,9 +57,10 @@ describe('combineAggregates', () => {
     expect(rounded.average_amount).toBe('1.33');
   });
 
-  it('gives number averages more digits than their inputs', () => {
-    const out = combineAggregates([job({ avg_latency: 1 }, 2), job({ avg_latency: 2 }, 1)]);
-    expect(out.avg_latency).toBe(1.333333);
+  it('gives number averages at least two decimals, whatever their inputs showed', () => {
+    expect(combineAggregates([job({ avg_latency: 1 }, 2), job({ avg_latency: 2 }, 1)]).avg_latency).toBe(1.33);
+    expect(combineAggregates([job({ average_amount: 150 }, 1), job({ average_amount: 151 }, 1)]).average_amount).toBe(150.5);
+    expect(combineAggregates([job({ mean_rate: 0.0012 }, 1), job({ mean_rate: 0.0013 }, 2)]).mean_rate).toBe(0.0013);
   });
 
   it('ignores a job that stored nothing when weighting, and falls back to equal weights when none did', () => {
