@@ -39,22 +39,46 @@ export function detectFormat(file: string, explicit?: string): InputFormat {
   return format;
 }
 
-/** Opens a file (or '-' for stdin), refusing clearly before anything is read when it cannot be. */
-export async function openInput(file: string, opts: { format?: InputFormat; encoding?: InputEncoding; stdin?: Readable } = {}): Promise<InputSource> {
+export interface OpenInputOptions {
+  /** Overrides the extension; required for stdin. */
+  format?: InputFormat;
+  /** @default 'utf8' */
+  encoding?: InputEncoding;
+  /** What '-' reads. @default process.stdin */
+  stdin?: Readable;
+}
+
+/**
+ * Checks a file the way {@link openInput} does (format, existence, a file not a directory,
+ * readable, plausible encoding) without keeping it open, so a run over several files can refuse
+ * a bad one before the first job. Returns the format and size. stdin passes if a format is given.
+ */
+export async function checkInput(file: string, opts: OpenInputOptions = {}): Promise<{ format: InputFormat; sizeBytes: number | null }> {
   const format = detectFormat(file, opts.format);
-  if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding: opts.encoding, sizeBytes: null });
+  if (file === '-') return { format, sizeBytes: null };
+  const { size, sample } = await readStart(file);
+  checkEncoding(sample, opts.encoding ?? 'utf8', file, sample.length < SNIFF_BYTES);
+  return { format, sizeBytes: size };
+}
+
+/** Opens a file (or '-' for stdin), refusing clearly before anything is read when it cannot be. */
+export async function openInput(file: string, opts: OpenInputOptions = {}): Promise<InputSource> {
   const encoding = opts.encoding ?? 'utf8';
-  let size: number;
-  let sample: Buffer;
+  const { format, sizeBytes } = await checkInput(file, opts);
+  if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding, sizeBytes: null });
+  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  return openStream(stream, { format, name: file, file, encoding, sizeBytes, sniffed: true });
+}
+
+/** Size and first 64 KiB: permission errors and a wrong encoding show before any row goes out. */
+async function readStart(file: string): Promise<{ size: number; sample: Buffer }> {
   try {
     const info = await stat(file);
     if (info.isDirectory()) throw new InputError(file, 'is a directory, not a file');
-    size = info.size;
-    // Read the start now: permission errors and a wrong encoding show before any row goes out.
     const handle = await open(file, 'r');
     try {
       const { buffer, bytesRead } = await handle.read(Buffer.alloc(SNIFF_BYTES), 0, SNIFF_BYTES, 0);
-      sample = buffer.subarray(0, bytesRead);
+      return { size: info.size, sample: buffer.subarray(0, bytesRead) };
     } finally {
       await handle.close();
     }
@@ -64,9 +88,6 @@ export async function openInput(file: string, opts: { format?: InputFormat; enco
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     throw new InputError(file, `cannot read: ${why}`);
   }
-  checkEncoding(sample, encoding, file, sample.length < SNIFF_BYTES);
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
-  return openStream(stream, { format, name: file, file, encoding, sizeBytes: size, sniffed: true });
 }
 
 /** Any byte stream as an input: stdin, or a stream a test builds. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/input/input-error.js';
-import { detectFormat, openInput } from '../../src/input/open-input.js';
+import { checkInput, detectFormat, openInput } from '../../src/input/open-input.js';
 import { drain, fx, records } from './read-helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bulk-open-input-'));
@@ -46,6 +46,14 @@ describe('openInput refuses before anything is read', () => {
   it('a UTF-16 or mostly-Latin-1 file read as UTF-8: refused by openInput itself, with the hint', async () => {
     await expect(openInput(fx('utf16.csv'), {})).rejects.toThrow(/--encoding utf16le/);
     await expect(openInput(fx('latin1.csv'), {})).rejects.toThrow(/--encoding latin1/);
+  });
+
+  it('checkInput refuses the same files without opening a stream, for a preflight over many files', async () => {
+    await expect(checkInput(fx('transactions.json'))).resolves.toEqual({ format: 'json', sizeBytes: statSync(fx('transactions.json')).size });
+    await expect(checkInput('-', { format: 'ndjson' })).resolves.toEqual({ format: 'ndjson', sizeBytes: null });
+    await expect(checkInput('/nope/x.csv')).rejects.toThrow(/no such file/);
+    await expect(checkInput(fx('utf16.csv'))).rejects.toThrow(/--encoding utf16le/);
+    await expect(checkInput(fx('utf16.csv'), { encoding: 'utf16le' })).resolves.toMatchObject({ format: 'csv' });
   });
 
   it('a UTF-16 file under another name is refused too (content, not extension)', async () => {
