@@ -28,7 +28,7 @@ export interface JobApiClientOptions {
 }
 
 interface SendOptions {
-  body?: string;
+  body?: string | Buffer;
   headers?: Record<string, string>;
   /** A label for retry messages. */
   what: string;
@@ -46,7 +46,7 @@ function pickDispatcher(): Dispatcher {
   const env = process.env;
   const proxied = env.HTTP_PROXY || env.http_proxy || env.HTTPS_PROXY || env.https_proxy;
   // Keep-alive matters: a run makes thousands of small requests to one origin.
-  return proxied ? new EnvHttpProxyAgent() : new Agent({ keepAliveTimeout: 10_000, connections: 16 });
+  return proxied ? new EnvHttpProxyAgent() : new Agent({ keepAliveTimeout: 10_000, connections: 8 });
 }
 
 /** The job API over HTTP, with retries. Knows the protocol, not the upload. */
@@ -78,7 +78,7 @@ export class JobApiClient {
 
   async startJob(args: {
     resource: string;
-    body: string;
+    body: string | Buffer;
     idempotencyKey?: string;
     upsert?: { uniqueFields: string[]; updateFields?: string[] };
   }): Promise<{ start: StartResponse; ref: JobRef; replayed: boolean }> {

@@ -11,9 +11,13 @@ export interface ServerLimits {
   maxItems: number;
   /** Open and running jobs before new ones get 429. @default 1000 */
   maxQueuedJobs: number;
+  /** Keys in one record. @default 1000 */
+  maxKeysPerRecord: number;
+  /** How deep a record's values may nest (the record itself is level 1). @default 32 */
+  maxDepth: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { maxBodyBytes: 64 * 1024 * 1024, maxItems: 100_000, maxQueuedJobs: 1000 };
+export const DEFAULT_LIMITS: ServerLimits = { maxBodyBytes: 64 * 1024 * 1024, maxItems: 100_000, maxQueuedJobs: 1000, maxKeysPerRecord: 1000, maxDepth: 32 };
 
 /** What every route needs, built once by start-server. */
 export interface ServerContext {

@@ -77,6 +77,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
       maxItems: opts.maxItems ?? DEFAULT_LIMITS.maxItems,
       maxQueuedJobs: opts.maxQueuedJobs ?? DEFAULT_LIMITS.maxQueuedJobs,
+      maxKeysPerRecord: DEFAULT_LIMITS.maxKeysPerRecord,
+      maxDepth: DEFAULT_LIMITS.maxDepth,
     },
     inflightKeys: new Set(),
     draining: false,

@@ -1,27 +1,39 @@
 import type { BatchOrigin } from './upload-events.js';
 
-/** One batch on its way to the server: its records, and the source line of each, by index. */
+/**
+ * One batch on its way to the server: the JSON body it is sent as, and the source line of each
+ * record by index. The records themselves are not kept: a batch lives until its job finishes, and
+ * thousands of small objects held that long were promoted to the old generation and kept the
+ * client's memory high. They are parsed back from the body in the rare case they are needed.
+ */
 export interface Batch {
   origin: BatchOrigin;
-  records: Record<string, unknown>[];
+  /** Outside the JS heap: a body held for the life of a job no longer ages into the old generation. */
+  body: Buffer;
   lines: number[];
 }
 
 export function makeBatch(batch: number, file: string, records: Record<string, unknown>[], lines: number[]): Batch {
   return {
     origin: { batch, file, firstLine: lines[0] ?? 0, lastLine: lines[lines.length - 1] ?? 0, rows: records.length },
-    records,
+    body: Buffer.from(JSON.stringify(records), 'utf8'),
     lines,
   };
 }
 
+/** The batch's records, for the failed-rows file or a split. */
+export function recordsOf(batch: Batch): Record<string, unknown>[] {
+  return JSON.parse(batch.body.toString('utf8')) as Record<string, unknown>[];
+}
+
 /** 413 from the server: send the batch as two halves instead. */
 export function halveBatch(batch: Batch): [Batch, Batch] {
-  const mid = Math.ceil(batch.records.length / 2);
+  const records = recordsOf(batch);
+  const mid = Math.ceil(records.length / 2);
   const n = batch.origin.batch;
   return [
-    makeBatch(n, batch.origin.file, batch.records.slice(0, mid), batch.lines.slice(0, mid)),
-    makeBatch(n, batch.origin.file, batch.records.slice(mid), batch.lines.slice(mid)),
+    makeBatch(n, batch.origin.file, records.slice(0, mid), batch.lines.slice(0, mid)),
+    makeBatch(n, batch.origin.file, records.slice(mid), batch.lines.slice(mid)),
   ];
 }
 
@@ -35,7 +47,7 @@ export function lineOfIndex(batch: Batch, index: number): number | null {
  * chain of 413 answers would produce, so a resume rebuilds the same line ranges (and keys).
  */
 export function splitToFit(batch: Batch, limit: number): Batch[] {
-  if (batch.records.length <= limit || batch.records.length <= 1) return [batch];
+  if (batch.origin.rows <= limit || batch.origin.rows <= 1) return [batch];
   const [a, b] = halveBatch(batch);
   return [...splitToFit(a, limit), ...splitToFit(b, limit)];
 }

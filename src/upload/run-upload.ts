@@ -6,7 +6,7 @@ import { ApiError } from '../client/api-error.js';
 import type { JobApiClient } from '../client/job-api-client.js';
 import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
 import type { StatusResponse } from '../protocol/index.js';
-import { lineOfIndex, makeBatch, splitToFit, type Batch } from './batch.js';
+import { lineOfIndex, makeBatch, recordsOf, splitToFit, type Batch } from './batch.js';
 import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { collectJobResults, type JobResults } from './job-results.js';
@@ -289,7 +289,7 @@ class UploadRun {
     await this.slots.acquire();
     if (this.stopped) {
       this.slots.release();
-      this.counts.unprocessed += batch.records.length;
+      this.counts.unprocessed += batch.origin.rows;
       return;
     }
     const task: Promise<void> = work()
@@ -308,11 +308,11 @@ class UploadRun {
   private async send(batch: Batch, resource: string, fileIndex: number): Promise<void> {
     let started;
     try {
-      started = await this.opts.client.startJob({ resource, body: JSON.stringify(batch.records), idempotencyKey: this.idempotencyKey(batch, fileIndex), upsert: this.opts.upsert });
+      started = await this.opts.client.startJob({ resource, body: batch.body, idempotencyKey: this.idempotencyKey(batch, fileIndex), upsert: this.opts.upsert });
     } catch (err) {
-      if (err instanceof ApiError && err.kind === 'too-large' && batch.records.length > 1) {
-        const halves = splitToFit(batch, Math.ceil(batch.records.length / 2));
-        this.itemLimit = Math.min(this.itemLimit, halves[0]?.records.length ?? 1);
+      if (err instanceof ApiError && err.kind === 'too-large' && batch.origin.rows > 1) {
+        const halves = splitToFit(batch, Math.ceil(batch.origin.rows / 2));
+        this.itemLimit = Math.min(this.itemLimit, halves[0]?.origin.rows ?? 1);
         this.emit({ type: 'warning', text: `batch ${batch.origin.batch} is too large for the server (413): sending it in halves` });
         for (const half of halves) await this.send(half, resource, fileIndex);
         return;
@@ -326,7 +326,7 @@ class UploadRun {
       batch: batch.origin.batch,
       first_line: batch.origin.firstLine,
       last_line: batch.origin.lastLine,
-      rows: batch.records.length,
+      rows: batch.origin.rows,
       job_id: ref.jobId,
       state: 'submitted',
     };
@@ -363,7 +363,7 @@ class UploadRun {
     } catch (err) {
       if (err instanceof ApiError && err.kind === 'not-found') {
         // The server no longer knows a job it accepted: never count it as done.
-        this.finishEntry(entry, { state: 'Lost', processed: 0, processed_through_line: 0, stored: 0, failed: 0, unprocessed: batch.records.length, aggregates: null, first_errors: [], job_errors: [`job ${jobId} is no longer known to the server`] });
+        this.finishEntry(entry, { state: 'Lost', processed: 0, processed_through_line: 0, stored: 0, failed: 0, unprocessed: batch.origin.rows, aggregates: null, first_errors: [], job_errors: [`job ${jobId} is no longer known to the server`] });
         this.stop('job-lost', `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file}) is no longer known to the server; its rows are unprocessed`);
         return;
       }
@@ -372,23 +372,24 @@ class UploadRun {
       this.liveProgress.delete(jobId);
     }
     const mapped: MappedRowError[] = [];
+    const records = results.recordErrors.length > 0 ? recordsOf(batch) : [];
     for (const e of results.recordErrors) {
       const line = lineOfIndex(batch, e.index);
       if (line === null) continue;
       const error: MappedRowError = { file: batch.origin.file, line, field: e.field, reason: e.error };
       mapped.push(error);
-      this.rowFailed(error, { record: batch.records[e.index] });
+      this.rowFailed(error, { record: records[e.index] });
     }
     const succeeded = Number(status.success_count) || 0;
     const complete = status.state === 'Job Complete';
-    const processed = complete ? batch.records.length : Math.min(batch.records.length, Number(status.processed_items) || succeeded + mapped.length);
+    const processed = complete ? batch.origin.rows : Math.min(batch.origin.rows, Number(status.processed_items) || succeeded + mapped.length);
     this.finishEntry(entry, {
       state: status.state,
       processed,
       processed_through_line: processed > 0 ? (batch.lines[processed - 1] as number) : 0,
       stored: succeeded,
       failed: mapped.length,
-      unprocessed: batch.records.length - processed,
+      unprocessed: batch.origin.rows - processed,
       aggregates: results.aggregates,
       first_errors: mapped.slice(0, FIRST_ERRORS_PER_JOB),
       job_errors: results.jobErrors,
@@ -406,7 +407,7 @@ class UploadRun {
   }
 
   private batchFailed(batch: Batch, err: unknown): void {
-    const rows = batch.records.length;
+    const rows = batch.origin.rows;
     if (!(err instanceof ApiError)) {
       if (this.opts.stopSignal?.aborted || this.followAbort.signal.aborted) {
         this.counts.unprocessed += rows;
@@ -417,7 +418,7 @@ class UploadRun {
     switch (err.kind) {
       case 'rejected':
         // The server refused the whole batch (400/422): its rows fail with the server's reason.
-        batch.records.forEach((record, i) => this.rowFailed({ file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message }, { record }));
+        recordsOf(batch).forEach((record, i) => this.rowFailed({ file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message }, { record }));
         if (err.status === 422) this.stop('protocol', `${err.message} (an idempotency key was reused with another body: a bug, please report it)`);
         return;
       case 'not-found':

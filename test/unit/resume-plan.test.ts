@@ -50,7 +50,8 @@ describe('splitToFit', () => {
       [7, 9],
       [10, 11],
     ]);
-    expect(parts.reduce((n, p) => n + p.records.length, 0)).toBe(10);
+    expect(parts.reduce((n, p) => n + p.origin.rows, 0)).toBe(10);
+    expect(parts.flatMap((p) => JSON.parse(p.body.toString()) as unknown[])).toEqual(rows(10));
   });
   it('leaves a batch that fits alone', () => {
     const b = makeBatch(1, 'a.csv', rows(3), lines(3));

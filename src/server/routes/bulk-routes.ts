@@ -66,8 +66,7 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
     if (!Array.isArray(records)) throw new HttpError(400, 'Expected array data for bulk operations.');
     if (records.length === 0) throw new HttpError(400, 'Empty array provided');
     if (records.length > ctx.limits.maxItems) throw new HttpError(413, `Too many items: ${records.length} (the limit is ${ctx.limits.maxItems} per job)`, { limit_items: ctx.limits.maxItems });
-    const notObject = records.findIndex((r) => !r || typeof r !== 'object' || Array.isArray(r));
-    if (notObject !== -1) throw new HttpError(400, `Item ${notObject} is not a JSON object`, { index: notObject });
+    checkShapes(records, ctx.limits.maxKeysPerRecord, ctx.limits.maxDepth);
     const depth = await ctx.store.queueDepth();
     if (depth >= ctx.limits.maxQueuedJobs) throw new HttpError(429, `Too many jobs waiting (${depth}); retry later`, {}, { 'retry-after': '5' });
 
@@ -90,4 +89,30 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
   } finally {
     if (inflight) ctx.inflightKeys.delete(inflight);
   }
+}
+
+/** Each item an object, with a bounded number of keys and no deeply nested values. */
+function checkShapes(records: unknown[], maxKeys: number, maxDepth: number): void {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (!r || typeof r !== 'object' || Array.isArray(r)) throw new HttpError(400, `Item ${i} is not a JSON object`, { index: i });
+    let keys = 0;
+    for (const key in r) {
+      if (++keys > maxKeys) throw new HttpError(400, `Item ${i} has more than ${maxKeys} keys`, { index: i, limit_keys: maxKeys });
+      const v = (r as Record<string, unknown>)[key];
+      if (v !== null && typeof v === 'object' && depthOf(v, 2, maxDepth) > maxDepth) {
+        throw new HttpError(400, `Item ${i}: field ${key} is nested more than ${maxDepth} levels deep`, { index: i, limit_depth: maxDepth });
+      }
+    }
+  }
+}
+
+function depthOf(value: unknown, depth: number, max: number): number {
+  if (depth > max || value === null || typeof value !== 'object') return depth;
+  let deepest = depth;
+  for (const v of Object.values(value as object)) {
+    if (v !== null && typeof v === 'object') deepest = Math.max(deepest, depthOf(v, depth + 1, max));
+    if (deepest > max) break;
+  }
+  return deepest;
 }
