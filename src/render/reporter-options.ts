@@ -32,6 +32,8 @@ export interface ReporterOptions {
   plainIntervalMs?: number;
   /** The clock, for timestamps and rates. @default () => new Date() */
   now?: () => Date;
+  /** For `TERM=dumb`: a terminal that cannot move its cursor gets plain lines. @default process.env */
+  env?: Record<string, string | undefined>;
 }
 
 export function clampVerbosity(v: number): Verbosity {

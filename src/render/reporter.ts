@@ -7,11 +7,13 @@ export { clampVerbosity, type Reporter, type ReporterOptions, type ReporterStrea
 
 /**
  * Chosen once per run from `--json` and whether stderr is a terminal. Bars are drawn only on a
- * real terminal: asked for `tty` on anything else, this gives the plain reporter.
+ * terminal that can move its cursor: asked for `tty` on anything else (a pipe, `TERM=dumb`),
+ * this gives the plain reporter.
  */
 export function createReporter(opts: ReporterOptions): Reporter {
   const options = { ...opts, verbosity: clampVerbosity(opts.verbosity) };
   if (options.mode === 'json') return new JsonReporter(options);
-  if (options.mode === 'tty' && options.stream.isTTY === true) return new TtyReporter(options);
+  const dumb = (options.env ?? process.env).TERM === 'dumb';
+  if (options.mode === 'tty' && options.stream.isTTY === true && !dumb) return new TtyReporter(options);
   return new PlainReporter(options);
 }

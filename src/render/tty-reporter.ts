@@ -3,7 +3,7 @@ import ora, { type Ora } from 'ora';
 import type { JobOutcome, JobProgress, RunCounts, UploadEvent } from '../upload/upload-events.js';
 import { errorLine, fitWidth, groupDigits, humanMs, humanSeconds, shortId, wrapText } from './format.js';
 import { jobLines } from './job-lines.js';
-import { estimateProgress } from './progress-estimate.js';
+import { estimateProgress, type ProgressEstimate } from './progress-estimate.js';
 import { RejectedRows } from './rejected-rows.js';
 import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } from './reporter-options.js';
 import type { RunSummary } from './run-summary.js';
@@ -79,7 +79,6 @@ export class TtyReporter implements Reporter {
       case 'counts':
         this.counts = event.counts;
         if (v >= 0) this.ensureBars();
-        this.redrawOverall();
         break;
       case 'batch-submitted': {
         const o = event.origin;
@@ -116,7 +115,6 @@ export class TtyReporter implements Reporter {
   finish(summary: RunSummary): void {
     if (this.finished) return;
     this.finished = true;
-    this.redrawOverall();
     this.close();
     const lines = summaryLines(summary, { chalk: this.opts.color.chalk, grouped: true, width: this.width });
     this.opts.stream.write(`${lines.join('\n')}\n`);
@@ -200,20 +198,16 @@ export class TtyReporter implements Reporter {
       // cli-progress skips a bar whose text has not changed; after a log line has pushed the bars
       // down, that leaves stale rows and loses the overall bar. Redraw all of them every frame.
       forceRedraw: true,
-      format: (_options, _params, payload: { line?: string }) => fitWidth(payload.line ?? '', this.width - 1),
+      // The overall line is worked out at each frame, so rate and ETA move between events too.
+      format: (_options, _params, payload: { line?: string; overall?: boolean }) => fitWidth(payload.overall ? this.overallLine() : (payload.line ?? ''), this.width - 1),
     });
-    this.overall = this.multibar.create(1, 0, { line: this.overallLine() });
-  }
-
-  private redrawOverall(): void {
-    this.overall?.update(0, { line: this.overallLine() });
+    this.overall = this.multibar.create(1, 0, { overall: true });
   }
 
   private overallLine(): string {
     const c = this.opts.color.chalk;
-    const k = this.counts;
-    if (!k) return `${c.cyan(bar(0, BAR_WIDTH))}  starting…`;
-    const p = estimateProgress(k, this.now().getTime() - this.started);
+    const p = this.counts ? estimateProgress(this.counts, this.now().getTime() - this.started) : this.jobsProgress();
+    if (!p) return `${c.cyan(bar(0, BAR_WIDTH))}  starting…`;
     const pct = p.fraction === null ? '' : ` ${String(Math.floor(p.fraction * 100)).padStart(3)}%`;
     const rows = p.total === null ? `${groupDigits(p.done)} rows` : `${groupDigits(p.done)}/${p.estimated ? '~' : ''}${groupDigits(p.total)} rows`;
     const eta = p.etaMs !== null ? `ETA ${humanSeconds(p.etaMs / 1000)}` : p.fraction === 1 ? 'done' : 'ETA -';
@@ -224,6 +218,23 @@ export class TtyReporter implements Reporter {
     // The bar gives way on a narrow terminal; the numbers do not.
     const barWidth = Math.max(8, Math.min(BAR_WIDTH, this.width - 1 - visible(text) - pct.length - 3));
     return `${c.cyan(bar(p.fraction ?? 0, barWidth))}${pct} | ${text}`;
+  }
+
+  /** Without run counts (`bulk job watch`), the overall bar sums the jobs being watched. */
+  private jobsProgress(): ProgressEstimate | null {
+    if (this.jobs.size === 0) return null;
+    let done = 0;
+    let total = 0;
+    let failed = 0;
+    for (const j of this.jobs.values()) {
+      done += j.processed;
+      total += j.total;
+      failed += j.failed;
+    }
+    const seconds = (this.now().getTime() - this.started) / 1000;
+    const rowsPerSecond = seconds > 0 ? done / seconds : 0;
+    const etaMs = done > 0 && done < total && rowsPerSecond > 0 ? ((total - done) / rowsPerSecond) * 1000 : null;
+    return { done, total, estimated: false, fraction: total > 0 ? done / total : 1, rowsPerSecond, etaMs, failed };
   }
 
   private jobLine(j: RunningJob): string {
@@ -248,7 +259,6 @@ export class TtyReporter implements Reporter {
     j.queued = p.state === 'Open';
     this.showJobBars();
     j.bar?.update(0, { line: this.jobLine(j) });
-    this.redrawOverall();
   }
 
   private showJobBars(): void {
@@ -270,7 +280,6 @@ export class TtyReporter implements Reporter {
     this.jobs.delete(o.jobId);
     if (j?.bar) this.multibar?.remove(j.bar);
     this.showJobBars();
-    this.redrawOverall();
 
     const lines = jobLines(o, 'tty');
     if (this.verbosity < 0 && lines.complete) return;

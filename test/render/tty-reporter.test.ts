@@ -11,7 +11,7 @@ const SGR = /\x1b\[[0-9;]*m/;
 function tty(verbosity = 0, color = colorOn, size: { columns?: number; rows?: number } = {}) {
   const columns = size.columns ?? 120;
   const stream = new CaptureStream({ tty: true, columns, rows: size.rows ?? 30 });
-  const reporter = createReporter({ mode: 'tty', stream, color, verbosity, plainIntervalMs: 5000 });
+  const reporter = createReporter({ mode: 'tty', stream, color, verbosity, plainIntervalMs: 5000, env: {} });
   return { stream, reporter, seen: () => renderScreen(stream.text, columns).join('\n') };
 }
 
@@ -27,10 +27,15 @@ describe('tty reporter', () => {
   afterEach(() => void vi.useRealTimers());
 
   it('is only built on a terminal', () => {
-    expect(tty().reporter).toBeInstanceOf(TtyReporter);
+    const { reporter } = tty();
+    expect(reporter).toBeInstanceOf(TtyReporter);
+    reporter.close();
     const piped = createReporter({ mode: 'tty', stream: new CaptureStream({ tty: false }), color: colorOn, verbosity: 0 });
     expect(piped).toBeInstanceOf(PlainReporter);
     piped.close();
+    const dumb = createReporter({ mode: 'tty', stream: new CaptureStream({ tty: true }), color: colorOn, verbosity: 0, env: { TERM: 'dumb' } });
+    expect(dumb).toBeInstanceOf(PlainReporter);
+    dumb.close();
   });
 
   it('draws an overall bar and a bar per running job', () => {
@@ -181,6 +186,15 @@ describe('tty reporter', () => {
     screen = seen();
     expect(screen).toMatch(/batch 5 {2}1a2b3c4f/);
     expect(screen).toMatch(/\| \+1 more job$/m);
+    reporter.close();
+  });
+
+  it('sums the watched jobs on the overall bar when there are no run counts (bulk job watch)', () => {
+    const { reporter, seen } = tty();
+    reporter.handle({ type: 'job-progress', progress: { batch: 1, jobId: jobId(1), state: 'In Progress', total: 1000, processed: 250, succeeded: 250, failed: 0 } });
+    reporter.handle({ type: 'job-progress', progress: { batch: 2, jobId: jobId(2), state: 'In Progress', total: 1000, processed: 750, succeeded: 748, failed: 2 } });
+    vi.advanceTimersByTime(1000);
+    expect(seen().split('\n')[0]).toMatch(/^█{12}░{12} {2}50% \| 1,000\/2,000 rows \| 1,000 rows\/s \| ETA 1s \| 2 failed$/);
     reporter.close();
   });
 
