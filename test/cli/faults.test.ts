@@ -93,7 +93,39 @@ describe('network faults: the run converges, nothing lost, nothing doubled', () 
   });
 });
 
+describe('the server refuses a batch as too large', () => {
+  it('413: the batch is halved and resent until it fits; nothing lost', async () => {
+    const dir = tempDir('bulk-413-');
+    const input = path.join(dir, 'transactions.csv');
+    await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
+    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), maxItems: 100 });
+    const { result, res } = await upload(input, { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') });
+    expect(res.stderr).toMatch(/too large for the server \(413\)/);
+    const failed = readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: server.dbPath, failedRowsFiles: failed, result });
+    expect(result.jobs.every((j: { total: number }) => j.total <= 100)).toBe(true);
+  });
+});
+
 describe('stopping early, with a result a script can trust', () => {
+  it('SIGINT under --json: exit 130 and one schema-valid document with the resume command', async () => {
+    const { input, env } = await setup();
+    proxy!.arm({ kind: 'stall' }, { count: 50, match: isStatus });
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../helpers/run-cli.js');
+    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '250', '--json', '--no-events'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    while (!proxy!.seen.some((s) => s.includes('/status/'))) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const doc = JSON.parse(stdout);
+    assertValidResult(doc);
+    expect(doc).toMatchObject({ status: 'interrupted', exit_code: 130 });
+    expect(doc.resume_command).toMatch(/^bulk upload --resume /);
+  });
+
   it('--max-errors: exit 3, the rest unprocessed, then resume finishes the run', async () => {
     const { input, env, db, failedFiles } = await setup(0.05);
     const { result } = await upload(input, env, ['--max-errors', '5', '--concurrency', '1']);
