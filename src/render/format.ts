@@ -80,6 +80,12 @@ function hasVisibleAfter(text: string, from: number): boolean {
   return false;
 }
 
+/** Width of a line on screen, escape codes left out. */
+export function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex -- measuring text without its escape codes
+  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length;
+}
+
 /**
  * Wraps plain text (no ANSI) to `width` columns at spaces; continuation lines start with `indent`.
  * A word longer than a line is cut. Lines above the bars are wrapped rather than cut, so an error

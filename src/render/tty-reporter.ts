@@ -1,31 +1,19 @@
 import cliProgress from 'cli-progress';
 import ora, { type Ora } from 'ora';
 import type { JobOutcome, JobProgress, RunCounts, UploadEvent } from '../upload/upload-events.js';
-import { errorLine, fitWidth, groupDigits, humanMs, humanSeconds, shortId, wrapText } from './format.js';
+import { errorLine, fitWidth, groupDigits, humanMs, visibleLength, wrapText } from './format.js';
 import { jobLines } from './job-lines.js';
-import { estimateProgress, type ProgressEstimate } from './progress-estimate.js';
+import { estimateProgress } from './progress-estimate.js';
 import { RejectedRows } from './rejected-rows.js';
 import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } from './reporter-options.js';
 import type { RunSummary } from './run-summary.js';
 import { summaryLines } from './summary.js';
+import { jobBarLine, jobsProgress, overallLine, type JobBarState } from './tty-lines.js';
 
-const BAR_WIDTH = 24;
-const JOB_BAR_WIDTH = 16;
 /** At most this many job bars (fewer on a short terminal); the rest are counted on the overall line. */
 const MAX_JOB_BARS = 8;
 
-function bar(fraction: number, width: number): string {
-  const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
-  return `${'█'.repeat(full)}${'░'.repeat(width - full)}`;
-}
-
-interface RunningJob {
-  batch: number;
-  jobId: string;
-  total: number;
-  processed: number;
-  failed: number;
-  queued: boolean;
+interface RunningJob extends JobBarState {
   bar: cliProgress.SingleBar | null;
 }
 
@@ -145,7 +133,7 @@ export class TtyReporter implements Reporter {
 
   /** Prints a line above the bars (or the spinner), wrapped to the terminal's width. */
   private say(text: string, paint: Paint = plain, first = '', rest = '    '): void {
-    const pieces = wrapText(text, this.width - 1 - Math.max(visible(first), rest.length), '');
+    const pieces = wrapText(text, this.width - 1 - Math.max(visibleLength(first), rest.length), '');
     this.print(pieces.map((p, i) => `${i === 0 ? first : rest}${paint(p)}`));
   }
 
@@ -205,43 +193,14 @@ export class TtyReporter implements Reporter {
   }
 
   private overallLine(): string {
-    const c = this.opts.color.chalk;
-    const p = this.counts ? estimateProgress(this.counts, this.now().getTime() - this.started) : this.jobsProgress();
-    if (!p) return `${c.cyan(bar(0, BAR_WIDTH))}  starting…`;
-    const pct = p.fraction === null ? '' : ` ${String(Math.floor(p.fraction * 100)).padStart(3)}%`;
-    const rows = p.total === null ? `${groupDigits(p.done)} rows` : `${groupDigits(p.done)}/${p.estimated ? '~' : ''}${groupDigits(p.total)} rows`;
-    const eta = p.etaMs !== null ? `ETA ${humanSeconds(p.etaMs / 1000)}` : p.fraction === 1 ? 'done' : 'ETA -';
-    const parts = [rows, `${groupDigits(p.rowsPerSecond)} rows/s`, eta, p.failed ? c.red(`${groupDigits(p.failed)} failed`) : '0 failed'];
-    const hidden = [...this.jobs.values()].filter((j) => !j.bar).length;
-    if (hidden > 0) parts.push(c.dim(`+${hidden} more job${hidden === 1 ? '' : 's'}`));
-    const text = parts.join(' | ');
-    // The bar gives way on a narrow terminal; the numbers do not.
-    const barWidth = Math.max(8, Math.min(BAR_WIDTH, this.width - 1 - visible(text) - pct.length - 3));
-    return `${c.cyan(bar(p.fraction ?? 0, barWidth))}${pct} | ${text}`;
-  }
-
-  /** Without run counts (`bulk job watch`), the overall bar sums the jobs being watched. */
-  private jobsProgress(): ProgressEstimate | null {
-    if (this.jobs.size === 0) return null;
-    let done = 0;
-    let total = 0;
-    let failed = 0;
-    for (const j of this.jobs.values()) {
-      done += j.processed;
-      total += j.total;
-      failed += j.failed;
-    }
-    const seconds = (this.now().getTime() - this.started) / 1000;
-    const rowsPerSecond = seconds > 0 ? done / seconds : 0;
-    const etaMs = done > 0 && done < total && rowsPerSecond > 0 ? ((total - done) / rowsPerSecond) * 1000 : null;
-    return { done, total, estimated: false, fraction: total > 0 ? done / total : 1, rowsPerSecond, etaMs, failed };
+    const elapsedMs = this.now().getTime() - this.started;
+    const jobs = [...this.jobs.values()];
+    const progress = this.counts ? estimateProgress(this.counts, elapsedMs) : jobsProgress(jobs, elapsedMs);
+    return overallLine(progress, { hiddenJobs: jobs.filter((j) => !j.bar).length, chalk: this.opts.color.chalk, width: this.width });
   }
 
   private jobLine(j: RunningJob): string {
-    const c = this.opts.color.chalk;
-    const fraction = j.total > 0 ? j.processed / j.total : 0;
-    const extra = [...(j.failed ? [c.red(`${groupDigits(j.failed)} failed`)] : []), ...(j.queued ? [c.dim('queued')] : [])];
-    return [`  ${c.dim(`batch ${j.batch}  ${shortId(j.jobId)}`)}`, bar(fraction, JOB_BAR_WIDTH), `${groupDigits(j.processed)}/${groupDigits(j.total)}`, ...extra].join('  ');
+    return jobBarLine(j, this.opts.color.chalk);
   }
 
   /** A job bar appears when its batch is submitted (or first heard of) and goes when it finishes. */
@@ -307,9 +266,4 @@ export class TtyReporter implements Reporter {
     }
     for (const l of lines.jobErrors) this.say(l.trimStart(), c.red, '  ', '      ');
   }
-}
-
-function visible(text: string): number {
-  // eslint-disable-next-line no-control-regex -- measuring text without its escape codes
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length;
 }
