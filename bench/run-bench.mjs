@@ -52,7 +52,9 @@ async function startProcess(cmd, args, ready) {
       let hwm = null;
       try {
         hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024;
-      } catch {}
+      } catch {
+        // no /proc here: report no server figure rather than fail the run
+      }
       child.kill('SIGTERM');
       await new Promise((r) => child.on('exit', r));
       return hwm;

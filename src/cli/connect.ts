@@ -42,11 +42,16 @@ export function resolveFlags(flags: ConnectionFlags & { batchSize?: number; conc
 }
 
 /** A client for the configured server, or for an embedded one on the default database. */
-export async function connect(flags: ConnectionFlags, hooks: Partial<Pick<ConstructorParameters<typeof JobApiClient>[0], 'onHttp' | 'onRetry' | 'retry' | 'signal'>> = {}): Promise<Connection> {
+export async function connect(
+  flags: ConnectionFlags,
+  hooks: Partial<Pick<ConstructorParameters<typeof JobApiClient>[0], 'onHttp' | 'onRetry' | 'retry' | 'signal'>> = {},
+  onStage?: (text: string) => void,
+): Promise<Connection> {
   const config = resolveFlags(flags);
   let server: { url: string; close(): Promise<void> } | null = null;
   let url = config.url;
   if (!url) {
+    onStage?.('Starting the embedded server…');
     const [{ startServer }, { defaultDbPath }] = await Promise.all([import('../server/start-server.js'), import('../server/default-db-path.js')]);
     server = await startServer({ port: 0, host: '127.0.0.1', dbPath: flags.db ?? defaultDbPath() });
     url = server.url;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { InputError } from '../input/input-error.js';
+import { checkInput } from '../input/open-input.js';
 import { createReporter } from '../render/reporter.js';
 import { resolveColor } from '../render/color.js';
 import { buildJsonResult } from '../render/json-result.js';
@@ -33,7 +34,19 @@ function checkFlags(files: string[], options: UploadCommandOptions): void {
   if (options.upsert && !options.uniqueFields) throw new UsageError('--upsert needs --unique-fields', ['e.g. --upsert --unique-fields account_id,transaction_date,description']);
   if (!options.upsert && (options.uniqueFields || options.updateFields)) throw new UsageError('--unique-fields and --update-fields go with --upsert');
   if (files.includes('-') && !options.format) throw new UsageError('reading stdin (-) needs --format csv|json|ndjson');
-  for (const f of files) if (f !== '-' && !existsSync(f)) throw new ExitError(`cannot read ${f}: no such file`, ExitCode.StoppedEarly);
+}
+
+/** Every input is opened and its encoding checked before the first job, not when its turn comes. */
+async function checkInputs(files: string[], options: UploadCommandOptions): Promise<void> {
+  for (const f of files) {
+    if (f === '-') continue;
+    try {
+      await checkInput(f, { format: options.format, encoding: options.encoding });
+    } catch (err) {
+      if (err instanceof InputError) throw new ExitError(err.message, ExitCode.StoppedEarly);
+      throw err;
+    }
+  }
 }
 
 /** Loads the run to resume, refusing clearly when it cannot be resumed. */
@@ -78,22 +91,9 @@ export async function runUploadCommand(files: string[], options: UploadCommandOp
 
 async function uploadOrResume(files: string[], options: UploadCommandOptions, startedAt: Date): Promise<ExitCodeValue> {
   checkFlags(files, options);
+  await checkInputs(files, options);
   const resumed = options.resume !== undefined ? await loadResume(options.resume) : null;
   const s = resumed?.settings;
-  const connection = await connect(
-    {
-      url: options.url ?? s?.url ?? undefined,
-      db: options.db ?? s?.db ?? undefined,
-      tokenFile: options.tokenFile,
-      profile: options.profile,
-      config: options.config,
-      timeout: options.timeout,
-      batchSize: options.batchSize,
-      concurrency: options.concurrency,
-    },
-    { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: options.deadline * 1000 } },
-  );
-
   const stderr = process.stderr;
   const mode = options.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: options.color === false ? false : undefined, env: process.env, stream: stderr });
@@ -104,6 +104,27 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
     () => reporter.close(),
   );
 
+  let connection;
+  try {
+    connection = await connect(
+      {
+        url: options.url ?? s?.url ?? undefined,
+        db: options.db ?? s?.db ?? undefined,
+        tokenFile: options.tokenFile,
+        profile: options.profile,
+        config: options.config,
+        timeout: options.timeout,
+        batchSize: options.batchSize,
+        concurrency: options.concurrency,
+      },
+      { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: options.deadline * 1000 } },
+      (text) => reporter.handle({ type: 'stage', text }),
+    );
+  } catch (err) {
+    reporter.close();
+    signals.dispose();
+    throw err;
+  }
   const { client, config, embedded } = connection;
   client.setHooks({ onHttp: (info) => reporter.handle({ type: 'http', ...info }), onRetry: (info) => reporter.handle({ type: 'retry', ...info }), signal: signals.signal });
   const batchSize = s?.batch_size ?? config.batchSize;
