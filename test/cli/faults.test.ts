@@ -84,6 +84,14 @@ describe('network faults: the run converges, nothing lost, nothing doubled', () 
     expect(proxy!.seen.some((s) => s.includes('/events/'))).toBe(false);
   });
 
+  it('answers trickling back at 4 kB/s: slow, but the run finishes with nothing lost', async () => {
+    const { input, env, db, failedFiles } = await setup();
+    proxy!.arm({ kind: 'slow', bytesPerSecond: 4000 }, { count: 4, match: isStart });
+    proxy!.arm({ kind: 'slow', bytesPerSecond: 4000 }, { count: 4, match: isStatus });
+    const { result } = await upload(input, env, ['--no-events']);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
+  });
+
   it('the server goes away for a while and comes back: the run waits and finishes', async () => {
     const { input, env, db, failedFiles } = await setup();
     proxy!.arm({ kind: 'stall' }, { count: 1, match: isStatus });

@@ -21,7 +21,9 @@ export type Fault =
   /** Answer 429 (or another status) with this Retry-After, without forwarding. */
   | { kind: 'retry-after'; status: number; retryAfter: string }
   /** Strip the (ext) fields from start and status answers: a server that has only the guide's shapes. */
-  | { kind: 'guide-only' };
+  | { kind: 'guide-only' }
+  /** Forward, but trickle the answer back at this many bytes a second. */
+  | { kind: 'slow'; bytesPerSecond: number };
 
 interface Armed {
   fault: Fault;
@@ -99,6 +101,25 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             }
             const headers = { ...up.headers, 'content-length': String(Buffer.byteLength(body)) };
             res.writeHead(up.statusCode ?? 502, headers).end(body);
+          });
+          return;
+        }
+        if (fault?.kind === 'slow') {
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => {
+            const all = Buffer.concat(chunks);
+            res.writeHead(up.statusCode ?? 502, { ...up.headers, 'content-length': String(all.length) });
+            const step = Math.max(1, Math.floor(fault.bytesPerSecond / 20));
+            let sent = 0;
+            const timer = setInterval(() => {
+              res.write(all.subarray(sent, sent + step));
+              sent += step;
+              if (sent >= all.length) {
+                clearInterval(timer);
+                res.end();
+              }
+            }, 50);
           });
           return;
         }
