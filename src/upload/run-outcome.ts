@@ -10,8 +10,9 @@ export function runOutcome(result: Pick<UploadResult, 'counts' | 'stopReason' | 
   const reason: StopReason | null = result.stopReason;
   if (reason === 'unreachable') return { status: 'unreachable', exitCode: ExitCode.Unreachable };
   if (reason) return { status: 'stopped', exitCode: ExitCode.StoppedEarly };
-  const jobFailed = result.jobs.some((j) => j.state === 'Failed' || j.state === 'Aborted');
-  if (result.counts.unprocessed > 0 || jobFailed) return { status: 'stopped', exitCode: ExitCode.StoppedEarly };
+  // A job that failed or was aborted leaves rows unprocessed; once a resume has sent them, the run
+  // ends as a clean run would, though the history still lists that job.
+  if (result.counts.unprocessed > 0) return { status: 'stopped', exitCode: ExitCode.StoppedEarly };
   if (opts.dryRun) return { status: 'dry_run', exitCode: result.counts.failed > 0 ? ExitCode.RowsRejected : ExitCode.Ok };
   if (opts.noWait) return { status: 'submitted', exitCode: ExitCode.Ok };
   if (result.counts.failed > 0) return { status: 'completed_with_errors', exitCode: ExitCode.RowsRejected };
