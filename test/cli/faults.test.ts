@@ -101,6 +101,20 @@ describe('network faults: the run converges, nothing lost, nothing doubled', () 
   });
 });
 
+describe('a job the server no longer knows', () => {
+  it('404 after it was accepted: never counted as done; exit 3; resume converges', async () => {
+    const { input, env, db, failedFiles } = await setup();
+    proxy!.arm({ kind: 'json-status', status: 404, body: { error: 'Job not found' } }, { count: 1, match: (req) => req.method === 'GET' && /\/(status|events)\/$/.test(req.url ?? '') });
+    const { result } = await upload(input, env, ['--concurrency', '1']);
+    expect(result.exit_code).toBe(3);
+    expect(result.message).toMatch(/no longer known to the server/);
+    expect(result.counts.unprocessed).toBeGreaterThan(0);
+    const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json'], { env });
+    const final = JSON.parse(resumed.stdout);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result: final });
+  });
+});
+
 describe('the server refuses a batch as too large', () => {
   it('413: the batch is halved and resent until it fits; nothing lost', async () => {
     const dir = tempDir('bulk-413-');

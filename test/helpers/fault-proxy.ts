@@ -22,6 +22,8 @@ export type Fault =
   | { kind: 'retry-after'; status: number; retryAfter: string }
   /** Strip the (ext) fields from start and status answers: a server that has only the guide's shapes. */
   | { kind: 'guide-only' }
+  /** Answer with this status and JSON body, without forwarding (e.g. a 404 for a job the server forgot). */
+  | { kind: 'json-status'; status: number; body: unknown }
   /** Forward, but trickle the answer back at this many bytes a second. */
   | { kind: 'slow'; bytesPerSecond: number };
 
@@ -71,6 +73,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (fault?.kind === 'html-status') {
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'text/html' }).end(`<html><body><h1>${fault.status}</h1>upstream trouble</body></html>`);
+      return;
+    }
+    if (fault?.kind === 'json-status') {
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'application/json' }).end(JSON.stringify(fault.body));
       return;
     }
     if (fault?.kind === 'retry-after') {
