@@ -63,6 +63,20 @@ describe('kill -9 of the client, then resume', () => {
     expect(result.resume_command).toBeNull();
   }, 60_000);
 
+  it('a second Ctrl-C exits at once; the checkpoint is still consistent and resume converges', async () => {
+    const { dir, input, env, db } = await setup();
+    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '3'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    while (checkpointEntries(env.BULK_STATE_DIR) < 3) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const resumed = await runCli(['resume', '--json'], { env });
+    const result = JSON.parse(resumed.stdout);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: [path.join(dir, 'transactions.failed.csv')].filter(existsSync), result });
+  }, 60_000);
+
   it('refuses to resume when the input file changed', async () => {
     const { input, env } = await setup();
     await killMidRun(['upload', input, '--batch-size', '500', '--concurrency', '1'], env, 1);
