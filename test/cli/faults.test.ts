@@ -115,6 +115,22 @@ describe('a job the server no longer knows', () => {
   });
 });
 
+describe('auth refused mid-run', () => {
+  it('401 on a later batch: stop, save, a clear message, exit 3; resume finishes; no token in any output', async () => {
+    const { input, env, db, failedFiles } = await setup();
+    let starts = 0;
+    proxy!.arm({ kind: 'json-status', status: 401, body: { error: 'Authentication credentials were not provided or are not valid' } }, { count: 1, match: (req) => isStart(req) && ++starts === 4 });
+    const secret = 'sekret-token-value-0123456789';
+    const { result, res } = await upload(input, { ...env, BULK_TOKEN: secret }, ['--concurrency', '1', '-vv']);
+    expect(result.exit_code).toBe(3);
+    expect(result.message).toMatch(/Authentication/);
+    expect(res.stdout + res.stderr).not.toContain(secret);
+    const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json'], { env: { ...env, BULK_TOKEN: secret } });
+    const final = JSON.parse(resumed.stdout);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result: final });
+  });
+});
+
 describe('the server refuses a batch as too large', () => {
   it('413: the batch is halved and resent until it fits; nothing lost', async () => {
     const dir = tempDir('bulk-413-');
