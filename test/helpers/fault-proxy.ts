@@ -149,11 +149,26 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     req.pipe(upstream);
   };
 
+  // As a forward proxy (HTTP_PROXY), clients tunnel with CONNECT: splice the tunnel to the target.
+  const onConnect = (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    seen.push(`CONNECT ${req.url}`);
+    const up = net.connect(Number(targetUrl.port), targetUrl.hostname, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.write(head);
+      up.pipe(client);
+      client.pipe(up);
+    });
+    up.on('error', () => client.destroy());
+    client.on('error', () => up.destroy());
+  };
   let server = http.createServer(handler);
-  const track = (s: http.Server) => s.on('connection', (sock: net.Socket) => {
-    sockets.add(sock);
-    sock.on('close', () => sockets.delete(sock));
-  });
+  const track = (s: http.Server) => {
+    s.on('connect', onConnect);
+    return s.on('connection', (sock: net.Socket) => {
+      sockets.add(sock);
+      sock.on('close', () => sockets.delete(sock));
+    });
+  };
   track(server);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
