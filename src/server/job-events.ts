@@ -25,6 +25,12 @@ export class JobEvents {
     return () => this.emitter.off(jobId, listener);
   }
 
+  /** Jobs with an open stream on this node, and whether anyone listens to every job ('*'). */
+  watched(): { ids: string[]; all: boolean } {
+    const ids = this.emitter.eventNames().filter((n): n is string => typeof n === 'string' && n !== '*');
+    return { ids, all: this.emitter.listenerCount('*') > 0 };
+  }
+
   /** The server is closing: open streams end now rather than hold the shutdown up. */
   onShutdown(listener: () => void): () => void {
     this.emitter.on(SHUTDOWN, listener);

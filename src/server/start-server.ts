@@ -7,6 +7,8 @@ import { JobEvents } from './job-events.js';
 import { loadResources } from './resources/load-resources.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import type { JobStore } from './store/store.js';
+import { PgEventsPoller } from './store/pg-events-poller.js';
 import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 import { DEFAULT_RETENTION_MS } from './retention.js';
 
@@ -30,6 +32,8 @@ export interface ServeOptions {
   retentionMs?: number;
   /** Awaited by the worker at every chunk boundary (tests hold a job mid-way with it). */
   beforeChunk?: WorkerOptions['beforeChunk'];
+  /** PostgreSQL: how long a worker's claim on a job lasts without a chunk commit. @default 15000 (env BULK_LEASE_MS) */
+  leaseMs?: number;
 }
 
 export interface RunningServer {
@@ -40,7 +44,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function openStore(dbPath: string): SqliteStore {
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+async function openStore(dbPath: string, leaseMs: number | undefined): Promise<JobStore> {
+  if (/^postgres(ql)?:\/\//i.test(dbPath)) {
+    // Loaded only here: SQLite users never load pg.
+    const { PostgresStore } = await import('./store/postgres-store.js');
+    return new PostgresStore(dbPath, { leaseMs });
+  }
   try {
     return new SqliteStore(dbPath);
   } catch (err) {
@@ -56,12 +75,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     throw new ServeConfigError(`refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`);
   }
   const resources = loadResources(opts.resourcesFile);
-  const store = openStore(opts.dbPath);
+  const store = await openStore(opts.dbPath, opts.leaseMs);
+  const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
   try {
     await store.init(resources);
   } catch (err) {
-    await store.close();
-    throw new ServeConfigError(`${opts.dbPath}: cannot prepare the resource tables: ${(err as Error).message}`);
+    await store.close().catch(() => undefined);
+    throw new ServeConfigError(`${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`);
   }
   const log = opts.log ?? (() => undefined);
   const events = new JobEvents();
@@ -88,6 +108,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const expire = () =>
     store.expireJobs(new Date(Date.now() - retention).toISOString().replace(/\.\d{3}Z$/, 'Z')).catch((err: Error) => log(JSON.stringify({ level: 'error', msg: 'expiring jobs failed', error: err.message })));
   await expire();
+  // Jobs may run on other nodes of a shared store: their changes reach this node's streams by polling.
+  const poller = 'jobVersions' in store ? new PgEventsPoller(events, (ids, all) => (store as { jobVersions: (i: string[], a: boolean) => Promise<Map<string, number>> }).jobVersions(ids, all), 250, log) : null;
+  poller?.start();
   const expiry = setInterval(() => void expire(), Math.max(1000, Math.min(retention / 10, 3_600_000)));
   expiry.unref();
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 }, createApp(ctx));
@@ -101,6 +124,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       });
     });
   } catch (err) {
+    poller?.stop();
     await store.close();
     throw err;
   }
@@ -111,11 +135,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   return {
     url: `http://${host}:${port}`,
     port,
-    dbPath: opts.dbPath,
+    dbPath: dbName,
     close() {
       closing ??= (async () => {
         ctx.draining = true;
         clearInterval(expiry);
+        poller?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         events.shutdown();
         server.closeIdleConnections();

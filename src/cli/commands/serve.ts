@@ -29,7 +29,7 @@ export function serveCommand(): Command {
     .addHelpText('before', '\nExamples:\n  $ bulk serve                                  # http://127.0.0.1:8000\n  $ bulk serve --port 9000 --db ./jobs.db --resources resources.json\n')
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(port).default(8000))
     .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1'))
-    .addOption(new Option('--db <path>', 'SQLite database (default: $XDG_DATA_HOME/bulk/bulk.db, ~/.local/share/bulk/bulk.db)').env('BULK_DB'))
+    .addOption(new Option('--db <path|url>', 'SQLite database (default: $XDG_DATA_HOME/bulk/bulk.db, ~/.local/share/bulk/bulk.db), or a postgres:// URL (also BULK_DATABASE_URL) for many nodes sharing the work').env('BULK_DB'))
     .option('--resources <file>', 'JSON file defining more resources (see docs/server.md)')
     .addOption(new Option('--max-body-bytes <n>', 'largest request body (default 67108864, 64 MiB)').argParser(positiveInteger))
     .addOption(new Option('--max-items <n>', 'most records in one job (default 100000)').argParser(positiveInteger))
@@ -54,11 +54,14 @@ export function serveCommand(): Command {
         if (err instanceof TokenConfigError) throw new UsageError(err.message);
         throw err;
       }
-      const dbPath = path.resolve(flags.db ?? defaultDbPath());
+      const db = flags.db ?? process.env.BULK_DATABASE_URL;
+      const dbPath = db && /^postgres(ql)?:\/\//i.test(db) ? db : path.resolve(db ?? defaultDbPath());
+      const leaseEnv = process.env.BULK_LEASE_MS;
+      if (leaseEnv !== undefined && !/^[1-9]\d*$/.test(leaseEnv)) throw new UsageError(`BULK_LEASE_MS must be a positive whole number of milliseconds (got ${leaseEnv})`);
       const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       let server;
       try {
-        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs, tokens, retentionMs });
+        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs, tokens, retentionMs, leaseMs: leaseEnv ? Number(leaseEnv) : undefined });
       } catch (err) {
         if (err instanceof ResourceConfigError || err instanceof ServeConfigError) throw new UsageError(err.message);
         const code = (err as NodeJS.ErrnoException).code;

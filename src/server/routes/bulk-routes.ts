@@ -4,6 +4,7 @@ import type { JobType } from '../../protocol/index.js';
 import { HttpError, readBody, sendJsonText } from '../http/http-io.js';
 import { estimateDuration, nowIso, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
+import { IdempotencyConflictError } from '../store/store.js';
 
 const JOB_TYPE_OF: Record<string, JobType> = { POST: 'insert', PATCH: 'upsert', DELETE: 'delete' };
 
@@ -82,7 +83,13 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
     };
     // Built before the commit so a replay of this key can send exactly these bytes.
     const response = JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
-    await ctx.store.createJob(job, body, idemKey ? { key: idemKey, hash, response } : undefined);
+    try {
+      await ctx.store.createJob(job, body, idemKey ? { key: idemKey, hash, response } : undefined);
+    } catch (err) {
+      // Another node committed the same key first: the retry replays its job.
+      if (err instanceof IdempotencyConflictError) throw new HttpError(409, 'A request with this Idempotency-Key is still being handled; retry shortly', {}, { 'retry-after': '1' });
+      throw err;
+    }
     ctx.worker.notify(job.id, records);
     sendJsonText(res, 202, response);
     return job.id;

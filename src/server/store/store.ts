@@ -74,11 +74,13 @@ export interface ChunkWrite {
   start?: boolean;
   /** Last chunk: the job ends `Job Complete` in the same transaction, with these aggregates. */
   finish?: () => string;
+  /** The worker that claimed the job (a shared store checks its lease is still this worker's). */
+  workerId?: string;
 }
 
 /**
  * Everything the server keeps, behind one interface so routes and the worker never know the
- * database. SQLite is the implementation today; the methods are async so PostgreSQL can follow.
+ * database: SQLite (one node) or PostgreSQL (many nodes sharing the work).
  */
 export interface JobStore {
   readonly kind: 'sqlite' | 'postgres';
@@ -103,3 +105,9 @@ export interface JobStore {
   expireJobs(cutoffIso: string): Promise<number>;
   close(): Promise<void>;
 }
+
+/** A chunk commit found the job's lease held by another worker (or the job final): the work is rolled back and the job dropped. */
+export class LeaseLostError extends Error {}
+
+/** Another request with the same Idempotency-Key committed first (a shared store, another node). */
+export class IdempotencyConflictError extends Error {}

@@ -5,7 +5,7 @@ import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import { validateRecord } from '../resources/validate-record.js';
 import type { JobEvents } from '../job-events.js';
 import { nowIso } from '../job-view.js';
-import type { JobRecord, JobStore } from '../store/store.js';
+import { LeaseLostError, type JobRecord, type JobStore } from '../store/store.js';
 
 export interface WorkerOptions {
   store: JobStore;
@@ -148,6 +148,7 @@ export class JobWorker {
           now: nowIso(),
           start: starting,
           finish: end === records.length ? () => agg.resultsJson() : undefined,
+          workerId: this.opts.workerId ?? 'local',
         });
         starting = false;
         processed = end;
@@ -157,6 +158,11 @@ export class JobWorker {
         await yieldToLoop();
       }
     } catch (err) {
+      if (err instanceof LeaseLostError) {
+        // Another node holds the job now (this one was too slow, or paused): its chunk rolled back; drop the job.
+        this.opts.log?.(JSON.stringify({ level: 'warn', msg: 'job taken over by another node', job_id: job.id, error: err.message }));
+        return;
+      }
       const error = err as Error;
       this.opts.log?.(JSON.stringify({ level: 'error', msg: 'job failed', job_id: job.id, error: error.message }));
       try {

@@ -1,0 +1,140 @@
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/run-cli.js';
+import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
+import { createTestSchema, pgReachable, reportPgSkip } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp.js';
+
+const pgUp = await pgReachable();
+if (!pgUp) reportPgSkip('postgres-nodes (three bulk serve nodes on one PostgreSQL)');
+
+const ROWS = 90_000;
+const BATCH = 15_000;
+const LEASE_MS = 2000;
+
+/**
+ * A loopback load balancer: each request goes to the next live node. The body is buffered, so a
+ * request a node never answered (it was killed) is sent to the next node, as a balancer's retry would.
+ */
+async function roundRobin(live: () => string[]): Promise<{ url: string; close: () => Promise<void> }> {
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const attempt = (left: number) => {
+        const nodes = live();
+        const target = new URL(nodes[next++ % nodes.length] as string);
+        const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+          upRes.pipe(res);
+          upRes.on('error', () => res.destroy());
+        });
+        up.on('error', () => {
+          if (res.headersSent) res.destroy();
+          else if (left > 0) setTimeout(() => attempt(left - 1), 50);
+          else res.writeHead(502).end();
+        });
+        up.end(body);
+      };
+      attempt(10);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c().catch(() => undefined);
+});
+
+describe('bulk serve on PostgreSQL: three nodes share the work', () => {
+  it.skipIf(!pgUp)('an upload spread over three nodes survives kill -9 of the node running a job: every row stored once, every job final', { timeout: 60_000 }, async () => {
+    const schema = await createTestSchema();
+    cleanups.push(schema.drop);
+    // Started together: the migration lock makes them take turns on the schema.
+    const nodes: ServerProcess[] = await Promise.all([0, 1, 2].map(() => spawnServer({ args: ['--db', schema.url, '--quiet'], env: { BULK_LEASE_MS: String(LEASE_MS) } })));
+    for (const n of nodes) cleanups.push(() => n.stop());
+    for (const n of nodes) expect(n.dbPath).toMatch(/^postgres:\/\//);
+    const alive = new Set(nodes);
+    const proxy = await roundRobin(() => [...alive].map((n) => n.url));
+    cleanups.push(proxy.close);
+
+    const dir = tempDir();
+    const file = path.join(dir, 'transactions.csv');
+    const lines = ['account_id,amount,transaction_date,description'];
+    for (let i = 0; i < ROWS; i++) lines.push(`${1000 + (i % 50)},${(i % 1000) + 1}.25,2024-02-${String(1 + (i % 28)).padStart(2, '0')},node-row-${i}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    const db = new pg.Client({ connectionString: schema.url });
+    await db.connect();
+    cleanups.push(() => db.end());
+
+    const upload = runCli(['upload', file, '--url', proxy.url, '--batch-size', String(BATCH), '--concurrency', '6', '--no-events', '--json'], { env: { XDG_STATE_HOME: dir, XDG_DATA_HOME: dir }, timeoutMs: 55_000 });
+
+    // Find a node mid-job (its lease names host:pid), and kill -9 it.
+    let victim: ServerProcess | undefined;
+    let victimJob = '';
+    for (let tries = 0; !victim && tries < 2000; tries++) {
+      const { rows } = await db.query<{ id: string; lease_owner: string }>("SELECT id, lease_owner FROM bulk_jobs WHERE state = 'In Progress' AND processed_items > 0 AND processed_items < total_items AND lease_owner IS NOT NULL LIMIT 1");
+      const pid = rows[0] ? Number(rows[0].lease_owner.split(':')[1]) : NaN;
+      victim = nodes.find((n) => n.proc.pid === pid);
+      if (victim && rows[0]) victimJob = rows[0].id;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(victim, 'no node was seen mid-job').toBeDefined();
+    alive.delete(victim as ServerProcess);
+    await (victim as ServerProcess).kill9();
+
+    // Events for that job on both surviving nodes: whichever finishes it, both streams see the end
+    // (at least one of them learns it by polling the shared store, not from its own worker).
+    const survivors = [...alive];
+    const streams = survivors.map((n) => followEvents(`${n.url}/api/jobs/${victimJob}/events/`));
+
+    const result = await upload;
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(result.stdout) as { counts: { stored: number; failed: number } };
+    expect(summary.counts).toMatchObject({ stored: ROWS, failed: 0 });
+
+    const states = await Promise.all(streams);
+    for (const s of states) {
+      expect(s[0]).toBe('In Progress');
+      expect(s.at(-1)).toBe('Job Complete');
+    }
+
+    // The invariant, from the database: every row exactly once, every job final and counted.
+    const counts = await db.query<{ n: string; distinct_rows: string }>('SELECT COUNT(*) AS n, COUNT(DISTINCT description) AS distinct_rows FROM transactions');
+    expect(counts.rows[0]).toEqual({ n: String(ROWS), distinct_rows: String(ROWS) });
+    const jobs = await db.query<{ state: string; n: string; success: string; processed: string }>('SELECT state, COUNT(*) AS n, SUM(success_count) AS success, SUM(processed_items) AS processed FROM bulk_jobs GROUP BY state');
+    expect(jobs.rows).toEqual([{ state: 'Job Complete', n: String(ROWS / BATCH), success: String(ROWS), processed: String(ROWS) }]);
+    // The killed node's job was finished by another node.
+    const taken = await db.query<{ state: string }>('SELECT state FROM bulk_jobs WHERE id = $1', [victimJob]);
+    expect(taken.rows[0]?.state).toBe('Job Complete');
+    // Status and aggregates of any job answer the same on every surviving node.
+    const answers = await Promise.all(survivors.map(async (n) => (await fetch(`${n.url}/api/jobs/${victimJob}/aggregates/`)).text()));
+    expect(answers[0]).toContain('"aggregate_results"');
+    expect(answers[1]).toBe(answers[0]);
+  });
+});
+
+/** The states an events stream sends, until it ends. */
+async function followEvents(url: string): Promise<string[]> {
+  const res = await fetch(url);
+  const states: string[] = [];
+  const text = await res.text();
+  for (const line of text.split('\n')) if (line.startsWith('data: ')) states.push((JSON.parse(line.slice(6)) as { state: string }).state);
+  return states;
+}

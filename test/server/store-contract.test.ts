@@ -1,0 +1,316 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AggregateAccumulator } from '../../src/server/resources/aggregates.js';
+import { loadResources } from '../../src/server/resources/load-resources.js';
+import type { ResourceDef, SqlValue } from '../../src/server/resources/resource-types.js';
+import { PostgresStore } from '../../src/server/store/postgres-store.js';
+import { SqliteStore } from '../../src/server/store/sqlite-store.js';
+import { LeaseLostError, type JobRecord, type JobStore, type NewJob } from '../../src/server/store/store.js';
+import { createTestSchema, pgReachable, reportPgSkip } from '../helpers/pg.js';
+import { tempDir } from '../helpers/temp.js';
+
+const pgUp = await pgReachable();
+if (!pgUp) reportPgSkip('store-contract (PostgresStore)');
+
+interface Backend {
+  store: JobStore;
+  /** Rows of a query on the store's database (SQLite `?` placeholders are rewritten for PostgreSQL). */
+  query: (sql: string, args?: unknown[]) => Promise<Record<string, unknown>[]>;
+  dispose: () => Promise<void>;
+}
+
+const resources = loadResources(undefined);
+const tx = resources.get('transactions') as ResourceDef;
+
+async function sqliteBackend(): Promise<Backend> {
+  const file = path.join(tempDir(), 'contract.db');
+  const store = new SqliteStore(file);
+  await store.init(resources);
+  return {
+    store,
+    query: async (sql, args = []) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return db.prepare(sql).all(...args) as Record<string, unknown>[];
+      } finally {
+        db.close();
+      }
+    },
+    dispose: () => store.close(),
+  };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups) await c();
+});
+
+async function postgresBackend(): Promise<Backend> {
+  const schema = await createTestSchema();
+  cleanups.push(schema.drop);
+  const store = new PostgresStore(schema.url, { leaseMs: 60_000 });
+  await store.init(resources);
+  return {
+    store,
+    query: async (sql, args = []) => {
+      const c = new pg.Client({ connectionString: schema.url });
+      await c.connect();
+      try {
+        let n = 0;
+        return (await c.query(sql.replace(/\?/g, () => `$${++n}`), args)).rows as Record<string, unknown>[];
+      } finally {
+        await c.end();
+      }
+    },
+    dispose: () => store.close(),
+  };
+}
+
+let counter = 0;
+function newJob(over: Partial<NewJob> = {}): NewJob {
+  counter++;
+  return {
+    id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    resource: 'transactions',
+    jobType: 'insert',
+    owner: '',
+    totalItems: 1,
+    uniqueFields: null,
+    updateFields: null,
+    createdAt: '2026-01-01T00:00:00Z',
+    ...over,
+  };
+}
+
+const row = (account: number, amount: string, description: string, category: string | null = null): SqlValue[] => [account, amount, '2024-01-02', description, category];
+
+/** Runs the job's rows as one chunk that starts and finishes it, as the worker does. */
+async function runChunk(store: JobStore, job: JobRecord, values: SqlValue[][], invalid: { index: number; error: string }[] = [], opts: { finish?: boolean; from?: number; workerId?: string } = {}) {
+  const agg = new AggregateAccumulator(tx, job.aggState ?? undefined);
+  const from = opts.from ?? 0;
+  const size = values.length + invalid.length;
+  const before = agg.state.stored;
+  return store.commitChunk({
+    job,
+    resource: tx,
+    rows: values.map((v, i) => ({ index: from + i, values: v })),
+    invalid,
+    size,
+    onStored: (v) => agg.addStored(v),
+    aggState: () => {
+      agg.addProcessed(size, size - (agg.state.stored - before));
+      return agg.snapshot();
+    },
+    now: '2026-01-01T00:00:01Z',
+    start: job.state === 'Open',
+    finish: opts.finish === false ? undefined : () => agg.resultsJson(),
+    workerId: opts.workerId,
+  });
+}
+
+async function createAndClaim(store: JobStore, over: Partial<NewJob> = {}, payload = '[]'): Promise<JobRecord> {
+  const job = newJob(over);
+  await store.createJob(job, payload);
+  const claimed = await store.claimNext('local');
+  expect(claimed?.id).toBe(job.id);
+  return claimed as JobRecord;
+}
+
+const backends: [string, () => Promise<Backend>, boolean][] = [
+  ['SqliteStore', sqliteBackend, false],
+  ['PostgresStore', postgresBackend, !pgUp],
+];
+
+describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
+  it.skipIf(skip)('create, claim, commit and finish: records, counters, exact aggregates, payload dropped', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const job = newJob({ totalItems: 3 });
+      await store.createJob(job, '[{"x":1}]');
+      expect((await store.getJob(job.id))?.state).toBe('Open');
+      expect(await store.loadPayload(job.id)).toBe('[{"x":1}]');
+      expect(await store.queueDepth()).toBe(1);
+      const claimed = (await store.claimNext('local')) as JobRecord;
+      expect(claimed.id).toBe(job.id);
+      const out = await runChunk(store, claimed, [row(1, '0.10', 'a'), row(2, '0.20', 'b')], [{ index: 2, error: 'bad' }]);
+      expect(out.stored).toBe(2);
+      const done = (await store.getJob(job.id)) as JobRecord;
+      expect(done).toMatchObject({ state: 'Job Complete', processedItems: 3, successCount: 2, errorCount: 1 });
+      expect(done.aggregates).toMatch(/"total_amount":0\.30[,}]/);
+      expect(await store.queueDepth()).toBe(0);
+      await expect(store.loadPayload(job.id)).rejects.toThrow(/missing/);
+      expect(await b.query('SELECT description FROM transactions ORDER BY description')).toEqual([{ description: 'a' }, { description: 'b' }]);
+      expect(await store.claimNext('local')).toBeNull();
+      const listed = await store.listJobs({ owner: '', limit: 10 });
+      expect(listed.map((j) => j.id)).toEqual([job.id]);
+      expect(await store.listJobs({ owner: 'someone', limit: 10 })).toEqual([]);
+      expect((await store.listJobs({ owner: null, state: 'Open', limit: 10 })).length).toBe(0);
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it.skipIf(skip)('resumes from the committed chunk: counters add up across chunks', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const job = await createAndClaim(store, { totalItems: 4 });
+      await runChunk(store, job, [row(1, '1.00', 'r1'), row(1, '2.00', 'r2')], [], { finish: false });
+      const mid = (await store.getJob(job.id)) as JobRecord;
+      expect(mid).toMatchObject({ state: 'In Progress', processedItems: 2, successCount: 2 });
+      await runChunk(store, mid, [row(1, '3.00', 'r3'), row(1, '4.00', 'r4')], [], { from: 2 });
+      const done = (await store.getJob(job.id)) as JobRecord;
+      expect(done).toMatchObject({ state: 'Job Complete', processedItems: 4, successCount: 4 });
+      expect(done.aggregates).toMatch(/"total_amount":10\.00[,}]/);
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it.skipIf(skip)('idempotency: the key keeps its hash, job and first body; a second job with it is refused whole', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const first = newJob();
+      await store.createJob(first, '[]', { key: 'k1', hash: 'h1', response: '{"job_id":"first"}' });
+      expect(await store.findIdempotency('', 'k1')).toEqual({ hash: 'h1', jobId: first.id, response: '{"job_id":"first"}' });
+      expect(await store.findIdempotency('other-owner', 'k1')).toBeNull();
+      const second = newJob();
+      await expect(store.createJob(second, '[]', { key: 'k1', hash: 'h2', response: '{}' })).rejects.toThrow();
+      expect(await store.getJob(second.id)).toBeNull();
+      expect((await store.findIdempotency('', 'k1'))?.jobId).toBe(first.id);
+      // Keys are per owner.
+      await store.createJob(newJob({ owner: 'bob' }), '[]', { key: 'k1', hash: 'h3', response: '{}' });
+      expect((await store.findIdempotency('bob', 'k1'))?.hash).toBe('h3');
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it.skipIf(skip)('abort: flagged, an unstarted job ends once, a final job never changes', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const job = newJob();
+      await store.createJob(job, '[]');
+      expect(await store.isAbortRequested(job.id)).toBe(false);
+      await store.requestAbort(job.id, '2026-01-01T00:00:05Z');
+      expect(await store.isAbortRequested(job.id)).toBe(true);
+      expect(await store.finishJob(job.id, { state: 'Aborted', now: '2026-01-01T00:00:06Z', aggregates: null, jobErrors: ['stop'], unstartedOnly: true })).toBe(true);
+      expect(await store.finishJob(job.id, { state: 'Failed', now: '2026-01-01T00:00:07Z', aggregates: null, jobErrors: ['x'] })).toBe(false);
+      expect(await store.getJob(job.id)).toMatchObject({ state: 'Aborted', jobErrors: ['stop'], completedAt: '2026-01-01T00:00:06Z' });
+      // A started job is not ended by an unstarted-only finish.
+      const started = await createAndClaim(store, { totalItems: 2 });
+      await runChunk(store, started, [row(5, '1.00', 's1')], [], { finish: false });
+      expect(await store.finishJob(started.id, { state: 'Aborted', now: '2026-01-01T00:00:08Z', aggregates: null, jobErrors: null, unstartedOnly: true })).toBe(false);
+      expect((await store.getJob(started.id))?.state).toBe('In Progress');
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it.skipIf(skip)('record errors page in index order with a total', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const job = await createAndClaim(store, { totalItems: 25 });
+      const invalid = Array.from({ length: 25 }, (_, i) => ({ index: 24 - i, error: `bad ${24 - i}` }));
+      await runChunk(store, job, [], invalid);
+      const page = await store.recordErrors(job.id, 10, 5);
+      expect(page.total).toBe(25);
+      expect(page.errors).toEqual([10, 11, 12, 13, 14].map((i) => ({ index: i, error: `bad ${i}` })));
+      expect((await store.recordErrors(job.id, 30, 5)).errors).toEqual([]);
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it.skipIf(skip)('expiry forgets finished jobs before the cutoff, their errors and keys; records and open jobs stay', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const old = newJob();
+      await store.createJob(old, '[]', { key: 'old', hash: 'h', response: '{}' });
+      await store.claimNext('local');
+      await runChunk(store, (await store.getJob(old.id)) as JobRecord, [row(9, '1.00', 'kept')], [{ index: 1, error: 'e' }]);
+      const open = newJob();
+      await store.createJob(open, '[]');
+      expect(await store.expireJobs('2026-01-01T00:00:00Z')).toBe(0);
+      expect(await store.expireJobs('2030-01-01T00:00:00Z')).toBe(1);
+      expect(await store.getJob(old.id)).toBeNull();
+      expect(await store.findIdempotency('', 'old')).toBeNull();
+      expect((await store.recordErrors(old.id, 0, 10)).total).toBe(0);
+      expect((await store.getJob(open.id))?.state).toBe('Open');
+      expect(await b.query("SELECT description FROM transactions WHERE description = 'kept'")).toHaveLength(1);
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it.skipIf(skip)('insert: a duplicate key is a record error naming the key; upsert updates only supplied fields; delete by key', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const ins = await createAndClaim(store, { totalItems: 3 });
+      const out = await runChunk(store, ins, [row(1, '1.00', 'dup', 'food'), row(1, '2.00', 'dup'), row(2, '3.00', 'other', 'rent')]);
+      expect(out.stored).toBe(2);
+      expect(out.errors).toEqual([{ index: 1, field: 'account_id,transaction_date,description', error: 'duplicate of an existing record' }]);
+      expect((await store.getJob(ins.id))?.aggregates).toMatch(/"total_amount":4\.00[,}]/);
+
+      const keys = ['account_id', 'transaction_date', 'description'];
+      const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 2 });
+      const upOut = await runChunk(store, up, [row(1, '9.99', 'dup', null), row(3, '5.00', 'new', 'misc')]);
+      expect(upOut.stored).toBe(2);
+      const rows = await b.query('SELECT account_id, amount, description, category FROM transactions ORDER BY description');
+      expect(rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category])).toEqual([
+        [1, '9.99', 'dup', 'food'],
+        [3, '5.00', 'new', 'misc'],
+        [2, '3.00', 'other', 'rent'],
+      ]);
+
+      const del = await createAndClaim(store, { jobType: 'delete', uniqueFields: keys, totalItems: 2 });
+      const delOut = await runChunk(store, del, [row(3, '0', 'new'), row(4, '0', 'absent')]);
+      expect(delOut.stored).toBe(1);
+      expect(delOut.errors[0]).toMatchObject({ index: 1, error: 'no record with this key' });
+      expect(await b.query("SELECT 1 FROM transactions WHERE description = 'new'")).toHaveLength(0);
+    } finally {
+      await b.dispose();
+    }
+  });
+});
+
+describe('PostgresStore leases', () => {
+  it.skipIf(!pgUp)('a claimed job is skipped by other workers; a commit by a worker that lost the lease rolls back', async () => {
+    const schema = await createTestSchema();
+    cleanups.push(schema.drop);
+    const a = new PostgresStore(schema.url, { leaseMs: 60_000 });
+    const bStore = new PostgresStore(schema.url, { leaseMs: 60_000 });
+    // Two nodes starting at once: the migration lock lets both through, once each.
+    await Promise.all([a.init(resources), bStore.init(resources)]);
+    try {
+      const job = newJob({ totalItems: 2 });
+      await a.createJob(job, '[]');
+      const claimed = (await a.claimNext('w1')) as JobRecord;
+      expect(claimed.id).toBe(job.id);
+      expect(await bStore.claimNext('w1')).toBeNull();
+      // The lease runs out (made so here); the other node takes the job over.
+      const c = new pg.Client({ connectionString: schema.url });
+      await c.connect();
+      await c.query("UPDATE bulk_jobs SET lease_until = now() - interval '1 second'");
+      const taken = (await bStore.claimNext('w1')) as JobRecord;
+      expect(taken.id).toBe(job.id);
+      await expect(runChunk(a, claimed, [row(1, '1.00', 'lost')], [], { finish: false, workerId: 'w1' })).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await c.query("SELECT 1 FROM transactions WHERE description = 'lost'")).rowCount).toBe(0);
+      await runChunk(bStore, taken, [row(1, '1.00', 'won'), row(1, '2.00', 'won2')], [], { workerId: 'w1' });
+      expect((await bStore.getJob(job.id))?.state).toBe('Job Complete');
+      expect((await c.query('SELECT version FROM bulk_schema_migrations')).rows).toEqual([{ version: 1 }]);
+      await c.end();
+    } finally {
+      await a.close();
+      await bStore.close();
+    }
+  });
+});
