@@ -127,6 +127,23 @@ describe('bulk serve on PostgreSQL: three nodes share the work', () => {
     const answers = await Promise.all(survivors.map(async (n) => (await fetch(`${n.url}/api/jobs/${victimJob}/aggregates/`)).text()));
     expect(answers[0]).toContain('"aggregate_results"');
     expect(answers[1]).toBe(answers[0]);
+
+    // One Idempotency-Key sent at once to both surviving nodes: one job, every 202 names it, any other answer is 409.
+    const body = JSON.stringify([{ account_id: 7, amount: '1.00', transaction_date: '2024-03-01', description: 'idem-once' }]);
+    const sends = await Promise.all(
+      [...survivors, ...survivors, ...survivors].map(async (n) => {
+        const res = await fetch(`${n.url}/api/transactions/bulk/`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': 'shared-key-1' }, body });
+        return { status: res.status, json: (await res.json()) as { job_id?: string } };
+      }),
+    );
+    const accepted = sends.filter((s) => s.status === 202);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(sends.every((s) => s.status === 202 || s.status === 409)).toBe(true);
+    expect(new Set(accepted.map((s) => s.json.job_id)).size).toBe(1);
+    const keyed = await db.query<{ n: string }>("SELECT COUNT(*) AS n FROM bulk_idempotency WHERE key = 'shared-key-1'");
+    expect(keyed.rows[0]?.n).toBe('1');
+    const jobsNow = await db.query<{ n: string }>('SELECT COUNT(*) AS n FROM bulk_jobs');
+    expect(jobsNow.rows[0]?.n).toBe(String(ROWS / BATCH + 1));
   });
 });
 

@@ -296,6 +296,8 @@ describe('PostgresStore leases', () => {
       const claimed = (await a.claimNext('w1')) as JobRecord;
       expect(claimed.id).toBe(job.id);
       expect(await bStore.claimNext('w1')).toBeNull();
+      // An abort of a claimed, unstarted job waits for its worker: the shortcut must not end it under the lease.
+      expect(await bStore.finishJob(job.id, { state: 'Aborted', now: '2026-01-01T00:00:02Z', aggregates: null, jobErrors: null, unstartedOnly: true })).toBe(false);
       // The lease runs out (made so here); the other node takes the job over.
       const c = new pg.Client({ connectionString: schema.url });
       await c.connect();

@@ -52,10 +52,10 @@ export async function abortJob(ctx: ServerContext, res: ServerResponse, job: Job
   if (isFinal(job.state)) throw new HttpError(409, `Job already finished: ${job.state}`, { state: job.state });
   await ctx.store.requestAbort(job.id, nowIso());
   const resource = ctx.resources.get(job.resource);
-  if (job.state === 'Open' && job.processedItems === 0 && ctx.store.kind === 'sqlite' && resource) {
+  if (job.state === 'Open' && job.processedItems === 0 && resource) {
     // Nothing has run yet: end it now rather than when the worker reaches it. The store ends it
-    // only if still no chunk has committed; if the worker got there first, it stops at its next
-    // boundary instead. (Shared stores let the worker end it at its first chunk.)
+    // only if still no chunk has committed (and, on PostgreSQL, no node holds a lease on it); if a
+    // worker got there first, it stops at its next boundary instead.
     const ended = await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: new AggregateAccumulator(resource).resultsJson(), jobErrors: [ABORTED], unstartedOnly: true });
     if (ended) ctx.worker.forget(job.id);
     ctx.events.changed(job.id);
