@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 
 /** The PostgreSQL the tests use: BULK_TEST_PG_URL, or the local one (trust auth, database test). */
@@ -25,8 +26,9 @@ export function reportPgSkip(what: string): void {
   const line = `${what}: PostgreSQL not reachable at ${PG_BASE_URL}; skipped`;
   console.warn(line);
   if (process.env.CI) {
-    mkdirSync('test-artifacts', { recursive: true });
-    appendFileSync('test-artifacts/skips-required.txt', `${line}\n`);
+    const dir = path.resolve(import.meta.dirname, '../../test-artifacts');
+    mkdirSync(dir, { recursive: true });
+    appendFileSync(path.join(dir, 'skips-required.txt'), `${line}\n`);
   }
 }
 
