@@ -5,6 +5,8 @@ import { authenticate, presentedToken } from './auth/tokens.js';
 import { HttpError, sendJson } from './http/http-io.js';
 import { startJob } from './routes/bulk-routes.js';
 import { abortJob, getAggregates, getErrors, getStatus, listJobs, streamEvents, UUID_RE, visibleJob } from './routes/job-routes.js';
+import { streamAllEvents } from './routes/jobs-stream.js';
+import { sendAsset, webAsset } from './routes/web-routes.js';
 import type { ServerContext } from './server-context.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -76,8 +78,18 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     sendJson(res, 200, { status: 'ok', version: ctx.version, store: ctx.store.kind, queue_depth: await ctx.store.queueDepth() });
     return;
   }
+  // The jobs page and its assets need no token: the data they fetch does. Only for an origin-form
+  // target (what browsers send): a garbled absolute-form one reads as "/" and must stay a 404.
+  const asset = req.url?.startsWith('/') ? webAsset(path) : null;
+  if (asset === 'not-found') throw new HttpError(404, `Not found: ${path}`);
+  if (asset) return sendAsset(res, method, asset);
   const owner = ownerOf(ctx, req);
   const query = queryOf(req.url);
+  // Before the job routes: "events" is not a job id (ids are UUIDs), and this path has no action.
+  if (path === '/api/jobs/events/' || path === '/api/jobs/events') {
+    if (method !== 'GET') throw new HttpError(405, 'Method not allowed', {}, { allow: 'GET' });
+    return streamAllEvents(ctx, req, res, owner);
+  }
   if (path === '/api/jobs/' || path === '/api/jobs') {
     if (method !== 'GET') throw new HttpError(405, 'Method not allowed', {}, { allow: 'GET' });
     await listJobs(ctx, res, query, owner);

@@ -25,6 +25,12 @@ export class JobEvents {
     return () => this.emitter.off(jobId, listener);
   }
 
+  /** Every change of every job, with its id (the server-wide stream filters by owner). */
+  subscribeAll(listener: (jobId: string) => void): () => void {
+    this.emitter.on('*', listener);
+    return () => this.emitter.off('*', listener);
+  }
+
   /** Jobs with an open stream on this node, and whether anyone listens to every job ('*'). */
   watched(): { ids: string[]; all: boolean } {
     const ids = this.emitter.eventNames().filter((n): n is string => typeof n === 'string' && n !== '*');

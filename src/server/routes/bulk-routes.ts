@@ -91,6 +91,8 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
       throw err;
     }
     ctx.worker.notify(job.id, records);
+    // The server-wide stream shows a new job at once, before its first chunk.
+    ctx.events.changed(job.id);
     sendJsonText(res, 202, response);
     return job.id;
   } finally {

@@ -1,0 +1,234 @@
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTokens } from '../../src/server/auth/tokens.js';
+import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import { call, tx, waitForFinal } from '../helpers/http.js';
+import { tempDir } from '../helpers/temp.js';
+
+// The jobs page in a real browser: Debian's Chromium driven by playwright-core (no browser download).
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve('test-artifacts');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  const reason = `test/web/jobs-page.test.ts: ${CHROMIUM} is missing, so the browser tests of the jobs page did not run (apt-get install -y chromium)`;
+  console.warn(`SKIP ${reason}`);
+  if (process.env.CI) {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    appendFileSync(path.join(ARTIFACTS, 'skips-required.txt'), `${reason}\n`);
+  }
+}
+
+const TOKEN_A = 'alpha-browser-token-0123456789';
+const TOKEN_B = 'bravo-browser-token-0123456789';
+const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+const WAIT = { timeout: 20_000 };
+
+/** The worker's chunk boundaries, held and released one at a time by the test. */
+const held: (() => void)[] = [];
+let holding = false;
+const beforeChunk = () => (holding ? new Promise<void>((resolve) => held.push(resolve)) : undefined);
+async function releaseOne(): Promise<void> {
+  while (held.length === 0) await new Promise((r) => setTimeout(r, 10));
+  (held.shift() as () => void)();
+}
+function releaseAll(): void {
+  holding = false;
+  held.splice(0).forEach((r) => r());
+}
+
+let browser: Browser;
+let dir: string;
+
+async function newPage(width = 1280): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(msg.text());
+  });
+  return { context, page, problems };
+}
+
+const row = (page: Page, id: string) => page.locator(`tr[data-job-id="${id}"]`);
+const progressOf = (page: Page, id: string) => row(page, id).locator('progress').evaluate((p) => (p as unknown as { value: number }).value);
+async function waitForProgress(page: Page, id: string, value: number): Promise<void> {
+  // A string runs in the page (this file is typed for Node, without the DOM's types).
+  await page.waitForFunction(`document.querySelector('tr[data-job-id="${id}"] progress')?.value === ${value}`, undefined, WAIT);
+}
+const waitForState = (page: Page, id: string, state: string) => row(page, id).locator('td.state', { hasText: state }).waitFor(WAIT);
+
+beforeAll(async () => {
+  if (!haveChromium) return;
+  dir = tempDir('bulk-web-');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    // launch() gives the browser a new, empty profile directory of its own (--user-data-dir).
+    headless: true,
+  });
+}, 60_000);
+afterAll(async () => {
+  releaseAll();
+  await browser?.close();
+});
+
+describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () => {
+  let server: RunningServer;
+  let page: Page;
+  let problems: string[];
+  const db = () => path.join(dir, 'web.db');
+
+  beforeAll(async () => {
+    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: db(), chunkSize: 1000, beforeChunk });
+    ({ page, problems } = await newPage());
+    await page.goto(`${server.url}/`);
+    await page.locator('#connection[data-state="connected"]').waitFor(WAIT);
+    // Gone after any reload: proves the page updated itself.
+    await page.evaluate('window.noReload = true');
+  });
+  afterAll(async () => {
+    releaseAll();
+    await server?.close();
+  });
+
+  it("a running job's bar moves and it reaches Job Complete without a reload", async () => {
+    holding = true;
+    const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: Array.from({ length: 5000 }, (_, i) => tx(i, { description: `live-${i}` })) });
+    const id = String(start.body.job_id);
+    await waitForState(page, id, 'Open');
+    expect(await progressOf(page, id)).toBe(0);
+    await releaseOne();
+    await waitForProgress(page, id, 20);
+    await waitForState(page, id, 'In Progress');
+    await releaseOne();
+    await waitForProgress(page, id, 40);
+    releaseAll();
+    await waitForState(page, id, 'Job Complete');
+    expect(await progressOf(page, id)).toBe(100);
+    await expect(row(page, id).locator('td[data-label="Counts"]').textContent()).resolves.toContain('5,000 / 5,000 · 5,000 stored · 0 rejected');
+    // A finished job has no Abort button.
+    expect(await row(page, id).getByRole('button', { name: /^Abort/ }).count()).toBe(0);
+    expect(await page.evaluate('window.noReload')).toBe(true);
+  });
+
+  it("a job's details show its aggregates and its record errors, paged, opened from the keyboard", async () => {
+    const rows = Array.from({ length: 100 }, (_, i) => (i % 5 < 3 ? tx(i, { description: `err-${i}`, amount: 'not money' }) : tx(i, { description: `err-${i}` })));
+    const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: rows });
+    const id = String(start.body.job_id);
+    await waitForState(page, id, 'Job Complete');
+    await row(page, id).getByRole('button', { name: /^Details/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#detail-title', { hasText: 'Job Complete' }).waitFor(WAIT);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('detail-title');
+    await page.locator('#errors-caption', { hasText: 'of 60' }).waitFor(WAIT);
+    expect(await page.locator('#errors-body tr').count()).toBe(50);
+    expect(await page.locator('#errors-body tr').first().textContent()).toMatch(/^0amount.+/);
+    await page.locator('#aggregates-list').waitFor(WAIT);
+    const aggregates = await page.locator('#aggregates-list').textContent();
+    expect(aggregates).toContain('failed_transactions60');
+    expect(aggregates).toContain('successful_transactions40');
+    await page.screenshot({ path: path.join(ARTIFACTS, 'jobs-page.png') });
+    await page.getByRole('button', { name: 'Next errors' }).click();
+    await page.locator('#errors-caption', { hasText: '51–60 of 60' }).waitFor(WAIT);
+    expect(await page.locator('#errors-body tr').count()).toBe(10);
+    expect(await page.getByRole('button', { name: 'Next errors' }).isHidden()).toBe(true);
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#detail').isHidden()).toBe(true);
+  });
+
+  it('Abort on a running job ends it Aborted; the state filter shows only that state', async () => {
+    holding = true;
+    const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: Array.from({ length: 4000 }, (_, i) => tx(i, { description: `abort-${i}` })) });
+    const id = String(start.body.job_id);
+    await releaseOne();
+    await waitForState(page, id, 'In Progress');
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/api/jobs/${id}/abort/`) && r.request().method() === 'POST');
+    await row(page, id).getByRole('button', { name: /^Abort/ }).click();
+    expect((await answered).status()).toBe(202);
+    releaseAll();
+    await waitForState(page, id, 'Aborted');
+    expect(await progressOf(page, id)).toBeLessThan(100);
+    const final = await waitForFinal(server.url, id);
+    expect(final.state).toBe('Aborted');
+
+    await page.selectOption('#state-filter', 'Aborted');
+    const visible = await page.locator('#jobs-body tr:visible td.state').allTextContents();
+    expect(visible).toEqual(['Aborted']);
+    await page.selectOption('#state-filter', '');
+    expect(await page.locator('#jobs-body tr:visible').count()).toBe(3);
+    expect(await page.evaluate('window.noReload')).toBe(true);
+  });
+
+  it('shows when it is disconnected and reconnects after a server restart', async () => {
+    const port = server.port;
+    await server.close();
+    await page.locator('#connection[data-state="disconnected"]', { hasText: 'Disconnected' }).waitFor(WAIT);
+    server = await startServer({ port, host: '127.0.0.1', dbPath: db(), beforeChunk });
+    await page.locator('#connection[data-state="connected"]').waitFor(WAIT);
+    const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(1, { description: 'after-restart' })] });
+    await waitForState(page, String(start.body.job_id), 'Job Complete');
+    expect(await page.evaluate('window.noReload')).toBe(true);
+  });
+
+  it('fits a phone: no sideways scrolling at 390 px, each cell labelled', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('#jobs-body td[data-label="State"]'), '::before').content`)).toBe('"State: "');
+    expect(problems).toEqual([]);
+  });
+});
+
+describe.skipIf(!haveChromium)('the jobs page in Chromium, with tokens', () => {
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'web-tokens.db'), tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test') });
+  });
+  afterAll(async () => server?.close());
+
+  it("asks for a token, keeps it out of URLs and the page, and shows only that token's jobs", async () => {
+    const bobBefore = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(1, { description: 'bob-1' })], headers: auth(TOKEN_B) })).body.job_id);
+    const aliceBefore = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(2, { description: 'alice-1' })], headers: auth(TOKEN_A) })).body.job_id);
+    const { context, page, problems } = await newPage();
+    const urls: string[] = [];
+    page.on('request', (r) => urls.push(r.url()));
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('API token').waitFor(WAIT);
+    expect(await page.locator('#jobs').isHidden()).toBe(true);
+
+    await page.getByLabel('API token').fill('wrong-token-wrong-token-00');
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.locator('#login-error', { hasText: 'That token was refused' }).waitFor(WAIT);
+
+    await page.getByLabel('API token').fill(TOKEN_A);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.locator('#connection[data-state="connected"]').waitFor(WAIT);
+    await waitForState(page, aliceBefore, 'Job Complete');
+    expect(await row(page, bobBefore).count()).toBe(0);
+
+    // Live: Bob's new job runs to its end before Alice's next one exists; the page hears of Alice's only.
+    const bobLive = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(3, { description: 'bob-2' })], headers: auth(TOKEN_B) })).body.job_id);
+    await waitForFinal(server.url, bobLive, 10_000, auth(TOKEN_B));
+    const aliceLive = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(4, { description: 'alice-2' })], headers: auth(TOKEN_A) })).body.job_id);
+    await waitForState(page, aliceLive, 'Job Complete');
+    expect(await row(page, bobLive).count()).toBe(0);
+    expect(await page.locator('#jobs-body tr').count()).toBe(2);
+
+    expect(await page.evaluate("sessionStorage.getItem('bulk.token')")).toBe(TOKEN_A);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    expect(await page.content()).not.toContain(TOKEN_A);
+    expect(await page.inputValue('#token')).toBe('');
+    for (const u of [...urls, page.url()]) expect(u).not.toContain(TOKEN_A.slice(0, 12));
+
+    // Forgetting the token clears the jobs shown and asks again.
+    await page.getByRole('button', { name: 'Forget token' }).click();
+    await page.getByLabel('API token').waitFor(WAIT);
+    expect(await page.locator('#jobs-body tr').count()).toBe(0);
+    expect(await page.evaluate("sessionStorage.getItem('bulk.token')")).toBeNull();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

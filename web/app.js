@@ -1,0 +1,481 @@
+/* global URLSearchParams, TextDecoderStream */
+// The jobs page of `bulk serve`: plain DOM, no framework, no build. Live updates come from the
+// server-wide stream GET /api/jobs/events/, read with fetch() and a stream reader, because
+// EventSource cannot send an Authorization header and a token must never go in a URL.
+
+const FINAL = new Set(['Job Complete', 'Failed', 'Aborted']);
+const TOKEN_KEY = 'bulk.token';
+const ERRORS_PAGE = 50;
+const LIST_LIMIT = 200;
+// Three missed heartbeats (15 s each) and the stream is taken for dead.
+const STREAM_SILENCE_MS = 45_000;
+
+const $ = (id) => document.getElementById(id);
+const jobs = new Map();
+const rows = new Map();
+let filter = '';
+let detailId = null;
+let errorsOffset = 0;
+let errorsTotal = 0;
+let streamCtrl = null;
+let retryDelay = 1000;
+let retryTimer = null;
+
+class AuthError extends Error {}
+
+const token = () => sessionStorage.getItem(TOKEN_KEY);
+const authHeaders = () => {
+  const t = token();
+  return t ? { authorization: `Bearer ${t}` } : {};
+};
+
+async function api(path, init = {}) {
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders() }, cache: 'no-store', credentials: 'omit' });
+  if (res.status === 401) throw new AuthError('token refused');
+  const text = await res.text();
+  let body = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = null;
+  }
+  return { status: res.status, body, text };
+}
+
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'text') node.textContent = v;
+    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
+    else if (k in node && typeof v !== 'string') node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+// ---- connection state -------------------------------------------------------------------------
+
+function setConnection(state, text) {
+  const p = $('connection');
+  p.dataset.state = state;
+  if (p.textContent !== text) p.textContent = text;
+}
+
+// ---- formatting -------------------------------------------------------------------------------
+
+const seconds = (from, to) => {
+  if (!from) return null;
+  const end = to ? Date.parse(to) : Date.now();
+  return Math.max(0, (end - Date.parse(from)) / 1000);
+};
+
+function duration(j) {
+  const s = seconds(j.started_at, FINAL.has(j.state) ? j.completed_at : null);
+  if (s === null) return '—';
+  if (s < 60) return `${Math.round(s)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
+}
+
+function rate(j) {
+  const s = seconds(j.started_at, FINAL.has(j.state) ? j.completed_at : null);
+  if (!s || !j.processed_items) return '—';
+  return Math.round(j.processed_items / s).toLocaleString('en');
+}
+
+const n = (x) => Number(x ?? 0).toLocaleString('en');
+const shortTime = (iso) => (iso ? new Date(iso).toLocaleTimeString('en-GB') : '—');
+const shortId = (id) => id.slice(0, 8);
+
+// ---- the jobs table ---------------------------------------------------------------------------
+
+/** Is `b` at least as new as `a`? The list and the stream can cross; never go back. */
+function newer(a, b) {
+  if (!a) return true;
+  if (FINAL.has(a.state)) return FINAL.has(b.state);
+  if (FINAL.has(b.state)) return true;
+  return b.processed_items >= a.processed_items;
+}
+
+function upsert(job) {
+  if (!job || typeof job.job_id !== 'string') return;
+  const had = jobs.get(job.job_id);
+  if (!newer(had, job)) return;
+  // The server-wide stream and the list carry no errors; keep the first ones a status gave.
+  if (had && job.errors == null && had.errors) job.errors = had.errors;
+  jobs.set(job.job_id, job);
+  renderRow(job);
+  if (detailId === job.job_id) {
+    const becameFinal = FINAL.has(job.state) && !(had && FINAL.has(had.state));
+    renderDetail();
+    if (becameFinal) void loadDetailData();
+  }
+}
+
+function makeRow(job) {
+  const cell = (label, cls = '') => el('td', { 'data-label': label, class: cls });
+  const c = {
+    resource: cell('Resource'),
+    type: cell('Type'),
+    state: cell('State', 'state'),
+    progress: cell('Progress'),
+    counts: cell('Counts', 'num'),
+    rate: cell('Rows/s', 'num'),
+    started: cell('Started'),
+    duration: cell('Duration', 'num'),
+    actions: cell('Actions'),
+  };
+  const label = `progress-${job.job_id}`;
+  c.bar = el('progress', { max: 100, id: label });
+  c.pct = el('span', { class: 'pct' });
+  c.barLabel = el('label', { for: label, class: 'pct' });
+  c.progress.append(c.bar, c.barLabel);
+  c.details = el('button', { type: 'button', text: 'Details', on: { click: () => void openDetail(job.job_id) } });
+  c.abort = el('button', { type: 'button', text: 'Abort', on: { click: (e) => void abortJob(job.job_id, e.currentTarget) } });
+  c.actions.append(c.details, ' ', c.abort);
+  const tr = el('tr', { 'data-job-id': job.job_id });
+  tr.append(c.resource, c.type, c.state, c.progress, c.counts, c.rate, c.started, c.duration, c.actions);
+  return { tr, c };
+}
+
+function renderRow(job) {
+  let row = rows.get(job.job_id);
+  if (!row) {
+    row = makeRow(job);
+    rows.set(job.job_id, row);
+    // Newest first: insert before the first row that is older; existing rows never move (focus stays).
+    const body = $('jobs-body');
+    let before = null;
+    for (const tr of body.children) {
+      const other = jobs.get(tr.dataset.jobId);
+      // Times have whole seconds: of two jobs made in the same second, the one heard of later is newer.
+      if (other && other.created_at <= job.created_at) {
+        before = tr;
+        break;
+      }
+    }
+    body.insertBefore(row.tr, before);
+  }
+  const { c, tr } = row;
+  const who = `${job.resource} job ${shortId(job.job_id)}`;
+  c.resource.textContent = job.resource ?? '';
+  c.type.textContent = job.job_type;
+  c.state.textContent = job.state;
+  c.bar.value = job.percentage;
+  c.bar.textContent = `${job.percentage}%`;
+  c.bar.setAttribute('aria-label', `Progress of ${who}`);
+  c.barLabel.textContent = `${job.percentage}%`;
+  c.counts.textContent = `${n(job.processed_items)} / ${n(job.total_items)} · ${n(job.success_count)} stored · ${n(job.error_count)} rejected`;
+  c.rate.textContent = rate(job);
+  c.started.textContent = '';
+  if (job.started_at) c.started.append(el('time', { datetime: job.started_at, title: job.started_at, text: shortTime(job.started_at) }));
+  else c.started.textContent = 'not yet';
+  c.duration.textContent = duration(job);
+  c.details.setAttribute('aria-label', `Details of ${who}`);
+  c.abort.setAttribute('aria-label', `Abort ${who}`);
+  const final = FINAL.has(job.state);
+  if (final && !c.abort.hidden) {
+    if (document.activeElement === c.abort) c.details.focus();
+    c.abort.hidden = true;
+  }
+  tr.hidden = filter !== '' && job.state !== filter;
+  updateEmpty();
+}
+
+function updateEmpty() {
+  const visible = [...rows.values()].some((r) => !r.tr.hidden);
+  $('jobs-empty').hidden = visible;
+  $('jobs-table').hidden = !visible;
+}
+
+function clearJobs() {
+  jobs.clear();
+  rows.clear();
+  $('jobs-body').replaceChildren();
+  closeDetail();
+}
+
+async function loadList(state = '') {
+  const q = new URLSearchParams({ limit: String(LIST_LIMIT) });
+  if (state) q.set('state', state);
+  const { status, body } = await api(`/api/jobs/?${q}`);
+  if (status !== 200 || !body || !Array.isArray(body.jobs)) throw new Error(`the job list answered ${status}`);
+  // Oldest first, so that each job lands above the ones made before it.
+  for (const job of [...body.jobs].reverse()) upsert(job);
+  updateEmpty();
+}
+
+// Running jobs' durations and rates move with the clock.
+setInterval(() => {
+  for (const [id, row] of rows) {
+    const job = jobs.get(id);
+    if (job && job.started_at && !FINAL.has(job.state)) {
+      row.c.duration.textContent = duration(job);
+      row.c.rate.textContent = rate(job);
+    }
+  }
+}, 1000);
+
+// ---- abort ------------------------------------------------------------------------------------
+
+async function abortJob(id, button) {
+  const job = jobs.get(id);
+  if (!job) return;
+  if (button) button.disabled = true;
+  try {
+    const { status, body } = await api(job.abort_url, { method: 'POST' });
+    if (status === 202) upsert(body);
+    else showMessage(body?.error ?? `Abort answered ${status}`);
+  } catch (err) {
+    if (err instanceof AuthError) return needToken('That token was refused.');
+    showMessage(`Abort failed: ${err.message}`);
+  } finally {
+    if (button) button.disabled = false;
+  }
+}
+
+function showMessage(text) {
+  $('notice').textContent = text;
+  if (detailId) $('detail-message').textContent = text;
+}
+
+// ---- the detail view --------------------------------------------------------------------------
+
+async function openDetail(id) {
+  detailId = id;
+  errorsOffset = 0;
+  $('detail-message').textContent = '';
+  $('detail-aggregates').replaceChildren(el('p', { text: 'Not ready yet.' }));
+  $('detail').hidden = false;
+  renderDetail();
+  $('detail-title').focus();
+  await loadDetailData();
+}
+
+function closeDetail() {
+  const id = detailId;
+  detailId = null;
+  $('detail').hidden = true;
+  const row = id && rows.get(id);
+  if (row && document.activeElement && $('detail').contains(document.activeElement)) row.c.details.focus();
+}
+
+function renderDetail() {
+  const job = jobs.get(detailId);
+  if (!job) return;
+  $('detail-title').textContent = `${job.resource} job ${shortId(job.job_id)}: ${job.state}`;
+  const facts = [
+    ['Job id', job.job_id],
+    ['Resource', job.resource],
+    ['Type', job.job_type],
+    ['State', job.state],
+    ['Message', job.message],
+    ['Processed', `${n(job.processed_items)} of ${n(job.total_items)} (${job.percentage}%)`],
+    ['Stored', n(job.success_count)],
+    ['Rejected', n(job.error_count)],
+    ['Created', job.created_at],
+    ['Started', job.started_at ?? 'not yet'],
+    ['Finished', job.completed_at ?? 'not yet'],
+    ['Duration', duration(job)],
+    ['Rows/s', rate(job)],
+  ];
+  for (const e of job.errors ?? []) if (e && typeof e === 'object' && e.index === null) facts.push(['Job error', e.error]);
+  $('detail-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v ?? '') })]));
+  $('detail-abort').hidden = FINAL.has(job.state);
+}
+
+async function loadDetailData() {
+  const id = detailId;
+  const job = jobs.get(id);
+  if (!job) return;
+  try {
+    await loadErrors();
+    if (job.aggregates_ready || FINAL.has(job.state)) {
+      const res = await fetch(job.aggregates_url, { headers: authHeaders(), cache: 'no-store', credentials: 'omit' });
+      if (res.status === 401) throw new AuthError('token refused');
+      const text = await res.text();
+      if (id !== detailId) return;
+      if (res.status === 200) renderAggregates(exactJson(text).aggregate_results ?? {});
+      else $('detail-aggregates').replaceChildren(el('p', { text: JSON.parse(text).error ?? `answered ${res.status}` }));
+    }
+  } catch (err) {
+    if (err instanceof AuthError) return needToken('That token was refused.');
+    $('detail-message').textContent = `Could not load the job's details: ${err.message}`;
+  }
+}
+
+/** Aggregates carry exact decimals as number literals: keep their digits as text. */
+function exactJson(text) {
+  try {
+    return JSON.parse(text.replace(/([:[,]\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=\s*[,}\]])/g, '$1"$2"'));
+  } catch {
+    return JSON.parse(text);
+  }
+}
+
+function renderAggregates(results) {
+  const entries = Object.entries(results);
+  if (entries.length === 0) return $('detail-aggregates').replaceChildren(el('p', { text: 'No aggregates.' }));
+  const dl = el('dl', { id: 'aggregates-list' });
+  for (const [k, v] of entries) dl.append(el('dt', { text: k }), el('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }));
+  $('detail-aggregates').replaceChildren(dl);
+}
+
+async function loadErrors() {
+  const id = detailId;
+  const job = jobs.get(id);
+  if (!job) return;
+  const { status, body } = await api(`${job.errors_url}?offset=${errorsOffset}&limit=${ERRORS_PAGE}`);
+  if (id !== detailId) return;
+  if (status !== 200 || !body) throw new Error(`errors answered ${status}`);
+  errorsTotal = body.total;
+  const list = body.errors ?? [];
+  $('errors-body').replaceChildren(
+    ...list.map((e) =>
+      typeof e === 'string'
+        ? el('tr', {}, el('td', { text: '—' }), el('td', { text: '' }), el('td', { text: e }))
+        : el('tr', {}, el('td', { text: e.index === null ? '—' : String(e.index) }), el('td', { text: e.field ?? '' }), el('td', { text: e.error ?? '' })),
+    ),
+  );
+  $('errors-table').hidden = list.length === 0;
+  $('errors-none').hidden = list.length > 0;
+  $('errors-none').textContent = FINAL.has(job.state) ? 'No record errors.' : 'No record errors so far.';
+  $('errors-caption').textContent = `Record errors ${n(errorsOffset + 1)}–${n(errorsOffset + list.length)} of ${n(errorsTotal)} (index: the record's 0-based position in the job)`;
+  $('errors-prev').hidden = errorsOffset === 0;
+  $('errors-next').hidden = errorsOffset + list.length >= errorsTotal;
+}
+
+async function pageErrors(delta) {
+  errorsOffset = Math.max(0, errorsOffset + delta);
+  try {
+    await loadErrors();
+  } catch (err) {
+    if (err instanceof AuthError) return needToken('That token was refused.');
+    $('detail-message').textContent = `Could not load errors: ${err.message}`;
+  }
+}
+
+// ---- the live stream --------------------------------------------------------------------------
+
+/** Reads text/event-stream from a fetch body; calls onData with each event's data. */
+async function readEvents(body, onData, signal) {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined));
+  let buf = '';
+  let silence = setTimeout(() => streamCtrl?.abort(), STREAM_SILENCE_MS);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      clearTimeout(silence);
+      silence = setTimeout(() => streamCtrl?.abort(), STREAM_SILENCE_MS);
+      buf += value.replace(/\r\n?/g, '\n');
+      let at;
+      while ((at = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, at);
+        buf = buf.slice(at + 2);
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(5).replace(/^ /, ''))
+          .join('\n');
+        if (data) onData(data);
+      }
+    }
+  } finally {
+    clearTimeout(silence);
+  }
+}
+
+async function connect() {
+  clearTimeout(retryTimer);
+  streamCtrl?.abort();
+  const ctrl = new AbortController();
+  streamCtrl = ctrl;
+  setConnection('connecting', 'Connecting…');
+  try {
+    const res = await fetch('/api/jobs/events/', { headers: { accept: 'text/event-stream', ...authHeaders() }, signal: ctrl.signal, cache: 'no-store', credentials: 'omit' });
+    if (res.status === 401) throw new AuthError('token refused');
+    if (!res.ok || !res.body) throw new Error(`the stream answered ${res.status}`);
+    showJobs();
+    // The stream is open before the list is read, so no change falls between the two.
+    await loadList(filter);
+    if (detailId) {
+      renderDetail();
+      void loadDetailData();
+    }
+    setConnection('connected', 'Live: connected to the server.');
+    retryDelay = 1000;
+    await readEvents(res.body, (data) => {
+      try {
+        upsert(JSON.parse(data));
+      } catch {
+        // One bad event does not end the stream.
+      }
+    }, ctrl.signal);
+  } catch (err) {
+    if (err instanceof AuthError) return needToken(token() ? 'That token was refused.' : '');
+  }
+  if (streamCtrl !== ctrl) return;
+  const wait = retryDelay;
+  retryDelay = Math.min(retryDelay * 2, 10_000);
+  setConnection('disconnected', `Disconnected from the server. Reconnecting in ${Math.round(wait / 1000)} s…`);
+  retryTimer = setTimeout(() => void connect(), wait);
+}
+
+// ---- token ------------------------------------------------------------------------------------
+
+function showJobs() {
+  $('login').hidden = true;
+  $('jobs').hidden = false;
+  $('forget-token').hidden = !token();
+}
+
+function needToken(message) {
+  clearTimeout(retryTimer);
+  const ctrl = streamCtrl;
+  streamCtrl = null;
+  ctrl?.abort();
+  if (token() && message) sessionStorage.removeItem(TOKEN_KEY);
+  clearJobs();
+  $('jobs').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message;
+  setConnection('disconnected', 'Not connected: this server needs a token.');
+  $('token').focus();
+}
+
+$('login-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const input = $('token');
+  const value = input.value.trim();
+  input.value = '';
+  if (!value) return;
+  sessionStorage.setItem(TOKEN_KEY, value);
+  $('login-error').textContent = '';
+  void connect();
+});
+
+$('forget-token').addEventListener('click', () => {
+  sessionStorage.removeItem(TOKEN_KEY);
+  needToken('');
+});
+
+$('state-filter').addEventListener('change', (e) => {
+  filter = e.currentTarget.value;
+  for (const [id, row] of rows) row.tr.hidden = filter !== '' && jobs.get(id)?.state !== filter;
+  updateEmpty();
+  // Older jobs in that state than the newest few hundred.
+  if (filter) void loadList(filter).catch(() => undefined);
+});
+
+$('detail-close').addEventListener('click', closeDetail);
+$('detail-abort').addEventListener('click', (e) => void abortJob(detailId, e.currentTarget));
+$('errors-prev').addEventListener('click', () => void pageErrors(-ERRORS_PAGE));
+$('errors-next').addEventListener('click', () => void pageErrors(ERRORS_PAGE));
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && detailId) closeDetail();
+});
+
+void connect();
