@@ -1,60 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
-import type { JobState, JobType, RecordError } from '../../protocol/index.js';
-import type { AggregateState } from '../resources/aggregates.js';
+import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef } from '../resources/resource-types.js';
 import { IdempotencyConflictError, LeaseLostError, type ChunkWrite, type IdempotencyRecord, type JobEnd, type JobRecord, type JobStore, type NewJob } from './store.js';
+import { toJobRecord, type JobRow } from './job-row.js';
 import { migratePg } from './pg-schema.js';
 import { PgRecordWriter } from './pg-record-writer.js';
 
-interface JobRow {
-  seq: string;
-  id: string;
-  resource: string;
-  job_type: string;
-  owner: string;
-  state: string;
-  total_items: number;
-  processed_items: number;
-  success_count: number;
-  error_count: number;
-  unique_fields: string | null;
-  update_fields: string | null;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  abort_requested: boolean;
-  agg_state: string | null;
-  aggregates: string | null;
-  job_errors: string | null;
-}
-
-function toRecord(r: JobRow): JobRecord {
-  return {
-    id: r.id,
-    seq: Number(r.seq),
-    resource: r.resource,
-    jobType: r.job_type as JobType,
-    owner: r.owner,
-    state: r.state as JobState,
-    totalItems: r.total_items,
-    processedItems: r.processed_items,
-    successCount: r.success_count,
-    errorCount: r.error_count,
-    uniqueFields: r.unique_fields ? (JSON.parse(r.unique_fields) as string[]) : null,
-    updateFields: r.update_fields ? (JSON.parse(r.update_fields) as string[]) : null,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    startedAt: r.started_at,
-    completedAt: r.completed_at,
-    abortRequested: r.abort_requested,
-    aggState: r.agg_state ? (JSON.parse(r.agg_state) as AggregateState) : null,
-    aggregates: r.aggregates,
-    jobErrors: r.job_errors ? (JSON.parse(r.job_errors) as string[]) : null,
-  };
-}
 
 const JOB_COLUMNS = 'seq, id, resource, job_type, owner, state, total_items, processed_items, success_count, error_count, unique_fields, update_fields, created_at, updated_at, started_at, completed_at, abort_requested, agg_state, aggregates, job_errors';
 
@@ -141,7 +94,7 @@ export class PostgresStore implements JobStore {
 
   async getJob(id: string): Promise<JobRecord | null> {
     const { rows } = await this.pool.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM bulk_jobs WHERE id = $1`, [id]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toJobRecord(rows[0]) : null;
   }
 
   async listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]> {
@@ -157,7 +110,7 @@ export class PostgresStore implements JobStore {
     }
     args.push(query.limit);
     const { rows } = await this.pool.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${args.length}`, args);
-    return rows.map(toRecord);
+    return rows.map(toJobRecord);
   }
 
   private owner(workerId: string): string {
@@ -176,7 +129,7 @@ export class PostgresStore implements JobStore {
        RETURNING ${JOB_COLUMNS}`,
       [this.owner(workerId), this.leaseMs],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return rows[0] ? toJobRecord(rows[0]) : null;
   }
 
   async loadPayload(id: string): Promise<string> {

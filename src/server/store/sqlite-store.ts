@@ -1,60 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { JobState, JobType, RecordError } from '../../protocol/index.js';
-import type { AggregateState } from '../resources/aggregates.js';
+import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef } from '../resources/resource-types.js';
 import type { ChunkWrite, IdempotencyRecord, JobEnd, JobRecord, JobStore, NewJob } from './store.js';
+import { toJobRecord, type JobRow } from './job-row.js';
 import { ensureResourceTable, migrate } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 
-interface JobRow {
-  seq: number;
-  id: string;
-  resource: string;
-  job_type: string;
-  owner: string;
-  state: string;
-  total_items: number;
-  processed_items: number;
-  success_count: number;
-  error_count: number;
-  unique_fields: string | null;
-  update_fields: string | null;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  abort_requested: number;
-  agg_state: string | null;
-  aggregates: string | null;
-  job_errors: string | null;
-}
-
-function toRecord(r: JobRow): JobRecord {
-  return {
-    id: r.id,
-    seq: r.seq,
-    resource: r.resource,
-    jobType: r.job_type as JobType,
-    owner: r.owner,
-    state: r.state as JobState,
-    totalItems: r.total_items,
-    processedItems: r.processed_items,
-    successCount: r.success_count,
-    errorCount: r.error_count,
-    uniqueFields: r.unique_fields ? (JSON.parse(r.unique_fields) as string[]) : null,
-    updateFields: r.update_fields ? (JSON.parse(r.update_fields) as string[]) : null,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    startedAt: r.started_at,
-    completedAt: r.completed_at,
-    abortRequested: r.abort_requested === 1,
-    aggState: r.agg_state ? (JSON.parse(r.agg_state) as AggregateState) : null,
-    aggregates: r.aggregates,
-    jobErrors: r.job_errors ? (JSON.parse(r.job_errors) as string[]) : null,
-  };
-}
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a job acknowledged
@@ -117,7 +70,7 @@ export class SqliteStore implements JobStore {
 
   async getJob(id: string): Promise<JobRecord | null> {
     const row = this.sql('SELECT * FROM bulk_jobs WHERE id = ?').get(id) as JobRow | undefined;
-    return row ? toRecord(row) : null;
+    return row ? toJobRecord(row) : null;
   }
 
   async listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]> {
@@ -132,12 +85,12 @@ export class SqliteStore implements JobStore {
       args.push(query.state);
     }
     const sql = `SELECT * FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, query.limit) as JobRow[]).map(toRecord);
+    return (this.db.prepare(sql).all(...args, query.limit) as JobRow[]).map(toJobRecord);
   }
 
   async claimNext(): Promise<JobRecord | null> {
     const row = this.sql("SELECT * FROM bulk_jobs WHERE state IN ('Open', 'In Progress') ORDER BY seq LIMIT 1").get() as JobRow | undefined;
-    return row ? toRecord(row) : null;
+    return row ? toJobRecord(row) : null;
   }
 
   async loadPayload(id: string): Promise<string> {
