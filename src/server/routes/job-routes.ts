@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isFinal, JOB_STATES } from '../../protocol/index.js';
+import { openEventStream } from '../http/event-stream.js';
 import { HttpError, sendJson, sendJsonText } from '../http/http-io.js';
 import { nowIso, statusResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
@@ -80,21 +81,12 @@ export async function listJobs(ctx: ServerContext, res: ServerResponse, query: U
  * every 15 s keeps proxies and the client's body timeout from closing a quiet stream.
  */
 export async function streamEvents(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, first: JobRecord): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-  let closed = false;
+  const stream = openEventStream(ctx, req, res);
   let sending = false;
   let again = false;
   let lastText = '';
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    unsubscribeShutdown();
-    clearInterval(heartbeat);
-    res.end();
-  };
   const send = async (): Promise<void> => {
-    if (closed) return;
+    if (stream.closed) return;
     if (sending) {
       again = true;
       return;
@@ -104,24 +96,21 @@ export async function streamEvents(ctx: ServerContext, req: IncomingMessage, res
       do {
         again = false;
         const job = await ctx.store.getJob(first.id);
-        if (!job) return finish();
+        if (!job) return stream.close();
         const text = JSON.stringify(await statusOf(ctx, job));
-        if (text !== lastText && !closed) {
+        if (text !== lastText) {
           lastText = text;
-          res.write(`data: ${text}\n\n`);
+          stream.send(text);
         }
-        if (isFinal(job.state)) return finish();
-      } while (again && !closed);
+        if (isFinal(job.state)) return stream.close();
+      } while (again && !stream.closed);
     } catch (err) {
       ctx.log(JSON.stringify({ level: 'error', msg: 'events stream failed', job_id: first.id, error: (err as Error).message }));
-      finish();
+      stream.close();
     } finally {
       sending = false;
     }
   };
-  const unsubscribe = ctx.events.subscribe(first.id, () => void send());
-  const unsubscribeShutdown = ctx.events.onShutdown(finish);
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-  req.on('close', finish);
+  stream.onClose(ctx.events.subscribe(first.id, () => void send()));
   await send();
 }

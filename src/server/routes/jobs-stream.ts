@@ -1,9 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { openEventStream } from '../http/event-stream.js';
 import type { ServerContext } from '../server-context.js';
 import { statusOf } from './job-routes.js';
-
-/** How often a quiet server-wide stream gets a comment line. */
-export const HEARTBEAT_MS = 15_000;
 
 /**
  * (ext) `GET /api/jobs/events/`: one server-wide stream of job changes. Each event is the status
@@ -13,50 +11,40 @@ export const HEARTBEAT_MS = 15_000;
  * every 15 s keeps proxies and body timeouts from closing it.
  */
 export function streamAllEvents(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, owner: string): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const stream = openEventStream(ctx, req, res);
   // An opening comment, so a client knows at once that the stream is live.
   res.write(': connected\n\n');
   const pending = new Set<string>();
   const lastText = new Map<string, string>();
-  let closed = false;
   let sending = false;
-  const finish = () => {
-    if (closed) return;
-    closed = true;
-    unsubscribe();
-    unsubscribeShutdown();
-    clearInterval(heartbeat);
-    res.end();
-  };
   const drain = async (): Promise<void> => {
-    if (sending || closed) return;
+    if (sending || stream.closed) return;
     sending = true;
     try {
-      while (pending.size > 0 && !closed) {
+      while (pending.size > 0 && !stream.closed) {
         const id = pending.values().next().value as string;
         pending.delete(id);
         const job = await ctx.store.getJob(id);
         // Another token's job, or one already gone: nothing, not even that it changed.
-        if (!job || job.owner !== owner || closed) continue;
+        if (!job || job.owner !== owner || stream.closed) continue;
         const text = JSON.stringify(await statusOf(ctx, job));
-        if (lastText.get(id) === text || closed) continue;
+        if (lastText.get(id) === text || stream.closed) continue;
         lastText.set(id, text);
         // Bounded memory on a long-lived stream: forget the oldest sent states.
         if (lastText.size > 1000) lastText.delete(lastText.keys().next().value as string);
-        res.write(`data: ${text}\n\n`);
+        stream.send(text);
       }
     } catch (err) {
       ctx.log(JSON.stringify({ level: 'error', msg: 'jobs events stream failed', error: (err as Error).message }));
-      finish();
+      stream.close();
     } finally {
       sending = false;
     }
   };
-  const unsubscribe = ctx.events.subscribeAll((id) => {
-    pending.add(id);
-    void drain();
-  });
-  const unsubscribeShutdown = ctx.events.onShutdown(finish);
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  req.on('close', finish);
+  stream.onClose(
+    ctx.events.subscribeAll((id) => {
+      pending.add(id);
+      void drain();
+    }),
+  );
 }

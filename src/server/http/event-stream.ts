@@ -1,0 +1,46 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerContext } from '../server-context.js';
+
+/** A comment line this often keeps proxies and clients' body timeouts from closing a quiet stream. */
+export const HEARTBEAT_MS = 15_000;
+
+export interface EventStream {
+  readonly closed: boolean;
+  /** Sends one `data:` event. */
+  send(data: string): void;
+  /** Runs `fn` when the stream ends, for whatever reason. */
+  onClose(fn: () => void): void;
+  close(): void;
+}
+
+/**
+ * The life of a server-events response, shared by the per-job and server-wide streams: headers,
+ * heartbeats, and an end on client close or server shutdown, with every subscription released.
+ */
+export function openEventStream(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): EventStream {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  const cleanups: (() => void)[] = [];
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    for (const fn of cleanups) fn();
+    res.end();
+  };
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  cleanups.push(() => clearInterval(heartbeat), ctx.events.onShutdown(close));
+  req.on('close', close);
+  return {
+    get closed() {
+      return closed;
+    },
+    send: (data) => {
+      if (!closed) res.write(`data: ${data}\n\n`);
+    },
+    onClose: (fn) => {
+      if (closed) fn();
+      else cleanups.push(fn);
+    },
+    close,
+  };
+}
