@@ -55,8 +55,9 @@ async function newPage(width = 1280): Promise<{ context: BrowserContext; page: P
 const row = (page: Page, id: string) => page.locator(`tr[data-job-id="${id}"]`);
 const progressOf = (page: Page, id: string) => row(page, id).locator('progress').evaluate((p) => (p as unknown as { value: number }).value);
 async function waitForProgress(page: Page, id: string, value: number): Promise<void> {
-  // A string runs in the page (this file is typed for Node, without the DOM's types).
-  await page.waitForFunction(`document.querySelector('tr[data-job-id="${id}"] progress')?.value === ${value}`, undefined, WAIT);
+  // Polled from the test rather than page.waitForFunction: a string predicate is evaluated with
+  // eval in the page, which the page's CSP (rightly) refuses now and then.
+  await expect.poll(() => progressOf(page, id).catch(() => null), { timeout: WAIT.timeout, interval: 50 }).toBe(value);
 }
 const waitForState = (page: Page, id: string, state: string) => row(page, id).locator('td.state', { hasText: state }).waitFor(WAIT);
 
