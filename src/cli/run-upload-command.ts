@@ -6,7 +6,6 @@ import { createReporter } from '../render/reporter.js';
 import { resolveColor } from '../render/color.js';
 import { buildJsonResult } from '../render/json-result.js';
 import type { RunSummary } from '../render/run-summary.js';
-import { combineAggregates } from '../upload/combine-aggregates.js';
 import type { Checkpoint } from '../upload/checkpoint.js';
 import { latestRunId, loadCheckpoint, runDir } from '../upload/checkpoint-store.js';
 import { CheckpointWriter } from '../upload/checkpoint-writer.js';
@@ -191,7 +190,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
       jobs: result.jobs.length || result.submittedJobs.length,
       elapsedMs,
       rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,
-      aggregates: combineAggregates(result.jobs),
+      aggregates: result.aggregates,
       failedRowsFile: result.failedRowsFiles[0] ?? null,
       resumeCommand,
       message: result.stopMessage ?? undefined,

@@ -24,7 +24,15 @@ export interface CheckpointEntry {
   job_id: string | null;
   state: 'submitted' | 'finished';
   outcome?: EntryOutcome;
+  /**
+   * Present when complete jobs next to each other were folded into this entry: one tuple per job.
+   * The entry's lines, rows and outcome then cover them all (aggregates combined).
+   */
+  jobs?: FoldedJob[];
 }
+
+/** A folded job: [job_id, batch, first_line, last_line, rows, stored, failed]. */
+export type FoldedJob = [string, number, number, number, number, number, number];
 
 export interface EntryOutcome {
   state: JobState | 'Lost';

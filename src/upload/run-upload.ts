@@ -5,7 +5,7 @@ import type { InputFormat } from '../input/input-item.js';
 import { ApiError } from '../client/api-error.js';
 import type { JobApiClient } from '../client/job-api-client.js';
 import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
-import type { StatusResponse } from '../protocol/index.js';
+import type { AggregateValue, StatusResponse } from '../protocol/index.js';
 import { lineOfIndex, makeBatch, recordsOf, splitToFit, type Batch } from './batch.js';
 import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
@@ -13,6 +13,8 @@ import { collectJobResults, type JobResults } from './job-results.js';
 import { Semaphore } from './semaphore.js';
 import { watchJob } from './watch-job.js';
 import { FailedRowsSink } from './failed-rows-sink.js';
+import { combineAggregates } from './combine-aggregates.js';
+import { LedgerFolder, unfold, type DispatchSlot } from './ledger-fold.js';
 import type { JobOutcome, MappedRowError, RunCounts, UploadEvent, UploadListener } from './upload-events.js';
 
 export interface UploadOptions {
@@ -51,6 +53,8 @@ export type StopReason = 'interrupted' | 'unreachable' | 'auth' | 'protocol' | '
 export interface UploadResult {
   counts: RunCounts;
   jobs: JobOutcome[];
+  /** Every job's aggregates combined, earlier runs' included. */
+  aggregates: Record<string, AggregateValue>;
   /** The first row errors of the run, in the order found (at most 100). */
   firstErrors: MappedRowError[];
   failedRowsFiles: string[];
@@ -88,6 +92,10 @@ class UploadRun {
   private bytesBefore = 0;
   /** Aborted a grace period after a stop signal: jobs still running stay in the checkpoint for resume. */
   private readonly followAbort = new AbortController();
+  private readonly folder: LedgerFolder;
+  /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
+  private readonly sessionOutcomes: JobOutcome[] = [];
+  private readonly earlier: CheckpointEntry[];
 
   constructor(private readonly opts: UploadOptions) {
     this.ledger = opts.checkpoint;
@@ -103,6 +111,8 @@ class UploadRun {
       entry.outcome.unprocessed = 0;
     }
     for (const state of Object.values(this.ledger.failed_rows)) this.counts.failed += state.rejected;
+    this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
+    this.folder = new LedgerFolder(this.ledger);
   }
 
   private emit(event: UploadEvent): void {
@@ -169,6 +179,7 @@ class UploadRun {
     return {
       counts: { ...this.counts, inFlight: 0 },
       jobs: this.outcomes(),
+      aggregates: combineAggregates([...this.earlier.map((e) => ({ aggregates: e.outcome?.aggregates ?? null, succeeded: e.outcome?.stored ?? 0 })), ...this.sessionOutcomes]),
       firstErrors: this.firstErrors,
       failedRowsFiles: this.sink.paths(),
       stopReason: this.stopReason,
@@ -180,10 +191,8 @@ class UploadRun {
 
   /** Every finished job of the run, this session's and earlier ones', in input order. */
   private outcomes(): JobOutcome[] {
-    return this.ledger.entries
-      .filter((e) => e.state === 'finished' && e.outcome && e.job_id)
-      .sort((a, b) => a.batch - b.batch || a.first_line - b.first_line)
-      .map((e) => outcomeOf(e));
+    const earlier = this.earlier.flatMap((e) => (e.jobs ? unfold(e) : e.job_id ? [outcomeOf(e)] : []));
+    return [...earlier, ...this.sessionOutcomes].sort((a, b) => a.batch - b.batch || a.origin.firstLine - b.origin.firstLine);
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
@@ -231,7 +240,10 @@ class UploadRun {
           ordinal++;
           const plan = cursor.classify(item.line);
           if (attach && (plan.kind !== 'attach' || plan.entry !== attach.entry)) await flushAttach();
-          if (plan.kind === 'done') continue;
+          if (plan.kind === 'done') {
+            this.folder.barrier();
+            continue;
+          }
           if (plan.kind === 'attach') {
             attach ??= { entry: plan.entry, records: [], lines: [] };
             attach.records.push(item.record);
@@ -275,21 +287,26 @@ class UploadRun {
     this.sink.setColumns(batch.origin.file, columns);
     if (this.opts.dryRun) return;
     for (const part of splitToFit(batch, this.itemLimit)) {
-      await this.runInSlot(part, () => this.send(part, resource, fileIndex));
+      const slot = this.folder.open(part.origin.file);
+      await this.runInSlot(part, slot, () => this.send(part, resource, fileIndex, slot));
     }
   }
 
   private async dispatchAttach(entry: CheckpointEntry, batch: Batch): Promise<void> {
     if (this.opts.dryRun) return;
-    await this.runInSlot(batch, () => this.follow(entry, batch));
+    const slot = this.folder.open(entry.file);
+    slot.entries.push(entry);
+    await this.runInSlot(batch, slot, () => this.follow(entry, batch));
   }
 
   /** Waits for a free slot (so reading pauses while the queue is full), then runs the job in the background. */
-  private async runInSlot(batch: Batch, work: () => Promise<void>): Promise<void> {
+  private async runInSlot(batch: Batch, slot: DispatchSlot, work: () => Promise<void>): Promise<void> {
     await this.slots.acquire();
     if (this.stopped) {
       this.slots.release();
       this.counts.unprocessed += batch.origin.rows;
+      slot.done = true;
+      this.folder.settle();
       return;
     }
     const task: Promise<void> = work()
@@ -297,6 +314,8 @@ class UploadRun {
       .finally(() => {
         this.slots.release();
         this.tasks.delete(task);
+        slot.done = true;
+        this.folder.settle();
       });
     this.tasks.add(task);
   }
@@ -305,7 +324,7 @@ class UploadRun {
     return `${this.ledger.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
   }
 
-  private async send(batch: Batch, resource: string, fileIndex: number): Promise<void> {
+  private async send(batch: Batch, resource: string, fileIndex: number, slot: DispatchSlot): Promise<void> {
     let started;
     try {
       started = await this.opts.client.startJob({ resource, body: batch.body, idempotencyKey: this.idempotencyKey(batch, fileIndex), upsert: this.opts.upsert });
@@ -314,7 +333,7 @@ class UploadRun {
         const halves = splitToFit(batch, Math.ceil(batch.origin.rows / 2));
         this.itemLimit = Math.min(this.itemLimit, halves[0]?.origin.rows ?? 1);
         this.emit({ type: 'warning', text: `batch ${batch.origin.batch} is too large for the server (413): sending it in halves` });
-        for (const half of halves) await this.send(half, resource, fileIndex);
+        for (const half of halves) await this.send(half, resource, fileIndex, slot);
         return;
       }
       throw err;
@@ -331,6 +350,7 @@ class UploadRun {
       state: 'submitted',
     };
     this.ledger.entries.push(entry);
+    slot.entries.push(entry);
     this.save();
     this.submitted.push({ jobId: ref.jobId, batch: batch.origin.batch, file: batch.origin.file, firstLine: batch.origin.firstLine, lastLine: batch.origin.lastLine });
     this.emit({ type: 'batch-submitted', origin: batch.origin, jobId: ref.jobId, replayed });
@@ -402,7 +422,9 @@ class UploadRun {
     this.counts.stored += outcome.stored;
     this.counts.unprocessed += outcome.unprocessed;
     this.save();
-    this.emit({ type: 'job-finished', outcome: outcomeOf(entry) });
+    const finished = outcomeOf(entry);
+    this.sessionOutcomes.push(finished);
+    this.emit({ type: 'job-finished', outcome: finished });
     this.emitCounts();
   }
 
@@ -469,7 +491,8 @@ function outcomeOf(entry: CheckpointEntry): JobOutcome {
     failed: o.failed,
     origin: { batch: entry.batch, file: entry.file, firstLine: entry.first_line, lastLine: entry.last_line, rows: entry.rows },
     aggregates: o.aggregates,
-    firstErrors: o.first_errors,
+    // Copied: a folded entry's list grows with the jobs folded into it.
+    firstErrors: [...o.first_errors],
     jobErrors: o.job_errors,
     unprocessed: o.unprocessed,
   };

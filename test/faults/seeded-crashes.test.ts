@@ -21,7 +21,8 @@ function acked(stateDir: string): number {
   try {
     const run = readdirSync(stateDir)[0];
     if (!run) return 0;
-    return (JSON.parse(readFileSync(path.join(stateDir, run, 'checkpoint.json'), 'utf8')) as { entries: unknown[] }).entries.length;
+    // Complete neighbours fold into one entry that lists its jobs.
+    return (JSON.parse(readFileSync(path.join(stateDir, run, 'checkpoint.json'), 'utf8')) as { entries: { jobs?: unknown[] }[] }).entries.reduce((n, e) => n + (e.jobs?.length ?? 1), 0);
   } catch {
     return 0;
   }
