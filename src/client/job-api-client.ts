@@ -184,9 +184,11 @@ export class JobApiClient {
           }
         },
       });
-      res.body.setEncoding('utf8');
+      // undici's body yields Buffers whatever setEncoding says; a streaming decoder keeps a
+      // character split across two chunks whole.
+      const decoder = new TextDecoder();
       for await (const chunk of res.body) {
-        parser.feed(chunk as string);
+        parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true }));
         if (last && isFinal((last as StatusResponse).state)) {
           res.body.destroy();
           break;

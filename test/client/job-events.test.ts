@@ -1,0 +1,66 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobApiClient } from '../../src/client/job-api-client.js';
+import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import type { StatusResponse } from '../../src/protocol/index.js';
+import { tempDir } from '../helpers/temp.js';
+
+let server: RunningServer | null = null;
+let raw: http.Server | null = null;
+afterEach(async () => {
+  await server?.close();
+  server = null;
+  await new Promise((r) => (raw ? raw.close(r) : r(null)));
+  raw = null;
+});
+
+const rows = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ account_id: 1000 + i, amount: '1.00', transaction_date: '2024-01-01', description: `row ${i}`, category: 'a' })));
+
+describe('following a job through its events stream', () => {
+  it('hears each chunk as it commits and returns the final status, without falling back to polling', async () => {
+    let release: () => void = () => {};
+    const chunks: number[] = [];
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      chunkSize: 10,
+      // Each chunk waits for the test, so every progress step is a separate event.
+      beforeChunk: ({ processedItems }) => {
+        chunks.push(processedItems);
+        return processedItems === 0 ? undefined : new Promise<void>((r) => (release = r));
+      },
+    });
+    const client = new JobApiClient({ baseUrl: server.url });
+    const { ref } = await client.startJob({ resource: 'transactions', body: rows(30) });
+    const seen: StatusResponse[] = [];
+    const following = client.followEvents(ref, (s) => {
+      seen.push(s);
+      release();
+    });
+    const final = await following;
+    expect(final?.state).toBe('Job Complete');
+    expect(seen.map((s) => s.processed_items)).toEqual([...new Set(seen.map((s) => s.processed_items))]);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen.some((s) => s.state === 'In Progress')).toBe(true);
+    expect(chunks).toEqual([0, 10, 20]);
+  });
+
+  it('keeps a character split across two network chunks whole', async () => {
+    const status = { job_id: 'j1', state: 'Job Complete', message: 'Job completed — naïve café ✓', total_items: 1, processed_items: 1, success_count: 1, error_count: 0, percentage: 100 };
+    const bytes = Buffer.from(`data: ${JSON.stringify(status)}\n\n`, 'utf8');
+    const cut = bytes.indexOf(Buffer.from('ï')) + 1; // inside the two bytes of ï
+    raw = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.end(bytes.subarray(cut)), 30);
+    });
+    await new Promise<void>((r) => raw!.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const client = new JobApiClient({ baseUrl: base });
+    const final = await client.followEvents({ jobId: 'j1', statusUrl: `${base}/s`, eventsUrl: `${base}/e` } as never, () => {});
+    expect(final?.message).toBe(status.message);
+  });
+});
