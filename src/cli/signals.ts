@@ -29,6 +29,9 @@ export function watchSignals(onFirst: (sig: 'SIGINT' | 'SIGTERM') => void, onSec
     signal: controller.signal,
     received: () => got,
     dispose: () => {
+      // After a first signal the process is on its way out: a second one during the last writes
+      // must still exit 130/143, not kill it by default action (no exit code at all).
+      if (got) return;
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
     },

@@ -34,6 +34,8 @@ interface SendOptions {
   what: string;
   /** Whether a network failure may be retried (job starts only with an idempotency key). */
   retry: boolean;
+  /** Statuses that are an answer for this call rather than a failure to retry or throw. */
+  answers?: number[];
 }
 
 interface RawResponse {
@@ -130,8 +132,10 @@ export class JobApiClient {
 
   async abort(ref: JobRef): Promise<StatusResponse> {
     const url = ref.abortUrl ?? this.resolve(apiPaths.abort(ref.jobId));
-    const res = await this.send('POST', url, { what: `abort job ${ref.jobId}`, retry: true });
-    return res.body as StatusResponse;
+    // 409: the job finished before the abort reached it. Its final status is the answer; retrying
+    // (409 is otherwise "try again shortly") would wait forever.
+    const res = await this.send('POST', url, { what: `abort job ${ref.jobId}`, retry: true, answers: [409] });
+    return res.status === 409 ? this.getStatus(ref) : (res.body as StatusResponse);
   }
 
   async listJobs(query: { state?: string; limit?: number }): Promise<JobsList> {
@@ -231,6 +235,7 @@ export class JobApiClient {
           }
           return { status: res.statusCode, headers: res.headers, body };
         }
+        if (opts.answers?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body };
         const message = errorMessageOf(body, `HTTP ${res.statusCode}`);
         const error = classifyStatus(res.statusCode, `${opts.what}: ${message}`, body);
         if (!isRetryableStatus(res.statusCode)) throw error;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODE_MEANINGS } from '../../src/cli/exit-codes.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
-import { call } from '../helpers/http.js';
+import { call, waitForFinal } from '../helpers/http.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -52,6 +52,15 @@ describe('job commands', () => {
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain('Job not found');
   });
+
+  it('abort of a job that already finished prints its final status at once (the 409 is an answer, not a retry)', async () => {
+    const job = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [{ account_id: 5, amount: '5.00', transaction_date: '2024-04-01', description: 'done-before-abort' }] });
+    await waitForFinal(server.url, String(job.body.job_id));
+    const res = await runCli(['abort', String(job.body.job_id), '--json'], { env });
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({ state: 'Job Complete', success_count: 1 });
+    expect(res.stderr).not.toMatch(/retry/i);
+  }, 15_000);
 
   it('--no-wait prints job ids and exits 0; --dry-run sends nothing', async () => {
     const input = path.join(dir, 'nowait.csv');

@@ -80,3 +80,21 @@ describe('validateRecord against the built-in transactions resource', () => {
     expect(validateRecord(def, names, [1, 2])).toEqual({ ok: false, error: 'must be a JSON object' });
   });
 });
+
+describe('fast paths give what the general path gives', () => {
+  // The worker takes canonical decimals and plain integers as they are written; anything else goes
+  // through the general parser. Both must agree on every input.
+  const general = (type: 'decimal' | 'integer', raw: string) => coerceValue(field(type), ` ${raw}`);
+  const samples: string[] = ['0', '-0', '-0.00', '0.00', '-0.01', '1.50', '01.50', '+1.50', '-4945.29', '10.999', '1.5', '12', '-12', '007', '999999999999999', '1000000000000000', '-999999999999999.99', '12345678901234567890.12'];
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let i = 0; i < 400; i++) {
+    const sign = ['', '-', '+'][Math.floor(rand() * 3)] as string;
+    const whole = String(Math.floor(rand() * 10 ** Math.floor(rand() * 17))).padStart(Math.floor(rand() * 3) + 1, '0');
+    const frac = rand() < 0.8 ? `.${String(Math.floor(rand() * 1000)).slice(0, Math.floor(rand() * 4))}` : '';
+    samples.push(`${sign}${whole}${frac === '.' ? '' : frac}`);
+  }
+  it.each(['decimal', 'integer'] as const)('%s', (type) => {
+    for (const raw of samples) expect(coerceValue(field(type), raw), raw).toEqual(general(type, raw));
+  });
+});

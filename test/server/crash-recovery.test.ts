@@ -36,7 +36,8 @@ async function snapshot(server: ServerProcess, id: string): Promise<{ status: st
 describe('kill -9 of the server mid-job, restart on the same database', () => {
   it('finishes every acknowledged job with each record stored exactly once; finished jobs stay as they were', async () => {
     const db = path.join(tempDir(), 'crash.db');
-    let server = await spawnServer({ dbPath: db, args: ['--quiet'] });
+    // Fixed 1000-row chunks: sized by speed, a chunk can hold a whole 50k-row job and leave nothing to kill mid-way.
+    let server = await spawnServer({ dbPath: db, args: ['--quiet', '--chunk-rows', '1000'] });
     const ids: string[] = [];
     for (let j = 0; j < JOBS; j++) {
       const res = await call(server.url, 'POST', '/api/transactions/bulk/', { rawBody: body(j) });
@@ -61,7 +62,7 @@ describe('kill -9 of the server mid-job, restart on the same database', () => {
         if (st.body.state === 'Job Complete' && !finishedBefore.has(id)) finishedBefore.set(id, await snapshot(server, id));
       }
       await server.kill9();
-      server = await spawnServer({ dbPath: db, args: ['--quiet'] });
+      server = await spawnServer({ dbPath: db, args: ['--quiet', '--chunk-rows', '1000'] });
       for (const [id, before] of finishedBefore) expect(await snapshot(server, id)).toEqual(before);
     }
     expect(killedMidJob.length).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ interface ServeFlags {
   maxBodyBytes?: number;
   maxItems?: number;
   maxQueuedJobs?: number;
+  chunkRows?: number;
   quiet?: boolean;
   tokenFile?: string;
   retention: string;
@@ -34,6 +35,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-body-bytes <n>', 'largest request body (default 67108864, 64 MiB)').argParser(positiveInteger))
     .addOption(new Option('--max-items <n>', 'most records in one job (default 100000)').argParser(positiveInteger))
     .addOption(new Option('--max-queued-jobs <n>', 'open and running jobs before new ones get 429 (default 1000)').argParser(positiveInteger))
+    .addOption(new Option('--chunk-rows <n>', 'records per transaction, fixed (default: sized to about 100 ms of work, 500–20000)').argParser(positiveInteger))
     .addOption(new Option('--token-file <path>', 'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKENS (comma-separated)').env('BULK_SERVE_TOKEN_FILE'))
     .addOption(new Option('--retention <duration>', 'how long finished jobs and their errors are kept (7d, 12h, 30m)').default('7d'))
     .option('-q, --quiet', 'no access log or start-up notes on stderr')
@@ -61,7 +63,7 @@ export function serveCommand(): Command {
       const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       let server;
       try {
-        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs, tokens, retentionMs, leaseMs: leaseEnv ? Number(leaseEnv) : undefined });
+        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs, chunkSize: flags.chunkRows, tokens, retentionMs, leaseMs: leaseEnv ? Number(leaseEnv) : undefined });
       } catch (err) {
         if (err instanceof ResourceConfigError || err instanceof ServeConfigError) throw new UsageError(err.message);
         const code = (err as NodeJS.ErrnoException).code;

@@ -16,14 +16,35 @@ function significantDigits(text: string): number {
   return text.replace(/[^0-9]/g, '').replace(/^0+/, '').length;
 }
 
-const fail = (error: string): Coerced => ({ ok: false, error });
-const ok = (value: SqlValue): Coerced => ({ ok: true, value });
+/** Why a value was refused. A class, so the hot path tells it from a value without a wrapper object. */
+export class Refusal {
+  constructor(readonly error: string) {}
+}
+
+const fail = (error: string) => new Refusal(error);
+const ok = (value: SqlValue) => value;
+
+/** Integers that are surely safe, as most are written: no sign, spaces or leading zeros to look at. */
+const PLAIN_INT_RE = /^-?[1-9]\d{0,14}$/;
+/** Decimals already in canonical form at a scale (`-12.50`), by scale; built on first use. */
+const canonicalDecimal = new Map<number, RegExp>();
+function canonicalRe(scale: number): RegExp {
+  let re = canonicalDecimal.get(scale);
+  if (!re) canonicalDecimal.set(scale, (re = scale === 0 ? /^-?(?:0|[1-9]\d*)$/ : new RegExp(`^-?(?:0|[1-9]\\d*)\\.\\d{${scale}}$`)));
+  return re;
+}
 
 /**
  * One value into its field's type. CSV gives strings, JSON gives its own types: both are accepted
  * where the meaning is unambiguous, and refused with a reason otherwise. "" and null are missing.
  */
 export function coerceValue(field: FieldDef, raw: unknown): Coerced {
+  const v = coerceField(field, raw);
+  return v instanceof Refusal ? { ok: false, error: v.error } : { ok: true, value: v };
+}
+
+/** {@link coerceValue} without a result object per value: the worker calls it for every field of every record. */
+export function coerceField(field: FieldDef, raw: unknown): SqlValue | Refusal {
   if (raw === undefined || raw === null || raw === '') return field.required ? fail('is required') : ok(null);
   switch (field.type) {
     case 'text': {
@@ -34,19 +55,22 @@ export function coerceValue(field: FieldDef, raw: unknown): Coerced {
       return ok(text);
     }
     case 'integer': {
+      if (typeof raw === 'string' && PLAIN_INT_RE.test(raw)) return Number(raw);
       if (typeof raw === 'number') return Number.isSafeInteger(raw) ? ok(raw) : fail('must be a whole number');
       if (typeof raw !== 'string' || !/^[+-]?\d+$/.test(raw.trim())) return fail('must be a whole number');
       const n = Number(raw.trim());
       return Number.isSafeInteger(n) ? ok(n) : fail('is too large for a whole number');
     }
     case 'decimal': {
+      const scale = field.scale ?? 2;
+      // Already canonical (and not a negative zero): the text is the value.
+      if (typeof raw === 'string' && canonicalRe(scale).test(raw) && !/^-0(?:\.0*)?$/.test(raw)) return raw;
       const text = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
       const d = text === null || /e/i.test(text) ? null : parseDecimal(text);
       if (!d) return fail('must be a decimal number');
       // A JSON number arrives as a double. Up to 15 significant digits its shortest text is exactly
       // the digits the sender wrote; beyond that they may already be lost, so refuse, never guess.
       if (typeof raw === 'number' && significantDigits(text as string) > 15) return fail('has more than 15 significant digits: send it as a string');
-      const scale = field.scale ?? 2;
       if (d.scale > scale) return fail(`has more than ${scale} digits after the decimal point`);
       // Canonical text at the field's scale, so 1.5 and 1.50 are one value in keys and in min/max.
       return ok(formatDecimal(rescale(d, scale)));
@@ -62,7 +86,7 @@ export function coerceValue(field: FieldDef, raw: unknown): Coerced {
       const m = typeof raw === 'string' ? DATE_RE.exec(raw.trim()) : null;
       if (!m) return fail('must be a date (YYYY-MM-DD)');
       if (!realDate(Number(m[1]), Number(m[2]), Number(m[3]))) return fail('is not a real calendar date');
-      return ok(`${m[1]}-${m[2]}-${m[3]}`);
+      return ok(m[0] === raw ? raw : `${m[1]}-${m[2]}-${m[3]}`);
     }
     case 'datetime': {
       const m = typeof raw === 'string' ? DATETIME_RE.exec(raw.trim()) : null;

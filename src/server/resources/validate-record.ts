@@ -1,4 +1,4 @@
-import { coerceValue } from './coerce-value.js';
+import { coerceField, Refusal } from './coerce-value.js';
 import type { ResourceDef, SqlValue } from './resource-types.js';
 
 export type Validated = { ok: true; values: SqlValue[] } | { ok: false; field?: string; error: string };
@@ -13,9 +13,9 @@ export function validateRecord(def: ResourceDef, fieldNames: ReadonlySet<string>
   const values: SqlValue[] = new Array(def.fields.length);
   for (let i = 0; i < def.fields.length; i++) {
     const field = def.fields[i]!;
-    const result = coerceValue(field, obj[field.name]);
-    if (!result.ok) return { ok: false, field: field.name, error: result.error };
-    values[i] = result.value;
+    const value = coerceField(field, obj[field.name]);
+    if (value instanceof Refusal) return { ok: false, field: field.name, error: value.error };
+    values[i] = value;
   }
   return { ok: true, values };
 }
