@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Ctrl-C and SIGTERM for long runs. The first signal asks the run to stop gracefully (stop reading,
  * let requests in flight settle); a second one exits at once. That second exit is the one place
@@ -11,6 +13,8 @@ export interface SignalWatch {
 
 export function watchSignals(onFirst: (sig: 'SIGINT' | 'SIGTERM') => void, onSecond: () => void): SignalWatch {
   const controller = new AbortController();
+  // Every request in flight listens to it; past 10 (--concurrency 16) Node warned of a leak.
+  setMaxListeners(0, controller.signal);
   let got: 'SIGINT' | 'SIGTERM' | null = null;
   const handler = (sig: 'SIGINT' | 'SIGTERM') => {
     if (got) {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import { openInput } from '../input/open-input.js';
 import { InputError } from '../input/input-error.js';
@@ -113,6 +114,8 @@ class UploadRun {
     for (const state of Object.values(this.ledger.failed_rows)) this.counts.failed += state.rejected;
     this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
     this.folder = new LedgerFolder(this.ledger);
+    // Every job being followed waits on this signal: with --concurrency over 10, Node warned of a leak.
+    setMaxListeners(0, this.followAbort.signal);
   }
 
   private emit(event: UploadEvent): void {

@@ -91,4 +91,16 @@ describe('bulk upload, spawned without a TTY', () => {
     const stored = storedDescriptions();
     for (let i = 0; i < 120; i++) expect(stored.has(`clean-${i}`)).toBe(true);
   });
+
+  it('--concurrency 16 runs sixteen jobs at once without Node warning of a listener leak', async () => {
+    const file = path.join(work, 'wide.csv');
+    const rows = ['account_id,amount,transaction_date,description,category'];
+    for (let i = 0; i < 320; i++) rows.push(`${i},${i}.25,2024-03-${String((i % 28) + 1).padStart(2, '0')},wide-${i},food`);
+    writeFileSync(file, `${rows.join('\n')}\n`);
+    const res = await runCli(['upload', file, '--resource', 'transactions', '--batch-size', '10', '--concurrency', '16'], { env: env() });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).not.toMatch(/MaxListenersExceeded|Warning:/);
+    const stored = storedDescriptions();
+    for (let i = 0; i < 320; i++) expect(stored.has(`wide-${i}`)).toBe(true);
+  });
 });
