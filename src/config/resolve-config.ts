@@ -23,7 +23,7 @@ export interface ResolvedConfig {
   profile: string | null;
 }
 
-export const DEFAULTS = { batchSize: 1000, concurrency: 4 } as const;
+export const DEFAULTS = { batchSize: 5000, concurrency: 4 } as const;
 
 export class ConfigError extends Error {}
 

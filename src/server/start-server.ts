@@ -24,7 +24,7 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   maxItems?: number;
   maxQueuedJobs?: number;
-  /** Records per worker transaction. @default 1000 */
+  /** Records per worker transaction, fixed. @default sized to ~100 ms of work (500–20000) */
   chunkSize?: number;
   /** With tokens, every request but health needs one, and each sees only its own jobs. */
   tokens?: TokenEntry[];

@@ -21,6 +21,52 @@ export function makeBatch(batch: number, file: string, records: Record<string, u
   };
 }
 
+/** Records are turned into body text this many at a time. */
+const PART_ROWS = 256;
+
+/**
+ * Builds a batch's body as its rows are read: a few hundred records at a time become bytes outside
+ * the JS heap, so a record dies young. Collected whole, 5000-row batches' records outlived a
+ * scavenge or two while the batch waited for a slot, were promoted, and held the client's memory
+ * ~20 MB higher than 1000-row ones.
+ */
+export class BatchBuilder {
+  readonly lines: number[] = [];
+  private readonly parts: Buffer[] = [];
+  private records: Record<string, unknown>[] = [];
+
+  get rows(): number {
+    return this.lines.length;
+  }
+
+  add(record: Record<string, unknown>, line: number): void {
+    this.records.push(record);
+    this.lines.push(line);
+    if (this.records.length >= PART_ROWS) this.flushRecords();
+  }
+
+  /** One stringify per part: a call per record was 30% slower. */
+  private flushRecords(): void {
+    if (this.records.length === 0) return;
+    const inner = JSON.stringify(this.records).slice(1, -1);
+    this.parts.push(Buffer.from(this.parts.length === 0 ? inner : `,${inner}`, 'utf8'));
+    this.records = [];
+  }
+
+  build(batch: number, file: string): Batch {
+    this.flushRecords();
+    const lines = this.lines;
+    return {
+      origin: { batch, file, firstLine: lines[0] ?? 0, lastLine: lines[lines.length - 1] ?? 0, rows: lines.length },
+      body: Buffer.concat([OPEN, ...this.parts, CLOSE]),
+      lines,
+    };
+  }
+}
+
+const OPEN = Buffer.from('[');
+const CLOSE = Buffer.from(']');
+
 /** The batch's records, for the failed-rows file or a split. */
 export function recordsOf(batch: Batch): Record<string, unknown>[] {
   return JSON.parse(batch.body.toString('utf8')) as Record<string, unknown>[];

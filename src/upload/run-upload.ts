@@ -7,7 +7,7 @@ import { ApiError } from '../client/api-error.js';
 import type { JobApiClient } from '../client/job-api-client.js';
 import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
 import type { AggregateValue, StatusResponse } from '../protocol/index.js';
-import { lineOfIndex, makeBatch, recordsOf, splitToFit, type Batch } from './batch.js';
+import { BatchBuilder, lineOfIndex, recordsOf, splitToFit, type Batch } from './batch.js';
 import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import { collectJobResults, type JobResults } from './job-results.js';
@@ -24,7 +24,7 @@ export interface UploadOptions {
   encoding?: 'utf8' | 'utf16le' | 'latin1';
   /** Resource name; default: each file's stem (`transactions.csv` → `transactions`). */
   resource?: string;
-  /** @default 1000 */
+  /** @default 5000 */
   batchSize: number;
   /** Jobs out at once. @default 4 */
   concurrency: number;
@@ -68,6 +68,7 @@ export interface UploadResult {
 }
 
 const FIRST_ERRORS_KEPT = 100;
+const READ_SLICE_ROWS = 500;
 const FIRST_ERRORS_PER_JOB = 5;
 
 /** The upload: files → batches → jobs → outcomes. Draws nothing; everything goes out as events. */
@@ -209,26 +210,28 @@ class UploadRun {
     // Batches are cut at fixed row ordinals of the file, so a resume rebuilds the very same line
     // ranges, and with them the same idempotency keys.
     let ordinal = 0;
-    let pending: { records: Record<string, unknown>[]; lines: number[]; ordinalBatch: number } = { records: [], lines: [], ordinalBatch: 0 };
-    let attach: { entry: CheckpointEntry; records: Record<string, unknown>[]; lines: number[] } | null = null;
+    let pending = { rows: new BatchBuilder(), ordinalBatch: 0 };
+    let attach: { entry: CheckpointEntry; rows: BatchBuilder } | null = null;
     const firstBatchNumber = this.batchCount;
     const flushPending = async () => {
-      if (pending.records.length === 0) return;
+      if (pending.rows.rows === 0) return;
       const batchNo = firstBatchNumber + pending.ordinalBatch + 1;
       this.batchCount = Math.max(this.batchCount, batchNo);
-      const batch = makeBatch(batchNo, name, pending.records, pending.lines);
-      pending = { records: [], lines: [], ordinalBatch: pending.ordinalBatch };
+      const batch = pending.rows.build(batchNo, name);
+      pending = { rows: new BatchBuilder(), ordinalBatch: pending.ordinalBatch };
       await this.dispatch(batch, resource, fileIndex, source.columns());
     };
     const flushAttach = async () => {
       if (!attach) return;
-      const { entry, records, lines } = attach;
+      const { entry, rows } = attach;
       attach = null;
-      await this.dispatchAttach(entry, makeBatch(entry.batch, name, records, lines));
+      await this.dispatchAttach(entry, rows.build(entry.batch, name));
     };
     let lastLine = 0;
     try {
-      for await (const items of source.batches(batchSize)) {
+      // Read in small slices whatever the batch size: rows held in a big slice while the batch
+      // waits for a slot live long enough to be promoted, and the heap grows with the batch size.
+      for await (const items of source.batches(Math.min(batchSize, READ_SLICE_ROWS))) {
         for (const item of items) {
           this.counts.read++;
           lastLine = item.line;
@@ -248,18 +251,16 @@ class UploadRun {
             continue;
           }
           if (plan.kind === 'attach') {
-            attach ??= { entry: plan.entry, records: [], lines: [] };
-            attach.records.push(item.record);
-            attach.lines.push(item.line);
+            attach ??= { entry: plan.entry, rows: new BatchBuilder() };
+            attach.rows.add(item.record, item.line);
             continue;
           }
           if (batchOfRow !== pending.ordinalBatch) {
             await flushPending();
             pending.ordinalBatch = batchOfRow;
           }
-          pending.records.push(item.record);
-          pending.lines.push(item.line);
-          if (pending.records.length >= batchSize) await flushPending();
+          pending.rows.add(item.record, item.line);
+          if (pending.rows.rows >= batchSize) await flushPending();
           if (this.stopped) break;
         }
         this.counts.bytesRead = this.bytesBefore + source.bytesRead();
@@ -268,7 +269,7 @@ class UploadRun {
       }
       await flushAttach();
       if (this.stopped) {
-        this.counts.unprocessed += pending.records.length;
+        this.counts.unprocessed += pending.rows.rows;
         this.notRead.push({ file: name, fromLine: lastLine + 1 });
         return;
       }

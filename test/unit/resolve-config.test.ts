@@ -10,7 +10,7 @@ const readToken = (p: string) => `token-from:${p}\n`;
 describe('resolveConfig precedence: flags > env > file > defaults', () => {
   it('uses defaults and no URL (embedded server) with nothing set', () => {
     const c = resolveConfig({ flags: {}, env: {}, file: null, readToken });
-    expect(c).toMatchObject({ url: null, token: null, batchSize: 1000, concurrency: 4, profile: null });
+    expect(c).toMatchObject({ url: null, token: null, batchSize: 5000, concurrency: 4, profile: null });
   });
   it('takes the default profile from the file', () => {
     const c = resolveConfig({ flags: {}, env: {}, file, readToken });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResumeCursor, type CheckpointEntry } from '../../src/upload/checkpoint.js';
-import { makeBatch, splitToFit } from '../../src/upload/batch.js';
+import { BatchBuilder, makeBatch, splitToFit } from '../../src/upload/batch.js';
 
 const entry = (first: number, last: number, over: Partial<CheckpointEntry> = {}): CheckpointEntry => ({
   key: `k${first}`,
@@ -56,5 +56,20 @@ describe('splitToFit', () => {
   it('leaves a batch that fits alone', () => {
     const b = makeBatch(1, 'a.csv', rows(3), lines(3));
     expect(splitToFit(b, 3)).toEqual([b]);
+  });
+});
+
+describe('BatchBuilder', () => {
+  it('builds byte for byte the body a whole-array stringify gives (a resume must resend the same bytes)', () => {
+    for (const n of [1, 255, 256, 257, 1000]) {
+      const records = Array.from({ length: n }, (_, i) => ({ id: i, text: i % 3 ? `row ${i}` : `naïve "quoted", ✓ ${i}`, empty: '' }));
+      const builder = new BatchBuilder();
+      records.forEach((r, i) => builder.add(r, i + 2));
+      const built = builder.build(4, 'a.csv');
+      const whole = makeBatch(4, 'a.csv', records, records.map((_, i) => i + 2));
+      expect(built.body.equals(whole.body), `n=${n}`).toBe(true);
+      expect(built.origin).toEqual(whole.origin);
+      expect(built.lines).toEqual(whole.lines);
+    }
   });
 });

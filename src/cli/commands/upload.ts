@@ -51,7 +51,7 @@ export function uploadCommand(): Command {
     .option('--resource <name>', "resource to load into (default: each file's name without extension)")
     .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'json', 'ndjson']))
     .addOption(new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'))
-    .addOption(new Option('--batch-size <rows>', 'rows per job (default 1000)').argParser(positiveInteger).env('BULK_BATCH_SIZE'))
+    .addOption(new Option('--batch-size <rows>', 'rows per job (default 5000)').argParser(positiveInteger).env('BULK_BATCH_SIZE'))
     .addOption(new Option('--concurrency <jobs>', 'jobs in flight at once (default 4)').argParser(positiveInteger).env('BULK_CONCURRENCY'))
     .option('--upsert', 'update rows that match --unique-fields instead of inserting (PATCH)')
     .option('--unique-fields <fields>', 'with --upsert: the key fields, comma-separated', fieldList)
