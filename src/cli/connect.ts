@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { JobApiClient } from '../client/job-api-client.js';
+// Types only: undici loads when a command first talks to a server, not for --version or --help.
+import type { JobApiClient } from '../client/job-api-client.js';
 import { ConfigError, type ResolvedConfig } from '../config/resolve-config.js';
 import { loadConfig } from '../config/load-config.js';
 import { UsageError } from './errors.js';
@@ -52,10 +53,11 @@ export async function connect(
   let url = config.url;
   if (!url) {
     onStage?.('Starting the embedded server…');
-    const [{ startServer }, { defaultDbPath }] = await Promise.all([import('../server/start-server.js'), import('../server/default-db-path.js')]);
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: flags.db ?? defaultDbPath() });
+    const [{ startEmbeddedServer }, { defaultDbPath }] = await Promise.all([import('../server/embedded-server.js'), import('../server/default-db-path.js')]);
+    server = await startEmbeddedServer(flags.db ?? defaultDbPath());
     url = server.url;
   }
+  const { JobApiClient } = await import('../client/job-api-client.js');
   const client = new JobApiClient({ baseUrl: url, token: config.token ?? undefined, timeoutMs: (flags.timeout ?? 30) * 1000, ...hooks });
   return {
     client,

@@ -1,0 +1,34 @@
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+
+export interface EmbeddedServer {
+  url: string;
+  dbPath: string;
+  /** Finishes the chunk in hand, closes the database, ends the thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the embedded `bulk serve` in a worker thread. In the upload's own thread the two took
+ * turns on one core: reading and parsing waited while the server stored, and the other core sat idle.
+ */
+export async function startEmbeddedServer(dbPath: string): Promise<EmbeddedServer> {
+  const worker = new Worker(new URL('./embedded-thread.js', import.meta.url), { workerData: { dbPath } });
+  const exited = once(worker, 'exit');
+  const ready = await new Promise<{ url: string; dbPath: string }>((resolve, reject) => {
+    worker.once('message', (m: { url?: string; dbPath?: string; error?: string }) => (m.error || !m.url ? reject(new Error(m.error ?? 'the embedded server did not start')) : resolve({ url: m.url, dbPath: m.dbPath ?? dbPath })));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the embedded server stopped while starting (exit ${code})`)));
+  });
+  let closing: Promise<void> | null = null;
+  return {
+    ...ready,
+    close() {
+      closing ??= (async () => {
+        worker.postMessage('close');
+        await exited;
+      })();
+      return closing;
+    },
+  };
+}
