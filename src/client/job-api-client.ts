@@ -155,7 +155,11 @@ export class JobApiClient {
    * Follows a job's server events until it reaches a final state. Returns the final status, or
    * null when the stream ended early or failed, so the caller falls back to polling.
    */
-  async followEvents(ref: JobRef, onStatus: (status: StatusResponse) => void): Promise<StatusResponse | null> {
+  /**
+   * `signal` ends the stream: the caller's follow signal, not the client's stop signal, so a first
+   * Ctrl-C lets a job in flight be heard to its end (the run's grace period) instead of cutting it off.
+   */
+  async followEvents(ref: JobRef, onStatus: (status: StatusResponse) => void, signal?: AbortSignal): Promise<StatusResponse | null> {
     if (!ref.eventsUrl) return null;
     const started = Date.now();
     let last: StatusResponse | null = null;
@@ -167,7 +171,7 @@ export class JobApiClient {
         headersTimeout: this.timeoutMs,
         // Servers send heartbeats; silence for this long means the stream is dead.
         bodyTimeout: Math.max(this.timeoutMs, 60_000),
-        signal: this.opts.signal,
+        signal: signal ?? this.opts.signal,
       });
       this.opts.onHttp?.({ method: 'GET', url: ref.eventsUrl, status: res.statusCode, ms: Date.now() - started });
       if (res.statusCode !== 200) {
@@ -200,7 +204,7 @@ export class JobApiClient {
       }
     } catch (err) {
       if (err instanceof ApiError) throw err;
-      if (this.opts.signal?.aborted) throw err;
+      if ((signal ?? this.opts.signal)?.aborted) throw err;
       return null;
     }
     return last && isFinal((last as StatusResponse).state) ? last : null;

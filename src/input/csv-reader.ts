@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
+import { CsvSplitError, CsvSplitter } from './csv-splitter.js';
 import type { TextSource } from './decode.js';
 import { InputError } from './input-error.js';
 import type { InputItem } from './input-item.js';
@@ -7,7 +6,7 @@ import { isReservedColumn, SOURCE_LINE_COLUMN, ERROR_COLUMN, unescapeFormula } f
 
 /**
  * A record this large is almost surely a stray quote swallowing the file. Capping it keeps memory
- * bounded: csv-parse would otherwise hold the whole rest of the file in one field.
+ * bounded: the reader would otherwise hold the whole rest of the file in one field.
  */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
@@ -32,98 +31,79 @@ function csvQuote(values: string[]): string {
  * too many or too few columns fails alone; an unterminated quote stops the file at its line.
  */
 export async function* readCsv(text: TextSource, file: string, maxRows: number, header: CsvHeader): AsyncGenerator<InputItem[]> {
-  const source = Readable.from(text.chunks);
-  const parser = source.pipe(
-    parse({
-      relax_column_count: true,
-      // Both endings, in any mix. Left to itself csv-parse keeps the first ending it sees for the
-      // whole file, and a CRLF inside a quoted value stays as it was.
-      record_delimiter: ['\r\n', '\n'],
-      // A quote inside an unquoted value (`12" screen`) is kept as text, not a fatal error.
-      relax_quotes: true,
-      max_record_size: MAX_RECORD_BYTES,
-    }),
-  );
-  // pipe() does not carry the source's errors (an undecodable file, a read error) to the parser.
-  let sourceError: Error | null = null;
-  source.on('error', (err: Error) => {
-    sourceError = err;
-    parser.emit('readable');
-  });
+  const splitter = new CsvSplitter(MAX_RECORD_BYTES);
   let columns: string[] | null = null;
   let keep: number[] = [];
   let unescape = false;
-  // No `info`: building an info object per record was a fifth of the client's CPU. Lines are
-  // counted here instead: a record takes one line plus the newlines inside its quoted values, and
-  // an empty line arrives as a record of one empty field.
+  // A record takes one line plus the newlines inside its quoted values; an empty line arrives as
+  // a record of one empty field.
   let nextLine = 1;
-  let failure: CsvError | null = null;
-  let ended = false;
-  parser.on('error', (err: CsvError) => (failure = err));
-  parser.on('end', () => (ended = true));
+  let items: InputItem[] = [];
 
-  try {
-    for (;;) {
-      const items: InputItem[] = [];
-      let values: string[] | null;
-      while (items.length < maxRows && (values = parser.read() as string[] | null) !== null) {
-        const line = nextLine;
-        nextLine += 1 + newlines(values);
-        if (values.length === 1 && values[0] === '') continue;
-        if (!columns) {
-          columns = checkHeader(values, file, line);
-          unescape = columns.includes(SOURCE_LINE_COLUMN) && columns.includes(ERROR_COLUMN);
-          if (unescape) columns = columns.map(unescapeFormula);
-          header.columns = columns.filter((c) => !isReservedColumn(c));
-          keep = columns.map((c, i) => (isReservedColumn(c) ? -1 : i)).filter((i) => i >= 0);
-          continue;
-        }
-        if (values.length !== columns.length) {
-          items.push({ kind: 'rejected', line, raw: csvQuote(values), reason: `expected ${columns.length} columns, found ${values.length}` });
-          continue;
-        }
-        const bad = text.replacementMeansInvalid() ? values.findIndex((v) => v.includes('\uFFFD')) : -1;
-        if (bad !== -1) {
-          items.push({ kind: 'rejected', line, raw: csvQuote(values), field: columns[bad], reason: 'invalid UTF-8' });
-          continue;
-        }
-        const record: Record<string, unknown> = {};
-        for (const i of keep) {
-          const v = values[i] as string;
-          record[columns[i] as string] = unescape ? unescapeFormula(v) : v;
-        }
-        items.push({ kind: 'row', line, record });
-      }
-      if (items.length > 0) {
-        yield items;
+  const take = (records: string[][]) => {
+    for (const values of records) {
+      const line = nextLine;
+      nextLine += 1 + newlines(values);
+      if (values.length === 1 && values[0] === '') continue;
+      if (!columns) {
+        columns = checkHeader(values, file, line);
+        unescape = columns.includes(SOURCE_LINE_COLUMN) && columns.includes(ERROR_COLUMN);
+        if (unescape) columns = columns.map(unescapeFormula);
+        header.columns = columns.filter((c) => !isReservedColumn(c));
+        keep = columns.map((c, i) => (isReservedColumn(c) ? -1 : i)).filter((i) => i >= 0);
         continue;
       }
-      if (sourceError) throw sourceError;
-      if (failure) {
-        // The record that broke starts on the next line; it fails, and the caller reports the rest
-        // of the file as not read.
-        const error = fatal(failure, file, nextLine);
-        yield [{ kind: 'rejected', line: nextLine, raw: '', reason: error.detail }];
-        throw error;
+      if (values.length !== columns.length) {
+        items.push({ kind: 'rejected', line, raw: csvQuote(values), reason: `expected ${columns.length} columns, found ${values.length}` });
+        continue;
       }
-      if (ended) return;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          parser.off('readable', done);
-          parser.off('end', done);
-          parser.off('error', done);
-          resolve();
-        };
-        parser.on('readable', done);
-        parser.on('end', done);
-        parser.on('error', done);
-      });
+      const bad = text.replacementMeansInvalid() ? values.findIndex((v) => v.includes('\uFFFD')) : -1;
+      if (bad !== -1) {
+        items.push({ kind: 'rejected', line, raw: csvQuote(values), field: columns[bad], reason: 'invalid UTF-8' });
+        continue;
+      }
+      const record: Record<string, unknown> = {};
+      for (const i of keep) {
+        const v = values[i] as string;
+        record[columns[i] as string] = unescape ? unescapeFormula(v) : v;
+      }
+      items.push({ kind: 'row', line, record });
     }
-  } finally {
-    // Stopping early (an error, a break in the caller) must not leave the file open.
-    source.destroy();
-    parser.destroy();
+  };
+
+  let failure: unknown = null;
+  const records: string[][] = [];
+  try {
+    for await (const chunk of text.chunks) {
+      splitter.push(chunk, records);
+      take(records);
+      records.length = 0;
+      // Everything read so far goes out now: a slow pipe's rows do not wait for a full slice.
+      while (items.length > 0) {
+        yield items.length <= maxRows ? items : items.slice(0, maxRows);
+        items = items.length <= maxRows ? [] : items.slice(maxRows);
+      }
+    }
+    splitter.end(records);
+    take(records);
+  } catch (err) {
+    // Rows read before the bad spot still go out; then the failure.
+    if (err instanceof CsvSplitError) take(records);
+    records.length = 0;
+    failure = err;
   }
+  while (items.length > 0) {
+    yield items.length <= maxRows ? items : items.slice(0, maxRows);
+    items = items.length <= maxRows ? [] : items.slice(maxRows);
+  }
+  if (failure instanceof CsvSplitError) {
+    // The record that broke starts on the next line; it fails, and the caller reports the rest of
+    // the file as not read.
+    const error = fatal(failure, file, nextLine);
+    yield [{ kind: 'rejected', line: nextLine, raw: '', reason: error.detail }];
+    throw error;
+  }
+  if (failure) throw failure;
 }
 
 /** Names are kept exactly as written; an empty name or a name used twice stops the file. */
@@ -138,7 +118,7 @@ function checkHeader(values: string[], file: string, line: number): string[] {
   return values;
 }
 
-function fatal(err: CsvError, file: string, line: number): InputError {
+function fatal(err: CsvSplitError, file: string, line: number): InputError {
   const rest = 'the rest of the file was not read';
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') return new InputError(file, `unterminated quoted field (starts at line ${line}): ${rest}`, line);
   if (err.code === 'CSV_MAX_RECORD_SIZE') {

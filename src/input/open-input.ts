@@ -66,7 +66,10 @@ export async function openInput(file: string, opts: OpenInputOptions = {}): Prom
   const encoding = opts.encoding ?? 'utf8';
   const { format, sizeBytes } = await checkInput(file, opts);
   if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding, sizeBytes: null });
-  const stream = createReadStream(file, { highWaterMark: 256 * 1024 });
+  // 64 KiB, Node's default: a decoded chunk stays under V8's large-object size, so it dies in a
+  // scavenge. 256 KiB chunks went to large-object space, lived until a full GC, and held the
+  // client's peak 30 MB higher (1M-row CSV: 155–183 MB against 125–141 MB).
+  const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
   return openStream(stream, { format, name: file, file, encoding, sizeBytes, sniffed: true });
 }
 

@@ -162,6 +162,9 @@ class UploadRun {
       graceTimer = setTimeout(() => this.followAbort.abort(new Error('stopped')), this.opts.stopGraceMs ?? 10_000);
     };
     this.opts.stopSignal?.addEventListener('abort', onStop, { once: true });
+    // Requests end with the grace period, not at the stop signal: a first Ctrl-C stops reading and
+    // lets the jobs in flight be sent, followed and settled (else they were all left unprocessed).
+    this.opts.client.setHooks({ signal: this.followAbort.signal });
     try {
       for (let i = 0; i < this.opts.files.length; i++) {
         if (this.stopped) break;

@@ -17,7 +17,7 @@ export interface WatchOptions {
  */
 export async function watchJob(client: JobApiClient, ref: JobRef, opts: WatchOptions): Promise<StatusResponse> {
   if (ref.eventsUrl && opts.useEvents !== false) {
-    const final = await client.followEvents(ref, opts.onStatus);
+    const final = await client.followEvents(ref, opts.onStatus, opts.signal);
     if (final) return final;
   }
   const schedule = opts.poll ?? DEFAULT_POLL;

@@ -18,11 +18,13 @@ const ROWS = 12_000;
 const SEED = 11;
 const SHARE = 0.01;
 
-async function setup() {
+/** The signal tests need the run still going when they signal: there the server takes its time per chunk. */
+async function setup(opts: { chunkDelayMs?: number } = {}) {
   const dir = tempDir('bulk-resume-');
   const input = path.join(dir, 'transactions.csv');
   await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), chunkSize: 100 });
+  const delay = opts.chunkDelayMs;
+  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), chunkSize: 100, beforeChunk: delay ? () => new Promise((r) => setTimeout(r, delay)) : undefined });
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
   return { dir, input, env, db: server.dbPath };
 }
@@ -65,7 +67,8 @@ describe('kill -9 of the client, then resume', () => {
   }, 60_000);
 
   it('a second Ctrl-C exits at once; the checkpoint is still consistent and resume converges', async () => {
-    const { dir, input, env, db } = await setup();
+    // Jobs slow enough that the first Ctrl-C leaves the run waiting on them when the second lands.
+    const { dir, input, env, db } = await setup({ chunkDelayMs: 50 });
     const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '3'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: 'ignore' });
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     while (acknowledgedJobs(env.BULK_STATE_DIR) < 3) await new Promise((r) => setTimeout(r, 5));
@@ -78,6 +81,22 @@ describe('kill -9 of the client, then resume', () => {
     checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: [path.join(dir, 'transactions.failed.csv')].filter(existsSync), result });
   }, 60_000);
 
+  it('one Ctrl-C stops reading but hears the jobs in flight to their end (server events keep flowing)', async () => {
+    const { input, env } = await setup({ chunkDelayMs: 20 });
+    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '3', '--json'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    while (acknowledgedJobs(env.BULK_STATE_DIR) < 3) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const doc = JSON.parse(stdout) as { status: string; jobs: { state: string; stored: number }[] };
+    expect(doc.status).toBe('interrupted');
+    // Each job acknowledged before the signal (25 chunks of 20 ms each) ran to its end, and was heard.
+    expect(doc.jobs.length).toBeGreaterThanOrEqual(3);
+    for (const job of doc.jobs) expect(job.state).toBe('Job Complete');
+  }, 60_000);
+
   it('refuses to resume when the input file changed', async () => {
     const { input, env } = await setup();
     await killMidRun(['upload', input, '--batch-size', '500', '--concurrency', '1'], env, 1);
@@ -88,7 +107,7 @@ describe('kill -9 of the client, then resume', () => {
   }, 60_000);
 
   it('SIGTERM mid-run saves, prints the resume command, exits 143; the resume finishes the job', async () => {
-    const { dir, input, env, db } = await setup();
+    const { dir, input, env, db } = await setup({ chunkDelayMs: 5 });
     const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '2'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
