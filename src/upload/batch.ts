@@ -10,14 +10,18 @@ export interface Batch {
   origin: BatchOrigin;
   /** Outside the JS heap: a body held for the life of a job no longer ages into the old generation. */
   body: Buffer;
-  lines: number[];
+  /**
+   * Line of each record. Typed, so its storage is outside the JS heap too: 5000 numbers held for
+   * the life of a job were promoted, and the old generation's sawtooth set the client's peak.
+   */
+  lines: Float64Array;
 }
 
-export function makeBatch(batch: number, file: string, records: Record<string, unknown>[], lines: number[]): Batch {
+export function makeBatch(batch: number, file: string, records: Record<string, unknown>[], lines: ArrayLike<number>): Batch {
   return {
     origin: { batch, file, firstLine: lines[0] ?? 0, lastLine: lines[lines.length - 1] ?? 0, rows: records.length },
     body: Buffer.from(JSON.stringify(records), 'utf8'),
-    lines,
+    lines: Float64Array.from(lines),
   };
 }
 
@@ -55,7 +59,7 @@ export class BatchBuilder {
 
   build(batch: number, file: string): Batch {
     this.flushRecords();
-    const lines = this.lines;
+    const lines = Float64Array.from(this.lines);
     return {
       origin: { batch, file, firstLine: lines[0] ?? 0, lastLine: lines[lines.length - 1] ?? 0, rows: lines.length },
       body: Buffer.concat([OPEN, ...this.parts, CLOSE]),
