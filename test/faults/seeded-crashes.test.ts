@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { generateTransactions, prng } from '../../src/dev/transactions-generator.js';
 import { checkInvariant } from '../helpers/invariant.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
@@ -28,6 +28,22 @@ function acked(stateDir: string): number {
   }
 }
 
+/** Whether the run had already ended when it was killed: then its seed tested nothing. */
+function runFinished(stateDir: string): boolean {
+  try {
+    const run = readdirSync(stateDir)[0];
+    return run ? (JSON.parse(readFileSync(path.join(stateDir, run, 'checkpoint.json'), 'utf8')) as { finished: boolean }).finished : false;
+  } catch {
+    return false;
+  }
+}
+
+let killedMidRun = 0;
+afterAll(() => {
+  // A schedule whose kill came after the end proves nothing; most must land mid-run.
+  if (seeds.length >= 4) expect(killedMidRun).toBeGreaterThanOrEqual(Math.ceil(seeds.length * 0.75));
+});
+
 describe('seeded crash schedules', () => {
   it.each(seeds)('seed %i: every row once, failed once, after kills of client and server', async (seed) => {
     const rand = prng(seed);
@@ -35,7 +51,8 @@ describe('seeded crash schedules', () => {
     const input = path.join(dir, 'transactions.csv');
     await generateTransactions({ rows: ROWS, seed, invalidShare: SHARE, format: 'csv', out: input });
     const db = path.join(dir, 'server.db');
-    let server = await spawnServer(['--db', db, '--quiet']);
+    // Small fixed chunks keep each job busy long enough for the kills to land mid-run.
+    let server = await spawnServer(['--db', db, '--quiet', '--chunk-rows', '50']);
     const env = { BULK_STATE_DIR: path.join(dir, 'state'), BULK_URL: server.url, PATH: process.env.PATH ?? '', HOME: '/tmp' };
     const batch = 200 + Math.floor(rand() * 600);
     const clientKillAt = 1 + Math.floor(rand() * 8);
@@ -47,10 +64,12 @@ describe('seeded crash schedules', () => {
       while (acked(env.BULK_STATE_DIR) < clientKillAt && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
       if (killServerToo) {
         await server.kill9();
-        server = await spawnServer(['--db', db, '--quiet', '--port', new URL(server.url).port]).catch(() => spawnServer(['--db', db, '--quiet']));
+        server = await spawnServer(['--db', db, '--quiet', '--chunk-rows', '50', '--port', new URL(server.url).port]).catch(() => spawnServer(['--db', db, '--quiet', '--chunk-rows', '50']));
       }
       child.kill('SIGKILL');
       await exited;
+      if (!runFinished(env.BULK_STATE_DIR)) killedMidRun++;
+      else console.warn(`seed ${seed}: the run had ended before the kill`);
       const resumed = await runCli(['upload', '--resume', '--json', '--url', server.url, '--deadline', '30'], { env });
       const result = JSON.parse(resumed.stdout);
       const failedFiles = readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
