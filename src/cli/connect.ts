@@ -54,7 +54,11 @@ export async function connect(
   if (!url) {
     onStage?.('Starting the embedded server…');
     const [{ startEmbeddedServer }, { defaultDbPath }] = await Promise.all([import('../server/embedded-server.js'), import('../server/default-db-path.js')]);
-    server = await startEmbeddedServer(flags.db ?? defaultDbPath());
+    const dbPath = flags.db ?? defaultDbPath();
+    // What stops it is the database path or its disk, never a bug to report: a usage error (2).
+    server = await startEmbeddedServer(dbPath).catch((err: Error) => {
+      throw new UsageError(`the embedded server could not start: ${err.message} (--db or BULK_DB chooses another database)`);
+    });
     url = server.url;
   }
   const { JobApiClient } = await import('../client/job-api-client.js');

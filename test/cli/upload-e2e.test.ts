@@ -92,6 +92,17 @@ describe('bulk upload, spawned without a TTY', () => {
     for (let i = 0; i < 120; i++) expect(stored.has(`clean-${i}`)).toBe(true);
   });
 
+  it('an embedded database that cannot be opened is a usage error (2) naming the path, with --json too', async () => {
+    const notADir = path.join(work, 'a-file');
+    writeFileSync(notADir, 'x');
+    const input = path.join(FIXTURES, 'transactions.csv');
+    const res = await runCli(['upload', input, '--db', path.join(notADir, 'jobs.db'), '--json'], { env: { BULK_URL: '', BULK_STATE_DIR: path.join(work, 'state-embedded') } });
+    expect(res.code, res.stderr).toBe(2);
+    const doc = JSON.parse(res.stdout);
+    expect(doc).toMatchObject({ exit_code: 2, status: 'failed' });
+    expect(doc.message).toContain(`the embedded server could not start: cannot open the database ${path.join(notADir, 'jobs.db')}`);
+  });
+
   it('--concurrency 16 runs sixteen jobs at once without Node warning of a listener leak', async () => {
     const file = path.join(work, 'wide.csv');
     const rows = ['account_id,amount,transaction_date,description,category'];
