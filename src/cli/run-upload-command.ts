@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { InputError } from '../input/input-error.js';
@@ -170,6 +171,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
         stopSignal: signals.signal,
         maxErrors: options.maxErrors,
         failedRowsDir: s?.failed_rows_dir ?? options.failedRowsDir,
+        failedRowsClaims: resumable ? path.join(runDir(runId), 'failed-rows.json') : undefined,
         dryRun: options.dryRun,
         noWait: !options.wait,
         useEvents: options.events,

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { InputFormat } from '../input/input-item.js';
 import type { FailedRowsState } from './checkpoint.js';
 import { FailedRowsWriter } from './failed-rows-writer.js';
@@ -19,15 +21,44 @@ interface FileEntry {
 export class FailedRowsSink {
   private readonly files = new Map<string, FileEntry>();
 
+  /**
+   * `claimsFile` (in the run's directory) names each input's file the moment it is chosen, before
+   * it is created. The checkpoint names it only at its next save: a kill -9 in between left a
+   * file no checkpoint knew, and the resume started a second one beside it.
+   */
   constructor(
     private readonly dir: string | undefined,
     private readonly resumed: Record<string, FailedRowsState> = {},
+    private readonly claimsFile?: string,
   ) {}
 
   describe(displayName: string, format: InputFormat, input: string): void {
     if (this.files.has(displayName)) return;
-    const state = this.resumed[displayName] ?? { path: null, bytes: 0, rejected_through_line: 0, rejected: 0 };
-    this.files.set(displayName, { input, format, columns: null, writer: null, state: { ...state } });
+    const state = { ...(this.resumed[displayName] ?? { path: null, bytes: 0, rejected_through_line: 0, rejected: 0 }) };
+    if (!state.path) {
+      // Claimed by the run but unknown to its checkpoint: nothing in it counts yet, so it starts over.
+      const claimed = this.claims()[displayName];
+      if (claimed && existsSync(claimed)) Object.assign(state, { path: claimed, bytes: 0 });
+    }
+    this.files.set(displayName, { input, format, columns: null, writer: null, state });
+  }
+
+  private claims(): Record<string, string> {
+    if (!this.claimsFile) return {};
+    try {
+      return JSON.parse(readFileSync(this.claimsFile, 'utf8')) as Record<string, string>;
+    } catch {
+      return {};
+    }
+  }
+
+  private claim(displayName: string, file: string): void {
+    if (!this.claimsFile) return;
+    const claims = { ...this.claims(), [displayName]: file };
+    mkdirSync(path.dirname(this.claimsFile), { recursive: true });
+    const temp = `${this.claimsFile}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(claims));
+    renameSync(temp, this.claimsFile);
   }
 
   setColumns(displayName: string, columns: string[] | null): void {
@@ -52,7 +83,9 @@ export class FailedRowsSink {
       if (entry.state.path) {
         entry.writer = new FailedRowsWriter(entry.state.path, format, columns, entry.state.bytes);
       } else {
-        entry.writer = new FailedRowsWriter(failedRowsPath(entry.input, entry.format, this.dir), format, columns);
+        const file = failedRowsPath(entry.input, entry.format, this.dir);
+        this.claim(error.file, file);
+        entry.writer = new FailedRowsWriter(file, format, columns);
         entry.state.path = entry.writer.path;
       }
     }

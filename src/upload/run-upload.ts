@@ -43,6 +43,8 @@ export interface UploadOptions {
   maxErrors?: { count?: number; percent?: number };
   /** Where failed-rows files go; default beside each input. */
   failedRowsDir?: string;
+  /** A file in the run's directory naming each failed-rows file as it is chosen (resumable runs). */
+  failedRowsClaims?: string;
   dryRun?: boolean;
   /** Submit only; do not wait for jobs to finish. */
   noWait?: boolean;
@@ -101,7 +103,7 @@ class UploadRun {
 
   constructor(private readonly opts: UploadOptions) {
     this.ledger = opts.checkpoint;
-    this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows);
+    this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows, opts.failedRowsClaims);
     this.slots = new Semaphore(Math.max(1, opts.concurrency));
     // A resumed run starts from what the checkpoint already settled.
     for (const entry of this.ledger.entries) {
