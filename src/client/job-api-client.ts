@@ -154,8 +154,7 @@ export class JobApiClient {
   /**
    * Follows a job's server events until it reaches a final state. Returns the final status, or
    * null when the stream ended early or failed, so the caller falls back to polling.
-   */
-  /**
+   *
    * `signal` ends the stream: the caller's follow signal, not the client's stop signal, so a first
    * Ctrl-C lets a job in flight be heard to its end (the run's grace period) instead of cutting it off.
    */

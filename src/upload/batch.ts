@@ -18,11 +18,9 @@ export interface Batch {
 }
 
 export function makeBatch(batch: number, file: string, records: Record<string, unknown>[], lines: ArrayLike<number>): Batch {
-  return {
-    origin: { batch, file, firstLine: lines[0] ?? 0, lastLine: lines[lines.length - 1] ?? 0, rows: records.length },
-    body: Buffer.from(JSON.stringify(records), 'utf8'),
-    lines: Float64Array.from(lines),
-  };
+  const builder = new BatchBuilder();
+  records.forEach((record, i) => builder.add(record, lines[i] as number));
+  return builder.build(batch, file);
 }
 
 /** Records are turned into body text this many at a time. */

@@ -51,6 +51,25 @@ async function killMidRun(args: string[], env: Record<string, string>, after: nu
   await exited;
 }
 
+/**
+ * Starts an upload and, once the checkpoint holds `after` acknowledged jobs, sends `signals` 20 ms
+ * apart; resolves with how the process ended and what it printed.
+ */
+async function signalMidRun(args: string[], env: Record<string, string>, after: number, signals: NodeJS.Signals[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  while (acknowledgedJobs(env.BULK_STATE_DIR as string) < after) await new Promise((r) => setTimeout(r, 5));
+  for (const [i, signal] of signals.entries()) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 20));
+    child.kill(signal);
+  }
+  return { code: await exited, stdout, stderr };
+}
+
 describe('kill -9 of the client, then resume', () => {
   it.each([1, 4, 9])('after %i acknowledged batches: converges with every row once, failed rows once, the same result as a clean run', async (after) => {
     const { dir, input, env, db } = await setup();
@@ -69,13 +88,8 @@ describe('kill -9 of the client, then resume', () => {
   it('a second Ctrl-C exits at once; the checkpoint is still consistent and resume converges', async () => {
     // Jobs slow enough that the first Ctrl-C leaves the run waiting on them when the second lands.
     const { dir, input, env, db } = await setup({ chunkDelayMs: 50 });
-    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '3'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: 'ignore' });
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    while (acknowledgedJobs(env.BULK_STATE_DIR) < 3) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    const { code } = await signalMidRun(['upload', input, '--batch-size', '500', '--concurrency', '3'], env, 3, ['SIGINT', 'SIGINT']);
+    expect(code).toBe(130);
     const resumed = await runCli(['resume', '--json'], { env });
     const result = JSON.parse(resumed.stdout);
     checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: [path.join(dir, 'transactions.failed.csv')].filter(existsSync), result });
@@ -83,13 +97,8 @@ describe('kill -9 of the client, then resume', () => {
 
   it('one Ctrl-C stops reading but hears the jobs in flight to their end (server events keep flowing)', async () => {
     const { input, env } = await setup({ chunkDelayMs: 20 });
-    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '3', '--json'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'ignore'] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    while (acknowledgedJobs(env.BULK_STATE_DIR) < 3) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    const { code, stdout } = await signalMidRun(['upload', input, '--batch-size', '500', '--concurrency', '3', '--json'], env, 3, ['SIGINT']);
+    expect(code).toBe(130);
     const doc = JSON.parse(stdout) as { status: string; jobs: { state: string; stored: number }[] };
     expect(doc.status).toBe('interrupted');
     // Each job acknowledged before the signal (25 chunks of 20 ms each) ran to its end, and was heard.
@@ -108,13 +117,8 @@ describe('kill -9 of the client, then resume', () => {
 
   it('SIGTERM mid-run saves, prints the resume command, exits 143; the resume finishes the job', async () => {
     const { dir, input, env, db } = await setup({ chunkDelayMs: 5 });
-    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '500', '--concurrency', '2'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    while (acknowledgedJobs(env.BULK_STATE_DIR) < 2) await new Promise((r) => setTimeout(r, 5));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(143);
+    const { code, stderr } = await signalMidRun(['upload', input, '--batch-size', '500', '--concurrency', '2'], env, 2, ['SIGTERM']);
+    expect(code).toBe(143);
     const command = /resume with: (bulk upload --resume \S+)/.exec(stderr)?.[1];
     expect(command, stderr).toBeDefined();
     const resumed = await runCli([...(command as string).split(' ').slice(1), '--json'], { env });

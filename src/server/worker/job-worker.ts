@@ -196,7 +196,6 @@ const CHUNK_TARGET_MS = 100;
 const MIN_CHUNK_ROWS = 500;
 const MAX_CHUNK_ROWS = 20_000;
 
-
 type Validate = (record: unknown) => ReturnType<typeof validateRecord>;
 
 /**
