@@ -8,6 +8,7 @@ import { checkInvariant } from '../helpers/invariant.js';
 import { assertValidResult } from '../helpers/result-schema.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const ROWS = 3000;
 const SEED = 5;
@@ -155,7 +156,7 @@ describe('stopping early, with a result a script can trust', () => {
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    while (!proxy!.seen.some((s) => s.includes('/status/'))) await new Promise((r) => setTimeout(r, 10));
+    await waitUntil('the client to ask for a job status', () => proxy!.seen.some((s) => s.includes('/status/')));
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     const doc = JSON.parse(stdout);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../../src/server/start-server.j
 import { checkInvariant } from '../helpers/invariant.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 let server: RunningServer | null = null;
 afterEach(async () => {
@@ -45,15 +46,20 @@ function acknowledgedJobs(stateDir: string): number {
 async function killMidRun(args: string[], env: Record<string, string>, after: number): Promise<void> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: 'ignore' });
   const exited = new Promise((r) => child.on('exit', r));
-  const until = Date.now() + 20_000;
-  while (acknowledgedJobs(env.BULK_STATE_DIR as string) < after && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+  await untilAcknowledged(env.BULK_STATE_DIR as string, after, child);
   child.kill('SIGKILL');
   await exited;
 }
 
+/** Waits until the checkpoint holds `after` acknowledged jobs, or the client has ended. */
+async function untilAcknowledged(stateDir: string, after: number, child: ChildProcess): Promise<void> {
+  await waitUntil(() => `${after} acknowledged jobs in the checkpoint (seen ${acknowledgedJobs(stateDir)})`, () => acknowledgedJobs(stateDir) >= after || child.exitCode !== null || child.signalCode !== null, { intervalMs: 5 });
+}
+
 /**
- * Starts an upload and, once the checkpoint holds `after` acknowledged jobs, sends `signals` 20 ms
- * apart; resolves with how the process ended and what it printed.
+ * Starts an upload and, once the checkpoint holds `after` acknowledged jobs, sends `signals`, each
+ * after the one before it was heard (its warning on stderr); resolves with how the process ended
+ * and what it printed.
  */
 async function signalMidRun(args: string[], env: Record<string, string>, after: number, signals: NodeJS.Signals[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,9 +68,10 @@ async function signalMidRun(args: string[], env: Record<string, string>, after: 
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  while (acknowledgedJobs(env.BULK_STATE_DIR as string) < after) await new Promise((r) => setTimeout(r, 5));
+  await untilAcknowledged(env.BULK_STATE_DIR as string, after, child);
   for (const [i, signal] of signals.entries()) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 20));
+    const before = signals[i - 1];
+    if (before) await waitUntil(() => `the client to say it heard ${before}; its stderr: ${stderr}`, () => stderr.includes(before));
     child.kill(signal);
   }
   return { code: await exited, stdout, stderr };

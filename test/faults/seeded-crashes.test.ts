@@ -7,6 +7,7 @@ import { checkInvariant } from '../helpers/invariant.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { spawnServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * The long tier (npm run test:faults): seeded schedules of kill -9, of the client and of the
@@ -60,8 +61,7 @@ describe('seeded crash schedules', () => {
     try {
       const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', String(batch), '--concurrency', String(1 + Math.floor(rand() * 4)), ...(rand() < 0.5 ? ['--no-events'] : [])], { env, stdio: 'ignore' });
       const exited = new Promise((r) => child.on('exit', r));
-      const until = Date.now() + 20_000;
-      while (acked(env.BULK_STATE_DIR) < clientKillAt && Date.now() < until) await new Promise((r) => setTimeout(r, 2));
+      await waitUntil(() => `${clientKillAt} acknowledged jobs (seen ${acked(env.BULK_STATE_DIR)})`, () => acked(env.BULK_STATE_DIR) >= clientKillAt || child.exitCode !== null || child.signalCode !== null, { intervalMs: 2 });
       if (killServerToo) {
         await server.kill9();
         server = await spawnServer(['--db', db, '--quiet', '--chunk-rows', '50', '--port', new URL(server.url).port]).catch(() => spawnServer(['--db', db, '--quiet', '--chunk-rows', '50']));

@@ -1,4 +1,5 @@
 import { request } from 'undici';
+import { waitUntil } from './wait-until.js';
 
 export interface JsonResponse<T = Record<string, unknown>> {
   status: number;
@@ -21,14 +22,18 @@ export async function call<T = Record<string, unknown>>(base: string, method: st
   return { status: res.statusCode, headers: res.headers, body: parsed as T, text };
 }
 
+/** Polls a job's status until it is final (Job Complete, Failed or Aborted) and returns that status. */
 export async function waitForFinal(base: string, jobId: string, timeoutMs = 20_000, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await call(base, 'GET', `/api/jobs/${jobId}/status/`, { headers });
-    if (['Job Complete', 'Failed', 'Aborted'].includes(String(res.body.state))) return res.body;
-    if (Date.now() > until) throw new Error(`job ${jobId} did not finish: ${res.text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let last = '(no answer yet)';
+  return waitUntil(
+    () => `job ${jobId} to finish; last status: ${last}`,
+    async () => {
+      const res = await call(base, 'GET', `/api/jobs/${jobId}/status/`, { headers });
+      last = res.text;
+      return ['Job Complete', 'Failed', 'Aborted'].includes(String(res.body.state)) ? res.body : undefined;
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
 }
 
 export function tx(i: number, over: Record<string, unknown> = {}): Record<string, unknown> {

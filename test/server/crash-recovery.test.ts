@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { call, waitForFinal } from '../helpers/http.js';
 import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const JOBS = 4;
 const PER_JOB = 50_000;
@@ -48,15 +49,12 @@ describe('kill -9 of the server mid-job, restart on the same database', () => {
     const killedMidJob: number[] = [];
     // Kill while job `round` runs, three times over; jobs finished by then must not change after.
     for (let round = 0; round < 3; round++) {
-      for (;;) {
+      const processed = await waitUntil(`job ${ids[round]} to start`, async () => {
         const st = await call(server.url, 'GET', `/api/jobs/${ids[round]}/status/`);
-        const processed = st.body.processed_items as number;
-        if (processed > 0 || st.body.state === 'Job Complete') {
-          if (processed < PER_JOB) killedMidJob.push(processed);
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 5));
-      }
+        const n = st.body.processed_items as number;
+        return n > 0 || st.body.state === 'Job Complete' ? { n } : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 5 });
+      if (processed.n < PER_JOB) killedMidJob.push(processed.n);
       for (const id of ids) {
         const st = await call(server.url, 'GET', `/api/jobs/${id}/status/`);
         if (st.body.state === 'Job Complete' && !finishedBefore.has(id)) finishedBefore.set(id, await snapshot(server, id));

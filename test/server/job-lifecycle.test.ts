@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer, type ServeOptions } from '../../src/server/start-server.js';
 import { call, waitForFinal } from '../helpers/http.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 /**
  * Jobs held at a chunk boundary through the worker's beforeChunk seam, so the states in between
@@ -140,11 +141,14 @@ describe('a job held mid-way', () => {
         heldMidway = true;
         const midway = gate.hold((j) => j.processedItems === 500);
         gate.release();
-        void midway.then(async () => {
-          // Held at 500: release only once the stream has shown it.
-          while (!events.some((e) => e.processed_items === 500)) await new Promise((r) => setTimeout(r, 5));
-          gate.release();
-        });
+        void midway
+          .then(async () => {
+            // Held at 500: release only once the stream has shown it.
+            await waitUntil('the events stream to show 500 processed items', () => events.some((e) => e.processed_items === 500));
+            gate.release();
+          })
+          // Ends the stream read below with the reason, rather than leaving it to the test's timeout.
+          .catch((err: Error) => res.body.destroy(err));
       }
     }
     expect(events[0]).toMatchObject({ state: 'Open', processed_items: 0 });

@@ -8,6 +8,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { createTestSchema, pgReachable, reportPgSkip } from '../helpers/pg.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const pgUp = await pgReachable();
 if (!pgUp) reportPgSkip('postgres-nodes (three bulk serve nodes on one PostgreSQL)');
@@ -88,13 +89,13 @@ describe('bulk serve on PostgreSQL: three nodes share the work', () => {
     // Find a node mid-job (its lease names host:pid), and kill -9 it.
     let victim: ServerProcess | undefined;
     let victimJob = '';
-    for (let tries = 0; !victim && tries < 2000; tries++) {
+    await waitUntil('a node seen mid-job', async () => {
       const { rows } = await db.query<{ id: string; lease_owner: string }>("SELECT id, lease_owner FROM bulk_jobs WHERE state = 'In Progress' AND processed_items > 0 AND processed_items < total_items AND lease_owner IS NOT NULL LIMIT 1");
       const pid = rows[0] ? Number(rows[0].lease_owner.split(':')[1]) : NaN;
       victim = nodes.find((n) => n.proc.pid === pid);
       if (victim && rows[0]) victimJob = rows[0].id;
-      else await new Promise((r) => setTimeout(r, 10));
-    }
+      return victim;
+    }, { timeoutMs: 30_000 }).catch(() => undefined);
     expect(victim, 'no node was seen mid-job').toBeDefined();
     alive.delete(victim as ServerProcess);
     await (victim as ServerProcess).kill9();

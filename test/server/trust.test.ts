@@ -8,6 +8,7 @@ import { call, tx, waitForFinal } from '../helpers/http.js';
 import { runCli } from '../helpers/run-cli.js';
 import { spawnServer } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 const TOKEN_A = 'alpha-token-0123456789abcdef';
 const TOKEN_B = 'bravo-token-0123456789abcdef';
@@ -63,12 +64,11 @@ describe('tokens and isolation', () => {
     const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(77)], headers: auth(TOKEN_A) });
     const id = String(start.body.job_id);
     expect((await waitForFinal(server.url, id, 10_000, auth(TOKEN_A))).state).toBe('Job Complete');
-    const until = Date.now() + 10_000;
     let status = 200;
-    while (status === 200 && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 250));
+    await waitUntil(() => `job ${id} to expire; last status code ${status}`, async () => {
       status = (await call(server.url, 'GET', `/api/jobs/${id}/status/`, { headers: auth(TOKEN_A) })).status;
-    }
+      return status !== 200;
+    }, { timeoutMs: 10_000, intervalMs: 250 });
     expect(status).toBe(404);
   });
 
@@ -137,11 +137,7 @@ describe('a real server process', () => {
     let proc = await spawnServer(['--db', db, '--quiet']);
     const rows = Array.from({ length: 40_000 }, (_, i) => tx(i, { description: `term-${i}` }));
     const start = await call(proc.url, 'POST', '/api/transactions/bulk/', { body: rows });
-    for (;;) {
-      const st = await call(proc.url, 'GET', `/api/jobs/${start.body.job_id}/status/`);
-      if ((st.body.processed_items as number) > 0) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await waitUntil('the job to store its first chunk', async () => ((await call(proc.url, 'GET', `/api/jobs/${start.body.job_id}/status/`)).body.processed_items as number) > 0, { intervalMs: 5 });
     expect(await proc.stop()).toBe(0);
     proc = await spawnServer(['--db', db, '--quiet']);
     const final = await waitForFinal(proc.url, String(start.body.job_id), 60_000);

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fingerprintInput, fingerprintMismatch, latestRunId, loadCheckpoint, saveCheckpoint } from '../../src/upload/checkpoint-store.js';
+import { checkpointPath, fingerprintInput, fingerprintMismatch, latestRunId, loadCheckpoint, saveCheckpoint } from '../../src/upload/checkpoint-store.js';
 import { CheckpointWriter } from '../../src/upload/checkpoint-writer.js';
 import type { Checkpoint } from '../../src/upload/checkpoint.js';
 
@@ -28,13 +28,24 @@ describe('checkpoint store', () => {
     expect(readdirSync(path.join(env.BULK_STATE_DIR, 'run-1'))).toEqual(['checkpoint.json']);
     expect(loadCheckpoint('nope', env)).toBeNull();
   });
-  it('finds the newest run', async () => {
+  it('finds the newest run: by checkpoint time, then by name', async () => {
     const env = { BULK_STATE_DIR: tmp() };
     expect(latestRunId(env)).toBeNull();
-    await saveCheckpoint(cp('20260101T000000Z-aaaaaa'), env);
-    await new Promise((r) => setTimeout(r, 20));
-    await saveCheckpoint(cp('20260102T000000Z-bbbbbb'), env);
-    expect(latestRunId(env)).toBe('20260102T000000Z-bbbbbb');
+    // Times set by hand, and the run written last named first: only the checkpoint's time can
+    // pick it, so a pick by name or by write order fails here.
+    const older = '20260102T000000Z-bbbbbb';
+    const newer = '20260101T000000Z-aaaaaa';
+    await saveCheckpoint(cp(older), env);
+    await saveCheckpoint(cp(newer), env);
+    utimesSync(checkpointPath(older, env), 2_000, 2_000);
+    utimesSync(checkpointPath(newer, env), 1_000, 3_000);
+    expect(latestRunId(env)).toBe(newer);
+    // A run directory without a checkpoint is no run.
+    mkdirSync(path.join(env.BULK_STATE_DIR, '20260103T000000Z-cccccc'));
+    expect(latestRunId(env)).toBe(newer);
+    // The same time: the later name wins.
+    utimesSync(checkpointPath(newer, env), 2_000, 2_000);
+    expect(latestRunId(env)).toBe(older);
   });
   it('the writer coalesces saves and the last state wins', async () => {
     const env = { BULK_STATE_DIR: tmp() };

@@ -6,6 +6,7 @@ import { parseTokens } from '../../src/server/auth/tokens.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { call, tx, waitForFinal } from '../helpers/http.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 // The jobs page in a real browser: Debian's Chromium driven by playwright-core (no browser download).
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,7 +31,7 @@ const held: (() => void)[] = [];
 let holding = false;
 const beforeChunk = () => (holding ? new Promise<void>((resolve) => held.push(resolve)) : undefined);
 async function releaseOne(): Promise<void> {
-  while (held.length === 0) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil('the worker to reach a chunk boundary', () => held.length > 0);
   (held.shift() as () => void)();
 }
 function releaseAll(): void {
