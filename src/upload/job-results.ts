@@ -1,6 +1,7 @@
 import type { AggregateValue, RecordError, StatusResponse } from '../protocol/index.js';
 import { ApiError } from '../client/api-error.js';
-import { sleep, type JobApiClient } from '../client/job-api-client.js';
+import type { JobApiClient } from '../client/job-api-client.js';
+import { sleep } from '../client/sleep.js';
 import type { JobRef } from '../client/job-ref.js';
 
 export interface JobResults {

@@ -1,5 +1,6 @@
 import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.js';
-import type { StopReason, UploadResult } from './run-upload.js';
+import type { UploadResult } from './run-result.js';
+import type { StopReason } from './stop-policy.js';
 
 export type RunStatus = 'completed' | 'completed_with_errors' | 'stopped' | 'interrupted' | 'unreachable' | 'failed' | 'dry_run' | 'submitted';
 

@@ -1,5 +1,6 @@
 import { isFinal, type StatusResponse } from '../protocol/index.js';
-import { sleep, type JobApiClient } from '../client/job-api-client.js';
+import type { JobApiClient } from '../client/job-api-client.js';
+import { sleep } from '../client/sleep.js';
 import type { JobRef } from '../client/job-ref.js';
 import { DEFAULT_POLL, nextPollInterval, type PollSchedule } from './poll-schedule.js';
 

@@ -1,0 +1,60 @@
+// Following one job's server events (text/event-stream) to its final status. Falls silent rather
+// than failing: a stream that ends early or breaks returns null and the caller polls instead.
+import { createParser } from 'eventsource-parser';
+import { isFinal, type StatusResponse } from '../protocol/index.js';
+import { ApiError } from './api-error.js';
+import type { HttpTransport } from './http-transport.js';
+import type { JobRef } from './job-ref.js';
+
+/**
+ * Follows a job's server events until it reaches a final state. Returns the final status, or
+ * null when the stream ended early or failed, so the caller falls back to polling.
+ *
+ * `signal` ends the stream: the caller's follow signal, not the client's stop signal, so a first
+ * Ctrl-C lets a job in flight be heard to its end (the run's grace period) instead of cutting it off.
+ */
+export async function followEvents(
+  transport: HttpTransport,
+  ref: JobRef,
+  onStatus: (status: StatusResponse) => void,
+  signal?: AbortSignal,
+): Promise<StatusResponse | null> {
+  if (!ref.eventsUrl) return null;
+  let last: StatusResponse | null = null;
+  try {
+    const res = await transport.openStream(ref.eventsUrl, 'text/event-stream', signal);
+    if (res.statusCode !== 200) {
+      await res.body.dump();
+      if (res.statusCode === 404) throw new ApiError('not-found', `job ${ref.jobId} is not known to the server`, 404);
+      return null;
+    }
+    const parser = createParser({
+      onEvent: (message) => {
+        try {
+          const status = JSON.parse(message.data) as StatusResponse;
+          if (status && typeof status.state === 'string') {
+            last = status;
+            onStatus(status);
+          }
+        } catch {
+          // A malformed event is skipped; polling settles the truth if the stream ends without a final state.
+        }
+      },
+    });
+    // undici's body yields Buffers whatever setEncoding says; a streaming decoder keeps a
+    // character split across two chunks whole.
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) {
+      parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true }));
+      if (last && isFinal((last as StatusResponse).state)) {
+        res.body.destroy();
+        break;
+      }
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    if ((signal ?? transport.signal)?.aborted) throw err;
+    return null;
+  }
+  return last && isFinal((last as StatusResponse).state) ? last : null;
+}

@@ -1,0 +1,178 @@
+// The HTTP transport of the job API: every request the client makes passes here, with its headers,
+// timeouts, retries and the mapping of failures to ApiError kinds. Knows HTTP, not the protocol.
+import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
+import { ApiError, errorMessageOf } from './api-error.js';
+import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryOptions } from './retry-policy.js';
+import { msSince, sleep } from './sleep.js';
+
+export interface TransportOptions {
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …`; never logged. */
+  token?: string;
+  /** Per-request time to wait for response headers and between body chunks. @default 30000 */
+  timeoutMs?: number;
+  retry?: RetryOptions;
+  onHttp?: (info: { method: string; url: string; status: number | null; ms: number }) => void;
+  onRetry?: (info: { what: string; attempt: number; delayMs: number; reason: string }) => void;
+  /** Aborts waits and requests (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface SendOptions {
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  /** A label for retry messages. */
+  what: string;
+  /** Whether a network failure may be retried (job starts only with an idempotency key). */
+  retry: boolean;
+  /** Statuses that are an answer for this call rather than a failure to retry or throw. */
+  answers?: number[];
+}
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+}
+
+function pickDispatcher(): Dispatcher {
+  const env = process.env;
+  const proxied = env.HTTP_PROXY || env.http_proxy || env.HTTPS_PROXY || env.https_proxy;
+  // Keep-alive matters: a run makes thousands of small requests to one origin.
+  return proxied ? new EnvHttpProxyAgent() : new Agent({ keepAliveTimeout: 10_000, connections: 8 });
+}
+
+export class HttpTransport {
+  readonly baseUrl: string;
+  private readonly dispatcher: Dispatcher;
+  readonly timeoutMs: number;
+  private readonly retry: RetryOptions;
+
+  constructor(private opts: TransportOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.dispatcher = pickDispatcher();
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+  }
+
+  /** Reporters and signals are wired after the client exists (it may be made before the run starts). */
+  setHooks(hooks: Pick<TransportOptions, 'onHttp' | 'onRetry' | 'signal'>): void {
+    this.opts = { ...this.opts, ...hooks };
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.opts.signal;
+  }
+
+  resolve(pathOrUrl: string): string {
+    return new URL(pathOrUrl, `${this.baseUrl}/`).toString();
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close().catch(() => undefined);
+  }
+
+  /** Opens a long-lived GET (an event stream), once, without retries; the caller reads the body. */
+  async openStream(url: string, accept: string, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+    const started = Date.now();
+    const res = await request(url, {
+      method: 'GET',
+      dispatcher: this.dispatcher,
+      headers: { ...this.authHeaders(), accept },
+      headersTimeout: this.timeoutMs,
+      // Servers send heartbeats; silence for this long means the stream is dead.
+      bodyTimeout: Math.max(this.timeoutMs, 60_000),
+      signal: signal ?? this.opts.signal,
+    });
+    this.opts.onHttp?.({ method: 'GET', url, status: res.statusCode, ms: msSince(started) });
+    return res;
+  }
+
+  private authHeaders(): Record<string, string> {
+    return this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {};
+  }
+
+  /** One call with its retries: a 2xx JSON answer, an `answers` status, or an ApiError. */
+  async send(method: string, url: string, opts: SendOptions): Promise<RawResponse> {
+    const began = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      let failure: { reason: string; retryAfterMs: number | null; error: ApiError };
+      const t0 = Date.now();
+      try {
+        const res = await request(url, {
+          method: method as Dispatcher.HttpMethod,
+          dispatcher: this.dispatcher,
+          headers: { ...this.authHeaders(), accept: 'application/json', ...opts.headers },
+          body: opts.body,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+          signal: this.opts.signal,
+        });
+        const text = await res.body.text();
+        this.opts.onHttp?.({ method, url, status: res.statusCode, ms: msSince(t0) });
+        const contentType = String(res.headers['content-type'] ?? '');
+        const body = parseJsonBody(text, contentType);
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          if (body === undefined) {
+            throw new ApiError('protocol', `${opts.what}: server answered ${res.statusCode} without a JSON body`, res.statusCode);
+          }
+          return { status: res.statusCode, headers: res.headers, body };
+        }
+        if (opts.answers?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body };
+        const message = errorMessageOf(body, `HTTP ${res.statusCode}`);
+        const error = classifyStatus(res.statusCode, `${opts.what}: ${message}`, body);
+        if (!isRetryableStatus(res.statusCode)) throw error;
+        failure = { reason: `HTTP ${res.statusCode}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']), error };
+      } catch (err) {
+        if (err instanceof ApiError) throw err;
+        if (this.opts.signal?.aborted) throw err;
+        this.opts.onHttp?.({ method, url, status: null, ms: msSince(t0) });
+        if (!isRetryableNetworkError(err) || !opts.retry) {
+          if (isRetryableNetworkError(err)) {
+            throw new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`);
+          }
+          throw err;
+        }
+        failure = {
+          reason: describeNetworkError(err),
+          retryAfterMs: null,
+          error: new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`),
+        };
+      }
+      const delay = nextDelay({ attempt, retryAfterMs: failure.retryAfterMs, elapsedMs: msSince(began), policy: this.retry });
+      if (delay === null) {
+        throw failure.error.kind === 'unreachable' || failure.error.status === null || failure.error.status >= 500 || failure.error.status === 429
+          ? new ApiError('unreachable', `${failure.error.message} (gave up after ${attempt + 1} attempts)`, failure.error.status)
+          : failure.error;
+      }
+      this.opts.onRetry?.({ what: opts.what, attempt: attempt + 1, delayMs: delay, reason: failure.reason });
+      await sleep(delay, this.opts.signal);
+    }
+  }
+}
+
+function parseJsonBody(text: string, contentType: string): unknown {
+  if (!text) return undefined;
+  // 502/503 pages from proxies are HTML: never feed them to JSON.parse as if they were ours.
+  if (contentType && !contentType.includes('json')) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function classifyStatus(status: number, message: string, body: unknown): ApiError {
+  if (status === 401 || status === 403) return new ApiError('auth', message, status, body);
+  if (status === 404) return new ApiError('not-found', message, status, body);
+  if (status === 413) return new ApiError('too-large', message, status, body);
+  if (status >= 500 || status === 429 || status === 408 || status === 409) return new ApiError('unreachable', message, status, body);
+  return new ApiError('rejected', message, status, body);
+}
+
+function describeNetworkError(err: unknown): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  const message = e.cause?.message ?? e.message ?? String(err);
+  return code ? `${code} ${message}`.trim() : message;
+}

@@ -1,0 +1,52 @@
+// The run's tally: rows read, stored, failed and unprocessed, the first row errors, and the live
+// progress of jobs still running. A resumed run starts from what its checkpoint already settled.
+import type { Checkpoint } from './checkpoint.js';
+import type { MappedRowError, RunCounts } from './upload-events.js';
+
+const FIRST_ERRORS_KEPT = 100;
+
+export class RunTally {
+  readonly counts: RunCounts = { read: 0, stored: 0, failed: 0, unprocessed: 0, inFlight: 0, totalRows: null, bytesRead: 0, totalBytes: null };
+  /** The first row errors of the run, in the order found. */
+  readonly firstErrors: MappedRowError[] = [];
+  private readonly live = new Map<string, { succeeded: number; failed: number }>();
+
+  /** Counts what the checkpoint's finished entries and rejected rows already settled. */
+  static resuming(ledger: Checkpoint): RunTally {
+    const tally = new RunTally();
+    for (const entry of ledger.entries) {
+      if (entry.state !== 'finished' || !entry.outcome) continue;
+      tally.counts.stored += entry.outcome.stored;
+      tally.counts.failed += entry.outcome.failed;
+      for (const e of entry.outcome.first_errors) tally.keepError(e);
+      // Its unprocessed tail is read again and sent by this run.
+      entry.outcome.unprocessed = 0;
+    }
+    for (const state of Object.values(ledger.failed_rows)) tally.counts.failed += state.rejected;
+    return tally;
+  }
+
+  keepError(error: MappedRowError): void {
+    if (this.firstErrors.length < FIRST_ERRORS_KEPT) this.firstErrors.push(error);
+  }
+
+  /** A job's counts so far, shown live until the job is settled. */
+  setLive(jobId: string, progress: { succeeded: number; failed: number }): void {
+    this.live.set(jobId, progress);
+  }
+
+  endLive(jobId: string): void {
+    this.live.delete(jobId);
+  }
+
+  /** Settled counts plus live ones of jobs still running. */
+  snapshot(inFlight: number): RunCounts {
+    let liveStored = 0;
+    let liveFailed = 0;
+    for (const p of this.live.values()) {
+      liveStored += p.succeeded;
+      liveFailed += p.failed;
+    }
+    return { ...this.counts, stored: this.counts.stored + liveStored, failed: this.counts.failed + liveFailed, inFlight };
+  }
+}

@@ -1,0 +1,39 @@
+// What an upload is asked to do: the options of runUpload(), from inputs and batching to limits.
+import type { InputFormat } from '../input/input-item.js';
+import type { JobApiClient } from '../client/job-api-client.js';
+import type { Checkpoint } from './checkpoint.js';
+import type { CheckpointWriter } from './checkpoint-writer.js';
+import type { UploadListener } from './upload-events.js';
+
+export interface UploadOptions {
+  files: string[];
+  format?: InputFormat;
+  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** Resource name; default: each file's stem (`transactions.csv` → `transactions`). */
+  resource?: string;
+  /** @default 5000 */
+  batchSize: number;
+  /** Jobs out at once. @default 4 */
+  concurrency: number;
+  upsert?: { uniqueFields: string[]; updateFields?: string[] };
+  client: JobApiClient;
+  /** The run's ledger: a fresh one, or the checkpoint of the run being resumed. */
+  checkpoint: Checkpoint;
+  /** Saves the ledger; absent for runs that cannot be resumed (stdin, dry run). */
+  checkpointWriter?: CheckpointWriter;
+  emit: UploadListener;
+  /** Aborted on Ctrl-C/SIGTERM: stop reading, let requests in flight finish. */
+  stopSignal?: AbortSignal;
+  /** After a stop signal, how long to keep following jobs already submitted. @default 10000 */
+  stopGraceMs?: number;
+  /** Stop sending once this many rows failed (count) or this share of rows read (percent). */
+  maxErrors?: { count?: number; percent?: number };
+  /** Where failed-rows files go; default beside each input. */
+  failedRowsDir?: string;
+  /** A file in the run's directory naming each failed-rows file as it is chosen (resumable runs). */
+  failedRowsClaims?: string;
+  dryRun?: boolean;
+  /** Submit only; do not wait for jobs to finish. */
+  noWait?: boolean;
+  useEvents?: boolean;
+}

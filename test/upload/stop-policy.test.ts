@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError, type ApiErrorKind } from '../../src/client/api-error.js';
+import { batchFailure, maxErrorsStop, StopLatch } from '../../src/upload/stop-policy.js';
+
+describe('stop policy: a failed batch', () => {
+  const table: Array<[ApiErrorKind, number | null, string, 'failed' | 'unprocessed', string | null]> = [
+    ['rejected', 400, 'bad body', 'failed', null],
+    ['rejected', 422, 'key reused', 'failed', 'protocol'],
+    ['not-found', 404, 'Unknown resource "x"', 'unprocessed', 'unknown-resource'],
+    ['not-found', 404, 'job 7 is not known', 'unprocessed', 'job-lost'],
+    ['auth', 401, 'token refused', 'unprocessed', 'auth'],
+    ['unreachable', null, 'ECONNREFUSED', 'unprocessed', 'unreachable'],
+    ['protocol', 200, 'no job_id', 'unprocessed', 'protocol'],
+    ['too-large', 413, 'one row too large', 'unprocessed', 'protocol'],
+  ];
+  it.each(table)('%s %s (%s) → rows %s, stop %s', (kind, status, message, rows, stop) => {
+    const decision = batchFailure(new ApiError(kind, message, status));
+    expect(decision.rows).toBe(rows);
+    expect(decision.stop?.reason ?? null).toBe(stop);
+    if (decision.stop) expect(decision.stop.message).toContain(message);
+  });
+});
+
+describe('stop policy: --max-errors', () => {
+  const table: Array<[{ count?: number; percent?: number } | undefined, number, number, boolean]> = [
+    [undefined, 1000, 1000, false],
+    [{ count: 0 }, 0, 10, false],
+    [{ count: 0 }, 1, 10, true],
+    [{ count: 5 }, 5, 10, false],
+    [{ count: 5 }, 6, 10, true],
+    [{ percent: 10 }, 1, 10, false],
+    [{ percent: 10 }, 2, 10, true],
+    [{ percent: 10 }, 0, 0, false],
+    [{ count: 100, percent: 50 }, 6, 10, true],
+  ];
+  it.each(table)('%j with %i failed of %i read → stop %s', (max, failed, read, stops) => {
+    const decision = maxErrorsStop(max, failed, read);
+    expect(decision !== null).toBe(stops);
+    if (decision) expect(decision).toEqual({ reason: 'max-errors', message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)` });
+  });
+
+  it('keeps the first stop decision', () => {
+    const latch = new StopLatch();
+    latch.set(null);
+    latch.set({ reason: 'auth', message: 'first' });
+    latch.set({ reason: 'unreachable', message: 'second' });
+    expect(latch.decision).toEqual({ reason: 'auth', message: 'first' });
+  });
+});
