@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // node bench/generate.mjs --rows 1000000 --format csv --out /tmp/t.csv [--seed 1] [--invalid 0.01]
-import { generateTransactions } from '../dist/dev/transactions-generator.js';
+import { generateTransactions } from './transactions-generator.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
 if (!args.out || !args.rows) {

@@ -21,17 +21,11 @@ export function checkpointPath(runId: string, env?: Record<string, string | unde
 }
 
 /**
- * Writes the checkpoint so that a kill -9 at any instant leaves either the old file or the new one,
- * never a torn one: write a temp file, fsync it, rename over, fsync the directory.
- */
-export async function saveCheckpoint(cp: Checkpoint, env?: Record<string, string | undefined>): Promise<void> {
-  await saveCheckpointText(cp.run_id, JSON.stringify(cp), env);
-}
-
-/**
- * Saves an already serialised checkpoint. The text must be taken at the same instant as the state
- * it describes (the failed-rows files' flushed sizes): serialising after an await let a job's
- * outcome slip in ahead of its failed rows, and a resume then cut those rows off.
+ * Saves a serialised checkpoint so that a kill -9 at any instant leaves either the old file or the
+ * new one, never a torn one: write a temp file, fsync it, rename over, fsync the directory. The
+ * text must be taken at the same instant as the state it describes (the failed-rows files' flushed
+ * sizes): serialised after an await, a job's outcome could slip in ahead of its failed rows, and a
+ * resume would then cut those rows off.
  */
 export async function saveCheckpointText(runId: string, text: string, env?: Record<string, string | undefined>): Promise<void> {
   const dir = runDir(runId, env);

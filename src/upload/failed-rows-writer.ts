@@ -112,21 +112,3 @@ export class FailedRowsWriter {
     return this.rows;
   }
 }
-
-export interface FailedRowsOptions {
-  path: string;
-  /** The input's format; JSON inputs get NDJSON files. */
-  format: 'csv' | 'json' | 'ndjson';
-  /** The input's header, in order (CSV); for JSON inputs only used as a key order hint. */
-  columns: string[];
-}
-
-/** A new failed-rows file; fails with EEXIST rather than replace an existing one. */
-export function createFailedRowsWriter(opts: FailedRowsOptions): { path: string; write(row: FailedRow): void; close(): Promise<number> } {
-  const writer = new FailedRowsWriter(opts.path, opts.format === 'csv' ? 'csv' : 'ndjson', opts.columns);
-  return {
-    path: writer.path,
-    write: (row) => writer.write(row),
-    close: async () => writer.close(),
-  };
-}

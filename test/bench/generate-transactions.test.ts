@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { descriptionOf, generateTransactions, INVALID_KINDS, isInvalidRow, transactionRow } from '../../src/dev/transactions-generator.js';
+import { descriptionOf, generateTransactions, INVALID_KINDS, isInvalidRow, transactionRow } from '../../bench/transactions-generator.mjs';
 import { readAll, records } from '../input/read-helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bulk-generator-'));

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateTransactions } from '../../src/dev/transactions-generator.js';
+import { generateTransactions } from '../../bench/transactions-generator.mjs';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { checkInvariant } from '../helpers/invariant.js';

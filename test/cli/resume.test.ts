@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateTransactions } from '../../src/dev/transactions-generator.js';
+import { generateTransactions } from '../../bench/transactions-generator.mjs';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { checkInvariant } from '../helpers/invariant.js';
 import { BIN, runCli } from '../helpers/run-cli.js';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateTransactions, prng } from '../../src/dev/transactions-generator.js';
+import { generateTransactions, prng } from '../../bench/transactions-generator.mjs';
 import { checkInvariant } from '../helpers/invariant.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { spawnServer } from '../helpers/server-process.js';

@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
-import { descriptionOf, isInvalidRow } from '../../src/dev/transactions-generator.js';
+import { descriptionOf, isInvalidRow } from '../../bench/transactions-generator.mjs';
 
 export interface InvariantInput {
   /** Rows in the generated file, with the seed and invalid share that made it. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateTransactions } from '../../src/dev/transactions-generator.js';
+import { generateTransactions } from '../../bench/transactions-generator.mjs';
 import { openInput } from '../../src/input/open-input.js';
 
 const ROWS = 200_000;

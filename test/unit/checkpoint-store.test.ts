@@ -2,10 +2,11 @@ import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointPath, fingerprintInput, fingerprintMismatch, latestRunId, loadCheckpoint, saveCheckpoint } from '../../src/upload/checkpoint-store.js';
+import { checkpointPath, fingerprintInput, fingerprintMismatch, latestRunId, loadCheckpoint, saveCheckpointText } from '../../src/upload/checkpoint-store.js';
 import { CheckpointWriter } from '../../src/upload/checkpoint-writer.js';
 import type { Checkpoint } from '../../src/upload/checkpoint.js';
 
+const saveCheckpoint = (c: Checkpoint, env: Record<string, string>) => saveCheckpointText(c.run_id, JSON.stringify(c), env);
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'bulk-cp-'));
 const cp = (runId: string): Checkpoint => ({
   version: 1,

@@ -3,9 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { escapeFormula, unescapeFormula } from '../../src/input/reserved-columns.js';
-import { createFailedRowsWriter, csvCell, FailedRowsWriter, formatFailedRow } from '../../src/upload/failed-rows-writer.js';
+import { csvCell, FailedRowsWriter, formatFailedRow, type FailedRow } from '../../src/upload/failed-rows-writer.js';
 import { failedRowsPath } from '../../src/upload/output-paths.js';
 import { readAll, records } from '../input/read-helpers.js';
+
+/** A new failed-rows file for an input of this format (JSON inputs get NDJSON files), as the tests open them. */
+function createFailedRowsWriter(opts: { path: string; format: 'csv' | 'json' | 'ndjson'; columns: string[] }): { path: string; write(row: FailedRow): void; close(): Promise<number> } {
+  const writer = new FailedRowsWriter(opts.path, opts.format === 'csv' ? 'csv' : 'ndjson', opts.columns);
+  return { path: writer.path, write: (row) => writer.write(row), close: async () => writer.close() };
+}
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'bulk-failed-rows-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

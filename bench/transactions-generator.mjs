@@ -1,9 +1,11 @@
+// Deterministic transaction files for the bench, the tests and the fixtures: the same seed always
+// gives the same bytes, and which rows are invalid is known without reading the file back.
+// Plain JavaScript so `node bench/…` runs it without a build; types in transactions-generator.d.mts.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 
 /** mulberry32: a tiny seeded PRNG, so the same seed always gives the same file. */
-export function prng(seed: number): () => number {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -14,31 +16,22 @@ export function prng(seed: number): () => number {
   };
 }
 
-export interface TransactionRow {
-  account_id: string;
-  amount: string;
-  transaction_date: string;
-  description: string;
-  category: string;
-}
-
 const CATEGORIES = ['groceries', 'rent', 'travel', 'utilities', 'salary', 'dining', 'health'];
 const PAYEES = ['Acme, Inc.', 'Globex "Intl"', 'Initech', 'Umbrella Corp', 'Stark & Sons', 'Wayne, LLC'];
 /** The ways a generated row is made invalid, each one the server rejects. */
-export const INVALID_KINDS = ['bad-amount', 'missing-account', 'impossible-date', 'three-decimals', 'non-integer-account', 'missing-amount'] as const;
-export type InvalidKind = (typeof INVALID_KINDS)[number];
+export const INVALID_KINDS = ['bad-amount', 'missing-account', 'impossible-date', 'three-decimals', 'non-integer-account', 'missing-amount'];
 
 /**
  * Whether row i (0-based) is one of the invalid ones: a pure function of (i, seed, share), so a
  * test knows which rows the server will reject without reading the file back.
  */
-export function isInvalidRow(i: number, seed: number, share: number): boolean {
+export function isInvalidRow(i, seed, share) {
   if (share <= 0) return false;
   return prng((seed * 2654435761 + i) >>> 0)() < share;
 }
 
 /** The unique description of row i: with the account and date it is the resource's unique key. */
-export function descriptionOf(i: number): string {
+export function descriptionOf(i) {
   return `Invoice ${String(i).padStart(7, '0')} for ${PAYEES[i % PAYEES.length]}`;
 }
 
@@ -46,22 +39,22 @@ export function descriptionOf(i: number): string {
 const ROWS_PER_DAY = 2000;
 const EPOCH = Date.UTC(2020, 0, 1);
 
-export function transactionRow(i: number, seed: number, share: number): TransactionRow {
+export function transactionRow(i, seed, share) {
   const rand = prng((seed ^ (i * 2246822519)) >>> 0);
   const date = new Date(EPOCH + Math.floor(i / ROWS_PER_DAY) * 86_400_000).toISOString().slice(0, 10);
-  const row: TransactionRow = {
+  const row = {
     account_id: String(1000 + Math.floor(rand() * 9000)),
     amount: (Math.floor(rand() * 2_000_000) / 100 - 5000).toFixed(2),
     transaction_date: date,
     description: descriptionOf(i),
-    category: CATEGORIES[Math.floor(rand() * CATEGORIES.length)] as string,
+    category: CATEGORIES[Math.floor(rand() * CATEGORIES.length)],
   };
-  if (isInvalidRow(i, seed, share)) makeInvalid(row, INVALID_KINDS[i % INVALID_KINDS.length] as InvalidKind);
+  if (isInvalidRow(i, seed, share)) makeInvalid(row, INVALID_KINDS[i % INVALID_KINDS.length]);
   return row;
 }
 
 /** Breaks one field of a row the way `kind` says; the unique key fields other than it stay. */
-export function makeInvalid(row: TransactionRow, kind: InvalidKind): TransactionRow {
+export function makeInvalid(row, kind) {
   if (kind === 'bad-amount') row.amount = '12.3.4';
   else if (kind === 'missing-account') row.account_id = '';
   else if (kind === 'impossible-date') row.transaction_date = '2024-02-30';
@@ -71,33 +64,24 @@ export function makeInvalid(row: TransactionRow, kind: InvalidKind): Transaction
   return row;
 }
 
-const COLUMNS: (keyof TransactionRow)[] = ['account_id', 'amount', 'transaction_date', 'description', 'category'];
+const COLUMNS = ['account_id', 'amount', 'transaction_date', 'description', 'category'];
 
-function csvCell(v: string): string {
+function csvCell(v) {
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
 
-export function formatRow(row: TransactionRow, format: 'csv' | 'ndjson' | 'json'): string {
+export function formatRow(row, format) {
   if (format === 'csv') return COLUMNS.map((c) => csvCell(row[c])).join(',');
   // JSON inputs carry numbers as numbers where they are valid, as a JSON producer would.
-  const obj: Record<string, unknown> = { ...row };
+  const obj = { ...row };
   if (/^\d+$/.test(row.account_id)) obj.account_id = Number(row.account_id);
   if (row.account_id === '') delete obj.account_id;
   if (row.amount === '') delete obj.amount;
   return JSON.stringify(obj);
 }
 
-export interface GenerateOptions {
-  rows: number;
-  seed?: number;
-  /** Share of rows the server will reject. @default 0 */
-  invalidShare?: number;
-  format: 'csv' | 'ndjson' | 'json';
-  out: string | Writable;
-}
-
 /** Streams N rows to a file with backpressure: a 5M-row file is never held in memory. */
-export async function generateTransactions(opts: GenerateOptions): Promise<{ rows: number; invalid: number }> {
+export async function generateTransactions(opts) {
   const seed = opts.seed ?? 1;
   const share = opts.invalidShare ?? 0;
   const out = typeof opts.out === 'string' ? createWriteStream(opts.out) : opts.out;
