@@ -2,6 +2,7 @@
 // calls. Requests go through the HTTP transport; server events through the events follower.
 import {
   apiPaths,
+  IDEMPOTENCY_HEADER,
   type AggregatesResponse,
   type ErrorsPage,
   type HealthResponse,
@@ -54,7 +55,7 @@ export class JobApiClient {
       path += `?${query.toString()}`;
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (args.idempotencyKey) headers['idempotency-key'] = args.idempotencyKey;
+    if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
     const res = await this.transport.send(args.upsert ? 'PATCH' : 'POST', this.transport.resolve(path), {
       body: args.body,
       headers,

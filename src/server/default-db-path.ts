@@ -11,3 +11,8 @@ export function defaultDbPath(env: Record<string, string | undefined> = process.
   const dataHome = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
   return path.join(dataHome, 'bulk', 'bulk.db');
 }
+
+/** Whether a database setting names PostgreSQL (a postgres:// or postgresql:// URL) rather than a SQLite file. */
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}

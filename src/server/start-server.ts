@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { VERSION } from '../cli/version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
+import { isPostgresUrl } from './default-db-path.js';
 import { JobEvents } from './job-events.js';
 import { loadResources } from './resources/load-resources.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
@@ -55,7 +56,7 @@ function redactUrl(url: string): string {
 }
 
 async function openStore(dbPath: string, leaseMs: number | undefined): Promise<JobStore> {
-  if (/^postgres(ql)?:\/\//i.test(dbPath)) {
+  if (isPostgresUrl(dbPath)) {
     // Loaded only here: SQLite users never load pg.
     const { PostgresStore } = await import('./store/postgres-store.js');
     return new PostgresStore(dbPath, { leaseMs });

@@ -40,7 +40,7 @@ export function serveCommand(): Command {
     .addOption(new Option('--retention <duration>', 'how long finished jobs and their errors are kept (7d, 12h, 30m)').default('7d'))
     .option('-q, --quiet', 'no access log or start-up notes on stderr')
     .action(async (flags: ServeFlags) => {
-      const [{ startServer, ServeConfigError }, { defaultDbPath }, { ResourceConfigError }, { loadTokens, TokenConfigError }, { parseDuration }] = await Promise.all([
+      const [{ startServer, ServeConfigError }, { defaultDbPath, isPostgresUrl }, { ResourceConfigError }, { loadTokens, TokenConfigError }, { parseDuration }] = await Promise.all([
         import('../../server/start-server.js'),
         import('../../server/default-db-path.js'),
         import('../../server/resources/load-resources.js'),
@@ -57,7 +57,7 @@ export function serveCommand(): Command {
         throw err;
       }
       const db = flags.db ?? process.env.BULK_DATABASE_URL;
-      const dbPath = db && /^postgres(ql)?:\/\//i.test(db) ? db : path.resolve(db ?? defaultDbPath());
+      const dbPath = db && isPostgresUrl(db) ? db : path.resolve(db ?? defaultDbPath());
       const leaseEnv = process.env.BULK_LEASE_MS;
       if (leaseEnv !== undefined && !/^[1-9]\d*$/.test(leaseEnv)) throw new UsageError(`BULK_LEASE_MS must be a positive whole number of milliseconds (got ${leaseEnv})`);
       const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JobType } from '../../protocol/index.js';
+import { IDEMPOTENCY_HEADER, type JobType } from '../../protocol/index.js';
 import { HttpError, readBody, sendJsonText } from '../http/http-io.js';
 import { estimateDuration, nowIso, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
@@ -34,7 +34,7 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
     for (const f of updateFields ?? []) if (!names.has(f)) throw new HttpError(400, `update_fields: ${f} is not a field of ${resourceName}`);
   }
 
-  const key = req.headers['idempotency-key'];
+  const key = req.headers[IDEMPOTENCY_HEADER];
   const idemKey = typeof key === 'string' && key.length > 0 ? key : null;
   if (idemKey && idemKey.length > 255) throw new HttpError(400, 'Idempotency-Key is longer than 255 characters');
   const inflight = idemKey ? `${owner}\u0000${idemKey}` : null;

@@ -11,8 +11,6 @@ import { PgRecordWriter } from './pg-record-writer.js';
 
 const JOB_COLUMNS = 'seq, id, resource, job_type, owner, state, total_items, processed_items, success_count, error_count, unique_fields, update_fields, created_at, updated_at, started_at, completed_at, abort_requested, agg_state, aggregates, job_errors';
 
-export const isPostgresUrl = (db: string) => /^postgres(ql)?:\/\//i.test(db);
-
 export interface PostgresStoreOptions {
   /** How long a claim holds a job without a chunk commit. @default 15000 */
   leaseMs?: number;
