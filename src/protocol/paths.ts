@@ -7,7 +7,10 @@ export const apiPaths = {
   events: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/events/`,
   abort: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/abort/`,
   jobs: () => '/api/jobs/',
+  jobsEvents: () => '/api/jobs/events/',
   health: () => '/api/health/',
+  /** (ext) Prometheus metrics of one `bulk serve` node. */
+  metrics: () => '/metrics',
 } as const;
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';

@@ -117,7 +117,3 @@ export function statusResponse(job: JobRecord, extras: { firstErrors: RecordErro
     abort_url: apiPaths.abort(id),
   } as StatusResponse;
 }
-
-export function nowIso(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -1,3 +1,4 @@
+/** Opens the store, starts the worker and listens: the one way a server starts (`bulk serve`, embedded, tests). */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VERSION } from '../cli/version.js';
@@ -12,8 +13,7 @@ import type { JobStore } from './store/store.js';
 import { PgEventsPoller } from './store/pg-events-poller.js';
 import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 import { DEFAULT_RETENTION_MS } from './retention.js';
-
-export class ServeConfigError extends Error {}
+import { ServeConfigError } from './serve-config.js';
 
 export interface ServeOptions {
   port: number;
@@ -110,7 +110,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     store.expireJobs(new Date(Date.now() - retention).toISOString().replace(/\.\d{3}Z$/, 'Z')).catch((err: Error) => log(JSON.stringify({ level: 'error', msg: 'expiring jobs failed', error: err.message })));
   await expire();
   // Jobs may run on other nodes of a shared store: their changes reach this node's streams by polling.
-  const poller = 'jobVersions' in store ? new PgEventsPoller(events, (ids, all) => (store as { jobVersions: (i: string[], a: boolean) => Promise<Map<string, number>> }).jobVersions(ids, all), 250, log) : null;
+  const versions = store.jobVersions?.bind(store);
+  const poller = versions ? new PgEventsPoller(events, versions, 250, log) : null;
   poller?.start();
   const expiry = setInterval(() => void expire(), Math.max(1000, Math.min(retention / 10, 3_600_000)));
   expiry.unref();

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_RESOURCES } from '../../src/server/resources/builtin-resources.js';
 import { loadResources, parseResources, ResourceConfigError } from '../../src/server/resources/load-resources.js';
-import { indexColumns } from '../../src/server/store/sqlite-schema.js';
+import { indexColumns } from '../../src/server/store/sql-helpers.js';
 import { tempDir } from '../helpers/temp.js';
 
 const doc = (orders: unknown) => ({ resources: { orders } });

@@ -1,22 +1,8 @@
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ExitError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { positiveInteger } from '../options.js';
-
-interface ServeFlags {
-  port: number;
-  host: string;
-  db?: string;
-  resources?: string;
-  maxBodyBytes?: number;
-  maxItems?: number;
-  maxQueuedJobs?: number;
-  chunkRows?: number;
-  quiet?: boolean;
-  tokenFile?: string;
-  retention: string;
-}
+import type { ServeFlags } from '../../server/serve-config.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -30,40 +16,33 @@ export function serveCommand(): Command {
     .addHelpText('before', '\nExamples:\n  $ bulk serve                                  # http://127.0.0.1:8000\n  $ bulk serve --port 9000 --db ./jobs.db --resources resources.json\n')
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(port).default(8000))
     .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1'))
-    .addOption(new Option('--db <path|url>', 'SQLite database (default: $XDG_DATA_HOME/bulk/bulk.db, ~/.local/share/bulk/bulk.db), or a postgres:// URL (also BULK_DATABASE_URL) for many nodes sharing the work').env('BULK_DB'))
+    .addOption(new Option('--db <path|url>', 'SQLite database (default: $XDG_DATA_HOME/bulk/bulk.db, ~/.local/share/bulk/bulk.db), or a postgres:// URL for many nodes sharing the work; also BULK_DB, BULK_DATABASE_URL'))
     .option('--resources <file>', 'JSON file defining more resources (see docs/server.md)')
     .addOption(new Option('--max-body-bytes <n>', 'largest request body (default 67108864, 64 MiB)').argParser(positiveInteger))
     .addOption(new Option('--max-items <n>', 'most records in one job (default 100000)').argParser(positiveInteger))
     .addOption(new Option('--max-queued-jobs <n>', 'open and running jobs before new ones get 429 (default 1000)').argParser(positiveInteger))
     .addOption(new Option('--chunk-rows <n>', 'records per transaction, fixed (default: sized to about 100 ms of work, 500–20000)').argParser(positiveInteger))
-    .addOption(new Option('--token-file <path>', 'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKENS (comma-separated)').env('BULK_SERVE_TOKEN_FILE'))
+    .addOption(new Option('--token-file <path>', 'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKEN_FILE, and BULK_SERVE_TOKENS (comma-separated)'))
     .addOption(new Option('--retention <duration>', 'how long finished jobs and their errors are kept (7d, 12h, 30m)').default('7d'))
     .option('-q, --quiet', 'no access log or start-up notes on stderr')
     .action(async (flags: ServeFlags) => {
-      const [{ startServer, ServeConfigError }, { defaultDbPath, isPostgresUrl }, { ResourceConfigError }, { loadTokens, TokenConfigError }, { parseDuration }] = await Promise.all([
+      const [{ startServer }, { resolveServeConfig, ServeConfigError }, { ResourceConfigError }] = await Promise.all([
         import('../../server/start-server.js'),
-        import('../../server/default-db-path.js'),
+        import('../../server/serve-config.js'),
         import('../../server/resources/load-resources.js'),
-        import('../../server/auth/tokens.js'),
-        import('../../server/retention.js'),
       ]);
-      const retentionMs = parseDuration(flags.retention);
-      if (retentionMs === null || retentionMs <= 0) throw new UsageError(`--retention: expected a duration like 7d, 12h or 30m (got ${flags.retention})`);
-      let tokens;
+      let config;
       try {
-        tokens = loadTokens({ tokenFile: flags.tokenFile, envTokens: process.env.BULK_SERVE_TOKENS });
+        config = resolveServeConfig(flags, process.env);
       } catch (err) {
-        if (err instanceof TokenConfigError) throw new UsageError(err.message);
+        if (err instanceof ServeConfigError) throw new UsageError(err.message);
         throw err;
       }
-      const db = flags.db ?? process.env.BULK_DATABASE_URL;
-      const dbPath = db && isPostgresUrl(db) ? db : path.resolve(db ?? defaultDbPath());
-      const leaseEnv = process.env.BULK_LEASE_MS;
-      if (leaseEnv !== undefined && !/^[1-9]\d*$/.test(leaseEnv)) throw new UsageError(`BULK_LEASE_MS must be a positive whole number of milliseconds (got ${leaseEnv})`);
-      const log = flags.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+      const { tokens } = config;
+      const log = config.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       let server;
       try {
-        server = await startServer({ port: flags.port, host: flags.host, dbPath, resourcesFile: flags.resources, log, maxBodyBytes: flags.maxBodyBytes, maxItems: flags.maxItems, maxQueuedJobs: flags.maxQueuedJobs, chunkSize: flags.chunkRows, tokens, retentionMs, leaseMs: leaseEnv ? Number(leaseEnv) : undefined });
+        server = await startServer({ ...config, log });
       } catch (err) {
         if (err instanceof ResourceConfigError || err instanceof ServeConfigError) throw new UsageError(err.message);
         const code = (err as NodeJS.ErrnoException).code;

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IDEMPOTENCY_HEADER, type JobType } from '../../protocol/index.js';
 import { HttpError, readBody, sendJsonText } from '../http/http-io.js';
-import { estimateDuration, nowIso, startResponse } from '../job-view.js';
+import { nowIso } from '../clock.js';
+import { estimateDuration, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
 import { IdempotencyConflictError } from '../store/store.js';
 

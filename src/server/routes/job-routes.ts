@@ -2,11 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isFinal, JOB_STATES } from '../../protocol/index.js';
 import { openEventStream } from '../http/event-stream.js';
 import { HttpError, sendJson, sendJsonText } from '../http/http-io.js';
-import { nowIso, statusResponse } from '../job-view.js';
+import { nowIso } from '../clock.js';
+import { statusResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
-import type { JobRecord } from '../store/store.js';
-import { ABORTED } from '../worker/job-worker.js';
+import { ABORTED, type JobRecord } from '../store/store.js';
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,7 +1,7 @@
+/** Writes one chunk's records into a resource's PostgreSQL table. */
 import type pg from 'pg';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
-import type { JobRecord } from './store.js';
-import { quoteIdent } from './sqlite-schema.js';
+import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
 import type { WriteOutcome } from './sqlite-record-writer.js';
 
 /** PostgreSQL allows 65535 parameters per statement; a batch stays well under. */
@@ -20,7 +20,7 @@ export class PgRecordWriter {
 
   constructor(
     private readonly def: ResourceDef,
-    private readonly job: Pick<JobRecord, 'jobType' | 'uniqueFields' | 'updateFields'>,
+    private readonly job: WriterShape,
   ) {
     this.table = quoteIdent(def.name);
     this.columns = ['job_id', 'job_index', ...def.fields.map((f) => quoteIdent(f.name))].join(', ');
@@ -70,7 +70,7 @@ export class PgRecordWriter {
   }
 
   private async upsert(client: pg.PoolClient, jobId: string, index: number, values: SqlValue[]): Promise<WriteOutcome> {
-    const updated = this.updateColumns(values);
+    const updated = updateColumns(this.def, this.job, values);
     const keys = (this.job.uniqueFields ?? []).map(quoteIdent).join(', ');
     const sets = [...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`), 'job_id = excluded.job_id', 'job_index = excluded.job_index'];
     const placeholders = Array.from({ length: values.length + 2 }, (_, i) => `$${i + 1}`).join(', ');
@@ -94,15 +94,6 @@ export class PgRecordWriter {
       if ((res.rowCount ?? 0) > 0) return { stored: false, field: p.label, error: 'duplicate of an existing record' };
     }
     return { stored: false, field: this.keyProbes[0]?.label, error: 'duplicate of an existing record' };
-  }
-
-  private updateColumns(values: SqlValue[]): string[] {
-    const keys = this.job.uniqueFields ?? [];
-    const wanted = this.job.updateFields ?? this.def.fields.map((f) => f.name).filter((f) => !keys.includes(f));
-    return wanted.filter((name) => {
-      const i = this.def.fields.findIndex((f) => f.name === name);
-      return i >= 0 && values[i] !== null && values[i] !== undefined;
-    });
   }
 }
 

@@ -1,10 +1,8 @@
+/** Brings a PostgreSQL schema to the current version: the shared numbered migrations, then a table per resource. */
 import type pg from 'pg';
-import type { FieldType, ResourceDef } from '../resources/resource-types.js';
-import * as m001 from './pg-migrations/001-init.js';
-import { indexColumns, quoteIdent } from './sqlite-schema.js';
-
-/** Numbered migrations, in order; bulk_schema_migrations records which ran. Append, never edit. */
-export const PG_MIGRATIONS: { version: number; name: string; sql: string }[] = [{ version: 1, name: m001.name, sql: m001.sql }];
+import type { ResourceDef } from '../resources/resource-types.js';
+import { MIGRATIONS, MIGRATIONS_TABLE_SQL, statements } from './migrations/index.js';
+import { addFieldSql, keyIndexSql, resourceTableSql } from './sql-helpers.js';
 
 /** Held (per transaction) while migrating and creating resource tables, so nodes starting together take turns. */
 export const MIGRATION_LOCK = 0x62756c6b; // 'bulk'
@@ -13,12 +11,12 @@ export async function migratePg(client: pg.PoolClient, resources: Iterable<Resou
   await client.query('BEGIN');
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query('CREATE TABLE IF NOT EXISTS bulk_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
+    await client.query(MIGRATIONS_TABLE_SQL);
     const done = new Set((await client.query<{ version: number }>('SELECT version FROM bulk_schema_migrations')).rows.map((r) => r.version));
-    for (const m of PG_MIGRATIONS) {
+    for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
-      await client.query(m.sql);
-      await client.query('INSERT INTO bulk_schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      for (const sql of statements(m.sql('postgres'))) await client.query(sql);
+      await client.query('INSERT INTO bulk_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
     }
     for (const def of resources) await ensurePgResourceTable(client, def);
     await client.query('COMMIT');
@@ -28,20 +26,11 @@ export async function migratePg(client: pg.PoolClient, resources: Iterable<Resou
   }
 }
 
-/** As for SQLite: decimals stay TEXT (exact), booleans 0/1. */
-const PG_TYPE: Record<FieldType, string> = { text: 'TEXT', integer: 'BIGINT', decimal: 'TEXT', boolean: 'INTEGER', date: 'TEXT', datetime: 'TEXT' };
-
-/** A table per resource with a unique index per declared key (date columns first); adds new fields as columns. */
 async function ensurePgResourceTable(client: pg.PoolClient, def: ResourceDef): Promise<void> {
-  const table = quoteIdent(def.name);
-  const cols = def.fields.map((f) => `${quoteIdent(f.name)} ${PG_TYPE[f.type]}`).join(', ');
-  await client.query(`CREATE TABLE IF NOT EXISTS ${table} (job_id TEXT NOT NULL, job_index INTEGER NOT NULL, ${cols})`);
+  await client.query(resourceTableSql('postgres', def));
   const existing = new Set(
     (await client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', [def.name])).rows.map((r) => r.column_name),
   );
-  for (const f of def.fields) if (!existing.has(f.name)) await client.query(`ALTER TABLE ${table} ADD COLUMN ${quoteIdent(f.name)} ${PG_TYPE[f.type]}`);
-  for (const key of def.uniqueKeys) {
-    const keyCols = indexColumns(def, key);
-    await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(`${def.name}_key_${keyCols.join('_')}`.slice(0, 63))} ON ${table} (${keyCols.map(quoteIdent).join(', ')})`);
-  }
+  for (const f of def.fields) if (!existing.has(f.name)) await client.query(addFieldSql('postgres', def, f));
+  for (const key of def.uniqueKeys) await client.query(keyIndexSql('postgres', def, key));
 }

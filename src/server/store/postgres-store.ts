@@ -1,3 +1,4 @@
+/** The shared store: many `bulk serve` nodes on one PostgreSQL database. */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
@@ -7,7 +8,8 @@ import { IdempotencyConflictError, LeaseLostError, type ChunkWrite, type Idempot
 import { toJobRecord, type JobRow } from './job-row.js';
 import { migratePg } from './pg-schema.js';
 import { PgRecordWriter } from './pg-record-writer.js';
-
+import { WriterCache } from './sql-helpers.js';
+import { classifyPgError, translateStoreErrors } from './store-errors.js';
 
 const JOB_COLUMNS = 'seq, id, resource, job_type, owner, state, total_items, processed_items, success_count, error_count, unique_fields, update_fields, created_at, updated_at, started_at, completed_at, abort_requested, agg_state, aggregates, job_errors';
 
@@ -26,7 +28,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements JobStore {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
-  private readonly writers = new Map<string, PgRecordWriter>();
+  private readonly writers = new WriterCache((def, job) => new PgRecordWriter(def, job));
   readonly leaseMs: number;
   /** This store's lease owner name, host:pid:random (an operator can see who holds a job). */
   readonly nodeId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -136,17 +138,6 @@ export class PostgresStore implements JobStore {
     return rows[0].body;
   }
 
-  private writer(def: ResourceDef, job: JobRecord): PgRecordWriter {
-    const key = `${def.name}|${job.jobType}|${job.uniqueFields?.join(',') ?? ''}|${job.updateFields?.join(',') ?? ''}`;
-    let writer = this.writers.get(key);
-    if (!writer) {
-      if (this.writers.size >= 64) this.writers.clear();
-      writer = new PgRecordWriter(def, job);
-      this.writers.set(key, writer);
-    }
-    return writer;
-  }
-
   /**
    * Records, errors, progress and the lease renewal in one transaction. It starts by locking the
    * job row and checking the lease is still this node's: if another node took the job over, the
@@ -154,7 +145,7 @@ export class PostgresStore implements JobStore {
    */
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
     const { job, resource } = chunk;
-    const writer = this.writer(resource, job);
+    const writer = this.writers.get(resource, job);
     return this.tx(async (c) => {
       const lock = await c.query<{ state: string; lease_owner: string | null }>('SELECT state, lease_owner FROM bulk_jobs WHERE id = $1 FOR UPDATE', [job.id]);
       const held = lock.rows[0];
@@ -259,3 +250,5 @@ export class PostgresStore implements JobStore {
     await this.pool.end();
   }
 }
+
+translateStoreErrors(PostgresStore.prototype, classifyPgError);

@@ -1,7 +1,7 @@
+/** Writes one chunk's records into a resource's SQLite table with prepared statements. */
 import type Database from 'better-sqlite3';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
-import type { JobRecord } from './store.js';
-import { quoteIdent } from './sqlite-schema.js';
+import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
 
 /** What writing one record did: stored (inserted, updated or deleted), or why not. */
 export type WriteOutcome = { stored: true } | { stored: false; field: string | undefined; error: string };
@@ -27,7 +27,7 @@ export class SqliteRecordWriter {
   constructor(
     private readonly db: Database.Database,
     private readonly def: ResourceDef,
-    private readonly job: Pick<JobRecord, 'jobType' | 'uniqueFields' | 'updateFields'>,
+    private readonly job: WriterShape,
   ) {
     this.table = quoteIdent(def.name);
     this.columns = ['job_id', 'job_index', ...def.fields.map((f) => quoteIdent(f.name))].join(', ');
@@ -50,7 +50,7 @@ export class SqliteRecordWriter {
       }
       case 'upsert': {
         // Only the fields this record supplies are updated: a field it leaves out keeps its value.
-        const updated = this.updateColumns(values);
+        const updated = updateColumns(this.def, this.job, values);
         try {
           this.statement(`upsert:${updated.join(',')}`, () => this.upsertSql(updated)).run(jobId, index, ...values);
           return STORED;
@@ -70,15 +70,6 @@ export class SqliteRecordWriter {
   private duplicate(values: SqlValue[]): WriteOutcome {
     const hit = this.keyProbes.find((p) => p.idx.every((i) => values[i] !== null) && p.stmt.get(...p.idx.map((i) => values[i] ?? null)) !== undefined);
     return { stored: false, field: (hit ?? this.keyProbes[0])?.label, error: 'duplicate of an existing record' };
-  }
-
-  private updateColumns(values: SqlValue[]): string[] {
-    const keys = this.job.uniqueFields ?? [];
-    const wanted = this.job.updateFields ?? this.def.fields.map((f) => f.name).filter((f) => !keys.includes(f));
-    return wanted.filter((name) => {
-      const i = this.def.fields.findIndex((f) => f.name === name);
-      return i >= 0 && values[i] !== null && values[i] !== undefined;
-    });
   }
 
   private upsertSql(updated: string[]): string {

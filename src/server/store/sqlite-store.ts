@@ -1,3 +1,4 @@
+/** The embedded store: one SQLite file, one node. */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -5,9 +6,10 @@ import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef } from '../resources/resource-types.js';
 import type { ChunkWrite, IdempotencyRecord, JobEnd, JobRecord, JobStore, NewJob } from './store.js';
 import { toJobRecord, type JobRow } from './job-row.js';
-import { ensureResourceTable, migrate } from './sqlite-schema.js';
+import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
-
+import { WriterCache } from './sql-helpers.js';
+import { classifySqliteError, translateStoreErrors } from './store-errors.js';
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a job acknowledged
@@ -16,7 +18,7 @@ import { SqliteRecordWriter } from './sqlite-record-writer.js';
 export class SqliteStore implements JobStore {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly writers = new Map<string, SqliteRecordWriter>();
+  private readonly writers = new WriterCache((def, job) => new SqliteRecordWriter(this.db, def, job));
   private readonly statements = new Map<string, Database.Statement>();
 
   /** Prepared once, reused: preparing on every chunk showed up in profiles. */
@@ -42,7 +44,7 @@ export class SqliteStore implements JobStore {
     if (dbPath !== ':memory:' && (mode !== 'wal' || sync !== 2)) {
       throw new Error(`${dbPath}: SQLite is in journal_mode=${mode}, synchronous=${sync}; bulk serve needs WAL with synchronous=FULL`);
     }
-    migrate(this.db);
+    migrateSqlite(this.db);
   }
 
   async init(resources: Map<string, ResourceDef>): Promise<void> {
@@ -99,20 +101,9 @@ export class SqliteStore implements JobStore {
     return row.body;
   }
 
-  private writer(def: ResourceDef, job: JobRecord): SqliteRecordWriter {
-    const key = `${def.name}|${job.jobType}|${job.uniqueFields?.join(',') ?? ''}|${job.updateFields?.join(',') ?? ''}`;
-    let writer = this.writers.get(key);
-    if (!writer) {
-      if (this.writers.size >= 64) this.writers.clear();
-      writer = new SqliteRecordWriter(this.db, def, job);
-      this.writers.set(key, writer);
-    }
-    return writer;
-  }
-
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
     const { job, resource } = chunk;
-    const writer = this.writer(resource, job);
+    const writer = this.writers.get(resource, job);
     const insertError = this.sql('INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)');
     return this.db.transaction(() => {
       let stored = 0;
@@ -189,3 +180,5 @@ export class SqliteStore implements JobStore {
     if (this.db.open) this.db.close();
   }
 }
+
+translateStoreErrors(SqliteStore.prototype, classifySqliteError);

@@ -1,3 +1,4 @@
+/** The job store interface both databases implement, and the records it deals in. */
 import type { JobState, JobType, RecordError } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
@@ -104,7 +105,16 @@ export interface JobStore {
   /** Forgets finished jobs completed before the cutoff: their errors, payloads and keys. Records stay. */
   expireJobs(cutoffIso: string): Promise<number>;
   close(): Promise<void>;
+  /**
+   * Optional capability of a store many nodes share: the change counters of the given jobs (and,
+   * with `all`, of every unfinished or recently finished one), so a node can tell its event
+   * streams about jobs another node runs. Absent: every change happens on this node.
+   */
+  jobVersions?(ids: string[], all: boolean): Promise<Map<string, number>>;
 }
+
+/** The job-level error an aborted job ends with. */
+export const ABORTED = 'Job aborted on request';
 
 /** A chunk commit found the job's lease held by another worker (or the job final): the work is rolled back and the job dropped. */
 export class LeaseLostError extends Error {}

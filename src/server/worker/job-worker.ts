@@ -4,8 +4,8 @@ import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import { validateRecord } from '../resources/validate-record.js';
 import type { JobEvents } from '../job-events.js';
-import { nowIso } from '../job-view.js';
-import { LeaseLostError, type JobRecord, type JobStore } from '../store/store.js';
+import { nowIso } from '../clock.js';
+import { ABORTED, LeaseLostError, type JobRecord, type JobStore } from '../store/store.js';
 
 export interface WorkerOptions {
   store: JobStore;
@@ -188,8 +188,6 @@ export class JobWorker {
     }
   }
 }
-
-export const ABORTED = 'Job aborted on request';
 
 /** How long one chunk's transaction should take when the size is not fixed. */
 const CHUNK_TARGET_MS = 100;

@@ -1,0 +1,91 @@
+/**
+ * Server configuration, validated once: `bulk serve` flags and the environment become the typed
+ * options startServer takes, and every environment variable the server knows is read here.
+ */
+import path from 'node:path';
+import { loadTokens, TokenConfigError, type TokenEntry } from './auth/tokens.js';
+import { defaultDbPath, isPostgresUrl } from './default-db-path.js';
+import { parseDuration } from './retention.js';
+
+/** A configuration the person running the server can fix (exit 2 from the CLI). */
+export class ServeConfigError extends Error {}
+
+/** How long a claim holds a job without a heartbeat before another node may take it over. */
+export const DEFAULT_LEASE_MS = 15_000;
+
+/** `bulk serve` flags as commander hands them over. */
+export interface ServeFlags {
+  port: number;
+  host: string;
+  db?: string;
+  resources?: string;
+  maxBodyBytes?: number;
+  maxItems?: number;
+  maxQueuedJobs?: number;
+  chunkRows?: number;
+  quiet?: boolean;
+  tokenFile?: string;
+  retention?: string;
+  leaseSeconds?: number;
+}
+
+/** What the flags and environment settle to (the options startServer takes, less its test seams). */
+export interface ServeConfig {
+  port: number;
+  host: string;
+  /** A SQLite path (absolute) or a postgres:// URL. */
+  dbPath: string;
+  resourcesFile?: string;
+  maxBodyBytes?: number;
+  maxItems?: number;
+  maxQueuedJobs?: number;
+  chunkSize?: number;
+  tokens: TokenEntry[];
+  retentionMs?: number;
+  leaseMs?: number;
+  quiet: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Flags win over the environment: --db over BULK_DB and BULK_DATABASE_URL, --token-file over
+ * BULK_SERVE_TOKEN_FILE; BULK_SERVE_TOKENS adds tokens; --lease-seconds over BULK_LEASE_MS.
+ */
+export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
+  let retentionMs: number | undefined;
+  if (flags.retention !== undefined) {
+    const ms = parseDuration(flags.retention);
+    if (ms === null || ms <= 0) throw new ServeConfigError(`--retention: expected a duration like 7d, 12h or 30m (got ${flags.retention})`);
+    retentionMs = ms;
+  }
+  let tokens: TokenEntry[];
+  try {
+    tokens = loadTokens({ tokenFile: flags.tokenFile ?? env.BULK_SERVE_TOKEN_FILE, envTokens: env.BULK_SERVE_TOKENS });
+  } catch (err) {
+    if (err instanceof TokenConfigError) throw new ServeConfigError(err.message);
+    throw err;
+  }
+  const db = flags.db ?? env.BULK_DB ?? env.BULK_DATABASE_URL;
+  const dbPath = db && isPostgresUrl(db) ? db : path.resolve(db ?? defaultDbPath(env));
+  return {
+    port: flags.port,
+    host: flags.host,
+    dbPath,
+    resourcesFile: flags.resources,
+    maxBodyBytes: flags.maxBodyBytes,
+    maxItems: flags.maxItems,
+    maxQueuedJobs: flags.maxQueuedJobs,
+    chunkSize: flags.chunkRows,
+    tokens,
+    retentionMs,
+    leaseMs: flags.leaseSeconds !== undefined ? flags.leaseSeconds * 1000 : leaseFromEnv(env.BULK_LEASE_MS),
+    quiet: flags.quiet === true,
+  };
+}
+
+function leaseFromEnv(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value)) throw new ServeConfigError(`BULK_LEASE_MS must be a positive whole number of milliseconds (got ${value})`);
+  return Number(value);
+}
