@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, parseConfigFile, resolveConfig, type ProfileSettings, type ResolvedConfig } from './resolve-config.js';
 
-export const CONFIG_FILE_NAME = 'bulk.config.json';
+const CONFIG_FILE_NAME = 'bulk.config.json';
 
 /** `./bulk.config.json`, else `$XDG_CONFIG_HOME/bulk/config.json` (`~/.config/bulk/config.json`). */
-export function configFileCandidates(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string[] {
+function configFileCandidates(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): string[] {
   const configHome = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');
   return [path.join(cwd, CONFIG_FILE_NAME), path.join(configHome, 'bulk', 'config.json')];
 }

@@ -89,8 +89,3 @@ export interface HealthResponse {
   version: string;
   [extra: string]: unknown;
 }
-
-export interface ErrorBody {
-  error: string;
-  [extra: string]: unknown;
-}

@@ -13,14 +13,10 @@ export const STATUS_OF_STATE: Readonly<Record<JobState, JobStatusWord>> = {
   Aborted: 'aborted',
 };
 
-export const FINAL_STATES: ReadonlySet<JobState> = new Set(['Job Complete', 'Failed', 'Aborted']);
+const FINAL_STATES: ReadonlySet<JobState> = new Set(['Job Complete', 'Failed', 'Aborted']);
 
 export function isFinal(state: string): boolean {
   return FINAL_STATES.has(state as JobState);
-}
-
-export function isJobState(value: unknown): value is JobState {
-  return typeof value === 'string' && (JOB_STATES as readonly string[]).includes(value);
 }
 
 export const JOB_TYPES = ['insert', 'upsert', 'delete'] as const;

@@ -26,7 +26,7 @@ export function resolveColor(input: ColorInput): ColorChoice {
   return { enabled: level > 0, level, chalk: new Chalk({ level }) };
 }
 
-export function colorLevel({ flag, env, stream }: ColorInput): ColorLevel {
+function colorLevel({ flag, env, stream }: ColorInput): ColorLevel {
   if (flag === false) return 0;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
   if (env.TERM === 'dumb') return 0;
