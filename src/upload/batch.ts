@@ -1,19 +1,18 @@
+// A batch on its way to the server, and the builder that makes one as its rows are read.
+//
+// Why nothing here is a plain JS object: a batch lives until its job finishes, long enough for
+// whatever it holds on the JS heap to be promoted to V8's old generation, whose sawtooth then sets
+// the client's peak memory. So the body is bytes in a Buffer, the lines a Float64Array, and records
+// become body text a few hundred at a time, each dying young.
 import type { BatchOrigin } from './upload-events.js';
 
 /**
- * One batch on its way to the server: the JSON body it is sent as, and the source line of each
- * record by index. The records themselves are not kept: a batch lives until its job finishes, and
- * thousands of small objects held that long were promoted to the old generation and kept the
- * client's memory high. They are parsed back from the body in the rare case they are needed.
+ * One batch: the JSON body it is sent as, and the source line of each record by index. The records
+ * themselves are not kept; they are parsed back from the body in the rare case they are needed.
  */
 export interface Batch {
   origin: BatchOrigin;
-  /** Outside the JS heap: a body held for the life of a job no longer ages into the old generation. */
   body: Buffer;
-  /**
-   * Line of each record. Typed, so its storage is outside the JS heap too: 5000 numbers held for
-   * the life of a job were promoted, and the old generation's sawtooth set the client's peak.
-   */
   lines: Float64Array;
 }
 
@@ -26,12 +25,7 @@ export function makeBatch(batch: number, file: string, records: Record<string, u
 /** Records are turned into body text this many at a time. */
 const PART_ROWS = 256;
 
-/**
- * Builds a batch's body as its rows are read: a few hundred records at a time become bytes outside
- * the JS heap, so a record dies young. Collected whole, 5000-row batches' records outlived a
- * scavenge or two while the batch waited for a slot, were promoted, and held the client's memory
- * ~20 MB higher than 1000-row ones.
- */
+/** Builds a batch's body as its rows are read, {@link PART_ROWS} records at a time. */
 export class BatchBuilder {
   readonly lines: number[] = [];
   private readonly parts: Buffer[] = [];
@@ -47,7 +41,7 @@ export class BatchBuilder {
     if (this.records.length >= PART_ROWS) this.flushRecords();
   }
 
-  /** One stringify per part: a call per record was 30% slower. */
+  /** One stringify per part: a call per record costs about 30% more. */
   private flushRecords(): void {
     if (this.records.length === 0) return;
     const inner = JSON.stringify(this.records).slice(1, -1);
