@@ -9,8 +9,8 @@ export interface EmbeddedServer {
 }
 
 /**
- * Starts the embedded `bulk serve` in a worker thread. In the upload's own thread the two took
- * turns on one core: reading and parsing waited while the server stored, and the other core sat idle.
+ * Starts the embedded `bulk serve` in a worker thread, so the server stores on one core while the
+ * upload reads and parses on another; sharing the upload's thread, the two would take turns on one.
  */
 export async function startEmbeddedServer(dbPath: string): Promise<EmbeddedServer> {
   const worker = new Worker(new URL('./embedded-thread.js', import.meta.url), { workerData: { dbPath } });

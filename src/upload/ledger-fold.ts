@@ -22,8 +22,8 @@ const isClean = (e: CheckpointEntry) => e.state === 'finished' && e.outcome?.sta
 
 /**
  * Keeps the run's ledger small: finished, complete jobs that are next to each other in the file
- * fold into one entry covering their lines. The ledger is rewritten on every save, and with one
- * entry per job a 5M-row run's saves grew with the run and the client's memory grew with them.
+ * fold into one entry covering their lines. The ledger is rewritten on every save: with one entry
+ * per job, each save and the client's memory would grow with the run.
  *
  * Only a prefix of settled slots folds (in dispatch order), so a range never covers a batch still
  * on its way: a resume treats the lines of a folded entry as done.

@@ -46,7 +46,8 @@ export class AggregateAccumulator {
   private readonly sums = new Map<string, Decimal>();
   /**
    * Sums of small values kept in a plain number of units (cents) until they could lose precision,
-   * then folded into the BigInt sum: BigInt per value was a visible share of the worker's time.
+   * then folded into the BigInt sum: BigInt arithmetic per value costs a visible share of the
+   * worker's time.
    */
   private readonly fast = new Map<string, number>();
   readonly state: AggregateState;
