@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { parseSize } from '../input/record-limits.js';
 
 /** Parsers for commander options: a bad value is a usage error (exit 2) naming the flag. */
 export function positiveInteger(value: string): number {
@@ -10,6 +11,13 @@ export function positiveInteger(value: string): number {
 export function nonNegativeSeconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a number of seconds');
+  return n;
+}
+
+/** `--max-record-size 64MiB`: a size with an optional K/M/G (binary) unit. */
+export function recordSize(value: string): number {
+  const n = parseSize(value);
+  if (n === null) throw new InvalidArgumentError('expected a size such as 16MiB, 512KiB or 1000000');
   return n;
 }
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { InputError } from '../input/input-error.js';
+import { DEFAULT_RECORD_LIMITS, type RecordLimits } from '../input/record-limits.js';
 import { checkInput } from '../input/open-input.js';
 import { createReporter } from '../render/reporter.js';
 import { resolveColor } from '../render/color.js';
@@ -130,6 +131,10 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
   const batchSize = s?.batch_size ?? config.batchSize;
   const concurrency = options.concurrency ?? s?.concurrency ?? config.concurrency;
   const inputFiles = s?.files ?? files;
+  const limits: RecordLimits = s?.limits ?? {
+    maxRecordChars: options.maxRecordSize ?? DEFAULT_RECORD_LIMITS.maxRecordChars,
+    maxDepth: options.maxDepth ?? DEFAULT_RECORD_LIMITS.maxDepth,
+  };
   const checkpoint =
     resumed ??
     (await newCheckpoint(
@@ -145,6 +150,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
         concurrency,
         upsert: options.upsert ? { uniqueFields: options.uniqueFields ?? [], updateFields: options.updateFields } : undefined,
         failed_rows_dir: options.failedRowsDir,
+        limits,
       },
       process.cwd(),
     ));
@@ -160,6 +166,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
         files: inputFiles,
         format: s?.format ?? options.format,
         encoding: s?.encoding ?? options.encoding,
+        limits,
         resource: s ? s.resource : options.resource,
         batchSize,
         concurrency,

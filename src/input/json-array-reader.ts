@@ -1,11 +1,8 @@
 import type { TextSource } from './decode.js';
 import { InputError } from './input-error.js';
 import type { InputItem } from './input-item.js';
-import { describeJson } from './ndjson-reader.js';
-import { ERROR_COLUMN, SOURCE_LINE_COLUMN } from './reserved-columns.js';
-
-/** An element this large is a broken file (an unclosed string or bracket), not a record. */
-export const MAX_ELEMENT_CHARS = 64 * 1024 * 1024;
+import { parseJsonRecord } from './json-record.js';
+import { DEFAULT_RECORD_LIMITS, overDepthReason, overSizeReason, RAW_KEPT_CHARS, type RecordLimits } from './record-limits.js';
 
 const NL = 10;
 const CR = 13;
@@ -26,12 +23,14 @@ type Phase = 'start' | 'first' | 'between' | 'element' | 'after' | 'end';
  * Streams a top-level JSON array in constant memory. A small scanner finds where each element
  * starts and ends (and the line it starts on), and JSON.parse reads each element alone.
  *
- * An element whose brackets balance but that JSON.parse refuses, or that is not an object, fails
- * alone. Broken structure (mismatched brackets, a missing comma, an array never closed) stops the
- * file: elements before it are yielded, the element at the break is rejected, then InputError.
+ * An element whose brackets balance but that JSON.parse refuses, that is not an object, or that is
+ * over a limit (size, nesting depth) fails alone: the scanner checks both limits as it goes, stops
+ * holding an element's text past the size limit, and reads on from the element's end. Broken
+ * structure (mismatched brackets, a missing comma, an array never closed) stops the file: elements
+ * before it are yielded, the element at the break is rejected, then InputError.
  */
-export async function* readJsonArray(text: TextSource, file: string, maxRows: number): AsyncGenerator<InputItem[]> {
-  const scanner = new ArrayScanner(file, text.replacementMeansInvalid);
+export async function* readJsonArray(text: TextSource, file: string, maxRows: number, limits: RecordLimits = DEFAULT_RECORD_LIMITS): AsyncGenerator<InputItem[]> {
+  const scanner = new ArrayScanner(file, text.replacementMeansInvalid, limits);
   const drain = function* (): Generator<InputItem[]> {
     const items = scanner.take();
     if (items.length <= maxRows) {
@@ -65,8 +64,14 @@ export async function* readJsonArray(text: TextSource, file: string, maxRows: nu
 class ArrayScanner {
   private phase: Phase = 'start';
   private line = 1;
-  /** The brackets open in the current element, innermost last. */
+  /** The brackets open in the current element, innermost last, up to the depth limit. */
   private readonly stack: number[] = [];
+  /** Brackets open beyond the depth limit: counted, not kept, so memory stays bounded. */
+  private overflow = 0;
+  /** Whether the current element went past the depth limit. */
+  private deep = false;
+  /** The start of the current element once it is over the size limit; its text is no longer held. */
+  private oversized: string | null = null;
   private inString = false;
   private escaped = false;
   private elementLine = 0;
@@ -79,6 +84,7 @@ class ArrayScanner {
   constructor(
     private readonly file: string,
     private readonly replacementMeansInvalid: () => boolean,
+    private readonly limits: RecordLimits,
   ) {}
 
   take(): InputItem[] {
@@ -100,7 +106,14 @@ class ArrayScanner {
         } else if (c === QUOTE) {
           this.inString = true;
         } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-          this.stack.push(c);
+          if (this.stack.length < this.limits.maxDepth) this.stack.push(c);
+          else {
+            this.overflow++;
+            this.deep = true;
+          }
+        } else if (this.overflow > 0 && (c === CLOSE_BRACE || c === CLOSE_BRACKET)) {
+          // Past the limit only the count is kept: the element fails for its depth anyway.
+          this.overflow--;
         } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
           const open = this.stack.pop();
           if (open === undefined) {
@@ -144,6 +157,9 @@ class ArrayScanner {
           this.phase = 'element';
           this.elementLine = this.line;
           this.stack.length = 0;
+          this.overflow = 0;
+          this.deep = false;
+          this.oversized = null;
           this.inString = false;
           this.escaped = false;
           start = i;
@@ -158,11 +174,15 @@ class ArrayScanner {
           throw new InputError(this.file, `malformed JSON: text after the closing "]" of the array`, this.line);
       }
     }
-    if (this.phase === 'element') {
+    if (this.phase === 'element' && this.oversized === null) {
       const piece = chunk.slice(start);
       this.parts.push(piece);
       this.partsLength += piece.length;
-      if (this.partsLength > MAX_ELEMENT_CHARS) throw this.brokenElement(`an element over ${MAX_ELEMENT_CHARS >> 20} MiB (an unclosed string or bracket?)`, '');
+      if (this.partsLength > this.limits.maxRecordChars) {
+        this.oversized = this.parts.length > 1 || piece.length > RAW_KEPT_CHARS ? (this.parts[0] as string).slice(0, RAW_KEPT_CHARS) : piece;
+        this.parts = [];
+        this.partsLength = 0;
+      }
     }
   }
 
@@ -174,6 +194,12 @@ class ArrayScanner {
   }
 
   private endElement(last: string): void {
+    this.lastElementLine = this.elementLine;
+    if (this.oversized !== null) {
+      this.items.push({ kind: 'rejected', line: this.elementLine, raw: `${this.oversized.slice(0, RAW_KEPT_CHARS)}…`, reason: overSizeReason(this.limits) });
+      this.oversized = null;
+      return;
+    }
     let text = last;
     if (this.parts.length > 0) {
       this.parts.push(last);
@@ -181,14 +207,19 @@ class ArrayScanner {
       this.parts = [];
       this.partsLength = 0;
     }
-    this.items.push(parseElement(text, this.elementLine, this.replacementMeansInvalid()));
-    this.lastElementLine = this.elementLine;
+    if (text.length > this.limits.maxRecordChars) {
+      this.items.push({ kind: 'rejected', line: this.elementLine, raw: `${text.slice(0, RAW_KEPT_CHARS)}…`, reason: overSizeReason(this.limits) });
+    } else if (this.deep) {
+      this.items.push({ kind: 'rejected', line: this.elementLine, raw: `${text.slice(0, RAW_KEPT_CHARS)}…`, reason: overDepthReason(this.limits) });
+    } else {
+      this.items.push(parseJsonRecord(text, this.elementLine, this.replacementMeansInvalid(), this.limits));
+    }
   }
 
   /** The element being read is where the structure breaks: it fails, and the file stops. */
   private brokenElement(detail: string, tail: string): InputError {
     const reason = `malformed JSON: ${detail}: ${REST}`;
-    const raw = (this.parts.length > 0 ? (this.parts[0] as string) : tail).slice(0, 1000);
+    const raw = (this.oversized ?? (this.parts.length > 0 ? (this.parts[0] as string) : tail)).slice(0, RAW_KEPT_CHARS);
     this.items.push({ kind: 'rejected', line: this.elementLine, raw, reason });
     return new InputError(this.file, reason, this.elementLine);
   }
@@ -199,22 +230,4 @@ class ArrayScanner {
     if (this.line > this.lastElementLine) this.items.push({ kind: 'rejected', line: this.line, raw: '', reason });
     return new InputError(this.file, reason, this.line);
   }
-}
-
-function parseElement(text: string, line: number, checkReplacement: boolean): InputItem {
-  const raw = () => (text.length > 1000 ? `${text.slice(0, 1000)}…` : text);
-  if (checkReplacement && text.includes('\uFFFD')) return { kind: 'rejected', line, raw: raw(), reason: 'invalid UTF-8' };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { kind: 'rejected', line, raw: raw(), reason: `invalid JSON: ${(err as Error).message}` };
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    return { kind: 'rejected', line, raw: raw(), reason: `expected a JSON object, found ${describeJson(value)}` };
-  }
-  const record = value as Record<string, unknown>;
-  if (SOURCE_LINE_COLUMN in record) delete record[SOURCE_LINE_COLUMN];
-  if (ERROR_COLUMN in record) delete record[ERROR_COLUMN];
-  return { kind: 'row', line, record };
 }

@@ -1,23 +1,35 @@
 import type { TextSource } from './decode.js';
-import { InputError } from './input-error.js';
 import type { InputItem } from './input-item.js';
-import { ERROR_COLUMN, SOURCE_LINE_COLUMN } from './reserved-columns.js';
+import { parseJsonRecord } from './json-record.js';
+import { DEFAULT_RECORD_LIMITS, overSizeReason, RAW_KEPT_CHARS, type RecordLimits } from './record-limits.js';
 
-/** A line this long is not a record but a file without newlines; stop rather than hold it all. */
-export const MAX_LINE_CHARS = 64 * 1024 * 1024;
-
-/** Streams NDJSON: one object a line. A bad line fails alone with its line number; blank lines are skipped. */
-export async function* readNdjson(text: TextSource, file: string, maxRows: number): AsyncGenerator<InputItem[]> {
+/**
+ * Streams NDJSON: one object a line. A bad line fails alone with its line number; blank lines are
+ * skipped. A line over the size limit fails alone too: past the limit its text is no longer held,
+ * and reading goes on at the next newline, so one huge line never stops the rest of the file.
+ */
+export async function* readNdjson(text: TextSource, file: string, maxRows: number, limits: RecordLimits = DEFAULT_RECORD_LIMITS): AsyncGenerator<InputItem[]> {
   let line = 0;
   // A line cut across chunks, in pieces: joined once its end arrives.
   let parts: string[] = [];
   let partsLength = 0;
+  // The start of a line over the limit, while the rest of it is skipped.
+  let oversized: string | null = null;
   let items: InputItem[] = [];
   const take = (source: string) => {
     line++;
+    if (oversized !== null) {
+      items.push({ kind: 'rejected', line, raw: `${oversized}…`, reason: overSizeReason(limits) });
+      oversized = null;
+      return;
+    }
     const trimmed = source.charCodeAt(source.length - 1) === 13 ? source.slice(0, -1) : source;
+    if (trimmed.length > limits.maxRecordChars) {
+      items.push({ kind: 'rejected', line, raw: `${trimmed.slice(0, RAW_KEPT_CHARS)}…`, reason: overSizeReason(limits) });
+      return;
+    }
     if (trimmed.trim() === '') return;
-    items.push(parseLine(trimmed, line, text.replacementMeansInvalid()));
+    items.push(parseJsonRecord(trimmed, line, text.replacementMeansInvalid(), limits));
   };
   for await (const chunk of text.chunks) {
     let start = 0;
@@ -29,21 +41,21 @@ export async function* readNdjson(text: TextSource, file: string, maxRows: numbe
         parts = [];
         partsLength = 0;
       }
-      take(piece);
+      take(oversized === null ? piece : '');
       start = nl + 1;
       if (items.length >= maxRows) {
         yield items;
         items = [];
       }
     }
-    if (start < chunk.length) {
+    if (start < chunk.length && oversized === null) {
       parts.push(chunk.slice(start));
       partsLength += chunk.length - start;
-      if (partsLength > MAX_LINE_CHARS) {
-        const error = new InputError(file, `line ${line + 1} is longer than ${MAX_LINE_CHARS >> 20} MiB: the rest of the file was not read`, line + 1);
-        items.push({ kind: 'rejected', line: line + 1, raw: (parts[0] ?? '').slice(0, 1000), reason: error.detail });
-        yield items;
-        throw error;
+      // One character of slack: a CR before the newline is not part of the record.
+      if (partsLength > limits.maxRecordChars + 1) {
+        oversized = parts.join('').slice(0, RAW_KEPT_CHARS);
+        parts = [];
+        partsLength = 0;
       }
     }
     if (items.length > 0) {
@@ -51,30 +63,6 @@ export async function* readNdjson(text: TextSource, file: string, maxRows: numbe
       items = [];
     }
   }
-  if (parts.length > 0) take(parts.join(''));
+  if (parts.length > 0 || oversized !== null) take(parts.join(''));
   if (items.length > 0) yield items;
-}
-
-function parseLine(text: string, line: number, checkReplacement: boolean): InputItem {
-  if (checkReplacement && text.includes('\uFFFD')) return { kind: 'rejected', line, raw: text, reason: 'invalid UTF-8' };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return { kind: 'rejected', line, raw: text, reason: `invalid JSON: ${(err as Error).message}` };
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    return { kind: 'rejected', line, raw: text, reason: `expected a JSON object, found ${describeJson(value)}` };
-  }
-  const record = value as Record<string, unknown>;
-  if (SOURCE_LINE_COLUMN in record) delete record[SOURCE_LINE_COLUMN];
-  if (ERROR_COLUMN in record) delete record[ERROR_COLUMN];
-  return { kind: 'row', line, record };
-}
-
-/** How a rejection names a JSON value that is not an object. */
-export function describeJson(value: unknown): string {
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  return `a ${typeof value}`;
 }

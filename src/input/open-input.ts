@@ -8,6 +8,7 @@ import { InputError } from './input-error.js';
 import type { InputEncoding, InputFormat, InputItem } from './input-item.js';
 import { readJsonArray } from './json-array-reader.js';
 import { readNdjson } from './ndjson-reader.js';
+import type { RecordLimits } from './record-limits.js';
 
 export interface InputSource {
   /** As given; '-' for stdin. */
@@ -46,6 +47,8 @@ export interface OpenInputOptions {
   encoding?: InputEncoding;
   /** What '-' reads. @default process.stdin */
   stdin?: Readable;
+  /** How large and how deep one record may be. @default DEFAULT_RECORD_LIMITS */
+  limits?: RecordLimits;
 }
 
 /**
@@ -65,12 +68,12 @@ export async function checkInput(file: string, opts: OpenInputOptions = {}): Pro
 export async function openInput(file: string, opts: OpenInputOptions = {}): Promise<InputSource> {
   const encoding = opts.encoding ?? 'utf8';
   const { format, sizeBytes } = await checkInput(file, opts);
-  if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding, sizeBytes: null });
+  if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding, sizeBytes: null, limits: opts.limits });
   // 64 KiB, Node's default: a decoded chunk stays under V8's large-object size, so it dies in a
   // scavenge. 256 KiB chunks went to large-object space, lived until a full GC, and held the
   // client's peak 30 MB higher (1M-row CSV: 155–183 MB against 125–141 MB).
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
-  return openStream(stream, { format, name: file, file, encoding, sizeBytes, sniffed: true });
+  return openStream(stream, { format, name: file, file, encoding, sizeBytes, sniffed: true, limits: opts.limits });
 }
 
 /** Size and first 64 KiB: permission errors and a wrong encoding show before any row goes out. */
@@ -96,7 +99,7 @@ async function readStart(file: string): Promise<{ size: number; sample: Buffer }
 /** Any byte stream as an input: stdin, or a stream a test builds. */
 export function openStream(
   stream: Readable,
-  opts: { format: InputFormat; name: string; file?: string; encoding?: InputEncoding; sizeBytes?: number | null; sniffed?: boolean },
+  opts: { format: InputFormat; name: string; file?: string; encoding?: InputEncoding; sizeBytes?: number | null; sniffed?: boolean; limits?: RecordLimits },
 ): InputSource {
   const text = decodeStream(stream, opts.encoding ?? 'utf8', opts.name, { sniffed: opts.sniffed });
   const header: CsvHeader = { columns: null };
@@ -109,8 +112,8 @@ export function openStream(
     columns: () => header.columns,
     batches(maxRows: number) {
       if (opts.format === 'csv') return readCsv(text, opts.name, maxRows, header);
-      if (opts.format === 'ndjson') return readNdjson(text, opts.name, maxRows);
-      return readJsonArray(text, opts.name, maxRows);
+      if (opts.format === 'ndjson') return readNdjson(text, opts.name, maxRows, opts.limits);
+      return readJsonArray(text, opts.name, maxRows, opts.limits);
     },
     async close() {
       stream.destroy();

@@ -1,3 +1,4 @@
+import type { RecordLimits } from '../input/record-limits.js';
 import type { AggregateValue, JobState } from '../protocol/index.js';
 import type { MappedRowError } from './upload-events.js';
 
@@ -71,6 +72,8 @@ export interface CheckpointSettings {
   concurrency: number;
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
   failed_rows_dir?: string;
+  /** Fixed for the run: a resume must accept and reject the same rows, or its batches (and keys) differ. */
+  limits?: RecordLimits;
 }
 
 export interface Checkpoint {

@@ -126,7 +126,7 @@ class UploadRun {
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
-    const source = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding });
+    const source = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding, limits: this.opts.limits });
     const resource = this.opts.resource ?? resourceFromFile(file);
     const name = source.displayName;
     this.sink.describe(name, source.format, file);

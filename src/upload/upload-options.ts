@@ -1,5 +1,6 @@
 // What an upload is asked to do: the options of runUpload(), from inputs and batching to limits.
 import type { InputFormat } from '../input/input-item.js';
+import type { RecordLimits } from '../input/record-limits.js';
 import type { JobApiClient } from '../client/job-api-client.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
@@ -9,6 +10,8 @@ export interface UploadOptions {
   files: string[];
   format?: InputFormat;
   encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** How large and how deep one record may be. @default DEFAULT_RECORD_LIMITS */
+  limits?: RecordLimits;
   /** Resource name; default: each file's stem (`transactions.csv` → `transactions`). */
   resource?: string;
   /** @default 5000 */

@@ -9,8 +9,12 @@ export interface InvariantInput {
   seed: number;
   invalidShare: number;
   dbPath: string;
-  /** Failed-rows files the runs wrote (CSV). */
+  /** Failed-rows files the runs wrote (CSV, or NDJSON for JSON inputs). */
   failedRowsFiles: string[];
+  /** The input line of generated row i. @default i + 2 (a CSV file with its header on line 1) */
+  lineOf?: (i: number) => number;
+  /** Lines of rows put into the file beside the generated ones, each of which must fail once. */
+  addedFailedLines?: number[];
   /** The final --json result, when there is one. */
   result?: { counts: { read: number; stored: number; failed: number; unprocessed: number }; exit_code: number };
 }
@@ -30,14 +34,19 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
   const failedLines = new Map<number, number>();
   for (const file of input.failedRowsFiles) {
     if (!existsSync(file)) continue;
-    const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[];
+    const text = readFileSync(file, 'utf8');
+    const rows = file.endsWith('.ndjson')
+      ? text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+      : (parse(text, { columns: true }) as Record<string, string>[]);
     for (const r of rows) failedLines.set(Number(r._source_line), (failedLines.get(Number(r._source_line)) ?? 0) + 1);
   }
+  const lineOf = input.lineOf ?? ((i: number) => i + 2);
+  const added = input.addedFailedLines ?? [];
   const problems: string[] = [];
   let stored = 0;
   let failed = 0;
   for (let i = 0; i < input.rows; i++) {
-    const line = i + 2; // header is line 1; generated rows have no embedded newlines
+    const line = lineOf(i); // generated rows have no embedded newlines
     const times = counts.get(descriptionOf(i)) ?? 0;
     const listed = failedLines.get(line) ?? 0;
     if (isInvalidRow(i, input.seed, input.invalidShare)) {
@@ -51,9 +60,14 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
     }
     if (problems.length > 10) break;
   }
+  for (const line of added) {
+    const listed = failedLines.get(line) ?? 0;
+    if (listed !== 1) problems.push(`added row on line ${line} is listed ${listed} times in failed rows`);
+    failed++;
+  }
   if (input.result) {
     const c = input.result.counts;
-    if (c.read !== input.rows) problems.push(`result says ${c.read} read, the file has ${input.rows}`);
+    if (c.read !== input.rows + added.length) problems.push(`result says ${c.read} read, the file has ${input.rows + added.length}`);
     if (c.stored !== stored) problems.push(`result says ${c.stored} stored, the store has ${stored}`);
     if (c.failed !== failed) problems.push(`result says ${c.failed} failed, the failed-rows files list ${failed}`);
     if (c.unprocessed !== 0) problems.push(`result says ${c.unprocessed} unprocessed after the run converged`);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { fieldList, increaseVerbosity, maxErrors, nonNegativeSeconds, positiveInteger } from '../options.js';
+import { fieldList, increaseVerbosity, maxErrors, nonNegativeSeconds, positiveInteger, recordSize } from '../options.js';
 
 export interface UploadCommandOptions {
   url?: string;
@@ -29,6 +29,8 @@ export interface UploadCommandOptions {
   tokenFile?: string;
   /** A run id, or true for the newest run. */
   resume?: string | true;
+  maxRecordSize?: number;
+  maxDepth?: number;
 }
 
 const EXAMPLES = `
@@ -53,6 +55,8 @@ export function uploadCommand(): Command {
     .addOption(new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'))
     .addOption(new Option('--batch-size <rows>', 'rows per job (default 5000)').argParser(positiveInteger).env('BULK_BATCH_SIZE'))
     .addOption(new Option('--concurrency <jobs>', 'jobs in flight at once (default 4)').argParser(positiveInteger).env('BULK_CONCURRENCY'))
+    .addOption(new Option('--max-record-size <size>', 'largest NDJSON line or JSON element; a longer one fails alone (default 16MiB)').argParser(recordSize))
+    .addOption(new Option('--max-depth <levels>', 'deepest nesting of objects and arrays in a JSON record; a deeper one fails alone (default 32)').argParser(positiveInteger))
     .option('--upsert', 'update rows that match --unique-fields instead of inserting (PATCH)')
     .option('--unique-fields <fields>', 'with --upsert: the key fields, comma-separated', fieldList)
     .option('--update-fields <fields>', 'with --upsert: only these fields change on a match', fieldList)
@@ -87,7 +91,7 @@ export function resumeCommand(): Command {
     .addHelpText('before', '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n')
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {
-    if (['--resume', '--dry-run', '--upsert', '--unique-fields', '--update-fields', '--resource', '--format', '--encoding', '--batch-size'].includes(opt.long ?? '')) continue;
+    if (['--resume', '--dry-run', '--upsert', '--unique-fields', '--update-fields', '--resource', '--format', '--encoding', '--batch-size', '--max-record-size', '--max-depth'].includes(opt.long ?? '')) continue;
     resume.addOption(opt);
   }
   return resume.action(async (runId: string | undefined, options: UploadCommandOptions) => {

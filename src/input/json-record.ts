@@ -1,0 +1,34 @@
+import type { InputItem } from './input-item.js';
+import { nestsDeeperThan, overDepthReason, rawPrefix, type RecordLimits } from './record-limits.js';
+import { ERROR_COLUMN, SOURCE_LINE_COLUMN } from './reserved-columns.js';
+
+/**
+ * One JSON record's text (an NDJSON line, a JSON array element) to a row, or to a rejected item
+ * with its line and reason: invalid UTF-8, invalid JSON, not an object, or nested past the limit.
+ * V8's JSON.parse does not recurse, so a deep value parses; the depth check then keeps it from
+ * everything after the reader that does (JSON.stringify of a batch, a server's validator).
+ */
+export function parseJsonRecord(text: string, line: number, checkReplacement: boolean, limits: RecordLimits): InputItem {
+  if (checkReplacement && text.includes('\uFFFD')) return { kind: 'rejected', line, raw: rawPrefix(text), reason: 'invalid UTF-8' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { kind: 'rejected', line, raw: rawPrefix(text), reason: `invalid JSON: ${(err as Error).message}` };
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    return { kind: 'rejected', line, raw: rawPrefix(text), reason: `expected a JSON object, found ${describeJson(value)}` };
+  }
+  if (nestsDeeperThan(value, limits.maxDepth)) return { kind: 'rejected', line, raw: rawPrefix(text), reason: overDepthReason(limits) };
+  const record = value as Record<string, unknown>;
+  if (SOURCE_LINE_COLUMN in record) delete record[SOURCE_LINE_COLUMN];
+  if (ERROR_COLUMN in record) delete record[ERROR_COLUMN];
+  return { kind: 'row', line, record };
+}
+
+/** How a rejection names a JSON value that is not an object. */
+export function describeJson(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  return `a ${typeof value}`;
+}
