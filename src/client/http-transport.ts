@@ -13,7 +13,7 @@ export interface TransportOptions {
   timeoutMs?: number;
   retry?: RetryOptions;
   onHttp?: (info: { method: string; url: string; status: number | null; ms: number }) => void;
-  onRetry?: (info: { what: string; attempt: number; delayMs: number; reason: string }) => void;
+  onRetry?: (info: { what: string; attempt: number; delayMs: number; reason: string; givesUpInMs?: number }) => void;
   /** Aborts waits and requests (Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -145,7 +145,7 @@ export class HttpTransport {
           ? new ApiError('unreachable', `${failure.error.message} (gave up after ${attempt + 1} attempts)`, failure.error.status)
           : failure.error;
       }
-      this.opts.onRetry?.({ what: opts.what, attempt: attempt + 1, delayMs: delay, reason: failure.reason });
+      this.opts.onRetry?.({ what: opts.what, attempt: attempt + 1, delayMs: delay, reason: failure.reason, givesUpInMs: Math.max(0, this.retry.deadlineMs - (Date.now() - began)) });
       await sleep(delay, this.opts.signal);
     }
   }

@@ -38,72 +38,11 @@ export function errorLine(e: MappedRowError): string {
 
 /** Plain output is ASCII where we choose the characters. */
 export function asciiPunctuation(text: string): string {
-  return text.replace(/…/g, '...').replace(/[–—]/g, '-').replace(/→/g, '->');
-}
-
-// eslint-disable-next-line no-control-regex -- matching terminal escape codes is the point
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/y;
-
-/**
- * Cuts a line to `width` visible characters, ANSI codes kept intact, with `…` where it was cut.
- * Bars must never wrap: cli-progress moves the cursor up one line per bar.
- */
-export function fitWidth(text: string, width: number): string {
-  if (width <= 1) return text;
-  let visible = 0;
-  let out = '';
-  let styled = false;
-  for (let i = 0; i < text.length; ) {
-    ANSI.lastIndex = i;
-    const m = ANSI.exec(text);
-    if (m) {
-      out += m[0];
-      styled = true;
-      i += m[0].length;
-      continue;
-    }
-    if (visible === width - 1 && hasVisibleAfter(text, i + 1)) return `${out}…${styled ? '\x1b[0m' : ''}`;
-    out += text[i];
-    visible++;
-    i++;
-  }
-  return out;
-}
-
-function hasVisibleAfter(text: string, from: number): boolean {
-  for (let i = from; i < text.length; ) {
-    ANSI.lastIndex = i;
-    const m = ANSI.exec(text);
-    if (!m) return true;
-    i += m[0].length;
-  }
-  return false;
+  return text.replace(/…/g, '...').replace(/×/g, 'x').replace(/[–—]/g, '-').replace(/→/g, '->');
 }
 
 /** Width of a line on screen, escape codes left out. */
 export function visibleLength(text: string): number {
   // eslint-disable-next-line no-control-regex -- measuring text without its escape codes
   return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length;
-}
-
-/**
- * Wraps plain text (no ANSI) to `width` columns at spaces; continuation lines start with `indent`.
- * A word longer than a line is cut. Lines above the bars are wrapped rather than cut, so an error
- * reason is never lost off the right edge.
- */
-export function wrapText(text: string, width: number, indent = '    '): string[] {
-  if (width < indent.length + 10 || text.length <= width) return [text];
-  const lines: string[] = [];
-  let rest = text;
-  let prefix = '';
-  while (prefix.length + rest.length > width) {
-    const room = width - prefix.length;
-    let cut = rest.lastIndexOf(' ', room);
-    if (cut <= 0) cut = room;
-    lines.push(prefix + rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).trimStart();
-    prefix = indent;
-  }
-  if (rest) lines.push(prefix + rest);
-  return lines;
 }

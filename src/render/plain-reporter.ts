@@ -1,10 +1,11 @@
 import type { RunCounts, UploadEvent } from '../upload/upload-events.js';
 import { asciiPunctuation, errorLine, humanMs, humanSeconds } from './format.js';
+import { ErrorGroups } from './error-groups.js';
 import { jobLines } from './job-lines.js';
 import { estimateProgress } from './progress-estimate.js';
-import { RejectedRows } from './rejected-rows.js';
 import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } from './reporter-options.js';
 import type { RunSummary } from './run-summary.js';
+import { hintLines, rejectedGroupLines } from './run-end-lines.js';
 import { summaryLines } from './summary.js';
 
 /** An unchanged progress line is repeated this often, so a CI step without output is not killed. */
@@ -20,13 +21,15 @@ export function plainProgressText(counts: RunCounts, elapsedMs: number): string 
 
 /**
  * For logs, pipes and cron: no bars, no spinner, no ANSI; one timestamped line per event worth
- * keeping, and a progress line every `plainIntervalMs` when something changed.
+ * keeping (a finished job's line with its aggregates, read by machines), a progress line every
+ * `plainIntervalMs` when something changed, and the rejected rows grouped by reason at the end.
  */
 export class PlainReporter implements Reporter {
   private readonly verbosity: Verbosity;
   private readonly now: () => Date;
   private readonly started: number;
-  private readonly rejected = new RejectedRows();
+  private readonly groups = new ErrorGroups();
+  private files: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private counts: RunCounts | null = null;
   private lastKey = '';
@@ -58,6 +61,7 @@ export class PlainReporter implements Reporter {
     const v = this.verbosity;
     switch (event.type) {
       case 'run-start':
+        this.files = event.files;
         if (v >= 0) this.line(`run ${event.runId}: ${event.files.join(', ')} -> ${event.embedded ? `embedded server ${event.url}` : event.url} (batches of ${event.batchSize}, ${event.concurrency} at a time)`);
         break;
       case 'stage':
@@ -68,25 +72,19 @@ export class PlainReporter implements Reporter {
         break;
       case 'batch-submitted': {
         const o = event.origin;
-        this.rejected.submitted(event.jobId, o);
         if (v >= 1) this.line(`batch ${o.batch} lines ${o.firstLine}-${o.lastLine} (${o.rows} rows) -> job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`);
         break;
       }
       case 'job-finished': {
-        const o = event.outcome;
-        this.rejected.finished(o.jobId);
-        const lines = jobLines(o, 'plain');
+        const lines = jobLines(event.outcome);
         if (v < 0 && lines.complete) break;
         this.line(lines.head);
-        if (v >= 0) for (const l of [...lines.errors, ...(lines.more ? [lines.more] : [])]) this.line(l);
         for (const l of lines.jobErrors) this.line(l);
         break;
       }
       case 'row-rejected': {
-        if (v < 0) break;
-        const verdict = this.rejected.admit(event.error);
-        if (verdict === 'show') this.line(`rejected: ${errorLine(event.error)}`);
-        else if (verdict === 'note') this.line('... more rejected rows go to the failed-rows file');
+        this.groups.add(event.error);
+        if (v >= 1) this.line(`rejected: ${errorLine(event.error)}`);
         break;
       }
       case 'retry':
@@ -118,7 +116,8 @@ export class PlainReporter implements Reporter {
     if (this.finished) return;
     this.finished = true;
     this.stopTimer();
-    for (const l of summaryLines(summary)) this.line(l);
+    const lines = [...(this.verbosity >= 0 ? rejectedGroupLines(this.groups) : []), ...hintLines(summary, this.groups, this.files), ...summaryLines(summary)];
+    for (const l of lines) this.line(l);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import type { RunCounts } from '../upload/upload-events.js';
 
 export interface ProgressEstimate {
-  /** Rows settled: stored, failed or given up on. */
+  /** Rows settled: stored or failed. Rows given up on (unprocessed) are not done: a stopped run must not read 100 %. */
   done: number;
   /** All rows of the run: exact once the input has been read, else estimated from bytes read. */
   total: number | null;
@@ -19,7 +19,7 @@ export interface ProgressEstimate {
  * totalBytes). Pure, so both reporters show the same numbers.
  */
 export function estimateProgress(c: RunCounts, elapsedMs: number): ProgressEstimate {
-  const done = c.stored + c.failed + c.unprocessed;
+  const done = c.stored + c.failed;
   let total: number | null = null;
   let estimated = false;
   if (c.totalRows !== null) total = c.totalRows;

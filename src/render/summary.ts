@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { Chalk } from 'chalk';
-import { formatAggregates, groupDigits, humanMs, wrapText } from './format.js';
+import { fitParts, type LinePart } from './fit-parts.js';
+import { formatAggregates, groupDigits, humanMs } from './format.js';
 import type { RunSummary } from './run-summary.js';
 
 const HEADLINE: Record<RunSummary['status'], string> = {
@@ -32,19 +33,29 @@ export interface SummaryStyle {
 export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] {
   const c = style.chalk ?? NO_COLOR;
   const n = (x: number) => (style.grouped ? groupDigits(x) : String(Math.round(x)));
-  const wrap = (text: string) => (style.width ? wrapText(text, style.width - 1, '      ') : [text]);
+  // Fitted at word boundaries, never cut: a terminal that wraps by itself breaks words in two.
+  const fit = (parts: LinePart[]) => (style.width ? fitParts(parts, style.width - 1, { sep: ' ', indent: '      ' }) : [parts.map((p) => (p.paint ? p.paint(p.text) : p.text)).join(' ')]);
+  const wrap = (text: string, paint?: (t: string) => string) => fit([{ text, paint }]);
   const tone = s.exitCode === 0 ? c.green : s.exitCode === 1 ? c.yellow : c.red;
   const k = s.counts;
   const lines = [
-    tone(`${HEADLINE[s.status] ?? s.status} (exit ${s.exitCode})`),
-    `  rows: ${n(k.read)} read, ${c.green(`${n(k.stored)} stored`)}, ${k.failed ? c.red(`${n(k.failed)} failed`) : '0 failed'}, ${k.unprocessed ? c.yellow(`${n(k.unprocessed)} unprocessed`) : '0 unprocessed'}`,
-    `  jobs: ${n(s.jobs)}, elapsed ${humanMs(s.elapsedMs)}, ${n(s.rowsPerSecond)} rows/s`,
+    ...wrap(`${HEADLINE[s.status] ?? s.status} (exit ${s.exitCode})`, tone),
+    ...fit([
+      { text: `  rows: ${n(k.read)} read,` },
+      { text: `${n(k.stored)} stored,`, paint: c.green },
+      { text: `${n(k.failed)} failed,`, paint: k.failed ? c.red : undefined },
+      { text: `${n(k.unprocessed)} unprocessed`, paint: k.unprocessed ? c.yellow : undefined },
+    ]),
+    ...wrap(`  jobs: ${n(s.jobs)}, elapsed ${humanMs(s.elapsedMs)}, ${n(s.rowsPerSecond)} rows/s`),
   ];
   const aggs = formatAggregates(s.aggregates);
   if (aggs) lines.push(...wrap(`  aggregates: ${aggs}`));
-  for (const nr of s.notRead ?? []) lines.push(`  not read: ${nr.file} from line ${nr.fromLine}`);
-  if (s.message && s.status !== 'completed' && s.status !== 'completed_with_errors') lines.push(...wrap(`  why: ${s.message}`).map((l) => tone(l)));
-  if (s.resumeCommand) lines.push(`  resume with: ${c.bold(s.resumeCommand)}`);
-  if (s.failedRowsFile) lines.push(`  failed rows: ${c.bold(s.failedRowsFile)}`);
+  for (const nr of s.notRead ?? []) lines.push(...wrap(`  not read: ${nr.file} from line ${nr.fromLine}`));
+  if (s.message && s.status !== 'completed' && s.status !== 'completed_with_errors') lines.push(...wrap(`  why: ${s.message}`, tone));
+  // A command and a path stay whole, to be copied: on a line of their own when too long.
+  const whole = (label: string, value: string) =>
+    style.width && label.length + 1 + value.length > style.width - 1 ? [label, `      ${c.bold(value)}`] : [`${label} ${c.bold(value)}`];
+  if (s.resumeCommand) lines.push(...whole('  resume with:', s.resumeCommand));
+  if (s.failedRowsFile) lines.push(...whole('  failed rows:', s.failedRowsFile));
   return lines;
 }

@@ -1,41 +1,42 @@
-import cliProgress from 'cli-progress';
-import ora, { type Ora } from 'ora';
+/**
+ * For a person at a terminal: a live view at the bottom (the overall bar, a bar per running job,
+ * a spinner while nothing can be counted, a retry being waited for) redrawn at a fixed rate, one
+ * line above it per finished job, and at the end the rejected rows grouped by reason, any hint,
+ * and the summary. Only built on a real terminal (createReporter checks).
+ */
 import type { JobOutcome, JobProgress, RunCounts, UploadEvent } from '../upload/upload-events.js';
-import { errorLine, fitWidth, groupDigits, humanMs, visibleLength, wrapText } from './format.js';
-import { jobLines } from './job-lines.js';
-import { estimateProgress } from './progress-estimate.js';
-import { RejectedRows } from './rejected-rows.js';
+import { fitParts, type LinePart } from './fit-parts.js';
+import { errorLine, groupDigits, humanMs } from './format.js';
+import { ErrorGroups } from './error-groups.js';
+import { finishedJobParts } from './job-lines.js';
+import { LiveRegion } from './live-region.js';
+import { estimateProgress, type ProgressEstimate } from './progress-estimate.js';
 import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } from './reporter-options.js';
+import { hintLines, rejectedGroupLines } from './run-end-lines.js';
 import type { RunSummary } from './run-summary.js';
 import { summaryLines } from './summary.js';
-import { jobBarLine, jobsProgress, overallLine, type JobBarState } from './tty-lines.js';
+import { jobBarLine, jobsProgress, overallFrame, retryText, type JobBarState, type RetryWait } from './tty-lines.js';
 
 /** At most this many job bars (fewer on a short terminal); the rest are counted on the overall line. */
 const MAX_JOB_BARS = 8;
+const SPINNER = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
 
 interface RunningJob extends JobBarState {
-  bar: cliProgress.SingleBar | null;
+  submittedAt: number | null;
 }
 
-type Paint = (text: string) => string;
-const plain: Paint = (t) => t;
-
-/**
- * For a person at a terminal: an overall bar, a bar per running job, a spinner while nothing can
- * be counted, and a line above the bars as each job finishes. Only ever built on a real terminal
- * (createReporter checks): off one, cli-progress prints raw placeholders and drops log lines.
- */
 export class TtyReporter implements Reporter {
   private readonly verbosity: Verbosity;
   private readonly now: () => Date;
   private readonly started: number;
-  private readonly rejected = new RejectedRows();
+  private readonly groups = new ErrorGroups();
   private readonly jobs = new Map<string, RunningJob>();
   private readonly finishedJobs = new Set<string>();
-  private multibar: cliProgress.MultiBar | null = null;
-  private overall: cliProgress.SingleBar | null = null;
-  private spinner: Ora | null = null;
+  private readonly region: LiveRegion;
+  private files: string[] = [];
+  private stage: string | null = null;
   private counts: RunCounts | null = null;
+  private retry: RetryWait | null = null;
   private closed = false;
   private finished = false;
 
@@ -43,6 +44,7 @@ export class TtyReporter implements Reporter {
     this.verbosity = clampVerbosity(opts.verbosity);
     this.now = opts.now ?? (() => new Date());
     this.started = this.now().getTime();
+    this.region = new LiveRegion(opts.stream, () => this.frame());
   }
 
   private get width(): number {
@@ -50,7 +52,7 @@ export class TtyReporter implements Reporter {
   }
 
   private get maxJobBars(): number {
-    return Math.max(1, Math.min(MAX_JOB_BARS, (this.opts.stream.rows ?? 24) - 8));
+    return Math.max(0, Math.min(MAX_JOB_BARS, (this.opts.stream.rows ?? 24) - 8));
   }
 
   handle(event: UploadEvent): void {
@@ -59,39 +61,43 @@ export class TtyReporter implements Reporter {
     const v = this.verbosity;
     switch (event.type) {
       case 'run-start':
+        this.files = event.files;
         if (v >= 0) this.say(`run ${event.runId} → ${event.url}${event.embedded ? ' (embedded)' : ''}  batches of ${groupDigits(event.batchSize)}, ${event.concurrency} at a time`, c.dim);
         break;
       case 'stage':
-        if (v >= 0 && !this.overall) this.spin(event.text);
+        this.stage = event.text;
+        this.live();
         break;
       case 'counts':
         this.counts = event.counts;
-        if (v >= 0) this.ensureBars();
+        this.live();
         break;
       case 'batch-submitted': {
         const o = event.origin;
-        this.rejected.submitted(event.jobId, o);
         if (v >= 1) this.say(`→ batch ${o.batch}  lines ${o.firstLine}–${o.lastLine}  ${groupDigits(o.rows)} rows  job ${event.jobId}${event.replayed ? '  (replayed)' : ''}`, c.dim);
-        this.track({ batch: o.batch, jobId: event.jobId, state: 'Open', total: o.rows, processed: 0, succeeded: 0, failed: 0 });
+        this.track({ batch: o.batch, jobId: event.jobId, state: 'Open', total: o.rows, processed: 0, succeeded: 0, failed: 0 }, true);
         break;
       }
       case 'job-progress':
-        this.track(event.progress);
+        // The server is answering: whatever was being retried has gone through.
+        this.retry = null;
+        this.track(event.progress, false);
         break;
       case 'job-finished':
+        this.retry = null;
         this.jobFinished(event.outcome);
         break;
-      case 'row-rejected': {
-        if (v < 0) break;
-        const verdict = this.rejected.admit(event.error);
-        if (verdict === 'show') this.say(`rejected  ${errorLine(event.error)}`, plain, `${c.red('✘')} `);
-        else if (verdict === 'note') this.say('… more rejected rows go to the failed-rows file', c.dim, '  ');
+      case 'row-rejected':
+        this.groups.add(event.error);
+        if (v >= 1) this.say(`rejected  ${errorLine(event.error)}`, undefined, `${c.red('✘')} `);
         break;
-      }
       case 'retry':
+        this.retry = { attempt: event.attempt, reason: event.reason, at: this.now().getTime() + event.delayMs, givesUpAt: event.givesUpInMs === undefined ? null : this.now().getTime() + event.givesUpInMs };
         if (v >= 1) this.say(`retry ${event.attempt} of ${event.what} in ${humanMs(event.delayMs)}: ${event.reason}`, c.yellow, `${c.yellow('↻')} `);
         break;
       case 'http':
+        // An answer that is not worth retrying ends the wait on the bar line.
+        if (event.status !== null && event.status < 500 && event.status !== 429) this.retry = null;
         if (v >= 2) this.say(`${event.method} ${event.url} ${event.status ?? 'failed'} ${Math.round(event.ms)}ms`, c.dim);
         break;
       case 'warning':
@@ -103,167 +109,97 @@ export class TtyReporter implements Reporter {
   finish(summary: RunSummary): void {
     if (this.finished) return;
     this.finished = true;
-    this.close();
-    const lines = summaryLines(summary, { chalk: this.opts.color.chalk, grouped: true, width: this.width });
+    this.close(summary);
+    const style = { chalk: this.opts.color.chalk, grouped: true, width: this.width };
+    const lines = [...(this.verbosity >= 0 ? rejectedGroupLines(this.groups, style) : []), ...hintLines(summary, this.groups, this.files, style), ...summaryLines(summary, style)];
     this.opts.stream.write(`${lines.join('\n')}\n`);
   }
 
-  /** Flushes lines waiting above the bars, then stops bars and spinner; the final frame stays. */
-  close(): void {
+  /** Draws the final frame (from the summary when there is one) and gives the terminal back. */
+  close(summary?: RunSummary): void {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.stopSpinner();
-      const mb = this.multibar;
-      if (mb) {
-        mb.update();
-        for (const j of this.jobs.values()) if (j.bar) mb.remove(j.bar);
-        mb.stop();
-      }
+      this.region.stop(summary ? this.finalFrame(summary) : undefined);
     } catch {
       // Closing runs from signal handlers and finally blocks: a broken stream must not mask the exit.
-    } finally {
-      this.jobs.clear();
-      this.multibar = null;
-      this.overall = null;
     }
+    this.jobs.clear();
   }
 
-  // ── drawing ──────────────────────────────────────────────────────────────────────────────
+  // ── the live view ─────────────────────────────────────────────────────────────────────────
 
-  /** Prints a line above the bars (or the spinner), wrapped to the terminal's width. */
-  private say(text: string, paint: Paint = plain, first = '', rest = '    '): void {
-    const pieces = wrapText(text, this.width - 1 - Math.max(visibleLength(first), rest.length), '');
-    this.print(pieces.map((p, i) => `${i === 0 ? first : rest}${paint(p)}`));
+  private live(): void {
+    if (this.verbosity < 0 || this.closed) return;
+    this.region.start();
+  }
+
+  private frame(): string[] {
+    const c = this.opts.color.chalk;
+    const nowMs = this.now().getTime();
+    const jobs = [...this.jobs.values()];
+    const progress = this.counts ? estimateProgress(this.counts, nowMs - this.started) : jobsProgress(jobs, nowMs - this.started);
+    if (!progress) {
+      if (!this.stage) return [];
+      const spin = SPINNER[Math.floor(nowMs / 80) % SPINNER.length] as string;
+      return fitParts([{ text: spin, paint: c.cyan }, { text: this.stage }], this.width - 1, { sep: ' ' });
+    }
+    const bars = jobs.slice(0, this.maxJobBars);
+    const waiting = this.retry ? retryText(this.retry, nowMs) : null;
+    const overall = overallFrame(progress, { hiddenJobs: jobs.length - bars.length, chalk: c, width: this.width, waiting });
+    if (!overall.roomy) return overall.lines;
+    const barLines = bars.map((j) => jobBarLine(j, c, this.width)).filter((l): l is string => l !== null);
+    // Job bars that do not fit go, with the job count that went with them.
+    if (barLines.length < bars.length) return overallFrame(progress, { hiddenJobs: 0, chalk: c, width: this.width, waiting }).lines;
+    return [...overall.lines, ...barLines];
+  }
+
+  /** The last frame says what was stored, and how the run ended: not 100 % after an interruption. */
+  private finalFrame(s: RunSummary): string[] | undefined {
+    if (!this.region.running) return undefined;
+    const k = s.counts;
+    const total = k.read;
+    const done = k.stored + k.failed;
+    const p: ProgressEstimate = { done, total, estimated: false, fraction: total > 0 ? done / total : 1, rowsPerSecond: s.rowsPerSecond, etaMs: null, failed: k.failed };
+    const ended = s.status === 'completed' || s.status === 'completed_with_errors' ? 'done' : s.status === 'dry_run' ? 'dry run' : `${groupDigits(k.stored)} stored, ${s.status.replace(/_/g, ' ')}`;
+    return overallFrame(p, { hiddenJobs: 0, chalk: this.opts.color.chalk, width: this.width, ended }).lines;
+  }
+
+  /** A line (or a few, fitted to the width) above the live view. */
+  private say(text: string, paint?: (t: string) => string, first = ''): void {
+    const parts: LinePart[] = [{ text, paint }];
+    const lines = fitParts(parts, this.width - 1 - (first ? 2 : 0), { indent: '    ' }).map((l, i) => (i === 0 ? `${first}${l}` : `${first ? '  ' : ''}${l}`));
+    this.print(lines);
   }
 
   private print(lines: string[]): void {
-    if (this.multibar) {
-      // \x1b[K: the log lands on rows where bars were; erase what is left of them.
-      for (const l of lines) this.multibar.log(`${l}\x1b[K\n`);
-      // cli-progress writes logs only on its next redraw, and never on stop(): flush now.
-      this.multibar.update();
-      return;
-    }
-    const spinner = this.spinner;
-    spinner?.clear();
-    this.opts.stream.write(lines.map((l) => `${l}\n`).join(''));
-    spinner?.render();
-  }
-
-  private spin(text: string): void {
-    if (this.spinner) {
-      this.spinner.text = text;
-      return;
-    }
-    // ora moves the cursor with the tty stream's own methods.
-    if (typeof (this.opts.stream as { cursorTo?: unknown }).cursorTo !== 'function') return;
-    this.spinner = ora({
-      text,
-      stream: this.opts.stream as NodeJS.WritableStream,
-      color: this.opts.color.enabled ? 'cyan' : false,
-      isEnabled: true,
-      discardStdin: false,
-    }).start();
-  }
-
-  private stopSpinner(): void {
-    this.spinner?.stop();
-    this.spinner = null;
-  }
-
-  private ensureBars(): void {
-    if (this.multibar || this.closed || this.verbosity < 0) return;
-    this.stopSpinner();
-    this.multibar = new cliProgress.MultiBar({
-      stream: this.opts.stream as NodeJS.WritableStream,
-      hideCursor: true,
-      clearOnComplete: false,
-      stopOnComplete: false,
-      // We own SIGINT (the CLI's signal handling calls close()).
-      gracefulExit: false,
-      fps: 8,
-      // cli-progress skips a bar whose text has not changed; after a log line has pushed the bars
-      // down, that leaves stale rows and loses the overall bar. Redraw all of them every frame.
-      forceRedraw: true,
-      // The overall line is worked out at each frame, so rate and ETA move between events too.
-      format: (_options, _params, payload: { line?: string; overall?: boolean }) => fitWidth(payload.overall ? this.overallLine() : (payload.line ?? ''), this.width - 1),
-    });
-    this.overall = this.multibar.create(1, 0, { overall: true });
-  }
-
-  private overallLine(): string {
-    const elapsedMs = this.now().getTime() - this.started;
-    const jobs = [...this.jobs.values()];
-    const progress = this.counts ? estimateProgress(this.counts, elapsedMs) : jobsProgress(jobs, elapsedMs);
-    return overallLine(progress, { hiddenJobs: jobs.filter((j) => !j.bar).length, chalk: this.opts.color.chalk, width: this.width });
-  }
-
-  private jobLine(j: RunningJob): string {
-    return jobBarLine(j, this.opts.color.chalk);
+    this.region.log(lines);
   }
 
   /** A job bar appears when its batch is submitted (or first heard of) and goes when it finishes. */
-  private track(p: JobProgress): void {
-    if (this.verbosity < 0 || this.finishedJobs.has(p.jobId)) return;
-    this.ensureBars();
+  private track(p: JobProgress, submitted: boolean): void {
+    if (this.finishedJobs.has(p.jobId)) return;
     let j = this.jobs.get(p.jobId);
     if (!j) {
-      j = { batch: p.batch, jobId: p.jobId, total: p.total, processed: 0, failed: 0, queued: true, bar: null };
+      j = { batch: p.batch, jobId: p.jobId, total: p.total, processed: 0, failed: 0, queued: true, submittedAt: submitted ? this.now().getTime() : null };
       this.jobs.set(p.jobId, j);
     }
     j.total = p.total || j.total;
     j.processed = p.processed;
     j.failed = p.failed;
     j.queued = p.state === 'Open';
-    this.showJobBars();
-    j.bar?.update(0, { line: this.jobLine(j) });
-  }
-
-  private showJobBars(): void {
-    if (!this.multibar) return;
-    let visibleBars = [...this.jobs.values()].filter((j) => j.bar).length;
-    for (const j of this.jobs.values()) {
-      if (visibleBars >= this.maxJobBars) break;
-      if (j.bar) continue;
-      j.bar = this.multibar.create(1, 0, { line: this.jobLine(j) });
-      visibleBars++;
-    }
+    this.live();
   }
 
   private jobFinished(o: JobOutcome): void {
     const c = this.opts.color.chalk;
-    this.rejected.finished(o.jobId);
     this.finishedJobs.add(o.jobId);
     const j = this.jobs.get(o.jobId);
     this.jobs.delete(o.jobId);
-    if (j?.bar) this.multibar?.remove(j.bar);
-    this.showJobBars();
-
-    const lines = jobLines(o, 'tty');
-    if (this.verbosity < 0 && lines.complete) return;
-    const mark = !lines.complete ? c.red('✘') : o.failed > 0 ? c.yellow('✔') : c.green('✔');
-    // One line per job however many aggregates (they add up in the summary): hundreds of jobs must
-    // not push the errors off the screen. The counts themselves are never cut.
-    const paint = lines.complete ? plain : c.red;
-    const room = this.width - 3;
-    if (lines.headCounts.length <= room) {
-      let head = lines.headCounts;
-      for (const [i, pair] of lines.aggregates.entries()) {
-        const last = i === lines.aggregates.length - 1;
-        const next = `${head}${i === 0 ? '  ' : ' '}${pair}`;
-        if (next.length + (last ? 0 : 2) > room) {
-          head = `${head}${i === 0 ? '  ' : ' '}…`;
-          break;
-        }
-        head = next;
-      }
-      this.print([`${mark} ${paint(fitWidth(head, room))}`]);
-    } else this.say(lines.headCounts, paint, `${mark} `, '    ');
-    if (this.verbosity >= 0) {
-      for (const l of lines.errors) this.say(l.trimStart(), plain, '  ', '      ');
-      if (lines.more) this.say(lines.more.trimStart(), c.dim, '  ', '      ');
-    }
-    for (const l of lines.jobErrors) this.say(l.trimStart(), c.red, '  ', '      ');
+    const complete = o.state === 'Job Complete';
+    if (this.verbosity < 0 && complete) return;
+    const duration = j?.submittedAt != null ? this.now().getTime() - j.submittedAt : null;
+    this.print(fitParts(finishedJobParts(o, c, duration), this.width - 1, { indent: '    ' }));
+    for (const e of o.jobErrors) this.say(`job error: ${e}`, c.red, '  ');
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { asciiPunctuation, errorLine, fitWidth, groupDigits, humanMs, humanSeconds, shortId, wrapText } from '../../src/render/format.js';
+import { asciiPunctuation, errorLine, groupDigits, humanMs, humanSeconds, shortId } from '../../src/render/format.js';
+import { breakWords, fitParts } from '../../src/render/fit-parts.js';
 import { estimateProgress } from '../../src/render/progress-estimate.js';
 import { counts } from './fixtures.js';
 
@@ -29,18 +30,13 @@ describe('text helpers', () => {
     expect(asciiPunctuation('Waiting for jobs to finish… lines 2–3 → job')).toBe('Waiting for jobs to finish... lines 2-3 -> job');
   });
 
-  it('cuts to a width without breaking escape codes', () => {
-    expect(fitWidth('abcdef', 10)).toBe('abcdef');
-    expect(fitWidth('abcdef', 4)).toBe('abc…');
-    expect(fitWidth('abcd', 4)).toBe('abcd');
-    expect(fitWidth('\u001b[31mabcdef\u001b[39m', 4)).toBe('\u001b[31mabc…\u001b[0m');
-    expect(fitWidth('\u001b[31mabcd\u001b[39m', 4)).toBe('\u001b[31mabcd\u001b[39m');
-  });
-
-  it('wraps at spaces with an indent', () => {
-    expect(wrapText('short', 40)).toEqual(['short']);
-    expect(wrapText('aaaa bbbb cccc dddd eeee ffff', 15, '  ')).toEqual(['aaaa bbbb cccc', '  dddd eeee', '  ffff']);
-    expect(wrapText(`x${'y'.repeat(30)}`, 12, '  ')).toEqual(['xyyyyyyyyyyy', '  yyyyyyyyyy', '  yyyyyyyyy']);
+  it('fits parts to a width: optional parts go lowest rank first, the rest wrap whole at part and word boundaries', () => {
+    const parts = [{ text: 'batch 3' }, { text: 'lines 2–5001' }, { text: 'job 1a2b3c4d', dropRank: 1 }, { text: '1.2s', dropRank: 2 }];
+    expect(fitParts(parts, 80)).toEqual(['batch 3  lines 2–5001  job 1a2b3c4d  1.2s']);
+    expect(fitParts(parts, 30)).toEqual(['batch 3  lines 2–5001  1.2s']);
+    expect(fitParts(parts, 20)).toEqual(['batch 3', '  lines 2–5001']);
+    expect(fitParts([{ text: 'aaaa bbbb cccc dddd eeee ffff' }], 15, { indent: '  ' })).toEqual(['aaaa bbbb cccc', '  dddd eeee', '  ffff']);
+    expect(breakWords('  why: it stopped early', 12, 12)).toEqual(['  why: it', 'stopped', 'early']);
   });
 });
 

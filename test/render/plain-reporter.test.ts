@@ -32,33 +32,41 @@ describe('plain reporter', () => {
     expect(lines[0]).toMatch(/^2026-11-28T14:03:05Z run 20261128T140305Z-3f9a2c: transactions.csv -> http:\/\/127.0.0.1:8000/);
   });
 
-  it('prints a line per finished job, its first errors as file:line field: reason, and job errors', () => {
+  it('prints a line per finished job as before, its job errors, and the rejected rows grouped by reason at the end', () => {
     const { lines } = run(0);
     const body = lines.map((l) => l.replace(STAMP, ''));
     const at = body.indexOf('batch 3 job 1a2b3c4d lines 2002-3001: 1000 rows, 993 stored, 7 failed; total_amount=150000.00 average_amount=150.00');
     expect(at).toBeGreaterThan(-1);
-    expect(body.slice(at + 1, at + 7)).toEqual([
-      '  transactions.csv:2417 amount: must be a decimal number',
-      '  transactions.csv:2418 transaction_date: must be a date',
-      '  transactions.csv:2500 row has 3 fields, expected 4',
-      '  transactions.csv:2600 amount: must be a decimal number',
-      '  transactions.csv:2700 amount: must be a decimal number',
-      '  ... and 2 more in the failed-rows file',
-    ]);
+    expect(body[at + 1]).not.toMatch(/^ {2}transactions\.csv:/);
     expect(body).toContain('batch 4 job 1a2b3c4e lines 3002-4001: Aborted, 1000 rows, 400 stored, 0 failed, 600 unprocessed');
     expect(body).toContain('  job error: Job aborted on request');
-    // A job's record errors are shown once, under it; a parse error has no job and shows alone.
-    expect(body.filter((l) => l.includes(':2417 '))).toHaveLength(1);
-    expect(body).toContain('rejected: transactions.csv:4005 unclosed quote');
+    const groups = body.indexOf('rejected rows by reason (all 6 are in the failed-rows file):');
+    expect(groups).toBeGreaterThan(at);
+    expect(body.slice(groups + 1, groups + 9)).toEqual([
+      '  3 x amount: must be a decimal number',
+      '      transactions.csv:2417, 2600, 2700',
+      '  1 x unclosed quote',
+      '      transactions.csv:4005',
+      '  1 x transaction_date: must be a date',
+      '      transactions.csv:2418',
+      '  1 x row has 3 fields, expected 4',
+      '      transactions.csv:2500',
+    ]);
+    expect(body.filter((l) => l.includes(':2417'))).toHaveLength(1);
   });
 
-  it('shows only the first few rejected rows, then says where the rest went', () => {
-    const stream = new CaptureStream();
-    const reporter = createReporter({ mode: 'plain', stream, color: colorOn, verbosity: 0, plainIntervalMs: 0, now: () => NOW });
-    for (let i = 0; i < 20; i++) reporter.handle({ type: 'row-rejected', error: { file: 'a.csv', line: i + 2, reason: 'bad' } });
-    const lines = stream.text.trimEnd().split('\n');
-    expect(lines).toHaveLength(6);
-    expect(lines[5]).toMatch(/more rejected rows go to the failed-rows file$/);
+  it('groups thousands of rejected rows into a few lines; -v prints each as it comes', () => {
+    for (const verbosity of [0, 1]) {
+      const stream = new CaptureStream();
+      const reporter = createReporter({ mode: 'plain', stream, color: colorOn, verbosity, plainIntervalMs: 0, now: () => NOW });
+      for (let i = 0; i < 2000; i++) reporter.handle({ type: 'row-rejected', error: { file: 'a.csv', line: i + 2, field: i % 2 ? 'amount' : undefined, reason: 'bad' } });
+      reporter.finish(summary());
+      const body = stream.text.trimEnd().split('\n').map((l) => l.replace(STAMP, ''));
+      expect(body.filter((l) => l.startsWith('rejected: a.csv:'))).toHaveLength(verbosity === 0 ? 0 : 2000);
+      expect(body).toContain('  1000 x amount: bad');
+      expect(body).toContain('      a.csv:3, 5, 7, and 997 more');
+      reporter.close();
+    }
   });
 
   it('ends with the summary, the failed-rows file last', () => {

@@ -39,7 +39,7 @@ describe('summaryLines', () => {
     expect(aggLines.length).toBeGreaterThan(3);
     for (const l of aggLines) expect(l.length).toBeLessThan(60);
     expect(aggLines.slice(1).every((l) => l.startsWith('      aggregate_number_'))).toBe(true);
-    expect(lines.at(-1)).toBe(`  failed rows: ${path}`);
+    expect(lines.slice(-2)).toEqual(['  failed rows:', `      ${path}`]);
   });
 
   it('colours only when given a colour chalk', () => {

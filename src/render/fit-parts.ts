@@ -1,0 +1,85 @@
+/**
+ * Fits a line made of parts to a terminal's width: the least important optional parts go first,
+ * and what must stay is moved onto following lines at part or word boundaries. Nothing is cut in
+ * the middle of a word and no line is wider than the width, so the terminal never wraps it.
+ */
+
+export interface LinePart {
+  /** Plain text, no escape codes: its length is its width on screen. */
+  text: string;
+  /** Colours the text once it is placed. */
+  paint?: (text: string) => string;
+  /** Dropped when the line is too narrow, lowest first; absent: must be shown. */
+  dropRank?: number;
+}
+
+/** Lines of at most `width` characters; `sep` between parts, `indent` before continuation lines. */
+export function fitParts(parts: readonly LinePart[], width: number, opts: { sep?: string; indent?: string } = {}): string[] {
+  const sep = opts.sep ?? '  ';
+  const indent = opts.indent ?? '  ';
+  let kept = parts.filter((p) => p.text.length > 0);
+  while (joinedLength(kept, sep) > width) {
+    const droppable = kept.filter((p) => p.dropRank !== undefined);
+    if (droppable.length === 0) break;
+    const lowest = droppable.reduce((a, b) => ((b.dropRank as number) < (a.dropRank as number) ? b : a));
+    kept = kept.filter((p) => p !== lowest);
+  }
+  return packParts(kept, width, sep, indent);
+}
+
+function joinedLength(parts: readonly LinePart[], sep: string): number {
+  return parts.reduce((n, p, i) => n + p.text.length + (i > 0 ? sep.length : 0), 0);
+}
+
+function packParts(parts: readonly LinePart[], width: number, sep: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  let used = 0;
+  const paint = (p: LinePart, text: string) => (p.paint ? p.paint(text) : text);
+  for (const p of parts) {
+    const gap = used === 0 ? 0 : sep.length;
+    if (used > 0 && used + gap + p.text.length <= width) {
+      line += sep + paint(p, p.text);
+      used += gap + p.text.length;
+      continue;
+    }
+    if (used > 0) {
+      lines.push(line);
+      line = indent;
+      used = indent.length;
+    }
+    // A part wider than a whole line is broken at its spaces.
+    for (const piece of breakWords(p.text, width - used, width - indent.length)) {
+      if (line.trim() !== '' && used > indent.length) {
+        lines.push(line);
+        line = indent;
+        used = indent.length;
+      }
+      line += paint(p, piece);
+      used += piece.length;
+    }
+  }
+  if (line.trim() !== '') lines.push(line);
+  return lines;
+}
+
+/** Splits text at spaces into pieces of at most `first` (then `rest`) characters; a longer word stands alone. */
+export function breakWords(text: string, first: number, rest = first): string[] {
+  if (text.length <= first) return [text];
+  const pieces: string[] = [];
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  let current = lead;
+  let room = first;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const next = current.trim() ? `${current} ${word}` : `${current}${word}`;
+    if (next.length <= room || !current.trim()) {
+      current = next;
+      continue;
+    }
+    pieces.push(current);
+    current = word;
+    room = rest;
+  }
+  if (current.trim()) pieces.push(current);
+  return pieces;
+}
