@@ -145,7 +145,7 @@ export class HttpTransport {
           ? new ApiError('unreachable', `${failure.error.message} (gave up after ${attempt + 1} attempts)`, failure.error.status)
           : failure.error;
       }
-      this.opts.onRetry?.({ what: opts.what, attempt: attempt + 1, delayMs: delay, reason: failure.reason, givesUpInMs: Math.max(0, this.retry.deadlineMs - (Date.now() - began)) });
+      this.opts.onRetry?.({ what: opts.what, attempt: attempt + 1, delayMs: delay, reason: failure.reason, givesUpInMs: Math.max(0, this.retry.deadlineMs - msSince(began)) });
       await sleep(delay, this.opts.signal);
     }
   }
