@@ -1,3 +1,5 @@
+// A job's URLs in one place: those the server gave, else the protocol's paths, resolved against
+// the server's base URL.
 import { apiPaths, type StartResponse, type StatusResponse } from '../protocol/index.js';
 
 /** Absolute URLs of one job, as the server gave them (or built from the protocol's paths where it gave none). */

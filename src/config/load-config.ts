@@ -1,3 +1,5 @@
+// Finds and reads the config file (`--config`, `BULK_CONFIG`, `./bulk.config.json`, then the XDG
+// config folder) and hands it to the pure resolver with the flags and the environment.
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,3 +1,5 @@
+// Bytes to text for the readers: the input's encoding decoded as a stream, a wrong encoding
+// refused before any row goes out, and invalid UTF-8 told apart from a real U+FFFD.
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { InputError } from './input-error.js';

@@ -1,3 +1,4 @@
+// What a reader yields: a parsed row or a rejected one, each with the line of the file it starts on.
 export type InputFormat = 'csv' | 'json' | 'ndjson';
 export type InputEncoding = 'utf8' | 'utf16le' | 'latin1';
 

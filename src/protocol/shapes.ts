@@ -1,3 +1,4 @@
+// The JSON bodies of the job API, as both the client and the server type them.
 import type { JobState, JobStatusWord, JobType } from './states.js';
 
 /** One record that failed validation. `index` is the 0-based position in the job's array. */

@@ -1,3 +1,4 @@
+// Whether and how much colour: decided once per run, for the stream the reporter draws on.
 import { Chalk, type ChalkInstance } from 'chalk';
 
 export type ColorLevel = 0 | 1 | 2 | 3;

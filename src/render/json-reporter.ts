@@ -1,3 +1,5 @@
+// The reporter for `--json`: stdout carries only the result document, stderr only warnings
+// (or, with -v, the plain reporter's lines).
 import type { UploadEvent } from '../upload/upload-events.js';
 import { PlainReporter } from './plain-reporter.js';
 import type { Reporter, ReporterOptions } from './reporter-options.js';

@@ -1,3 +1,4 @@
+// The Reporter interface every reporter implements, and the options a reporter is made with.
 import type { Writable } from 'node:stream';
 import type { UploadEvent } from '../upload/upload-events.js';
 import type { ColorChoice } from './color.js';

@@ -1,3 +1,4 @@
+// Picks the one reporter of a run (terminal, plain lines or JSON): the only place that chooses.
 import { JsonReporter } from './json-reporter.js';
 import { PlainReporter } from './plain-reporter.js';
 import { clampVerbosity, type Reporter, type ReporterOptions } from './reporter-options.js';

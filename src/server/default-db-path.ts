@@ -1,3 +1,5 @@
+// Where the database is when none is given, and whether a database setting is a PostgreSQL URL
+// rather than a SQLite file.
 import os from 'node:os';
 import path from 'node:path';
 

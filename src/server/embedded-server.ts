@@ -1,3 +1,5 @@
+// The server an upload without --url starts for itself: `bulk serve` in a worker thread,
+// with a handle to close it.
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 

@@ -1,10 +1,8 @@
+// The embedded server's thread: `bulk upload` without --url runs `bulk serve` here, so the server
+// validates and stores on one core while the upload reads and parses on the other.
 import { parentPort, workerData } from 'node:worker_threads';
 import { startServer } from './start-server.js';
 
-/**
- * The embedded server's thread: `bulk upload` without --url runs `bulk serve` here, so the server
- * validates and stores on one core while the upload reads and parses on the other.
- */
 const port = parentPort;
 if (!port) throw new Error('embedded-thread runs as a worker thread');
 try {

@@ -1,3 +1,4 @@
+// In-process notice that a job changed, for the event streams to send its new status.
 import { EventEmitter } from 'node:events';
 
 // A symbol, so no job id can ever collide with it.

@@ -1,3 +1,5 @@
+// Adds up the aggregates of many jobs into one run's figures, knowing each one's kind only by
+// its name (sum, average, minimum, maximum or a count).
 import type { AggregateValue } from '../protocol/index.js';
 
 export type AggregateKind = 'sum' | 'avg' | 'min' | 'max';

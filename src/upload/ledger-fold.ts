@@ -1,3 +1,4 @@
+// Keeps a run's checkpoint small: finished, complete neighbouring jobs fold into one entry.
 import type { AggregateValue } from '../protocol/index.js';
 import type { Checkpoint, CheckpointEntry, FoldedJob } from './checkpoint.js';
 import { combineAggregates } from './combine-aggregates.js';

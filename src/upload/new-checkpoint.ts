@@ -1,3 +1,4 @@
+// A fresh run's checkpoint, and the reason (if any) a saved one cannot be resumed.
 import type { Checkpoint, CheckpointSettings } from './checkpoint.js';
 import { fingerprintInput, fingerprintMismatch } from './checkpoint-store.js';
 

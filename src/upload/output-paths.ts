@@ -1,3 +1,4 @@
+// Where an input's failed-rows file goes, never over an earlier one.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { InputFormat } from '../input/input-item.js';

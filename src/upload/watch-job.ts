@@ -1,3 +1,5 @@
+// Follows one job to its final status: by server events where offered, else by polling on a
+// schedule that backs off.
 import { isFinal, type StatusResponse } from '../protocol/index.js';
 import type { JobApiClient } from '../client/job-api-client.js';
 import { sleep } from '../client/sleep.js';

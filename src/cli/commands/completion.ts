@@ -1,3 +1,5 @@
+// `bulk completion <shell>`: prints a bash, zsh or fish completion script built from the
+// commands and flags as they are registered, so it cannot drift from them.
 import { Argument, Command } from 'commander';
 import { completionScript, type CompletionSpec } from '../completion-scripts.js';
 

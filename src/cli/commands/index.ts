@@ -1,3 +1,4 @@
+// The list of `bulk` commands: the one place a new command is registered.
 import type { Command } from 'commander';
 import { completionCommand } from './completion.js';
 import { jobCommands } from './job-commands.js';

@@ -1,3 +1,5 @@
+// One Server-Sent Events stream's lifecycle (headers, heartbeat, shutdown, cleanup), shared by
+// the per-job and the server-wide event routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from '../server-context.js';
 

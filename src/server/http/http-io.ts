@@ -1,3 +1,5 @@
+// HTTP plumbing for the routes: JSON answers, a bounded body reader, and HttpError, the way a
+// route ends a request with a protocol error.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** An answer that ends a request early with a protocol error body. */

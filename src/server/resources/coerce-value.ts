@@ -1,3 +1,5 @@
+// One field's value as the resource declares it (text, integer, decimal, boolean, date,
+// datetime) into its SQL value, or the reason it is refused.
 import { formatDecimal, parseDecimal, rescale } from './decimal.js';
 import type { FieldDef, SqlValue } from './resource-types.js';
 

@@ -1,3 +1,4 @@
+// The shapes of a resource definition: fields, their types, unique keys and aggregates.
 export const FIELD_TYPES = ['text', 'integer', 'decimal', 'boolean', 'date', 'datetime'] as const;
 export type FieldType = (typeof FIELD_TYPES)[number];
 

@@ -1,3 +1,4 @@
+// One record checked against its resource: every field coerced, or the first refusal with its field.
 import { coerceField, Refusal } from './coerce-value.js';
 import type { ResourceDef, SqlValue } from './resource-types.js';
 

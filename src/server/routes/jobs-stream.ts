@@ -1,3 +1,4 @@
+// The server-wide events route: every change to the caller's jobs, newest state per job.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { openEventStream } from '../http/event-stream.js';
 import type { ServerContext } from '../server-context.js';

@@ -1,3 +1,4 @@
+// The jobs page's static files (web/), served with a strict content security policy.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,5 @@
+// Job-change notices for PostgreSQL, where another node may run the job: one poll per node of
+// the jobs this node has streams open for.
 import type { JobEvents } from '../job-events.js';
 
 /**
