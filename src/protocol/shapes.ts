@@ -63,6 +63,10 @@ export interface StatusResponse {
   aggregates_url?: string;
   abort_url?: string;
   started_at?: string | null;
+  /** The server node running the job, or the last one that did. */
+  node?: string | null;
+  /** Running, but its node stopped renewing its lease: another node takes it over within seconds. */
+  awaiting_takeover?: boolean;
 }
 
 /** Aggregate values: numbers, exact decimal strings, or counts keyed by a field's value. */

@@ -1,4 +1,4 @@
-/** The request handler: routing through the route table, one access-log line per request, and errors that never leak internals. */
+/** The request handler: routing through the route table, one access line and one metrics sample per request, and errors that never leak internals. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -16,6 +16,7 @@ export function createApp(ctx: ServerContext): Handler {
     const started = performance.now();
     const path = pathOf(req.url);
     let jobId: string | undefined;
+    let routeName = 'other';
     let logged = false;
     // 'close' also fires for a stream the client left or a socket cut mid-answer; 'finish' alone would miss those.
     res.on('close', () => {
@@ -23,9 +24,13 @@ export function createApp(ctx: ServerContext): Handler {
       logged = true;
       // 499: the client went away before any answer (nginx's word for it).
       const status = res.headersSent ? res.statusCode : 499;
-      ctx.log(JSON.stringify({ time: new Date().toISOString(), method: req.method, path, status, ms: Math.round((performance.now() - started) * 10) / 10, ...(jobId ? { job_id: jobId } : {}) }));
+      const ms = performance.now() - started;
+      ctx.metrics.requests.inc({ route: routeName, method: req.method ?? '', status });
+      ctx.metrics.requestSeconds.observe({ route: routeName }, ms / 1000);
+      if (ctx.accessLog) ctx.log.info({ method: req.method, path, route: routeName, status, ms: Math.round(ms * 10) / 10, ...(jobId ? { job_id: jobId } : {}) }, 'request');
     });
-    route(ctx, req, res, path, (id) => (jobId = id)).catch((err: unknown) => answerError(ctx, req, res, path, err));
+    const seen = { setJobId: (id: string) => (jobId = id), setRoute: (name: string) => (routeName = name) };
+    route(ctx, req, res, path, seen).catch((err: unknown) => answerError(ctx, req, res, path, err));
   };
 }
 
@@ -41,7 +46,8 @@ function answerError(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     return;
   }
   const errorId = randomUUID();
-  ctx.log(JSON.stringify({ level: 'error', error_id: errorId, method: req.method, path, error: (err as Error)?.message, stack: (err as Error)?.stack }));
+  if (isStoreTransient(err)) ctx.metrics.storeError(err);
+  ctx.log.error({ error_id: errorId, method: req.method, path, err: err as Error }, isStoreTransient(err) ? 'store error' : 'internal error');
   if (isStoreTransient(err)) sendJson(res, 503, { error: 'storage busy or unavailable; retry later', error_id: errorId }, { 'retry-after': String(err.retryAfterSeconds) });
   else sendJson(res, 500, { error: 'internal error', error_id: errorId });
 }
@@ -63,25 +69,34 @@ function queryOf(target: string | undefined): URLSearchParams {
   return new URLSearchParams(at >= 0 ? raw.slice(at + 1).split('#', 1)[0] : '');
 }
 
-async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, setJobId: (id: string) => void): Promise<void> {
+interface Seen {
+  setJobId(id: string): void;
+  setRoute(name: string): void;
+}
+
+async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, seen: Seen): Promise<void> {
   const method = req.method ?? 'GET';
   const match = matchRoute(path);
-  if (match?.route.public) return dispatch(ctx, req, res, path, match, '', setJobId);
+  if (match) seen.setRoute(match.route.name);
+  if (match?.route.public) return dispatch(ctx, req, res, path, match, '', seen);
   // The jobs page and its assets need no token: the data they fetch does. Only for an origin-form
   // target (what browsers send): a garbled absolute-form one reads as "/" and must stay a 404.
   const asset = req.url?.startsWith('/') ? webAsset(path) : null;
   if (asset === 'not-found') throw new HttpError(404, `Not found: ${path}`);
-  if (asset) return sendAsset(res, method, asset);
+  if (asset) {
+    seen.setRoute('page');
+    return sendAsset(res, method, asset);
+  }
   const owner = ownerOf(ctx, req);
   if (!match) throw new HttpError(404, `Not found: ${path}`);
-  return dispatch(ctx, req, res, path, match, owner, setJobId);
+  return dispatch(ctx, req, res, path, match, owner, seen);
 }
 
-async function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, match: NonNullable<ReturnType<typeof matchRoute>>, owner: string, setJobId: (id: string) => void): Promise<void> {
+async function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, match: NonNullable<ReturnType<typeof matchRoute>>, owner: string, seen: Seen): Promise<void> {
   const { route, raw } = match;
   const params = decodeParams(route, raw, path);
   if (route.method && req.method !== route.method) throw new HttpError(405, 'Method not allowed', {}, { allow: route.method });
-  await route.handle({ ctx, req, res, params, query: queryOf(req.url), owner, setJobId });
+  await route.handle({ ctx, req, res, params, query: queryOf(req.url), owner, setJobId: seen.setJobId });
 }
 
 /** Who is asking: '' without tokens; with tokens, the token's name, or 401 (the same for missing, wrong and near-miss). */

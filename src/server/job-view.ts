@@ -52,6 +52,7 @@ function message(job: JobRecord, pct: number): string {
     case 'Open':
       return `Job queued: ${job.totalItems} items waiting to start`;
     case 'In Progress':
+      if (job.awaitingTakeover) return `Waiting for another node to take over (${job.node ?? 'its node'} stopped); ${job.processedItems} of ${job.totalItems} items done`;
       return `Processing ${job.processedItems} of ${job.totalItems} items (${pct.toFixed(1)}% complete)`;
     case 'Job Complete':
       return `Job completed successfully! Processed ${job.processedItems} items with ${job.errorCount} errors`;
@@ -115,5 +116,7 @@ export function statusResponse(job: JobRecord, extras: { firstErrors: RecordErro
     errors_url: apiPaths.errors(id),
     events_url: apiPaths.events(id),
     abort_url: apiPaths.abort(id),
+    node: job.node,
+    awaiting_takeover: job.awaitingTakeover,
   } as StatusResponse;
 }

@@ -5,13 +5,13 @@
 import path from 'node:path';
 import { loadTokens, TokenConfigError, type TokenEntry } from './auth/tokens.js';
 import { defaultDbPath, isPostgresUrl } from './default-db-path.js';
+import type { LogLevel } from './observe/log-levels.js';
 import { parseDuration } from './retention.js';
 
 /** A configuration the person running the server can fix (exit 2 from the CLI). */
 export class ServeConfigError extends Error {}
 
-/** How long a claim holds a job without a heartbeat before another node may take it over. */
-export const DEFAULT_LEASE_MS = 15_000;
+export { DEFAULT_LEASE_MS } from './store/store.js';
 
 /** `bulk serve` flags as commander hands them over. */
 export interface ServeFlags {
@@ -27,6 +27,8 @@ export interface ServeFlags {
   tokenFile?: string;
   retention?: string;
   leaseSeconds?: number;
+  maxQueuedJobsPerToken?: number;
+  logLevel?: LogLevel;
 }
 
 /** What the flags and environment settle to (the options startServer takes, less its test seams). */
@@ -39,6 +41,7 @@ export interface ServeConfig {
   maxBodyBytes?: number;
   maxItems?: number;
   maxQueuedJobs?: number;
+  maxQueuedJobsPerToken?: number;
   chunkSize?: number;
   tokens: TokenEntry[];
   retentionMs?: number;
@@ -76,6 +79,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     maxBodyBytes: flags.maxBodyBytes,
     maxItems: flags.maxItems,
     maxQueuedJobs: flags.maxQueuedJobs,
+    maxQueuedJobsPerToken: flags.maxQueuedJobsPerToken,
     chunkSize: flags.chunkRows,
     tokens,
     retentionMs,

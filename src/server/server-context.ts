@@ -1,4 +1,7 @@
+/** What every route needs, and the server's limits. */
 import type { TokenEntry } from './auth/tokens.js';
+import type { ServerLogger } from './observe/server-log.js';
+import type { ServerMetrics } from './observe/server-metrics.js';
 import type { JobEvents } from './job-events.js';
 import type { ResourceDef } from './resources/resource-types.js';
 import type { JobStore } from './store/store.js';
@@ -11,13 +14,15 @@ export interface ServerLimits {
   maxItems: number;
   /** Open and running jobs before new ones get 429. @default 1000 */
   maxQueuedJobs: number;
+  /** Open and running jobs of one token before its new ones get 429 (others' still go in). @default 32 */
+  maxQueuedJobsPerToken: number;
   /** Keys in one record. @default 1000 */
   maxKeysPerRecord: number;
   /** How deep a record's values may nest (the record itself is level 1). @default 32 */
   maxDepth: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { maxBodyBytes: 64 * 1024 * 1024, maxItems: 100_000, maxQueuedJobs: 1000, maxKeysPerRecord: 1000, maxDepth: 32 };
+export const DEFAULT_LIMITS: ServerLimits = { maxBodyBytes: 64 * 1024 * 1024, maxItems: 100_000, maxQueuedJobs: 1000, maxQueuedJobsPerToken: 32, maxKeysPerRecord: 1000, maxDepth: 32 };
 
 /** What every route needs, built once by start-server. */
 export interface ServerContext {
@@ -27,7 +32,12 @@ export interface ServerContext {
   events: JobEvents;
   limits: ServerLimits;
   version: string;
-  log: (line: string) => void;
+  /** This server instance: in every log line, health, and the status of jobs it runs. */
+  nodeId: string;
+  log: ServerLogger;
+  /** Whether each request gets an access line (`--quiet` drops them; errors are always logged). */
+  accessLog: boolean;
+  metrics: ServerMetrics;
   /** Keys whose first request is still being taken: a second one gets 409. */
   inflightKeys: Set<string>;
   /** Set while shutting down: new jobs get 503. */

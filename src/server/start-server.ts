@@ -6,41 +6,52 @@ import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
 import { isPostgresUrl } from './default-db-path.js';
 import { JobEvents } from './job-events.js';
+import { newNodeId } from './observe/node-id.js';
+import { createServerLogger, type ServerLogger } from './observe/server-log.js';
+import { ServerMetrics } from './observe/server-metrics.js';
 import { loadResources } from './resources/load-resources.js';
+import { setRetention, startPruning } from './retention.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
-import { SqliteStore } from './store/sqlite-store.js';
-import type { JobStore } from './store/store.js';
-import { PgEventsPoller } from './store/pg-events-poller.js';
-import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
-import { DEFAULT_RETENTION_MS } from './retention.js';
 import { ServeConfigError } from './serve-config.js';
+import { PgEventsPoller } from './store/pg-events-poller.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { DEFAULT_LEASE_MS, type JobStore } from './store/store.js';
+import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 
 export interface ServeOptions {
   port: number;
   host: string;
   dbPath: string;
   resourcesFile?: string;
-  /** Access log and server errors, one JSON line each; quiet when absent. */
-  log?: (line: string) => void;
+  /** The log stream (pino); silent when absent. Give `nodeId` too so its lines and the server agree. */
+  logger?: ServerLogger;
+  /** @default host:pid:start time */
+  nodeId?: string;
+  /** Drop access lines (never errors). */
+  quiet?: boolean;
   maxBodyBytes?: number;
   maxItems?: number;
   maxQueuedJobs?: number;
+  maxQueuedJobsPerToken?: number;
   /** Records per worker transaction, fixed. @default sized to ~100 ms of work (500–20000) */
   chunkSize?: number;
   /** With tokens, every request but health needs one, and each sees only its own jobs. */
   tokens?: TokenEntry[];
-  /** How long finished jobs are kept. @default 7 days */
+  /** Sets the database's retention (every node on it prunes by it). @default the database's, else 7 days */
   retentionMs?: number;
   /** Awaited by the worker at every chunk boundary (tests hold a job mid-way with it). */
   beforeChunk?: WorkerOptions['beforeChunk'];
-  /** PostgreSQL: how long a worker's claim on a job lasts without a chunk commit. @default 15000 (env BULK_LEASE_MS) */
+  /** PostgreSQL: how long a claim holds a job without a heartbeat. @default 5000 */
   leaseMs?: number;
+  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve' */
+  applicationName?: string;
 }
 
 export interface RunningServer {
   url: string;
   port: number;
   dbPath: string;
+  nodeId: string;
   /** Stops taking requests, finishes the chunk in hand, closes the database. */
   close(): Promise<void>;
 }
@@ -55,49 +66,57 @@ function redactUrl(url: string): string {
   }
 }
 
-async function openStore(dbPath: string, leaseMs: number | undefined): Promise<JobStore> {
-  if (isPostgresUrl(dbPath)) {
+async function openStore(opts: ServeOptions, nodeId: string, leaseMs: number): Promise<JobStore> {
+  if (isPostgresUrl(opts.dbPath)) {
     // Loaded only here: SQLite users never load pg.
     const { PostgresStore } = await import('./store/postgres-store.js');
-    return new PostgresStore(dbPath, { leaseMs });
+    return new PostgresStore(opts.dbPath, { leaseMs, nodeId, applicationName: opts.applicationName });
   }
   try {
-    return new SqliteStore(dbPath);
+    return new SqliteStore(opts.dbPath, nodeId);
   } catch (err) {
     // A path that is a directory, unwritable, or not a database: the person running it can fix that.
-    throw new ServeConfigError(`cannot open the database ${dbPath}: ${(err as Error).message}`);
+    throw new ServeConfigError(`cannot open the database ${opts.dbPath}: ${(err as Error).message}`);
   }
 }
 
-/** Opens the store, starts the worker, listens. The embedded default and `bulk serve` both use it. */
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokens ?? [];
   if (tokens.length === 0 && !isLoopback(opts.host)) {
     throw new ServeConfigError(`refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`);
   }
+  const nodeId = opts.nodeId ?? newNodeId();
+  const log = opts.logger ?? createServerLogger(nodeId);
+  const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const resources = loadResources(opts.resourcesFile);
-  const store = await openStore(opts.dbPath, opts.leaseMs);
+  const store = await openStore(opts, nodeId, leaseMs);
   const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
   try {
     await store.init(resources);
+    if (opts.retentionMs !== undefined) await setRetention(store, opts.retentionMs, log);
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new ServeConfigError(`${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`);
   }
-  const log = opts.log ?? (() => undefined);
   const events = new JobEvents();
-  const worker = new JobWorker({ store, resources, events, log, chunkSize: opts.chunkSize, beforeChunk: opts.beforeChunk });
+  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
+  const metrics = new ServerMetrics(opts.logger !== undefined);
+  const worker = new JobWorker({ store, resources, events, log, metrics, chunkSize: opts.chunkSize, beforeChunk: opts.beforeChunk, leaseMs });
   const ctx: ServerContext = {
     store,
     resources,
     worker,
     events,
     log,
+    accessLog: opts.logger !== undefined && opts.quiet !== true,
+    metrics,
+    nodeId,
     version: VERSION,
     limits: {
       maxBodyBytes: opts.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
       maxItems: opts.maxItems ?? DEFAULT_LIMITS.maxItems,
       maxQueuedJobs: opts.maxQueuedJobs ?? DEFAULT_LIMITS.maxQueuedJobs,
+      maxQueuedJobsPerToken: opts.maxQueuedJobsPerToken ?? DEFAULT_LIMITS.maxQueuedJobsPerToken,
       maxKeysPerRecord: DEFAULT_LIMITS.maxKeysPerRecord,
       maxDepth: DEFAULT_LIMITS.maxDepth,
     },
@@ -105,16 +124,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     draining: false,
     tokens,
   };
-  const retention = opts.retentionMs ?? DEFAULT_RETENTION_MS;
-  const expire = () =>
-    store.expireJobs(new Date(Date.now() - retention).toISOString().replace(/\.\d{3}Z$/, 'Z')).catch((err: Error) => log(JSON.stringify({ level: 'error', msg: 'expiring jobs failed', error: err.message })));
-  await expire();
+  const pruning = startPruning(store, log);
+  await pruning.first;
   // Jobs may run on other nodes of a shared store: their changes reach this node's streams by polling.
   const versions = store.jobVersions?.bind(store);
   const poller = versions ? new PgEventsPoller(events, versions, 250, log) : null;
   poller?.start();
-  const expiry = setInterval(() => void expire(), Math.max(1000, Math.min(retention / 10, 3_600_000)));
-  expiry.unref();
   const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 }, createApp(ctx));
   server.on('clientError', answerClientError);
   try {
@@ -127,21 +142,25 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   } catch (err) {
     poller?.stop();
+    pruning.stop();
     await store.close();
     throw err;
   }
   worker.start();
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url, db: dbName, store: store.kind, version: VERSION, tokens: tokens.length, lease_ms: store.kind === 'postgres' ? leaseMs : undefined }, 'bulk serve started');
   let closing: Promise<void> | null = null;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     dbPath: dbName,
+    nodeId,
     close() {
       closing ??= (async () => {
         ctx.draining = true;
-        clearInterval(expiry);
+        pruning.stop();
         poller?.stop();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         events.shutdown();
@@ -153,6 +172,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         await closed;
         clearTimeout(timer);
         await store.close();
+        log.info('bulk serve stopped');
       })();
       return closing;
     },

@@ -27,6 +27,8 @@ function job(over: Partial<JobRecord>): JobRecord {
     aggState: null,
     aggregates: null,
     jobErrors: null,
+    node: null,
+    awaitingTakeover: false,
     ...over,
   };
 }

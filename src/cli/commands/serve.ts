@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { ExitError, UsageError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { positiveInteger } from '../options.js';
+import { LOG_LEVELS } from '../../server/observe/log-levels.js';
 import type { ServeFlags } from '../../server/serve-config.js';
 
 function port(value: string): number {
@@ -21,13 +22,16 @@ export function serveCommand(): Command {
     .addOption(new Option('--max-body-bytes <n>', 'largest request body (default 67108864, 64 MiB)').argParser(positiveInteger))
     .addOption(new Option('--max-items <n>', 'most records in one job (default 100000)').argParser(positiveInteger))
     .addOption(new Option('--max-queued-jobs <n>', 'open and running jobs before new ones get 429 (default 1000)').argParser(positiveInteger))
+    .addOption(new Option('--max-queued-jobs-per-token <n>', "one token's open and running jobs before its new ones get 429; other tokens' still go in (default 32)").argParser(positiveInteger))
     .addOption(new Option('--chunk-rows <n>', 'records per transaction, fixed (default: sized to about 100 ms of work, 500–20000)').argParser(positiveInteger))
     .addOption(new Option('--token-file <path>', 'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKEN_FILE, and BULK_SERVE_TOKENS (comma-separated)'))
-    .addOption(new Option('--retention <duration>', 'how long finished jobs and their errors are kept (7d, 12h, 30m)').default('7d'))
-    .option('-q, --quiet', 'no access log or start-up notes on stderr')
+    .addOption(new Option('--retention <duration>', "sets how long the database keeps finished jobs and their errors (7d, 12h, 30m), for every node on it (default: the database's, else 7d)"))
+    .addOption(new Option('--lease-seconds <n>', 'PostgreSQL: how long a node may go silent before another takes its job over (default 5)').argParser(positiveInteger))
+    .addOption(new Option('--log-level <level>', 'least severe log line written to stderr').choices(LOG_LEVELS).default('info'))
+    .option('-q, --quiet', 'no access lines on stderr (errors and worker events stay)')
     .action(async (flags: ServeFlags) => {
-      const [{ startServer }, { resolveServeConfig, ServeConfigError }, { ResourceConfigError }] = await Promise.all([
-        import('../../server/start-server.js'),
+      const [{ serveUntilSignalled }, { resolveServeConfig, ServeConfigError }, { ResourceConfigError }] = await Promise.all([
+        import('../../server/serve-process.js'),
         import('../../server/serve-config.js'),
         import('../../server/resources/load-resources.js'),
       ]);
@@ -38,11 +42,8 @@ export function serveCommand(): Command {
         if (err instanceof ServeConfigError) throw new UsageError(err.message);
         throw err;
       }
-      const { tokens } = config;
-      const log = config.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
-      let server;
       try {
-        server = await startServer({ ...config, log });
+        await serveUntilSignalled(config, flags.logLevel);
       } catch (err) {
         if (err instanceof ResourceConfigError || err instanceof ServeConfigError) throw new UsageError(err.message);
         const code = (err as NodeJS.ErrnoException).code;
@@ -50,20 +51,5 @@ export function serveCommand(): Command {
         if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new UsageError(`cannot listen on ${flags.host}:${flags.port} (${code})`);
         throw new ExitError(`cannot start: ${(err as Error).message}`, ExitCode.StoppedEarly);
       }
-      // The one stdout line, a contract: scripts and tests read the URL (the real port with --port 0) from it.
-      process.stdout.write(`bulk serve listening on ${server.url} (db: ${server.dbPath})\n`);
-      log?.(tokens.length ? `bulk serve: ${tokens.length} token(s); each sees only its own jobs` : 'bulk serve: no tokens; loopback only');
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          process.stderr.write(`bulk serve: ${sig}, finishing the chunk in hand and closing\n`);
-          process.off('SIGINT', onInt);
-          process.off('SIGTERM', onTerm);
-          void server.close().then(resolve);
-        };
-        const onInt = () => stop('SIGINT');
-        const onTerm = () => stop('SIGTERM');
-        process.on('SIGINT', onInt);
-        process.on('SIGTERM', onTerm);
-      });
     });
 }

@@ -43,6 +43,13 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
     req.resume();
     throw new HttpError(409, 'A request with this Idempotency-Key is still being handled; retry shortly', {}, { 'retry-after': '1' });
   }
+  // Admission per token, before the body is read: a burst from one token is turned away cheaply
+  // and never holds up another token's uploads (each has its own share of the queue).
+  const mine = await ctx.store.queueDepth(owner);
+  if (mine >= ctx.limits.maxQueuedJobsPerToken) {
+    req.resume();
+    throw new HttpError(429, `Too many of your jobs waiting (${mine}); retry later`, { limit_jobs: ctx.limits.maxQueuedJobsPerToken }, { 'retry-after': '2' });
+  }
   if (inflight) ctx.inflightKeys.add(inflight);
   try {
     const body = await readBody(req, ctx.limits.maxBodyBytes);

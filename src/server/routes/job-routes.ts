@@ -105,7 +105,7 @@ export async function streamEvents(ctx: ServerContext, req: IncomingMessage, res
         if (isFinal(job.state)) return stream.close();
       } while (again && !stream.closed);
     } catch (err) {
-      ctx.log(JSON.stringify({ level: 'error', msg: 'events stream failed', job_id: first.id, error: (err as Error).message }));
+      ctx.log.error({ err: err as Error, job_id: first.id }, 'events stream failed');
       stream.close();
     } finally {
       sending = false;

@@ -36,7 +36,7 @@ export function streamAllEvents(ctx: ServerContext, req: IncomingMessage, res: S
         stream.send(text);
       }
     } catch (err) {
-      ctx.log(JSON.stringify({ level: 'error', msg: 'jobs events stream failed', error: (err as Error).message }));
+      ctx.log.error({ err: err as Error }, 'jobs events stream failed');
       stream.close();
     } finally {
       sending = false;

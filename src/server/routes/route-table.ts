@@ -11,6 +11,7 @@ import { startJob } from './bulk-routes.js';
 import { abortJob, getAggregates, getErrors, getStatus, listJobs, streamEvents, UUID_RE, visibleJob } from './job-routes.js';
 import { streamAllEvents } from './jobs-stream.js';
 import { getHealth } from './health-route.js';
+import { getMetrics } from './metrics-route.js';
 
 export interface RouteCall {
   ctx: ServerContext;
@@ -55,6 +56,7 @@ const jobNotFound = () => 'Job not found';
 
 export const ROUTES: readonly Route[] = [
   { name: 'health', method: 'GET', public: true, pattern: patternOf(apiPaths.health()), handle: (c) => getHealth(c.ctx, c.res) },
+  { name: 'metrics', method: 'GET', pattern: patternOf(apiPaths.metrics()), handle: (c) => getMetrics(c.ctx, c.res) },
   // Before the job routes: "events" is not a job id (ids are UUIDs), and this path has no action.
   { name: 'jobs_events', method: 'GET', pattern: patternOf(apiPaths.jobsEvents()), handle: (c) => streamAllEvents(c.ctx, c.req, c.res, c.owner) },
   { name: 'jobs', method: 'GET', pattern: patternOf(apiPaths.jobs()), handle: (c) => listJobs(c.ctx, c.res, c.query, c.owner) },

@@ -1,3 +1,4 @@
+/** The mapping of a bulk_jobs row, as either database returns it, to a JobRecord. */
 import type { JobState, JobType } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
 import type { JobRecord } from './store.js';
@@ -27,6 +28,9 @@ export interface JobRow {
   agg_state: string | null;
   aggregates: string | null;
   job_errors: string | null;
+  node: string | null;
+  /** Computed by the query: running with no live lease (PostgreSQL); absent for SQLite. */
+  awaiting_takeover?: number | boolean | null;
 }
 
 export function toJobRecord(r: JobRow): JobRecord {
@@ -51,5 +55,7 @@ export function toJobRecord(r: JobRow): JobRecord {
     aggState: r.agg_state ? (JSON.parse(r.agg_state) as AggregateState) : null,
     aggregates: r.aggregates,
     jobErrors: r.job_errors ? (JSON.parse(r.job_errors) as string[]) : null,
+    node: r.node ?? null,
+    awaitingTakeover: r.awaiting_takeover === true || r.awaiting_takeover === 1,
   };
 }

@@ -1,6 +1,7 @@
 // Job-change notices for PostgreSQL, where another node may run the job: one poll per node of
 // the jobs this node has streams open for.
 import type { JobEvents } from '../job-events.js';
+import type { ServerLogger } from '../observe/server-log.js';
 
 /**
  * Server events on a shared store: a job may run on another node, so this node cannot rely on its
@@ -19,7 +20,7 @@ export class PgEventsPoller {
     private readonly events: JobEvents,
     private readonly versions: (ids: string[], all: boolean) => Promise<Map<string, number>>,
     private readonly intervalMs = 250,
-    private readonly log: (line: string) => void = () => undefined,
+    private readonly log?: ServerLogger,
   ) {}
 
   start(): void {
@@ -50,7 +51,7 @@ export class PgEventsPoller {
       }
       for (const id of this.seen.keys()) if (!now.has(id)) this.seen.delete(id);
     } catch (err) {
-      this.log(JSON.stringify({ level: 'error', msg: 'events poll failed', error: (err as Error).message }));
+      this.log?.warn({ err: (err as Error).message }, 'events poll failed');
     } finally {
       this.polling = false;
     }

@@ -1,22 +1,24 @@
 /** The shared store: many `bulk serve` nodes on one PostgreSQL database. */
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import pg from 'pg';
 import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef } from '../resources/resource-types.js';
-import { IdempotencyConflictError, LeaseLostError, type ChunkWrite, type IdempotencyRecord, type JobEnd, type JobRecord, type JobStore, type NewJob } from './store.js';
+import { DEFAULT_LEASE_MS, IdempotencyConflictError, LeaseLostError, type ChunkWrite, type ClaimedJob, type IdempotencyRecord, type JobCount, type JobEnd, type JobRecord, type JobStore, type NewJob } from './store.js';
 import { toJobRecord, type JobRow } from './job-row.js';
+import * as q from './pg-job-queries.js';
+import { newNodeId } from '../observe/node-id.js';
 import { migratePg } from './pg-schema.js';
 import { PgRecordWriter } from './pg-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
-import { classifyPgError, translateStoreErrors } from './store-errors.js';
-
-const JOB_COLUMNS = 'seq, id, resource, job_type, owner, state, total_items, processed_items, success_count, error_count, unique_fields, update_fields, created_at, updated_at, started_at, completed_at, abort_requested, agg_state, aggregates, job_errors';
+import { classifyPgError, isStoreTransient, translateStoreErrors } from './store-errors.js';
 
 export interface PostgresStoreOptions {
-  /** How long a claim holds a job without a chunk commit. @default 15000 */
+  /** How long a claim holds a job without a heartbeat. @default DEFAULT_LEASE_MS */
   leaseMs?: number;
   poolSize?: number;
+  /** This server's node id (the lease owner's prefix). */
+  nodeId?: string;
+  /** Shown in pg_stat_activity, so an operator (or a test) can tell this server's connections apart. */
+  applicationName?: string;
 }
 
 /**
@@ -30,28 +32,38 @@ export class PostgresStore implements JobStore {
   private readonly pool: pg.Pool;
   private readonly writers = new WriterCache((def, job) => new PgRecordWriter(def, job));
   readonly leaseMs: number;
-  /** This store's lease owner name, host:pid:random (an operator can see who holds a job). */
-  readonly nodeId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** host:pid:start; leases are owned by `${nodeId}/${workerId}` (an operator can see who holds a job). */
+  readonly nodeId: string;
 
-  constructor(readonly url: string, opts: PostgresStoreOptions = {}) {
-    this.leaseMs = opts.leaseMs ?? 15_000;
-    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10 });
-    // An idle client losing its connection must not crash the server; the next query reconnects.
+  constructor(
+    readonly url: string,
+    opts: PostgresStoreOptions = {},
+  ) {
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.nodeId = opts.nodeId ?? newNodeId();
+    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, application_name: opts.applicationName ?? 'bulk serve', connectionTimeoutMillis: 10_000 });
+    // A connection ended under the server (a restart, pg_terminate_backend) is reported on the pool
+    // for idle clients and on the client itself while checked out: neither may crash the node. The
+    // query in flight fails with it, and the caller (worker, route) retries once the store is back.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   private async tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // A lost connection cannot roll back (the server already did) and must not go back to the pool.
+      if (isStoreTransient(classifyPgError(err))) broken = err as Error;
+      else await client.query('ROLLBACK').catch((again: Error) => (broken = again));
       throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -93,43 +105,50 @@ export class PostgresStore implements JobStore {
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const { rows } = await this.pool.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM bulk_jobs WHERE id = $1`, [id]);
-    return rows[0] ? toJobRecord(rows[0]) : null;
+    return q.getJob(this.pool, id);
   }
 
   async listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (query.owner !== null) {
-      args.push(query.owner);
-      where.push(`owner = $${args.length}`);
-    }
-    if (query.state) {
-      args.push(query.state);
-      where.push(`state = $${args.length}`);
-    }
-    args.push(query.limit);
-    const { rows } = await this.pool.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${args.length}`, args);
-    return rows.map(toJobRecord);
+    return q.listJobs(this.pool, query);
   }
 
   private owner(workerId: string): string {
     return `${this.nodeId}/${workerId}`;
   }
 
-  /** The oldest Open job, or In Progress job whose lease ran out, that no one else is claiming right now. */
-  async claimNext(workerId: string): Promise<JobRecord | null> {
-    const { rows } = await this.pool.query<JobRow>(
-      `UPDATE bulk_jobs SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond'
-       WHERE id IN (
-         SELECT id FROM bulk_jobs
-         WHERE state IN ('Open', 'In Progress') AND (lease_until IS NULL OR lease_until < now())
-         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-       AND (lease_until IS NULL OR lease_until < now())
-       RETURNING ${JOB_COLUMNS}`,
-      [this.owner(workerId), this.leaseMs],
+  /**
+   * The oldest unfinished job (of `owner`) no live lease holds, or one this worker's own lease
+   * still holds (it let go after a lost connection). Reports who ran it before when it was In
+   * Progress under another owner: a takeover.
+   */
+  async claimNext(workerId: string, owner?: string): Promise<ClaimedJob | null> {
+    const me = this.owner(workerId);
+    const claimable = `j.state IN ('Open', 'In Progress') AND (j.lease_until IS NULL OR j.lease_until < now() OR j.lease_owner = $1)`;
+    const args: unknown[] = [me, this.leaseMs, this.nodeId];
+    if (owner !== undefined) args.push(owner);
+    const { rows } = await this.pool.query<JobRow & { prev_state: string; prev_owner: string | null; prev_node: string | null }>(
+      `WITH pick AS (
+         SELECT j.id, j.state AS prev_state, j.lease_owner AS prev_owner, j.node AS prev_node FROM bulk_jobs j
+         WHERE ${claimable} ${owner !== undefined ? 'AND j.owner = $4' : ''}
+         ORDER BY j.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+       UPDATE bulk_jobs j SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', node = $3, version = j.version + 1
+       FROM pick WHERE j.id = pick.id AND ${claimable}
+       RETURNING ${q.jobColumns('j')}, pick.prev_state, pick.prev_owner, pick.prev_node`,
+      args,
     );
-    return rows[0] ? toJobRecord(rows[0]) : null;
+    const row = rows[0];
+    if (!row) return null;
+    const takeover = row.prev_state === 'In Progress' && row.prev_owner !== me;
+    return { ...toJobRecord(row), takenOverFrom: takeover ? (row.prev_node ?? row.prev_owner ?? 'unknown') : null };
+  }
+
+  async claimableOwners(): Promise<string[]> {
+    return q.claimableOwners(this.pool, this.nodeId);
+  }
+
+  async renewLease(jobId: string, workerId: string): Promise<boolean> {
+    const res = await this.pool.query("UPDATE bulk_jobs SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND lease_owner = $2 AND state IN ('Open', 'In Progress')", [jobId, this.owner(workerId), this.leaseMs]);
+    return (res.rowCount ?? 0) > 0;
   }
 
   async loadPayload(id: string): Promise<string> {
@@ -208,14 +227,23 @@ export class PostgresStore implements JobStore {
   }
 
   async recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }> {
-    const count = await this.pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM bulk_job_errors WHERE job_id = $1', [id]);
-    const { rows } = await this.pool.query<{ idx: number; field: string | null; error: string }>('SELECT idx, field, error FROM bulk_job_errors WHERE job_id = $1 ORDER BY idx LIMIT $2 OFFSET $3', [id, limit, offset]);
-    return { total: Number(count.rows[0]?.n ?? 0), errors: rows.map((r) => (r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error })) };
+    return q.recordErrors(this.pool, id, offset, limit);
   }
 
-  async queueDepth(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>("SELECT COUNT(*) AS n FROM bulk_jobs WHERE state IN ('Open', 'In Progress')");
-    return Number(rows[0]?.n ?? 0);
+  async queueDepth(owner?: string): Promise<number> {
+    return q.queueDepth(this.pool, owner);
+  }
+
+  async jobCounts(): Promise<JobCount[]> {
+    return q.jobCounts(this.pool);
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    return q.getSetting(this.pool, name);
+  }
+
+  async setSetting(name: string, value: string, now: string): Promise<void> {
+    return q.setSetting(this.pool, name, value, now);
   }
 
   async expireJobs(cutoffIso: string): Promise<number> {
@@ -231,17 +259,8 @@ export class PostgresStore implements JobStore {
     });
   }
 
-  /**
-   * Change counters of the jobs watched on this node (and, with `all`, of every unfinished or
-   * recently finished job): the per-node events poller compares them between polls.
-   */
   async jobVersions(ids: string[], all: boolean): Promise<Map<string, number>> {
-    const sql = all
-      ? "SELECT id, version FROM bulk_jobs WHERE id = ANY($1) OR state IN ('Open', 'In Progress') OR completed_at >= $2"
-      : 'SELECT id, version FROM bulk_jobs WHERE id = ANY($1)';
-    const args: unknown[] = all ? [ids, new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z')] : [ids];
-    const { rows } = await this.pool.query<{ id: string; version: string }>(sql, args);
-    return new Map(rows.map((r) => [r.id, Number(r.version)]));
+    return q.jobVersions(this.pool, ids, all);
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,15 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef } from '../resources/resource-types.js';
-import type { ChunkWrite, IdempotencyRecord, JobEnd, JobRecord, JobStore, NewJob } from './store.js';
+import type { ChunkWrite, ClaimedJob, IdempotencyRecord, JobCount, JobEnd, JobRecord, JobStore, NewJob } from './store.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
+import { newNodeId } from '../observe/node-id.js';
+
+const UNFINISHED = "state IN ('Open', 'In Progress')";
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a job acknowledged
@@ -31,7 +34,10 @@ export class SqliteStore implements JobStore {
     return stmt;
   }
 
-  constructor(readonly dbPath: string) {
+  constructor(
+    readonly dbPath: string,
+    readonly nodeId: string = newNodeId(),
+  ) {
     if (dbPath !== ':memory:') mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
     this.db = new Database(dbPath);
     this.db.pragma('journal_mode = WAL');
@@ -62,7 +68,7 @@ export class SqliteStore implements JobStore {
       if (idempotency) {
         this.sql('INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES (?, ?, ?, ?, ?, ?)').run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response);
       }
-    })();
+    }).immediate();
   }
 
   async findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null> {
@@ -90,9 +96,17 @@ export class SqliteStore implements JobStore {
     return (this.db.prepare(sql).all(...args, query.limit) as JobRow[]).map(toJobRecord);
   }
 
-  async claimNext(): Promise<JobRecord | null> {
-    const row = this.sql("SELECT * FROM bulk_jobs WHERE state IN ('Open', 'In Progress') ORDER BY seq LIMIT 1").get() as JobRow | undefined;
-    return row ? toJobRecord(row) : null;
+  /** One node, so no leases: the oldest unfinished job (of the owner), stamped with this node. A job left In Progress by another run of the server is a takeover. */
+  async claimNext(_workerId: string, owner?: string): Promise<ClaimedJob | null> {
+    const row = (owner === undefined ? this.sql(`SELECT * FROM bulk_jobs WHERE ${UNFINISHED} ORDER BY seq LIMIT 1`).get() : this.sql(`SELECT * FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1`).get(owner)) as JobRow | undefined;
+    if (!row) return null;
+    this.sql('UPDATE bulk_jobs SET node = ? WHERE id = ?').run(this.nodeId, row.id);
+    const takenOverFrom = row.state === 'In Progress' && row.node !== null && row.node !== this.nodeId ? row.node : null;
+    return { ...toJobRecord({ ...row, node: this.nodeId }), takenOverFrom };
+  }
+
+  async claimableOwners(): Promise<string[]> {
+    return (this.sql(`SELECT owner FROM bulk_jobs WHERE ${UNFINISHED} GROUP BY owner ORDER BY MIN(seq)`).all() as { owner: string }[]).map((r) => r.owner);
   }
 
   async loadPayload(id: string): Promise<string> {
@@ -105,6 +119,7 @@ export class SqliteStore implements JobStore {
     const { job, resource } = chunk;
     const writer = this.writers.get(resource, job);
     const insertError = this.sql('INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)');
+    // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere is a clean SQLITE_BUSY, never a stale snapshot.
     return this.db.transaction(() => {
       let stored = 0;
       const errors = [...chunk.invalid];
@@ -127,11 +142,11 @@ export class SqliteStore implements JobStore {
       // moment where every record is in but the job is not final.
       if (chunk.finish) this.finishInTransaction(job.id, { state: 'Job Complete', now: chunk.now, aggregates: chunk.finish(), jobErrors: null });
       return { stored, errors };
-    })();
+    }).immediate();
   }
 
   async finishJob(id: string, end: JobEnd): Promise<boolean> {
-    return this.db.transaction(() => this.finishInTransaction(id, end))();
+    return this.db.transaction(() => this.finishInTransaction(id, end)).immediate();
   }
 
   /** Ends a job that is not final yet; a final job is never changed again. */
@@ -159,8 +174,21 @@ export class SqliteStore implements JobStore {
     return { total, errors: rows.map((r) => (r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error })) };
   }
 
-  async queueDepth(): Promise<number> {
-    return (this.sql("SELECT COUNT(*) AS n FROM bulk_jobs WHERE state IN ('Open', 'In Progress')").get() as { n: number }).n;
+  async queueDepth(owner?: string): Promise<number> {
+    const row = owner === undefined ? this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE ${UNFINISHED}`).get() : this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED}`).get(owner);
+    return (row as { n: number }).n;
+  }
+
+  async jobCounts(): Promise<JobCount[]> {
+    return this.sql('SELECT state, owner, COUNT(*) AS n FROM bulk_jobs GROUP BY state, owner').all() as JobCount[];
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    return (this.sql('SELECT value FROM bulk_settings WHERE name = ?').get(name) as { value: string } | undefined)?.value ?? null;
+  }
+
+  async setSetting(name: string, value: string, now: string): Promise<void> {
+    this.sql('INSERT INTO bulk_settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(name, value, now);
   }
 
   async expireJobs(cutoffIso: string): Promise<number> {
@@ -173,7 +201,7 @@ export class SqliteStore implements JobStore {
         this.db.prepare('DELETE FROM bulk_jobs WHERE id = ?').run(id);
       }
       return ids.length;
-    })();
+    }).immediate();
   }
 
   async close(): Promise<void> {

@@ -32,6 +32,7 @@ const STORE_METHODS = {
   getJob: true,
   listJobs: true,
   claimNext: true,
+  claimableOwners: true,
   loadPayload: true,
   commitChunk: true,
   finishJob: true,
@@ -39,10 +40,14 @@ const STORE_METHODS = {
   isAbortRequested: true,
   recordErrors: true,
   queueDepth: true,
+  jobCounts: true,
+  getSetting: true,
+  setSetting: true,
   expireJobs: true,
   close: true,
   jobVersions: true,
-} as const satisfies Record<Exclude<keyof JobStore, 'kind'>, true>;
+  renewLease: true,
+} as const satisfies Record<Exclude<keyof JobStore, 'kind' | 'nodeId'>, true>;
 
 /**
  * Wraps a store class's methods once, at definition, so whatever calls the store (routes, the

@@ -26,6 +26,23 @@ export interface JobRecord {
   /** aggregate_results as JSON text (exact decimals), once final. */
   aggregates: string | null;
   jobErrors: string[] | null;
+  /** The node running the job now, or the last one that did (null before any claimed it). */
+  node: string | null;
+  /** Running, but its node stopped renewing the lease: another node takes it over shortly. */
+  awaitingTakeover: boolean;
+}
+
+/** A job a worker has just claimed. */
+export interface ClaimedJob extends JobRecord {
+  /** The node that was running it when this one took it over (a dead or stalled node), else null. */
+  takenOverFrom: string | null;
+}
+
+/** Jobs counted by state and owner (metrics, admission). */
+export interface JobCount {
+  state: JobState;
+  owner: string;
+  n: number;
 }
 
 export interface NewJob {
@@ -85,14 +102,18 @@ export interface ChunkWrite {
  */
 export interface JobStore {
   readonly kind: 'sqlite' | 'postgres';
+  /** This server's node id: stamped on the jobs it claims, and its leases' owner. */
+  readonly nodeId: string;
   init(resources: Map<string, ResourceDef>): Promise<void>;
   /** The job, its payload and its idempotency key (with the 202 body), committed together before the 202 goes out. */
   createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void>;
   findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null>;
   getJob(id: string): Promise<JobRecord | null>;
   listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]>;
-  /** The oldest job that is Open or In Progress and not held by someone else. */
-  claimNext(workerId: string): Promise<JobRecord | null>;
+  /** The oldest job (of `owner`, when given) that is Open or In Progress and not held by someone else; this node's own worker may take back its own. */
+  claimNext(workerId: string, owner?: string): Promise<ClaimedJob | null>;
+  /** Owners with a job to claim, the one waiting longest first. */
+  claimableOwners(): Promise<string[]>;
   loadPayload(id: string): Promise<string>;
   /** Writes a chunk's records and errors and moves the job's counters, in one transaction. */
   commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }>;
@@ -101,7 +122,12 @@ export interface JobStore {
   requestAbort(id: string, now: string): Promise<void>;
   isAbortRequested(id: string): Promise<boolean>;
   recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }>;
-  queueDepth(): Promise<number>;
+  /** Open and running jobs, of one owner when given. */
+  queueDepth(owner?: string): Promise<number>;
+  jobCounts(): Promise<JobCount[]>;
+  /** A setting of the database (shared by every node on it), or null. */
+  getSetting(name: string): Promise<string | null>;
+  setSetting(name: string, value: string, now: string): Promise<void>;
   /** Forgets finished jobs completed before the cutoff: their errors, payloads and keys. Records stay. */
   expireJobs(cutoffIso: string): Promise<number>;
   close(): Promise<void>;
@@ -111,7 +137,12 @@ export interface JobStore {
    * streams about jobs another node runs. Absent: every change happens on this node.
    */
   jobVersions?(ids: string[], all: boolean): Promise<Map<string, number>>;
+  /** Optional capability of a leasing store: extends the worker's lease; false when it is no longer the worker's. */
+  renewLease?(jobId: string, workerId: string): Promise<boolean>;
 }
+
+/** How long a claim holds a job without a heartbeat before another node may take it over (PostgreSQL). */
+export const DEFAULT_LEASE_MS = 5_000;
 
 /** The job-level error an aborted job ends with. */
 export const ABORTED = 'Job aborted on request';

@@ -1,20 +1,30 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { RecordError } from '../../protocol/index.js';
-import { AggregateAccumulator } from '../resources/aggregates.js';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
-import { validateRecord } from '../resources/validate-record.js';
+/**
+ * Runs queued jobs, fairly between owners: each owner (token) with work gets a lane of its own, up
+ * to `lanes` at once, and lanes take turns chunk by chunk, so one token's burst never holds
+ * another's job behind it. A lane that loses the database lets its job go and claims it again
+ * after a bounded backoff; the job continues from its last committed chunk and never fails for it.
+ */
+import { createHash } from 'node:crypto';
 import type { JobEvents } from '../job-events.js';
-import { nowIso } from '../clock.js';
-import { ABORTED, LeaseLostError, type JobRecord, type JobStore } from '../store/store.js';
+import type { ServerLogger } from '../observe/server-log.js';
+import type { ServerMetrics } from '../observe/server-metrics.js';
+import type { ResourceDef } from '../resources/resource-types.js';
+import { isStoreTransient } from '../store/store-errors.js';
+import { DEFAULT_LEASE_MS, type JobStore } from '../store/store.js';
+import { runJob, type RunnerDeps } from './job-runner.js';
 
 export interface WorkerOptions {
   store: JobStore;
   resources: Map<string, ResourceDef>;
   events: JobEvents;
-  /** Records per transaction, fixed. Absent: sized from the measured speed (see {@link chunkRows}). */
+  log: ServerLogger;
+  metrics?: ServerMetrics;
+  /** Records per transaction, fixed. Absent: sized from the measured speed (see {@link JobWorker.chunkRows}). */
   chunkSize?: number;
-  log?: (line: string) => void;
-  workerId?: string;
+  /** Owners whose jobs run side by side. @default 4 */
+  lanes?: number;
+  /** How long a lease lasts; the heartbeat renews it three times as often. @default DEFAULT_LEASE_MS */
+  leaseMs?: number;
   /**
    * Awaited at every chunk boundary, before the worker looks for an abort and takes the next
    * chunk. A seam for tests (hold a job mid-way) and embedders (throttling); absent, no cost.
@@ -22,41 +32,83 @@ export interface WorkerOptions {
   beforeChunk?: (job: { id: string; processedItems: number }) => Promise<void> | void;
 }
 
-/**
- * Runs queued jobs one at a time, in order of arrival. Each chunk of records commits together with
- * the job's progress and aggregate state, so a restart resumes exactly where the data is.
- */
+/** Waits after a store error: doubling from 100 ms to at most 5 s, with jitter so nodes do not retry in step. */
+export function backoffMs(failures: number, random = Math.random): number {
+  const base = Math.min(5000, 100 * 2 ** Math.max(0, failures - 1));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
 export class JobWorker {
-  private stopping = false;
-  private running: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  private readonly chunkSize: number | undefined;
   /** Measured throughput, for estimates and chunk sizes. */
   rowsPerSecond = 20_000;
+  private stopping = false;
+  private running: Promise<void> | null = null;
+  private readonly sleepers = new Set<() => void>();
+  private readonly lanes = new Map<string, Promise<void>>();
+  /** Owners with work but no lane (all lanes busy): a lane ends after its job so they get a turn. */
+  private waiting = false;
   /** Records the HTTP side already parsed, so the worker need not parse the stored body again. */
   private readonly parsed = new Map<string, unknown[]>();
   private parsedRecords = 0;
+  private readonly deps: RunnerDeps;
 
   constructor(private readonly opts: WorkerOptions) {
-    this.chunkSize = opts.chunkSize;
+    this.deps = {
+      store: opts.store,
+      resources: opts.resources,
+      events: opts.events,
+      log: opts.log,
+      metrics: opts.metrics,
+      beforeChunk: opts.beforeChunk,
+      heartbeatMs: Math.max(100, Math.floor((opts.leaseMs ?? DEFAULT_LEASE_MS) / 3)),
+      chunkRows: () => this.chunkRows(),
+      measured: (size, seconds) => {
+        // A tiny chunk (the tail of a job, a 3-row job) is mostly commit cost: it would drag the estimate down.
+        if (seconds > 0 && size >= MIN_CHUNK_ROWS) this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
+      },
+      stopping: () => this.stopping,
+      takeRecords: (id) => this.takeParsed(id),
+      keepRecords: (id, records) => this.keep(id, records),
+    };
   }
 
   start(): void {
-    this.running ??= this.loop();
+    this.running ??= this.dispatch();
   }
 
   /** A new job arrived: stop waiting. With its parsed records, when memory allows. */
   notify(jobId?: string, records?: unknown[]): void {
-    if (jobId && records && this.parsedRecords + records.length <= 500_000) {
-      this.parsed.set(jobId, records);
-      this.parsedRecords += records.length;
-    }
-    this.wake?.();
+    if (jobId && records) this.keep(jobId, records);
+    this.wake();
   }
 
   /** A job ended without running (aborted while queued): drop the records held for it. */
   forget(jobId: string): void {
     this.takeParsed(jobId);
+  }
+
+  /** Finishes the chunk in hand in every lane, then stops. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.running;
+  }
+
+  /**
+   * Rows for the next chunk: about {@link CHUNK_TARGET_MS} of work at the measured speed. Each
+   * commit costs a WAL write and an fsync, and 1000-row chunks spent a sixth of the server's time
+   * committing; a tenth of a second per chunk still moves a progress bar smoothly and answers an
+   * abort at once.
+   */
+  private chunkRows(): number {
+    if (this.opts.chunkSize !== undefined) return this.opts.chunkSize;
+    return Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, Math.round((this.rowsPerSecond * CHUNK_TARGET_MS) / 1000)));
+  }
+
+  private keep(jobId: string, records: unknown[]): void {
+    if (this.parsed.has(jobId) || this.parsedRecords + records.length > MAX_HELD_RECORDS) return;
+    this.parsed.set(jobId, records);
+    this.parsedRecords += records.length;
   }
 
   private takeParsed(jobId: string): unknown[] | undefined {
@@ -68,124 +120,94 @@ export class JobWorker {
     return records;
   }
 
-  /**
-   * Rows for the next chunk: about {@link CHUNK_TARGET_MS} of work at the measured speed. Each
-   * commit costs a WAL write and an fsync, and 1000-row chunks spent a sixth of the server's time
-   * committing; a tenth of a second per chunk still moves a progress bar smoothly and answers an
-   * abort at once.
-   */
-  private chunkRows(): number {
-    if (this.chunkSize !== undefined) return this.chunkSize;
-    return Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, Math.round((this.rowsPerSecond * CHUNK_TARGET_MS) / 1000)));
-  }
-
-  /** Finishes the chunk in hand, then stops. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    this.notify();
-    await this.running;
-  }
-
-  private async loop(): Promise<void> {
+  /** Finds owners with work and gives each a lane, while lanes are free. */
+  private async dispatch(): Promise<void> {
+    let failures = 0;
+    const maxLanes = this.opts.lanes ?? 4;
     while (!this.stopping) {
-      let job: JobRecord | null = null;
+      let owners: string[] = [];
       try {
-        job = await this.opts.store.claimNext(this.opts.workerId ?? 'local');
+        owners = await this.opts.store.claimableOwners();
+        failures = 0;
       } catch (err) {
-        this.opts.log?.(JSON.stringify({ level: 'error', msg: 'worker could not read the queue', error: (err as Error).message }));
-      }
-      if (!job) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 500);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = null;
+        failures++;
+        this.storeTrouble(err, 'worker could not read the queue');
+        await this.pause(backoffMs(failures));
         continue;
       }
-      await this.run(job);
+      const idle = owners.filter((o) => !this.lanes.has(o));
+      this.waiting = idle.length > 0 && this.lanes.size + idle.length > maxLanes;
+      for (const owner of idle) {
+        if (this.lanes.size >= maxLanes) break;
+        const lane = this.lane(owner).finally(() => {
+          this.lanes.delete(owner);
+          this.wake();
+        });
+        this.lanes.set(owner, lane);
+      }
+      await this.pause(IDLE_POLL_MS);
+    }
+    await Promise.all(this.lanes.values());
+  }
+
+  /** One owner's jobs, one at a time, oldest first. */
+  private async lane(owner: string): Promise<void> {
+    // One lease owner per owner's lane: after a store error the lane can take back the job it let go.
+    const workerId = `lane-${createHash('sha256').update(owner).digest('hex').slice(0, 8)}`;
+    let failures = 0;
+    while (!this.stopping) {
+      let outcome;
+      try {
+        const job = await this.opts.store.claimNext(workerId, owner);
+        if (!job) return;
+        if (job.takenOverFrom) {
+          this.opts.metrics?.takeovers.inc();
+          this.opts.log.warn({ job_id: job.id, from_node: job.takenOverFrom, processed: job.processedItems }, 'job taken over');
+        }
+        this.opts.log.info({ job_id: job.id, owner, resource: job.resource, job_type: job.jobType, items: job.totalItems, processed: job.processedItems }, 'job claimed');
+        outcome = await runJob(this.deps, job, workerId);
+      } catch (err) {
+        if (!isStoreTransient(err)) {
+          this.opts.log.error({ err: err as Error, owner }, 'worker lane failed');
+          return;
+        }
+        this.opts.metrics?.storeError(err);
+        outcome = 'store-error';
+      }
+      if (outcome === 'store-error') {
+        failures++;
+        this.storeTrouble(null, 'store unavailable; the job continues from its last committed chunk once it is back', failures);
+        await this.pause(backoffMs(failures));
+      } else {
+        failures = 0;
+        if (this.waiting) return;
+      }
     }
   }
 
-  private async run(job: JobRecord): Promise<void> {
-    const { store, events } = this.opts;
-    const resource = this.opts.resources.get(job.resource);
-    try {
-      if (!resource) throw new Error(`resource ${job.resource} is no longer configured`);
-      let starting = job.state === 'Open';
-      const records = this.takeParsed(job.id) ?? (JSON.parse(await store.loadPayload(job.id)) as unknown[]);
-      const agg = new AggregateAccumulator(resource, job.aggState ?? undefined);
-      const validate = recordValidator(resource, job);
-      let processed = job.processedItems;
-      if (processed >= records.length) {
-        await store.finishJob(job.id, { state: 'Job Complete', now: nowIso(), aggregates: agg.resultsJson(), jobErrors: null });
-        events.changed(job.id);
-        return;
-      }
-      while (processed < records.length) {
-        if (this.stopping) return;
-        await this.opts.beforeChunk?.({ id: job.id, processedItems: processed });
-        if (this.stopping) return;
-        if (await store.isAbortRequested(job.id)) {
-          // The records already stored keep their results, and their aggregates.
-          await store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: agg.resultsJson(), jobErrors: [ABORTED] });
-          events.changed(job.id);
-          return;
-        }
-        const started = performance.now();
-        const end = Math.min(records.length, processed + this.chunkRows());
-        const rows: { index: number; values: SqlValue[] }[] = [];
-        const invalid: RecordError[] = [];
-        for (let i = processed; i < end; i++) {
-          const v = validate(records[i]);
-          if (v.ok) rows.push({ index: i, values: v.values });
-          else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
-        }
-        const size = end - processed;
-        const storedBefore = agg.state.stored;
-        await store.commitChunk({
-          job,
-          resource,
-          rows,
-          invalid,
-          size,
-          onStored: (values) => agg.addStored(values),
-          aggState: () => {
-            agg.addProcessed(size, size - (agg.state.stored - storedBefore));
-            return agg.snapshot();
-          },
-          now: nowIso(),
-          start: starting,
-          finish: end === records.length ? () => agg.resultsJson() : undefined,
-          workerId: this.opts.workerId ?? 'local',
-        });
-        starting = false;
-        processed = end;
-        const seconds = (performance.now() - started) / 1000;
-        // A tiny chunk (the tail of a job, a 3-row job) is mostly commit cost: it would drag the estimate down.
-        if (seconds > 0 && size >= MIN_CHUNK_ROWS) this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
-        events.changed(job.id);
-        await yieldToLoop();
-      }
-    } catch (err) {
-      if (err instanceof LeaseLostError) {
-        // Another node holds the job now (this one was too slow, or paused): its chunk rolled back; drop the job.
-        this.opts.log?.(JSON.stringify({ level: 'warn', msg: 'job taken over by another node', job_id: job.id, error: err.message }));
-        return;
-      }
-      const error = err as Error;
-      this.opts.log?.(JSON.stringify({ level: 'error', msg: 'job failed', job_id: job.id, error: error.message }));
-      try {
-        await store.finishJob(job.id, { state: 'Failed', now: nowIso(), aggregates: null, jobErrors: [`Job could not finish: ${error.message}`] });
-      } catch (again) {
-        // The store itself is failing: leave the job as it is; it resumes when the store is back.
-        this.opts.log?.(JSON.stringify({ level: 'error', msg: 'could not record the failure', job_id: job.id, error: (again as Error).message }));
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-      events.changed(job.id);
-    }
+  private storeTrouble(err: unknown, msg: string, failures = 1): void {
+    if (err) this.opts.metrics?.storeError(err);
+    // Once per outage at warn, then quieter: a long outage must not flood the log.
+    if (failures <= 1) this.opts.log.warn({ ...(err ? { err: (err as Error).message } : {}), failures }, msg);
+    else this.opts.log.debug({ failures }, msg);
+  }
+
+  private async pause(ms: number): Promise<void> {
+    if (this.stopping) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.sleepers.add(done);
+    });
+  }
+
+  /** Every lane and the dispatcher that is waiting looks again now. */
+  private wake(): void {
+    for (const done of [...this.sleepers]) done();
   }
 }
 
@@ -193,26 +215,8 @@ export class JobWorker {
 const CHUNK_TARGET_MS = 100;
 const MIN_CHUNK_ROWS = 500;
 const MAX_CHUNK_ROWS = 20_000;
+/** Parsed records held for queued jobs, across all of them. */
+const MAX_HELD_RECORDS = 500_000;
+/** How often an idle worker looks for work (a new job on this node wakes it at once). */
+const IDLE_POLL_MS = 500;
 
-type Validate = (record: unknown) => ReturnType<typeof validateRecord>;
-
-/**
- * How a job checks its records, decided once per job. An upsert's key fields are required (a
- * record without its key could match nothing and would be inserted as a near-duplicate); a
- * delete's records need only their key.
- */
-export function recordValidator(resource: ResourceDef, job: Pick<JobRecord, 'jobType' | 'uniqueFields'>): Validate {
-  const fieldNames = new Set(resource.fields.map((f) => f.name));
-  if (job.jobType === 'insert') return (record) => validateRecord(resource, fieldNames, record);
-  const keys = new Set(job.uniqueFields ?? []);
-  const keyed: ResourceDef = { ...resource, fields: resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f)) };
-  if (job.jobType === 'upsert') return (record) => validateRecord(keyed, fieldNames, record);
-  const keyOnly: ResourceDef = { ...keyed, fields: keyed.fields.map((f) => (keys.has(f.name) ? f : { ...f, required: false })) };
-  return (record) => {
-    if (!record || typeof record !== 'object' || Array.isArray(record)) return { ok: false, error: 'must be a JSON object' };
-    const obj = record as Record<string, unknown>;
-    const partial: Record<string, unknown> = {};
-    for (const k of keys) partial[k] = obj[k];
-    return validateRecord(keyOnly, fieldNames, partial);
-  };
-}
