@@ -1,8 +1,9 @@
+// Reads a JSON array of objects as rows, each with the line its element starts on, in constant memory.
 import type { TextSource } from './decode.js';
 import { InputError } from './input-error.js';
 import type { InputItem } from './input-item.js';
 import { parseJsonRecord } from './json-record.js';
-import { DEFAULT_RECORD_LIMITS, overDepthReason, overSizeReason, RAW_KEPT_CHARS, type RecordLimits } from './record-limits.js';
+import { DEFAULT_RECORD_LIMITS, overSizeReason, RAW_KEPT_CHARS, type RecordLimits } from './record-limits.js';
 
 const NL = 10;
 const CR = 13;
@@ -68,8 +69,6 @@ class ArrayScanner {
   private readonly stack: number[] = [];
   /** Brackets open beyond the depth limit: counted, not kept, so memory stays bounded. */
   private overflow = 0;
-  /** Whether the current element went past the depth limit. */
-  private deep = false;
   /** The start of the current element once it is over the size limit; its text is no longer held. */
   private oversized: string | null = null;
   private inString = false;
@@ -107,12 +106,10 @@ class ArrayScanner {
           this.inString = true;
         } else if (c === OPEN_BRACE || c === OPEN_BRACKET) {
           if (this.stack.length < this.limits.maxDepth) this.stack.push(c);
-          else {
-            this.overflow++;
-            this.deep = true;
-          }
+          else this.overflow++;
         } else if (this.overflow > 0 && (c === CLOSE_BRACE || c === CLOSE_BRACKET)) {
-          // Past the limit only the count is kept: the element fails for its depth anyway.
+          // Past the limit only the count is kept (the element fails for its depth anyway), so a
+          // run of brackets costs no memory.
           this.overflow--;
         } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
           const open = this.stack.pop();
@@ -158,7 +155,6 @@ class ArrayScanner {
           this.elementLine = this.line;
           this.stack.length = 0;
           this.overflow = 0;
-          this.deep = false;
           this.oversized = null;
           this.inString = false;
           this.escaped = false;
@@ -209,9 +205,9 @@ class ArrayScanner {
     }
     if (text.length > this.limits.maxRecordChars) {
       this.items.push({ kind: 'rejected', line: this.elementLine, raw: `${text.slice(0, RAW_KEPT_CHARS)}…`, reason: overSizeReason(this.limits) });
-    } else if (this.deep) {
-      this.items.push({ kind: 'rejected', line: this.elementLine, raw: `${text.slice(0, RAW_KEPT_CHARS)}…`, reason: overDepthReason(this.limits) });
     } else {
+      // Checked as NDJSON lines are, in the same order (UTF-8, JSON, an object, depth), so both
+      // formats give one row the same reason.
       this.items.push(parseJsonRecord(text, this.elementLine, this.replacementMeansInvalid(), this.limits));
     }
   }

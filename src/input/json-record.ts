@@ -1,3 +1,4 @@
+// Turns the text of one JSON record into a row or a rejection with its reason: shared by both JSON readers.
 import type { InputItem } from './input-item.js';
 import { nestsDeeperThan, overDepthReason, rawPrefix, type RecordLimits } from './record-limits.js';
 import { ERROR_COLUMN, SOURCE_LINE_COLUMN } from './reserved-columns.js';

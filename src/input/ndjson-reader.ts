@@ -1,3 +1,4 @@
+// Reads NDJSON (one JSON object a line) as rows with their line numbers, in constant memory.
 import type { TextSource } from './decode.js';
 import type { InputItem } from './input-item.js';
 import { parseJsonRecord } from './json-record.js';

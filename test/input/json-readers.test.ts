@@ -33,7 +33,7 @@ describe('NDJSON', () => {
       [5, { a: 3 }],
     ];
     expect(shape((await readChunks([lf], 'ndjson')).items)).toEqual(want);
-    for (const size of [1, 2, 7]) expect(shape((await readChunks(splitBytes(crlf, size), 'ndjson')).items)).toEqual(want);
+    for (const size of [1, 2, 7]) expect(shape((await readChunks(splitBytes(crlf, size), 'ndjson', { sniffed: true })).items)).toEqual(want);
   });
 
   it('rejects scalars and null, and a line with invalid UTF-8, each alone', async () => {
@@ -128,7 +128,7 @@ describe('JSON array', () => {
       [3, { b: [1, { c: '東京' }], d: 'é' }],
       [4, { e: {} }],
     ];
-    for (const size of [1, 2, 3, 1000]) expect(shape((await readChunks(splitBytes(text, size), 'json')).items), `chunks of ${size}`).toEqual(want);
+    for (const size of [1, 2, 3, 1000]) expect(shape((await readChunks(splitBytes(text, size), 'json', { sniffed: true })).items), `chunks of ${size}`).toEqual(want);
   });
 
   it('gives the same lines with CRLF and a BOM', async () => {

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { InputError } from '../../src/input/input-error.js';
 import type { InputEncoding, InputFormat, InputItem } from '../../src/input/input-item.js';
 import { openInput, openStream, type InputSource } from '../../src/input/open-input.js';
+import type { RecordLimits } from '../../src/input/record-limits.js';
 
 export const fx = (name: string) => path.resolve(import.meta.dirname, '../../fixtures', name);
 
@@ -42,10 +43,14 @@ export async function readAll(file: string, opts: Parameters<typeof openInput>[1
   return drain(src, maxRows);
 }
 
-/** Reads text or bytes given as chunks, as stdin would deliver them. */
-export function readChunks(chunks: (string | Buffer)[], format: InputFormat, opts: { encoding?: InputEncoding; maxRows?: number; name?: string } = {}): Promise<ReadResult> {
+/**
+ * Reads text or bytes given as chunks, as stdin would deliver them. Unless `sniffed`, the decoder
+ * gathers the first 64 KiB to check the encoding, so the reader sees a small input in one piece:
+ * a test of how a reader handles chunk boundaries must pass `sniffed: true`.
+ */
+export function readChunks(chunks: (string | Buffer)[], format: InputFormat, opts: { encoding?: InputEncoding; maxRows?: number; name?: string; sniffed?: boolean; limits?: RecordLimits } = {}): Promise<ReadResult> {
   const buffers = chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c));
-  return drain(openStream(Readable.from(buffers), { format, name: opts.name ?? 'stdin', encoding: opts.encoding }), opts.maxRows ?? 7);
+  return drain(openStream(Readable.from(buffers), { format, name: opts.name ?? 'stdin', encoding: opts.encoding, sniffed: opts.sniffed, limits: opts.limits }), opts.maxRows ?? 7);
 }
 
 /** Splits bytes into chunks of `size`, to cut characters, line endings and tokens apart. */
