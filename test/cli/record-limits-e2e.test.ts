@@ -73,8 +73,11 @@ describe('record limits, end to end', () => {
     const res = await runCli(['upload', input, '--batch-size', '500', '--max-depth', '8', '--max-record-size', '1MiB'], { env });
     expect(res.code, res.stderr).toBe(1);
     const [deepLine, hugeLine] = spliced.addedLines as [number, number];
-    expect(res.stderr).toContain(`${input}:${deepLine} nested more than 8 levels deep, the limit (raise it with --max-depth)`);
-    expect(res.stderr).toContain(`${input}:${hugeLine} the record is longer than 1 MiB, the limit (raise it with --max-record-size)`);
+    // Rejected rows are grouped by reason, each reason followed by the file:line of its rows.
+    expect(res.stderr).toMatch(/1 x nested more than 8 levels deep, the limit \(raise it with --max-depth\)\n.*\S+:\d+/);
+    expect(res.stderr).toMatch(/1 x the record is longer than 1 MiB, the limit \(raise it with --max-record-size\)\n.*\S+:\d+/);
+    expect(res.stderr).toContain(`${input}:${deepLine}`);
+    expect(res.stderr).toContain(`${input}:${hugeLine}`);
     checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), lineOf: spliced.lineOf, addedFailedLines: spliced.addedLines });
   }, 60_000);
 
