@@ -100,9 +100,14 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
   const color = resolveColor({ flag: options.color === false ? false : undefined, env: process.env, stream: stderr });
   const verbosity = options.quiet ? -1 : Math.min(2, options.verbose);
   const reporter = createReporter({ mode, stream: stderr, color, verbosity, plainIntervalMs: options.progressInterval * 1000 });
+  // Set once the run has a checkpoint: a second Ctrl-C exits at once, but still says how to go on.
+  let resumeLine: string | null = null;
   const signals = watchSignals(
     (sig) => reporter.handle({ type: 'warning', text: `${sig}: stopping after the requests in flight (press Ctrl-C again to quit at once)` }),
-    () => reporter.close(),
+    () => {
+      reporter.close();
+      if (resumeLine) process.stderr.write(resumeLine);
+    },
   );
 
   let connection;
@@ -157,6 +162,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
   const runId = checkpoint.run_id;
   const resumable = !inputFiles.includes('-') && !options.dryRun;
   const writer = resumable ? new CheckpointWriter() : undefined;
+  if (resumable) resumeLine = `resume with: bulk upload --resume ${runId}\n`;
 
   try {
     reporter.handle({ type: 'run-start', runId, files: inputFiles, url: client.baseUrl, embedded, batchSize, concurrency });

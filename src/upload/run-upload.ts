@@ -46,6 +46,7 @@ class UploadRun {
   private bytesBefore = 0;
   /** Aborted a grace period after a stop signal: jobs still running stay in the checkpoint for resume. */
   private readonly followAbort = new AbortController();
+  /** Jobs accepted and being followed: after a stop, only these are waited for. */ private following = 0;
   private readonly folder: LedgerFolder;
   /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
   private readonly sessionOutcomes: JobOutcome[] = [];
@@ -88,7 +89,9 @@ class UploadRun {
     this.counts.totalBytes = await totalSize(this.opts.files);
     let graceTimer: NodeJS.Timeout | undefined;
     const onStop = () => {
-      graceTimer = setTimeout(() => this.followAbort.abort(new Error('stopped')), this.opts.stopGraceMs ?? 10_000);
+      // Nothing accepted to wait for (a send retried in vain, say): end now, not after the grace.
+      if (this.following === 0) this.followAbort.abort(new Error('stopped'));
+      else graceTimer = setTimeout(() => this.followAbort.abort(new Error('stopped')), this.opts.stopGraceMs ?? 10_000);
     };
     this.opts.stopSignal?.addEventListener('abort', onStop, { once: true });
     // Requests end with the grace period, not at the stop signal: a first Ctrl-C stops reading and
@@ -237,6 +240,7 @@ class UploadRun {
   /** Follows a submitted job to its end and applies its settlement: stored, failed with their lines, or unprocessed. */
   private async follow(entry: CheckpointEntry, batch: Batch, known?: JobRef): Promise<void> {
     const jobId = entry.job_id as string;
+    this.following++;
     this.tally.setLive(jobId, { succeeded: 0, failed: 0 });
     const onStatus = (s: StatusResponse) => {
       this.tally.setLive(jobId, { succeeded: s.success_count ?? 0, failed: s.error_count ?? 0 });
@@ -248,6 +252,8 @@ class UploadRun {
       settled = await settleJob({ client: this.opts.client, useEvents: this.opts.useEvents, signal: this.followAbort.signal, onStatus }, entry, batch, known);
     } finally {
       this.tally.endLive(jobId);
+      this.following--;
+      if (this.following === 0 && this.opts.stopSignal?.aborted) this.followAbort.abort(new Error('stopped'));
     }
     for (const row of settled.failedRows) this.rowFailed(row.error, { record: row.record });
     this.finishEntry(entry, settled.outcome);
