@@ -1,9 +1,12 @@
+import { ApiError } from '../client/api-error.js';
 import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
+import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id.js';
 import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
 import { splitStatusErrors } from '../upload/job-results.js';
 import { watchJob } from '../upload/watch-job.js';
 import { withApiErrors } from './api-exit.js';
 import { connect, type ConnectionFlags } from './connect.js';
+import { ExitError } from './errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
 type Flags = ConnectionFlags & { json?: boolean };
@@ -11,10 +14,32 @@ type Flags = ConnectionFlags & { json?: boolean };
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
 
-async function withJob<T>(jobId: string, flags: Flags, body: (ctx: Awaited<ReturnType<typeof connect>>, ref: JobRef) => Promise<T>): Promise<T> {
+type Connection = Awaited<ReturnType<typeof connect>>;
+
+/** The job a typed id (or unique prefix of 8+ characters) names, or an error that says which it could not. */
+async function jobRefOf(conn: Connection, typed: string): Promise<JobRef> {
+  try {
+    return jobRefFromId(await resolveJobId(conn.client, typed), (p) => conn.client.resolve(p));
+  } catch (err) {
+    if (err instanceof JobIdError) throw new ExitError(err.message, ExitCode.Usage, ['e.g. the 8-character id printed by bulk upload, or bulk jobs for the full ids']);
+    throw err;
+  }
+}
+
+/** A 404 for a job the user named says so in their words, not the server's "Job not found". */
+async function namingUnknown<T>(typed: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof ApiError && err.kind === 'not-found') throw new ExitError(noJobMessage(typed), ExitCode.StoppedEarly, ['bulk jobs lists the jobs this token can see']);
+    throw err;
+  }
+}
+
+async function withJob<T>(jobId: string, flags: Flags, body: (ctx: Connection, ref: JobRef) => Promise<T>): Promise<T> {
   const conn = await connect(flags);
   try {
-    return await withApiErrors(() => body(conn, jobRefFromId(jobId, (p) => conn.client.resolve(p))));
+    return await withApiErrors(() => namingUnknown(jobId, async () => body(conn, await jobRefOf(conn, jobId))));
   } finally {
     await conn.close();
   }
@@ -71,7 +96,7 @@ export async function showErrors(jobId: string, flags: Flags & { pageSize: numbe
     } else if (!flags.json) {
       for (const e of errors) out(`${e.index}\t${e.field ?? ''}\t${e.error}`);
     }
-    if (flags.json) printJson({ job_id: jobId, total, errors });
+    if (flags.json) printJson({ job_id: ref.jobId, total, errors });
     return ExitCode.Ok;
   });
 }
@@ -119,10 +144,12 @@ export async function watchJobs(jobIds: string[], flags: Flags & { events: boole
   try {
     return await withApiErrors(async () => {
       const finals = await Promise.all(
-        jobIds.map(async (jobId, i) => {
+        jobIds.map(async (typed, i) => {
           const { client } = conn;
-          const first = await client.getStatus(jobRefFromId(jobId, (p) => client.resolve(p)));
-          const ref = withStatusUrls(jobRefFromId(jobId, (p) => client.resolve(p)), first, (p) => client.resolve(p));
+          const bare = await jobRefOf(conn, typed);
+          const jobId = bare.jobId;
+          const first = await namingUnknown(typed, () => client.getStatus(bare));
+          const ref = withStatusUrls(bare, first, (p) => client.resolve(p));
           const onStatus = (s: StatusResponse) =>
             reporter.handle({ type: 'job-progress', progress: { batch: i + 1, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
           const final = isFinal(first.state) ? first : await watchJob(client, ref, { onStatus, useEvents: flags.events });

@@ -102,9 +102,11 @@ export class JobApiClient {
     return res.status === 409 ? this.getStatus(ref) : (res.body as StatusResponse);
   }
 
-  async listJobs(query: { state?: string; limit?: number }): Promise<JobsList> {
+  /** `idPrefix` (ext): a server without it ignores it and lists its newest jobs. */
+  async listJobs(query: { state?: string; limit?: number; idPrefix?: string }): Promise<JobsList> {
     const url = new URL(this.transport.resolve(apiPaths.jobs()));
     if (query.state) url.searchParams.set('state', query.state);
+    if (query.idPrefix) url.searchParams.set('id_prefix', query.idPrefix);
     if (query.limit) url.searchParams.set('limit', String(query.limit));
     const res = await this.transport.send('GET', url.toString(), { what: 'list jobs', retry: true });
     return res.body as JobsList;

@@ -27,7 +27,7 @@ export function batchFailure(err: ApiError): BatchFailure {
     case 'not-found':
       return { rows: 'unprocessed', stop: { reason: /Unknown resource/i.test(err.message) ? 'unknown-resource' : 'job-lost', message: err.message } };
     case 'auth':
-      return { rows: 'unprocessed', stop: { reason: 'auth', message: err.message } };
+      return { rows: 'unprocessed', stop: { reason: 'auth', message: `${err.message} (give the API token with --token-file or BULK_TOKEN_FILE)` } };
     case 'unreachable':
       return { rows: 'unprocessed', stop: { reason: 'unreachable', message: err.message } };
     default:

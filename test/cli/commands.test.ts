@@ -40,7 +40,7 @@ describe('job commands', () => {
     expect(JSON.parse(watch.stdout).jobs[0].state).toBe('Job Complete');
   });
 
-  it('abort stops a queued job; an unknown job exits 3 with the server\'s words', async () => {
+  it('abort stops a queued job; an unknown job exits 3 naming the id as typed', async () => {
     const big = Array.from({ length: 30_000 }, (_, i) => ({ account_id: i, amount: '1.00', transaction_date: '2024-01-01', description: `abort-${i}` }));
     const first = await call(server.url, 'POST', '/api/transactions/bulk/', { body: big });
     const second = await call(server.url, 'POST', '/api/transactions/bulk/', { body: big.map((r) => ({ ...r, description: `${r.description}-b` })) });
@@ -50,7 +50,7 @@ describe('job commands', () => {
     void first;
     const missing = await runCli(['status', '550e8400-e29b-41d4-a716-446655440000'], { env });
     expect(missing.code).toBe(3);
-    expect(missing.stderr).toContain('Job not found');
+    expect(missing.stderr).toContain('no job starting with 550e8400-e29b-41d4-a716-446655440000');
   });
 
   it('abort of a job that already finished prints its final status at once (the 409 is an answer, not a retry)', async () => {

@@ -70,7 +70,9 @@ export async function listJobs(ctx: ServerContext, res: ServerResponse, query: U
   const state = query.get('state') ?? undefined;
   if (state && !(JOB_STATES as readonly string[]).includes(state)) throw new HttpError(400, `state must be one of ${JOB_STATES.join(', ')}`);
   const limit = intParam(query, 'limit', 50, 500, 1);
-  const jobs = await ctx.store.listJobs({ owner, state, limit });
+  const idPrefix = query.get('id_prefix') ?? undefined;
+  if (idPrefix !== undefined && !/^[0-9a-f-]{1,36}$/i.test(idPrefix)) throw new HttpError(400, 'id_prefix must be the start of a job id (hex digits and dashes)');
+  const jobs = await ctx.store.listJobs({ owner, state, limit, idPrefix: idPrefix?.toLowerCase() });
   const statuses = [];
   for (const job of jobs) statuses.push(statusResponse(job, { firstErrors: [], rowsPerSecond: ctx.worker.rowsPerSecond }));
   sendJson(res, 200, { jobs: statuses });

@@ -22,7 +22,7 @@ export async function getJob(pool: pg.Pool, id: string): Promise<JobRecord | nul
   return rows[0] ? toJobRecord(rows[0]) : null;
 }
 
-export async function listJobs(pool: pg.Pool, query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]> {
+export async function listJobs(pool: pg.Pool, query: { owner: string | null; state?: string; limit: number; idPrefix?: string }): Promise<JobRecord[]> {
   const where: string[] = [];
   const args: unknown[] = [];
   if (query.owner !== null) {
@@ -32,6 +32,10 @@ export async function listJobs(pool: pg.Pool, query: { owner: string | null; sta
   if (query.state) {
     args.push(query.state);
     where.push(`state = $${args.length}`);
+  }
+  if (query.idPrefix) {
+    args.push(`${query.idPrefix}%`);
+    where.push(`id LIKE $${args.length}`);
   }
   args.push(query.limit);
   const { rows } = await pool.query<JobRow>(`SELECT ${jobColumns()} FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${args.length}`, args);

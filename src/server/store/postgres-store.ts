@@ -108,7 +108,7 @@ export class PostgresStore implements JobStore {
     return q.getJob(this.pool, id);
   }
 
-  async listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]> {
+  async listJobs(query: { owner: string | null; state?: string; limit: number; idPrefix?: string }): Promise<JobRecord[]> {
     return q.listJobs(this.pool, query);
   }
 

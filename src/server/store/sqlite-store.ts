@@ -81,7 +81,7 @@ export class SqliteStore implements JobStore {
     return row ? toJobRecord(row) : null;
   }
 
-  async listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]> {
+  async listJobs(query: { owner: string | null; state?: string; limit: number; idPrefix?: string }): Promise<JobRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (query.owner !== null) {
@@ -91,6 +91,10 @@ export class SqliteStore implements JobStore {
     if (query.state) {
       where.push('state = ?');
       args.push(query.state);
+    }
+    if (query.idPrefix) {
+      where.push('id LIKE ?');
+      args.push(`${query.idPrefix}%`);
     }
     const sql = `SELECT * FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, query.limit) as JobRow[]).map(toJobRecord);

@@ -109,7 +109,8 @@ export interface JobStore {
   createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void>;
   findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null>;
   getJob(id: string): Promise<JobRecord | null>;
-  listJobs(query: { owner: string | null; state?: string; limit: number }): Promise<JobRecord[]>;
+  /** `idPrefix`: only jobs whose id starts with it (hex digits and dashes only). */
+  listJobs(query: { owner: string | null; state?: string; limit: number; idPrefix?: string }): Promise<JobRecord[]>;
   /** The oldest job (of `owner`, when given) that is Open or In Progress and not held by someone else; this node's own worker may take back its own. */
   claimNext(workerId: string, owner?: string): Promise<ClaimedJob | null>;
   /** Owners with a job to claim, the one waiting longest first. */
