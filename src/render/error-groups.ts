@@ -61,15 +61,11 @@ export class ErrorGroups {
 
 /**
  * `2,000 × amount: must be a decimal number` then `transactions.csv:2417, 2600, 2700, …`: one
- * group per entry (a group of one row: `transactions.csv:2417 amount: …`), lines not yet fitted to
- * a width. `n` formats counts.
+ * group per entry, lines not yet fitted to a width. `n` formats counts.
  */
 export function errorGroupLines(groups: ErrorGroups, n: (x: number) => string): { head: string; lines: string[] }[] {
   const list = groups.list();
   const out = list.slice(0, GROUPS_SHOWN).map((g) => {
-    const only = g.count === 1 ? g.first[0] : undefined;
-    // A reason met once reads as the one line a bad row always gets: file, line, field, reason.
-    if (only) return { head: `${only.file}:${only.line} ${g.field ? `${g.field}: ` : ''}${g.reason}`, lines: [] };
     const where = g.first.map((f, i) => (i > 0 && f.file === g.first[i - 1]?.file ? String(f.line) : `${f.file}:${f.line}`)).join(', ');
     const more = g.count - g.first.length;
     return { head: `${n(g.count)} × ${g.field ? `${g.field}: ` : ''}${g.reason}`, lines: [`${where}${more > 0 ? `, and ${n(more)} more` : ''}`] };

@@ -45,8 +45,8 @@ describe('bulk upload, spawned without a TTY', () => {
     expect(res.code, res.stderr).toBe(1);
     expect(res.stderr.includes("\u001b")).toBe(false);
     expect(res.stderr).toMatch(/batch 3 /);
-    // Every record error names the file and the line it starts on (grouped by reason at the end).
-    expect(res.stderr).toMatch(new RegExp(`${path.basename(input)}:\\d+ \\w+: `));
+    // Rejected rows are grouped by field and reason, each group with the file and its first lines.
+    expect(res.stderr).toMatch(new RegExp(` \\d+ x \\w+: .+\\n\\S+ {7}\\S*${path.basename(input)}:\\d+`));
     const failedFile = input.replace(/\.csv$/, '.failed.csv');
     expect(existsSync(failedFile)).toBe(true);
     expect(res.stderr.trimEnd().split('\n').at(-1)).toContain(failedFile);

@@ -42,12 +42,15 @@ describe('plain reporter', () => {
     expect(body).toContain('  job error: Job aborted on request');
     const groups = body.indexOf('rejected rows by reason (all 6 are in the failed-rows file):');
     expect(groups).toBeGreaterThan(at);
-    expect(body.slice(groups + 1, groups + 6)).toEqual([
+    expect(body.slice(groups + 1, groups + 9)).toEqual([
       '  3 x amount: must be a decimal number',
       '      transactions.csv:2417, 2600, 2700',
-      '  transactions.csv:4005 unclosed quote',
-      '  transactions.csv:2418 transaction_date: must be a date',
-      '  transactions.csv:2500 row has 3 fields, expected 4',
+      '  1 x unclosed quote',
+      '      transactions.csv:4005',
+      '  1 x transaction_date: must be a date',
+      '      transactions.csv:2418',
+      '  1 x row has 3 fields, expected 4',
+      '      transactions.csv:2500',
     ]);
     expect(body.filter((l) => l.includes(':2417'))).toHaveLength(1);
   });
