@@ -24,7 +24,7 @@ export class SqliteStore implements JobStore {
   private readonly writers = new WriterCache((def, job) => new SqliteRecordWriter(this.db, def, job));
   private readonly statements = new Map<string, Database.Statement>();
 
-  /** Prepared once, reused: preparing on every chunk showed up in profiles. */
+  /** Prepared once, reused: the same statements run for every chunk, and preparing is parse and plan work on that hot path. */
   private sql(text: string): Database.Statement {
     let stmt = this.statements.get(text);
     if (!stmt) {

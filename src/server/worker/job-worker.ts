@@ -96,7 +96,7 @@ export class JobWorker {
 
   /**
    * Rows for the next chunk: about {@link CHUNK_TARGET_MS} of work at the measured speed. Each
-   * commit costs a WAL write and an fsync, and 1000-row chunks spent a sixth of the server's time
+   * commit costs a WAL write and an fsync, so small chunks spend much of the server's time
    * committing; a tenth of a second per chunk still moves a progress bar smoothly and answers an
    * abort at once.
    */
