@@ -13,9 +13,11 @@ import { latestRunId, loadCheckpoint, runDir } from '../upload/checkpoint-store.
 import { CheckpointWriter } from '../upload/checkpoint-writer.js';
 import { newCheckpoint, resumeRefusal } from '../upload/new-checkpoint.js';
 import { runUpload, type UploadResult } from '../upload/run-upload.js';
+import { HeaderMismatchError } from '../upload/column-plan.js';
 import { runOutcome } from '../upload/run-outcome.js';
 import type { UploadCommandOptions } from './commands/upload.js';
 import { connect } from './connect.js';
+import { inputSettings } from './input-flags.js';
 import { ExitError, UsageError } from './errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { watchSignals } from './signals.js';
@@ -140,6 +142,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
     maxRecordChars: options.maxRecordSize ?? DEFAULT_RECORD_LIMITS.maxRecordChars,
     maxDepth: options.maxDepth ?? DEFAULT_RECORD_LIMITS.maxDepth,
   };
+  const input = s ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown } : inputSettings(options, config.columns);
   const checkpoint =
     resumed ??
     (await newCheckpoint(
@@ -156,6 +159,9 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
         upsert: options.upsert ? { uniqueFields: options.uniqueFields ?? [], updateFields: options.updateFields } : undefined,
         failed_rows_dir: options.failedRowsDir,
         limits,
+        csv: input.csv,
+        column_map: input.columnMap,
+        ignore_unknown: input.ignoreUnknown,
       },
       process.cwd(),
     ));
@@ -173,6 +179,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
         format: s?.format ?? options.format,
         encoding: s?.encoding ?? options.encoding,
         limits,
+        ...input,
         resource: s ? s.resource : options.resource,
         batchSize,
         concurrency,
@@ -191,6 +198,8 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
       });
     } catch (err) {
       if (err instanceof InputError) throw new ExitError(err.message, ExitCode.StoppedEarly);
+      // The header cannot fit the resource: refused before any job, a usage error (2).
+      if (err instanceof HeaderMismatchError) throw new UsageError(err.message);
       throw err;
     }
 

@@ -7,6 +7,8 @@ import {
   type ErrorsPage,
   type HealthResponse,
   type JobsList,
+  type ResourceDescription,
+  type ResourceList,
   type StartResponse,
   type StatusResponse,
 } from '../protocol/index.js';
@@ -110,6 +112,23 @@ export class JobApiClient {
     if (query.limit) url.searchParams.set('limit', String(query.limit));
     const res = await this.transport.send('GET', url.toString(), { what: 'list jobs', retry: true });
     return res.body as JobsList;
+  }
+
+  /**
+   * (ext) The resources the server describes, or null when it does not (a guide-only server's 404,
+   * an answer that is not a resource list, or no answer): the caller then skips what needs them.
+   * Asked once, without retries: a server that cannot answer is the first job's to report.
+   */
+  async describeResources(): Promise<ResourceDescription[] | null> {
+    try {
+      const res = await this.transport.send('GET', this.transport.resolve(apiPaths.resources()), { what: 'resource descriptions', retry: false });
+      const list = (res.body as Partial<ResourceList>)?.resources;
+      const valid = Array.isArray(list) && list.every((r) => r && typeof r.name === 'string' && Array.isArray(r.fields) && r.fields.every((f) => f && typeof f.name === 'string'));
+      return valid ? (list as ResourceDescription[]) : null;
+    } catch (err) {
+      if (err instanceof ApiError) return null;
+      throw err;
+    }
   }
 
   async health(): Promise<HealthResponse> {

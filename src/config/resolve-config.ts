@@ -4,6 +4,8 @@ export interface ProfileSettings {
   tokenFile?: string;
   batchSize?: number;
   concurrency?: number;
+  /** Input column → resource field, as `--map` gives it (a profile's `columns`). */
+  columns?: Record<string, string>;
 }
 
 export interface ConfigFile {
@@ -21,6 +23,8 @@ export interface ResolvedConfig {
   batchSize: number;
   concurrency: number;
   profile: string | null;
+  /** The profile's column mapping; `--map` pairs are laid over it. */
+  columns: Record<string, string>;
 }
 
 export const DEFAULTS = { batchSize: 5000, concurrency: 4 } as const;
@@ -69,6 +73,7 @@ export function resolveConfig(input: {
     batchSize: positiveInt(flags.batchSize ?? envInt(env.BULK_BATCH_SIZE) ?? profile.batchSize ?? DEFAULTS.batchSize, 'batch size'),
     concurrency: positiveInt(flags.concurrency ?? envInt(env.BULK_CONCURRENCY) ?? profile.concurrency ?? DEFAULTS.concurrency, 'concurrency'),
     profile: profileName,
+    columns: { ...profile.columns },
   };
 }
 
@@ -106,7 +111,7 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
   for (const [name, value] of Object.entries(profilesRaw as Record<string, unknown>)) {
     if (!value || typeof value !== 'object') throw new ConfigError(`${source}: profile "${name}" must be an object`);
     const p = value as Record<string, unknown>;
-    const known = new Set(['url', 'token_file', 'batch_size', 'concurrency']);
+    const known = new Set(['url', 'token_file', 'batch_size', 'concurrency', 'columns']);
     for (const key of Object.keys(p)) {
       if (!known.has(key)) throw new ConfigError(`${source}: profile "${name}": unknown setting "${key}" (known: ${[...known].join(', ')})`);
     }
@@ -116,6 +121,7 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
       tokenFile: optString(p.token_file, source, name, 'token_file'),
       batchSize: optNumber(p.batch_size, source, name, 'batch_size'),
       concurrency: optNumber(p.concurrency, source, name, 'concurrency'),
+      columns: optColumns(p.columns, source, name),
     };
   }
   const def = obj.default_profile;
@@ -134,4 +140,13 @@ function optNumber(v: unknown, source: string, profile: string, key: string): nu
   if (v === undefined) return undefined;
   if (typeof v !== 'number') throw new ConfigError(`${source}: profile "${profile}": ${key} must be a number`);
   return v;
+}
+
+/** `"columns": {"amt": "amount"}`: input column → resource field, both non-empty strings. */
+function optColumns(v: unknown, source: string, profile: string): Record<string, string> | undefined {
+  if (v === undefined) return undefined;
+  const bad = () => new ConfigError(`${source}: profile "${profile}": columns must map input column names to field names, e.g. {"amt": "amount"}`);
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad();
+  for (const [from, to] of Object.entries(v)) if (!from || typeof to !== 'string' || !to) throw bad();
+  return { ...(v as Record<string, string>) };
 }

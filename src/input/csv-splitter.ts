@@ -1,7 +1,7 @@
 /** Why the CSV cannot be read on from here; the codes name the same failures csv-parse had. */
 export class CsvSplitError extends Error {
   constructor(
-    readonly code: 'CSV_QUOTE_NOT_CLOSED' | 'CSV_MAX_RECORD_SIZE' | 'CSV_INVALID_CLOSING_QUOTE',
+    readonly code: 'CSV_QUOTE_NOT_CLOSED' | 'CSV_MAX_RECORD_SIZE',
     message: string,
   ) {
     super(message);
@@ -16,7 +16,8 @@ const CR = 13;
 /**
  * Splits CSV text into records of string values, chunk by chunk. Quoting as in RFC 4180 ("" is a
  * quote inside a quoted value); LF or CRLF ends a record, in any mix, and inside quotes both stay
- * as written; a quote inside an unquoted value is text (`12" screen`).
+ * as written; a quote inside an unquoted value is text (`12" screen`), and so is text after a closing
+ * quote (`"a"b` reads as `"a"b`), as csv-parse reads them with relax_quotes.
  *
  * Written for speed, replacing csv-parse on this path: csv-parse walked every byte through its
  * state machine and was a third of the client's CPU on a 1M-row upload. Here a line without a quote
@@ -55,11 +56,13 @@ export class CsvSplitter {
       if (quote !== -1 && quote < i) quote = s.indexOf('"', i);
       let nl = s.indexOf('\n', i);
       if (quote === -1 || (nl !== -1 && quote > nl)) {
-        if (nl === -1) {
+        // The last line of the text, without a line break: a CR that ends it is text (csv-parse keeps it).
+        const last = nl === -1;
+        if (last) {
           if (!final) return i;
           nl = n;
         }
-        const end = nl > i && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+        const end = !last && nl > i && s.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
         out.push(s.slice(i, end).split(','));
         i = nl + 1;
         continue;
@@ -80,6 +83,7 @@ export class CsvSplitter {
     const values: string[] = [];
     let i = start;
     for (;;) {
+      let prefix = '';
       if (i < n && s.charCodeAt(i) === QUOTE) {
         let value = '';
         let j = i + 1;
@@ -100,51 +104,52 @@ export class CsvSplitter {
           i = q + 1;
           break;
         }
-        values.push(value);
         if (i >= n) {
           if (!final) return -1;
+          values.push(value);
           out.push(values);
           return n;
         }
         const c = s.charCodeAt(i);
         if (c === COMMA) {
+          values.push(value);
           i++;
           continue;
         }
         if (c === LF) {
+          values.push(value);
           out.push(values);
           return i + 1;
         }
         if (c === CR) {
-          if (i + 1 >= n) {
-            if (!final) return -1;
-            out.push(values);
-            return n;
-          }
-          if (s.charCodeAt(i + 1) === LF) {
+          if (i + 1 >= n && !final) return -1;
+          if (i + 1 < n && s.charCodeAt(i + 1) === LF) {
+            values.push(value);
             out.push(values);
             return i + 2;
           }
         }
-        throw new CsvSplitError('CSV_INVALID_CLOSING_QUOTE', `invalid closing quote: ${JSON.stringify(s[i])} follows a quoted value where a comma or the end of the line should be`);
+        // Text after the closing quote: csv-parse (relax_quotes) reads the value on as unquoted text,
+        // with its two quotes kept, and so does this.
+        prefix = `"${value}"`;
       }
       // Unquoted: up to the next comma or line break; a quote in it is text.
       let j = i;
       for (;;) {
         if (j >= n) {
           if (!final) return -1;
-          values.push(s.slice(i, n));
+          values.push(prefix + s.slice(i, n));
           out.push(values);
           return n;
         }
         const c = s.charCodeAt(j);
         if (c === COMMA) {
-          values.push(s.slice(i, j));
+          values.push(prefix + s.slice(i, j));
           i = j + 1;
           break;
         }
         if (c === LF) {
-          values.push(s.slice(i, j > i && s.charCodeAt(j - 1) === CR ? j - 1 : j));
+          values.push(prefix + s.slice(i, j > i && s.charCodeAt(j - 1) === CR ? j - 1 : j));
           out.push(values);
           return j + 1;
         }

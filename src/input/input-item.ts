@@ -17,6 +17,8 @@ export interface InputRejected {
   raw: string;
   field?: string;
   reason: string;
+  /** A row that parsed but was refused before sending (a dry run's check): its record, as it would be sent. */
+  record?: Record<string, unknown>;
 }
 
 export type InputItem = InputRow | InputRejected;

@@ -11,6 +11,10 @@ export const apiPaths = {
   health: () => '/api/health/',
   /** (ext) Prometheus metrics of one `bulk serve` node. */
   metrics: () => '/metrics',
+  /** (ext) Every resource's fields, types, required fields and unique keys. */
+  resources: () => '/api/resources/',
+  /** (ext) One resource's description. */
+  resource: (name: string) => `/api/resources/${encodeURIComponent(name)}/`,
 } as const;
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';

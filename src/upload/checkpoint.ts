@@ -1,4 +1,5 @@
 import type { RecordLimits } from '../input/record-limits.js';
+import type { CsvDialect } from '../input/csv-dialect.js';
 import type { AggregateValue, JobState } from '../protocol/index.js';
 import type { MappedRowError } from './upload-events.js';
 
@@ -74,6 +75,10 @@ export interface CheckpointSettings {
   failed_rows_dir?: string;
   /** Fixed for the run: a resume must accept and reject the same rows, or its batches (and keys) differ. */
   limits?: RecordLimits;
+  /** How the CSV inputs are written; a resume reads them the same way. */
+  csv?: CsvDialect;
+  column_map?: Record<string, string>;
+  ignore_unknown?: boolean;
 }
 
 export interface Checkpoint {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import path from 'node:path';
 import type { InputFormat } from '../input/input-item.js';
 import type { FailedRowsState } from './checkpoint.js';
-import { FailedRowsWriter } from './failed-rows-writer.js';
+import { FailedRowsWriter, type CsvStyle } from './failed-rows-writer.js';
 import { failedRowsPath } from './output-paths.js';
 import type { MappedRowError } from './upload-events.js';
 
@@ -10,6 +10,9 @@ interface FileEntry {
   input: string;
   format: InputFormat;
   columns: string[] | null;
+  /** A record as sent → the row under the input's own column names. */
+  restore: (record: Record<string, unknown>) => Record<string, unknown>;
+  style?: CsvStyle;
   writer: FailedRowsWriter | null;
   state: FailedRowsState;
 }
@@ -40,7 +43,7 @@ export class FailedRowsSink {
       const claimed = this.claims()[displayName];
       if (claimed && existsSync(claimed)) Object.assign(state, { path: claimed, bytes: 0 });
     }
-    this.files.set(displayName, { input, format, columns: null, writer: null, state });
+    this.files.set(displayName, { input, format, columns: null, restore: (r) => r, writer: null, state });
   }
 
   private claims(): Record<string, string> {
@@ -61,9 +64,12 @@ export class FailedRowsSink {
     renameSync(temp, this.claimsFile);
   }
 
-  setColumns(displayName: string, columns: string[] | null): void {
+  /** The input's columns, and how a record sent is written back under them (column mapping). */
+  setColumns(displayName: string, columns: string[] | null, restore?: (record: Record<string, unknown>) => Record<string, unknown>, style?: CsvStyle): void {
     const entry = this.files.get(displayName);
     if (entry && !entry.columns && columns) entry.columns = columns;
+    if (entry && restore) entry.restore = restore;
+    if (entry && style) entry.style = style;
   }
 
   /** A parse failure: counted in the checkpoint so a resume does not write it twice. */
@@ -74,18 +80,19 @@ export class FailedRowsSink {
     entry.state.rejected_through_line = Math.max(entry.state.rejected_through_line, line);
   }
 
-  write(error: MappedRowError, source: { record?: Record<string, unknown>; raw?: string }): void {
+  write(error: MappedRowError, sent: { record?: Record<string, unknown>; raw?: string }): void {
     const entry = this.files.get(error.file);
     if (!entry) return;
+    const source = sent.record ? { record: entry.restore(sent.record) } : sent;
     if (!entry.writer) {
       const format = entry.format === 'csv' ? 'csv' : 'ndjson';
       const columns = entry.columns ?? (source.record ? Object.keys(source.record) : []);
       if (entry.state.path) {
-        entry.writer = new FailedRowsWriter(entry.state.path, format, columns, entry.state.bytes);
+        entry.writer = new FailedRowsWriter(entry.state.path, format, columns, entry.state.bytes, entry.style);
       } else {
         const file = failedRowsPath(entry.input, entry.format, this.dir);
         this.claim(error.file, file);
-        entry.writer = new FailedRowsWriter(file, format, columns);
+        entry.writer = new FailedRowsWriter(file, format, columns, undefined, entry.style);
         entry.state.path = entry.writer.path;
       }
     }

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import type { CsvDialect } from '../input/csv-dialect.js';
 import { ERROR_COLUMN, escapeFormula, SOURCE_LINE_COLUMN } from '../input/reserved-columns.js';
 
 /** For every CSV writer in bulk: spreadsheets must show cells, never run them. */
@@ -17,10 +18,36 @@ export interface FailedRow {
   field?: string;
 }
 
-/** One CSV cell: formula-escaped, then quoted per RFC 4180 where needed. */
-export function csvCell(value: unknown): string {
+/**
+ * How a failed-rows CSV is written: in the input's own delimiter and quotes, with as many preamble
+ * lines as `--skip-lines` skips, so the file reads back with the same flags.
+ */
+export interface CsvStyle {
+  delimiter: string;
+  quote: string;
+  /** What escapes a quote inside a quoted value: the quote itself (doubled) or another character. */
+  escape: string;
+  /** A cell starting with it is quoted, so it cannot read as a comment line. */
+  comment?: string;
+  preambleLines: number;
+}
+
+const RFC_4180: CsvStyle = { delimiter: ',', quote: '"', escape: '"', preambleLines: 0 };
+
+/** The style of a CSV input's failed-rows file. */
+export function styleOf(dialect: CsvDialect | undefined, delimiter: string | undefined): CsvStyle {
+  const quote = dialect?.quote ?? '"';
+  return { delimiter: delimiter ?? ',', quote, escape: dialect?.escape ?? quote, comment: dialect?.comment, preambleLines: dialect?.skipLines ?? 0 };
+}
+
+/** One CSV cell: formula-escaped, then quoted where needed (RFC 4180 unless the input's style says otherwise). */
+export function csvCell(value: unknown, style: CsvStyle = RFC_4180): string {
   const text = escapeFormula(value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const { delimiter, quote, escape, comment } = style;
+  const needs = text.includes(delimiter) || text.includes(quote) || text.includes('\n') || text.includes('\r') || (comment !== undefined && text.startsWith(comment)) || (escape !== quote && text.includes(escape));
+  if (!needs) return text;
+  const escaped = escape === quote ? text.split(quote).join(quote + quote) : text.split(escape).join(escape + escape).split(quote).join(escape + quote);
+  return `${quote}${escaped}${quote}`;
 }
 
 function reasonOf(row: FailedRow): string {
@@ -32,19 +59,21 @@ function reasonOf(row: FailedRow): string {
  * `_source_line` and `_error`. A row that did not parse keeps its source text: in the first column
  * of a CSV (the other columns empty), under `_raw` in NDJSON.
  */
-export function formatFailedRow(row: FailedRow, format: 'csv' | 'ndjson', columns: string[]): string {
+export function formatFailedRow(row: FailedRow, format: 'csv' | 'ndjson', columns: string[], style: CsvStyle = RFC_4180): string {
   if (format === 'ndjson') {
     const obj: Record<string, unknown> = row.record ? { ...row.record } : { [RAW_KEY]: row.raw ?? '' };
     obj[SOURCE_LINE_COLUMN] = row.line;
     obj[ERROR_COLUMN] = reasonOf(row);
     return `${JSON.stringify(obj)}\n`;
   }
-  const cells = row.record ? columns.map((c) => csvCell(row.record?.[c])) : columns.map((_, i) => (i === 0 ? csvCell(row.raw ?? '') : ''));
-  return `${[...cells, String(row.line), csvCell(reasonOf(row))].join(',')}\n`;
+  const cells = row.record ? columns.map((c) => csvCell(row.record?.[c], style)) : columns.map((_, i) => (i === 0 ? csvCell(row.raw ?? '', style) : ''));
+  return `${[...cells, String(row.line), csvCell(reasonOf(row), style)].join(style.delimiter)}\n`;
 }
 
-export function failedRowsHeader(format: 'csv' | 'ndjson', columns: string[]): string {
-  return format === 'csv' ? `${[...columns.map(csvCell), SOURCE_LINE_COLUMN, ERROR_COLUMN].join(',')}\n` : '';
+export function failedRowsHeader(format: 'csv' | 'ndjson', columns: string[], style: CsvStyle = RFC_4180): string {
+  if (format !== 'csv') return '';
+  const preamble = Array.from({ length: style.preambleLines }, (_, i) => (i === 0 ? 'bulk failed rows (these lines stand in for the preamble --skip-lines skips)\n' : '\n')).join('');
+  return `${preamble}${[...columns.map((c) => csvCell(c, style)), SOURCE_LINE_COLUMN, ERROR_COLUMN].join(style.delimiter)}\n`;
 }
 
 /**
@@ -65,22 +94,23 @@ export class FailedRowsWriter {
     private readonly format: 'csv' | 'ndjson',
     private readonly columns: string[],
     resumeAt?: number,
+    private readonly style: CsvStyle = RFC_4180,
   ) {
     if (resumeAt !== undefined) {
       this.fd = openSync(path, 'r+');
       ftruncateSync(this.fd, resumeAt);
       this.written = resumeAt;
-      if (resumeAt === 0) this.buffer = failedRowsHeader(format, columns);
+      if (resumeAt === 0) this.buffer = failedRowsHeader(format, columns, style);
     } else {
       this.fd = openSync(path, 'wx');
       this.written = 0;
-      this.buffer = failedRowsHeader(format, columns);
+      this.buffer = failedRowsHeader(format, columns, style);
     }
   }
 
   write(row: FailedRow): void {
     if (this.closed) throw new Error(`failed-rows file ${this.path} is already closed`);
-    this.buffer += formatFailedRow(row, this.format, this.columns);
+    this.buffer += formatFailedRow(row, this.format, this.columns, this.style);
     this.rows++;
     if (this.buffer.length > 1 << 16) this.flush();
   }

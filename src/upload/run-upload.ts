@@ -11,6 +11,8 @@ import { recordsOf, splitToFit, type Batch } from './batch.js';
 import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import { Semaphore } from './semaphore.js';
 import { FailedRowsSink } from './failed-rows-sink.js';
+import { styleOf } from './failed-rows-writer.js';
+import { InputPlanner } from './input-planner.js';
 import { LedgerFolder, type DispatchSlot } from './ledger-fold.js';
 import { batchInput } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
@@ -51,6 +53,7 @@ class UploadRun {
   /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
   private readonly sessionOutcomes: JobOutcome[] = [];
   private readonly earlier: CheckpointEntry[];
+  private readonly planner: InputPlanner;
 
   constructor(private readonly opts: UploadOptions) {
     this.ledger = opts.checkpoint;
@@ -61,6 +64,7 @@ class UploadRun {
     this.counts = this.tally.counts;
     this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
     this.folder = new LedgerFolder(this.ledger);
+    this.planner = new InputPlanner({ ...opts, resourceOf: (file) => opts.resource ?? resourceFromFile(file), notice: (text) => this.emit({ type: 'warning', text }) });
     // Every job being followed waits on this signal: with --concurrency over 10, Node warned of a leak.
     setMaxListeners(0, this.followAbort.signal);
   }
@@ -97,6 +101,8 @@ class UploadRun {
     // Requests end with the grace period, not at the stop signal: a first Ctrl-C stops reading and
     // lets the jobs in flight be sent, followed and settled (else they were all left unprocessed).
     this.opts.client.setHooks({ signal: this.followAbort.signal });
+    // Every named file's header is checked against its resource before the first job.
+    await this.planner.prepare(this.opts.client, this.opts.files);
     try {
       for (let i = 0; i < this.opts.files.length; i++) {
         if (this.stopped) break;
@@ -129,10 +135,13 @@ class UploadRun {
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
-    const source = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding, limits: this.opts.limits });
+    const notice = this.planner.tellsNotices(fileIndex) ? (text: string) => this.emit({ type: 'warning', text }) : undefined;
+    const opened = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding, limits: this.opts.limits, dialect: this.opts.csv, onNotice: notice });
     const resource = this.opts.resource ?? resourceFromFile(file);
-    const name = source.displayName;
-    this.sink.describe(name, source.format, file);
+    const name = opened.displayName;
+    this.sink.describe(name, opened.format, file);
+    // Rows go on under field names (--map, --ignore-unknown); failed rows are written back under the file's own.
+    const source = this.planner.wrap(opened, fileIndex, (plan) => this.sink.setColumns(name, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())));
     try {
       const end = await batchInput(
         source,
@@ -149,7 +158,7 @@ class UploadRun {
           rowRejected: (item: InputRejected) => {
             this.sink.setColumns(name, source.columns());
             this.sink.noteRejected(name, item.line);
-            this.rowFailed({ file: name, line: item.line, field: item.field, reason: item.reason }, { raw: item.raw });
+            this.rowFailed({ file: name, line: item.line, field: item.field, reason: item.reason }, { raw: item.raw, record: item.record });
           },
           rowDone: () => this.folder.barrier(),
           dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),

@@ -1,6 +1,7 @@
 // What the run knows of its inputs before reading them: the resource each file names and their total size.
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { formatName } from '../input/gzip-input.js';
 
 export async function totalSize(files: string[]): Promise<number | null> {
   let total = 0;
@@ -16,6 +17,6 @@ export async function totalSize(files: string[]): Promise<number | null> {
 }
 
 export function resourceFromFile(file: string): string {
-  const base = path.basename(file);
-  return base.replace(/\.(csv|json|ndjson|jsonl)$/i, '').replace(/\.failed(-\d+)?$/, '');
+  const base = formatName(path.basename(file));
+  return base.replace(/\.(csv|tsv|json|ndjson|jsonl)$/i, '').replace(/\.failed(-\d+)?$/, '');
 }

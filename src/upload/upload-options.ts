@@ -1,4 +1,5 @@
 // What an upload is asked to do: the options of runUpload(), from inputs and batching to limits.
+import type { CsvDialect } from '../input/csv-dialect.js';
 import type { InputFormat } from '../input/input-item.js';
 import type { RecordLimits } from '../input/record-limits.js';
 import type { JobApiClient } from '../client/job-api-client.js';
@@ -12,6 +13,12 @@ export interface UploadOptions {
   encoding?: 'utf8' | 'utf16le' | 'latin1';
   /** How large and how deep one record may be. @default DEFAULT_RECORD_LIMITS */
   limits?: RecordLimits;
+  /** How CSV files are written (delimiter, quote, comments, preamble, header, null text). */
+  csv?: CsvDialect;
+  /** Source column (or JSON key) → resource field. */
+  columnMap?: Record<string, string>;
+  /** Columns the resource does not have are left out instead of refusing the file. */
+  ignoreUnknown?: boolean;
   /** Resource name; default: each file's stem (`transactions.csv` → `transactions`). */
   resource?: string;
   /** @default 5000 */

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
+import { addInputOptions, type InputFlags } from '../input-flags.js';
 import { fieldList, increaseVerbosity, maxErrors, nonNegativeSeconds, positiveInteger, recordSize } from '../options.js';
 
-export interface UploadCommandOptions {
+export interface UploadCommandOptions extends InputFlags {
   url?: string;
   resource?: string;
   format?: 'csv' | 'json' | 'ndjson';
@@ -42,10 +43,12 @@ Examples:
   $ bulk upload fixes.csv --upsert --unique-fields account_id,transaction_date,description
   $ bulk upload big.csv --max-errors 1% --batch-size 5000 --concurrency 8
   $ bulk upload --resume                              # finish the newest run that stopped
+  $ bulk upload export.csv --delimiter ';' --map Betrag=amount --ignore-unknown
+  $ bulk upload rows.tsv.gz --no-header --columns account_id,amount,transaction_date
 `;
 
 export function uploadCommand(): Command {
-  return new Command('upload')
+  const cmd = new Command('upload')
     .description('Stream files into the job API in batches, watch each job, and report rows stored and rows rejected by line')
     .argument('[file...]', 'CSV, JSON array or NDJSON files; - reads stdin (needs --format)')
     .addHelpText('before', EXAMPLES)
@@ -81,7 +84,14 @@ export function uploadCommand(): Command {
       const { runUploadCommand } = await import('../run-upload-command.js');
       process.exitCode = await runUploadCommand(files, options);
     });
+  return addInputOptions(cmd);
 }
+
+/** What a run keeps in its checkpoint: a resume takes them from there, not from flags. */
+const RUN_SETTINGS = [
+  ...['--resume', '--dry-run', '--upsert', '--unique-fields', '--update-fields', '--resource', '--format', '--encoding', '--batch-size', '--max-record-size', '--max-depth'],
+  ...['--delimiter', '--quote', '--escape', '--comment', '--skip-lines', '--no-header', '--columns', '--trim', '--null-value', '--map', '--ignore-unknown'],
+];
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
 export function resumeCommand(): Command {
@@ -91,7 +101,7 @@ export function resumeCommand(): Command {
     .addHelpText('before', '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n')
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {
-    if (['--resume', '--dry-run', '--upsert', '--unique-fields', '--update-fields', '--resource', '--format', '--encoding', '--batch-size', '--max-record-size', '--max-depth'].includes(opt.long ?? '')) continue;
+    if (RUN_SETTINGS.includes(opt.long ?? '')) continue;
     resume.addOption(opt);
   }
   return resume.action(async (runId: string | undefined, options: UploadCommandOptions) => {

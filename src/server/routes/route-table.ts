@@ -12,6 +12,7 @@ import { abortJob, getAggregates, getErrors, getStatus, listJobs, streamEvents, 
 import { streamAllEvents } from './jobs-stream.js';
 import { getHealth } from './health-route.js';
 import { getMetrics } from './metrics-route.js';
+import { getResource, listResources } from './resource-routes.js';
 
 export interface RouteCall {
   ctx: ServerContext;
@@ -72,6 +73,9 @@ export const ROUTES: readonly Route[] = [
     notFound: (raw) => `Unknown resource: ${raw}`,
     handle: async (c) => c.setJobId(await startJob(c.ctx, c.req, c.res, c.params[0] as string, c.query, c.owner)),
   },
+  // After bulk: /api/resources/bulk/ is the bulk route of a resource named "resources".
+  { name: 'resources', method: 'GET', pattern: patternOf(apiPaths.resources()), handle: (c) => listResources(c.ctx, c.res) },
+  { name: 'resource', method: 'GET', pattern: patternOf(apiPaths.resource(PARAM)), notFound: (raw) => `Unknown resource: ${raw}`, handle: (c) => getResource(c.ctx, c.res, c.params[0] as string) },
 ];
 
 /** The route a path names, and its parameters as written (decoded by {@link decodeParams} once the caller may ask). */

@@ -1,0 +1,71 @@
+/**
+ * The upload flags that say how input files are written (CSV dialect) and how their columns become
+ * fields (`--map`, `--ignore-unknown`): their commander options, and flags → upload settings.
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { parseCharFlag, type CsvDialect } from '../input/csv-dialect.js';
+import { parseColumnMap } from '../upload/column-plan.js';
+import { UsageError } from './errors.js';
+
+/** The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`). */
+export interface InputFlags extends CsvDialect {
+  map?: Record<string, string>;
+  ignoreUnknown?: boolean;
+}
+
+const DIALECT_KEYS = ['delimiter', 'quote', 'escape', 'comment', 'skipLines', 'header', 'columns', 'trim', 'nullValue'] as const satisfies readonly (keyof CsvDialect)[];
+
+function char(value: string): string {
+  const parsed = parseCharFlag(value);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return parsed.char;
+}
+
+function count(value: string): number {
+  if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError('expected a whole number');
+  return Number(value);
+}
+
+function columnMap(value: string, previous?: Record<string, string>): Record<string, string> {
+  try {
+    return { ...previous, ...parseColumnMap(value) };
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function names(value: string): string[] {
+  const list = value.split(',').map((c) => c.trim());
+  if (list.length === 0 || list.some((c) => c === '')) throw new InvalidArgumentError('expected comma-separated column names, e.g. --columns account_id,amount,transaction_date');
+  return list;
+}
+
+export function addInputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--delimiter <char>', "CSV delimiter: one character, or \\t for tab (default: detected from the header among , ; \\t |; .tsv files: tab)").argParser(char))
+    .addOption(new Option('--quote <char>', 'CSV quote character (default ")').argParser(char))
+    .addOption(new Option('--escape <char>', 'CSV character that escapes a quote inside quotes (default: the quote, doubled)').argParser(char))
+    .addOption(new Option('--comment <char>', 'CSV lines starting with this character are skipped').argParser(char))
+    .addOption(new Option('--skip-lines <n>', 'CSV lines to skip before the header (a preamble)').argParser(count))
+    .option('--no-header', 'the CSV file has no header row: name its columns with --columns')
+    .addOption(new Option('--columns <a,b,c>', 'with --no-header: the field of each column, in order').argParser(names))
+    .option('--trim', 'drop spaces around CSV values')
+    .option('--null-value <text>', 'CSV values that are exactly this text are sent as null (e.g. NULL, \\N)')
+    .addOption(new Option('--map <src=field,...>', 'send column src as field (repeatable; adds to the profile\'s "columns")').argParser(columnMap))
+    .option('--ignore-unknown', 'leave out columns the resource does not have instead of refusing the file');
+}
+
+/** Flags → the upload's CSV dialect and column settings; `profileColumns` is the config profile's map. */
+export function inputSettings(flags: InputFlags, profileColumns: Record<string, string> = {}): { csv: CsvDialect | undefined; columnMap: Record<string, string> | undefined; ignoreUnknown: boolean | undefined } {
+  if (flags.header === false && !flags.columns) throw new UsageError('--no-header needs --columns naming each column', ['e.g. --no-header --columns account_id,amount,transaction_date']);
+  if (flags.columns && flags.header !== false) throw new UsageError('--columns goes with --no-header; to rename a header\'s columns use --map', ['e.g. --map amt=amount']);
+  const csv: CsvDialect = {};
+  for (const key of DIALECT_KEYS) if (flags[key] !== undefined) Object.assign(csv, { [key]: flags[key] });
+  if (flags.header !== false) delete csv.header;
+  const map = { ...profileColumns, ...flags.map };
+  return {
+    csv: Object.keys(csv).length > 0 ? csv : undefined,
+    columnMap: Object.keys(map).length > 0 ? map : undefined,
+    ignoreUnknown: flags.ignoreUnknown,
+  };
+}

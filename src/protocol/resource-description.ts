@@ -1,0 +1,26 @@
+/**
+ * (ext) What a server says about a resource, so a client can check a file's header before it sends
+ * anything: `GET /api/resources/` lists them, `GET /api/resources/{name}/` describes one.
+ */
+
+export interface ResourceFieldDescription {
+  name: string;
+  /** text, integer, decimal, boolean, date or datetime. */
+  type: string;
+  required: boolean;
+  /** text: the most characters. */
+  max_length?: number;
+  /** decimal: the most digits after the point. */
+  scale?: number;
+}
+
+export interface ResourceDescription {
+  name: string;
+  fields: ResourceFieldDescription[];
+  /** Each a set of field names that identify a record; an upsert names one of them. */
+  unique_keys: string[][];
+}
+
+export interface ResourceList {
+  resources: ResourceDescription[];
+}
