@@ -281,6 +281,56 @@ describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
       await b.dispose();
     }
   });
+
+  it.skipIf(skip)('upsert: a key repeated inside one chunk is applied in file order; every row is stored, the last writer named', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const keys = ['account_id', 'transaction_date', 'description'];
+      const seed = await createAndClaim(store, { totalItems: 1 });
+      await runChunk(store, seed, [row(7, '1.00', 'old', 'rent')]);
+      const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 6 });
+      const out = await runChunk(store, up, [
+        row(1, '1.00', 'new', 'food'),
+        row(7, '2.00', 'old', null),
+        row(1, '2.00', 'new', null),
+        row(2, '5.00', 'other', null),
+        row(7, '3.00', 'old', 'misc'),
+        row(1, '3.00', 'new', null),
+      ]);
+      expect(out).toEqual({ stored: 6, errors: [] });
+      const rows = await b.query('SELECT account_id, amount, description, category, job_index FROM transactions ORDER BY account_id');
+      expect(rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category, Number(r.job_index)])).toEqual([
+        [1, '3.00', 'new', 'food', 5],
+        [2, '5.00', 'other', null, 3],
+        [7, '3.00', 'old', 'misc', 4],
+      ]);
+      expect((await store.getJob(up.id))?.aggregates).toMatch(/"total_amount":16\.00[,}]/);
+    } finally {
+      await b.dispose();
+    }
+  });
+
+  it.skipIf(skip)('delete: the first row of a key deletes it, a repeat and an absent key find no record; others stay', async () => {
+    const b = await make();
+    try {
+      const { store } = b;
+      const keys = ['account_id', 'transaction_date', 'description'];
+      const ins = await createAndClaim(store, { totalItems: 3 });
+      await runChunk(store, ins, [row(1, '1.00', 'a'), row(2, '2.00', 'b'), row(3, '3.00', 'c')]);
+      const del = await createAndClaim(store, { jobType: 'delete', uniqueFields: keys, totalItems: 4 });
+      const out = await runChunk(store, del, [row(2, '0', 'b'), row(9, '0', 'zz'), row(2, '0', 'b'), row(1, '0', 'a')]);
+      expect(out.stored).toBe(2);
+      expect(out.errors).toEqual([
+        { index: 1, field: keys.join(','), error: 'no record with this key' },
+        { index: 2, field: keys.join(','), error: 'no record with this key' },
+      ]);
+      expect(await b.query('SELECT description FROM transactions')).toEqual([{ description: 'c' }]);
+      expect(await store.getJob(del.id)).toMatchObject({ state: 'Job Complete', successCount: 2, errorCount: 2 });
+    } finally {
+      await b.dispose();
+    }
+  });
 });
 
 describe('PostgresStore leases', () => {
@@ -314,6 +364,28 @@ describe('PostgresStore leases', () => {
     } finally {
       await a.close();
       await bStore.close();
+    }
+  });
+});
+
+describe('PostgresStore COPY', () => {
+  it.skipIf(!pgUp)('a COPY the database refuses fails its chunk only: the connection is fine for the next chunk', async () => {
+    const schema = await createTestSchema();
+    cleanups.push(schema.drop);
+    // One connection, so the chunk after the failure runs on the client that saw it.
+    const store = new PostgresStore(schema.url, { leaseMs: 60_000, poolSize: 1 });
+    await store.init(resources);
+    try {
+      const job = await createAndClaim(store, { totalItems: 3 });
+      // PostgreSQL text cannot hold U+0000: the COPY stream errors while more of the chunk is still being written.
+      const many = Array.from({ length: 20_000 }, (_, i) => row(10 + i, '1.00', `row ${i}`));
+      await expect(runChunk(store, job, [row(1, '1.00', 'ok'), row(2, '1.00', 'bad\u0000byte'), ...many], [], { finish: false, workerId: 'local' })).rejects.toThrow(/0x00/);
+      expect(await store.getJob(job.id)).toMatchObject({ processedItems: 0, successCount: 0 });
+      const out = await runChunk(store, job, [row(1, '1.00', 'ok'), row(2, '2.00', 'fine'), row(3, '3.00', 'x')], [], { workerId: 'local' });
+      expect(out).toEqual({ stored: 3, errors: [] });
+      expect((await store.getJob(job.id))?.state).toBe('Job Complete');
+    } finally {
+      await store.close();
     }
   });
 });

@@ -1,100 +1,167 @@
-/** Writes one chunk's records into a resource's PostgreSQL table. */
+/**
+ * Writes one chunk of a job's records on PostgreSQL, inside the store's chunk transaction: the
+ * rows go by COPY into a staging table, then one set-based statement moves them into the
+ * resource's table. Each row's outcome is what writing the rows one by one in file order gives.
+ */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
-import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
+import { fieldSqlType, quoteIdent, type WriterShape } from './sql-helpers.js';
 import type { WriteOutcome } from './sqlite-record-writer.js';
+import { copyLines, copyValue } from './pg-copy.js';
+import { foldByKey, type IndexedRow } from './upsert-fold.js';
+import { PgRowByRow } from './pg-row-by-row.js';
 
-/** PostgreSQL allows 65535 parameters per statement; a batch stays well under. */
-const MAX_PARAMS = 30_000;
+const STORED: WriteOutcome = { stored: true };
+const DUPLICATE = 'duplicate of an existing record';
+const NO_RECORD = 'no record with this key';
 
-/**
- * Writes one chunk of a job's records inside the store's chunk transaction (same rules as the
- * SQLite writer). Inserts go as multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING job_index`;
- * upserts row by row under a savepoint (a clash on another key must not abort the transaction).
- */
 export class PgRecordWriter {
   private readonly table: string;
-  private readonly columns: string;
+  private readonly stage: string;
+  private readonly createStage: string;
+  private readonly fieldCols: string[];
   private readonly keyIdx: number[];
-  private readonly keyProbes: { label: string; sql: string; idx: number[] }[];
+  /** Fields an upsert may change, by index; a null value leaves the stored one. */
+  private readonly updatable: number[];
+  private readonly probes: { label: string; idx: number[]; where: string }[];
+  private readonly rowByRow: PgRowByRow;
 
   constructor(
     private readonly def: ResourceDef,
     private readonly job: WriterShape,
   ) {
     this.table = quoteIdent(def.name);
-    this.columns = ['job_id', 'job_index', ...def.fields.map((f) => quoteIdent(f.name))].join(', ');
+    // One staging table per resource and connection; a hash keeps the name within 63 bytes.
+    this.stage = quoteIdent(`bulk_stage_${createHash('sha256').update(def.name).digest('hex').slice(0, 16)}`);
+    this.fieldCols = def.fields.map((f) => quoteIdent(f.name));
+    this.createStage = `CREATE TEMP TABLE IF NOT EXISTS ${this.stage} (job_index INTEGER NOT NULL, ${def.fields.map((f, i) => `${this.fieldCols[i]} ${fieldSqlType('postgres', f.type)}`).join(', ')}) ON COMMIT DELETE ROWS`;
     const indexOf = (name: string) => def.fields.findIndex((f) => f.name === name);
-    this.keyIdx = (job.uniqueFields ?? []).map(indexOf);
-    this.keyProbes = def.uniqueKeys.map((key) => ({
+    const keys = job.uniqueFields ?? [];
+    this.keyIdx = keys.map(indexOf);
+    this.updatable = (job.updateFields ?? def.fields.map((f) => f.name).filter((f) => !keys.includes(f))).map(indexOf).filter((i) => i >= 0);
+    this.probes = def.uniqueKeys.map((key) => ({
       label: key.join(','),
       idx: key.map(indexOf),
-      sql: `SELECT 1 FROM ${this.table} WHERE ${key.map((k, i) => `${quoteIdent(k)} = $${i + 1}`).join(' AND ')} LIMIT 1`,
+      where: key.map((k) => `t.${quoteIdent(k)} = s.${quoteIdent(k)}`).join(' AND '),
     }));
+    this.rowByRow = new PgRowByRow(def, job);
   }
 
   /** Outcomes in the order of `rows`. */
-  async writeAll(client: pg.PoolClient, jobId: string, rows: { index: number; values: SqlValue[] }[]): Promise<WriteOutcome[]> {
-    if (this.job.jobType === 'insert') return this.insertAll(client, jobId, rows);
-    const out: WriteOutcome[] = [];
-    for (const row of rows) out.push(this.job.jobType === 'delete' ? await this.delete(client, row.values) : await this.upsert(client, jobId, row.index, row.values));
-    return out;
-  }
-
-  private async insertAll(client: pg.PoolClient, jobId: string, rows: { index: number; values: SqlValue[] }[]): Promise<WriteOutcome[]> {
-    const width = this.def.fields.length + 2;
-    const perBatch = Math.max(1, Math.floor(MAX_PARAMS / width));
-    const stored = new Set<number>();
-    for (let start = 0; start < rows.length; start += perBatch) {
-      const batch = rows.slice(start, start + perBatch);
-      const params: unknown[] = [];
-      const tuples: string[] = [];
-      for (const row of batch) {
-        const base = params.length;
-        params.push(jobId, row.index, ...row.values);
-        tuples.push(`(${Array.from({ length: width }, (_, i) => `$${base + i + 1}`).join(', ')})`);
-      }
-      // Multi-row VALUES insert in order, so the first of two equal keys in a chunk wins, as in SQLite.
-      const res = await client.query<{ job_index: number }>(`INSERT INTO ${this.table} (${this.columns}) VALUES ${tuples.join(', ')} ON CONFLICT DO NOTHING RETURNING job_index`, params);
-      for (const r of res.rows) stored.add(r.job_index);
+  async writeAll(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
+    if (rows.length === 0) return [];
+    await client.query(this.createStage);
+    switch (this.job.jobType) {
+      case 'insert':
+        return this.insertAll(client, jobId, rows);
+      case 'upsert':
+        return this.upsertAll(client, jobId, rows);
+      case 'delete':
+        return this.deleteAll(client, rows);
     }
-    const out: WriteOutcome[] = [];
-    for (const row of rows) out.push(stored.has(row.index) ? STORED : await this.duplicate(client, row.values));
-    return out;
   }
 
-  private async delete(client: pg.PoolClient, values: SqlValue[]): Promise<WriteOutcome> {
-    const where = (this.job.uniqueFields ?? []).map((f, i) => `${quoteIdent(f)} = $${i + 1}`).join(' AND ');
-    const res = await client.query(`DELETE FROM ${this.table} WHERE ${where}`, this.keyIdx.map((i) => values[i] ?? null));
-    return (res.rowCount ?? 0) > 0 ? STORED : { stored: false, field: this.job.uniqueFields?.join(','), error: 'no record with this key' };
+  private async copy(client: pg.PoolClient, rows: readonly IndexedRow[], only?: number[]): Promise<void> {
+    const idx = only ?? this.def.fields.map((_, i) => i);
+    const columns = ['job_index', ...idx.map((i) => this.fieldCols[i])].join(', ');
+    await copyLines(client, this.stage, columns, linesOf(rows, idx));
   }
 
-  private async upsert(client: pg.PoolClient, jobId: string, index: number, values: SqlValue[]): Promise<WriteOutcome> {
-    const updated = updateColumns(this.def, this.job, values);
-    const keys = (this.job.uniqueFields ?? []).map(quoteIdent).join(', ');
-    const sets = [...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`), 'job_id = excluded.job_id', 'job_index = excluded.job_index'];
-    const placeholders = Array.from({ length: values.length + 2 }, (_, i) => `$${i + 1}`).join(', ');
-    await client.query('SAVEPOINT bulk_row');
+  /**
+   * In index order, so of two rows with one key the first is stored and the second refused, as
+   * one by one. Only the refused come back; each is then matched to the key it collided with.
+   */
+  private async insertAll(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
+    await this.copy(client, rows);
+    const cols = this.fieldCols.join(', ');
+    const { rows: refused } = await client.query<{ job_index: number }>(
+      `WITH ins AS (
+         INSERT INTO ${this.table} (job_id, job_index, ${cols}) SELECT $1, job_index, ${cols} FROM ${this.stage} ORDER BY job_index
+         ON CONFLICT DO NOTHING RETURNING job_index)
+       SELECT s.job_index FROM ${this.stage} s LEFT JOIN ins USING (job_index) WHERE ins.job_index IS NULL`,
+      [jobId],
+    );
+    if (refused.length === 0) return rows.map(() => STORED);
+    const labels = await this.collisionLabels(client, jobId, refused.map((r) => r.job_index));
+    return rows.map((r) => {
+      const label = labels.get(r.index);
+      return label === undefined ? STORED : { stored: false, field: label, error: DUPLICATE };
+    });
+  }
+
+  /**
+   * For each refused index, the first declared key it matches a record on (the first key when none
+   * does). Records this chunk stored from later rows are not looked at: one by one, they were not there yet.
+   */
+  private async collisionLabels(client: pg.PoolClient, jobId: string, refused: number[]): Promise<Map<number, string | undefined>> {
+    const fallback = this.probes[0]?.label;
+    const labels = new Map<number, string | undefined>(refused.map((i) => [i, fallback]));
+    // With one key (or none) every answer is the same label: nothing to ask.
+    if (this.probes.length < 2) return labels;
+    let open = refused;
+    for (const p of this.probes) {
+      if (open.length === 0) break;
+      const { rows } = await client.query<{ job_index: number }>(
+        `SELECT s.job_index FROM ${this.stage} s WHERE s.job_index = ANY($1)
+         AND EXISTS (SELECT 1 FROM ${this.table} t WHERE ${p.where} AND NOT (t.job_id = $2 AND t.job_index > s.job_index))`,
+        [open, jobId],
+      );
+      const hit = new Set(rows.map((r) => r.job_index));
+      for (const i of hit) labels.set(i, p.label);
+      open = open.filter((i) => !hit.has(i));
+    }
+    return labels;
+  }
+
+  /**
+   * Rows repeating a key are folded in file order first (one statement may touch a row once).
+   * With several unique keys, a clash on another key than the one upserted on refuses only that
+   * row: the statement runs under a savepoint and a clash (or a repeat, whose middle rows could
+   * clash alone) sends the chunk row by row.
+   */
+  private async upsertAll(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
+    const folded = foldByKey(rows, this.keyIdx, this.updatable);
+    if (folded.repeats && this.probes.length > 1) return this.rowByRow.writeAll(client, jobId, rows);
+    await this.copy(client, folded.rows);
+    const cols = this.fieldCols.join(', ');
+    const sets = [...this.updatable.map((i) => `${this.fieldCols[i]} = COALESCE(excluded.${this.fieldCols[i]}, t.${this.fieldCols[i]})`), 'job_id = excluded.job_id', 'job_index = excluded.job_index'];
+    await client.query('SAVEPOINT bulk_set');
     try {
-      await client.query(`INSERT INTO ${this.table} (${this.columns}) VALUES (${placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`, [jobId, index, ...values]);
-      await client.query('RELEASE SAVEPOINT bulk_row');
-      return STORED;
+      await client.query(
+        `INSERT INTO ${this.table} AS t (job_id, job_index, ${cols}) SELECT $1, job_index, ${cols} FROM ${this.stage} ORDER BY job_index
+         ON CONFLICT (${this.keyIdx.map((i) => this.fieldCols[i]).join(', ')}) DO UPDATE SET ${sets.join(', ')}`,
+        [jobId],
+      );
+      await client.query('RELEASE SAVEPOINT bulk_set');
     } catch (err) {
-      await client.query('ROLLBACK TO SAVEPOINT bulk_row');
-      // A clash on another unique key than the one upserted on.
-      if ((err as { code?: string }).code === '23505') return this.duplicate(client, values);
-      throw err;
+      await client.query('ROLLBACK TO SAVEPOINT bulk_set');
+      if ((err as { code?: string }).code !== '23505') throw err;
+      return this.rowByRow.writeAll(client, jobId, rows);
     }
+    return rows.map(() => STORED);
   }
 
-  private async duplicate(client: pg.PoolClient, values: SqlValue[]): Promise<WriteOutcome> {
-    for (const p of this.keyProbes) {
-      if (!p.idx.every((i) => values[i] !== null && values[i] !== undefined)) continue;
-      const res = await client.query(p.sql, p.idx.map((i) => values[i]));
-      if ((res.rowCount ?? 0) > 0) return { stored: false, field: p.label, error: 'duplicate of an existing record' };
-    }
-    return { stored: false, field: this.keyProbes[0]?.label, error: 'duplicate of an existing record' };
+  /** The first row of each key deletes its record; a later one, like a key with no record, finds none. */
+  private async deleteAll(client: pg.PoolClient, rows: IndexedRow[]): Promise<WriteOutcome[]> {
+    await this.copy(client, rows, this.keyIdx);
+    const keys = this.keyIdx.map((i) => this.fieldCols[i]).join(', ');
+    const match = this.keyIdx.map((i) => `t.${this.fieldCols[i]} = s.${this.fieldCols[i]}`).join(' AND ');
+    const { rows: deleted } = await client.query<{ job_index: number }>(
+      `DELETE FROM ${this.table} t USING (SELECT DISTINCT ON (${keys}) job_index, ${keys} FROM ${this.stage} ORDER BY ${keys}, job_index) s
+       WHERE ${match} RETURNING s.job_index`,
+    );
+    const done = new Set(deleted.map((r) => r.job_index));
+    const label = this.job.uniqueFields?.join(',');
+    return rows.map((r) => (done.has(r.index) ? STORED : { stored: false, field: label, error: NO_RECORD }));
   }
 }
 
-const STORED: WriteOutcome = { stored: true };
+/** COPY text lines for the rows: job_index, then the chosen fields. */
+function* linesOf(rows: readonly IndexedRow[], idx: readonly number[]): Generator<string> {
+  for (const row of rows) {
+    let line = String(row.index);
+    for (const i of idx) line += `\t${copyValue(row.values[i] as SqlValue)}`;
+    yield `${line}\n`;
+  }
+}
