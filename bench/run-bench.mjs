@@ -1,12 +1,18 @@
 #!/usr/bin/env node
-// npm run bench [-- --runs 3 --large --quick]
-// Generates inputs under bench/out/ (never committed), measures baselines and bulk in one run,
-// prints one table and writes bench/out/results.json. Needs `npm run build` first (npm run bench does it).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// npm run bench [-- --rows 300000 --runs 3 --quick --orders date,random --pg URL]
+// The databases' own bulk loaders against `bulk`, in one run, on the same file: `sqlite3 .import`
+// and `psql \copy` into tables with the same unique key (and a psql staging-table upsert), then
+// `bulk upload` insert and upsert through `bulk serve` on SQLite and on PostgreSQL (1 and 3 nodes
+// behind a round-robin proxy), with rows in date order and in random key order. Prints each ratio
+// as the median of the per-run ratios, and writes bench/out/results.{json,md}. `--quick`: 50k rows,
+// one run. Needs sqlite3 and psql on PATH (apt-get install -y sqlite3 postgresql-client) and a
+// PostgreSQL (BULK_BENCH_PG_URL, default the tests' local one); without one, its rows are skipped.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { generateTransactions } from './transactions-generator.mjs';
+import pg from 'pg';
+import { freshSchema, haveTool, log, median, pgAnswers, roundRobin, startProcess, timed } from './bench-procs.mjs';
+import { writeInputs } from './bench-inputs.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const out = path.join(root, 'bench', 'out');
@@ -14,209 +20,164 @@ const BIN = path.join(root, 'bin', 'bulk.js');
 const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(`--${name}`);
 const opt = (name, def) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : def);
-const RUNS = Number(opt('runs', flag('quick') ? 1 : 3));
-const SIZES = flag('quick') ? [100_000] : [100_000, 1_000_000, ...(flag('large') ? [5_000_000] : [])];
-const FORMATS = ['csv', 'ndjson', 'json'];
-const PY_ROWS = 20_000;
+const QUICK = flag('quick');
+const ROWS = Number(opt('rows', QUICK ? 50_000 : 300_000));
+const RUNS = Number(opt('runs', QUICK ? 1 : 3));
+const ORDERS = opt('orders', 'date,random').split(',');
+const PG_URL = opt('pg', process.env.BULK_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+const KEY = 'account_id,transaction_date,description';
+/** The unique index of the built-in resource, date first, as `bulk serve` creates it. */
+const INDEX_COLS = 'transaction_date, account_id, description';
+const COLS = 'account_id, amount, transaction_date, description, category';
 mkdirSync(out, { recursive: true });
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
+const HAVE_SQLITE = haveTool('sqlite3', ['-version']);
+if (!HAVE_SQLITE) log('sqlite3 is not installed: its baseline is skipped (Debian/Ubuntu: apt-get install -y sqlite3)');
+const HAVE_PSQL = haveTool('psql', ['--version']);
+if (!HAVE_PSQL) log('psql is not installed: the PostgreSQL baselines are skipped (Debian/Ubuntu: apt-get install -y postgresql-client)');
+const PG_UP = await pgAnswers(PG_URL);
+if (!PG_UP) log(`PostgreSQL not reachable at ${PG_URL}: its rows are skipped (--pg URL or BULK_BENCH_PG_URL)`);
 
-/** Runs a command, returning wall ms and peak RSS (from /usr/bin/time -v when present, else none). */
-function timed(cmd, args, opts = {}) {
-  const useTime = existsSync('/usr/bin/time');
-  const full = useTime ? ['/usr/bin/time', ['-v', cmd, ...args]] : [cmd, args];
-  const t0 = process.hrtime.bigint();
-  const res = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const rss = useTime ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(res.stderr)?.[1] ?? 0) * 1024 : null;
-  return { ms, rss, stdout: res.stdout, stderr: res.stderr, status: res.status };
+const env = { ...process.env, BULK_STATE_DIR: path.join(out, 'state'), NO_COLOR: '1' };
+
+/** One `bulk upload` of the file through url; throws unless every row was stored. */
+async function upload(file, url, upsert) {
+  const args = [BIN, 'upload', file, '--url', url, '--resource', 'transactions', '--json', '--failed-rows-dir', out, ...(upsert ? ['--upsert', '--unique-fields', KEY] : [])];
+  const res = await timed(process.execPath, args, { env });
+  const doc = JSON.parse(res.stdout);
+  if (doc.counts.stored !== ROWS) throw new Error(`bulk ${upsert ? 'upsert' : 'insert'} stored ${doc.counts.stored} of ${ROWS}`);
+  return { ms: res.ms, rss: res.rss };
 }
 
-/** Starts a server process and reads its peak RSS from /proc when it is stopped. */
-async function startProcess(cmd, args, ready) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      text += d;
-      const m = ready.exec(text);
-      if (m) resolve(m[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}`)));
-  });
-  return {
-    url,
-    async stop() {
-      let hwm = null;
-      try {
-        hwm = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1]) * 1024;
-      } catch {
-        // no /proc here: report no server figure rather than fail the run
-      }
-      child.kill('SIGTERM');
-      await new Promise((r) => child.on('exit', r));
-      return hwm;
-    },
-  };
+/** Insert then upsert of the same file through `bulk serve` nodes on one database; serverRss is the nodes' highest peak. */
+async function bulkPair(file, dbs) {
+  const nodes = [];
+  for (const db of dbs) nodes.push(await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--quiet'], /listening on (\S+)/, env));
+  const lb = nodes.length > 1 ? await roundRobin(nodes.map((n) => n.url)) : null;
+  const url = lb?.url ?? nodes[0].url;
+  let pair;
+  try {
+    pair = { insert: await upload(file, url, false), upsert: await upload(file, url, true) };
+  } finally {
+    lb?.close();
+    pair = { ...pair, peaks: await Promise.all(nodes.map((n) => n.stop())) };
+  }
+  return { insert: pair.insert, upsert: pair.upsert, serverRss: pair.peaks.includes(null) ? null : Math.max(...pair.peaks) };
 }
 
-const rows = [];
-function record(row) {
-  rows.push(row);
-  log(`  ${row.name} ${row.format} ${row.rows}: ${row.rowsPerSecond ?? '-'} rows/s`);
+async function sqliteImport(file, db) {
+  for (const f of [db, `${db}-journal`]) rmSync(f, { force: true });
+  await timed('sqlite3', [db, `CREATE TABLE transactions (account_id INTEGER, amount TEXT, transaction_date TEXT, description TEXT, category TEXT); CREATE UNIQUE INDEX k ON transactions (${INDEX_COLS});`]);
+  return await timed('sqlite3', [db, '-cmd', `.import --csv --skip 1 ${file} transactions`]);
 }
 
-async function measureBulkRemote(file, format, n) {
-  const results = [];
+async function psqlPair(file) {
+  const s = await freshSchema(PG_URL);
+  try {
+    const c = new pg.Client({ connectionString: s.url, application_name: 'bulk-bench' });
+    await c.connect();
+    await c.query(`CREATE TABLE transactions (account_id BIGINT, amount TEXT, transaction_date TEXT, description TEXT, category TEXT); CREATE UNIQUE INDEX k ON transactions (${INDEX_COLS})`);
+    await c.end();
+    const copy = await timed('psql', [s.url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `\\copy transactions (${COLS}) FROM '${file}' WITH (FORMAT csv, HEADER)`]);
+    const script = path.join(out, 'staging-upsert.sql');
+    writeFileSync(
+      script,
+      `BEGIN;
+CREATE TEMP TABLE stage (account_id BIGINT, amount TEXT, transaction_date TEXT, description TEXT, category TEXT) ON COMMIT DROP;
+\\copy stage (${COLS}) FROM '${file}' WITH (FORMAT csv, HEADER)
+INSERT INTO transactions SELECT * FROM stage ON CONFLICT (${INDEX_COLS}) DO UPDATE SET amount = excluded.amount, category = excluded.category;
+COMMIT;
+`,
+    );
+    const upsert = await timed('psql', [s.url, '-v', 'ON_ERROR_STOP=1', '-q', '-f', script]);
+    return { copy, upsert };
+  } finally {
+    await s.drop();
+  }
+}
+
+async function withSchema(fn) {
+  const s = await freshSchema(PG_URL);
+  try {
+    return await fn(s.url);
+  } finally {
+    await s.drop();
+  }
+}
+
+/** Per run and order: every measurement, in ms (and RSS where known). */
+const runs = [];
+const inputs = await writeInputs(out, ROWS, ORDERS);
+for (const order of ORDERS) {
+  const file = inputs[order];
   for (let r = 0; r < RUNS; r++) {
-    const db = path.join(out, `serve-${format}-${n}-${r}.db`);
+    log(`== ${ROWS} rows, ${order} order, run ${r + 1}/${RUNS}`);
+    const m = { order };
+    if (HAVE_SQLITE) m.sqliteImport = await sqliteImport(file, path.join(out, 'import.db'));
+    const db = path.join(out, 'serve.db');
     for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    const server = await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--quiet'], /listening on (\S+)/);
-    const res = timed(process.execPath, [BIN, 'upload', file, '--url', server.url, '--resource', 'transactions', '--json', '--failed-rows-dir', out], { env: { ...process.env, BULK_STATE_DIR: path.join(out, 'state') } });
-    const serverRss = await server.stop();
-    const doc = JSON.parse(res.stdout);
-    if (doc.counts.stored !== n) throw new Error(`bulk stored ${doc.counts.stored} of ${n}`);
-    results.push({ ms: res.ms, rss: res.rss, serverRss });
-  }
-  return summarise(results, n);
-}
-
-async function measureBulkEmbedded(file, format, n) {
-  const results = [];
-  for (let r = 0; r < RUNS; r++) {
-    const db = path.join(out, `embedded-${format}-${n}-${r}.db`);
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    const res = timed(process.execPath, [BIN, 'upload', file, '--db', db, '--resource', 'transactions', '--json', '--failed-rows-dir', out], { env: { ...process.env, BULK_STATE_DIR: path.join(out, 'state'), BULK_URL: '' } });
-    const doc = JSON.parse(res.stdout);
-    if (doc.counts.stored !== n) throw new Error(`embedded bulk stored ${doc.counts.stored} of ${n}`);
-    results.push({ ms: res.ms, rss: res.rss, serverRss: null });
-  }
-  return summarise(results, n);
-}
-
-async function measureNaive(file, n) {
-  const results = [];
-  for (let r = 0; r < RUNS; r++) {
-    const db = path.join(out, `naive-${n}-${r}.db`);
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    const server = await startProcess(process.execPath, [path.join(root, 'bench', 'naive-pipeline.mjs'), 'server', '--db', db], /listening (\d+)/);
-    const res = timed(process.execPath, [path.join(root, 'bench', 'naive-pipeline.mjs'), 'client', '--url', `http://127.0.0.1:${server.url}`, '--file', file]);
-    const serverRss = await server.stop();
-    results.push({ ms: res.ms, rss: res.rss, serverRss });
-  }
-  return summarise(results, n);
-}
-
-function measureSqliteImport(file, n) {
-  const which = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
-  if (which.status !== 0) {
-    log('  sqlite3 not installed: skipping the .import baseline (apt-get install sqlite3)');
-    return null;
-  }
-  const results = [];
-  for (let r = 0; r < RUNS; r++) {
-    const db = path.join(out, `import-${n}-${r}.db`);
-    rmSync(db, { force: true });
-    const res = timed('sqlite3', [db, '-cmd', '.mode csv', `.import ${file} t`]);
-    results.push({ ms: res.ms, rss: res.rss, serverRss: null });
-  }
-  return summarise(results, n);
-}
-
-async function measurePythonGuide(file, n) {
-  const probe = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    log('  python3 with requests missing: skipping the guide-client baseline');
-    return null;
-  }
-  const results = [];
-  for (let r = 0; r < RUNS; r++) {
-    const db = path.join(out, `guide-${r}.db`);
-    for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
-    const server = await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--quiet'], /listening on (\S+)/);
-    const script = `
-import csv, sys
-sys.path.insert(0, ${JSON.stringify(path.join(root, 'test', 'guide-client'))})
-from guide_snippets import process_large_dataset
-rows = list(csv.DictReader(open(${JSON.stringify(file)})))
-process_large_dataset(${JSON.stringify(server.url)}, rows, batch_size=100)
-`;
-    const res = timed('python3', ['-c', script]);
-    const serverRss = await server.stop();
-    if (res.status !== 0) throw new Error(`guide client failed: ${res.stderr.slice(-500)}`);
-    results.push({ ms: res.ms, rss: res.rss, serverRss });
-  }
-  return summarise(results, n);
-}
-
-function summarise(results, n) {
-  const ms = median(results.map((r) => r.ms));
-  return {
-    ms: Math.round(ms),
-    rowsPerSecond: Math.round((n / ms) * 1000),
-    clientRss: results[0].rss === null ? null : median(results.map((r) => r.rss)),
-    serverRss: results[0].serverRss === null ? null : median(results.map((r) => r.serverRss)),
-  };
-}
-
-function startupMs(args) {
-  const times = [];
-  for (let i = 0; i < 10; i++) {
-    const t0 = process.hrtime.bigint();
-    spawnSync(process.execPath, [BIN, ...args]);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return Math.round(median(times));
-}
-
-const inputs = {};
-for (const n of SIZES) {
-  for (const format of FORMATS) {
-    const file = path.join(out, `transactions-${n}.${format}`);
-    if (!existsSync(file)) {
-      log(`generating ${file}`);
-      await generateTransactions({ rows: n, seed: 1, format, out: file });
+    m.sqlite = await bulkPair(file, [db]);
+    if (PG_UP && HAVE_PSQL) m.psql = await psqlPair(file);
+    if (PG_UP) {
+      m.pg1 = await withSchema((url) => bulkPair(file, [url]));
+      m.pg3 = await withSchema((url) => bulkPair(file, [url, url, url]));
     }
-    inputs[`${n}.${format}`] = file;
+    log(`   ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'object' ? summary(v) : v])))}`);
+    runs.push(m);
   }
 }
-const pyFile = path.join(out, `transactions-${PY_ROWS}.csv`);
-if (!existsSync(pyFile)) await generateTransactions({ rows: PY_ROWS, seed: 1, format: 'csv', out: pyFile });
 
-for (const n of SIZES) {
-  const csv = inputs[`${n}.csv`];
-  log(`== ${n} rows, ${RUNS} run(s) each`);
-  const naive = await measureNaive(csv, n);
-  record({ name: 'baseline 2: naive pipeline', format: 'csv', rows: n, ...naive, ratio: 1 });
-  const imp = measureSqliteImport(csv, n);
-  if (imp) record({ name: 'baseline 1: sqlite3 .import', format: 'csv', rows: n, ...imp, ratio: imp.rowsPerSecond / naive.rowsPerSecond });
-  for (const format of FORMATS) {
-    const remote = await measureBulkRemote(inputs[`${n}.${format}`], format, n);
-    record({ name: 'bulk upload → bulk serve', format, rows: n, ...remote, ratio: remote.rowsPerSecond / naive.rowsPerSecond, vsImport: imp ? remote.ms / imp.ms : null });
-  }
-  for (const format of FORMATS) {
-    const embedded = await measureBulkEmbedded(inputs[`${n}.${format}`], format, n);
-    record({ name: 'bulk upload (embedded)', format, rows: n, ...embedded, ratio: embedded.rowsPerSecond / naive.rowsPerSecond });
-  }
+function summary(v) {
+  if ('ms' in v) return Math.round(v.ms);
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x && typeof x === 'object').map(([k, x]) => [k, Math.round(x.ms)]));
 }
-log(`== guide client vs bulk, ${PY_ROWS} rows`);
-const py = await measurePythonGuide(pyFile, PY_ROWS);
-const bulkPy = await measureBulkRemote(pyFile, 'csv', PY_ROWS);
-if (py) record({ name: "baseline 3: the guide's Python client", format: 'csv', rows: PY_ROWS, ...py, ratio: null });
-record({ name: 'bulk upload → bulk serve', format: 'csv', rows: PY_ROWS, ...bulkPy, ratio: null, vsGuide: py ? bulkPy.rowsPerSecond / py.rowsPerSecond : null });
 
-const startup = { version: startupMs(['--version']), help: startupMs(['--help']) };
-const mb = (b) => (b === null || b === undefined ? '-' : `${Math.round(b / 1048576)}`);
-const fmt = (x, d = 2) => (x === null || x === undefined ? '-' : x.toFixed(d));
-const lines = [
-  `| run | format | rows | rows/s | wall s | client MB | server MB | × naive | other |`,
-  `|---|---|---:|---:|---:|---:|---:|---:|---|`,
-  ...rows.map((r) => `| ${r.name} | ${r.format} | ${r.rows} | ${r.rowsPerSecond} | ${fmt(r.ms / 1000)} | ${mb(r.clientRss)} | ${mb(r.serverRss)} | ${fmt(r.ratio)} | ${r.vsImport ? `${fmt(r.vsImport)}× import time` : r.vsGuide ? `${fmt(r.vsGuide, 1)}× the guide client` : ''} |`),
+/** Rows: what, the reference, bulk, target ratio. Each figure is the median over runs of that order. */
+const WORK = [
+  { work: 'SQLite insert', ref: 'sqlite3 .import', refOf: (m) => m.sqliteImport, bulkOf: (m) => m.sqlite?.insert, target: 3, rss: (m) => m.sqlite },
+  { work: 'SQLite upsert', ref: 'bulk SQLite insert', refOf: (m) => m.sqlite?.insert, bulkOf: (m) => m.sqlite?.upsert, target: 1, rss: (m) => m.sqlite },
+  { work: 'PostgreSQL insert, 1 node', ref: 'psql \\copy', refOf: (m) => m.psql?.copy, bulkOf: (m) => m.pg1?.insert, target: 2, rss: (m) => m.pg1 },
+  { work: 'PostgreSQL upsert, 1 node', ref: 'psql staging upsert', refOf: (m) => m.psql?.upsert, bulkOf: (m) => m.pg1?.upsert, target: 3, rss: (m) => m.pg1 },
+  { work: 'PostgreSQL insert, 3 nodes', ref: 'psql \\copy', refOf: (m) => m.psql?.copy, bulkOf: (m) => m.pg3?.insert, target: 2, rss: (m) => m.pg3 },
+  { work: 'PostgreSQL upsert, 3 nodes', ref: 'psql staging upsert', refOf: (m) => m.psql?.upsert, bulkOf: (m) => m.pg3?.upsert, target: 3, rss: (m) => m.pg3 },
+  { work: 'PostgreSQL insert, 3 nodes vs 1', ref: 'bulk 1 node', refOf: (m) => m.pg1?.insert, bulkOf: (m) => m.pg3?.insert, target: 1, rss: () => null },
+  { work: 'PostgreSQL upsert, 3 nodes vs 1', ref: 'bulk 1 node', refOf: (m) => m.pg1?.upsert, bulkOf: (m) => m.pg3?.upsert, target: 1, rss: () => null },
 ];
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1073741824)} GiB, node ${process.version}`;
-const text = `${lines.join('\n')}\n\nCLI start-up (median of 10): bulk --version ${startup.version} ms, bulk --help ${startup.help} ms\nMachine: ${machine}; medians of ${RUNS} run(s)\n`;
+
+const mb = (b) => (b === null || b === undefined || Number.isNaN(b) ? '-' : String(Math.round(b / 1048576)));
+const sec = (ms) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
+const table = [];
+for (const order of ORDERS) {
+  const mine = runs.filter((m) => m.order === order);
+  for (const w of WORK) {
+    const pairs = mine.map((m) => [w.refOf(m), w.bulkOf(m)]).filter(([a, b]) => a && b);
+    if (pairs.length === 0) continue;
+    const ratio = median(pairs.map(([a, b]) => b.ms / a.ms));
+    const bulkMs = median(pairs.map(([, b]) => b.ms));
+    const holders = mine.map(w.rss).filter(Boolean);
+    table.push({
+      work: w.work,
+      order,
+      reference: w.ref,
+      refS: sec(median(pairs.map(([a]) => a.ms))),
+      bulkS: sec(bulkMs),
+      rowsPerSecond: Math.round(ROWS / (bulkMs / 1000)),
+      ratio: Number(ratio.toFixed(2)),
+      target: w.target,
+      met: ratio <= w.target,
+      clientMb: mb(median(pairs.map(([, b]) => b.rss ?? NaN))),
+      serverMb: holders.length && holders[0].serverRss !== null ? mb(median(holders.map((h) => h.serverRss))) : '-',
+    });
+  }
+}
+
+const lines = [
+  '| work | order | reference | reference s | bulk s | bulk rows/s | ratio | target | client MB | server MB |',
+  '|---|---|---|---:|---:|---:|---:|---|---:|---:|',
+  ...table.map((t) => `| ${t.work} | ${t.order} | ${t.reference} | ${t.refS} | ${t.bulkS} | ${t.rowsPerSecond} | ${t.ratio.toFixed(2)}× | ≤ ${t.target}× ${t.met ? 'met' : '**not met**'} | ${t.clientMb} | ${t.serverMb} |`),
+];
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1073741824)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+const text = `${lines.join('\n')}\n\n${ROWS} rows; ratios are medians of ${RUNS} per-run ratio(s); server MB is the peak over a node's insert and upsert.\nMachine: ${machine}\n`;
 process.stdout.write(text);
-writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, runs: RUNS, startup, rows }, null, 2));
+writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, rows: ROWS, runs: RUNS, table, raw: runs }, null, 2));
 writeFileSync(path.join(out, 'results.md'), text);

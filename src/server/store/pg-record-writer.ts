@@ -1,7 +1,8 @@
 /**
  * Writes one chunk of a job's records on PostgreSQL, inside the store's chunk transaction: the
  * rows go by COPY into a staging table, then one set-based statement moves them into the
- * resource's table. Each row's outcome is what writing the rows one by one in file order gives.
+ * resource's table (an insert that clashes with nothing goes by COPY straight into it). Each
+ * row's outcome is what writing the rows one by one in file order gives.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -15,17 +16,22 @@ import { PgRowByRow } from './pg-row-by-row.js';
 const STORED: WriteOutcome = { stored: true };
 const DUPLICATE = 'duplicate of an existing record';
 const NO_RECORD = 'no record with this key';
+/** Chunks written the careful way after a clash, before a plain insert is tried again. */
+const CAREFUL_AFTER_CLASH = 4;
 
 export class PgRecordWriter {
   private readonly table: string;
   private readonly stage: string;
   private readonly createStage: string;
   private readonly fieldCols: string[];
+  private readonly allFields: number[];
   private readonly keyIdx: number[];
   /** Fields an upsert may change, by index; a null value leaves the stored one. */
   private readonly updatable: number[];
   private readonly probes: { label: string; idx: number[]; where: string }[];
   private readonly rowByRow: PgRowByRow;
+  /** How many more chunks skip the plain insert (see insertAll). */
+  private carefulChunks = 0;
 
   constructor(
     private readonly def: ResourceDef,
@@ -35,6 +41,7 @@ export class PgRecordWriter {
     // One staging table per resource and connection; a hash keeps the name within 63 bytes.
     this.stage = quoteIdent(`bulk_stage_${createHash('sha256').update(def.name).digest('hex').slice(0, 16)}`);
     this.fieldCols = def.fields.map((f) => quoteIdent(f.name));
+    this.allFields = def.fields.map((_, i) => i);
     this.createStage = `CREATE TEMP TABLE IF NOT EXISTS ${this.stage} (job_index INTEGER NOT NULL, ${def.fields.map((f, i) => `${this.fieldCols[i]} ${fieldSqlType('postgres', f.type)}`).join(', ')}) ON COMMIT DELETE ROWS`;
     const indexOf = (name: string) => def.fields.findIndex((f) => f.name === name);
     const keys = job.uniqueFields ?? [];
@@ -51,7 +58,6 @@ export class PgRecordWriter {
   /** Outcomes in the order of `rows`. */
   async writeAll(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
     if (rows.length === 0) return [];
-    await client.query(this.createStage);
     switch (this.job.jobType) {
       case 'insert':
         return this.insertAll(client, jobId, rows);
@@ -62,18 +68,43 @@ export class PgRecordWriter {
     }
   }
 
+  /** Into the staging table (made on first use on this connection; it empties at every commit). */
   private async copy(client: pg.PoolClient, rows: readonly IndexedRow[], only?: number[]): Promise<void> {
-    const idx = only ?? this.def.fields.map((_, i) => i);
+    await client.query(this.createStage);
+    const idx = only ?? this.allFields;
     const columns = ['job_index', ...idx.map((i) => this.fieldCols[i])].join(', ');
     await copyLines(client, this.stage, columns, linesOf(rows, idx));
+  }
+
+  /**
+   * First straight into the resource's table by COPY, under a savepoint: when no row clashes (the
+   * usual case) every row is stored at the database's own bulk speed (the staging table and a
+   * conflict-checking INSERT cost about three times that, measured). A clash rolls back to the
+   * savepoint and the chunk goes through staging, as do the next few chunks of a writer that just
+   * saw one (a re-sent file clashes on every chunk). No RELEASE: the commit ends the savepoint.
+   */
+  private async insertAll(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
+    if (this.carefulChunks > 0) this.carefulChunks--;
+    else {
+      await client.query('SAVEPOINT bulk_direct');
+      try {
+        await copyLines(client, this.table, `job_id, job_index, ${this.fieldCols.join(', ')}`, linesOf(rows, this.allFields, `${copyValue(jobId)}\t`));
+        return rows.map(() => STORED);
+      } catch (err) {
+        await client.query('ROLLBACK TO SAVEPOINT bulk_direct');
+        if ((err as { code?: string }).code !== '23505') throw err;
+        this.carefulChunks = CAREFUL_AFTER_CLASH;
+      }
+    }
+    await this.copy(client, rows);
+    return this.insertCarefully(client, jobId, rows);
   }
 
   /**
    * In index order, so of two rows with one key the first is stored and the second refused, as
    * one by one. Only the refused come back; each is then matched to the key it collided with.
    */
-  private async insertAll(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
-    await this.copy(client, rows);
+  private async insertCarefully(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
     const cols = this.fieldCols.join(', ');
     const { rows: refused } = await client.query<{ job_index: number }>(
       `WITH ins AS (
@@ -133,7 +164,6 @@ export class PgRecordWriter {
          ON CONFLICT (${this.keyIdx.map((i) => this.fieldCols[i]).join(', ')}) DO UPDATE SET ${sets.join(', ')}`,
         [jobId],
       );
-      await client.query('RELEASE SAVEPOINT bulk_set');
     } catch (err) {
       await client.query('ROLLBACK TO SAVEPOINT bulk_set');
       if ((err as { code?: string }).code !== '23505') throw err;
@@ -157,10 +187,10 @@ export class PgRecordWriter {
   }
 }
 
-/** COPY text lines for the rows: job_index, then the chosen fields. */
-function* linesOf(rows: readonly IndexedRow[], idx: readonly number[]): Generator<string> {
+/** COPY text lines for the rows: job_index, then the chosen fields (after a fixed prefix, such as the job id). */
+function* linesOf(rows: readonly IndexedRow[], idx: readonly number[], prefix = ''): Generator<string> {
   for (const row of rows) {
-    let line = String(row.index);
+    let line = prefix + String(row.index);
     for (const i of idx) line += `\t${copyValue(row.values[i] as SqlValue)}`;
     yield `${line}\n`;
   }
