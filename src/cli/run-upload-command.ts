@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { InputError } from '../input/input-error.js';
 import { DEFAULT_RECORD_LIMITS, type RecordLimits } from '../input/record-limits.js';
 import { checkInput } from '../input/open-input.js';
@@ -14,6 +14,7 @@ import { CheckpointWriter } from '../upload/checkpoint-writer.js';
 import { newCheckpoint, resumeRefusal } from '../upload/new-checkpoint.js';
 import { runUpload, type UploadResult } from '../upload/run-upload.js';
 import { HeaderMismatchError } from '../upload/column-plan.js';
+import { STDIN_SPOOL_FILE, unconfirmedStdinLines } from '../upload/stdin-spool.js';
 import { runOutcome } from '../upload/run-outcome.js';
 import type { UploadCommandOptions } from './commands/upload.js';
 import { connect } from './connect.js';
@@ -62,6 +63,16 @@ async function loadResume(runIdArg: string | true): Promise<Checkpoint> {
   if (refusal) throw new ExitError(`cannot resume run ${runId}: ${refusal}`, ExitCode.StoppedEarly);
   if (cp.cwd && cp.cwd !== process.cwd() && existsSync(cp.cwd)) process.chdir(cp.cwd);
   return cp;
+}
+
+/** A stopped stdin run names the lines it read but could not confirm, and how they get sent. */
+function stdinMessage(result: UploadResult, resumeCommand: string | null, checkpoint: Checkpoint): string | null {
+  if (!resumeCommand || !checkpoint.settings.files.includes('-')) return null;
+  const notRead = result.notRead.find((n) => n.file === 'stdin');
+  const lines = unconfirmedStdinLines(checkpoint.entries, notRead ? notRead.fromLine - 1 : null);
+  if (!lines) return null;
+  const rest = notRead ? `; stdin from line ${notRead.fromLine} on was not read` : '';
+  return `${result.stopMessage ?? 'stopped'}: stdin lines ${lines} hold rows read but not confirmed, kept in the run's directory; ${resumeCommand} sends them${rest}`;
 }
 
 /** `bulk upload` and `bulk resume`: flags → run ledger → server → runUpload → reporter → exit code. */
@@ -166,7 +177,8 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
       process.cwd(),
     ));
   const runId = checkpoint.run_id;
-  const resumable = !inputFiles.includes('-') && !options.dryRun;
+  // stdin too: its rows are kept in the run's directory as they are read, for the resume.
+  const resumable = !options.dryRun;
   const writer = resumable ? new CheckpointWriter() : undefined;
   if (resumable) resumeLine = `resume with: bulk upload --resume ${runId}\n`;
 
@@ -192,6 +204,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
         maxErrors: options.maxErrors,
         failedRowsDir: s?.failed_rows_dir ?? options.failedRowsDir,
         failedRowsClaims: resumable ? path.join(runDir(runId), 'failed-rows.json') : undefined,
+        stdinSpool: resumable && inputFiles.includes('-') ? { path: path.join(runDir(runId), STDIN_SPOOL_FILE), resume: resumed !== null } : undefined,
         dryRun: options.dryRun,
         noWait: !options.wait,
         useEvents: options.events,
@@ -206,6 +219,8 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
     const { status, exitCode } = runOutcome(result, { signal: signals.received(), dryRun: options.dryRun, noWait: !options.wait });
     const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stopReason !== null;
     const resumeCommand = resumable && unsettled && result.stopReason !== 'input' ? `bulk upload --resume ${runId}` : null;
+    // No resume can follow: stdin's copy of the rows has done its work.
+    if (!resumeCommand && resumable && inputFiles.includes('-')) rmSync(path.join(runDir(runId), STDIN_SPOOL_FILE), { force: true });
     const elapsedMs = Date.now() - startedAt.getTime();
     const summary: RunSummary = {
       status,
@@ -217,7 +232,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
       aggregates: result.aggregates,
       failedRowsFile: result.failedRowsFiles[0] ?? null,
       resumeCommand,
-      message: result.stopMessage ?? undefined,
+      message: stdinMessage(result, resumeCommand, checkpoint) ?? result.stopMessage ?? undefined,
       notRead: result.notRead,
     };
     reporter.finish(summary);

@@ -1,6 +1,9 @@
 // A fresh run's checkpoint, and the reason (if any) a saved one cannot be resumed.
 import type { Checkpoint, CheckpointSettings } from './checkpoint.js';
-import { fingerprintInput, fingerprintMismatch } from './checkpoint-store.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fingerprintInput, fingerprintMismatch, runDir } from './checkpoint-store.js';
+import { STDIN_SPOOL_FILE } from './stdin-spool.js';
 
 /** The ledger of a fresh run: settings to replay on resume, and fingerprints of its inputs. */
 export async function newCheckpoint(runId: string, settings: CheckpointSettings, cwd: string): Promise<Checkpoint> {
@@ -21,7 +24,7 @@ export async function newCheckpoint(runId: string, settings: CheckpointSettings,
 
 /** Why this checkpoint cannot be resumed now, or null. */
 export async function resumeRefusal(cp: Checkpoint): Promise<string | null> {
-  if (cp.settings.files.includes('-')) return 'a run that read stdin cannot be resumed: send the rest as a new upload';
+  if (cp.settings.files.includes('-') && !existsSync(path.join(runDir(cp.run_id), STDIN_SPOOL_FILE))) return 'it read stdin and kept no copy of the rows: send the rest as a new upload';
   for (let i = 0; i < cp.settings.files.length; i++) {
     const before = cp.inputs[i];
     if (!before) continue;

@@ -2,7 +2,7 @@
 // applies what the batcher, the job settler and the stop policy decide. Draws nothing: everything
 // goes out as events.
 import { setMaxListeners } from 'node:events';
-import { openInput } from '../input/open-input.js';
+import { openRunInput, withStdinSpool } from './stdin-spool.js';
 import type { InputRejected } from '../input/input-item.js';
 import { ApiError } from '../client/api-error.js';
 import type { JobRef } from '../client/job-ref.js';
@@ -136,14 +136,15 @@ class UploadRun {
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
     const notice = this.planner.tellsNotices(fileIndex) ? (text: string) => this.emit({ type: 'warning', text }) : undefined;
-    const opened = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding, limits: this.opts.limits, dialect: this.opts.csv, onNotice: notice });
+    const { opened, spool } = await openRunInput(file, this.opts, notice);
+    const readBefore = this.counts.read;
     const resource = this.opts.resource ?? resourceFromFile(file);
     const name = opened.displayName;
     this.sink.describe(name, opened.format, file);
     // Rows go on under field names (--map, --ignore-unknown); failed rows are written back under the file's own.
     const source = this.planner.wrap(opened, fileIndex, (plan) => this.sink.setColumns(name, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())));
     try {
-      const end = await batchInput(
+      const batched = await batchInput(
         source,
         {
           name,
@@ -169,10 +170,12 @@ class UploadRun {
           },
         },
       );
+      const end = withStdinSpool(batched, spool, this.counts.read - readBefore);
       this.batchCount = end.lastBatchNumber;
-      this.counts.unprocessed += end.unsentRows;
+      this.counts.read += end.keptUnread;
+      this.counts.unprocessed += end.unsentRows + end.keptUnread;
       if (end.notReadFrom !== null) this.notRead.push({ file: name, fromLine: end.notReadFrom });
-      if (end.inputError) this.stopLatch.set({ reason: 'input', message: end.inputError.message });
+      if (end.stopMessage) this.stopLatch.set({ reason: 'input', message: end.stopMessage });
     } finally {
       this.bytesBefore += source.bytesRead();
       await source.close();

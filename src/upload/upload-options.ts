@@ -40,6 +40,11 @@ export interface UploadOptions {
   maxErrors?: { count?: number; percent?: number };
   /** Where failed-rows files go; default beside each input. */
   failedRowsDir?: string;
+  /**
+   * Where stdin's rows are kept for a resume (a resumable run that reads stdin), and whether this
+   * run writes the spool (reading stdin) or reads it (a resume).
+   */
+  stdinSpool?: { path: string; resume: boolean };
   /** A file in the run's directory naming each failed-rows file as it is chosen (resumable runs). */
   failedRowsClaims?: string;
   dryRun?: boolean;

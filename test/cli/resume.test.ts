@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateTransactions } from '../../bench/transactions-generator.mjs';
@@ -7,6 +7,7 @@ import { startServer, type RunningServer } from '../../src/server/start-server.j
 import { checkInvariant } from '../helpers/invariant.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { untilAcknowledged } from '../helpers/upload-process.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 let server: RunningServer | null = null;
@@ -30,18 +31,6 @@ async function setup(opts: { chunkDelayMs?: number } = {}) {
   return { dir, input, env, db: server.dbPath };
 }
 
-function acknowledgedJobs(stateDir: string): number {
-  try {
-    const runs = readdirSync(stateDir);
-    if (!runs[0]) return 0;
-    const cp = JSON.parse(readFileSync(path.join(stateDir, runs[0], 'checkpoint.json'), 'utf8')) as { entries: { jobs?: unknown[] }[] };
-    // Complete neighbours fold into one entry that lists its jobs.
-    return cp.entries.reduce((n, e) => n + (e.jobs?.length ?? 1), 0);
-  } catch {
-    return 0;
-  }
-}
-
 /** Starts an upload and kills it with SIGKILL once the checkpoint holds `after` acknowledged batches. */
 async function killMidRun(args: string[], env: Record<string, string>, after: number): Promise<void> {
   const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: 'ignore' });
@@ -49,11 +38,6 @@ async function killMidRun(args: string[], env: Record<string, string>, after: nu
   await untilAcknowledged(env.BULK_STATE_DIR as string, after, child);
   child.kill('SIGKILL');
   await exited;
-}
-
-/** Waits until the checkpoint holds `after` acknowledged jobs, or the client has ended. */
-async function untilAcknowledged(stateDir: string, after: number, child: ChildProcess): Promise<void> {
-  await waitUntil(() => `${after} acknowledged jobs in the checkpoint (seen ${acknowledgedJobs(stateDir)})`, () => acknowledgedJobs(stateDir) >= after || child.exitCode !== null || child.signalCode !== null, { intervalMs: 5 });
 }
 
 /**
