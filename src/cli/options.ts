@@ -1,7 +1,7 @@
+// Parsers for commander option values: a bad value is a usage error (exit 2) naming the flag.
 import { InvalidArgumentError } from 'commander';
 import { parseSize } from '../input/record-limits.js';
 
-/** Parsers for commander options: a bad value is a usage error (exit 2) naming the flag. */
 export function positiveInteger(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');

@@ -1,3 +1,5 @@
+// Small text formats every reporter shares: durations, grouped digits, short job ids, error lines,
+// ASCII punctuation and the visible width of a string.
 import type { MappedRowError } from '../upload/upload-events.js';
 import { formatAggregates } from '../upload/combine-aggregates.js';
 

@@ -1,3 +1,5 @@
+// The reporter for logs and pipes: timestamped lines, no cursor movement, a progress line at
+// an interval (and a heartbeat, so a quiet CI step is not killed).
 import type { RunCounts, UploadEvent } from '../upload/upload-events.js';
 import { asciiPunctuation, errorLine, humanMs, humanSeconds } from './format.js';
 import { ErrorGroups } from './error-groups.js';

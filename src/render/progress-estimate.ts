@@ -1,3 +1,5 @@
+// How far a run is from its counts: rows done, the total (known, or estimated from bytes read),
+// the rate and the time left. Pure, shared by the terminal and plain reporters.
 import type { RunCounts } from '../upload/upload-events.js';
 
 export interface ProgressEstimate {

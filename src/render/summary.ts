@@ -1,3 +1,5 @@
+// The end-of-run summary a person reads: rows, jobs, time, aggregates, why it stopped, how to resume,
+// and where the failed rows are.
 import type { ChalkInstance } from 'chalk';
 import { Chalk } from 'chalk';
 import { fitParts, type LinePart } from './fit-parts.js';

@@ -1,3 +1,4 @@
+// The events the upload core emits and the reporters draw: how the core tells what happens as it runs.
 import type { AggregateValue, JobState } from '../protocol/index.js';
 
 /** Where a batch came from: lines of one input file. */
