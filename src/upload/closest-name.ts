@@ -36,7 +36,7 @@ export function closestName(name: string, candidates: string[]): string | null {
   let bestScore = Number.POSITIVE_INFINITY;
   for (const c of candidates) {
     const d = distance(n, normal(c));
-    const near = d <= Math.max(1, Math.floor(n.length / 4));
+    const near = d <= Math.max(1, Math.floor(n.length / 3));
     const score = near ? d : isAbbreviation(n, normal(c)) ? 10 + normal(c).length - n.length : Number.POSITIVE_INFINITY;
     if (score < bestScore) {
       best = c;

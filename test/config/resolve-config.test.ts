@@ -51,3 +51,18 @@ describe('parseConfigFile', () => {
     expect(() => parseConfigFile({ default_profile: 'b', profiles: {} }, 'c.json')).toThrow(/default_profile "b"/);
   });
 });
+
+describe('a profile\'s columns', () => {
+  it('maps input columns to fields, and --map pairs are laid over it', async () => {
+    const file = parseConfigFile({ default_profile: 'bank', profiles: { bank: { columns: { Betrag: 'amount', Konto: 'account_id' } } } }, 'c.json');
+    const resolved = resolveConfig({ flags: {}, env: {}, file, readToken: () => '' });
+    expect(resolved.columns).toEqual({ Betrag: 'amount', Konto: 'account_id' });
+    const { inputSettings } = await import('../../src/cli/input-flags.js');
+    expect(inputSettings({ map: { Betrag: 'total' } }, resolved.columns).columnMap).toEqual({ Betrag: 'total', Konto: 'account_id' });
+  });
+
+  it('refuses columns that are not name → field strings', () => {
+    expect(() => parseConfigFile({ profiles: { p: { columns: ['amount'] } } }, 'c.json')).toThrow(/columns must map input column names to field names/);
+    expect(() => parseConfigFile({ profiles: { p: { columns: { a: 1 } } } }, 'c.json')).toThrow(ConfigError);
+  });
+});

@@ -15,6 +15,8 @@ export interface InvariantInput {
   lineOf?: (i: number) => number;
   /** Lines of rows put into the file beside the generated ones, each of which must fail once. */
   addedFailedLines?: number[];
+  /** How the CSV failed-rows files are written (they follow the input's dialect). @default commas, a header first */
+  failedRowsCsv?: { delimiter?: string; from_line?: number; comment?: string };
   /** The final --json result, when there is one. */
   result?: { counts: { read: number; stored: number; failed: number; unprocessed: number }; exit_code: number };
 }
@@ -37,7 +39,7 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
     const text = readFileSync(file, 'utf8');
     const rows = file.endsWith('.ndjson')
       ? text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
-      : (parse(text, { columns: true }) as Record<string, string>[]);
+      : (parse(text, { columns: true, ...input.failedRowsCsv }) as Record<string, string>[]);
     for (const r of rows) failedLines.set(Number(r._source_line), (failedLines.get(Number(r._source_line)) ?? 0) + 1);
   }
   const lineOf = input.lineOf ?? ((i: number) => i + 2);

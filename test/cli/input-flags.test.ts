@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { inputSettings } from '../../src/cli/input-flags.js';
+
+describe('input flags', () => {
+  it('--no-header needs --columns, and --columns goes with --no-header', () => {
+    expect(() => inputSettings({ header: false })).toThrow(/--no-header needs --columns/);
+    expect(() => inputSettings({ columns: ['a'] })).toThrow(/--columns goes with --no-header/);
+    expect(inputSettings({ header: false, columns: ['a', 'b'], delimiter: ';' }).csv).toEqual({ header: false, columns: ['a', 'b'], delimiter: ';' });
+    expect(inputSettings({ header: true })).toEqual({ csv: undefined, columnMap: undefined, ignoreUnknown: undefined });
+  });
+});
