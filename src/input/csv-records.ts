@@ -82,13 +82,14 @@ export function csvParseOptions(d: CsvDialect, delimiter: string, maxRecordChars
     record_delimiter: ['\r\n', '\n'],
     skip_empty_lines: false,
     max_record_size: maxRecordChars,
-    info: true as const,
+    // Only comments need csv-parse's line counts; the info object per record costs 2-3x its speed.
+    info: d.comment !== undefined,
   };
 }
 
 /** The engine inside csv-parse's Parser stream: it parses a buffer synchronously, pushing records. */
 interface CsvParseEngine {
-  parse(buf: Buffer | undefined, end: boolean, push: (record: { record: string[]; info: Info }) => void, close: () => void): CsvError | undefined;
+  parse(buf: Buffer | undefined, end: boolean, push: (record: string[] | { record: string[]; info: Info }) => void, close: () => void): CsvError | undefined;
 }
 
 /**
@@ -103,9 +104,12 @@ export async function* parsedRecords(chunks: AsyncIterable<string>, d: CsvDialec
   let nextLine = (d.skipLines ?? 0) + 1;
   let comments = 0;
   const out: CsvRecord[] = [];
-  const push = ({ record, info }: { record: string[]; info: Info }) => {
-    nextLine += info.comment_lines - comments;
-    comments = info.comment_lines;
+  const push = (parsed: string[] | { record: string[]; info: Info }) => {
+    const record = Array.isArray(parsed) ? parsed : parsed.record;
+    if (!Array.isArray(parsed)) {
+      nextLine += parsed.info.comment_lines - comments;
+      comments = parsed.info.comment_lines;
+    }
     out.push({ values: record, line: nextLine });
     nextLine += 1 + newlines(record);
   };
