@@ -22,7 +22,7 @@ export async function followEvents(
   if (!ref.eventsUrl) return null;
   let last: StatusResponse | null = null;
   try {
-    const res = await transport.openStream(ref.eventsUrl, 'text/event-stream', signal);
+    const res = await transport.openStream(ref.eventsUrl, 'text/event-stream', `events of job ${ref.jobId}`, signal);
     if (res.statusCode !== 200) {
       await res.body.dump();
       if (res.statusCode === 404) throw new ApiError('not-found', `job ${ref.jobId} is not known to the server`, 404);

@@ -1,5 +1,7 @@
 // The HTTP transport of the job API: every request the client makes passes here, with its headers,
-// timeouts, retries and the mapping of failures to ApiError kinds. Knows HTTP, not the protocol.
+// timeouts, retries and the mapping of failures to ApiError kinds, and only to the origin it was
+// given (URLs a server hands out are followed on that origin, never elsewhere, so the token stays
+// there). Knows HTTP, not the protocol.
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, errorMessageOf } from './api-error.js';
 import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryOptions } from './retry-policy.js';
@@ -44,12 +46,15 @@ function pickDispatcher(): Dispatcher {
 
 export class HttpTransport {
   readonly baseUrl: string;
+  /** Scheme, host and port of the base URL: the one origin requests (and the token) may go to. */
+  private readonly origin: string;
   private readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
   private readonly retry: RetryOptions;
 
   constructor(private opts: TransportOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.origin = new URL(this.baseUrl).origin;
     this.dispatcher = pickDispatcher();
     this.timeoutMs = opts.timeoutMs ?? 30_000;
     this.retry = opts.retry ?? DEFAULT_RETRY;
@@ -65,7 +70,11 @@ export class HttpTransport {
   }
 
   resolve(pathOrUrl: string): string {
-    return new URL(pathOrUrl, `${this.baseUrl}/`).toString();
+    try {
+      return new URL(pathOrUrl, `${this.baseUrl}/`).toString();
+    } catch {
+      throw new ApiError('protocol', `the server gave a URL that does not parse (${JSON.stringify(String(pathOrUrl).slice(0, 100))})`);
+    }
   }
 
   async close(): Promise<void> {
@@ -73,7 +82,8 @@ export class HttpTransport {
   }
 
   /** Opens a long-lived GET (an event stream), once, without retries; the caller reads the body. */
-  async openStream(url: string, accept: string, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+  async openStream(url: string, accept: string, what: string, signal?: AbortSignal): Promise<Dispatcher.ResponseData> {
+    this.checkOrigin(url, what);
     const started = Date.now();
     const res = await request(url, {
       method: 'GET',
@@ -88,12 +98,26 @@ export class HttpTransport {
     return res;
   }
 
+  /** A URL off the base URL's origin is a protocol violation: refused before any byte (or token) goes out. */
+  private checkOrigin(url: string, what: string): void {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      throw new ApiError('protocol', `${what}: the server gave a URL that does not parse (${JSON.stringify(url.slice(0, 100))})`);
+    }
+    if (origin !== this.origin) {
+      throw new ApiError('protocol', `${what}: the server gave a URL on another origin (${origin}); bulk follows URLs only on ${this.origin}`);
+    }
+  }
+
   private authHeaders(): Record<string, string> {
     return this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {};
   }
 
   /** One call with its retries: a 2xx JSON answer, an `answers` status, or an ApiError. */
   async send(method: string, url: string, opts: SendOptions): Promise<RawResponse> {
+    this.checkOrigin(url, opts.what);
     const began = Date.now();
     for (let attempt = 0; ; attempt++) {
       let failure: { reason: string; retryAfterMs: number | null; error: ApiError };

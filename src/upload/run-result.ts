@@ -4,7 +4,8 @@ import type { AggregateValue } from '../protocol/index.js';
 import type { CheckpointEntry, EntryOutcome } from './checkpoint.js';
 import { combineAggregates } from './combine-aggregates.js';
 import { unfold } from './ledger-fold.js';
-import type { StopReason } from './stop-policy.js';
+import type { RunTally } from './run-tally.js';
+import type { StopDecision, StopReason } from './stop-policy.js';
 import type { JobOutcome, MappedRowError, RunCounts } from './upload-events.js';
 
 export interface UploadResult {
@@ -23,6 +24,29 @@ export interface UploadResult {
   submittedJobs: { jobId: string; batch: number; file: string; firstLine: number; lastLine: number }[];
 }
 
+/** The result of a run that has ended, from its tally and the jobs of this session and earlier ones. */
+export function assembleResult(run: {
+  tally: RunTally;
+  earlier: readonly CheckpointEntry[];
+  sessionOutcomes: readonly JobOutcome[];
+  failedRowsFiles: string[];
+  stop: StopDecision | null;
+  notRead: UploadResult['notRead'];
+  submitted: UploadResult['submittedJobs'];
+}): UploadResult {
+  return {
+    counts: { ...run.tally.counts, inFlight: 0 },
+    jobs: runOutcomes(run.earlier, run.sessionOutcomes),
+    aggregates: runAggregates(run.earlier, run.sessionOutcomes),
+    firstErrors: run.tally.firstErrors,
+    failedRowsFiles: run.failedRowsFiles,
+    stopReason: run.stop?.reason ?? null,
+    stopMessage: run.stop?.message ?? null,
+    notRead: run.notRead,
+    submittedJobs: run.submitted,
+  };
+}
+
 /** Every finished job of the run, earlier runs' and this session's, in input order. */
 export function runOutcomes(earlier: readonly CheckpointEntry[], session: readonly JobOutcome[]): JobOutcome[] {
   const before = earlier.flatMap((e) => (e.jobs ? unfold(e) : e.job_id ? [outcomeOf(e)] : []));
@@ -39,7 +63,7 @@ export function outcomeOf(entry: CheckpointEntry): JobOutcome {
   return {
     batch: entry.batch,
     jobId: entry.job_id ?? '',
-    state: o.state === 'Lost' ? 'Failed' : o.state,
+    state: o.state === 'Lost' || o.state === 'Unreconciled' ? 'Failed' : o.state,
     total: entry.rows,
     processed: o.processed,
     succeeded: o.stored,

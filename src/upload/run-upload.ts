@@ -18,13 +18,12 @@ import { batchInput } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
 import { settleJob } from './settle-job.js';
 import { batchFailure, maxErrorsStop, StopLatch } from './stop-policy.js';
-import { outcomeOf, runAggregates, runOutcomes, type UploadResult } from './run-result.js';
+import { assembleResult, outcomeOf, type UploadResult } from './run-result.js';
 import type { UploadOptions } from './upload-options.js';
 import { resourceFromFile, totalSize } from './upload-inputs.js';
 import { RunTally } from './run-tally.js';
 import type { JobOutcome, MappedRowError, RunCounts, UploadEvent } from './upload-events.js';
 
-export type { StopReason } from './stop-policy.js';
 export type { UploadResult } from './run-result.js';
 export type { UploadOptions } from './upload-options.js';
 
@@ -59,7 +58,6 @@ class UploadRun {
     this.ledger = opts.checkpoint;
     this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows, opts.failedRowsClaims);
     this.slots = new Semaphore(Math.max(1, opts.concurrency));
-    // A resumed run starts from what the checkpoint already settled.
     this.tally = RunTally.resuming(this.ledger);
     this.counts = this.tally.counts;
     this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
@@ -120,18 +118,11 @@ class UploadRun {
       await this.opts.checkpointWriter?.flush();
       await this.sink.close();
     }
+    // The one check of the run's accounting, before its counts are printed or returned.
+    this.tally.checkBalance();
     this.emitCounts();
-    return {
-      counts: { ...this.counts, inFlight: 0 },
-      jobs: runOutcomes(this.earlier, this.sessionOutcomes),
-      aggregates: runAggregates(this.earlier, this.sessionOutcomes),
-      firstErrors: this.tally.firstErrors,
-      failedRowsFiles: this.sink.paths(),
-      stopReason: this.stopLatch.decision?.reason ?? null,
-      stopMessage: this.stopLatch.decision?.message ?? null,
-      notRead: this.notRead,
-      submittedJobs: this.submitted,
-    };
+    const { tally, earlier, sessionOutcomes, notRead, submitted } = this;
+    return assembleResult({ tally, earlier, sessionOutcomes, notRead, submitted, failedRowsFiles: this.sink.paths(), stop: this.stopLatch.decision });
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
@@ -184,7 +175,7 @@ class UploadRun {
 
   private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
     this.sink.setColumns(batch.origin.file, columns);
-    if (this.opts.dryRun) return;
+    if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
     for (const part of splitToFit(batch, this.itemLimit)) {
       const slot = this.folder.open(part.origin.file);
       await this.runInSlot(part, slot, () => this.send(part, resource, fileIndex, slot));
@@ -192,7 +183,7 @@ class UploadRun {
   }
 
   private async dispatchAttach(entry: CheckpointEntry, batch: Batch): Promise<void> {
-    if (this.opts.dryRun) return;
+    if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
     const slot = this.folder.open(entry.file);
     slot.entries.push(entry);
     await this.runInSlot(batch, slot, () => this.follow(entry, batch));
@@ -242,7 +233,8 @@ class UploadRun {
           this.save();
           this.submitted.push({ jobId: ref.jobId, batch: origin.batch, file: origin.file, firstLine: origin.firstLine, lastLine: origin.lastLine });
           this.emit({ type: 'batch-submitted', origin, jobId: ref.jobId, replayed });
-          if (!this.opts.noWait) await this.follow(entry, part, ref);
+          if (this.opts.noWait) this.tally.notSettled(origin.rows);
+          else await this.follow(entry, part, ref);
         },
       },
       batch,
@@ -253,9 +245,9 @@ class UploadRun {
   private async follow(entry: CheckpointEntry, batch: Batch, known?: JobRef): Promise<void> {
     const jobId = entry.job_id as string;
     this.following++;
-    this.tally.setLive(jobId, { succeeded: 0, failed: 0 });
+    this.tally.setLive(jobId, {}, batch.origin.rows);
     const onStatus = (s: StatusResponse) => {
-      this.tally.setLive(jobId, { succeeded: s.success_count ?? 0, failed: s.error_count ?? 0 });
+      this.tally.setLive(jobId, s, batch.origin.rows);
       this.emit({ type: 'job-progress', progress: { batch: batch.origin.batch, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
       this.emitCounts();
     };
@@ -268,6 +260,11 @@ class UploadRun {
       if (this.following === 0 && this.opts.stopSignal?.aborted) this.followAbort.abort(new Error('stopped'));
     }
     for (const row of settled.failedRows) this.rowFailed(row.error, { record: row.record });
+    if (settled.unattributed) {
+      this.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
+      this.emit({ type: 'warning', text: settled.unattributed.note.reason });
+      this.stopLatch.set(maxErrorsStop(this.opts.maxErrors, this.counts.failed, this.counts.read));
+    }
     this.finishEntry(entry, settled.outcome);
     this.stopLatch.set(settled.stop);
   }

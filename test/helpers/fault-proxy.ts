@@ -25,7 +25,9 @@ export type Fault =
   /** Answer with this status and JSON body, without forwarding (e.g. a 404 for a job the server forgot). */
   | { kind: 'json-status'; status: number; body: unknown }
   /** Forward, but trickle the answer back at this many bytes a second. */
-  | { kind: 'slow'; bytesPerSecond: number };
+  | { kind: 'slow'; bytesPerSecond: number }
+  /** Forward, and rewrite the server's JSON answer (a server that answers differently, on purpose). */
+  | { kind: 'rewrite'; body: (answer: Record<string, unknown>) => Record<string, unknown> };
 
 interface Armed {
   fault: Fault;
@@ -94,14 +96,15 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           up.on('end', () => req.socket.destroy());
           return;
         }
-        if ((stripExt || fault?.kind === 'guide-only') && isJson) {
+        if ((stripExt || fault?.kind === 'guide-only' || fault?.kind === 'rewrite') && isJson) {
           const chunks: Buffer[] = [];
           up.on('data', (c: Buffer) => chunks.push(c));
           up.on('end', () => {
             let body = Buffer.concat(chunks).toString('utf8');
             try {
-              const parsed = JSON.parse(body) as Record<string, unknown>;
-              for (const f of EXT_FIELDS) delete parsed[f];
+              let parsed = JSON.parse(body) as Record<string, unknown>;
+              if (stripExt || fault?.kind === 'guide-only') for (const f of EXT_FIELDS) delete parsed[f];
+              if (fault?.kind === 'rewrite') parsed = fault.body(parsed);
               body = JSON.stringify(parsed);
             } catch {
               // not JSON after all: pass through

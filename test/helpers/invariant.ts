@@ -17,6 +17,11 @@ export interface InvariantInput {
   addedFailedLines?: number[];
   /** How the CSV failed-rows files are written (they follow the input's dialect). @default commas, a header first */
   failedRowsCsv?: { delimiter?: string; from_line?: number; comment?: string };
+  /**
+   * Rows the server failed without saying which (its errors as strings or null): an invalid row may
+   * then be missing from the failed-rows files, but never stored, and the result still counts it.
+   */
+  unnamedFailures?: number;
   /** The final --json result, when there is one. */
   result?: { counts: { read: number; stored: number; failed: number; unprocessed: number }; exit_code: number };
 }
@@ -47,13 +52,15 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
   const problems: string[] = [];
   let stored = 0;
   let failed = 0;
+  let unnamed = 0;
   for (let i = 0; i < input.rows; i++) {
     const line = lineOf(i); // generated rows have no embedded newlines
     const times = counts.get(descriptionOf(i)) ?? 0;
     const listed = failedLines.get(line) ?? 0;
     if (isInvalidRow(i, input.seed, input.invalidShare)) {
       if (times !== 0) problems.push(`row ${i} (line ${line}) is invalid but stored ${times} times`);
-      if (listed !== 1) problems.push(`row ${i} (line ${line}) is invalid and listed ${listed} times in failed rows`);
+      if (listed > 1 || (listed === 0 && !input.unnamedFailures)) problems.push(`row ${i} (line ${line}) is invalid and listed ${listed} times in failed rows`);
+      if (listed === 0) unnamed++;
       failed++;
     } else {
       if (times !== 1) problems.push(`row ${i} (line ${line}) stored ${times} times`);
@@ -67,6 +74,7 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
     if (listed !== 1) problems.push(`added row on line ${line} is listed ${listed} times in failed rows`);
     failed++;
   }
+  if (input.unnamedFailures !== undefined && unnamed !== input.unnamedFailures) problems.push(`${unnamed} invalid rows are not in a failed-rows file, expected ${input.unnamedFailures} failed without their rows named`);
   if (input.result) {
     const c = input.result.counts;
     if (c.read !== input.rows + added.length) problems.push(`result says ${c.read} read, the file has ${input.rows + added.length}`);

@@ -1,0 +1,191 @@
+// One `bulk upload --json` run against the fake job server, and the check that its accounting, exit
+// code and --json document agree with what the fake actually stored. Shared by the generative suite
+// (small in npm test, large in test:faults) and by the named regression tests.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { parse } from 'csv-parse/sync';
+import { ERROR_SHAPES, LIES, startFakeJobServer, startOtherOrigin, URL_FIELDS, type JobScript, type JobTruth } from './fake-job-server.js';
+import { runCli } from './run-cli.js';
+import { tempDir } from './temp.js';
+
+export interface Scenario {
+  rows: number;
+  batchSize: number;
+  concurrency: number;
+  /** Job k (in the order the fake creates them) follows scripts[k % length]. */
+  scripts: JobScript[];
+}
+
+export interface JsonDoc {
+  status: string;
+  exit_code: number;
+  message: string | null;
+  counts: { read: number; stored: number; failed: number; unprocessed: number };
+  jobs: Array<{ id: string; first_line: number; last_line: number; state: string; total: number; stored: number; failed: number; unprocessed: number; job_errors: string[] }>;
+  failed_rows_file: string | null;
+  errors: Array<{ line: number; reason: string }>;
+  not_read: Array<{ file: string; from_line: number }>;
+}
+
+export interface AccountingRun {
+  scenario: Scenario;
+  code: number | null;
+  stderr: string;
+  doc: JsonDoc | null;
+  jobs: JobTruth[];
+  stored: Set<string>;
+  /** Descriptions listed in the failed-rows file. */
+  failedListed: string[];
+  otherHits: { method: string; path: string; authorization: string | undefined }[];
+}
+
+export const TOKEN = 'sekrit-token-for-the-one-origin';
+
+const description = (line: number) => `row-at-line-${line}`;
+
+export async function runScenario(scenario: Scenario): Promise<AccountingRun> {
+  const other = await startOtherOrigin();
+  const fake = await startFakeJobServer(scenario.scripts, other.url);
+  try {
+    const dir = tempDir('bulk-accounting-');
+    const input = path.join(dir, 'transactions.csv');
+    const lines = ['account_id,amount,transaction_date,description,category'];
+    for (let i = 0; i < scenario.rows; i++) lines.push(`${1000 + i},${i}.50,2024-03-01,${description(i + 2)},test`);
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const failedDir = path.join(dir, 'failed');
+    mkdirSync(failedDir);
+    const res = await runCli(
+      ['upload', input, '--url', fake.url, '--json', '--batch-size', String(scenario.batchSize), '--concurrency', String(scenario.concurrency), '--failed-rows-dir', failedDir],
+      { env: { BULK_STATE_DIR: path.join(dir, 'state'), BULK_TOKEN: TOKEN }, cwd: dir },
+    );
+    let doc: JsonDoc | null = null;
+    try {
+      doc = JSON.parse(res.stdout) as JsonDoc;
+    } catch {
+      doc = null;
+    }
+    const file = doc?.failed_rows_file ? path.resolve(dir, doc.failed_rows_file) : null;
+    const failedListed = file && existsSync(file) ? (parse(readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>).map((r) => r.description as string) : [];
+    return { scenario, code: res.code, stderr: res.stderr, doc, jobs: fake.jobs, stored: fake.storedDescriptions(), failedListed, otherHits: other.hits };
+  } finally {
+    await fake.close();
+    await other.close();
+  }
+}
+
+/** Record errors the status itself names (objects with an index), per the script's shape. */
+function namedInStatus(job: JobTruth): number {
+  const k = job.failed.size;
+  switch (job.script.errors) {
+    case 'objects':
+      return Math.min(k, 100);
+    case 'first-half':
+      return Math.ceil(k / 2);
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Whether the client must refuse this job's answer: a lie (every lie is in plain sight), or a URL
+ * on the other origin that the client needs for this job (so it cannot avoid following it).
+ */
+export function mustRefuse(job: JobTruth): boolean {
+  const s = job.script;
+  if (s.lie) return true;
+  switch (s.foreign) {
+    case 'events_url':
+      return true;
+    case 'status_url':
+      return !s.events;
+    case 'aggregates_url':
+      return s.final === 'Job Complete';
+    case 'errors_url':
+      return job.failed.size > namedInStatus(job);
+    default:
+      return false;
+  }
+}
+
+/** The invariant: throws naming every way the run's accounting disagrees with the fake's truth. */
+export function checkAccounting(run: AccountingRun): void {
+  const problems: string[] = [];
+  const { doc, scenario } = run;
+  if (!doc) throw new Error(`no --json document (exit ${run.code}); stderr:\n${run.stderr.slice(0, 2000)}`);
+  const c = doc.counts;
+  if (doc.exit_code !== run.code) problems.push(`--json says exit ${doc.exit_code}, the process exited ${run.code}`);
+  if (c.read !== c.stored + c.failed + c.unprocessed) problems.push(`read ${c.read} ≠ stored ${c.stored} + failed ${c.failed} + unprocessed ${c.unprocessed}`);
+  const notRead = doc.not_read.reduce((n, r) => n + Math.max(0, scenario.rows - (r.from_line - 2)), 0);
+  if (c.read + notRead !== scenario.rows) problems.push(`read ${c.read} + not read ${notRead} ≠ ${scenario.rows} rows in the file`);
+  if (run.otherHits.length > 0) problems.push(`the other origin was contacted: ${JSON.stringify(run.otherHits)}`);
+  const byId = new Map(run.jobs.map((j) => [j.id, j]));
+  let storedSum = 0;
+  let failedSum = 0;
+  for (const job of doc.jobs) {
+    storedSum += job.stored;
+    failedSum += job.failed;
+    const truth = byId.get(job.id);
+    if (!truth) {
+      problems.push(`job ${job.id} in the document is not a job the server made`);
+      continue;
+    }
+    const n = truth.descriptions.length;
+    if (job.stored + job.failed + job.unprocessed !== n) problems.push(`job ${job.id}: ${job.stored} + ${job.failed} + ${job.unprocessed} ≠ its ${n} rows`);
+    if (mustRefuse(truth)) {
+      if (job.stored !== 0 || job.unprocessed !== n) problems.push(`job ${job.id} (${JSON.stringify(truth.script.lie ?? truth.script.foreign)}) must be refused, the document says ${job.stored} stored, ${job.unprocessed} unprocessed`);
+    } else {
+      if (job.stored !== truth.stored.size) problems.push(`job ${job.id}: ${job.stored} stored, the server stored ${truth.stored.size}`);
+      if (job.failed !== truth.failed.size) problems.push(`job ${job.id}: ${job.failed} failed, the server failed ${truth.failed.size}`);
+      if (job.unprocessed !== n - truth.processed) problems.push(`job ${job.id}: ${job.unprocessed} unprocessed, the server left ${n - truth.processed}`);
+    }
+  }
+  const listed = new Set(doc.jobs.map((j) => j.id));
+  for (const truth of run.jobs) {
+    // A job missing from the document must be one whose answer the client refused before settling it.
+    if (!listed.has(truth.id) && !mustRefuse(truth)) problems.push(`job ${truth.id} (script ${JSON.stringify(truth.script)}) is missing from the document`);
+  }
+  if (storedSum !== c.stored) problems.push(`jobs say ${storedSum} stored, the counts ${c.stored}`);
+  if (failedSum !== c.failed) problems.push(`jobs say ${failedSum} failed, the counts ${c.failed}`);
+  const failedTruth = new Set(run.jobs.flatMap((j) => [...j.failed].map((i) => j.descriptions[i] as string)));
+  for (const d of run.failedListed) if (!failedTruth.has(d)) problems.push(`${d} is in the failed-rows file but the server did not fail it${run.stored.has(d) ? ' (it stored it)' : ''}`);
+  if (new Set(run.failedListed).size !== run.failedListed.length) problems.push('a row is in the failed-rows file twice');
+  if (run.failedListed.length > c.failed) problems.push(`${run.failedListed.length} rows in the failed-rows file, ${c.failed} counted failed`);
+  for (const truth of run.jobs) {
+    // Where the server offers every error on its own origin, every failed row is named.
+    if (mustRefuse(truth) || !truth.script.errorsUrl || truth.script.foreign === 'errors_url') continue;
+    for (const i of truth.failed) if (!run.failedListed.includes(truth.descriptions[i] as string)) problems.push(`${truth.descriptions[i]} failed on the server (errors endpoint offered) but is not in the failed-rows file`);
+  }
+  const refused = run.jobs.some(mustRefuse);
+  const leftOver = run.jobs.some((j) => j.processed < j.descriptions.length);
+  const anyFailed = run.jobs.some((j) => j.failed.size > 0);
+  const expected = refused || leftOver ? 3 : anyFailed ? 1 : 0;
+  if (run.code !== expected) problems.push(`exit ${run.code}, expected ${expected} (${refused ? 'a refused answer' : leftOver ? 'rows left unprocessed' : anyFailed ? 'rows failed' : 'every row stored'})`);
+  const status = { 0: 'completed', 1: 'completed_with_errors', 3: 'stopped' }[expected];
+  if (doc.status !== status) problems.push(`--json status ${doc.status}, expected ${status}`);
+  if (problems.length) throw new Error(`accounting disagrees with the server's truth:\n  ${problems.join('\n  ')}\nscenario: ${JSON.stringify(scenario)}`);
+}
+
+const scriptArb: fc.Arbitrary<JobScript> = fc.record({
+  final: fc.constantFrom<JobScript['final']>('Job Complete', 'Job Complete', 'Failed', 'Aborted'),
+  processedShare: fc.constantFrom(0, 0.25, 0.5, 0.8),
+  failEvery: fc.integer({ min: 0, max: 4 }),
+  failOffset: fc.integer({ min: 0, max: 3 }),
+  errors: fc.constantFrom(...ERROR_SHAPES),
+  errorsUrl: fc.boolean(),
+  pageCap: fc.integer({ min: 1, max: 4 }),
+  events: fc.boolean(),
+  lie: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...LIES) }),
+  foreign: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...URL_FIELDS) }),
+  pollsBeforeFinal: fc.integer({ min: 0, max: 1 }),
+  delayMs: fc.constantFrom(0, 0, 5, 20),
+  resetStatusOnce: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  resetStart: fc.constantFrom<JobScript['resetStart']>('none', 'none', 'none', 'before', 'after'),
+});
+
+export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
+  rows: fc.integer({ min: 1, max: 16 }),
+  batchSize: fc.integer({ min: 1, max: 6 }),
+  concurrency: fc.integer({ min: 1, max: 3 }),
+  scripts: fc.array(scriptArb, { minLength: 1, maxLength: 3 }),
+});
