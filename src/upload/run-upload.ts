@@ -67,17 +67,11 @@ class UploadRun {
     setMaxListeners(0, this.followAbort.signal);
   }
 
-  private emit(event: UploadEvent): void {
-    this.opts.emit(event);
-  }
+  private emit(event: UploadEvent): void { this.opts.emit(event); }
 
-  private emitCounts(): void {
-    this.emit({ type: 'counts', counts: this.tally.snapshot(this.slots.inUse) });
-  }
+  private emitCounts(): void { this.emit({ type: 'counts', counts: this.tally.snapshot(this.slots.inUse) }); }
 
-  private get stopped(): boolean {
-    return this.stopLatch.decision !== null || Boolean(this.opts.stopSignal?.aborted);
-  }
+  private get stopped(): boolean { return this.stopLatch.decision !== null || Boolean(this.opts.stopSignal?.aborted); }
 
   private save(): void {
     if (!this.opts.checkpointWriter) return;
