@@ -33,6 +33,8 @@ export interface StartResponse {
   errors_url?: string;
   events_url?: string;
   abort_url?: string;
+  /** Content types a start request's body may have: the JSON array, and NDJSON where offered. */
+  body_types?: string[];
 }
 
 export interface StatusResponse {

@@ -1,4 +1,4 @@
-import { apiPaths, isFinal, STATUS_OF_STATE, type RecordError, type StartResponse, type StatusErrorEntry, type StatusResponse } from '../protocol/index.js';
+import { apiPaths, BULK_BODY_TYPES, isFinal, STATUS_OF_STATE, type RecordError, type StartResponse, type StatusErrorEntry, type StatusResponse } from '../protocol/index.js';
 import type { JobRecord } from './store/store.js';
 
 /** A duration the way the guide writes it: "30 seconds", "2 minutes". */
@@ -39,6 +39,7 @@ export function startResponse(job: Pick<JobRecord, 'id' | 'jobType' | 'totalItem
     errors_url: apiPaths.errors(id),
     events_url: apiPaths.events(id),
     abort_url: apiPaths.abort(id),
+    body_types: [...BULK_BODY_TYPES],
   };
   if (job.jobType !== 'insert') {
     res.unique_fields = job.uniqueFields ?? [];

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IDEMPOTENCY_HEADER, type JobType } from '../../protocol/index.js';
+import { bodyTypeOf, parseBulkBody } from '../http/bulk-body.js';
 import { HttpError, readBody, sendJsonText } from '../http/http-io.js';
 import { nowIso } from '../clock.js';
 import { estimateDuration, startResponse } from '../job-view.js';
@@ -53,7 +54,12 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
   if (inflight) ctx.inflightKeys.add(inflight);
   try {
     const body = await readBody(req, ctx.limits.maxBodyBytes);
-    const hash = createHash('sha256').update(`${req.method}\n${resourceName}\n${uniqueFields?.join(',') ?? ''}\n${updateFields?.join(',') ?? ''}\n`).update(body).digest('hex');
+    const bodyType = bodyTypeOf(req.headers['content-type']);
+    // The body type is part of the request: one key with the same records as JSON and as NDJSON is two requests (422).
+    const hash = createHash('sha256')
+      .update(`${req.method}\n${resourceName}\n${uniqueFields?.join(',') ?? ''}\n${updateFields?.join(',') ?? ''}\n${bodyType === 'application/json' ? '' : `${bodyType}\n`}`)
+      .update(body)
+      .digest('hex');
     if (idemKey) {
       const earlier = await ctx.store.findIdempotency(owner, idemKey);
       if (earlier) {
@@ -66,12 +72,7 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
         }
       }
     }
-    let records: unknown;
-    try {
-      records = JSON.parse(body);
-    } catch (err) {
-      throw new HttpError(400, `Malformed JSON: ${(err as Error).message}`);
-    }
+    const { records, payload } = parseBulkBody(bodyType, body);
     if (!Array.isArray(records)) throw new HttpError(400, 'Expected array data for bulk operations.');
     if (records.length === 0) throw new HttpError(400, 'Empty array provided');
     if (records.length > ctx.limits.maxItems) throw new HttpError(413, `Too many items: ${records.length} (the limit is ${ctx.limits.maxItems} per job)`, { limit_items: ctx.limits.maxItems });
@@ -92,7 +93,7 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
     // Built before the commit so a replay of this key can send exactly these bytes.
     const response = JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
     try {
-      await ctx.store.createJob(job, body, idemKey ? { key: idemKey, hash, response } : undefined);
+      await ctx.store.createJob(job, payload, idemKey ? { key: idemKey, hash, response } : undefined);
     } catch (err) {
       // Another node committed the same key first: the retry replays its job.
       if (err instanceof IdempotencyConflictError) throw new HttpError(409, 'A request with this Idempotency-Key is still being handled; retry shortly', {}, { 'retry-after': '1' });

@@ -1,0 +1,45 @@
+/**
+ * Reads a bulk request body into its records, whichever body type it came as: the guide's JSON
+ * array, or NDJSON (one record a line), which needs no enclosing array and streams from a client
+ * without one. The records, their indexes and the stored payload are the same either way.
+ */
+import type { BulkBodyType as BodyType } from '../../protocol/index.js';
+import { HttpError } from './http-io.js';
+
+/** The body type named by a Content-Type header; anything else (or none) is the guide's JSON. */
+export function bodyTypeOf(contentType: string | undefined): BodyType {
+  const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  return media === 'application/x-ndjson' || media === 'application/ndjson' ? 'application/x-ndjson' : 'application/json';
+}
+
+/**
+ * The records, and the payload to keep with the job: always a JSON array, so a job resumed from
+ * the database is read one way. An NDJSON line that does not parse is a 400 naming its item index
+ * (blank lines are not items).
+ */
+export function parseBulkBody(type: BodyType, body: string): { records: unknown; payload: string } {
+  if (type === 'application/json') {
+    try {
+      return { records: JSON.parse(body), payload: body };
+    } catch (err) {
+      throw new HttpError(400, `Malformed JSON: ${(err as Error).message}`);
+    }
+  }
+  const records: unknown[] = [];
+  const lines: string[] = [];
+  let start = 0;
+  while (start <= body.length) {
+    let end = body.indexOf('\n', start);
+    if (end < 0) end = body.length;
+    const line = body.slice(start, end);
+    start = end + 1;
+    if (line.trim() === '') continue;
+    try {
+      records.push(JSON.parse(line));
+    } catch (err) {
+      throw new HttpError(400, `Malformed NDJSON at item ${records.length}: ${(err as Error).message}`, { index: records.length });
+    }
+    lines.push(line);
+  }
+  return { records, payload: `[${lines.join(',')}]` };
+}
