@@ -54,12 +54,9 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
   if (inflight) ctx.inflightKeys.add(inflight);
   try {
     const body = await readBody(req, ctx.limits.maxBodyBytes);
-    const bodyType = bodyTypeOf(req.headers['content-type']);
-    // The body type is part of the request: one key with the same records as JSON and as NDJSON is two requests (422).
-    const hash = createHash('sha256')
-      .update(`${req.method}\n${resourceName}\n${uniqueFields?.join(',') ?? ''}\n${updateFields?.join(',') ?? ''}\n${bodyType === 'application/json' ? '' : `${bodyType}\n`}`)
-      .update(body)
-      .digest('hex');
+    // Hashed as the payload kept (always a JSON array): the same records as JSON or as NDJSON are one request.
+    const { records, payload } = parseBulkBody(bodyTypeOf(req.headers['content-type']), body);
+    const hash = createHash('sha256').update(`${req.method}\n${resourceName}\n${uniqueFields?.join(',') ?? ''}\n${updateFields?.join(',') ?? ''}\n`).update(payload).digest('hex');
     if (idemKey) {
       const earlier = await ctx.store.findIdempotency(owner, idemKey);
       if (earlier) {
@@ -72,7 +69,6 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
         }
       }
     }
-    const { records, payload } = parseBulkBody(bodyType, body);
     if (!Array.isArray(records)) throw new HttpError(400, 'Expected array data for bulk operations.');
     if (records.length === 0) throw new HttpError(400, 'Empty array provided');
     if (records.length > ctx.limits.maxItems) throw new HttpError(413, `Too many items: ${records.length} (the limit is ${ctx.limits.maxItems} per job)`, { limit_items: ctx.limits.maxItems });
