@@ -5,21 +5,18 @@
  * the client-side row check.
  */
 import type { JobApiClient } from '../client/job-api-client.js';
-import type { CsvDialect } from '../input/csv-dialect.js';
-import type { InputEncoding, InputFormat, InputItem } from '../input/input-item.js';
+import type { InputItem } from '../input/input-item.js';
 import { openInput, type InputSource } from '../input/open-input.js';
 import { InputError } from '../input/input-error.js';
 import type { ResourceDescription } from '../protocol/index.js';
 import { HeaderMismatchError, planColumns, type ColumnPlan } from './column-plan.js';
 import { rowChecker, type RowCheck } from './dry-run-check.js';
+import type { FailedRowsSink } from './failed-rows-sink.js';
+import { styleOf } from './failed-rows-writer.js';
+import { openRunInput, type SpooledInput } from './stdin-spool.js';
+import type { UploadOptions } from './upload-options.js';
 
-export interface PlannerOptions {
-  format?: InputFormat;
-  encoding?: InputEncoding;
-  csv?: CsvDialect;
-  columnMap?: Record<string, string>;
-  ignoreUnknown?: boolean;
-  dryRun?: boolean;
+export interface PlannerOptions extends UploadOptions {
   /** The resource a file goes to. */
   resourceOf: (file: string) => string;
   notice: (text: string) => void;
@@ -42,7 +39,7 @@ export class InputPlanner {
       if (file === '-') continue;
       let source: InputSource | null = null;
       try {
-        source = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding, dialect: this.opts.csv, onNotice: this.opts.notice });
+        source = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding, limits: this.opts.limits, dialect: this.opts.csv, onNotice: this.opts.notice });
         if (source.format !== 'csv') continue;
         // The header is read with the first rows; a file that cannot be read is the read's business.
         for await (const items of source.batches(1)) if (items.length > 0) break;
@@ -55,9 +52,18 @@ export class InputPlanner {
     }
   }
 
-  /** Whether the reader should tell its guesses (a file not already opened by {@link prepare}). */
-  tellsNotices(fileIndex: number): boolean {
-    return !this.plans.has(fileIndex);
+  /**
+   * Opens a file for the run (stdin through its spool): rows go on under field names (--map,
+   * --ignore-unknown), failed rows are written back under the file's own names and dialect.
+   * `opened` is the file as read; `source` is what the run reads.
+   */
+  async open(file: string, fileIndex: number, sink: FailedRowsSink): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
+    // A file {@link prepare} opened has told its guesses (the delimiter) already.
+    const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
+    const { opened, spool } = await openRunInput(file, this.opts, notice);
+    sink.describe(opened.displayName, opened.format, file);
+    const source = this.wrap(opened, fileIndex, (plan) => sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())));
+    return { opened, source, spool };
   }
 
   /** The plan for a file whose header (if any) has been read. */
@@ -85,7 +91,7 @@ export class InputPlanner {
    * columns, and in a dry run each row checked as the server would (a refused row comes out
    * rejected, with its record). `onPlan` hears the plan once the header is known.
    */
-  wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
+  private wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
     const check = this.rowCheck(this.opts.resourceOf(source.file));
     let plan: ColumnPlan | null = null;
     const planned = (): ColumnPlan => {

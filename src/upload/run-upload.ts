@@ -2,7 +2,7 @@
 // applies what the batcher, the job settler and the stop policy decide. Draws nothing: everything
 // goes out as events.
 import { setMaxListeners } from 'node:events';
-import { openRunInput, withStdinSpool } from './stdin-spool.js';
+import { withStdinSpool } from './stdin-spool.js';
 import type { InputRejected } from '../input/input-item.js';
 import { ApiError } from '../client/api-error.js';
 import type { JobRef } from '../client/job-ref.js';
@@ -11,7 +11,6 @@ import { recordsOf, splitToFit, type Batch } from './batch.js';
 import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import { Semaphore } from './semaphore.js';
 import { FailedRowsSink } from './failed-rows-sink.js';
-import { styleOf } from './failed-rows-writer.js';
 import { InputPlanner } from './input-planner.js';
 import { LedgerFolder, type DispatchSlot } from './ledger-fold.js';
 import { batchInput } from './batcher.js';
@@ -28,7 +27,10 @@ export type { UploadResult } from './run-result.js';
 export type { UploadOptions } from './upload-options.js';
 
 export async function runUpload(opts: UploadOptions): Promise<UploadResult> {
-  return new UploadRun(opts).run();
+  // Every named file's header is checked against its resource before the run starts.
+  const planner = new InputPlanner({ ...opts, resourceOf: (file) => opts.resource ?? resourceFromFile(file), notice: (text) => opts.emit({ type: 'warning', text }) });
+  await planner.prepare(opts.client, opts.files);
+  return new UploadRun(opts, planner).run();
 }
 
 class UploadRun {
@@ -52,9 +54,8 @@ class UploadRun {
   /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
   private readonly sessionOutcomes: JobOutcome[] = [];
   private readonly earlier: CheckpointEntry[];
-  private readonly planner: InputPlanner;
 
-  constructor(private readonly opts: UploadOptions) {
+  constructor(private readonly opts: UploadOptions, private readonly planner: InputPlanner) {
     this.ledger = opts.checkpoint;
     this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows, opts.failedRowsClaims);
     this.slots = new Semaphore(Math.max(1, opts.concurrency));
@@ -62,7 +63,6 @@ class UploadRun {
     this.counts = this.tally.counts;
     this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
     this.folder = new LedgerFolder(this.ledger);
-    this.planner = new InputPlanner({ ...opts, resourceOf: (file) => opts.resource ?? resourceFromFile(file), notice: (text) => this.emit({ type: 'warning', text }) });
     // Every job being followed waits on this signal: with --concurrency over 10, Node warned of a leak.
     setMaxListeners(0, this.followAbort.signal);
   }
@@ -93,8 +93,6 @@ class UploadRun {
     // Requests end with the grace period, not at the stop signal: a first Ctrl-C stops reading and
     // lets the jobs in flight be sent, followed and settled (else they were all left unprocessed).
     this.opts.client.setHooks({ signal: this.followAbort.signal });
-    // Every named file's header is checked against its resource before the first job.
-    await this.planner.prepare(this.opts.client, this.opts.files);
     try {
       for (let i = 0; i < this.opts.files.length; i++) {
         if (this.stopped) break;
@@ -120,14 +118,10 @@ class UploadRun {
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
-    const notice = this.planner.tellsNotices(fileIndex) ? (text: string) => this.emit({ type: 'warning', text }) : undefined;
-    const { opened, spool } = await openRunInput(file, this.opts, notice);
+    const { opened, source, spool } = await this.planner.open(file, fileIndex, this.sink);
     const readBefore = this.counts.read;
     const resource = this.opts.resource ?? resourceFromFile(file);
     const name = opened.displayName;
-    this.sink.describe(name, opened.format, file);
-    // Rows go on under field names (--map, --ignore-unknown); failed rows are written back under the file's own.
-    const source = this.planner.wrap(opened, fileIndex, (plan) => this.sink.setColumns(name, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())));
     try {
       const batched = await batchInput(
         source,

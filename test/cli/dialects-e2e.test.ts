@@ -107,6 +107,18 @@ describe('files as people have them, against a real bulk serve', () => {
     expect(readFileSync(failedFiles()[0] as string, 'utf8')).toMatch(/;6;/);
   });
 
+  it('--dry-run checks each row against the description: the bad amount fails at its line, nothing is stored', async () => {
+    const { dir, env, db, failedFiles } = await setup();
+    const input = path.join(dir, 'semicolon.csv');
+    copyFileSync(path.join(FIXTURES, 'semicolon.csv'), input);
+    const { result } = await upload([input, '--dry-run'], env);
+    expect(result.status).toBe('dry_run');
+    expect(result.counts).toMatchObject({ read: 5, stored: 0, failed: 1 });
+    expect(result.errors).toEqual([expect.objectContaining({ line: 6, field: 'amount', reason: 'must be a decimal number' })]);
+    expect(storedAccounts(db)).toEqual([]);
+    expect(readFileSync(failedFiles()[0] as string, 'utf8')).toContain('1004;12.3.4;2024-01-04;bad amount;food;6;amount: must be a decimal number');
+  });
+
   it('a header that does not fit is refused before any job: exit 2, one message with the likely cause', async () => {
     const { dir, env } = await setup();
     const semicolon = path.join(dir, 'semicolon.csv');

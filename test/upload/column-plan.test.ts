@@ -67,6 +67,12 @@ describe('the header check', () => {
     expect(notices[0]).toMatch(/does not describe resource "transactions"/);
   });
 
+  it('JSON records (no header): keys renamed by --map, and with --ignore-unknown keys the resource lacks left out', () => {
+    const { plan } = planColumns(input({ map: { amt: 'amount' }, ignoreUnknown: true }));
+    expect(plan.apply({ account_id: 1, amt: '2.00', junk: true })).toEqual({ account_id: 1, amount: '2.00' });
+    expect(plan.sourceColumns).toBeNull();
+  });
+
   it('without renames a row goes through as it is, with no copy', () => {
     const record = { account_id: '1', amount: '2', transaction_date: 'd' };
     expect(planColumns(input({ header: Object.keys(record) })).plan.apply(record)).toBe(record);
