@@ -2,6 +2,8 @@ import { ApiError } from '../client/api-error.js';
 import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
 import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id.js';
 import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
+import { jobsTable } from '../render/jobs-table.js';
+import { aggregateTexts } from '../upload/combine-aggregates.js';
 import { splitStatusErrors } from '../upload/job-results.js';
 import { watchJob } from '../upload/watch-job.js';
 import { withApiErrors } from './api-exit.js';
@@ -45,13 +47,19 @@ async function withJob<T>(jobId: string, flags: Flags, body: (ctx: Connection, r
   }
 }
 
+/** `about 2 minutes remaining`, `less than a second remaining`: never "about less than". */
+export function remainingText(estimate: string): string {
+  const e = estimate.trim();
+  return /^(about|around|less|under|over|more|nearly|almost|~)\b/i.test(e) ? `${e} remaining` : `about ${e} remaining`;
+}
+
 export function describeStatus(s: StatusResponse): string[] {
   const lines = [
     `${s.job_id}  ${s.state} (${s.status})  ${s.job_type ?? ''}${s.resource ? ` ${s.resource}` : ''}`.trimEnd(),
     `  ${s.message}`,
     `  processed ${s.processed_items} of ${s.total_items} (${Number(s.percentage ?? 0).toFixed(1)}%): ${s.success_count} stored, ${s.error_count} failed`,
   ];
-  if (s.estimated_remaining) lines.push(`  about ${s.estimated_remaining} remaining`);
+  if (s.estimated_remaining && !isFinal(s.state)) lines.push(`  ${remainingText(s.estimated_remaining)}`);
   const { records, job } = splitStatusErrors(s.errors);
   for (const e of job) lines.push(`  job error: ${e}`);
   for (const e of records.slice(0, 5)) lines.push(`  record ${e.index}${e.field ? ` ${e.field}` : ''}: ${e.error}`);
@@ -72,7 +80,7 @@ export async function showAggregates(jobId: string, flags: Flags): Promise<ExitC
   return withJob(jobId, flags, async ({ client }, ref) => {
     const res = await client.getAggregates(ref);
     if (flags.json) printJson(res);
-    else for (const [k, v] of Object.entries(res.aggregate_results ?? {})) out(`${k}\t${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+    else for (const [k, v] of aggregateTexts(res.aggregate_results)) out(`${k}\t${v}`);
     return ExitCode.Ok;
   });
 }
@@ -108,6 +116,7 @@ export async function showJobs(flags: Flags & { state?: string; limit: number })
       const list = await conn.client.listJobs({ state: flags.state, limit: flags.limit });
       if (flags.json) printJson(list);
       else if (list.jobs.length === 0) process.stderr.write('no jobs\n');
+      else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs)) out(l);
       else for (const j of list.jobs) out(`${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`);
       return ExitCode.Ok;
     });

@@ -17,9 +17,21 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+const TOP_EXAMPLES = `
+Examples:
+  $ bulk upload transactions.csv                  # embedded server, bars on a terminal
+  $ bulk upload data.ndjson --url http://jobs:8000 --resource transactions
+  $ bulk upload fixes.csv --upsert --unique-fields account_id,transaction_date,description
+  $ bulk upload --resume                          # finish the newest run that stopped
+  $ bulk jobs                                     # recent jobs; any 8-character id works below
+  $ bulk errors 1a2b3c4d                          # every rejected record of a job
+  $ bulk serve --port 8000                        # the job server on its own
+`;
+
 export async function buildProgram(): Promise<Command> {
   const program = new Command('bulk')
     .description('Stream CSV, JSON and NDJSON files into a bulk job API, and serve one.')
+    .addHelpText('before', TOP_EXAMPLES)
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
     .configureOutput({ outputError: (str, write) => write(str) })

@@ -35,6 +35,8 @@ export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: unknown;
+  /** The body as received, for what JSON.parse loses (a number's trailing zeros). */
+  text?: string;
 }
 
 function pickDispatcher(): Dispatcher {
@@ -140,7 +142,7 @@ export class HttpTransport {
           if (body === undefined) {
             throw new ApiError('protocol', `${opts.what}: server answered ${res.statusCode} without a JSON body`, res.statusCode);
           }
-          return { status: res.statusCode, headers: res.headers, body };
+          return { status: res.statusCode, headers: res.headers, body, text };
         }
         if (opts.answers?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body };
         const message = errorMessageOf(body, `HTTP ${res.statusCode}`);

@@ -16,6 +16,7 @@ import { ApiError } from './api-error.js';
 import { followEvents } from './events-follower.js';
 import { HttpTransport, type TransportOptions } from './http-transport.js';
 import { jobRefFromStart, type JobRef } from './job-ref.js';
+import { memberNumberLiterals, rememberLiterals } from '../protocol/number-literals.js';
 
 export type JobApiClientOptions = TransportOptions;
 
@@ -83,7 +84,9 @@ export class JobApiClient {
 
   async getAggregates(ref: JobRef): Promise<AggregatesResponse> {
     const res = await this.transport.send('GET', ref.aggregatesUrl, { what: `aggregates of job ${ref.jobId}`, retry: true });
-    return res.body as AggregatesResponse;
+    const body = res.body as AggregatesResponse;
+    if (res.text && body.aggregate_results && typeof body.aggregate_results === 'object') rememberLiterals(body.aggregate_results, memberNumberLiterals(res.text, 'aggregate_results'));
+    return body;
   }
 
   /** One page of record errors; null when the server has no errors endpoint. */

@@ -4,9 +4,10 @@ import type { JobRecord } from './store/store.js';
 /** A duration the way the guide writes it: "30 seconds", "2 minutes". */
 export function humanDuration(seconds: number): string {
   if (seconds < 1) return 'less than a second';
-  if (seconds < 90) return `${Math.ceil(seconds)} seconds`;
-  if (seconds < 5400) return `${Math.round(seconds / 60)} minutes`;
-  return `${Math.round(seconds / 3600)} hours`;
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (seconds < 90) return unit(Math.ceil(seconds), 'second');
+  if (seconds < 5400) return unit(Math.round(seconds / 60), 'minute');
+  return unit(Math.round(seconds / 3600), 'hour');
 }
 
 /** The guide's start estimate: a range in minutes, or "less than a minute". */

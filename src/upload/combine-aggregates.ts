@@ -1,6 +1,7 @@
 // Adds up the aggregates of many jobs into one run's figures, knowing each one's kind only by
 // its name (sum, average, minimum, maximum or a count).
 import type { AggregateValue } from '../protocol/index.js';
+import { literalOf, rememberLiterals } from '../protocol/number-literals.js';
 
 export type AggregateKind = 'sum' | 'avg' | 'min' | 'max';
 
@@ -108,7 +109,7 @@ function combineNumeric(kind: AggregateKind, values: Array<{ d: Decimal; w: numb
   return { units: values.reduce((s, x) => s + widen(x.d, scale), 0n), scale };
 }
 
-function combineOne(name: string, entries: Array<{ v: AggregateValue; w: number }>): AggregateValue {
+function combineOne(name: string, entries: Array<{ v: AggregateValue; w: number; text?: string }>, literal: (text: string) => void): AggregateValue {
   const present = entries.filter((e) => e.v !== null && e.v !== undefined);
   if (present.length === 0) return null;
   const objects = present.filter((e) => typeof e.v === 'object');
@@ -118,12 +119,13 @@ function combineOne(name: string, entries: Array<{ v: AggregateValue; w: number 
     return merged;
   }
   if (objects.length > 0) return null;
-  const scalars = present as Array<{ v: number | string; w: number }>;
+  const scalars = present as Array<{ v: number | string; w: number; text?: string }>;
   const kind = aggregateKind(name);
-  const exact = scalars.map((e) => ({ d: parseExact(e.v), w: e.w }));
+  const exact = scalars.map((e) => ({ d: parseExact(e.text ?? e.v), w: e.w }));
   if (exact.every((x) => x.d !== null)) {
     const asNumbers = scalars.every((e) => typeof e.v === 'number');
     const text = decimalText(combineNumeric(kind, exact as Array<{ d: Decimal; w: number }>, asNumbers));
+    if (asNumbers) literal(text);
     return asNumbers ? Number.parseFloat(text) : text;
   }
   // Text such as ISO dates: min and max still make sense, anything else only when all agree.
@@ -144,29 +146,65 @@ function combineOne(name: string, entries: Array<{ v: AggregateValue; w: number 
 export function combineAggregates(
   jobs: ReadonlyArray<{ aggregates: Record<string, AggregateValue> | null; succeeded: number }>,
 ): Record<string, AggregateValue> {
-  const byName = new Map<string, Array<{ v: AggregateValue; w: number }>>();
+  const byName = new Map<string, Array<{ v: AggregateValue; w: number; text?: string }>>();
   for (const job of jobs) {
-    for (const [name, v] of Object.entries(job.aggregates ?? {})) {
+    const aggs = job.aggregates ?? {};
+    for (const [name, v] of Object.entries(aggs)) {
       let list = byName.get(name);
       if (!list) byName.set(name, (list = []));
-      list.push({ v, w: job.succeeded });
+      list.push({ v, w: job.succeeded, text: literalOf(aggs, name) ?? undefined });
     }
   }
   const out: Record<string, AggregateValue> = {};
-  for (const [name, entries] of byName) out[name] = combineOne(name, entries);
+  const texts = new Map<string, string>();
+  for (const [name, entries] of byName) out[name] = combineOne(name, entries, (text) => texts.set(name, text));
+  rememberLiterals(out, texts);
   return out;
 }
 
-function formatValue(v: AggregateValue): string {
+function formatValue(v: AggregateValue, decimals: number | null): string {
   if (v === null || v === undefined) return '-';
   if (typeof v === 'object') return `{${Object.entries(v).map(([k, n]) => `${k}:${n}`).join(',')}}`;
   if (typeof v === 'string' && (v === '' || /\s/.test(v))) return JSON.stringify(v);
+  if (typeof v === 'number' && decimals !== null) return v.toFixed(Math.max(decimals, fractionDigits(v)));
   return String(v);
+}
+
+function fractionDigits(v: number | string): number {
+  const m = /\.(\d+)$/.exec(typeof v === 'number' ? String(v) : v.trim());
+  return m ? (m[1] as string).length : 0;
+}
+
+/**
+ * Numbers lose their trailing zeros on the way through JSON (`4995.40` arrives as 4995.4). Where
+ * the server's literal is known (number-literals.ts) it is printed as written; else at the scale of
+ * the set it came with: the most decimals of any fractional value (number or decimal string).
+ * Averages always take it; whole counts stay whole.
+ */
+function displayScale(aggs: Record<string, AggregateValue>): number | null {
+  let scale = 0;
+  for (const v of Object.values(aggs)) {
+    if (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v)) scale = Math.max(scale, fractionDigits(v));
+    else if (typeof v === 'string' && /^[+-]?\d+\.\d+$/.test(v.trim())) scale = Math.max(scale, fractionDigits(v));
+  }
+  return scale > 0 ? scale : null;
+}
+
+/** `[['total_amount', '150000.00'], ['by_status', '{ok:3,bad:2}']]`: each aggregate as printed. */
+export function aggregateTexts(aggs: Record<string, AggregateValue> | null | undefined): [string, string][] {
+  const all = aggs ?? {};
+  const scale = displayScale(all);
+  return Object.entries(all).map(([k, v]) => {
+    const literal = literalOf(all, k);
+    if (literal !== null) return [k, literal];
+    const scaled = typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || aggregateKind(k) === 'avg') ? scale : null;
+    return [k, formatValue(v, scaled)];
+  });
 }
 
 /** `['total_amount=150000.00', 'by_status={ok:3,bad:2}']` */
 export function aggregatePairs(aggs: Record<string, AggregateValue> | null | undefined): string[] {
-  return Object.entries(aggs ?? {}).map(([k, v]) => `${k}=${formatValue(v)}`);
+  return aggregateTexts(aggs).map(([k, v]) => `${k}=${v}`);
 }
 
 /** `total_amount=150000.00 average_amount=150.00 by_status={ok:3,bad:2}` */

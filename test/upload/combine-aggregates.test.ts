@@ -108,8 +108,11 @@ describe('combineAggregates', () => {
 describe('formatAggregates', () => {
   it('prints k=v pairs, count-by objects in braces', () => {
     expect(formatAggregates({ total_amount: '150000.00', average_amount: 150, by_status: { a: 3, b: 2 }, none: null, name: 'ACME Corp' })).toBe(
-      'total_amount=150000.00 average_amount=150 by_status={a:3,b:2} none=- name="ACME Corp"',
+      'total_amount=150000.00 average_amount=150.00 by_status={a:3,b:2} none=- name="ACME Corp"',
     );
+    // Numbers are printed at the scale of the values they came with, not as JSON left them.
+    expect(formatAggregates({ total_amount: 24977, average_amount: 4995.4, min_amount: 10.25, transaction_count: 5 })).toBe('total_amount=24977 average_amount=4995.40 min_amount=10.25 transaction_count=5');
+    expect(formatAggregates({ total_amount: 1484382220.2, average_amount: 4998.53, transaction_count: 300000 })).toBe('total_amount=1484382220.20 average_amount=4998.53 transaction_count=300000');
     expect(formatAggregates(null)).toBe('');
     expect(formatAggregates({})).toBe('');
   });
