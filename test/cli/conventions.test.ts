@@ -1,24 +1,14 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeStatus, remainingText } from '../../src/cli/job-queries.js';
 import { jobsTable } from '../../src/render/jobs-table.js';
 import { humanDuration } from '../../src/server/job-view.js';
-import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { BIN, runCli } from '../helpers/run-cli.js';
-import { tempDir } from '../helpers/temp.js';
+import { sharedServer } from '../helpers/shared-server.js';
 
-let server: RunningServer;
-let dir: string;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  dir = tempDir('bulk-conventions-');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'conv.db') });
-  env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
-});
-afterAll(async () => server?.close());
+const shared = sharedServer('bulk-conventions-');
 
 /** What bash completion offers after these words, from the script `bulk completion bash` prints. */
 function bashOffers(words: string[]): string[] {
@@ -64,14 +54,14 @@ describe('CLI conventions', () => {
   });
 
   it('bulk jobs: a header row and aligned columns on a terminal; plain TSV without header off one', async () => {
-    const file = path.join(dir, 'jobs.csv');
+    const file = path.join(shared.dir, 'jobs.csv');
     writeFileSync(file, 'account_id,amount,transaction_date,description\n1,4990.80,2024-01-01,conv-1\n2,5000.00,2024-01-02,conv-2\n');
-    const up = JSON.parse((await runCli(['upload', file, '--resource', 'transactions', '--json'], { env })).stdout);
+    const up = JSON.parse((await runCli(['upload', file, '--resource', 'transactions', '--json'], { env: shared.env })).stdout);
     const id = up.jobs[0].id as string;
-    const piped = await runCli(['jobs'], { env });
+    const piped = await runCli(['jobs'], { env: shared.env });
     expect(piped.stdout.split('\n')[0]).toMatch(new RegExp(`^${id}\\t`));
     // A real terminal, through script(1); spawned, not spawnSync: the server answers from this process.
-    const tty = await inTerminal(`${process.execPath} ${BIN} jobs`, env);
+    const tty = await inTerminal(`${process.execPath} ${BIN} jobs`, shared.env);
     const lines = tty.replace(/\r/g, '').split('\n');
     expect(lines[0]).toBe('JOB       STATE         TYPE    RESOURCE      ROWS  STORED  FAILED  CREATED');
     expect(lines[1]).toMatch(new RegExp(`^${id.slice(0, 8)}  Job Complete  insert  transactions  +2/2  +2  +0  \\d{4}-`));
@@ -79,8 +69,8 @@ describe('CLI conventions', () => {
   });
 
   it('aggregates are printed with the scale of the values they came from', async () => {
-    const list = JSON.parse((await runCli(['jobs', '--json', '--limit', '1'], { env })).stdout);
-    const res = await runCli(['aggregates', list.jobs[0].job_id], { env });
+    const list = JSON.parse((await runCli(['jobs', '--json', '--limit', '1'], { env: shared.env })).stdout);
+    const res = await runCli(['aggregates', list.jobs[0].job_id], { env: shared.env });
     expect(res.stdout).toContain('average_amount\t4995.40\n');
     expect(res.stdout).toContain('total_amount\t9990.80\n');
     expect(res.stdout).toContain('transaction_count\t2\n');

@@ -1,74 +1,65 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import { describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/start-server.js';
 import { call } from '../helpers/http.js';
 import { runCli } from '../helpers/run-cli.js';
-import { tempDir } from '../helpers/temp.js';
+import { sharedServer } from '../helpers/shared-server.js';
 
-let server: RunningServer;
-let dir: string;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  dir = tempDir('bulk-hints-');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'hints.db') });
-  env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
-});
-afterAll(async () => server?.close());
+const shared = sharedServer('bulk-hints-');
 
 const HEADER = 'account_id,amount,transaction_date,description\n';
 
 describe('hints where they help', () => {
   it('an empty or header-only file: a warning line, exit 0', async () => {
     for (const [name, text] of [['empty.csv', ''], ['header-only.csv', HEADER]] as const) {
-      const file = path.join(dir, name);
+      const file = path.join(shared.dir, name);
       writeFileSync(file, text);
-      const res = await runCli(['upload', file, '--resource', 'transactions'], { env });
+      const res = await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env });
       expect(res.code, res.stderr).toBe(0);
       expect(res.stderr).toContain(`warning: no rows read from ${file}: the input is empty or has only a header row`);
     }
   });
 
   it('the same file twice: every row a duplicate, one line suggesting --upsert with the key fields', async () => {
-    const file = path.join(dir, 'twice.csv');
+    const file = path.join(shared.dir, 'twice.csv');
     writeFileSync(file, `${HEADER}1,1.10,2024-01-01,twice-1\n2,2.20,2024-01-02,twice-2\n`);
-    expect((await runCli(['upload', file, '--resource', 'transactions'], { env })).code).toBe(0);
-    const again = await runCli(['upload', file, '--resource', 'transactions'], { env });
+    expect((await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env })).code).toBe(0);
+    const again = await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env });
     expect(again.code).toBe(1);
     const hints = again.stderr.split('\n').filter((l) => l.includes('hint:'));
     expect(hints).toHaveLength(1);
     expect(hints[0]).toContain('add --upsert --unique-fields account_id,transaction_date,description');
     // A run with a duplicate among other failures gets no such hint.
     writeFileSync(file, `${HEADER}1,1.10,2024-01-01,twice-1\n3,bad,2024-01-03,twice-3\n`);
-    expect((await runCli(['upload', file, '--resource', 'transactions'], { env })).stderr).not.toContain('hint:');
+    expect((await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env })).stderr).not.toContain('hint:');
   });
 
   it('the 8-character ids printed everywhere, or any unique prefix of 8+, work with every job command', async () => {
-    const job = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [{ account_id: 9, amount: '9.00', transaction_date: '2024-05-01', description: 'prefix-1' }] });
+    const job = await call(shared.server.url, 'POST', '/api/transactions/bulk/', { body: [{ account_id: 9, amount: '9.00', transaction_date: '2024-05-01', description: 'prefix-1' }] });
     const id = String(job.body.job_id);
     for (const typed of [id.slice(0, 8), id.slice(0, 13).toUpperCase()]) {
       for (const cmd of [['status', typed], ['aggregates', typed], ['errors', typed], ['watch', typed], ['abort', typed]]) {
-        const res = await runCli([...cmd, '--json'], { env });
+        const res = await runCli([...cmd, '--json'], { env: shared.env });
         expect(res.code, `${cmd.join(' ')}: ${res.stderr}`).toBeLessThanOrEqual(1);
         expect(res.stdout, cmd.join(' ')).toContain(id);
       }
     }
-    const unknown = await runCli(['errors', '00000000'], { env });
+    const unknown = await runCli(['errors', '00000000'], { env: shared.env });
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('bulk: no job starting with 00000000');
-    const short = await runCli(['status', id.slice(0, 5)], { env });
+    const short = await runCli(['status', id.slice(0, 5)], { env: shared.env });
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('a job id needs at least 8 characters');
   });
 
   it('an auth failure names --token-file and BULK_TOKEN_FILE', async () => {
     const { parseTokens } = await import('../../src/server/auth/tokens.js');
-    const guarded = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'guarded.db'), tokens: parseTokens('alice s3cret-token-0123456789', 'test') });
+    const guarded = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(shared.dir, 'guarded.db'), tokens: parseTokens('alice s3cret-token-0123456789', 'test') });
     try {
-      const file = path.join(dir, 'auth.csv');
+      const file = path.join(shared.dir, 'auth.csv');
       writeFileSync(file, `${HEADER}1,1.10,2024-01-01,auth-1\n`);
-      const up = await runCli(['upload', file, '--resource', 'transactions', '--url', guarded.url], { env: { BULK_STATE_DIR: env.BULK_STATE_DIR } });
+      const up = await runCli(['upload', file, '--resource', 'transactions', '--url', guarded.url], { env: { BULK_STATE_DIR: shared.env.BULK_STATE_DIR } });
       expect(up.code).toBe(3);
       expect(up.stderr).toMatch(/--token-file.*BULK_TOKEN_FILE|BULK_TOKEN_FILE.*--token-file/);
       const st = await runCli(['jobs', '--url', guarded.url]);
