@@ -1,3 +1,5 @@
+// The routes of one job (status, aggregates, errors, abort, its event stream) and the jobs list,
+// each seeing only the jobs of the caller's token.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isFinal, JOB_STATES } from '../../protocol/index.js';
 import { openEventStream } from '../http/event-stream.js';
