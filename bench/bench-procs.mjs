@@ -26,8 +26,9 @@ export async function timed(cmd, args, opts = {}) {
   const status = await new Promise((resolve) => child.on('close', resolve));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const rss = HAS_TIME ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? 0) * 1024 : null;
+  const cpu = HAS_TIME ? ['User', 'System'].reduce((sum, kind) => sum + Number(new RegExp(`${kind} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? 0), 0) : null;
   if (status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${status}: ${stderr.slice(-800)}`);
-  return { ms, rss, stdout, stderr };
+  return { ms, rss, cpu, stdout, stderr };
 }
 
 /** Starts a long-running process and waits for `ready` on its stdout; stop() returns its peak RSS. */
@@ -44,6 +45,15 @@ export async function startProcess(cmd, args, ready, env = process.env) {
   });
   return {
     url,
+    /** CPU seconds the process has used so far (user + system), or null without /proc. */
+    cpu() {
+      try {
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return null;
+      }
+    },
     async stop() {
       let hwm = null;
       try {

@@ -46,18 +46,25 @@ async function upload(file, url, upsert) {
   const res = await timed(process.execPath, args, { env });
   const doc = JSON.parse(res.stdout);
   if (doc.counts.stored !== ROWS) throw new Error(`bulk ${upsert ? 'upsert' : 'insert'} stored ${doc.counts.stored} of ${ROWS}`);
-  return { ms: res.ms, rss: res.rss };
+  return { ms: res.ms, rss: res.rss, cpu: res.cpu };
 }
 
 /** Insert then upsert of the same file through `bulk serve` nodes on one database; serverRss is the nodes' highest peak. */
 async function bulkPair(file, dbs) {
   const nodes = [];
-  for (const db of dbs) nodes.push(await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--quiet'], /listening on (\S+)/, env));
+  for (const db of dbs) nodes.push(await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--quiet', '--log-level', 'warn'], /listening on (\S+)/, env));
   const lb = nodes.length > 1 ? await roundRobin(nodes.map((n) => n.url)) : null;
   const url = lb?.url ?? nodes[0].url;
+  const serverCpu = () => nodes.reduce((sum, n) => sum + (n.cpu() ?? NaN), 0);
+  /** One upload, with the CPU seconds the nodes spent meanwhile beside the client's own. */
+  const measured = async (upsert) => {
+    const before = serverCpu();
+    const res = await upload(file, url, upsert);
+    return { ...res, serverCpu: serverCpu() - before };
+  };
   let pair;
   try {
-    pair = { insert: await upload(file, url, false), upsert: await upload(file, url, true) };
+    pair = { insert: await measured(false), upsert: await measured(true) };
   } finally {
     lb?.close();
     pair = { ...pair, peaks: await Promise.all(nodes.map((n) => n.stop())) };
@@ -145,6 +152,7 @@ const WORK = [
 ];
 
 const mb = (b) => (b === null || b === undefined || Number.isNaN(b) ? '-' : String(Math.round(b / 1048576)));
+const cpuText = (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(1));
 const sec = (ms) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
 const table = [];
 for (const order of ORDERS) {
@@ -166,18 +174,20 @@ for (const order of ORDERS) {
       target: w.target,
       met: ratio <= w.target,
       clientMb: mb(median(pairs.map(([, b]) => b.rss ?? NaN))),
+      clientCpu: cpuText(median(pairs.map(([, b]) => b.cpu ?? NaN))),
+      serverCpu: cpuText(median(pairs.map(([, b]) => b.serverCpu ?? NaN))),
       serverMb: holders.length && holders[0].serverRss !== null ? mb(median(holders.map((h) => h.serverRss))) : '-',
     });
   }
 }
 
 const lines = [
-  '| work | order | reference | reference s | bulk s | bulk rows/s | ratio | target | client MB | server MB |',
-  '|---|---|---|---:|---:|---:|---:|---|---:|---:|',
-  ...table.map((t) => `| ${t.work} | ${t.order} | ${t.reference} | ${t.refS} | ${t.bulkS} | ${t.rowsPerSecond} | ${t.ratio.toFixed(2)}× | ≤ ${t.target}× ${t.met ? 'met' : '**not met**'} | ${t.clientMb} | ${t.serverMb} |`),
+  '| work | order | reference | reference s | bulk s | bulk rows/s | ratio | target | client MB | server MB | client CPU s | server CPU s |',
+  '|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|',
+  ...table.map((t) => `| ${t.work} | ${t.order} | ${t.reference} | ${t.refS} | ${t.bulkS} | ${t.rowsPerSecond} | ${t.ratio.toFixed(2)}× | ≤ ${t.target}× ${t.met ? 'met' : '**not met**'} | ${t.clientMb} | ${t.serverMb} | ${t.clientCpu} | ${t.serverCpu} |`),
 ];
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1073741824)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
-const text = `${lines.join('\n')}\n\n${ROWS} rows; ratios are medians of ${RUNS} per-run ratio(s); server MB is the peak over a node's insert and upsert.\nMachine: ${machine}\n`;
+const text = `${lines.join('\n')}\n\n${ROWS} rows; ratios are medians of ${RUNS} per-run ratio(s); server MB is the highest node's peak over its insert and upsert; CPU s is user + system, server CPU summed over the nodes (the rest of a bulk run's time is the database's and waiting).\nMachine: ${machine}\n`;
 process.stdout.write(text);
 writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, rows: ROWS, runs: RUNS, table, raw: runs }, null, 2));
 writeFileSync(path.join(out, 'results.md'), text);
