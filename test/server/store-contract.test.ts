@@ -369,6 +369,20 @@ describe('PostgresStore leases', () => {
 });
 
 describe('PostgresStore COPY', () => {
+  it.skipIf(!pgUp)('job bodies are kept without pglz (lz4 where the server has it, else uncompressed)', async () => {
+    const schema = await createTestSchema();
+    cleanups.push(schema.drop);
+    const store = new PostgresStore(schema.url, { leaseMs: 60_000 });
+    await store.init(resources);
+    await store.close();
+    const c = new pg.Client({ connectionString: schema.url });
+    await c.connect();
+    const { rows } = await c.query<{ attcompression: string; attstorage: string }>("SELECT attcompression, attstorage FROM pg_attribute WHERE attrelid = 'bulk_job_payloads'::regclass AND attname = 'body'");
+    await c.end();
+    expect(rows[0]?.attcompression === 'l' || rows[0]?.attstorage === 'e').toBe(true);
+  });
+
+
   it.skipIf(!pgUp)('a COPY the database refuses fails its chunk only: the connection is fine for the next chunk', async () => {
     const schema = await createTestSchema();
     cleanups.push(schema.drop);
