@@ -4,7 +4,7 @@ import { InputError } from '../input/input-error.js';
 import type { InputRejected } from '../input/input-item.js';
 import type { InputSource } from '../input/open-input.js';
 import { BatchBuilder, type Batch } from './batch.js';
-import type { CheckpointEntry, ResumeCursor } from './checkpoint.js';
+import { ResumeCursor, type Checkpoint, type CheckpointEntry } from './checkpoint.js';
 
 const READ_SLICE_ROWS = 500;
 
@@ -17,6 +17,11 @@ export interface BatcherPlan {
   cursor: ResumeCursor;
   /** Rejected rows up to this line were recorded by an earlier run. */
   alreadyRejectedThrough: number;
+}
+
+/** Where an earlier run of this checkpoint left the input `name`: its entries and rejected rows. */
+export function resumePlan(ledger: Checkpoint, name: string): Pick<BatcherPlan, 'cursor' | 'alreadyRejectedThrough'> {
+  return { cursor: new ResumeCursor(ledger.entries.filter((e) => e.file === name)), alreadyRejectedThrough: ledger.failed_rows[name]?.rejected_through_line ?? 0 };
 }
 
 export interface BatcherHooks {

@@ -1,6 +1,7 @@
 import type { RecordLimits } from '../input/record-limits.js';
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { AggregateValue, JobState } from '../protocol/index.js';
+import type { AggregateState } from './aggregate-state.js';
 import type { MappedRowError } from './upload-events.js';
 
 export interface InputFingerprint {
@@ -46,7 +47,10 @@ export interface EntryOutcome {
   failed: number;
   /** Rows of this entry that the server never processed; 0 once a later run has re-sent them. */
   unprocessed: number;
+  /** The job's aggregates as the server gave them; null on a folded entry, which keeps `aggregate_state`. */
   aggregates: Record<string, AggregateValue> | null;
+  /** A folded entry's aggregates as exact sums and weights (aggregate-state.ts), never rounded averages. */
+  aggregate_state?: AggregateState;
   first_errors: MappedRowError[];
   job_errors: string[];
 }

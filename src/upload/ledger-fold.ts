@@ -1,7 +1,7 @@
 // Keeps a run's checkpoint small: finished, complete neighbouring jobs fold into one entry.
 import type { AggregateValue } from '../protocol/index.js';
 import type { Checkpoint, CheckpointEntry, FoldedJob } from './checkpoint.js';
-import { combineAggregates } from './combine-aggregates.js';
+import { mergeStates, stateOf, type AggregateState } from './aggregate-state.js';
 import type { JobOutcome } from './upload-events.js';
 
 /** Row errors a folded entry keeps for a resumed run's summary: the failed-rows file has them all. */
@@ -76,10 +76,9 @@ export class LedgerFolder {
     const b = entry.outcome!;
     into.jobs ??= [foldedJob(into)];
     into.jobs.push(foldedJob(entry));
-    a.aggregates = combineAggregates([
-      { aggregates: a.aggregates, succeeded: a.stored },
-      { aggregates: b.aggregates, succeeded: b.stored },
-    ]);
+    // The exact state, not combined values: a resume folds on from here to the clean run's digits.
+    a.aggregate_state = mergeStates(entryAggregateState(into), entryAggregateState(entry));
+    a.aggregates = null;
     into.last_line = entry.last_line;
     into.rows += entry.rows;
     a.processed += b.processed;
@@ -90,6 +89,11 @@ export class LedgerFolder {
     const at = this.ledger.entries.lastIndexOf(entry);
     if (at !== -1) this.ledger.entries.splice(at, 1);
   }
+}
+
+/** An entry's aggregates as exact state: a folded entry keeps it; a single job's comes from its values. */
+export function entryAggregateState(e: CheckpointEntry): AggregateState {
+  return e.outcome?.aggregate_state ?? stateOf(e.outcome?.aggregates, e.outcome?.stored ?? 0);
 }
 
 function foldedJob(e: CheckpointEntry): FoldedJob {

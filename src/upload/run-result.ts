@@ -2,8 +2,8 @@
 // (earlier runs' and this one's) so a resumed run reports the whole run, not only its own part.
 import type { AggregateValue } from '../protocol/index.js';
 import type { CheckpointEntry, EntryOutcome } from './checkpoint.js';
-import { combineAggregates } from './combine-aggregates.js';
-import { unfold } from './ledger-fold.js';
+import { mergeStates, stateOf, valuesOf } from './aggregate-state.js';
+import { entryAggregateState, unfold } from './ledger-fold.js';
 import type { RunTally } from './run-tally.js';
 import type { StopDecision, StopReason } from './stop-policy.js';
 import type { JobOutcome, MappedRowError, RunCounts } from './upload-events.js';
@@ -55,7 +55,8 @@ export function runOutcomes(earlier: readonly CheckpointEntry[], session: readon
 
 /** The aggregates of every stored row of the run: earlier runs' entries and this session's jobs. */
 export function runAggregates(earlier: readonly CheckpointEntry[], session: readonly JobOutcome[]): Record<string, AggregateValue> {
-  return combineAggregates([...earlier.map((e) => ({ aggregates: e.outcome?.aggregates ?? null, succeeded: e.outcome?.stored ?? 0 })), ...session]);
+  const state = [...earlier.map(entryAggregateState), ...session.map((j) => stateOf(j.aggregates, j.succeeded))].reduce(mergeStates, {});
+  return valuesOf(state);
 }
 
 export function outcomeOf(entry: CheckpointEntry): JobOutcome {

@@ -8,12 +8,12 @@ import { ApiError } from '../client/api-error.js';
 import type { JobRef } from '../client/job-ref.js';
 import type { StatusResponse } from '../protocol/index.js';
 import { recordsOf, splitToFit, type Batch } from './batch.js';
-import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
+import { type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import { Semaphore } from './semaphore.js';
 import { FailedRowsSink } from './failed-rows-sink.js';
 import { InputPlanner } from './input-planner.js';
 import { LedgerFolder, type DispatchSlot } from './ledger-fold.js';
-import { batchInput } from './batcher.js';
+import { batchInput, resumePlan } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
 import { settleJob } from './settle-job.js';
 import { batchFailure, maxErrorsStop, StopLatch } from './stop-policy.js';
@@ -125,13 +125,7 @@ class UploadRun {
     try {
       const batched = await batchInput(
         source,
-        {
-          name,
-          batchSize: this.opts.batchSize,
-          firstBatchNumber: this.batchCount,
-          cursor: new ResumeCursor(this.ledger.entries.filter((e) => e.file === name)),
-          alreadyRejectedThrough: this.ledger.failed_rows[name]?.rejected_through_line ?? 0,
-        },
+        { name, batchSize: this.opts.batchSize, firstBatchNumber: this.batchCount, ...resumePlan(this.ledger, name) },
         {
           stopped: () => this.stopped,
           rowRead: () => void this.counts.read++,
