@@ -1,49 +1,40 @@
-/* global URLSearchParams, TextDecoderStream */
-// The jobs page of `bulk serve`: plain DOM, no framework, no build. Live updates come from the
-// server-wide stream GET /api/jobs/events/, read with fetch() and a stream reader, because
-// EventSource cannot send an Authorization header and a token must never go in a URL.
+/* global URLSearchParams */
+// The jobs page of `bulk serve`: plain DOM and ES modules, no framework, no build. This module
+// holds the jobs table, the detail view and the live connection; api.js speaks to the server,
+// format.js words the numbers, overview.js draws the header. Live updates come from the
+// server-wide stream GET /api/jobs/events/ (see api.js for why not EventSource).
 
-const FINAL = new Set(['Job Complete', 'Failed', 'Aborted']);
-const TOKEN_KEY = 'bulk.token';
+import { api, AuthError, authHeaders, readEvents, setToken, token } from './api.js';
+import { duration, FINAL, n, rate, shortId, shortTime, sourceText } from './format.js';
+import { noteProgress, renderOverview } from './overview.js';
+
 const ERRORS_PAGE = 50;
 const LIST_LIMIT = 200;
-// Three missed heartbeats (15 s each) and the stream is taken for dead.
-const STREAM_SILENCE_MS = 45_000;
 
-const $ = (id) => document.getElementById(id);
+const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+/** @type {Map<string, any>} */
 const jobs = new Map();
+/** @type {Map<string, { tr: HTMLTableRowElement, c: Record<string, any> }>} */
 const rows = new Map();
 let filter = '';
+/** @type {string | null} */
 let detailId = null;
 let errorsOffset = 0;
 let errorsTotal = 0;
+/** @type {AbortController | null} */
 let streamCtrl = null;
 let retryDelay = 1000;
-let retryTimer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let retryTimer;
 
-class AuthError extends Error {}
-
-const token = () => sessionStorage.getItem(TOKEN_KEY);
-const authHeaders = () => {
-  const t = token();
-  return t ? { authorization: `Bearer ${t}` } : {};
-};
-
-async function api(path, init = {}) {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders() }, cache: 'no-store', credentials: 'omit' });
-  if (res.status === 401) throw new AuthError('token refused');
-  const text = await res.text();
-  let body = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = null;
-  }
-  return { status: res.status, body, text };
-}
-
+/**
+ * @param {string} tag
+ * @param {Record<string, any>} [props]
+ * @param {(Node | string)[]} children
+ * @returns {any}
+ */
 function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
+  const node = /** @type {any} */ (document.createElement(tag));
   for (const [k, v] of Object.entries(props)) {
     if (k === 'text') node.textContent = v;
     else if (k === 'on') for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
@@ -56,37 +47,12 @@ function el(tag, props = {}, ...children) {
 
 // ---- connection state -------------------------------------------------------------------------
 
+/** @param {string} state @param {string} text */
 function setConnection(state, text) {
   const p = $('connection');
   p.dataset.state = state;
   if (p.textContent !== text) p.textContent = text;
 }
-
-// ---- formatting -------------------------------------------------------------------------------
-
-const seconds = (from, to) => {
-  if (!from) return null;
-  const end = to ? Date.parse(to) : Date.now();
-  return Math.max(0, (end - Date.parse(from)) / 1000);
-};
-
-function duration(j) {
-  const s = seconds(j.started_at, FINAL.has(j.state) ? j.completed_at : null);
-  if (s === null) return '—';
-  if (s < 60) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-  return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
-}
-
-function rate(j) {
-  const s = seconds(j.started_at, FINAL.has(j.state) ? j.completed_at : null);
-  if (!s || !j.processed_items) return '—';
-  return Math.round(j.processed_items / s).toLocaleString('en');
-}
-
-const n = (x) => Number(x ?? 0).toLocaleString('en');
-const shortTime = (iso) => (iso ? new Date(iso).toLocaleTimeString('en-GB') : '—');
-const shortId = (id) => id.slice(0, 8);
 
 // ---- the jobs table ---------------------------------------------------------------------------
 
@@ -98,14 +64,17 @@ function newer(a, b) {
   return b.processed_items >= a.processed_items;
 }
 
-function upsert(job) {
+/** @param {any} job @param {boolean} [live] heard on the events stream */
+function upsert(job, live = false) {
   if (!job || typeof job.job_id !== 'string') return;
   const had = jobs.get(job.job_id);
   if (!newer(had, job)) return;
+  noteProgress(job, live);
   // The server-wide stream and the list carry no errors; keep the first ones a status gave.
   if (had && job.errors == null && had.errors) job.errors = had.errors;
   jobs.set(job.job_id, job);
   renderRow(job);
+  overviewDue = true;
   if (detailId === job.job_id) {
     const becameFinal = FINAL.has(job.state) && !(had && FINAL.has(had.state));
     renderDetail();
@@ -126,11 +95,21 @@ function makeRow(job) {
     duration: cell('Duration', 'num'),
     actions: cell('Actions'),
   };
-  const label = `progress-${job.job_id}`;
-  c.bar = el('progress', { max: 100, id: label });
-  c.pct = el('span', { class: 'pct' });
-  c.barLabel = el('label', { for: label, class: 'pct' });
+  // Stored and failed rows as two segments of one bar: a job that rejected rows never looks clean.
+  c.ok = el('span', { class: 'ok' });
+  c.bad = el('span', { class: 'bad' });
+  c.bar = el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }, c.ok, c.bad);
+  c.barLabel = el('span', { class: 'pct' });
   c.progress.append(c.bar, c.barLabel);
+  c.resourceName = el('span', { class: 'resource' });
+  c.source = el('span', { class: 'source' });
+  c.resource.append(c.resourceName, c.source);
+  c.stateName = el('span');
+  c.badge = el('span', { class: 'badge' });
+  c.state.append(c.stateName, c.badge);
+  c.startedAt = el('span');
+  c.node = el('span', { class: 'node' });
+  c.started.append(c.startedAt, c.node);
   c.details = el('button', { type: 'button', text: 'Details', on: { click: () => void openDetail(job.job_id) } });
   c.abort = el('button', { type: 'button', text: 'Abort', on: { click: (e) => void abortJob(job.job_id, e.currentTarget) } });
   c.actions.append(c.details, ' ', c.abort);
@@ -159,18 +138,27 @@ function renderRow(job) {
   }
   const { c, tr } = row;
   const who = `${job.resource} job ${shortId(job.job_id)}`;
-  c.resource.textContent = job.resource ?? '';
+  c.resourceName.textContent = job.resource ?? '';
+  c.source.textContent = sourceText(job);
+  c.source.hidden = c.source.textContent === '';
   c.type.textContent = job.job_type;
-  c.state.textContent = job.state;
-  c.bar.value = job.percentage;
-  c.bar.textContent = `${job.percentage}%`;
+  c.stateName.textContent = job.state;
+  const failed = job.error_count ?? 0;
+  c.badge.textContent = failed ? `${n(failed)} failed` : '';
+  c.badge.hidden = !failed;
+  tr.classList.toggle('has-failures', failed > 0);
+  const total = Math.max(1, job.total_items ?? 0);
+  c.ok.style.width = `${(100 * (job.success_count ?? 0)) / total}%`;
+  c.bad.style.width = `${(100 * failed) / total}%`;
+  c.bar.setAttribute('aria-valuenow', String(job.percentage ?? 0));
+  c.bar.setAttribute('aria-valuetext', `${job.percentage ?? 0}%: ${n(job.success_count)} stored, ${n(failed)} failed`);
   c.bar.setAttribute('aria-label', `Progress of ${who}`);
-  c.barLabel.textContent = `${job.percentage}%`;
-  c.counts.textContent = `${n(job.processed_items)} / ${n(job.total_items)} · ${n(job.success_count)} stored · ${n(job.error_count)} rejected`;
+  c.barLabel.textContent = `${job.percentage ?? 0}%`;
+  c.counts.textContent = `${n(job.processed_items)} / ${n(job.total_items)} · ${n(job.success_count)} stored · ${n(failed)} rejected`;
   c.rate.textContent = rate(job);
-  c.started.textContent = '';
-  if (job.started_at) c.started.append(el('time', { datetime: job.started_at, title: job.started_at, text: shortTime(job.started_at) }));
-  else c.started.textContent = 'not yet';
+  c.startedAt.replaceChildren(job.started_at ? el('time', { datetime: job.started_at, title: job.started_at, text: shortTime(job.started_at) }) : 'not yet');
+  c.node.textContent = job.node ? `on ${job.node}` : '';
+  c.node.hidden = !job.node;
   c.duration.textContent = duration(job);
   c.details.setAttribute('aria-label', `Details of ${who}`);
   c.abort.setAttribute('aria-label', `Abort ${who}`);
@@ -202,9 +190,20 @@ async function loadList(state = '') {
   const { status, body } = await api(`/api/jobs/?${q}`);
   if (status !== 200 || !body || !Array.isArray(body.jobs)) throw new Error(`the job list answered ${status}`);
   // Oldest first, so that each job lands above the ones made before it.
-  for (const job of [...body.jobs].reverse()) upsert(job);
+  for (const job of [...body.jobs].reverse()) upsert(job, false);
   updateEmpty();
 }
+
+// The header is redrawn at most once a second, and each second anyway: its rate and chart move with the clock.
+let overviewDue = true;
+setInterval(() => {
+  renderOverview($('overview'), jobs.values());
+  overviewDue = false;
+}, 1000);
+setInterval(() => {
+  if (overviewDue) renderOverview($('overview'), jobs.values());
+  overviewDue = false;
+}, 250);
 
 // Running jobs' durations and rates move with the clock.
 setInterval(() => {
@@ -279,6 +278,8 @@ function renderDetail() {
     ['Finished', job.completed_at ?? 'not yet'],
     ['Duration', duration(job)],
     ['Rows/s', rate(job)],
+    ...(sourceText(job) ? [['From', sourceText(job)]] : []),
+    ...(job.node ? [['Node', job.node]] : []),
   ];
   for (const e of job.errors ?? []) if (e && typeof e === 'object' && e.index === null) facts.push(['Job error', e.error]);
   $('detail-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v ?? '') })]));
@@ -358,36 +359,6 @@ async function pageErrors(delta) {
 
 // ---- the live stream --------------------------------------------------------------------------
 
-/** Reads text/event-stream from a fetch body; calls onData with each event's data. */
-async function readEvents(body, onData, signal) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined));
-  let buf = '';
-  let silence = setTimeout(() => streamCtrl?.abort(), STREAM_SILENCE_MS);
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      clearTimeout(silence);
-      silence = setTimeout(() => streamCtrl?.abort(), STREAM_SILENCE_MS);
-      buf += value.replace(/\r\n?/g, '\n');
-      let at;
-      while ((at = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, at);
-        buf = buf.slice(at + 2);
-        const data = block
-          .split('\n')
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).replace(/^ /, ''))
-          .join('\n');
-        if (data) onData(data);
-      }
-    }
-  } finally {
-    clearTimeout(silence);
-  }
-}
-
 async function connect() {
   clearTimeout(retryTimer);
   streamCtrl?.abort();
@@ -409,11 +380,11 @@ async function connect() {
     retryDelay = 1000;
     await readEvents(res.body, (data) => {
       try {
-        upsert(JSON.parse(data));
+        upsert(JSON.parse(data), true);
       } catch {
         // One bad event does not end the stream.
       }
-    }, ctrl.signal);
+    }, ctrl.signal, () => streamCtrl?.abort());
   } catch (err) {
     if (err instanceof AuthError) return needToken(token() ? 'That token was refused.' : '');
   }
@@ -437,7 +408,7 @@ function needToken(message) {
   const ctrl = streamCtrl;
   streamCtrl = null;
   ctrl?.abort();
-  if (token() && message) sessionStorage.removeItem(TOKEN_KEY);
+  if (token() && message) setToken(null);
   clearJobs();
   $('jobs').hidden = true;
   $('login').hidden = false;
@@ -452,13 +423,13 @@ $('login-form').addEventListener('submit', (e) => {
   const value = input.value.trim();
   input.value = '';
   if (!value) return;
-  sessionStorage.setItem(TOKEN_KEY, value);
+  setToken(value);
   $('login-error').textContent = '';
   void connect();
 });
 
 $('forget-token').addEventListener('click', () => {
-  sessionStorage.removeItem(TOKEN_KEY);
+  setToken(null);
   needToken('');
 });
 

@@ -54,7 +54,7 @@ async function newPage(width = 1280): Promise<{ context: BrowserContext; page: P
 }
 
 const row = (page: Page, id: string) => page.locator(`tr[data-job-id="${id}"]`);
-const progressOf = (page: Page, id: string) => row(page, id).locator('progress').evaluate((p) => (p as unknown as { value: number }).value);
+const progressOf = (page: Page, id: string) => row(page, id).locator('.bar').evaluate((p) => Number(p.getAttribute('aria-valuenow')));
 async function waitForProgress(page: Page, id: string, value: number): Promise<void> {
   // Polled from the test rather than page.waitForFunction: a string predicate is evaluated with
   // eval in the page, which the page's CSP (rightly) refuses now and then.
@@ -175,10 +175,39 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
     expect(await page.evaluate('window.noReload')).toBe(true);
   });
 
+  it('a partly failed job: a red share of its bar, a count badge, rows/s and duration once finished; the header counts its rows', async () => {
+    const body = Array.from({ length: 100 }, (_, i) => tx(i, { description: `partly-${i}`, ...(i % 5 < 3 ? { amount: 'bad' } : {}) }));
+    const id = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body })).body.job_id);
+    await waitForState(page, id, 'Job Complete');
+    const r = row(page, id);
+    await expect.poll(() => r.locator('.badge').textContent()).toBe('60 failed');
+    expect(await r.locator('.bar .bad').evaluate((e) => Math.round(e.getBoundingClientRect().width / (e.parentElement as Element).getBoundingClientRect().width * 100))).toBe(60);
+    expect(await r.locator('.bar .ok').evaluate((e) => Math.round(e.getBoundingClientRect().width / (e.parentElement as Element).getBoundingClientRect().width * 100))).toBe(40);
+    expect(await r.locator('.bar .bad').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(185, 28, 28)');
+    expect(await r.locator('td[data-label="Rows/s"]').textContent()).not.toBe('—');
+    expect(await r.locator('td[data-label="Duration"]').textContent()).not.toBe('—');
+    // The header: jobs by state, rows stored and failed in the last hour, rows/s now, a chart.
+    await expect.poll(async () => Number((await page.locator('[data-stat="failed-hour"]').textContent())?.replace(/,/g, ''))).toBeGreaterThanOrEqual(60);
+    expect(Number((await page.locator('[data-stat="complete"]').textContent())?.replace(/,/g, ''))).toBeGreaterThanOrEqual(1);
+    await page.locator('[data-stat="rate-now"]').waitFor(WAIT);
+    await expect.poll(() => page.locator('#throughput rect[height]:not([height="0.00"])').count()).toBeGreaterThan(0);
+    await page.getByRole('img', { name: /Rows per second over the last 5 minutes/ }).waitFor(WAIT);
+    for (const [width, name] of [[1280, 'jobs-page.png'], [390, 'jobs-page-phone.png']] as const) {
+      await page.setViewportSize({ width, height: width > 400 ? 800 : 844 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${width} px`).toBeLessThanOrEqual(width);
+      // UPDATE_SCREENSHOTS=1 refreshes the ones in docs/; otherwise they go with the test artifacts.
+      await page.screenshot({ path: path.join(process.env.UPDATE_SCREENSHOTS ? path.resolve('docs') : ARTIFACTS, name), fullPage: width < 400 });
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(problems).toEqual([]);
+  });
+
   it('fits a phone: no sideways scrolling at 390 px, each cell labelled', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(await page.evaluate(`getComputedStyle(document.querySelector('#jobs-body td[data-label="State"]'), '::before').content`)).toBe('"State: "');
+    // The caption spans the card's width rather than wrapping into a narrow column.
+    expect(await page.evaluate<number>("document.querySelector('#jobs-table caption').getBoundingClientRect().width")).toBeGreaterThan(300);
     expect(problems).toEqual([]);
   });
 });
