@@ -181,9 +181,11 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
     await waitForState(page, id, 'Job Complete');
     const r = row(page, id);
     await expect.poll(() => r.locator('.badge').textContent()).toBe('60 failed');
-    expect(await r.locator('.bar .bad').evaluate((e) => Math.round(e.getBoundingClientRect().width / (e.parentElement as Element).getBoundingClientRect().width * 100))).toBe(60);
-    expect(await r.locator('.bar .ok').evaluate((e) => Math.round(e.getBoundingClientRect().width / (e.parentElement as Element).getBoundingClientRect().width * 100))).toBe(40);
-    expect(await r.locator('.bar .bad').evaluate((e) => getComputedStyle(e).backgroundColor)).toBe('rgb(185, 28, 28)');
+    type Box = { getBoundingClientRect(): { width: number }; parentElement: Box };
+    const shareOfBar = (e: unknown) => Math.round(((e as Box).getBoundingClientRect().width / (e as Box).parentElement.getBoundingClientRect().width) * 100);
+    expect(await r.locator('.bar .bad').evaluate(shareOfBar)).toBe(60);
+    expect(await r.locator('.bar .ok').evaluate(shareOfBar)).toBe(40);
+    expect(await r.locator('.bar .bad').evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor)).toBe('rgb(185, 28, 28)');
     expect(await r.locator('td[data-label="Rows/s"]').textContent()).not.toBe('—');
     expect(await r.locator('td[data-label="Duration"]').textContent()).not.toBe('—');
     // The header: jobs by state, rows stored and failed in the last hour, rows/s now, a chart.
