@@ -211,8 +211,12 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
       });
     } catch (err) {
       if (err instanceof InputError) throw new ExitError(err.message, ExitCode.StoppedEarly);
-      // The header cannot fit the resource: refused before any job, a usage error (2).
-      if (err instanceof HeaderMismatchError) throw new UsageError(err.message);
+      // The header cannot fit the resource: refused before any job, a usage error (2). A fresh run
+      // refused so (stdin is checked as it is read) leaves no run behind for --resume to repeat.
+      if (err instanceof HeaderMismatchError) {
+        if (!resumed && checkpoint.entries.length === 0) rmSync(runDir(runId), { recursive: true, force: true });
+        throw new UsageError(err.message);
+      }
       throw err;
     }
 

@@ -133,6 +133,11 @@ describe('files as people have them, against a real bulk serve', () => {
     expect(named.result.message).toMatch(/"acct", "amt" are not fields of transactions; required fields account_id, amount are missing — did you mean account_id for acct, amount for amt\?/);
     const jobs = await runCli(['jobs', '--json'], { env });
     expect(JSON.parse(jobs.stdout).jobs ?? JSON.parse(jobs.stdout)).toHaveLength(0);
+    // stdin is checked as it is read, still before any job, and leaves no run to resume.
+    const piped = await runCli(['upload', '-', '--format', 'csv', '--resource', 'transactions'], { env, input: 'acct;amount;transaction_date\n1;2.00;2024-01-01\n' });
+    expect(piped.code).toBe(2);
+    expect(piped.stderr).toMatch(/stdin: the header does not fit resource transactions: column "acct" is not a field.*did you mean account_id for acct\?/);
+    expect((await runCli(['upload', '--resume'], { env })).stderr).toMatch(/there is no run to resume/);
     // With the mapping the same file goes in, and its failed rows keep the file's own names.
     const mapped = await upload([misnamed, '--map', 'acct=account_id,amt=amount'], env);
     expect(mapped.result.counts).toMatchObject({ read: 1, stored: 1, failed: 0 });
