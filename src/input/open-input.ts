@@ -106,7 +106,9 @@ export async function openInput(file: string, opts: OpenInputOptions = {}): Prom
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
   if (!compressed) return openStream(stream, { format, name: file, file, encoding, sizeBytes, sniffed: true, limits: opts.limits, ...csv });
   // Progress follows the compressed bytes read, against the file's size on disk.
-  const source = openStream(gunzipStream(stream, file), { format, name: file, file, encoding, sizeBytes, sniffed: true, limits: opts.limits, ...csv });
+  // Not `sniffed`: a sample that expands past gunzipSample's cap was not checked, so the first
+  // 64 KiB of text are, before any row goes out.
+  const source = openStream(gunzipStream(stream, file), { format, name: file, file, encoding, sizeBytes, limits: opts.limits, ...csv });
   return { ...source, compressed: true, bytesRead: () => stream.bytesRead, close: async () => { await source.close(); stream.destroy(); } };
 }
 

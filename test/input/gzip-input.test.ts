@@ -47,4 +47,11 @@ describe('gzip input', () => {
     const res = await readAll(file('u16.csv.gz', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,2\n', 'utf16le')]))));
     expect(res.error?.message).toMatch(/UTF-16/);
   });
+
+  it('also when its start expands too far to be looked at up front (a highly compressible file)', async () => {
+    const latin1 = Buffer.from(`a,b\n${'1,caf\xe9 cr\xe8me\n'.repeat(200_000)}`, 'latin1');
+    const res = await readAll(file('l1.csv.gz', gzipSync(latin1)));
+    expect(res.items).toEqual([]);
+    expect(res.error?.message).toMatch(/mostly not valid UTF-8.*--encoding latin1/);
+  });
 });
