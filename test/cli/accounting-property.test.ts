@@ -39,4 +39,12 @@ describe('counterexamples fast-check shrank to, kept by name', () => {
     expect(run.otherHits).toEqual([]);
     expect(run.code).toBe(3);
   });
+
+  it('shrunk from a mutant that stops paging at a short page: errors pages of one error each still name every failed row', async () => {
+    // main stopped at the first page shorter than the 1000 it asked for, so a server that caps its
+    // pages had its later failed rows counted without their lines.
+    const run = await runScenario({ rows: 2, batchSize: 2, concurrency: 1, scripts: [{ ...HONEST, failEvery: 1, errors: 'strings', errorsUrl: true, pageCap: 1 }] });
+    checkAccounting(run);
+    expect(run.failedListed.sort()).toEqual(['row-at-line-2', 'row-at-line-3']);
+  });
 });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { checkAccounting, runScenario, scenarioArb } from '../helpers/accounting-run.js';
 
-const RUNS = Number(process.env.BULK_FC_RUNS ?? 300);
+const RUNS = Number(process.env.BULK_FC_RUNS ?? 200);
 const SEED = process.env.BULK_FC_SEED ? Number(process.env.BULK_FC_SEED) : undefined;
 
 describe('accounting against generated job servers (full size)', () => {

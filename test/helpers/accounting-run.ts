@@ -173,7 +173,7 @@ const scriptArb: fc.Arbitrary<JobScript> = fc.record({
   failOffset: fc.integer({ min: 0, max: 3 }),
   errors: fc.constantFrom(...ERROR_SHAPES),
   errorsUrl: fc.boolean(),
-  pageCap: fc.integer({ min: 1, max: 4 }),
+  pageCap: fc.integer({ min: 1, max: 3 }),
   events: fc.boolean(),
   lie: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...LIES) }),
   foreign: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...URL_FIELDS) }),
@@ -184,8 +184,8 @@ const scriptArb: fc.Arbitrary<JobScript> = fc.record({
 });
 
 export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
-  rows: fc.integer({ min: 1, max: 16 }),
-  batchSize: fc.integer({ min: 1, max: 6 }),
+  rows: fc.integer({ min: 1, max: 24 }),
+  batchSize: fc.integer({ min: 1, max: 10 }),
   concurrency: fc.integer({ min: 1, max: 3 }),
   scripts: fc.array(scriptArb, { minLength: 1, maxLength: 3 }),
 });
