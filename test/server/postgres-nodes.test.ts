@@ -1,6 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +6,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { spawnServer, type ServerProcess } from '../helpers/server-process.js';
 import { createTestSchema, pgReachable, reportPgSkip } from '../helpers/pg.js';
 import { tempDir } from '../helpers/temp.js';
+import { roundRobin } from '../helpers/round-robin.js';
 import { waitUntil } from '../helpers/wait-until.js';
 
 const pgUp = await pgReachable();
@@ -16,46 +15,6 @@ if (!pgUp) reportPgSkip('postgres-nodes (three bulk serve nodes on one PostgreSQ
 const ROWS = 90_000;
 const BATCH = 15_000;
 const LEASE_MS = 2000;
-
-/**
- * A loopback load balancer: each request goes to the next live node. The body is buffered, so a
- * request a node never answered (it was killed) is sent to the next node, as a balancer's retry would.
- */
-async function roundRobin(live: () => string[]): Promise<{ url: string; close: () => Promise<void> }> {
-  let next = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const attempt = (left: number) => {
-        const nodes = live();
-        const target = new URL(nodes[next++ % nodes.length] as string);
-        const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-          upRes.on('error', () => res.destroy());
-        });
-        up.on('error', () => {
-          if (res.headersSent) res.destroy();
-          else if (left > 0) setTimeout(() => attempt(left - 1), 50);
-          else res.writeHead(502).end();
-        });
-        up.end(body);
-      };
-      attempt(10);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
-}
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {

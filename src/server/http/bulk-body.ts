@@ -4,6 +4,7 @@
  * without one. The records, their indexes and the stored payload are the same either way.
  */
 import type { BulkBodyType as BodyType } from '../../protocol/index.js';
+import { checkedRecords, parseRecords, RecordsError, type RecordLimits, type RecordSource } from '../records/json-records.js';
 import { HttpError } from './http-io.js';
 
 /** The body type named by a Content-Type header; anything else (or none) is the guide's JSON. */
@@ -13,33 +14,32 @@ export function bodyTypeOf(contentType: string | undefined): BodyType {
 }
 
 /**
- * The records, and the payload to keep with the job: always a JSON array, so a job resumed from
- * the database is read one way. An NDJSON line that does not parse is a 400 naming its item index
- * (blank lines are not items).
+ * The records, checked against the limits, and the payload to keep with the job: always a JSON
+ * array, so a job resumed from the database is read one way. An NDJSON line that does not parse is
+ * a 400 naming its item index (blank lines are not items).
  */
-export function parseBulkBody(type: BodyType, body: string): { records: unknown; payload: string } {
-  if (type === 'application/json') {
-    try {
-      return { records: JSON.parse(body), payload: body };
-    } catch (err) {
-      throw new HttpError(400, `Malformed JSON: ${(err as Error).message}`);
+export function parseBulkBody(type: BodyType, body: string, limits: RecordLimits): { records: RecordSource; payload: string } {
+  try {
+    if (type === 'application/json') return { records: parseRecords(body, limits), payload: body };
+    const records: unknown[] = [];
+    const lines: string[] = [];
+    let start = 0;
+    while (start <= body.length) {
+      let end = body.indexOf('\n', start);
+      if (end < 0) end = body.length;
+      const line = body.slice(start, end);
+      start = end + 1;
+      if (line.trim() === '') continue;
+      try {
+        records.push(JSON.parse(line));
+      } catch (err) {
+        throw new HttpError(400, `Malformed NDJSON at item ${records.length}: ${(err as Error).message}`, { index: records.length });
+      }
+      lines.push(line);
     }
+    return { records: checkedRecords(records, limits, body.length), payload: `[${lines.join(',')}]` };
+  } catch (err) {
+    if (err instanceof RecordsError) throw new HttpError(err.status, err.message, err.extra);
+    throw err;
   }
-  const records: unknown[] = [];
-  const lines: string[] = [];
-  let start = 0;
-  while (start <= body.length) {
-    let end = body.indexOf('\n', start);
-    if (end < 0) end = body.length;
-    const line = body.slice(start, end);
-    start = end + 1;
-    if (line.trim() === '') continue;
-    try {
-      records.push(JSON.parse(line));
-    } catch (err) {
-      throw new HttpError(400, `Malformed NDJSON at item ${records.length}: ${(err as Error).message}`, { index: records.length });
-    }
-    lines.push(line);
-  }
-  return { records, payload: `[${lines.join(',')}]` };
 }

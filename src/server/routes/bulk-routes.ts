@@ -4,6 +4,7 @@ import { IDEMPOTENCY_HEADER, type JobType } from '../../protocol/index.js';
 import { bodyTypeOf, parseBulkBody } from '../http/bulk-body.js';
 import { HttpError, readBody, sendJsonText } from '../http/http-io.js';
 import { nowIso } from '../clock.js';
+import { releaseAfter } from '../observe/heap-release.js';
 import { estimateDuration, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
 import { IdempotencyConflictError } from '../store/store.js';
@@ -52,11 +53,21 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
     throw new HttpError(429, `Too many of your jobs waiting (${mine}); retry later`, { limit_jobs: ctx.limits.maxQueuedJobsPerToken }, { 'retry-after': '2' });
   }
   if (inflight) ctx.inflightKeys.add(inflight);
+  let bodyChars = 0;
   try {
-    const body = await readBody(req, ctx.limits.maxBodyBytes);
-    // Hashed as the payload kept (always a JSON array): the same records as JSON or as NDJSON are one request.
-    const { records, payload } = parseBulkBody(bodyTypeOf(req.headers['content-type']), body);
-    const hash = createHash('sha256').update(`${req.method}\n${resourceName}\n${uniqueFields?.join(',') ?? ''}\n${updateFields?.join(',') ?? ''}\n`).update(payload).digest('hex');
+    const type = bodyTypeOf(req.headers['content-type']);
+    const digest = createHash('sha256').update(`${req.method}
+${resourceName}
+${uniqueFields?.join(',') ?? ''}
+${updateFields?.join(',') ?? ''}
+`);
+    // Hashed as the payload kept (always a JSON array), so the same records as JSON or as NDJSON are
+    // one request; a JSON body is that payload and is hashed as bytes while read (no extra copy).
+    const body = await readBody(req, ctx.limits.maxBodyBytes, type === 'application/json' ? digest : undefined);
+    bodyChars = body.length;
+    const { records, payload } = parseBulkBody(type, body, ctx.limits);
+    if (payload !== body) digest.update(payload);
+    const hash = digest.digest('hex');
     if (idemKey) {
       const earlier = await ctx.store.findIdempotency(owner, idemKey);
       if (earlier) {
@@ -69,10 +80,6 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
         }
       }
     }
-    if (!Array.isArray(records)) throw new HttpError(400, 'Expected array data for bulk operations.');
-    if (records.length === 0) throw new HttpError(400, 'Empty array provided');
-    if (records.length > ctx.limits.maxItems) throw new HttpError(413, `Too many items: ${records.length} (the limit is ${ctx.limits.maxItems} per job)`, { limit_items: ctx.limits.maxItems });
-    checkShapes(records, ctx.limits.maxKeysPerRecord, ctx.limits.maxDepth);
     const depth = await ctx.store.queueDepth();
     if (depth >= ctx.limits.maxQueuedJobs) throw new HttpError(429, `Too many jobs waiting (${depth}); retry later`, {}, { 'retry-after': '5' });
 
@@ -102,31 +109,7 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
     return job.id;
   } finally {
     if (inflight) ctx.inflightKeys.delete(inflight);
+    // A refused large body is garbage now; an accepted one is held until its job ends (the worker releases it then).
+    releaseAfter(bodyChars);
   }
-}
-
-/** Each item an object, with a bounded number of keys and no deeply nested values. */
-function checkShapes(records: unknown[], maxKeys: number, maxDepth: number): void {
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i];
-    if (!r || typeof r !== 'object' || Array.isArray(r)) throw new HttpError(400, `Item ${i} is not a JSON object`, { index: i });
-    let keys = 0;
-    for (const key in r) {
-      if (++keys > maxKeys) throw new HttpError(400, `Item ${i} has more than ${maxKeys} keys`, { index: i, limit_keys: maxKeys });
-      const v = (r as Record<string, unknown>)[key];
-      if (v !== null && typeof v === 'object' && depthOf(v, 2, maxDepth) > maxDepth) {
-        throw new HttpError(400, `Item ${i}: field ${key} is nested more than ${maxDepth} levels deep`, { index: i, limit_depth: maxDepth });
-      }
-    }
-  }
-}
-
-function depthOf(value: unknown, depth: number, max: number): number {
-  if (depth > max || value === null || typeof value !== 'object') return depth;
-  let deepest = depth;
-  for (const v of Object.values(value as object)) {
-    if (v !== null && typeof v === 'object') deepest = Math.max(deepest, depthOf(v, depth + 1, max));
-    if (deepest > max) break;
-  }
-  return deepest;
 }

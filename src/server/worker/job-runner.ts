@@ -8,6 +8,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { RecordError } from '../../protocol/index.js';
 import { nowIso } from '../clock.js';
 import type { JobEvents } from '../job-events.js';
+import { releaseAfter } from '../observe/heap-release.js';
 import type { ServerLogger } from '../observe/server-log.js';
 import type { ServerMetrics } from '../observe/server-metrics.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
@@ -15,6 +16,7 @@ import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore } from '../store/store.js';
 import { recordValidator } from './record-validator.js';
+import { recordsOfPayload, type RecordSource } from '../records/json-records.js';
 
 /** How a run ended: the job final, or let go to be continued from its last committed chunk. */
 export type RunOutcome = 'final' | 'stopped' | 'lease-lost' | 'store-error';
@@ -31,9 +33,9 @@ export interface RunnerDeps {
   measured(size: number, seconds: number): void;
   stopping(): boolean;
   /** The records the HTTP side already parsed, if it kept them. */
-  takeRecords(jobId: string): unknown[] | undefined;
+  takeRecords(jobId: string): RecordSource | undefined;
   /** Records to keep for the next attempt at a job let go after a store error. */
-  keepRecords(jobId: string, records: unknown[]): void;
+  keepRecords(jobId: string, records: RecordSource): void;
   beforeChunk?: (job: { id: string; processedItems: number }) => Promise<void> | void;
   /** How often the lease is renewed while a job runs. */
   heartbeatMs: number;
@@ -42,7 +44,7 @@ export interface RunnerDeps {
 export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string): Promise<RunOutcome> {
   const { store, events, log } = deps;
   const jobLog = log.child({ job_id: job.id });
-  let records: unknown[] | undefined;
+  let records: RecordSource | undefined;
   let leaseLost = false;
   const heartbeat = store.renewLease ? setInterval(() => void renew(), deps.heartbeatMs) : null;
   const renew = async () => {
@@ -57,7 +59,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
   try {
     const resource = deps.resources.get(job.resource);
     if (!resource) throw new Error(`resource ${job.resource} is no longer configured`);
-    records = deps.takeRecords(job.id) ?? (JSON.parse(await store.loadPayload(job.id)) as unknown[]);
+    records = deps.takeRecords(job.id) ?? recordsOfPayload(await store.loadPayload(job.id));
     const agg = new AggregateAccumulator(resource, job.aggState ?? undefined);
     const validate = recordValidator(resource, job);
     let processed = job.processedItems;
@@ -79,7 +81,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       const rows: { index: number; values: SqlValue[] }[] = [];
       const invalid: RecordError[] = [];
       for (let i = processed; i < end; i++) {
-        const v = validate(records[i]);
+        const v = validate(records.at(i));
         if (v.ok) rows.push({ index: i, values: v.values });
         else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
       }
@@ -123,11 +125,12 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
     return await settleFailure(deps, job, jobLog, err, records);
   } finally {
     if (heartbeat) clearInterval(heartbeat);
+    if (records) releaseAfter(records.heldBytes);
   }
 }
 
 /** A run that threw: let go (lease lost, store away) or, for anything else, the job fails. */
-async function settleFailure(deps: RunnerDeps, job: ClaimedJob, jobLog: ServerLogger, err: unknown, records: unknown[] | undefined): Promise<RunOutcome> {
+async function settleFailure(deps: RunnerDeps, job: ClaimedJob, jobLog: ServerLogger, err: unknown, records: RecordSource | undefined): Promise<RunOutcome> {
   if (err instanceof LeaseLostError) {
     // Another node holds the job now (this one was too slow, or paused): its chunk rolled back; drop the job.
     jobLog.warn({ err: err.message }, 'job taken over by another node');

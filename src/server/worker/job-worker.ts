@@ -12,6 +12,7 @@ import type { ResourceDef } from '../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from '../store/store.js';
 import { runJob, type RunnerDeps } from './job-runner.js';
+import type { RecordSource } from '../records/json-records.js';
 
 export interface WorkerOptions {
   store: JobStore;
@@ -47,9 +48,9 @@ export class JobWorker {
   private readonly lanes = new Map<string, Promise<void>>();
   /** Owners with work but no lane (all lanes busy): a lane ends after its job so they get a turn. */
   private waiting = false;
-  /** Records the HTTP side already parsed, so the worker need not parse the stored body again. */
-  private readonly parsed = new Map<string, unknown[]>();
-  private parsedRecords = 0;
+  /** Records the HTTP side already parsed, so the worker need not load and parse the stored body again. */
+  private readonly parsed = new Map<string, RecordSource>();
+  private heldBytes = 0;
   private readonly deps: RunnerDeps;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -77,7 +78,7 @@ export class JobWorker {
   }
 
   /** A new job arrived: stop waiting. With its parsed records, when memory allows. */
-  notify(jobId?: string, records?: unknown[]): void {
+  notify(jobId?: string, records?: RecordSource): void {
     if (jobId && records) this.keep(jobId, records);
     this.wake();
   }
@@ -105,17 +106,17 @@ export class JobWorker {
     return Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, Math.round((this.rowsPerSecond * CHUNK_TARGET_MS) / 1000)));
   }
 
-  private keep(jobId: string, records: unknown[]): void {
-    if (this.parsed.has(jobId) || this.parsedRecords + records.length > MAX_HELD_RECORDS) return;
+  private keep(jobId: string, records: RecordSource): void {
+    if (this.parsed.has(jobId) || this.heldBytes + records.heldBytes > MAX_HELD_BYTES) return;
     this.parsed.set(jobId, records);
-    this.parsedRecords += records.length;
+    this.heldBytes += records.heldBytes;
   }
 
-  private takeParsed(jobId: string): unknown[] | undefined {
+  private takeParsed(jobId: string): RecordSource | undefined {
     const records = this.parsed.get(jobId);
     if (records) {
       this.parsed.delete(jobId);
-      this.parsedRecords -= records.length;
+      this.heldBytes -= records.heldBytes;
     }
     return records;
   }
@@ -176,7 +177,7 @@ export class JobWorker {
       }
       if (outcome === 'store-error') {
         failures++;
-        this.storeTrouble(null, 'store unavailable; the job continues from its last committed chunk once it is back', failures);
+        this.storeTrouble(null, 'database busy or unavailable; the job continues from its last committed chunk once it is back', failures);
         await this.pause(backoffMs(failures));
       } else {
         failures = 0;
@@ -215,8 +216,8 @@ export class JobWorker {
 const CHUNK_TARGET_MS = 100;
 const MIN_CHUNK_ROWS = 500;
 const MAX_CHUNK_ROWS = 20_000;
-/** Parsed records held for queued jobs, across all of them. */
-const MAX_HELD_RECORDS = 500_000;
+/** Parsed records held for queued jobs, across all of them (beyond it, a job reads its stored body). */
+const MAX_HELD_BYTES = 128 * 1024 * 1024;
 /** How often an idle worker looks for work (a new job on this node wakes it at once). */
 const IDLE_POLL_MS = 500;
 
