@@ -59,6 +59,11 @@ export function addInputOptions(cmd: Command): Command {
 export function inputSettings(flags: InputFlags, profileColumns: Record<string, string> = {}): { csv: CsvDialect | undefined; columnMap: Record<string, string> | undefined; ignoreUnknown: boolean | undefined } {
   if (flags.header === false && !flags.columns) throw new UsageError('--no-header needs --columns naming each column', ['e.g. --no-header --columns account_id,amount,transaction_date']);
   if (flags.columns && flags.header !== false) throw new UsageError('--columns goes with --no-header; to rename a header\'s columns use --map', ['e.g. --map amt=amount']);
+  const roles = [['--delimiter', flags.delimiter], [flags.quote === undefined ? '--quote (default ")' : '--quote', flags.quote ?? '"'], ['--comment', flags.comment]] as const;
+  for (const [i, [flag, ch]] of roles.entries()) {
+    const other = roles.slice(i + 1).find(([, c]) => ch !== undefined && c === ch);
+    if (other) throw new UsageError(`${flag} and ${other[0]} cannot be the same character (${JSON.stringify(ch)})`);
+  }
   const csv: CsvDialect = {};
   for (const key of DIALECT_KEYS) if (flags[key] !== undefined) Object.assign(csv, { [key]: flags[key] });
   if (flags.header !== false) delete csv.header;

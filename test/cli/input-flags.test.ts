@@ -8,4 +8,10 @@ describe('input flags', () => {
     expect(inputSettings({ header: false, columns: ['a', 'b'], delimiter: ';' }).csv).toEqual({ header: false, columns: ['a', 'b'], delimiter: ';' });
     expect(inputSettings({ header: true })).toEqual({ csv: undefined, columnMap: undefined, ignoreUnknown: undefined });
   });
+
+  it('one character cannot be two things', () => {
+    expect(() => inputSettings({ delimiter: ';', quote: ';' })).toThrow('--delimiter and --quote cannot be the same character (";")');
+    expect(() => inputSettings({ quote: '#', comment: '#' })).toThrow(/--quote and --comment/);
+    expect(() => inputSettings({ delimiter: '"' })).toThrow('--delimiter and --quote (default ") cannot be the same character');
+  });
 });
