@@ -17,6 +17,7 @@ import { followEvents } from './events-follower.js';
 import { HttpTransport, type TransportOptions } from './http-transport.js';
 import { jobRefFromStart, type JobRef } from './job-ref.js';
 import { memberNumberLiterals, rememberLiterals } from '../protocol/number-literals.js';
+import { formatSourceHeader, SOURCE_HEADER } from '../protocol/job-source.js';
 
 export type JobApiClientOptions = TransportOptions;
 
@@ -50,6 +51,8 @@ export class JobApiClient {
     body: string | Buffer;
     idempotencyKey?: string;
     upsert?: { uniqueFields: string[]; updateFields?: string[] };
+    /** Where the rows came from (ext header): shown by the server's jobs page. */
+    source?: { file: string; firstLine: number; lastLine: number };
   }): Promise<{ start: StartResponse; ref: JobRef; replayed: boolean }> {
     let path = apiPaths.bulk(args.resource);
     if (args.upsert) {
@@ -59,6 +62,7 @@ export class JobApiClient {
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
+    if (args.source) headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
     const res = await this.transport.send(args.upsert ? 'PATCH' : 'POST', this.transport.resolve(path), {
       body: args.body,
       headers,

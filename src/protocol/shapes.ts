@@ -69,6 +69,8 @@ export interface StatusResponse {
   node?: string | null;
   /** Running, but its node stopped renewing its lease: another node takes it over within seconds. */
   awaiting_takeover?: boolean;
+  /** Where the job's rows came from, when the client said on job start (job-source.ts). */
+  source?: { file: string; first_line: number; last_line: number } | null;
 }
 
 /** Aggregate values: numbers, exact decimal strings, or counts keyed by a field's value. */

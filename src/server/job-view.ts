@@ -120,5 +120,6 @@ export function statusResponse(job: JobRecord, extras: { firstErrors: RecordErro
     abort_url: apiPaths.abort(id),
     node: job.node,
     awaiting_takeover: job.awaitingTakeover,
+    source: job.source ?? null,
   } as StatusResponse;
 }

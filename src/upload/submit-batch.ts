@@ -1,5 +1,6 @@
 // Submitting a batch as a job: one start request per batch, or, when the server answers 413, the
 // batch halved (again and again if need be) with the run told the most rows the server takes.
+import path from 'node:path';
 import { ApiError } from '../client/api-error.js';
 import type { JobApiClient } from '../client/job-api-client.js';
 import type { JobRef } from '../client/job-ref.js';
@@ -21,7 +22,9 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
   const key = opts.keyOf(batch);
   let started;
   try {
-    started = await opts.client.startJob({ resource: opts.resource, body: batch.body, idempotencyKey: key, upsert: opts.upsert });
+    const { file, firstLine, lastLine } = batch.origin;
+    // The file's name only: a local path says more than the server needs to show.
+    started = await opts.client.startJob({ resource: opts.resource, body: batch.body, idempotencyKey: key, upsert: opts.upsert, source: { file: path.basename(file), firstLine, lastLine } });
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'too-large' && batch.origin.rows > 1) {
       const halves = splitToFit(batch, Math.ceil(batch.origin.rows / 2));

@@ -177,9 +177,11 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
 
   it('a partly failed job: a red share of its bar, a count badge, rows/s and duration once finished; the header counts its rows', async () => {
     const body = Array.from({ length: 100 }, (_, i) => tx(i, { description: `partly-${i}`, ...(i % 5 < 3 ? { amount: 'bad' } : {}) }));
-    const id = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body })).body.job_id);
+    const id = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body, headers: { 'bulk-source': 'transactions.csv:2-101' } })).body.job_id);
     await waitForState(page, id, 'Job Complete');
     const r = row(page, id);
+    // Where its rows came from, as the client said on job start.
+    expect(await r.locator('.source').textContent()).toBe('transactions.csv:2–101');
     await expect.poll(() => r.locator('.badge').textContent()).toBe('60 failed');
     type Box = { getBoundingClientRect(): { width: number }; parentElement: Box };
     const shareOfBar = (e: unknown) => Math.round(((e as Box).getBoundingClientRect().width / (e as Box).parentElement.getBoundingClientRect().width) * 100);

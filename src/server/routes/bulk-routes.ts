@@ -8,6 +8,7 @@ import { releaseAfter } from '../observe/heap-release.js';
 import { estimateDuration, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
 import { IdempotencyConflictError } from '../store/store.js';
+import { parseSourceHeader, SOURCE_HEADER } from '../../protocol/job-source.js';
 
 const JOB_TYPE_OF: Record<string, JobType> = { POST: 'insert', PATCH: 'upsert', DELETE: 'delete' };
 
@@ -92,6 +93,7 @@ ${updateFields?.join(',') ?? ''}
       uniqueFields: jobType === 'insert' ? null : uniqueFields,
       updateFields: jobType === 'upsert' ? updateFields : null,
       createdAt: nowIso(),
+      source: parseSourceHeader(req.headers[SOURCE_HEADER]),
     };
     // Built before the commit so a replay of this key can send exactly these bytes.
     const response = JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));

@@ -2,6 +2,7 @@
 import type { JobState, JobType } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
 import type { JobRecord } from './store.js';
+import type { JobSource } from '../../protocol/job-source.js';
 
 /**
  * A `bulk_jobs` row as either database returns it. The two differ only in how drivers hand back
@@ -29,6 +30,8 @@ export interface JobRow {
   aggregates: string | null;
   job_errors: string | null;
   node: string | null;
+  /** JSON, when the client said where the rows came from (migration 6). */
+  source?: string | null;
   /** Computed by the query: running with no live lease (PostgreSQL); absent for SQLite. */
   awaiting_takeover?: number | boolean | null;
 }
@@ -56,6 +59,7 @@ export function toJobRecord(r: JobRow): JobRecord {
     aggregates: r.aggregates,
     jobErrors: r.job_errors ? (JSON.parse(r.job_errors) as string[]) : null,
     node: r.node ?? null,
+    source: r.source ? (JSON.parse(r.source) as JobSource) : null,
     awaitingTakeover: r.awaiting_takeover === true || r.awaiting_takeover === 1,
   };
 }

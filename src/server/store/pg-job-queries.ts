@@ -13,7 +13,7 @@ const UNFINISHED = "state IN ('Open', 'In Progress')";
 /** A job's columns as JobRow wants them; `awaiting_takeover` is computed against the database's clock. */
 export function jobColumns(alias = ''): string {
   const a = alias ? `${alias}.` : '';
-  const plain = ['seq', 'id', 'resource', 'job_type', 'owner', 'state', 'total_items', 'processed_items', 'success_count', 'error_count', 'unique_fields', 'update_fields', 'created_at', 'updated_at', 'started_at', 'completed_at', 'abort_requested', 'agg_state', 'aggregates', 'job_errors', 'node'];
+  const plain = ['seq', 'id', 'resource', 'job_type', 'owner', 'state', 'total_items', 'processed_items', 'success_count', 'error_count', 'unique_fields', 'update_fields', 'created_at', 'updated_at', 'started_at', 'completed_at', 'abort_requested', 'agg_state', 'aggregates', 'job_errors', 'node', 'source'];
   return `${plain.map((c) => a + c).join(', ')}, (${a}state = 'In Progress' AND (${a}lease_until IS NULL OR ${a}lease_until < now())) AS awaiting_takeover`;
 }
 

@@ -80,9 +80,9 @@ export class PostgresStore implements JobStore {
     try {
       await this.tx(async (c) => {
         await c.query(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8)`,
-          [job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt],
+          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source)
+           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9)`,
+          [job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.source ? JSON.stringify(job.source) : null],
         );
         await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
         if (idempotency) {

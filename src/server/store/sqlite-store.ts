@@ -60,10 +60,10 @@ export class SqliteStore implements JobStore {
   async createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void> {
     this.db.transaction(() => {
       this.sql(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?)`,
+          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source)
+           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?)`,
         )
-        .run(job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.createdAt);
+        .run(job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.createdAt, job.source ? JSON.stringify(job.source) : null);
       this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
       if (idempotency) {
         this.sql('INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES (?, ?, ?, ?, ?, ?)').run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response);

@@ -2,6 +2,7 @@
 import type { JobState, JobType, RecordError } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { JobSource } from '../../protocol/job-source.js';
 
 export interface JobRecord {
   id: string;
@@ -28,6 +29,8 @@ export interface JobRecord {
   jobErrors: string[] | null;
   /** The node running the job now, or the last one that did (null before any claimed it). */
   node: string | null;
+  /** Where its rows came from, when the client said (ext). */
+  source?: JobSource | null;
   /** Running, but its node stopped renewing the lease: another node takes it over shortly. */
   awaitingTakeover: boolean;
 }
@@ -54,6 +57,8 @@ export interface NewJob {
   uniqueFields: string[] | null;
   updateFields: string[] | null;
   createdAt: string;
+  /** Where its rows came from, when the client said (ext). */
+  source?: JobSource | null;
 }
 
 /** An idempotency key as kept with its job: the request's hash and the exact 202 body first sent. */

@@ -4,11 +4,12 @@ import { idempotencyResponse } from './002-idempotency-response.js';
 import { jobLeases } from './003-job-leases.js';
 import { settings } from './004-settings.js';
 import { payloadCompression } from './005-payload-compression.js';
+import { jobSource } from './006-job-source.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [jobTables, idempotencyResponse, jobLeases, settings, payloadCompression];
+export const MIGRATIONS: readonly Migration[] = [jobTables, idempotencyResponse, jobLeases, settings, payloadCompression, jobSource];
 
 /** The table that records which migrations a database has run (both databases). */
 export const MIGRATIONS_TABLE_SQL = 'CREATE TABLE IF NOT EXISTS bulk_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
