@@ -93,6 +93,7 @@ export class InputPlanner {
    */
   private wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
     const check = this.rowCheck(this.opts.resourceOf(source.file));
+    const map = this.opts.columnMap ?? {};
     let plan: ColumnPlan | null = null;
     const planned = (): ColumnPlan => {
       if (!plan) onPlan((plan = this.planFor(fileIndex, source)));
@@ -103,7 +104,8 @@ export class InputPlanner {
         // The header has been read with the first items.
         const { apply } = planned();
         yield items.map((item): InputItem => {
-          if (item.kind !== 'row') return item;
+          // A row that did not parse is named by field as the rest are (its text stays as the file had it).
+          if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
           const record = apply(item.record);
           const bad = check?.(record);
           return bad ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record } : { kind: 'row', line: item.line, record };

@@ -119,6 +119,15 @@ describe('files as people have them, against a real bulk serve', () => {
     expect(readFileSync(failedFiles()[0] as string, 'utf8')).toContain('1004;12.3.4;2024-01-04;bad amount;food;6;amount: must be a decimal number');
   });
 
+  it('a row that does not parse is named by its mapped field too', async () => {
+    const { dir, env } = await setup();
+    const input = path.join(dir, 'memo.csv');
+    writeFileSync(input, Buffer.concat([Buffer.from('account_id,amount,transaction_date,memo\n1001,1.00,2024-01-01,ok\n1002,2.00,2024-01-02,caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    const { result } = await upload([input, '--map', 'memo=description'], env);
+    expect(result.counts).toMatchObject({ read: 2, stored: 1, failed: 1 });
+    expect(result.errors).toEqual([expect.objectContaining({ line: 3, field: 'description', reason: 'invalid UTF-8' })]);
+  });
+
   it('a header that does not fit is refused before any job: exit 2, one message with the likely cause', async () => {
     const { dir, env } = await setup();
     const semicolon = path.join(dir, 'semicolon.csv');
