@@ -15,6 +15,7 @@ import { newCheckpoint, resumeRefusal } from '../upload/new-checkpoint.js';
 import { runUpload, type UploadResult } from '../upload/run-upload.js';
 import { HeaderMismatchError } from '../upload/column-plan.js';
 import { STDIN_SPOOL_FILE, unconfirmedStdinLines } from '../upload/stdin-spool.js';
+import { ConcurrencyLimit } from '../upload/concurrency-limit.js';
 import { runOutcome } from '../upload/run-outcome.js';
 import type { UploadCommandOptions } from './commands/upload.js';
 import { connect } from './connect.js';
@@ -145,7 +146,13 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
     throw err;
   }
   const { client, config, embedded } = connection;
-  client.setHooks({ onHttp: (info) => reporter.handle({ type: 'http', ...info }), onRetry: (info) => reporter.handle({ type: 'retry', ...info }), signal: signals.signal });
+  // Fewer jobs in flight when start requests slow down (a slow link), more when they speed up.
+  const concurrencyLimit = new ConcurrencyLimit({ max: options.concurrency ?? s?.concurrency ?? config.concurrency });
+  const onHttp = (info: { method: string; url: string; status: number | null; ms: number; sentBytes?: number }) => {
+    reporter.handle({ type: 'http', ...info });
+    if (info.sentBytes && (info.status === null || info.status === 202)) concurrencyLimit.sample(info.status === null ? null : info.ms / Math.max(1, info.sentBytes / 1024));
+  };
+  client.setHooks({ onHttp, onRetry: (info) => reporter.handle({ type: 'retry', ...info }), signal: signals.signal });
   const batchSize = s?.batch_size ?? config.batchSize;
   const concurrency = options.concurrency ?? s?.concurrency ?? config.concurrency;
   const inputFiles = s?.files ?? files;
@@ -195,6 +202,7 @@ async function uploadOrResume(files: string[], options: UploadCommandOptions, st
         resource: s ? s.resource : options.resource,
         batchSize,
         concurrency,
+        concurrencyLimit,
         upsert: s ? s.upsert : options.upsert ? { uniqueFields: options.uniqueFields ?? [], updateFields: options.updateFields } : undefined,
         client,
         checkpoint,

@@ -5,16 +5,22 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, errorMessageOf } from './api-error.js';
 import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryOptions } from './retry-policy.js';
+import { LinkPace } from './link-pace.js';
 import { msSince, sleep } from './sleep.js';
 
 export interface TransportOptions {
   baseUrl: string;
   /** Sent as `Authorization: Bearer …`; never logged. */
   token?: string;
-  /** Per-request time to wait for response headers and between body chunks. @default 30000 */
+  /**
+   * How long a request may see no bytes either way: waiting for the answer once its body is
+   * written (plus the link's time to carry the bodies in flight), and between answer chunks.
+   * @default 30000
+   */
   timeoutMs?: number;
   retry?: RetryOptions;
-  onHttp?: (info: { method: string; url: string; status: number | null; ms: number }) => void;
+  /** After each request: `sentBytes` is its body's size (0 without one). */
+  onHttp?: (info: { method: string; url: string; status: number | null; ms: number; sentBytes?: number }) => void;
   onRetry?: (info: { what: string; attempt: number; delayMs: number; reason: string; givesUpInMs?: number }) => void;
   /** Aborts waits and requests (Ctrl-C). */
   signal?: AbortSignal;
@@ -53,6 +59,7 @@ export class HttpTransport {
   private readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
   private readonly retry: RetryOptions;
+  private readonly pace = new LinkPace();
 
   constructor(private opts: TransportOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -124,18 +131,33 @@ export class HttpTransport {
     for (let attempt = 0; ; attempt++) {
       let failure: { reason: string; retryAfterMs: number | null; error: ApiError };
       const t0 = Date.now();
+      const sentBytes = opts.body === undefined ? 0 : Buffer.byteLength(opts.body);
+      const paced = this.pace.begin(sentBytes, t0);
+      // The wait for the answer's headers is watched here rather than by undici's headersTimeout,
+      // which starts when the body is handed to the socket (see link-pace.ts for why that is wrong).
+      const watch = new AbortController();
+      const watchdog = setInterval(() => {
+        if (paced.overdue(Date.now(), this.timeoutMs)) watch.abort(new LinkTimeoutError(this.timeoutMs));
+      }, WATCH_MS);
       try {
-        const res = await request(url, {
-          method: method as Dispatcher.HttpMethod,
-          dispatcher: this.dispatcher,
-          headers: { ...this.authHeaders(), accept: 'application/json', ...opts.headers },
-          body: opts.body,
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-          signal: this.opts.signal,
-        });
+        let res: Dispatcher.ResponseData;
+        try {
+          res = await request(url, {
+            method: method as Dispatcher.HttpMethod,
+            dispatcher: this.dispatcher,
+            headers: { ...this.authHeaders(), accept: 'application/json', ...opts.headers },
+            body: opts.body,
+            headersTimeout: 0,
+            // Between chunks of the answer: silence, not the time the whole answer takes.
+            bodyTimeout: this.timeoutMs,
+            signal: this.opts.signal ? AbortSignal.any([this.opts.signal, watch.signal]) : watch.signal,
+          });
+        } finally {
+          clearInterval(watchdog);
+        }
+        paced.end(Date.now(), true);
         const text = await res.body.text();
-        this.opts.onHttp?.({ method, url, status: res.statusCode, ms: msSince(t0) });
+        this.opts.onHttp?.({ method, url, status: res.statusCode, ms: msSince(t0), sentBytes });
         const contentType = String(res.headers['content-type'] ?? '');
         const body = parseJsonBody(text, contentType);
         if (res.statusCode >= 200 && res.statusCode < 300) {
@@ -149,10 +171,12 @@ export class HttpTransport {
         const error = classifyStatus(res.statusCode, `${opts.what}: ${message}`, body);
         if (!isRetryableStatus(res.statusCode)) throw error;
         failure = { reason: `HTTP ${res.statusCode}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']), error };
-      } catch (err) {
-        if (err instanceof ApiError) throw err;
-        if (this.opts.signal?.aborted) throw err;
-        this.opts.onHttp?.({ method, url, status: null, ms: msSince(t0) });
+      } catch (thrown) {
+        if (thrown instanceof ApiError) throw thrown;
+        paced.end(Date.now(), false);
+        if (this.opts.signal?.aborted) throw thrown;
+        const err: unknown = watch.signal.aborted ? watch.signal.reason : thrown;
+        this.opts.onHttp?.({ method, url, status: null, ms: msSince(t0), sentBytes });
         if (!isRetryableNetworkError(err) || !opts.retry) {
           if (isRetryableNetworkError(err)) {
             throw new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`);
@@ -174,6 +198,17 @@ export class HttpTransport {
       this.opts.onRetry?.({ what: opts.what, attempt: attempt + 1, delayMs: delay, reason: failure.reason, givesUpInMs: Math.max(0, this.retry.deadlineMs - msSince(began)) });
       await sleep(delay, this.opts.signal);
     }
+  }
+}
+
+/** How often a request waiting for its answer checks whether it has waited too long. */
+const WATCH_MS = 100;
+
+/** No answer, and no sign of life from the link, for longer than the link's pace allows. */
+class LinkTimeoutError extends Error {
+  readonly code = 'UND_ERR_HEADERS_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s beyond the time to send the requests in flight (--timeout)`);
   }
 }
 

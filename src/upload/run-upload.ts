@@ -58,7 +58,7 @@ class UploadRun {
   constructor(private readonly opts: UploadOptions, private readonly planner: InputPlanner) {
     this.ledger = opts.checkpoint;
     this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows, opts.failedRowsClaims);
-    this.slots = new Semaphore(Math.max(1, opts.concurrency));
+    this.slots = new Semaphore(opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency);
     this.tally = RunTally.resuming(this.ledger);
     this.counts = this.tally.counts;
     this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);

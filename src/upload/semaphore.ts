@@ -1,12 +1,19 @@
-/** Bounds how many batches are out at once; reading waits on acquire(), so memory stays flat. */
+/**
+ * Bounds how many batches are out at once; reading waits on acquire(), so memory stays flat. The
+ * limit may be a function: it is read at each acquire and release, so it can follow the link.
+ */
 export class Semaphore {
   private waiters: Array<() => void> = [];
   private active = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit: number | (() => number)) {}
+
+  private get max(): number {
+    return Math.max(1, typeof this.limit === 'number' ? this.limit : this.limit());
+  }
 
   async acquire(): Promise<void> {
-    if (this.active < this.limit) {
+    if (this.active < this.max) {
       this.active++;
       return;
     }
@@ -14,9 +21,12 @@ export class Semaphore {
   }
 
   release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.active--;
+    // Past a lowered limit a freed slot is not handed on; under a raised one, more waiters go.
+    this.active--;
+    while (this.active < this.max && this.waiters.length > 0) {
+      this.active++;
+      (this.waiters.shift() as () => void)();
+    }
   }
 
   get inUse(): number {

@@ -25,6 +25,8 @@ export interface UploadOptions {
   batchSize: number;
   /** Jobs out at once. @default 4 */
   concurrency: number;
+  /** When given, the jobs out at once follow it (at most `concurrency`): it adapts to the link. */
+  concurrencyLimit?: { readonly current: number };
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
   client: JobApiClient;
   /** The run's ledger: a fresh one, or the checkpoint of the run being resumed. */

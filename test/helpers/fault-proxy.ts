@@ -201,3 +201,92 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     close: () => closeServer(server),
   };
 }
+
+export interface SlowLink {
+  url: string;
+  /** Bytes carried each way so far. */
+  carried: { up: number; down: number };
+  close(): Promise<void>;
+}
+
+/**
+ * A slow, distant link on loopback: a TCP relay to `target` that carries at most `bytesPerSecond`
+ * each way (shared by every connection, as one link is) and delivers each piece `latencyMs` after
+ * it was sent. It reads from a side only while little of it is queued, so the sender feels the
+ * link's pace as TCP backpressure, as on a real slow link.
+ */
+export async function startSlowLink(target: string, opts: { bytesPerSecond: number; latencyMs: number }): Promise<SlowLink> {
+  const t = new URL(target);
+  const TICK_MS = 10;
+  const QUEUE_BYTES = 8 * 1024;
+  const carried = { up: 0, down: 0 };
+  /** `data` empty: the sender ended its side. */
+  type Piece = { data: Buffer; due: number; from: net.Socket; to: net.Socket };
+  const lanes = { up: [] as Piece[], down: [] as Piece[] };
+  const queued = new Map<net.Socket, number>();
+  const sockets = new Set<net.Socket>();
+  const budgetPerTick = Math.max(1, Math.floor((opts.bytesPerSecond * TICK_MS) / 1000));
+
+  const relay = (from: net.Socket, to: net.Socket, lane: Piece[]) => {
+    from.on('data', (data: Buffer) => {
+      lane.push({ data, due: Date.now() + opts.latencyMs, from, to });
+      const n = (queued.get(from) ?? 0) + data.length;
+      queued.set(from, n);
+      if (n > QUEUE_BYTES) from.pause();
+    });
+    from.on('end', () => lane.push({ data: Buffer.alloc(0), due: Date.now() + opts.latencyMs, from, to }));
+  };
+
+  const ticker = setInterval(() => {
+    const now = Date.now();
+    for (const dir of ['up', 'down'] as const) {
+      const lane = lanes[dir];
+      let budget = budgetPerTick;
+      while (lane.length > 0 && budget > 0 && (lane[0] as Piece).due <= now) {
+        const piece = lane[0] as Piece;
+        if (piece.data.length === 0) {
+          piece.to.end();
+          lane.shift();
+          continue;
+        }
+        const part = piece.data.subarray(0, budget);
+        if (!piece.to.destroyed) piece.to.write(part);
+        budget -= part.length;
+        carried[dir] += part.length;
+        piece.data = piece.data.subarray(part.length);
+        if (piece.data.length === 0) lane.shift();
+        const left = (queued.get(piece.from) ?? 0) - part.length;
+        queued.set(piece.from, left);
+        if (left <= QUEUE_BYTES && !piece.from.destroyed) piece.from.resume();
+      }
+    }
+  }, TICK_MS);
+
+  const server = net.createServer((client) => {
+    const up = net.connect(Number(t.port), t.hostname);
+    for (const [s, other] of [
+      [client, up],
+      [up, client],
+    ] as const) {
+      sockets.add(s);
+      s.on('error', () => other.destroy());
+      s.on('close', () => {
+        sockets.delete(s);
+        queued.delete(s);
+        other.destroy();
+      });
+    }
+    relay(client, up, lanes.up);
+    relay(up, client, lanes.down);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    carried,
+    close: async () => {
+      clearInterval(ticker);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
