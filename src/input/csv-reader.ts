@@ -8,13 +8,14 @@ import { CsvReadError, parsedRecords, splitRecords, type CsvRecord } from './csv
 import type { TextSource } from './decode.js';
 import { InputError } from './input-error.js';
 import type { InputItem } from './input-item.js';
+import { DEFAULT_RECORD_LIMITS, formatChars, RECORD_SIZE_FLAG } from './record-limits.js';
 import { isReservedColumn, SOURCE_LINE_COLUMN, ERROR_COLUMN, unescapeFormula } from './reserved-columns.js';
 
 /**
  * A record this large is almost surely a stray quote swallowing the file. Capping it keeps memory
  * bounded: the reader would otherwise hold the whole rest of the file in one field.
  */
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+export const MAX_RECORD_BYTES = DEFAULT_RECORD_LIMITS.maxRecordChars;
 
 /** What the reader learnt of the file, for the caller: the header, and the delimiter it used. */
 export interface CsvHeader {
@@ -26,6 +27,8 @@ export interface CsvReadOptions {
   dialect?: CsvDialect;
   /** Told once what was guessed (the delimiter), so a person can check it. */
   onNotice?: (text: string) => void;
+  /** The largest record (--max-record-size). @default MAX_RECORD_BYTES */
+  maxRecordChars?: number;
 }
 
 function csvQuote(values: string[], delimiter: string): string {
@@ -47,7 +50,8 @@ export async function* readCsv(text: TextSource, file: string, maxRows: number, 
   }
   header.delimiter = delimiter;
   const resolved = { ...dialect, delimiter };
-  const records = isFastPathDialect(resolved) ? splitRecords(rest, MAX_RECORD_BYTES) : parsedRecords(rest, resolved, delimiter, MAX_RECORD_BYTES);
+  const maxChars = opts.maxRecordChars ?? MAX_RECORD_BYTES;
+  const records = isFastPathDialect(resolved) ? splitRecords(rest, maxChars) : parsedRecords(rest, resolved, delimiter, maxChars);
 
   let columns: string[] | null = dialect.header === false ? (dialect.columns ?? null) : null;
   if (dialect.header === false && !columns) throw new InputError(file, 'a file without a header row needs --columns a,b,c');
@@ -109,7 +113,7 @@ export async function* readCsv(text: TextSource, file: string, maxRows: number, 
   }
   if (failure instanceof CsvReadError) {
     // The record that broke fails at the line it starts on; the caller reports the rest as not read.
-    const error = fatal(failure, file);
+    const error = fatal(failure, file, maxChars);
     yield [{ kind: 'rejected', line: failure.line, raw: '', reason: error.detail }];
     throw error;
   }
@@ -160,12 +164,14 @@ function checkHeader(values: string[], file: string, line: number): string[] {
   return values;
 }
 
-function fatal(err: CsvReadError, file: string): InputError {
+function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
   const rest = 'the rest of the file was not read';
   const line = err.line;
   if (err.code === 'CSV_QUOTE_NOT_CLOSED') return new InputError(file, `unterminated quoted field (starts at line ${line}): ${rest}`, line);
   if (err.code === 'CSV_MAX_RECORD_SIZE') {
-    return new InputError(file, `the record starting at line ${line} is over ${MAX_RECORD_BYTES >> 20} MiB, most likely an unterminated quote: ${rest}`, line);
+    // Not read on past it, unlike JSON: a CSV record this long is almost always a stray quote, and
+    // there is no telling where the next record starts.
+    return new InputError(file, `the record starting at line ${line} is over ${formatChars(maxChars)}, most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`, line);
   }
   return new InputError(file, `${err.message.replace(/ at line \d+.*/, '')}: ${rest}`, line);
 }

@@ -149,7 +149,7 @@ export function openStream(
     delimiter: () => header.delimiter,
     compressed: false,
     batches(maxRows: number) {
-      if (opts.format === 'csv') return readCsv(text, opts.name, maxRows, header, { dialect: opts.dialect, onNotice: opts.onNotice });
+      if (opts.format === 'csv') return readCsv(text, opts.name, maxRows, header, { dialect: opts.dialect, onNotice: opts.onNotice, maxRecordChars: opts.limits?.maxRecordChars });
       if (opts.format === 'ndjson') return readNdjson(text, opts.name, maxRows, opts.limits);
       return readJsonArray(text, opts.name, maxRows, opts.limits);
     },

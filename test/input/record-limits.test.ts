@@ -113,6 +113,16 @@ describe('record size', () => {
     expect(items.map((i) => i.kind)).toEqual(['row', 'rejected']);
   });
 
+  it('CSV keeps its cap behaviour under the same flag: a record past it stops the file at its line, naming the limit and the flag', async () => {
+    const text = `a,b\n1,x\n2,"${'y'.repeat(3000)}\n3,z\n`;
+    const { items, error } = await readChunks([text], 'csv', { sniffed: true, limits: { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 1024 } });
+    expect(items.map((i) => [i.kind, i.line])).toEqual([
+      ['row', 2],
+      ['rejected', 3],
+    ]);
+    expect(error?.message).toBe('stdin:3: the record starting at line 3 is over 1 KiB, most likely an unterminated quote (the limit: --max-record-size): the rest of the file was not read');
+  });
+
   it('a JSON string never closed still stops the file at its element, naming the line', async () => {
     const { items, error } = await readChunks(['[{"a":1},\n{"b":"never closed\n', '{"c":3}]\n'], 'json');
     expect(items.map((i) => [i.kind, i.line])).toEqual([

@@ -58,7 +58,7 @@ export function uploadCommand(): Command {
     .addOption(new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'))
     .addOption(new Option('--batch-size <rows>', 'rows per job (default 5000)').argParser(positiveInteger).env('BULK_BATCH_SIZE'))
     .addOption(new Option('--concurrency <jobs>', 'jobs in flight at once (default 4)').argParser(positiveInteger).env('BULK_CONCURRENCY'))
-    .addOption(new Option('--max-record-size <size>', 'largest NDJSON line or JSON element; a longer one fails alone (default 16MiB)').argParser(recordSize))
+    .addOption(new Option('--max-record-size <size>', 'largest record (NDJSON line, JSON element, CSV record); a longer JSON one fails alone (default 16MiB)').argParser(recordSize))
     .addOption(new Option('--max-depth <levels>', 'deepest nesting of objects and arrays in a JSON record; a deeper one fails alone (default 32)').argParser(positiveInteger))
     .option('--upsert', 'update rows that match --unique-fields instead of inserting (PATCH)')
     .option('--unique-fields <fields>', 'with --upsert: the key fields, comma-separated', fieldList)
