@@ -1,49 +1,27 @@
 /* global URLSearchParams */
 // The jobs page of `bulk serve`: plain DOM and ES modules, no framework, no build. This module
-// holds the jobs table, the detail view and the live connection; api.js speaks to the server,
-// format.js words the numbers, overview.js draws the header. Live updates come from the
-// server-wide stream GET /api/jobs/events/ (see api.js for why not EventSource).
+// holds the jobs table, the token form and the live connection; api.js speaks to the server,
+// format.js words the numbers, overview.js draws the header, detail.js shows one job. Live updates
+// come from the server-wide stream GET /api/jobs/events/ (see api.js for why not EventSource).
 
 import { api, AuthError, authHeaders, readEvents, setToken, token } from './api.js';
 import { duration, FINAL, n, rate, shortId, shortTime, sourceText } from './format.js';
+import { closeDetail, detailId, initDetail, loadDetailData, openDetail, renderDetail } from './detail.js';
+import { $, el } from './dom.js';
 import { noteProgress, renderOverview } from './overview.js';
 
-const ERRORS_PAGE = 50;
 const LIST_LIMIT = 200;
 
-const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 /** @type {Map<string, any>} */
 const jobs = new Map();
 /** @type {Map<string, { tr: HTMLTableRowElement, c: Record<string, any> }>} */
 const rows = new Map();
 let filter = '';
-/** @type {string | null} */
-let detailId = null;
-let errorsOffset = 0;
-let errorsTotal = 0;
 /** @type {AbortController | null} */
 let streamCtrl = null;
 let retryDelay = 1000;
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let retryTimer;
-
-/**
- * @param {string} tag
- * @param {Record<string, any>} [props]
- * @param {(Node | string)[]} children
- * @returns {any}
- */
-function el(tag, props = {}, ...children) {
-  const node = /** @type {any} */ (document.createElement(tag));
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'text') node.textContent = v;
-    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) node.addEventListener(ev, fn);
-    else if (k in node && typeof v !== 'string') node[k] = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c);
-  return node;
-}
 
 // ---- connection state -------------------------------------------------------------------------
 
@@ -75,7 +53,7 @@ function upsert(job, live = false) {
   jobs.set(job.job_id, job);
   renderRow(job);
   overviewDue = true;
-  if (detailId === job.job_id) {
+  if (detailId() === job.job_id) {
     const becameFinal = FINAL.has(job.state) && !(had && FINAL.has(had.state));
     renderDetail();
     if (becameFinal) void loadDetailData();
@@ -236,125 +214,7 @@ async function abortJob(id, button) {
 
 function showMessage(text) {
   $('notice').textContent = text;
-  if (detailId) $('detail-message').textContent = text;
-}
-
-// ---- the detail view --------------------------------------------------------------------------
-
-async function openDetail(id) {
-  detailId = id;
-  errorsOffset = 0;
-  $('detail-message').textContent = '';
-  $('detail-aggregates').replaceChildren(el('p', { text: 'Not ready yet.' }));
-  $('detail').hidden = false;
-  renderDetail();
-  $('detail-title').focus();
-  await loadDetailData();
-}
-
-function closeDetail() {
-  const id = detailId;
-  detailId = null;
-  $('detail').hidden = true;
-  const row = id && rows.get(id);
-  if (row && document.activeElement && $('detail').contains(document.activeElement)) row.c.details.focus();
-}
-
-function renderDetail() {
-  const job = jobs.get(detailId);
-  if (!job) return;
-  $('detail-title').textContent = `${job.resource} job ${shortId(job.job_id)}: ${job.state}`;
-  const facts = [
-    ['Job id', job.job_id],
-    ['Resource', job.resource],
-    ['Type', job.job_type],
-    ['State', job.state],
-    ['Message', job.message],
-    ['Processed', `${n(job.processed_items)} of ${n(job.total_items)} (${job.percentage}%)`],
-    ['Stored', n(job.success_count)],
-    ['Rejected', n(job.error_count)],
-    ['Created', job.created_at],
-    ['Started', job.started_at ?? 'not yet'],
-    ['Finished', job.completed_at ?? 'not yet'],
-    ['Duration', duration(job)],
-    ['Rows/s', rate(job)],
-    ...(sourceText(job) ? [['From', sourceText(job)]] : []),
-    ...(job.node ? [['Node', job.node]] : []),
-  ];
-  for (const e of job.errors ?? []) if (e && typeof e === 'object' && e.index === null) facts.push(['Job error', e.error]);
-  $('detail-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v ?? '') })]));
-  $('detail-abort').hidden = FINAL.has(job.state);
-}
-
-async function loadDetailData() {
-  const id = detailId;
-  const job = jobs.get(id);
-  if (!job) return;
-  try {
-    await loadErrors();
-    if (job.aggregates_ready || FINAL.has(job.state)) {
-      const res = await fetch(job.aggregates_url, { headers: authHeaders(), cache: 'no-store', credentials: 'omit' });
-      if (res.status === 401) throw new AuthError('token refused');
-      const text = await res.text();
-      if (id !== detailId) return;
-      if (res.status === 200) renderAggregates(exactJson(text).aggregate_results ?? {});
-      else $('detail-aggregates').replaceChildren(el('p', { text: JSON.parse(text).error ?? `answered ${res.status}` }));
-    }
-  } catch (err) {
-    if (err instanceof AuthError) return needToken('That token was refused.');
-    $('detail-message').textContent = `Could not load the job's details: ${err.message}`;
-  }
-}
-
-/** Aggregates carry exact decimals as number literals: keep their digits as text. */
-function exactJson(text) {
-  try {
-    return JSON.parse(text.replace(/([:[,]\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=\s*[,}\]])/g, '$1"$2"'));
-  } catch {
-    return JSON.parse(text);
-  }
-}
-
-function renderAggregates(results) {
-  const entries = Object.entries(results);
-  if (entries.length === 0) return $('detail-aggregates').replaceChildren(el('p', { text: 'No aggregates.' }));
-  const dl = el('dl', { id: 'aggregates-list' });
-  for (const [k, v] of entries) dl.append(el('dt', { text: k }), el('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }));
-  $('detail-aggregates').replaceChildren(dl);
-}
-
-async function loadErrors() {
-  const id = detailId;
-  const job = jobs.get(id);
-  if (!job) return;
-  const { status, body } = await api(`${job.errors_url}?offset=${errorsOffset}&limit=${ERRORS_PAGE}`);
-  if (id !== detailId) return;
-  if (status !== 200 || !body) throw new Error(`errors answered ${status}`);
-  errorsTotal = body.total;
-  const list = body.errors ?? [];
-  $('errors-body').replaceChildren(
-    ...list.map((e) =>
-      typeof e === 'string'
-        ? el('tr', {}, el('td', { text: '—' }), el('td', { text: '' }), el('td', { text: e }))
-        : el('tr', {}, el('td', { text: e.index === null ? '—' : String(e.index) }), el('td', { text: e.field ?? '' }), el('td', { text: e.error ?? '' })),
-    ),
-  );
-  $('errors-table').hidden = list.length === 0;
-  $('errors-none').hidden = list.length > 0;
-  $('errors-none').textContent = FINAL.has(job.state) ? 'No record errors.' : 'No record errors so far.';
-  $('errors-caption').textContent = `Record errors ${n(errorsOffset + 1)}–${n(errorsOffset + list.length)} of ${n(errorsTotal)} (index: the record's 0-based position in the job)`;
-  $('errors-prev').hidden = errorsOffset === 0;
-  $('errors-next').hidden = errorsOffset + list.length >= errorsTotal;
-}
-
-async function pageErrors(delta) {
-  errorsOffset = Math.max(0, errorsOffset + delta);
-  try {
-    await loadErrors();
-  } catch (err) {
-    if (err instanceof AuthError) return needToken('That token was refused.');
-    $('detail-message').textContent = `Could not load errors: ${err.message}`;
-  }
+  if (detailId()) $('detail-message').textContent = text;
 }
 
 // ---- the live stream --------------------------------------------------------------------------
@@ -372,7 +232,7 @@ async function connect() {
     showJobs();
     // The stream is open before the list is read, so no change falls between the two.
     await loadList(filter);
-    if (detailId) {
+    if (detailId()) {
       renderDetail();
       void loadDetailData();
     }
@@ -425,7 +285,9 @@ $('login-form').addEventListener('submit', (e) => {
   if (!value) return;
   setToken(value);
   $('login-error').textContent = '';
-  void connect();
+  initDetail({ jobs, rows, onAuthError: () => needToken('That token was refused.'), abortJob });
+
+void connect();
 });
 
 $('forget-token').addEventListener('click', () => {
@@ -441,12 +303,10 @@ $('state-filter').addEventListener('change', (e) => {
   if (filter) void loadList(filter).catch(() => undefined);
 });
 
-$('detail-close').addEventListener('click', closeDetail);
-$('detail-abort').addEventListener('click', (e) => void abortJob(detailId, e.currentTarget));
-$('errors-prev').addEventListener('click', () => void pageErrors(-ERRORS_PAGE));
-$('errors-next').addEventListener('click', () => void pageErrors(ERRORS_PAGE));
 document.addEventListener('keydown', (e) => {
-  if (e.key === 'Escape' && detailId) closeDetail();
+  if (e.key === 'Escape' && detailId()) closeDetail();
 });
+
+initDetail({ jobs, rows, onAuthError: () => needToken('That token was refused.'), abortJob });
 
 void connect();
