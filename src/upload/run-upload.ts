@@ -243,8 +243,8 @@ class UploadRun {
     }
     for (const row of settled.failedRows) this.rowFailed(row.error, { record: row.record });
     if (settled.unattributed) {
+      // Its note is among the job's errors, which every reporter prints with the job.
       this.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
-      this.emit({ type: 'warning', text: settled.unattributed.note.reason });
       this.stopLatch.set(maxErrorsStop(this.opts.maxErrors, this.counts.failed, this.counts.read));
     }
     this.finishEntry(entry, settled.outcome);
