@@ -1,3 +1,4 @@
+// The protocol room's front door: client and server import the API's states, shapes and paths from here.
 export * from './states.js';
 export type * from './shapes.js';
 export * from './paths.js';
