@@ -22,6 +22,9 @@ import { formatSourceHeader, SOURCE_HEADER } from '../protocol/job-source.js';
 export type JobApiClientOptions = TransportOptions;
 
 /** The job API over HTTP, with retries. Knows the protocol, not the upload. */
+/** Every HTTP status from 300 to 599. */
+const EVERY_STATUS = Array.from({ length: 300 }, (_, i) => 300 + i);
+
 export class JobApiClient {
   private readonly transport: HttpTransport;
 
@@ -128,7 +131,9 @@ export class JobApiClient {
    */
   async describeResources(): Promise<ResourceDescription[] | null> {
     try {
-      const res = await this.transport.send('GET', this.transport.resolve(apiPaths.resources()), { what: 'resource descriptions', retry: false });
+      // Every status is an answer, so nothing is retried: a 502 storm is the first job's to ride out.
+      const res = await this.transport.send('GET', this.transport.resolve(apiPaths.resources()), { what: 'resource descriptions', retry: false, answers: EVERY_STATUS });
+      if (res.status < 200 || res.status > 299) return null;
       const list = (res.body as Partial<ResourceList>)?.resources;
       const valid = Array.isArray(list) && list.every((r) => r && typeof r.name === 'string' && Array.isArray(r.fields) && r.fields.every((f) => f && typeof f.name === 'string'));
       return valid ? (list as ResourceDescription[]) : null;

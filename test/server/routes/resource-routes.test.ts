@@ -53,12 +53,21 @@ describe('GET /api/resources/ (ext)', () => {
     const client = new JobApiClient({ baseUrl: server.url, token: TOKEN, timeoutMs: 5000 });
     expect((await client.describeResources())?.map((r) => r.name).sort()).toEqual(['orders', 'transactions']);
     await client.close();
-    // A guide-only server: every path it does not know is a 404.
-    const guideOnly = http.createServer((_req, res) => res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}'));
+    // A guide-only server: every path it does not know is a 404; a busy one answers 503. Either way
+    // the descriptions are asked once, never retried.
+    let asked = 0;
+    let status = 404;
+    const guideOnly = http.createServer((_req, res) => {
+      asked++;
+      res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '1' }).end('{"error":"no"}');
+    });
     guideOnly.listen(0, '127.0.0.1');
     await once(guideOnly, 'listening');
     const elsewhere = new JobApiClient({ baseUrl: `http://127.0.0.1:${(guideOnly.address() as { port: number }).port}`, timeoutMs: 5000 });
     expect(await elsewhere.describeResources()).toBeNull();
+    status = 503;
+    expect(await elsewhere.describeResources()).toBeNull();
+    expect(asked).toBe(2);
     await elsewhere.close();
     guideOnly.close();
   });
