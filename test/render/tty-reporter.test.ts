@@ -72,6 +72,18 @@ describe('tty reporter', () => {
     expect(end.slice(groups - 1, groups)).toEqual([expect.stringMatching(/^█+░+ +70% \| 1,401\/2,001 rows \| 1,393 stored, stopped \| 8 failed$/)]);
   });
 
+  it('shows a retry being waited for on the bar line, and drops it once the server answers', () => {
+    const { reporter, seen } = tty(0, colorOn, { columns: 120 });
+    reporter.handle({ type: 'counts', counts: counts({ read: 300, totalRows: 300 }) });
+    reporter.handle({ type: 'retry', what: 'start job', attempt: 3, delayMs: 2000, reason: 'connect ECONNREFUSED 127.0.0.1:9', givesUpInMs: 292_000 });
+    vi.advanceTimersByTime(100);
+    expect(seen().split('\n').at(-1)).toContain('| server unreachable, retry 3 in 2 s, gives up in 4:52 |');
+    reporter.handle({ type: 'http', method: 'POST', url: 'http://127.0.0.1:9/api/x/bulk/', status: 202, ms: 3 });
+    vi.advanceTimersByTime(200);
+    expect(seen().split('\n').at(-1)).not.toContain('retry');
+    reporter.close();
+  });
+
   it('keeps every bar in place when lines are printed above them (no stale rows)', () => {
     const { reporter, seen } = tty();
     for (const e of scriptedRun()) {
