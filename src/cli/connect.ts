@@ -1,9 +1,10 @@
+/** Connecting a command to its server: the shared connection flags, the config, an embedded server when no URL is given. */
 import { Option, type Command } from 'commander';
 // Types only: undici loads when a command first talks to a server, not for --version or --help.
 import type { JobApiClient } from '../client/job-api-client.js';
-import { ConfigError, type ResolvedConfig } from '../config/resolve-config.js';
+import type { ResolvedConfig } from '../config/resolve-config.js';
 import { loadConfig } from '../config/load-config.js';
-import { UsageError } from './errors.js';
+import { BulkError } from '../errors/bulk-error.js';
 
 export interface ConnectionFlags {
   url?: string;
@@ -34,35 +35,37 @@ export interface Connection {
 }
 
 export function resolveFlags(flags: ConnectionFlags & { batchSize?: number; concurrency?: number }): ResolvedConfig {
-  try {
-    return loadConfig({ url: flags.url, tokenFile: flags.tokenFile, profile: flags.profile, config: flags.config, batchSize: flags.batchSize, concurrency: flags.concurrency });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
+  return loadConfig({ url: flags.url, tokenFile: flags.tokenFile, profile: flags.profile, config: flags.config, batchSize: flags.batchSize, concurrency: flags.concurrency });
 }
 
+type ClientHooks = Partial<Pick<ConstructorParameters<typeof JobApiClient>[0], 'onHttp' | 'onRetry' | 'retry' | 'signal'>>;
+
 /** A client for the configured server, or for an embedded one on the default database. */
-export async function connect(
-  flags: ConnectionFlags,
-  hooks: Partial<Pick<ConstructorParameters<typeof JobApiClient>[0], 'onHttp' | 'onRetry' | 'retry' | 'signal'>> = {},
-  onStage?: (text: string) => void,
-): Promise<Connection> {
+export async function connect(flags: ConnectionFlags, hooks: ClientHooks = {}, onStage?: (text: string) => void): Promise<Connection> {
   const config = resolveFlags(flags);
+  return connectTo({ url: config.url, db: flags.db ?? null }, config, { timeoutSeconds: flags.timeout, hooks, onStage });
+}
+
+/** A client for `target.url`, or for an embedded server on `target.db` (the default database when null). */
+export async function connectTo(
+  target: { url: string | null; db: string | null },
+  config: ResolvedConfig,
+  opts: { timeoutSeconds?: number; hooks?: ClientHooks; onStage?: (text: string) => void } = {},
+): Promise<Connection> {
   let server: { url: string; close(): Promise<void> } | null = null;
-  let url = config.url;
+  let url = target.url;
   if (!url) {
-    onStage?.('Starting the embedded server…');
+    opts.onStage?.('Starting the embedded server…');
     const [{ startEmbeddedServer }, { defaultDbPath }] = await Promise.all([import('../server/embedded-server.js'), import('../server/default-db-path.js')]);
-    const dbPath = flags.db ?? defaultDbPath();
-    // What stops it is the database path or its disk, never a bug to report: a usage error (2).
+    const dbPath = target.db ?? defaultDbPath();
+    // What stops it is the database path or its disk, never a bug to report: a configuration error.
     server = await startEmbeddedServer(dbPath).catch((err: Error) => {
-      throw new UsageError(`the embedded server could not start: ${err.message} (--db or BULK_DB chooses another database)`);
+      throw new BulkError('config', `the embedded server could not start: ${err.message}`, '--db or BULK_DB chooses another database');
     });
     url = server.url;
   }
   const { JobApiClient } = await import('../client/job-api-client.js');
-  const client = new JobApiClient({ baseUrl: url, token: config.token ?? undefined, timeoutMs: (flags.timeout ?? 30) * 1000, ...hooks });
+  const client = new JobApiClient({ baseUrl: url, token: config.token ?? undefined, timeoutMs: (opts.timeoutSeconds ?? 30) * 1000, ...opts.hooks });
   return {
     client,
     config,

@@ -5,7 +5,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCharFlag, type CsvDialect } from '../input/csv-dialect.js';
 import { parseColumnMap } from '../upload/column-plan.js';
-import { UsageError } from './errors.js';
+import { BulkError } from '../errors/bulk-error.js';
 
 /** The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`). */
 export interface InputFlags extends CsvDialect {
@@ -57,12 +57,12 @@ export function addInputOptions(cmd: Command): Command {
 
 /** Flags → the upload's CSV dialect and column settings; `profileColumns` is the config profile's map. */
 export function inputSettings(flags: InputFlags, profileColumns: Record<string, string> = {}): { csv: CsvDialect | undefined; columnMap: Record<string, string> | undefined; ignoreUnknown: boolean | undefined } {
-  if (flags.header === false && !flags.columns) throw new UsageError('--no-header needs --columns naming each column', ['e.g. --no-header --columns account_id,amount,transaction_date']);
-  if (flags.columns && flags.header !== false) throw new UsageError('--columns goes with --no-header; to rename a header\'s columns use --map', ['e.g. --map amt=amount']);
+  if (flags.header === false && !flags.columns) throw new BulkError('usage', '--no-header needs --columns naming each column', 'e.g. --no-header --columns account_id,amount,transaction_date');
+  if (flags.columns && flags.header !== false) throw new BulkError('usage', '--columns goes with --no-header; to rename a header\'s columns use --map', 'e.g. --map amt=amount');
   const roles = [['--delimiter', flags.delimiter], [flags.quote === undefined ? '--quote (default ")' : '--quote', flags.quote ?? '"'], ['--comment', flags.comment]] as const;
   for (const [i, [flag, ch]] of roles.entries()) {
     const other = roles.slice(i + 1).find(([, c]) => ch !== undefined && c === ch);
-    if (other) throw new UsageError(`${flag} and ${other[0]} cannot be the same character (${JSON.stringify(ch)})`);
+    if (other) throw new BulkError('usage', `${flag} and ${other[0]} cannot be the same character (${JSON.stringify(ch)})`);
   }
   const csv: CsvDialect = {};
   for (const key of DIALECT_KEYS) if (flags[key] !== undefined) Object.assign(csv, { [key]: flags[key] });

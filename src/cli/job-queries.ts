@@ -1,3 +1,4 @@
+/** The job commands (status, aggregates, errors, jobs, abort, watch): each asks the server and prints its answer. */
 import { ApiError } from '../client/api-error.js';
 import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js';
 import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id.js';
@@ -6,12 +7,14 @@ import { jobsTable } from '../render/jobs-table.js';
 import { aggregateTexts } from '../upload/combine-aggregates.js';
 import { splitStatusErrors } from '../upload/job-results.js';
 import { watchJob } from '../upload/watch-job.js';
-import { withApiErrors } from './api-exit.js';
+import { BulkError } from '../errors/bulk-error.js';
 import { connect, type ConnectionFlags } from './connect.js';
-import { ExitError } from './errors.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import type { Ending } from './exit-path.js';
 
 type Flags = ConnectionFlags & { json?: boolean };
+
+/** A job command that answered: its output (the document, under --json) is already written. */
+const answered = (flags: Flags): Ending => ({ kind: 'completed', message: null, documentWritten: Boolean(flags.json) });
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
@@ -23,7 +26,7 @@ async function jobRefOf(conn: Connection, typed: string): Promise<JobRef> {
   try {
     return jobRefFromId(await resolveJobId(conn.client, typed), (p) => conn.client.resolve(p));
   } catch (err) {
-    if (err instanceof JobIdError) throw new ExitError(err.message, ExitCode.Usage, ['e.g. the 8-character id printed by bulk upload, or bulk jobs for the full ids']);
+    if (err instanceof JobIdError) throw new BulkError('usage', err.message, 'e.g. the 8-character id printed by bulk upload, or bulk jobs for the full ids');
     throw err;
   }
 }
@@ -33,7 +36,7 @@ async function namingUnknown<T>(typed: string, body: () => Promise<T>): Promise<
   try {
     return await body();
   } catch (err) {
-    if (err instanceof ApiError && err.kind === 'not-found') throw new ExitError(noJobMessage(typed), ExitCode.StoppedEarly, ['bulk jobs lists the jobs this token can see']);
+    if (err instanceof ApiError && err.kind === 'not-found') throw new BulkError('not-found', noJobMessage(typed), 'bulk jobs lists the jobs this token can see');
     throw err;
   }
 }
@@ -41,7 +44,7 @@ async function namingUnknown<T>(typed: string, body: () => Promise<T>): Promise<
 async function withJob<T>(jobId: string, flags: Flags, body: (ctx: Connection, ref: JobRef) => Promise<T>): Promise<T> {
   const conn = await connect(flags);
   try {
-    return await withApiErrors(() => namingUnknown(jobId, async () => body(conn, await jobRefOf(conn, jobId))));
+    return await namingUnknown(jobId, async () => body(conn, await jobRefOf(conn, jobId)));
   } finally {
     await conn.close();
   }
@@ -67,25 +70,25 @@ export function describeStatus(s: StatusResponse): string[] {
   return lines;
 }
 
-export async function showStatus(jobId: string, flags: Flags): Promise<ExitCodeValue> {
+export async function showStatus(jobId: string, flags: Flags): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
     const status = await client.getStatus(ref);
     if (flags.json) printJson(status);
     else describeStatus(status).forEach(out);
-    return ExitCode.Ok;
+    return answered(flags);
   });
 }
 
-export async function showAggregates(jobId: string, flags: Flags): Promise<ExitCodeValue> {
+export async function showAggregates(jobId: string, flags: Flags): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
     const res = await client.getAggregates(ref);
     if (flags.json) printJson(res);
     else for (const [k, v] of aggregateTexts(res.aggregate_results)) out(`${k}\t${v}`);
-    return ExitCode.Ok;
+    return answered(flags);
   });
 }
 
-export async function showErrors(jobId: string, flags: Flags & { pageSize: number }): Promise<ExitCodeValue> {
+export async function showErrors(jobId: string, flags: Flags & { pageSize: number }): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
     const status = await client.getStatus(ref);
     const full = withStatusUrls(ref, status, (p) => client.resolve(p));
@@ -105,27 +108,25 @@ export async function showErrors(jobId: string, flags: Flags & { pageSize: numbe
       for (const e of errors) out(`${e.index}\t${e.field ?? ''}\t${e.error}`);
     }
     if (flags.json) printJson({ job_id: ref.jobId, total, errors });
-    return ExitCode.Ok;
+    return answered(flags);
   });
 }
 
-export async function showJobs(flags: Flags & { state?: string; limit: number }): Promise<ExitCodeValue> {
+export async function showJobs(flags: Flags & { state?: string; limit: number }): Promise<Ending> {
   const conn = await connect(flags);
   try {
-    return await withApiErrors(async () => {
-      const list = await conn.client.listJobs({ state: flags.state, limit: flags.limit });
-      if (flags.json) printJson(list);
-      else if (list.jobs.length === 0) process.stderr.write('no jobs\n');
-      else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs)) out(l);
-      else for (const j of list.jobs) out(`${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`);
-      return ExitCode.Ok;
-    });
+    const list = await conn.client.listJobs({ state: flags.state, limit: flags.limit });
+    if (flags.json) printJson(list);
+    else if (list.jobs.length === 0) process.stderr.write('no jobs\n');
+    else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs)) out(l);
+    else for (const j of list.jobs) out(`${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`);
+    return answered(flags);
   } finally {
     await conn.close();
   }
 }
 
-export async function abortJob(jobId: string, flags: Flags): Promise<ExitCodeValue> {
+export async function abortJob(jobId: string, flags: Flags): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
     const status = await client.getStatus(ref);
     const full = withStatusUrls(ref, status, (p) => client.resolve(p));
@@ -134,11 +135,11 @@ export async function abortJob(jobId: string, flags: Flags): Promise<ExitCodeVal
     if (!isFinal(after.state)) after = await watchJob(client, full, { onStatus: () => undefined, useEvents: false });
     if (flags.json) printJson(after);
     else describeStatus(after).forEach(out);
-    return ExitCode.Ok;
+    return answered(flags);
   });
 }
 
-export async function watchJobs(jobIds: string[], flags: Flags & { events: boolean; color: boolean }): Promise<ExitCodeValue> {
+export async function watchJobs(jobIds: string[], flags: Flags & { events: boolean; color: boolean }): Promise<Ending> {
   const conn = await connect(flags);
   const { createReporter } = await import('../render/reporter.js');
   const { resolveColor } = await import('../render/color.js');
@@ -151,28 +152,28 @@ export async function watchJobs(jobIds: string[], flags: Flags & { events: boole
     plainIntervalMs: 5000,
   });
   try {
-    return await withApiErrors(async () => {
-      const finals = await Promise.all(
-        jobIds.map(async (typed, i) => {
-          const { client } = conn;
-          const bare = await jobRefOf(conn, typed);
-          const jobId = bare.jobId;
-          const first = await namingUnknown(typed, () => client.getStatus(bare));
-          const ref = withStatusUrls(bare, first, (p) => client.resolve(p));
-          const onStatus = (s: StatusResponse) =>
-            reporter.handle({ type: 'job-progress', progress: { batch: i + 1, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
-          const final = isFinal(first.state) ? first : await watchJob(client, ref, { onStatus, useEvents: flags.events });
-          onStatus(final);
-          return final;
-        }),
-      );
-      reporter.close();
-      if (flags.json) printJson({ jobs: finals });
-      else for (const s of finals) describeStatus(s).forEach(out);
-      if (finals.some((s) => s.state !== 'Job Complete')) return ExitCode.StoppedEarly;
-      if (finals.some((s) => s.error_count > 0)) return ExitCode.RowsRejected;
-      return ExitCode.Ok;
-    });
+    const finals = await Promise.all(
+      jobIds.map(async (typed, i) => {
+        const { client } = conn;
+        const bare = await jobRefOf(conn, typed);
+        const jobId = bare.jobId;
+        const first = await namingUnknown(typed, () => client.getStatus(bare));
+        const ref = withStatusUrls(bare, first, (p) => client.resolve(p));
+        const onStatus = (s: StatusResponse) =>
+          reporter.handle({ type: 'job-progress', progress: { batch: i + 1, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
+        const final = isFinal(first.state) ? first : await watchJob(client, ref, { onStatus, useEvents: flags.events });
+        onStatus(final);
+        return final;
+      }),
+    );
+    reporter.close();
+    if (flags.json) printJson({ jobs: finals });
+    else for (const s of finals) describeStatus(s).forEach(out);
+    const documentWritten = Boolean(flags.json);
+    const failed = finals.find((s) => s.state !== 'Job Complete');
+    if (failed) return { kind: 'job-failed', message: `job ${failed.job_id} ended ${failed.state}`, next: `see its errors with bulk errors ${failed.job_id}`, documentWritten };
+    if (finals.some((s) => s.error_count > 0)) return { kind: 'rows-rejected', message: null, documentWritten };
+    return answered(flags);
   } finally {
     reporter.close();
     await conn.close();

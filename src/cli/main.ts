@@ -1,20 +1,31 @@
-import { Command, CommanderError } from 'commander';
-import { ExitError } from './errors.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { VERSION } from './version.js';
+/** The program: builds the command tree, runs it, and ends every path through the exit path. */
+import { Command } from 'commander';
+import { VERSION } from '../version.js';
+import { begin, end, endingOfError, takeSettled, type Ending } from './exit-path.js';
+import { guardStdio } from './safe-stdio.js';
 
 /**
- * The one place that turns errors into exit codes. Commands report, then throw; nothing else
- * calls process.exit.
+ * Runs `bulk` and returns its exit code. Commands settle an ending or throw; both reach end(), and
+ * so do errors nobody caught (an exception in a callback, a rejected promise nobody awaited).
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = await buildProgram();
+  guardStdio();
+  begin(argv);
+  const crash = (err: unknown) => {
+    process.exitCode = end(endingOfError(err));
+    process.exit();
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  let ending: Ending;
   try {
+    const program = await buildProgram();
     await program.parseAsync(argv as string[]);
-    return (process.exitCode as ExitCodeValue | undefined) ?? ExitCode.Ok;
+    ending = takeSettled() ?? { kind: 'completed', message: null };
   } catch (err) {
-    return reportFatal(err);
+    ending = endingOfError(err);
   }
+  return end(ending);
 }
 
 const TOP_EXAMPLES = `
@@ -34,29 +45,14 @@ export async function buildProgram(): Promise<Command> {
     .addHelpText('before', TOP_EXAMPLES)
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (str, write) => write(str) })
     .exitOverride();
   // Each command module is loaded only when named, so `bulk --version` stays fast.
   const { registerCommands } = await import('./commands/index.js');
   registerCommands(program);
-  for (const sub of program.commands) sub.exitOverride();
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride();
+    // The exit path prints commander's errors, with the one `bulk: ` prefix and the next step.
+    cmd.configureOutput({ outputError: () => undefined });
+  }
   return program;
-}
-
-function reportFatal(err: unknown): number {
-  if (err instanceof CommanderError) {
-    // --help and --version end here too, with exit code 0.
-    if (err.exitCode === 0) return ExitCode.Ok;
-    return ExitCode.Usage;
-  }
-  if (err instanceof ExitError) {
-    process.stderr.write(`bulk: ${err.message}\n`);
-    for (const hint of err.hints) process.stderr.write(`  ${hint}\n`);
-    return err.exitCode;
-  }
-  const error = err instanceof Error ? err : new Error(String(err));
-  process.stderr.write(`bulk: internal error: ${error.message}\n`);
-  if (process.env.BULK_DEBUG) process.stderr.write(`${error.stack ?? ''}\n`);
-  else process.stderr.write('  Set BULK_DEBUG=1 for the stack trace, and report it.\n');
-  return ExitCode.Internal;
 }

@@ -1,26 +1,25 @@
-import { setMaxListeners } from 'node:events';
-
 /**
  * Ctrl-C and SIGTERM for long runs. The first signal asks the run to stop gracefully (stop reading,
- * let requests in flight settle); a second one exits at once. That second exit is the one place
- * besides bin/ that ends the process directly: by then the user has asked twice.
+ * let requests in flight settle); a second one ends the process at once, with the exit code the
+ * exit path gives it. That second exit is the one place besides main that ends the process: by
+ * then the user has asked twice.
  */
+import { setMaxListeners } from 'node:events';
+
 export interface SignalWatch {
   readonly signal: AbortSignal;
   received(): 'SIGINT' | 'SIGTERM' | null;
   dispose(): void;
 }
 
-export function watchSignals(onFirst: (sig: 'SIGINT' | 'SIGTERM') => void, onSecond: () => void): SignalWatch {
+/** `onSecond` ends the run at once (through the exit path) and returns the exit code. */
+export function watchSignals(onFirst: (sig: 'SIGINT' | 'SIGTERM') => void, onSecond: (sig: 'SIGINT' | 'SIGTERM') => number): SignalWatch {
   const controller = new AbortController();
   // Every request in flight listens to it; past 10 (--concurrency 16) Node warned of a leak.
   setMaxListeners(0, controller.signal);
   let got: 'SIGINT' | 'SIGTERM' | null = null;
   const handler = (sig: 'SIGINT' | 'SIGTERM') => {
-    if (got) {
-      onSecond();
-      process.exit(got === 'SIGINT' ? 130 : 143);
-    }
+    if (got) process.exit(onSecond(got));
     got = sig;
     controller.abort(new Error(`received ${sig}`));
     onFirst(sig);

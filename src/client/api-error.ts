@@ -1,3 +1,5 @@
+import { BulkError } from '../errors/bulk-error.js';
+
 /** Why a request to the job API did not succeed, in terms the upload core can act on. */
 export type ApiErrorKind =
   /** Could not reach the server, or it kept failing until the deadline. */
@@ -13,14 +15,16 @@ export type ApiErrorKind =
   /** The server answered something that is not the protocol (bad JSON, missing fields). */
   | 'protocol';
 
-export class ApiError extends Error {
+export class ApiError extends BulkError {
+  declare readonly kind: ApiErrorKind;
+
   constructor(
-    readonly kind: ApiErrorKind,
+    kind: ApiErrorKind,
     message: string,
     readonly status: number | null = null,
     readonly body: unknown = null,
   ) {
-    super(message);
+    super(kind, message);
     this.name = 'ApiError';
   }
 }

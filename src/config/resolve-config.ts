@@ -1,3 +1,5 @@
+import { BulkError } from '../errors/bulk-error.js';
+
 /** One profile of a config file, or the same settings from flags and environment. */
 export interface ProfileSettings {
   url?: string;
@@ -29,7 +31,12 @@ export interface ResolvedConfig {
 
 export const DEFAULTS = { batchSize: 5000, concurrency: 4 } as const;
 
-export class ConfigError extends Error {}
+/** A setting from flags, environment or the config file that cannot be used; names which. */
+export class ConfigError extends BulkError {
+  constructor(message: string) {
+    super('config', message);
+  }
+}
 
 /**
  * Flags beat environment, environment beats the config file, the file beats defaults. Pure:

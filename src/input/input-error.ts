@@ -1,12 +1,14 @@
+import { BulkError } from '../errors/bulk-error.js';
+
 /** Input that cannot be read on: names the file, and the line and field where it applies. */
-export class InputError extends Error {
+export class InputError extends BulkError {
   constructor(
     readonly file: string,
     readonly detail: string,
     readonly line?: number,
     readonly field?: string,
   ) {
-    super(`${file}${line !== undefined ? `:${line}` : ''}: ${field ? `${field}: ` : ''}${detail}`);
+    super('input', `${file}${line !== undefined ? `:${line}` : ''}: ${field ? `${field}: ` : ''}${detail}`);
     this.name = 'InputError';
   }
 }

@@ -1,3 +1,4 @@
+/** The `--json` document of an upload, built from the run's summary, jobs and first errors. */
 import type { AggregateValue, JobState } from '../protocol/index.js';
 import type { JobOutcome, MappedRowError } from '../upload/upload-events.js';
 import type { RunSummary } from './run-summary.js';
@@ -41,6 +42,8 @@ export interface JsonResult {
   errors: Array<{ file: string; line: number; field?: string; reason: string }>;
   not_read: Array<{ file: string; from_line: number }>;
   resume_command: string | null;
+  error_kind: string | null;
+  next_step: string | null;
 }
 
 /** Builds the `--json` result: pure, so its shape is tested against the schema. */
@@ -82,5 +85,7 @@ export function buildJsonResult(
     errors: firstErrors.slice(0, RESULT_ERRORS_MAX).map((e) => ({ file: e.file, line: e.line, ...(e.field ? { field: e.field } : {}), reason: e.reason })),
     not_read: (summary.notRead ?? []).map((n) => ({ file: n.file, from_line: n.fromLine })),
     resume_command: summary.resumeCommand,
+    error_kind: summary.errorKind ?? null,
+    next_step: summary.next ?? null,
   };
 }

@@ -1,23 +1,13 @@
-import type { ExitCodeValue } from '../cli/exit-codes.js';
-import type { AggregateValue } from '../protocol/index.js';
-import type { RunStatus } from '../upload/run-outcome.js';
+/** The end of a run, as every reporter and the JSON result see it: the run's totals and how it ended. */
+import type { ErrorKind, ExitCodeValue, RunStatus } from '../errors/exit-codes.js';
+import type { RunTotals } from '../upload/run-upload.js';
 
-/** The end of a run, as every reporter and the JSON result see it. */
-export interface RunSummary {
+export interface RunSummary extends RunTotals {
   /** completed | completed_with_errors | stopped | interrupted | unreachable | failed | dry_run | submitted */
   status: RunStatus;
   exitCode: ExitCodeValue;
-  counts: { read: number; stored: number; failed: number; unprocessed: number };
-  jobs: number;
-  elapsedMs: number;
-  rowsPerSecond: number;
-  /** Combined across jobs (combineAggregates). */
-  aggregates: Record<string, AggregateValue>;
-  failedRowsFile: string | null;
-  /** The exact command that continues this run, when it can be resumed. */
-  resumeCommand: string | null;
-  /** Why the run stopped, when it did not complete. */
-  message?: string;
-  /** Where reading stopped early, per file. */
-  notRead?: { file: string; fromLine: number }[];
+  /** Why it stopped, as a kind of the exit-code table; absent when it did not stop. */
+  errorKind?: ErrorKind | null;
+  /** What to do next, one line. */
+  next?: string | null;
 }

@@ -3,13 +3,18 @@
  * options startServer takes, and every environment variable the server knows is read here.
  */
 import path from 'node:path';
+import { BulkError } from '../errors/bulk-error.js';
 import { loadTokens, TokenConfigError, type TokenEntry } from './auth/tokens.js';
 import { defaultDbPath, isPostgresUrl } from './default-db-path.js';
 import type { LogLevel } from './observe/log-levels.js';
 import { parseDuration } from './retention.js';
 
-/** A configuration the person running the server can fix (exit 2 from the CLI). */
-export class ServeConfigError extends Error {}
+/** A configuration the person running the server can fix (kind `config`: exit 2). */
+export class ServeConfigError extends BulkError {
+  constructor(message: string) {
+    super('config', message);
+  }
+}
 
 export { DEFAULT_LEASE_MS } from './store/store.js';
 

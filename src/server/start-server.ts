@@ -1,7 +1,7 @@
 /** Opens the store, starts the worker and listens: the one way a server starts (`bulk serve`, embedded, tests). */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
 import { isPostgresUrl } from './default-db-path.js';

@@ -1,8 +1,10 @@
+/** Where runs keep their checkpoints, and reading, validating and atomically saving them. */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { open, rename, stat } from 'node:fs/promises';
+import { open, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { BulkError, describeFsError } from '../errors/bulk-error.js';
 import type { Checkpoint, InputFingerprint } from './checkpoint.js';
 
 /** Run directories live here: `$BULK_STATE_DIR`, else `$XDG_STATE_HOME/bulk/runs`, else `~/.local/state/bulk/runs`. */
@@ -29,17 +31,23 @@ export function checkpointPath(runId: string, env?: Record<string, string | unde
  */
 export async function saveCheckpointText(runId: string, text: string, env?: Record<string, string | undefined>): Promise<void> {
   const dir = runDir(runId, env);
-  mkdirSync(dir, { recursive: true });
   const target = path.join(dir, 'checkpoint.json');
   const temp = `${target}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
   try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    mkdirSync(dir, { recursive: true });
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (err) {
+    // The last good checkpoint is untouched; a torn temp file must not hold on to the space.
+    await unlink(temp).catch(() => undefined);
+    throw new BulkError('output', `cannot save the checkpoint ${target}: ${describeFsError(err)}`);
   }
-  await rename(temp, target);
   const dirHandle = await open(dir, 'r');
   try {
     await dirHandle.sync();
@@ -48,13 +56,50 @@ export async function saveCheckpointText(runId: string, text: string, env?: Reco
   }
 }
 
+/**
+ * The run's checkpoint, or null when the run has none. A file that does not parse or does not
+ * describe a run (truncated, hand-edited) is refused with its path: resuming from a guess could
+ * send rows twice or never.
+ */
 export function loadCheckpoint(runId: string, env?: Record<string, string | undefined>): Checkpoint | null {
+  const file = checkpointPath(runId, env);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(checkpointPath(runId, env), 'utf8')) as Checkpoint;
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw err;
+    throw new BulkError('checkpoint', `cannot read the checkpoint ${file}: ${describeFsError(err)}`);
   }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new BulkError('checkpoint', `the checkpoint ${file} does not parse (${(err as Error).message}), so run ${runId} cannot be resumed`);
+  }
+  const why = checkpointShapeProblem(parsed, runId);
+  if (why) throw new BulkError('checkpoint', `the checkpoint ${file} is not a checkpoint of run ${runId} (${why}), so it cannot be resumed`);
+  return parsed as Checkpoint;
+}
+
+/** The first thing a resume relies on that this value lacks, or null. */
+export function checkpointShapeProblem(value: unknown, runId: string): string | null {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const cp = value as Record<string, unknown>;
+  if (cp.version !== 1) return `version ${JSON.stringify(cp.version)}, expected 1`;
+  if (cp.run_id !== runId) return `run_id ${JSON.stringify(cp.run_id)}`;
+  const settings = cp.settings as Record<string, unknown> | undefined;
+  if (!settings || typeof settings !== 'object' || !Array.isArray(settings.files)) return 'settings.files is missing';
+  if (typeof settings.batch_size !== 'number' || !(settings.batch_size >= 1)) return 'settings.batch_size is missing';
+  if (!Array.isArray(cp.entries)) return 'entries is missing';
+  if (!Array.isArray(cp.inputs)) return 'inputs is missing';
+  if (!cp.failed_rows || typeof cp.failed_rows !== 'object') return 'failed_rows is missing';
+  for (const [i, e] of (cp.entries as unknown[]).entries()) {
+    const entry = e as Record<string, unknown> | null;
+    if (!entry || typeof entry.file !== 'string' || typeof entry.first_line !== 'number' || typeof entry.last_line !== 'number' || typeof entry.rows !== 'number') return `entry ${i + 1} is incomplete`;
+    if (entry.state !== 'submitted' && entry.state !== 'finished') return `entry ${i + 1} has state ${JSON.stringify(entry.state)}`;
+    if (entry.state === 'finished' && (!entry.outcome || typeof entry.outcome !== 'object')) return `entry ${i + 1} is finished without an outcome`;
+  }
+  return null;
 }
 
 /** The newest run that has a checkpoint: what `bulk resume` with no id picks. */

@@ -1,3 +1,4 @@
+/** Saving a run's checkpoint as it changes: one save at a time, later changes coalesced. */
 import type { Checkpoint } from './checkpoint.js';
 import { saveCheckpointText } from './checkpoint-store.js';
 
@@ -28,6 +29,9 @@ export class CheckpointWriter {
   }
 
   private async drain(): Promise<void> {
+    // Never finish before request() has stored this promise: a snapshot that throws at once (the
+    // failed-rows file broke) ended the drain synchronously, and `running` then stayed set forever.
+    await Promise.resolve();
     while (this.pending) {
       const take = this.pending;
       this.pending = null;
@@ -35,6 +39,7 @@ export class CheckpointWriter {
         const cp = take();
         cp.updated_at = new Date().toISOString();
         await saveCheckpointText(cp.run_id, JSON.stringify(cp), this.env);
+        this.lastError = null;
       } catch (err) {
         this.lastError = err as Error;
       }
@@ -52,7 +57,12 @@ export class CheckpointWriter {
     this.running = null;
   }
 
-  /** Waits for every requested save; throws if the last one failed. */
+  /** The error of the last save, when it failed; null once a later save succeeds. */
+  failure(): Error | null {
+    return this.lastError;
+  }
+
+  /** Waits for every requested save; throws if the last one failed (the file on disk is then the last good one). */
   async flush(): Promise<void> {
     this.hurry?.();
     while (this.running) {

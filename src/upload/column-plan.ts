@@ -7,11 +7,13 @@
 import type { ResourceDescription } from '../protocol/index.js';
 import { DETECTED_DELIMITERS, showDelimiter } from '../input/csv-dialect.js';
 import { closestName } from './closest-name.js';
+import { BulkError } from '../errors/bulk-error.js';
 
 /** The header does not fit the resource: nothing is sent (exit 2). */
-export class HeaderMismatchError extends Error {
+/** A header that cannot fit its resource: refused before any job, a configuration error (exit 2). */
+export class HeaderMismatchError extends BulkError {
   constructor(message: string) {
-    super(message);
+    super('config', message);
     this.name = 'HeaderMismatchError';
   }
 }

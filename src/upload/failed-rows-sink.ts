@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+/** The run's failed-rows files, one per input: where rejected rows are written and what the checkpoint records of them. */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BulkError, describeFsError } from '../errors/bulk-error.js';
 import type { InputFormat } from '../input/input-item.js';
 import type { FailedRowsState } from './checkpoint.js';
 import { FailedRowsWriter, type CsvStyle } from './failed-rows-writer.js';
@@ -23,6 +25,8 @@ interface FileEntry {
  */
 export class FailedRowsSink {
   private readonly files = new Map<string, FileEntry>();
+  /** The first write that failed: from then on nothing more is written or recorded. */
+  private broken: Error | null = null;
 
   /**
    * `claimsFile` (in the run's directory) names each input's file the moment it is chosen, before
@@ -60,8 +64,13 @@ export class FailedRowsSink {
     const claims = { ...this.claims(), [displayName]: file };
     mkdirSync(path.dirname(this.claimsFile), { recursive: true });
     const temp = `${this.claimsFile}.${process.pid}.tmp`;
-    writeFileSync(temp, JSON.stringify(claims));
-    renameSync(temp, this.claimsFile);
+    try {
+      writeFileSync(temp, JSON.stringify(claims));
+      renameSync(temp, this.claimsFile);
+    } catch (err) {
+      rmSync(temp, { force: true });
+      throw err;
+    }
   }
 
   /** The input's columns, and how a record sent is written back under them (column mapping). */
@@ -80,7 +89,33 @@ export class FailedRowsSink {
     entry.state.rejected_through_line = Math.max(entry.state.rejected_through_line, line);
   }
 
+  /**
+   * Writes one failed row. Throws an `output` BulkError when the file cannot be written; after that
+   * every write and every checkpointState() throws it too, so no checkpoint ever records rows that
+   * are not on disk, and the last good checkpoint stays what a resume starts from.
+   */
   write(error: MappedRowError, sent: { record?: Record<string, unknown>; raw?: string }): void {
+    this.guard(() => this.writeRow(error, sent));
+  }
+
+  /** Runs a write; its first failure breaks the sink for good and closes every file as it is. */
+  private guard<T>(write: () => T): T {
+    if (this.broken) throw this.broken;
+    try {
+      return write();
+    } catch (err) {
+      this.broken = err instanceof BulkError ? err : new BulkError('output', `cannot record the run's failed-rows file in ${this.claimsFile ?? 'the run directory'}: ${describeFsError(err)}`);
+      for (const entry of this.files.values()) entry.writer?.abandon();
+      throw this.broken;
+    }
+  }
+
+  /** The first failed write, if any. */
+  failure(): Error | null {
+    return this.broken;
+  }
+
+  private writeRow(error: MappedRowError, sent: { record?: Record<string, unknown>; raw?: string }): void {
     const entry = this.files.get(error.file);
     if (!entry) return;
     const source = sent.record ? { record: entry.restore(sent.record) } : sent;
@@ -101,12 +136,14 @@ export class FailedRowsSink {
 
   /** Flushes and fsyncs every file; what the checkpoint about to be saved may rely on. */
   checkpointState(): Record<string, FailedRowsState> {
-    const out: Record<string, FailedRowsState> = {};
-    for (const [name, entry] of this.files) {
-      if (entry.writer) entry.state.bytes = entry.writer.flush(true);
-      out[name] = { ...entry.state };
-    }
-    return out;
+    return this.guard(() => {
+      const out: Record<string, FailedRowsState> = {};
+      for (const [name, entry] of this.files) {
+        if (entry.writer) entry.state.bytes = entry.writer.flush(true);
+        out[name] = { ...entry.state };
+      }
+      return out;
+    });
   }
 
   paths(): string[] {
@@ -114,6 +151,9 @@ export class FailedRowsSink {
   }
 
   async close(): Promise<void> {
-    for (const entry of this.files.values()) entry.writer?.close();
+    if (this.broken) return;
+    this.guard(() => {
+      for (const entry of this.files.values()) entry.writer?.close();
+    });
   }
 }

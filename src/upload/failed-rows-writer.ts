@@ -1,5 +1,7 @@
+/** One failed-rows file: the row format a person can fix and send again, and its crash-safe writer. */
 import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { CsvDialect } from '../input/csv-dialect.js';
+import { BulkError, describeFsError } from '../errors/bulk-error.js';
 import { ERROR_COLUMN, escapeFormula, SOURCE_LINE_COLUMN } from '../input/reserved-columns.js';
 
 /** For every CSV writer in bulk: spreadsheets must show cells, never run them. */
@@ -96,15 +98,19 @@ export class FailedRowsWriter {
     resumeAt?: number,
     private readonly style: CsvStyle = RFC_4180,
   ) {
-    if (resumeAt !== undefined) {
-      this.fd = openSync(path, 'r+');
-      ftruncateSync(this.fd, resumeAt);
-      this.written = resumeAt;
-      if (resumeAt === 0) this.buffer = failedRowsHeader(format, columns, style);
-    } else {
-      this.fd = openSync(path, 'wx');
-      this.written = 0;
-      this.buffer = failedRowsHeader(format, columns, style);
+    try {
+      if (resumeAt !== undefined) {
+        this.fd = openSync(path, 'r+');
+        ftruncateSync(this.fd, resumeAt);
+        this.written = resumeAt;
+        if (resumeAt === 0) this.buffer = failedRowsHeader(format, columns, style);
+      } else {
+        this.fd = openSync(path, 'wx');
+        this.written = 0;
+        this.buffer = failedRowsHeader(format, columns, style);
+      }
+    } catch (err) {
+      throw writeError(path, err);
     }
   }
 
@@ -115,15 +121,23 @@ export class FailedRowsWriter {
     if (this.buffer.length > 1 << 16) this.flush();
   }
 
-  /** Bytes on disk after a flush. */
+  /**
+   * Bytes on disk after a flush. A failed write (ENOSPC, EACCES, EIO) throws an `output` error and
+   * leaves `written` at the last whole flush: whatever part landed after it is cut off on resume.
+   */
   flush(sync = false): number {
-    if (this.buffer) {
-      const data = Buffer.from(this.buffer, 'utf8');
-      writeSync(this.fd, data, 0, data.length, this.written);
-      this.written += data.length;
-      this.buffer = '';
+    try {
+      if (this.buffer) {
+        const data = Buffer.from(this.buffer, 'utf8');
+        // writeSync may write less than asked (a disk filling up): go on from where it stopped.
+        for (let done = 0; done < data.length; ) done += writeSync(this.fd, data, done, data.length - done, this.written + done);
+        this.written += data.length;
+        this.buffer = '';
+      }
+      if (sync) fsyncSync(this.fd);
+    } catch (err) {
+      throw writeError(this.path, err);
     }
-    if (sync) fsyncSync(this.fd);
     return this.written;
   }
 
@@ -132,13 +146,33 @@ export class FailedRowsWriter {
     return this.rows;
   }
 
-  /** Flushes, syncs and closes; returns the rows written. */
+  /** Flushes, syncs and closes; returns the rows written. The file is closed even when the flush fails. */
   close(): number {
     if (!this.closed) {
-      this.flush(true);
-      closeSync(this.fd);
       this.closed = true;
+      try {
+        this.flush(true);
+      } finally {
+        closeSync(this.fd);
+      }
     }
     return this.rows;
   }
+
+  /** Closes without writing what is buffered: after a failed write, what is not on disk stays unrecorded. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.buffer = '';
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closing after a failed write can fail the same way; the descriptor is released either way.
+    }
+  }
+}
+
+function writeError(file: string, err: unknown): BulkError {
+  if (err instanceof BulkError) return err;
+  return new BulkError('output', `cannot write the failed-rows file ${file}: ${describeFsError(err)}`);
 }

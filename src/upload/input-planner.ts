@@ -9,12 +9,13 @@ import type { InputItem } from '../input/input-item.js';
 import { openInput, type InputSource } from '../input/open-input.js';
 import { InputError } from '../input/input-error.js';
 import type { ResourceDescription } from '../protocol/index.js';
-import { HeaderMismatchError, planColumns, type ColumnPlan } from './column-plan.js';
+import { planColumns, type ColumnPlan } from './column-plan.js';
 import { rowChecker, type RowCheck } from './dry-run-check.js';
 import type { FailedRowsSink } from './failed-rows-sink.js';
 import { styleOf } from './failed-rows-writer.js';
 import { openRunInput, type SpooledInput } from './stdin-spool.js';
 import type { UploadOptions } from './upload-options.js';
+import { BulkError } from '../errors/bulk-error.js';
 
 export interface PlannerOptions extends UploadOptions {
   /** The resource a file goes to. */
@@ -29,7 +30,7 @@ export class InputPlanner {
 
   constructor(private readonly opts: PlannerOptions) {}
 
-  /** Fetches the descriptions and checks each named file's header; throws HeaderMismatchError. */
+  /** Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an unknown-resource BulkError. */
   async prepare(client: JobApiClient, files: string[]): Promise<void> {
     const list = await client.describeResources();
     this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
@@ -131,7 +132,7 @@ export class InputPlanner {
     const found = this.descriptions.get(name);
     if (!found) {
       const names = [...this.descriptions.keys()];
-      throw new HeaderMismatchError(`unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`);
+      throw new BulkError('unknown-resource', `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`);
     }
     return found;
   }

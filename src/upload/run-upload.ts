@@ -1,291 +1,280 @@
-// The upload: files → batches → jobs → outcomes. Owns the run's counts, slots and checkpoint, and
-// applies what the batcher, the job settler and the stop policy decide. Draws nothing: everything
-// goes out as events.
-import { setMaxListeners } from 'node:events';
-import { withStdinSpool } from './stdin-spool.js';
-import type { InputRejected } from '../input/input-item.js';
-import { ApiError } from '../client/api-error.js';
-import type { JobRef } from '../client/job-ref.js';
-import type { StatusResponse } from '../protocol/index.js';
-import { recordsOf, splitToFit, type Batch } from './batch.js';
-import { type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
-import { Semaphore } from './semaphore.js';
-import { FailedRowsSink } from './failed-rows-sink.js';
-import { InputPlanner } from './input-planner.js';
-import { LedgerFolder, type DispatchSlot } from './ledger-fold.js';
-import { batchInput, resumePlan } from './batcher.js';
-import { submitBatch } from './submit-batch.js';
-import { settleJob } from './settle-job.js';
-import { batchFailure, maxErrorsStop, StopLatch } from './stop-policy.js';
-import { assembleResult, outcomeOf, type UploadResult } from './run-result.js';
-import type { UploadOptions } from './upload-options.js';
-import { resourceFromFile, totalSize } from './upload-inputs.js';
-import { RunTally } from './run-tally.js';
-import type { JobOutcome, MappedRowError, RunCounts, UploadEvent } from './upload-events.js';
+/**
+ * runUpload(): the one core call for an upload or a resume. Loads the run to resume or starts a
+ * new one, makes its folders ready and locks it, saves its first checkpoint before any job,
+ * connects, sends and follows the batches (sendFiles), and returns the run's report with how it
+ * ended. Draws nothing: progress goes out as events, the ending goes back to the caller.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { BulkError } from '../errors/bulk-error.js';
+import { ENDINGS, type EndKind } from '../errors/exit-codes.js';
+import type { JobApiClient } from '../client/job-api-client.js';
+import { checkInput } from '../input/open-input.js';
+import type { CsvDialect } from '../input/csv-dialect.js';
+import type { InputFormat } from '../input/input-item.js';
+import type { RecordLimits } from '../input/record-limits.js';
+import type { AggregateValue } from '../protocol/index.js';
+import type { Checkpoint, CheckpointSettings } from './checkpoint.js';
+import { latestRunId, loadCheckpoint, runDir, runsDir } from './checkpoint-store.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { newCheckpoint, resumeRefusal } from './new-checkpoint.js';
+import { failedRowsFolders, prepareFolder } from './output-folders.js';
+import { lockRun, type RunLock } from './run-lock.js';
+import { runOutcome } from './run-outcome.js';
+import { runAggregates, runOutcomes, type UploadResult } from './run-result.js';
+import { ConcurrencyLimit } from './concurrency-limit.js';
+import { sendFiles } from './send-files.js';
+import { STDIN_SPOOL_FILE, unconfirmedStdinLines } from './stdin-spool.js';
+import type { JobOutcome, MappedRowError, UploadListener } from './upload-events.js';
 
-export type { UploadResult } from './run-result.js';
-export type { UploadOptions } from './upload-options.js';
-
-export async function runUpload(opts: UploadOptions): Promise<UploadResult> {
-  // Every named file's header is checked against its resource before the run starts.
-  const planner = new InputPlanner({ ...opts, resourceOf: (file) => opts.resource ?? resourceFromFile(file), notice: (text) => opts.emit({ type: 'warning', text }) });
-  await planner.prepare(opts.client, opts.files);
-  return new UploadRun(opts, planner).run();
+/** A server to send to, as the caller connects it (an embedded one, or the configured URL). */
+export interface ServerConnection {
+  client: JobApiClient;
+  embedded: boolean;
+  close(): Promise<void>;
 }
 
-class UploadRun {
-  private readonly tally: RunTally;
-  private readonly counts: RunCounts;
-  private readonly submitted: UploadResult['submittedJobs'] = [];
-  private readonly notRead: UploadResult['notRead'] = [];
-  private readonly sink: FailedRowsSink;
-  private readonly slots: Semaphore;
-  private readonly tasks = new Set<Promise<void>>();
-  private readonly ledger: Checkpoint;
-  private readonly stopLatch = new StopLatch();
-  private batchCount = 0;
-  /** After a 413: the most rows the server took in one job. Batches are pre-split to fit. */
-  private itemLimit = Number.POSITIVE_INFINITY;
-  private bytesBefore = 0;
-  /** Aborted a grace period after a stop signal: jobs still running stay in the checkpoint for resume. */
-  private readonly followAbort = new AbortController();
-  /** Jobs accepted and being followed: after a stop, only these are waited for. */ private following = 0;
-  private readonly folder: LedgerFolder;
-  /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
-  private readonly sessionOutcomes: JobOutcome[] = [];
-  private readonly earlier: CheckpointEntry[];
+export interface UploadRequest {
+  /** The files of a new run; none when resuming. */
+  files: string[];
+  /** The run to finish: its id, or true for the newest. */
+  resume?: string | true;
+  resource?: string;
+  format?: InputFormat;
+  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** How large and how deep one record may be. */
+  limits: RecordLimits;
+  /** How CSV files are written; a resume keeps its own. */
+  csv?: CsvDialect;
+  /** Source column (or JSON key) → resource field. */
+  columnMap?: Record<string, string>;
+  ignoreUnknown?: boolean;
+  /** Rows per job, resolved from flags, environment, config file and default. A resume keeps its own. */
+  batchSize: number;
+  /** Jobs in flight; a resume keeps its own unless `concurrencyGiven`. */
+  concurrency: number;
+  concurrencyGiven?: boolean;
+  upsert?: { uniqueFields: string[]; updateFields?: string[] };
+  failedRowsDir?: string;
+  maxErrors?: { count?: number; percent?: number };
+  dryRun?: boolean;
+  noWait?: boolean;
+  useEvents?: boolean;
+  /** The server the run's settings name: a resumed run's own URL and database unless the caller overrides them. */
+  connect(target: { url: string | null; db: string | null }, run: { runId: string }): Promise<ServerConnection>;
+  /** The URL and database a new run is sent to (null: the embedded server on its default database). */
+  target: { url: string | null; db: string | null };
+  emit: UploadListener;
+  /** Aborted on the first Ctrl-C/SIGTERM. */
+  stopSignal?: AbortSignal;
+  /** Which signal stopped the run, if one did. */
+  signalReceived?: () => 'SIGINT' | 'SIGTERM' | null;
+  /** When the run started. @default now */
+  startedAt?: Date;
+}
 
-  constructor(private readonly opts: UploadOptions, private readonly planner: InputPlanner) {
-    this.ledger = opts.checkpoint;
-    this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows, opts.failedRowsClaims);
-    this.slots = new Semaphore(opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency);
-    this.tally = RunTally.resuming(this.ledger);
-    this.counts = this.tally.counts;
-    this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
-    this.folder = new LedgerFolder(this.ledger);
-    // Every job being followed waits on this signal: with --concurrency over 10, Node warned of a leak.
-    setMaxListeners(0, this.followAbort.signal);
+/** The run's totals for its summary and document (the renderers add how it ended). */
+export interface RunTotals {
+  counts: { read: number; stored: number; failed: number; unprocessed: number };
+  jobs: number;
+  elapsedMs: number;
+  rowsPerSecond: number;
+  /** Combined across jobs (combineAggregates). */
+  aggregates: Record<string, AggregateValue>;
+  failedRowsFile: string | null;
+  /** The exact command that continues this run, when it can be resumed. */
+  resumeCommand: string | null;
+  /** Why the run stopped, when it did not complete. */
+  message?: string;
+  /** Where reading stopped early, per file. */
+  notRead?: { file: string; fromLine: number }[];
+}
+
+/** What a run has to show for itself: everything its summary and its `--json` document say. */
+export interface RunReport {
+  runId: string | null;
+  files: string[];
+  url: string | null;
+  startedAt: Date;
+  summary: RunTotals;
+  jobs: JobOutcome[];
+  firstErrors: MappedRowError[];
+}
+
+export interface UploadEnd {
+  kind: EndKind;
+  report: RunReport;
+  submittedJobs: { jobId: string; batch: number; file: string; firstLine: number; lastLine: number }[];
+}
+
+/** A run id people can read and sort: when it started, plus a little randomness. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export async function runUpload(req: UploadRequest): Promise<UploadEnd> {
+  const startedAt = req.startedAt ?? new Date();
+  const resumed = req.resume !== undefined ? await loadResume(req.resume) : null;
+  const s = resumed?.settings;
+  const files = s?.files ?? req.files;
+  for (const f of files) if (f !== '-') await checkInput(f, { format: s?.format ?? req.format, encoding: s?.encoding ?? req.encoding });
+  // stdin too: its rows are kept in the run's directory as they are read, for the resume.
+  const resumable = !req.dryRun;
+  const runId = resumed?.run_id ?? newRunId(startedAt);
+  const failedRowsDir = s?.failed_rows_dir ?? req.failedRowsDir;
+  for (const dir of failedRowsFolders(files, failedRowsDir)) prepareFolder(dir, 'failed-rows', failedRowsDir ? 'choose another with --failed-rows-dir' : 'choose a folder bulk can write with --failed-rows-dir');
+  let lock: RunLock | null = null;
+  if (resumable) {
+    prepareFolder(runsDir(), 'run state', 'BULK_STATE_DIR chooses another place for runs');
+    prepareFolder(runDir(runId), 'run state', 'BULK_STATE_DIR chooses another place for runs');
+    lock = lockRun(runDir(runId), runId);
   }
-
-  private emit(event: UploadEvent): void { this.opts.emit(event); }
-
-  private emitCounts(): void { this.emit({ type: 'counts', counts: this.tally.snapshot(this.slots.inUse) }); }
-
-  private get stopped(): boolean { return this.stopLatch.decision !== null || Boolean(this.opts.stopSignal?.aborted); }
-
-  private save(): void {
-    if (!this.opts.checkpointWriter) return;
-    this.opts.checkpointWriter.request(() => {
-      this.ledger.failed_rows = this.sink.checkpointState();
-      return this.ledger;
-    });
+  try {
+    return await send(req, { resumed, runId, files, resumable, failedRowsDir, startedAt });
+  } finally {
+    lock?.release();
   }
+}
 
-  async run(): Promise<UploadResult> {
-    this.counts.totalBytes = await totalSize(this.opts.files);
-    let graceTimer: NodeJS.Timeout | undefined;
-    const onStop = () => {
-      // Nothing accepted to wait for (a send retried in vain, say): end now, not after the grace.
-      if (this.following === 0) this.followAbort.abort(new Error('stopped'));
-      else graceTimer = setTimeout(() => this.followAbort.abort(new Error('stopped')), this.opts.stopGraceMs ?? 10_000);
-    };
-    this.opts.stopSignal?.addEventListener('abort', onStop, { once: true });
-    // Requests end with the grace period, not at the stop signal: a first Ctrl-C stops reading and
-    // lets the jobs in flight be sent, followed and settled (else they were all left unprocessed).
-    this.opts.client.setHooks({ signal: this.followAbort.signal });
-    try {
-      for (let i = 0; i < this.opts.files.length; i++) {
-        if (this.stopped) break;
-        await this.readFile(this.opts.files[i] as string, i);
-      }
-      if (!this.stopped) this.counts.totalRows = this.counts.read;
-      if (this.tasks.size > 0) this.emit({ type: 'stage', text: 'Waiting for jobs to finish…' });
-      while (this.tasks.size > 0) await Promise.race(this.tasks);
-    } finally {
-      clearTimeout(graceTimer);
-      this.opts.stopSignal?.removeEventListener('abort', onStop);
-      if (this.opts.stopSignal?.aborted) this.stopLatch.set({ reason: 'interrupted', message: 'interrupted' });
-      this.ledger.finished = !this.stopped && this.ledger.entries.every((e) => e.state === 'finished');
-      this.save();
-      await this.opts.checkpointWriter?.flush();
-      await this.sink.close();
-    }
-    // The one check of the run's accounting, before its counts are printed or returned.
-    this.tally.checkBalance();
-    this.emitCounts();
-    const { tally, earlier, sessionOutcomes, notRead, submitted } = this;
-    return assembleResult({ tally, earlier, sessionOutcomes, notRead, submitted, failedRowsFiles: this.sink.paths(), stop: this.stopLatch.decision });
-  }
-
-  private async readFile(file: string, fileIndex: number): Promise<void> {
-    const { opened, source, spool } = await this.planner.open(file, fileIndex, this.sink);
-    const readBefore = this.counts.read;
-    const resource = this.opts.resource ?? resourceFromFile(file);
-    const name = opened.displayName;
-    try {
-      const batched = await batchInput(
-        source,
-        { name, batchSize: this.opts.batchSize, firstBatchNumber: this.batchCount, ...resumePlan(this.ledger, name) },
-        {
-          stopped: () => this.stopped,
-          rowRead: () => void this.counts.read++,
-          rowRejected: (item: InputRejected) => {
-            this.sink.setColumns(name, source.columns());
-            this.sink.noteRejected(name, item.line);
-            this.rowFailed({ file: name, line: item.line, field: item.field, reason: item.reason }, { raw: item.raw, record: item.record });
-          },
-          rowDone: () => this.folder.barrier(),
-          dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),
-          attach: (entry, batch) => this.dispatchAttach(entry, batch),
-          progress: (bytesRead) => {
-            this.counts.bytesRead = this.bytesBefore + bytesRead;
-            this.emitCounts();
-          },
-        },
-      );
-      const end = withStdinSpool(batched, spool, this.counts.read - readBefore);
-      this.batchCount = end.lastBatchNumber;
-      this.counts.read += end.keptUnread;
-      this.counts.unprocessed += end.unsentRows + end.keptUnread;
-      if (end.notReadFrom !== null) this.notRead.push({ file: name, fromLine: end.notReadFrom });
-      if (end.stopMessage) this.stopLatch.set({ reason: 'input', message: end.stopMessage });
-    } finally {
-      this.bytesBefore += source.bytesRead();
-      await source.close();
-    }
-  }
-
-  private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
-    this.sink.setColumns(batch.origin.file, columns);
-    if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
-    for (const part of splitToFit(batch, this.itemLimit)) {
-      const slot = this.folder.open(part.origin.file);
-      await this.runInSlot(part, slot, () => this.send(part, resource, fileIndex, slot));
-    }
-  }
-
-  private async dispatchAttach(entry: CheckpointEntry, batch: Batch): Promise<void> {
-    if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
-    const slot = this.folder.open(entry.file);
-    slot.entries.push(entry);
-    await this.runInSlot(batch, slot, () => this.follow(entry, batch));
-  }
-
-  /** Waits for a free slot (so reading pauses while the queue is full), then runs the job in the background. */
-  private async runInSlot(batch: Batch, slot: DispatchSlot, work: () => Promise<void>): Promise<void> {
-    await this.slots.acquire();
-    if (this.stopped) {
-      this.slots.release();
-      this.counts.unprocessed += batch.origin.rows;
-      slot.done = true;
-      this.folder.settle();
-      return;
-    }
-    const task: Promise<void> = work()
-      .catch((err: unknown) => this.batchFailed(batch, err))
-      .finally(() => {
-        this.slots.release();
-        this.tasks.delete(task);
-        slot.done = true;
-        this.folder.settle();
-      });
-    this.tasks.add(task);
-  }
-
-  private idempotencyKey(batch: Batch, fileIndex: number): string {
-    return `${this.ledger.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
-  }
-
-  private async send(batch: Batch, resource: string, fileIndex: number, slot: DispatchSlot): Promise<void> {
-    await submitBatch(
-      {
-        client: this.opts.client,
-        resource,
-        upsert: this.opts.upsert,
-        keyOf: (part) => this.idempotencyKey(part, fileIndex),
-        onTooLarge: (big, rows) => {
-          this.itemLimit = Math.min(this.itemLimit, rows);
-          this.emit({ type: 'warning', text: `batch ${big.origin.batch} is too large for the server (413): sending it in halves` });
-        },
-        onStarted: async (part, { ref, replayed, key }) => {
-          const { origin } = part;
-          const entry: CheckpointEntry = { key, file: origin.file, batch: origin.batch, first_line: origin.firstLine, last_line: origin.lastLine, rows: origin.rows, job_id: ref.jobId, state: 'submitted' };
-          this.ledger.entries.push(entry);
-          slot.entries.push(entry);
-          this.save();
-          this.submitted.push({ jobId: ref.jobId, batch: origin.batch, file: origin.file, firstLine: origin.firstLine, lastLine: origin.lastLine });
-          this.emit({ type: 'batch-submitted', origin, jobId: ref.jobId, replayed });
-          if (this.opts.noWait) this.tally.notSettled(origin.rows);
-          else await this.follow(entry, part, ref);
-        },
+async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId: string; files: string[]; resumable: boolean; failedRowsDir?: string; startedAt: Date }): Promise<UploadEnd> {
+  const s = run.resumed?.settings;
+  const connection = await req.connect({ url: req.target.url ?? s?.url ?? null, db: req.target.db ?? s?.db ?? null }, { runId: run.runId });
+  try {
+    const { client, embedded } = connection;
+    const batchSize = s?.batch_size ?? req.batchSize;
+    const concurrency = s && !req.concurrencyGiven ? s.concurrency : req.concurrency;
+    // Fewer jobs in flight when start requests slow down (a slow link), more when they speed up.
+    const concurrencyLimit = new ConcurrencyLimit({ max: concurrency });
+    client.setHooks({
+      onHttp: (info) => {
+        req.emit({ type: 'http', ...info });
+        if (info.sentBytes && (info.status === null || info.status === 202)) concurrencyLimit.sample(info.status === null ? null : info.ms / Math.max(1, info.sentBytes / 1024));
       },
-      batch,
-    );
-  }
-
-  /** Follows a submitted job to its end and applies its settlement: stored, failed with their lines, or unprocessed. */
-  private async follow(entry: CheckpointEntry, batch: Batch, known?: JobRef): Promise<void> {
-    const jobId = entry.job_id as string;
-    this.following++;
-    this.tally.setLive(jobId, {}, batch.origin.rows);
-    const onStatus = (s: StatusResponse) => {
-      this.tally.setLive(jobId, s, batch.origin.rows);
-      this.emit({ type: 'job-progress', progress: { batch: batch.origin.batch, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
-      this.emitCounts();
+      onRetry: (info) => req.emit({ type: 'retry', ...info }),
+    });
+    const upsert = s ? s.upsert : req.upsert;
+    const settings: CheckpointSettings = {
+      files: run.files,
+      url: embedded ? null : client.baseUrl,
+      db: embedded ? req.target.db : null,
+      resource: req.resource,
+      format: req.format,
+      encoding: req.encoding,
+      batch_size: batchSize,
+      concurrency,
+      upsert,
+      failed_rows_dir: req.failedRowsDir,
+      limits: req.limits,
+      csv: req.csv,
+      column_map: req.columnMap,
+      ignore_unknown: req.ignoreUnknown,
     };
-    let settled;
+    const checkpoint = run.resumed ?? (await newCheckpoint(run.runId, settings, process.cwd()));
+    const writer = run.resumable ? new CheckpointWriter() : undefined;
+    if (writer) {
+      // Saved before any job: a run that dies at its first batch can still be resumed.
+      writer.request(() => checkpoint);
+      await writer.flush();
+    }
+    req.emit({ type: 'run-start', runId: run.runId, files: run.files, url: client.baseUrl, embedded, batchSize, concurrency });
+    let sent: UploadResult;
     try {
-      settled = await settleJob({ client: this.opts.client, useEvents: this.opts.useEvents, signal: this.followAbort.signal, onStatus }, entry, batch, known);
-    } finally {
-      this.tally.endLive(jobId);
-      this.following--;
-      if (this.following === 0 && this.opts.stopSignal?.aborted) this.followAbort.abort(new Error('stopped'));
-    }
-    for (const row of settled.failedRows) this.rowFailed(row.error, { record: row.record });
-    if (settled.unattributed) {
-      // Its note is among the job's errors, which every reporter prints with the job.
-      this.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
-      this.stopLatch.set(maxErrorsStop(this.opts.maxErrors, this.counts.failed, this.counts.read));
-    }
-    this.finishEntry(entry, settled.outcome);
-    this.stopLatch.set(settled.stop);
-  }
-
-  private finishEntry(entry: CheckpointEntry, outcome: EntryOutcome): void {
-    entry.state = 'finished';
-    entry.outcome = outcome;
-    this.counts.stored += outcome.stored;
-    this.counts.unprocessed += outcome.unprocessed;
-    this.save();
-    const finished = outcomeOf(entry);
-    this.sessionOutcomes.push(finished);
-    this.emit({ type: 'job-finished', outcome: finished });
-    this.emitCounts();
-  }
-
-  private batchFailed(batch: Batch, err: unknown): void {
-    const rows = batch.origin.rows;
-    if (!(err instanceof ApiError)) {
-      if (this.opts.stopSignal?.aborted || this.followAbort.signal.aborted) {
-        this.counts.unprocessed += rows;
-        return;
-      }
+      sent = await sendFiles({
+        files: run.files,
+        format: s?.format ?? req.format,
+        encoding: s?.encoding ?? req.encoding,
+        limits: s?.limits ?? req.limits,
+        ...(s ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown } : { csv: req.csv, columnMap: req.columnMap, ignoreUnknown: req.ignoreUnknown }),
+        resource: s ? s.resource : req.resource,
+        batchSize,
+        concurrency,
+        concurrencyLimit,
+        upsert,
+        client,
+        checkpoint,
+        checkpointWriter: writer,
+        emit: req.emit,
+        stopSignal: req.stopSignal,
+        maxErrors: req.maxErrors,
+        failedRowsDir: run.failedRowsDir,
+        failedRowsClaims: run.resumable ? path.join(runDir(run.runId), 'failed-rows.json') : undefined,
+        stdinSpool: run.resumable && run.files.includes('-') ? { path: path.join(runDir(run.runId), STDIN_SPOOL_FILE), resume: run.resumed !== null } : undefined,
+        dryRun: req.dryRun,
+        noWait: req.noWait,
+        useEvents: req.useEvents,
+      });
+    } catch (err) {
+      // A fresh run refused before any job (its header, its resource) leaves no run behind: a
+      // --resume would only repeat the refusal.
+      if (!run.resumed && checkpoint.entries.length === 0 && err instanceof BulkError && !ENDINGS[err.kind].resumable) rmSync(runDir(run.runId), { recursive: true, force: true });
       throw err;
     }
-    const failure = batchFailure(err);
-    if (failure.rows === 'failed') {
-      recordsOf(batch).forEach((record, i) => this.rowFailed({ file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message }, { record }));
-    } else {
-      this.counts.unprocessed += rows;
-    }
-    this.stopLatch.set(failure.stop);
+    const result = sent.stopReason === 'output' && run.resumable ? asRecorded(sent, run.runId) : sent;
+    const kind = runOutcome(result, { signal: req.signalReceived?.() ?? null, dryRun: req.dryRun, noWait: req.noWait });
+    const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stopReason !== null;
+    const resumeCommand = run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
+    // No resume can follow: stdin's copy of the rows has done its work.
+    if (!resumeCommand && run.resumable && run.files.includes('-')) rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
+    const elapsedMs = Date.now() - run.startedAt.getTime();
+    const report: RunReport = {
+      runId: run.runId,
+      files: run.files,
+      url: client.baseUrl,
+      startedAt: run.startedAt,
+      summary: {
+        counts: { read: result.counts.read, stored: result.counts.stored, failed: result.counts.failed, unprocessed: result.counts.unprocessed },
+        jobs: result.jobs.length || result.submittedJobs.length,
+        elapsedMs,
+        rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,
+        aggregates: result.aggregates,
+        failedRowsFile: result.failedRowsFiles[0] ?? null,
+        resumeCommand,
+        message: stdinMessage(result, resumeCommand, checkpoint) ?? result.stopMessage ?? undefined,
+        notRead: result.notRead,
+      },
+      jobs: result.jobs,
+      firstErrors: result.firstErrors,
+    };
+    return { kind, report, submittedJobs: result.submittedJobs };
+  } finally {
+    await connection.close();
   }
+}
 
-  private rowFailed(error: MappedRowError, source: { record?: Record<string, unknown>; raw?: string }): void {
-    this.counts.failed++;
-    this.tally.keepError(error);
-    this.emit({ type: 'row-rejected', error });
-    this.sink.write(error, source);
-    this.stopLatch.set(maxErrorsStop(this.opts.maxErrors, this.counts.failed, this.counts.read));
-  }
+/**
+ * After a failed write the run's record is its last good checkpoint, and a resume starts from it:
+ * what it does not name as settled is reported unprocessed, never as stored or failed.
+ */
+function asRecorded(result: UploadResult, runId: string): UploadResult {
+  const saved = loadCheckpoint(runId);
+  if (!saved) return result;
+  const settled = saved.entries.filter((e) => e.state === 'finished' && e.outcome);
+  const stored = settled.reduce((n, e) => n + (e.outcome?.stored ?? 0), 0);
+  const failed = settled.reduce((n, e) => n + (e.outcome?.failed ?? 0), 0) + Object.values(saved.failed_rows).reduce((n, f) => n + f.rejected, 0);
+  const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, result.counts.read - stored - failed) };
+  return { ...result, counts, jobs: runOutcomes(settled, []), aggregates: runAggregates(settled, []) };
+}
+
+/** A stopped stdin run names the lines it read but could not confirm, and how they get sent. */
+function stdinMessage(result: UploadResult, resumeCommand: string | null, checkpoint: Checkpoint): string | null {
+  if (!resumeCommand || !checkpoint.settings.files.includes('-')) return null;
+  const notRead = result.notRead.find((n) => n.file === 'stdin');
+  const lines = unconfirmedStdinLines(checkpoint.entries, notRead ? notRead.fromLine - 1 : null);
+  if (!lines) return null;
+  const rest = notRead ? `; stdin from line ${notRead.fromLine} on was not read` : '';
+  return `${result.stopMessage ?? 'stopped'}: stdin lines ${lines} hold rows read but not confirmed, kept in the run's directory; ${resumeCommand} sends them${rest}`;
+}
+
+/** Loads the run to resume, refusing clearly when it cannot be resumed. */
+async function loadResume(runIdArg: string | true): Promise<Checkpoint> {
+  const runId = runIdArg === true ? latestRunId() : runIdArg;
+  if (!runId) throw new BulkError('usage', 'there is no run to resume', `runs are kept in ${runsDir()} ($BULK_STATE_DIR)`);
+  const cp = loadCheckpoint(runId);
+  if (!cp) throw new BulkError('usage', `no run ${runId} (looked in ${runDir(runId)})`, `bulk resume with no id takes the newest run in ${runsDir()}`);
+  const refusal = await resumeRefusal(cp);
+  if (refusal) throw new BulkError('resume-refused', `cannot resume run ${runId}: ${refusal}`);
+  if (cp.cwd && cp.cwd !== process.cwd() && existsSync(cp.cwd)) process.chdir(cp.cwd);
+  return cp;
 }

@@ -1,8 +1,9 @@
 // The stop policy: pure decisions of when a run stops sending and why (a failed request's kind,
 // the --max-errors limits). The run applies them; nothing here does I/O.
 import type { ApiError } from '../client/api-error.js';
+import { BulkError } from '../errors/bulk-error.js';
 
-export type StopReason = 'interrupted' | 'unreachable' | 'auth' | 'protocol' | 'max-errors' | 'input' | 'job-lost' | 'unknown-resource';
+export type StopReason = 'interrupted' | 'unreachable' | 'auth' | 'protocol' | 'max-errors' | 'input' | 'job-lost' | 'unknown-resource' | 'output';
 
 export interface StopDecision {
   reason: StopReason;
@@ -35,6 +36,12 @@ export function batchFailure(err: ApiError): BatchFailure {
   }
 }
 
+/** The stop for a failed write to the failed-rows file or the checkpoint; anything else is rethrown. */
+export function outputStop(err: unknown): StopDecision {
+  if (err instanceof BulkError && err.kind === 'output') return { reason: 'output', message: err.message };
+  throw err;
+}
+
 export interface MaxErrors {
   count?: number;
   percent?: number;
@@ -55,5 +62,16 @@ export class StopLatch {
 
   set(decision: StopDecision | null): void {
     if (decision && !this.decision) this.decision = decision;
+  }
+
+  /** Runs a write to the failed-rows file; a failed one (ENOSPC, EACCES, EIO) latches the `output` stop and returns false. */
+  recorded(write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      this.set(outputStop(err));
+      return false;
+    }
   }
 }

@@ -1,4 +1,4 @@
-// What an upload is asked to do: the options of runUpload(), from inputs and batching to limits.
+// What sending a run's files is asked to do: the options of sendFiles(), from inputs and batching to limits.
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { InputFormat } from '../input/input-item.js';
 import type { RecordLimits } from '../input/record-limits.js';

@@ -1,7 +1,6 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT_CODE_MEANINGS } from '../../src/cli/exit-codes.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { call, waitForFinal } from '../helpers/http.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -116,12 +115,6 @@ describe('the command line itself', () => {
       expect(res.stdout).toContain('upload');
       expect(res.stdout).toContain('max-errors');
     }
-  });
-
-  it('the README\'s exit-code table is the one in exit-codes.ts', () => {
-    const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
-    const table = [...readme.matchAll(/^\| (\d+) \| /gm)].map((m) => Number(m[1]));
-    expect(table).toEqual(EXIT_CODE_MEANINGS.map(([code]) => code));
   });
 
   it('--version is plain and usage errors exit 2', async () => {

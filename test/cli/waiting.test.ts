@@ -64,6 +64,7 @@ describe('waiting is visible, and stopping is quick', () => {
     await waitUntil(() => `the client to exit; stderr: ${out.stderr}`, () => out.code !== undefined);
     expect(out.code).toBe(130);
     const runId = /run (\S+):/.exec(out.stderr)?.[1];
-    expect(out.stderr.trimEnd().split('\n').at(-1)).toBe(`resume with: bulk upload --resume ${runId}`);
+    // The exit path's one line: what happened, then the next step, which is the resume command.
+    expect(out.stderr.trimEnd().split('\n').at(-1)).toBe(`bulk: SIGINT again: stopped at once; resume with: bulk upload --resume ${runId}`);
   }, 30_000);
 });

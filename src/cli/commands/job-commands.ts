@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { JOB_STATES } from '../../protocol/index.js';
+import { settle } from '../exit-path.js';
 import { addConnectionOptions, type ConnectionFlags } from '../connect.js';
 import { positiveInteger } from '../options.js';
 
@@ -14,7 +15,7 @@ export function jobCommands(): Command[] {
     .option('--json', 'print the status JSON')
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag) => {
       const { showStatus } = await import('../job-queries.js');
-      process.exitCode = await showStatus(jobId, flags);
+      settle(await showStatus(jobId, flags));
     });
 
   const aggregates = addConnectionOptions(new Command('aggregates'))
@@ -24,7 +25,7 @@ export function jobCommands(): Command[] {
     .option('--json', 'print the aggregates JSON')
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag) => {
       const { showAggregates } = await import('../job-queries.js');
-      process.exitCode = await showAggregates(jobId, flags);
+      settle(await showAggregates(jobId, flags));
     });
 
   const errors = addConnectionOptions(new Command('errors'))
@@ -35,7 +36,7 @@ export function jobCommands(): Command[] {
     .addOption(new Option('--page-size <n>', 'errors fetched per request').argParser(positiveInteger).default(1000))
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag & { pageSize: number }) => {
       const { showErrors } = await import('../job-queries.js');
-      process.exitCode = await showErrors(jobId, flags);
+      settle(await showErrors(jobId, flags));
     });
 
   const jobs = addConnectionOptions(new Command('jobs'))
@@ -46,7 +47,7 @@ export function jobCommands(): Command[] {
     .option('--json', 'print the jobs as JSON')
     .action(async (flags: ConnectionFlags & JsonFlag & { state?: string; limit: number }) => {
       const { showJobs } = await import('../job-queries.js');
-      process.exitCode = await showJobs(flags);
+      settle(await showJobs(flags));
     });
 
   const abort = addConnectionOptions(new Command('abort'))
@@ -56,7 +57,7 @@ export function jobCommands(): Command[] {
     .option('--json', 'print the status JSON after the abort')
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag) => {
       const { abortJob } = await import('../job-queries.js');
-      process.exitCode = await abortJob(jobId, flags);
+      settle(await abortJob(jobId, flags));
     });
 
   const watch = addConnectionOptions(new Command('watch'))
@@ -68,7 +69,7 @@ export function jobCommands(): Command[] {
     .option('--no-color', 'no colour')
     .action(async (jobIds: string[], flags: ConnectionFlags & JsonFlag & { events: boolean; color: boolean }) => {
       const { watchJobs } = await import('../job-queries.js');
-      process.exitCode = await watchJobs(jobIds, flags);
+      settle(await watchJobs(jobIds, flags));
     });
 
   return [status, aggregates, errors, jobs, abort, watch];

@@ -1,13 +1,13 @@
-import { Command, Option } from 'commander';
-import { ExitError, UsageError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
+/** `bulk serve`: flags → validated server configuration → startServer, until SIGINT or SIGTERM. */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BulkError } from '../../errors/bulk-error.js';
 import { positiveInteger } from '../options.js';
 import { LOG_LEVELS } from '../../server/observe/log-levels.js';
 import type { ServeFlags } from '../../server/serve-config.js';
 
 function port(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError(`--port must be 0–65535 (got ${value})`);
+  if (!/^\d+$/.test(value) || n > 65535) throw new InvalidArgumentError('expected a port, 0–65535');
   return n;
 }
 
@@ -30,26 +30,17 @@ export function serveCommand(): Command {
     .addOption(new Option('--log-level <level>', 'least severe log line written to stderr').choices(LOG_LEVELS).default('info'))
     .option('-q, --quiet', 'no access lines on stderr (errors and worker events stay)')
     .action(async (flags: ServeFlags) => {
-      const [{ serveUntilSignalled }, { resolveServeConfig, ServeConfigError }, { ResourceConfigError }] = await Promise.all([
-        import('../../server/serve-process.js'),
-        import('../../server/serve-config.js'),
-        import('../../server/resources/load-resources.js'),
-      ]);
-      let config;
-      try {
-        config = resolveServeConfig(flags, process.env);
-      } catch (err) {
-        if (err instanceof ServeConfigError) throw new UsageError(err.message);
-        throw err;
-      }
+      const [{ serveUntilSignalled }, { resolveServeConfig }] = await Promise.all([import('../../server/serve-process.js'), import('../../server/serve-config.js')]);
+      const config = resolveServeConfig(flags, process.env);
       try {
         await serveUntilSignalled(config, flags.logLevel);
       } catch (err) {
-        if (err instanceof ResourceConfigError || err instanceof ServeConfigError) throw new UsageError(err.message);
+        if (err instanceof BulkError) throw err;
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new UsageError(`port ${flags.port} on ${flags.host} is already in use`, ['Pick another with --port, or --port 0 for any free port.']);
-        if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new UsageError(`cannot listen on ${flags.host}:${flags.port} (${code})`);
-        throw new ExitError(`cannot start: ${(err as Error).message}`, ExitCode.StoppedEarly);
+        if (code === 'EADDRINUSE') throw new BulkError('usage', `port ${flags.port} on ${flags.host} is already in use`, 'pick another with --port, or --port 0 for any free port');
+        if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new BulkError('usage', `cannot listen on ${flags.host}:${flags.port} (${code})`);
+        if (code && ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'ECONNRESET'].includes(code)) throw new BulkError('unreachable', `cannot start: the database cannot be reached: ${(err as Error).message}`, 'check --db / BULK_DATABASE_URL');
+        throw new BulkError('config', `cannot start: ${(err as Error).message}`, 'check --db / BULK_DATABASE_URL and the database it names');
       }
     });
 }

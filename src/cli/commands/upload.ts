@@ -1,38 +1,16 @@
+/**
+ * `bulk upload` and `bulk resume`: a thin adapter. Flags → options (upload-options.ts) → the one
+ * core call → reporter → the exit path. The core and the renderers load only when a run starts, so
+ * `--help` stays light.
+ */
 import { Command, Option } from 'commander';
-import { addInputOptions, type InputFlags } from '../input-flags.js';
+import { ENDINGS } from '../../errors/exit-codes.js';
+import type { RunReport, UploadEnd } from '../../upload/run-upload.js';
+import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
+import { end, settle, trackRun, type Ending } from '../exit-path.js';
+import { addInputOptions } from '../input-flags.js';
 import { fieldList, increaseVerbosity, maxErrors, nonNegativeSeconds, positiveInteger, recordSize } from '../options.js';
-
-export interface UploadCommandOptions extends InputFlags {
-  url?: string;
-  resource?: string;
-  format?: 'csv' | 'json' | 'ndjson';
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
-  batchSize?: number;
-  concurrency?: number;
-  upsert?: boolean;
-  uniqueFields?: string[];
-  updateFields?: string[];
-  json?: boolean;
-  quiet?: boolean;
-  verbose: number;
-  color: boolean;
-  progressInterval: number;
-  maxErrors?: { count?: number; percent?: number };
-  dryRun?: boolean;
-  wait: boolean;
-  events: boolean;
-  deadline: number;
-  timeout: number;
-  db?: string;
-  failedRowsDir?: string;
-  profile?: string;
-  config?: string;
-  tokenFile?: string;
-  /** A run id, or true for the newest run. */
-  resume?: string | true;
-  maxRecordSize?: number;
-  maxDepth?: number;
-}
+import type { UploadFlags } from '../upload-flags.js';
 
 const EXAMPLES = `
 Examples:
@@ -56,8 +34,9 @@ export function uploadCommand(): Command {
     .option('--resource <name>', "resource to load into (default: each file's name without extension)")
     .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'json', 'ndjson']))
     .addOption(new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'))
-    .addOption(new Option('--batch-size <rows>', 'rows per job (default 5000)').argParser(positiveInteger).env('BULK_BATCH_SIZE'))
-    .addOption(new Option('--concurrency <jobs>', 'jobs in flight at once (default 4)').argParser(positiveInteger).env('BULK_CONCURRENCY'))
+    // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-config.ts.
+    .addOption(new Option('--batch-size <rows>', 'rows per job (default 5000; env BULK_BATCH_SIZE)').argParser(positiveInteger))
+    .addOption(new Option('--concurrency <jobs>', 'jobs in flight at once (default 4; env BULK_CONCURRENCY)').argParser(positiveInteger))
     .addOption(new Option('--max-record-size <size>', 'largest record (NDJSON line, JSON element, CSV record); a longer JSON one fails alone (default 16MiB)').argParser(recordSize))
     .addOption(new Option('--max-depth <levels>', 'deepest nesting of objects and arrays in a JSON record; a deeper one fails alone (default 32)').argParser(positiveInteger))
     .option('--upsert', 'update rows that match --unique-fields instead of inserting (PATCH)')
@@ -80,10 +59,7 @@ export function uploadCommand(): Command {
     .addOption(new Option('--profile <name>', 'config file profile to use').env('BULK_PROFILE'))
     .addOption(new Option('--config <file>', 'config file (default: ./bulk.config.json, then ~/.config/bulk/config.json)').env('BULK_CONFIG'))
     .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
-    .action(async (files: string[], options: UploadCommandOptions) => {
-      const { runUploadCommand } = await import('../run-upload-command.js');
-      process.exitCode = await runUploadCommand(files, options);
-    });
+    .action(async (files: string[], flags: UploadFlags) => settle(await runUploadCommand(files, flags)));
   return addInputOptions(cmd);
 }
 
@@ -104,8 +80,86 @@ export function resumeCommand(): Command {
     if (RUN_SETTINGS.includes(opt.long ?? '')) continue;
     resume.addOption(opt);
   }
-  return resume.action(async (runId: string | undefined, options: UploadCommandOptions) => {
-    const { runUploadCommand } = await import('../run-upload-command.js');
-    process.exitCode = await runUploadCommand([], { ...options, resume: runId ?? true });
-  });
+  return resume.action(async (runId: string | undefined, flags: UploadFlags) => settle(await runUploadCommand([], { ...flags, resume: runId ?? true })));
+}
+
+/** A report of the run so far from its events, for an ending in the middle (a second Ctrl-C, a bug). */
+function reportFromEvents(files: string[], startedAt: Date, start: Extract<UploadEvent, { type: 'run-start' }> | null, counts: RunCounts | null, dryRun = false): RunReport {
+  const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0 };
+  const settled = c.stored + c.failed + c.unprocessed;
+  return {
+    runId: start?.runId ?? null,
+    files: start?.files ?? files,
+    url: start?.url ?? null,
+    startedAt,
+    summary: {
+      // Rows read but not yet settled are unprocessed: the checkpoint sends them again on resume.
+      counts: { read: c.read, stored: c.stored, failed: c.failed, unprocessed: c.unprocessed + Math.max(0, c.read - settled) },
+      jobs: 0,
+      elapsedMs: Date.now() - startedAt.getTime(),
+      rowsPerSecond: 0,
+      aggregates: {},
+      failedRowsFile: null,
+      resumeCommand: start && !dryRun ? `bulk upload --resume ${start.runId}` : null,
+    },
+    jobs: [],
+    firstErrors: [],
+  };
+}
+
+async function runUploadCommand(files: string[], flags: UploadFlags): Promise<Ending> {
+  const startedAt = new Date();
+  let start: Extract<UploadEvent, { type: 'run-start' }> | null = null;
+  let counts: RunCounts | null = null;
+  trackRun(() => reportFromEvents(files, startedAt, start, counts, flags.dryRun));
+  const [{ uploadRequest }, { resolveFlags, connectTo }, { runUpload }, { createReporter }, { resolveColor }, { watchSignals }] = await Promise.all([
+    import('../upload-flags.js'),
+    import('../connect.js'),
+    import('../../upload/run-upload.js'),
+    import('../../render/reporter.js'),
+    import('../../render/color.js'),
+    import('../signals.js'),
+  ]);
+  const config = resolveFlags(flags);
+  const request = uploadRequest(files, flags, config);
+  const stderr = process.stderr;
+  const mode = flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
+  const color = resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr });
+  const reporter = createReporter({ mode, stream: stderr, color, verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose), plainIntervalMs: flags.progressInterval * 1000 });
+  const emit = (event: UploadEvent) => {
+    if (event.type === 'run-start') start = event;
+    else if (event.type === 'counts') counts = event.counts;
+    reporter.handle(event);
+  };
+  const signals = watchSignals(
+    (sig) => reporter.handle({ type: 'warning', text: `${sig}: stopping after the requests in flight (press Ctrl-C again to quit at once)` }),
+    (sig) => {
+      reporter.close();
+      return end({ kind: sig === 'SIGINT' ? 'interrupted' : 'terminated', message: `${sig} again: stopped at once`, run: reportFromEvents(files, startedAt, start, counts, flags.dryRun) });
+    },
+  );
+  let result: UploadEnd;
+  try {
+    result = await runUpload({
+      ...request,
+      startedAt,
+      emit,
+      stopSignal: signals.signal,
+      signalReceived: signals.received,
+      connect: async (target) => {
+        const conn = await connectTo(target, config, { timeoutSeconds: flags.timeout, hooks: { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: flags.deadline * 1000 } }, onStage: (text) => emit({ type: 'stage', text }) });
+        conn.client.setHooks({ signal: signals.signal });
+        return conn;
+      },
+    });
+    const row = ENDINGS[result.kind];
+    reporter.finish({ ...result.report.summary, status: row.status, exitCode: row.exitCode });
+  } finally {
+    reporter.close();
+    signals.dispose();
+  }
+  const { report } = result;
+  if (!flags.json && !flags.wait) for (const job of result.submittedJobs) process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
+  trackRun(null);
+  return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown: mode !== 'json' };
 }

@@ -1,12 +1,18 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { BulkError } from '../../errors/bulk-error.js';
 
 export interface TokenEntry {
   name: string;
   hash: Buffer;
 }
 
-export class TokenConfigError extends Error {}
+/** A server setting that cannot be used (exit 2 through the error table). */
+export class TokenConfigError extends BulkError {
+  constructor(message: string) {
+    super('config', message);
+  }
+}
 
 const sha = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 

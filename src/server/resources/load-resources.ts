@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { BUILTIN_RESOURCES } from './builtin-resources.js';
 import { AGGREGATE_FNS, FIELD_TYPES, type AggregateDef, type AggregateFn, type FieldDef, type FieldType, type ResourceDef } from './resource-types.js';
+import { BulkError } from '../../errors/bulk-error.js';
 
-export class ResourceConfigError extends Error {}
+/** A server setting that cannot be used (exit 2 through the error table). */
+export class ResourceConfigError extends BulkError {
+  constructor(message: string) {
+    super('config', message);
+  }
+}
 
 const NAME_RE = /^[a-z][a-z0-9_]{0,62}$/;
 const FIELD_FNS: ReadonlySet<AggregateFn> = new Set(['count_by', 'sum', 'avg', 'min', 'max']);

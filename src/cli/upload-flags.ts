@@ -1,0 +1,80 @@
+/**
+ * `bulk upload` and `bulk resume` flags, checked and turned into the core's request: pure, so
+ * every flag's path into runUpload is tested without a server (test/cli/upload-flags.test.ts).
+ */
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import { DEFAULT_RECORD_LIMITS } from '../input/record-limits.js';
+import { BulkError } from '../errors/bulk-error.js';
+import type { UploadRequest } from '../upload/run-upload.js';
+import { inputSettings, type InputFlags } from './input-flags.js';
+
+export interface UploadFlags extends InputFlags {
+  url?: string;
+  resource?: string;
+  format?: 'csv' | 'json' | 'ndjson';
+  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  batchSize?: number;
+  concurrency?: number;
+  upsert?: boolean;
+  uniqueFields?: string[];
+  updateFields?: string[];
+  json?: boolean;
+  quiet?: boolean;
+  verbose: number;
+  color: boolean;
+  progressInterval: number;
+  maxErrors?: { count?: number; percent?: number };
+  dryRun?: boolean;
+  wait: boolean;
+  events: boolean;
+  deadline: number;
+  timeout: number;
+  db?: string;
+  failedRowsDir?: string;
+  profile?: string;
+  config?: string;
+  tokenFile?: string;
+  /** A run id, or true for the newest run. */
+  resume?: string | true;
+  maxRecordSize?: number;
+  maxDepth?: number;
+}
+
+/** Combinations no single flag's parser can see. */
+export function checkUploadFlags(files: string[], flags: UploadFlags): void {
+  if (flags.resume !== undefined) {
+    if (files.length > 0) throw new BulkError('usage', '--resume takes a run id, not files: the files come from the run', 'e.g. bulk upload --resume 20261128T140305Z-3f9a2c');
+    return;
+  }
+  if (files.length === 0) throw new BulkError('usage', 'no input files given', 'e.g. bulk upload transactions.csv');
+  if (flags.upsert && !flags.uniqueFields) throw new BulkError('usage', '--upsert needs --unique-fields', 'e.g. --upsert --unique-fields account_id,transaction_date,description');
+  if (!flags.upsert && (flags.uniqueFields || flags.updateFields)) throw new BulkError('usage', '--unique-fields and --update-fields go with --upsert');
+  if (files.includes('-') && !flags.format) throw new BulkError('usage', 'reading stdin (-) needs --format csv|json|ndjson');
+}
+
+/** What the core needs from the flags and the resolved configuration (batch size and concurrency come from the latter only). */
+export type UploadCommandRequest = Omit<UploadRequest, 'connect' | 'emit' | 'stopSignal' | 'signalReceived' | 'startedAt'>;
+
+export function uploadRequest(files: string[], flags: UploadFlags, config: Pick<ResolvedConfig, 'url' | 'batchSize' | 'concurrency' | 'columns'>): UploadCommandRequest {
+  checkUploadFlags(files, flags);
+  const input = flags.resume === undefined ? inputSettings(flags, config.columns) : { csv: undefined, columnMap: undefined, ignoreUnknown: undefined };
+  return {
+    files,
+    resume: flags.resume,
+    resource: flags.resource,
+    format: flags.format,
+    encoding: flags.encoding,
+    limits: { maxRecordChars: flags.maxRecordSize ?? DEFAULT_RECORD_LIMITS.maxRecordChars, maxDepth: flags.maxDepth ?? DEFAULT_RECORD_LIMITS.maxDepth },
+    ...input,
+    batchSize: config.batchSize,
+    concurrency: config.concurrency,
+    concurrencyGiven: flags.concurrency !== undefined,
+    upsert: flags.upsert ? { uniqueFields: flags.uniqueFields ?? [], updateFields: flags.updateFields } : undefined,
+    failedRowsDir: flags.failedRowsDir,
+    maxErrors: flags.maxErrors,
+    dryRun: flags.dryRun,
+    noWait: !flags.wait,
+    useEvents: flags.events,
+    target: { url: config.url, db: flags.db ?? null },
+  };
+}
