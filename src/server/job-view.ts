@@ -1,3 +1,4 @@
+// How the job API shows a stored job: the 202 start body and the status body, in the guide's words.
 import { apiPaths, BULK_BODY_TYPES, isFinal, STATUS_OF_STATE, type RecordError, type StartResponse, type StatusErrorEntry, type StatusResponse } from '../protocol/index.js';
 import type { JobRecord } from './store/store.js';
 

@@ -1,3 +1,5 @@
+// The checkpoint a run keeps in its run directory (settings, input fingerprints, one entry per job
+// or folded run of jobs, failed-rows files), and the cursor a resume reads it back with.
 import type { RecordLimits } from '../input/record-limits.js';
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { AggregateValue, JobState } from '../protocol/index.js';

@@ -1,3 +1,5 @@
+// The bulk start route (POST insert, PATCH upsert, DELETE by key on /api/{resource}/bulk/): checks
+// the request, admits it per token, honours its Idempotency-Key, stores the job and answers 202.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IDEMPOTENCY_HEADER, type JobType } from '../../protocol/index.js';
