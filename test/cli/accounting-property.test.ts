@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkAccounting, runScenario, scenarioArb } from '../helpers/accounting-run.js';
 import { HONEST } from '../helpers/fake-job-server.js';
 
-const RUNS = Number(process.env.BULK_FC_RUNS ?? 12);
+const RUNS = Number(process.env.BULK_FC_RUNS ?? 8);
 
 describe('accounting against a generated job server', () => {
   it('an honest server: every row stored, exit 0', async () => {

@@ -166,7 +166,7 @@ export function checkAccounting(run: AccountingRun): void {
   if (problems.length) throw new Error(`accounting disagrees with the server's truth:\n  ${problems.join('\n  ')}\nscenario: ${JSON.stringify(scenario)}`);
 }
 
-const scriptArb: fc.Arbitrary<JobScript> = fc.record({
+export const scriptArb: fc.Arbitrary<JobScript> = fc.record({
   final: fc.constantFrom<JobScript['final']>('Job Complete', 'Job Complete', 'Failed', 'Aborted'),
   processedShare: fc.constantFrom(0, 0.25, 0.5, 0.8),
   failEvery: fc.integer({ min: 0, max: 4 }),

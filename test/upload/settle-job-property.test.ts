@@ -1,0 +1,44 @@
+// The job settler against generated answers, in process: the same scripted answers as the fake
+// job server's (honest in every guide shape, or lying in plain sight), hundreds of cases a second.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { makeBatch } from '../../src/upload/batch.js';
+import type { CheckpointEntry } from '../../src/upload/checkpoint.js';
+import { settlementOf } from '../../src/upload/settle-job.js';
+import type { StatusResponse } from '../../src/protocol/index.js';
+import { scriptArb } from '../helpers/accounting-run.js';
+import { finalStatus, recordErrorList, type JobTruth } from '../helpers/fake-job-server.js';
+
+const RUNS = Number(process.env.BULK_FC_RUNS ?? 300);
+
+describe('settling a job from generated answers', () => {
+  it('every row is stored, failed or unprocessed; stored is what the server stored, or nothing when its answer lies', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), scriptArb, fc.boolean(), (rows, script, paged) => {
+        const processed = script.final === 'Job Complete' ? rows : Math.floor(script.processedShare * rows);
+        const truth: JobTruth = { id: 'j', seq: 0, script, descriptions: Array.from({ length: rows }, (_, i) => `d${i}`), processed, stored: new Set(), failed: new Set(), polls: 0, statusResets: 0 };
+        for (let i = 0; i < processed; i++) (script.failEvery > 0 && (i + script.failOffset) % script.failEvery === 0 ? truth.failed : truth.stored).add(i);
+        const status = finalStatus(truth, 'http://a', 'http://b') as unknown as StatusResponse;
+        const fromStatus = (status.errors ?? []).filter((e) => e && typeof e === 'object' && (e as { index: unknown }).index != null);
+        // With an errors endpoint the client reads every error from it; else only the status's.
+        const recordErrors = paged && script.errorsUrl ? recordErrorList(truth) : fromStatus;
+        const jobErrors = (status.errors ?? []).filter((e): e is string => typeof e === 'string');
+        const batch = makeBatch(1, 'f.csv', truth.descriptions.map((d) => ({ d })), truth.descriptions.map((_, i) => i + 2));
+        const entry: CheckpointEntry = { key: 'k', file: 'f.csv', batch: 1, first_line: 2, last_line: rows + 1, rows, job_id: 'j', state: 'submitted' };
+        const s = settlementOf(entry, batch, status, { aggregates: null, recordErrors, jobErrors });
+        const o = s.outcome;
+        expect(o.stored + o.failed + o.unprocessed).toBe(rows);
+        expect(s.failedRows.length + (s.unattributed ? s.unattributed.rows : 0)).toBe(o.failed);
+        if (script.lie) {
+          expect(s.stop?.reason).toBe('protocol');
+          expect(o).toMatchObject({ stored: 0, failed: 0, unprocessed: rows });
+        } else {
+          expect(s.stop).toBeNull();
+          expect(o).toMatchObject({ stored: truth.stored.size, failed: truth.failed.size, unprocessed: rows - processed });
+          for (const f of s.failedRows) expect(truth.failed.has(f.error.line - 2)).toBe(true);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
