@@ -1,3 +1,4 @@
+/** The error a person can act on: a kind from the exit-code table, a one-line message, and the next step. */
 import type { ErrorKind } from './exit-codes.js';
 
 /**
