@@ -38,6 +38,8 @@ export interface ServerContext {
   /** Whether each request gets an access line (`--quiet` drops them; errors are always logged). */
   accessLog: boolean;
   metrics: ServerMetrics;
+  /** Bulk requests admitted but not yet answered, per token (their jobs are not in the queue yet). */
+  admitting: Map<string, number>;
   /** Keys whose first request is still being taken: a second one gets 409. */
   inflightKeys: Set<string>;
   /** Set while shutting down: new jobs get 503. */

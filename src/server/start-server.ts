@@ -121,6 +121,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       maxDepth: DEFAULT_LIMITS.maxDepth,
     },
     inflightKeys: new Set(),
+    admitting: new Map(),
     draining: false,
     tokens,
   };

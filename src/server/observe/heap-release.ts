@@ -12,6 +12,8 @@ const MIN_GAP_MS = 5000;
 /** Work that held less than this is left to V8's own pace. */
 export const RELEASE_AFTER_BYTES = 8 * 1024 * 1024;
 
+const RESET_LAST_MATCH = /release/;
+
 let collect: (() => void) | null | undefined;
 let timer: NodeJS.Timeout | null = null;
 let last = 0;
@@ -36,7 +38,17 @@ export function releaseAfter(bytes: number): void {
   timer = setTimeout(() => {
     timer = null;
     last = Date.now();
+    // RegExp's legacy RegExp.lastMatch keeps the last string a regex ran on, and a value parsed
+    // from a large body is a slice that keeps the whole body alive: run one on a string of our own.
+    RESET_LAST_MATCH.test('release');
     collector()?.();
+    // Once more a little later: what the work left behind (a settling promise chain, a closure of
+    // the last request) can outlive the first pass by a moment.
+    timer = setTimeout(() => {
+      timer = null;
+      collector()?.();
+    }, MIN_GAP_MS);
+    timer.unref();
   }, wait);
   timer.unref();
 }

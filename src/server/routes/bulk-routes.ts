@@ -50,11 +50,14 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
   }
   // Admission per token, before the body is read: a burst from one token is turned away cheaply
   // and never holds up another token's uploads (each has its own share of the queue).
-  const mine = await ctx.store.queueDepth(owner);
+  // Requests of this token still being read count too, so a burst arriving at once cannot all pass.
+  const admitting = ctx.admitting.get(owner) ?? 0;
+  const mine = (await ctx.store.queueDepth(owner)) + admitting;
   if (mine >= ctx.limits.maxQueuedJobsPerToken) {
     req.resume();
     throw new HttpError(429, `Too many of your jobs waiting (${mine}); retry later`, { limit_jobs: ctx.limits.maxQueuedJobsPerToken }, { 'retry-after': '2' });
   }
+  ctx.admitting.set(owner, (ctx.admitting.get(owner) ?? 0) + 1);
   if (inflight) ctx.inflightKeys.add(inflight);
   let bodyChars = 0;
   try {
@@ -112,6 +115,9 @@ ${updateFields?.join(',') ?? ''}
     sendJsonText(res, 202, response);
     return job.id;
   } finally {
+    const left = (ctx.admitting.get(owner) ?? 1) - 1;
+    if (left > 0) ctx.admitting.set(owner, left);
+    else ctx.admitting.delete(owner);
     if (inflight) ctx.inflightKeys.delete(inflight);
     // A refused large body is garbage now; an accepted one is held until its job ends (the worker releases it then).
     releaseAfter(bodyChars);
