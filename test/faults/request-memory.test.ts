@@ -27,7 +27,7 @@ function bodyOf(bytes: number): string {
   return `[${parts.join(',')}]`;
 }
 
-describe('memory bounded per request (a real server process)', () => {
+describe('fault tier: memory bounded per request (a real server process, run alone: RSS is machine-wide noise under a parallel suite)', () => {
   it.skipIf(!linux)('one body at the size limit: peak RSS within a few times the limit above idle, and back near idle once its job is done', { timeout: 120_000 }, async () => {
     const server = await spawnServer({ args: ['--quiet', '--max-body-bytes', String(LIMIT)] });
     try {
