@@ -84,7 +84,7 @@ function fishScript(spec: CompletionSpec): string {
       lines.push(`complete -c bulk -n "__fish_seen_subcommand_from ${c.name}" -l ${flag.slice(2)}${values ? ` -x -a '${words(values, 'fish')}'` : ''}`);
     }
     if (c.args) lines.push(`complete -c bulk -n "__fish_seen_subcommand_from ${c.name}" -a '${c.args.join(' ')}'`);
-    if (c.name === 'upload') lines.push(`complete -c bulk -n "__fish_seen_subcommand_from upload" -F`);
+    if (c.name === 'upload' || c.name === 'delete') lines.push(`complete -c bulk -n "__fish_seen_subcommand_from ${c.name}" -F`);
   }
   return `${lines.join('\n')}\n`;
 }

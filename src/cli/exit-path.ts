@@ -33,7 +33,7 @@ export interface Invocation {
   json: boolean;
 }
 
-const UPLOAD_COMMANDS = new Set(['upload', 'resume']);
+const UPLOAD_COMMANDS = new Set(['upload', 'resume', 'delete']);
 const OUTCOMES = new Set<EndKind>(['completed', 'rows-rejected', 'dry-run', 'dry-run-rejected', 'submitted']);
 
 let invocation: Invocation = { command: null, json: false };

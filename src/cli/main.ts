@@ -34,6 +34,7 @@ Examples:
   $ bulk upload data.ndjson --url http://jobs:8000 --resource transactions
   $ bulk upload fixes.csv --upsert --unique-fields account_id,transaction_date,description
   $ bulk upload --resume                          # finish the newest run that stopped
+  $ bulk delete gone.csv --unique-fields account_id,transaction_date,description
   $ bulk jobs                                     # recent jobs; any 8-character id works below
   $ bulk errors 1a2b3c4d                          # every rejected record of a job
   $ bulk serve --port 8000                        # the job server on its own

@@ -16,6 +16,8 @@ export interface UploadFlags extends InputFlags {
   batchSize?: number;
   concurrency?: number;
   upsert?: boolean;
+  /** `bulk delete`: the rows' keys name records to delete. */
+  delete?: boolean;
   uniqueFields?: string[];
   updateFields?: string[];
   json?: boolean;
@@ -47,8 +49,10 @@ export function checkUploadFlags(files: string[], flags: UploadFlags): void {
     return;
   }
   if (files.length === 0) throw new BulkError('usage', 'no input files given', 'e.g. bulk upload transactions.csv');
-  if (flags.upsert && !flags.uniqueFields) throw new BulkError('usage', '--upsert needs --unique-fields', 'e.g. --upsert --unique-fields account_id,transaction_date,description');
-  if (!flags.upsert && (flags.uniqueFields || flags.updateFields)) throw new BulkError('usage', '--unique-fields and --update-fields go with --upsert');
+  if (flags.delete) {
+    if (!flags.uniqueFields) throw new BulkError('usage', 'bulk delete needs --unique-fields: the key that names each record to delete', 'e.g. bulk delete gone.csv --unique-fields account_id,transaction_date,description');
+  } else if (flags.upsert && !flags.uniqueFields) throw new BulkError('usage', '--upsert needs --unique-fields', 'e.g. --upsert --unique-fields account_id,transaction_date,description');
+  else if (!flags.upsert && (flags.uniqueFields || flags.updateFields)) throw new BulkError('usage', '--unique-fields and --update-fields go with --upsert');
   if (files.includes('-') && !flags.format) throw new BulkError('usage', 'reading stdin (-) needs --format csv|json|ndjson');
 }
 
@@ -69,7 +73,8 @@ export function uploadRequest(files: string[], flags: UploadFlags, config: Pick<
     batchSize: config.batchSize,
     concurrency: config.concurrency,
     concurrencyGiven: flags.concurrency !== undefined,
-    upsert: flags.upsert ? { uniqueFields: flags.uniqueFields ?? [], updateFields: flags.updateFields } : undefined,
+    upsert: flags.upsert && !flags.delete ? { uniqueFields: flags.uniqueFields ?? [], updateFields: flags.updateFields } : undefined,
+    delete: flags.delete ? { uniqueFields: flags.uniqueFields ?? [] } : undefined,
     failedRowsDir: flags.failedRowsDir,
     maxErrors: flags.maxErrors,
     dryRun: flags.dryRun,

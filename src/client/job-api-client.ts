@@ -21,6 +21,11 @@ import { formatSourceHeader, SOURCE_HEADER } from '../protocol/job-source.js';
 
 export type JobApiClientOptions = TransportOptions;
 
+/** A delete job's key: the records whose values of these fields match a row go. */
+export interface DeleteByKey {
+  uniqueFields: string[];
+}
+
 /** The job API over HTTP, with retries. Knows the protocol, not the upload. */
 /** Every HTTP status from 300 to 599. */
 const EVERY_STATUS = Array.from({ length: 300 }, (_, i) => 300 + i);
@@ -54,19 +59,22 @@ export class JobApiClient {
     body: string | Buffer;
     idempotencyKey?: string;
     upsert?: { uniqueFields: string[]; updateFields?: string[] };
+    /** Delete the records with these keys instead (DELETE); the body holds key records. */
+    delete?: DeleteByKey;
     /** Where the rows came from (ext header): shown by the server's jobs page. */
     source?: { file: string; firstLine: number; lastLine: number };
   }): Promise<{ start: StartResponse; ref: JobRef; replayed: boolean }> {
     let path = apiPaths.bulk(args.resource);
-    if (args.upsert) {
-      const query = new URLSearchParams({ unique_fields: args.upsert.uniqueFields.join(',') });
-      if (args.upsert.updateFields?.length) query.set('update_fields', args.upsert.updateFields.join(','));
+    const keyed = args.delete ?? args.upsert;
+    if (keyed) {
+      const query = new URLSearchParams({ unique_fields: keyed.uniqueFields.join(',') });
+      if (args.upsert?.updateFields?.length && !args.delete) query.set('update_fields', args.upsert.updateFields.join(','));
       path += `?${query.toString()}`;
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
     if (args.source) headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
-    const res = await this.transport.send(args.upsert ? 'PATCH' : 'POST', this.transport.resolve(path), {
+    const res = await this.transport.send(args.delete ? 'DELETE' : args.upsert ? 'PATCH' : 'POST', this.transport.resolve(path), {
       body: args.body,
       headers,
       what: `start job (${args.resource})`,

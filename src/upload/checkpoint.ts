@@ -1,5 +1,6 @@
 // The checkpoint a run keeps in its run directory (settings, input fingerprints, one entry per job
 // or folded run of jobs, failed-rows files), and the cursor a resume reads it back with.
+import type { DeleteByKey } from '../client/job-api-client.js';
 import type { RecordLimits } from '../input/record-limits.js';
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { AggregateValue, JobState } from '../protocol/index.js';
@@ -79,6 +80,8 @@ export interface CheckpointSettings {
   batch_size: number;
   concurrency: number;
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
+  /** A delete run: its key fields. */
+  delete?: DeleteByKey;
   failed_rows_dir?: string;
   /** Fixed for the run: a resume must accept and reject the same rows, or its batches (and keys) differ. */
   limits?: RecordLimits;

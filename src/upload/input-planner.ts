@@ -2,7 +2,8 @@
  * Before the first job: learns what the server says of its resources (once), and checks every
  * named file's header against its resource (column mapping included), so a file that cannot fit
  * is refused before anything is sent. Then gives each file its column plan and, for a dry run,
- * the client-side row check.
+ * the client-side row check. A delete run checks its files against the key alone and sends each
+ * row's key fields only (delete-keys.ts).
  */
 import type { JobApiClient } from '../client/job-api-client.js';
 import type { InputItem } from '../input/input-item.js';
@@ -11,6 +12,7 @@ import { InputError } from '../input/input-error.js';
 import type { ResourceDescription } from '../protocol/index.js';
 import { planColumns, type ColumnPlan } from './column-plan.js';
 import { rowChecker, type RowCheck } from './dry-run-check.js';
+import { checkDeleteKey, keyedDescription, keyRecord } from './delete-keys.js';
 import type { FailedRowsSink } from './failed-rows-sink.js';
 import { styleOf } from './failed-rows-writer.js';
 import { openRunInput, type SpooledInput } from './stdin-spool.js';
@@ -95,6 +97,7 @@ export class InputPlanner {
   private wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
     const check = this.rowCheck(this.opts.resourceOf(source.file));
     const map = this.opts.columnMap ?? {};
+    const del = this.opts.delete;
     let plan: ColumnPlan | null = null;
     const planned = (): ColumnPlan => {
       if (!plan) onPlan((plan = this.planFor(fileIndex, source)));
@@ -107,7 +110,10 @@ export class InputPlanner {
         yield items.map((item): InputItem => {
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
           if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
-          const record = apply(item.record);
+          const applied = apply(item.record);
+          const keyed = del ? keyRecord(applied, del) : { record: applied };
+          if ('reason' in keyed) return { kind: 'rejected', line: item.line, raw: '', field: keyed.field, reason: keyed.reason, record: applied };
+          const { record } = keyed;
           const bad = check?.(record);
           return bad ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record } : { kind: 'row', line: item.line, record };
         });
@@ -126,7 +132,10 @@ export class InputPlanner {
     return check;
   }
 
-  /** The resource's description; an unknown resource on a server that lists its resources stops the run. */
+  /**
+   * The resource's description (for a delete, with only its key required); an unknown resource on
+   * a server that lists its resources stops the run, and so does a delete by a key it does not declare.
+   */
   private description(name: string): ResourceDescription | null {
     if (!this.descriptions) return null;
     const found = this.descriptions.get(name);
@@ -134,6 +143,8 @@ export class InputPlanner {
       const names = [...this.descriptions.keys()];
       throw new BulkError('unknown-resource', `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`);
     }
-    return found;
+    if (!this.opts.delete) return found;
+    checkDeleteKey(found, this.opts.delete);
+    return keyedDescription(found, this.opts.delete);
   }
 }

@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { BulkError } from '../errors/bulk-error.js';
 import { ENDINGS, type EndKind } from '../errors/exit-codes.js';
-import type { JobApiClient } from '../client/job-api-client.js';
+import type { DeleteByKey, JobApiClient } from '../client/job-api-client.js';
 import { checkInput } from '../input/open-input.js';
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { InputFormat } from '../input/input-item.js';
@@ -56,6 +56,8 @@ export interface UploadRequest {
   concurrency: number;
   concurrencyGiven?: boolean;
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
+  /** Delete the records the rows' keys name instead of storing rows: only the key fields are sent. */
+  delete?: DeleteByKey;
   failedRowsDir?: string;
   maxErrors?: { count?: number; percent?: number };
   dryRun?: boolean;
@@ -155,6 +157,7 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
       onRetry: (info) => req.emit({ type: 'retry', ...info }),
     });
     const upsert = s ? s.upsert : req.upsert;
+    const del = s ? s.delete : req.delete;
     const settings: CheckpointSettings = {
       files: run.files,
       url: embedded ? null : client.baseUrl,
@@ -165,6 +168,7 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
       batch_size: batchSize,
       concurrency,
       upsert,
+      delete: del,
       failed_rows_dir: req.failedRowsDir,
       limits: req.limits,
       csv: req.csv,
@@ -192,6 +196,7 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
         concurrency,
         concurrencyLimit,
         upsert,
+        delete: del,
         client,
         checkpoint,
         checkpointWriter: writer,

@@ -205,6 +205,7 @@ class UploadRun {
         client: this.opts.client,
         resource,
         upsert: this.opts.upsert,
+        delete: this.opts.delete,
         keyOf: (part) => this.idempotencyKey(part, fileIndex),
         onTooLarge: (big, rows) => {
           this.itemLimit = Math.min(this.itemLimit, rows);

@@ -2,7 +2,7 @@
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { InputFormat } from '../input/input-item.js';
 import type { RecordLimits } from '../input/record-limits.js';
-import type { JobApiClient } from '../client/job-api-client.js';
+import type { DeleteByKey, JobApiClient } from '../client/job-api-client.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 import type { UploadListener } from './upload-events.js';
@@ -28,6 +28,8 @@ export interface UploadOptions {
   /** When given, the jobs out at once follow it (at most `concurrency`): it adapts to the link. */
   concurrencyLimit?: { readonly current: number };
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
+  /** Delete by these key fields: each row goes as its key fields only, checked client-side first. */
+  delete?: DeleteByKey;
   client: JobApiClient;
   /** The run's ledger: a fresh one, or the checkpoint of the run being resumed. */
   checkpoint: Checkpoint;

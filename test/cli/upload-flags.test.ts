@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { deleteCommand } from '../../src/cli/commands/delete.js';
 import { resumeCommand, uploadCommand } from '../../src/cli/commands/upload.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { uploadRequest, type UploadFlags } from '../../src/cli/upload-flags.js';
@@ -87,6 +88,25 @@ describe('bulk upload: argv → runUpload options', () => {
     expect(args[0]).toBe('R1');
     expect(flags.concurrency).toBe(2);
     expect(() => parse(resumeCommand(), ['R1', '--batch-size', '10'])).toThrow(/unknown option/);
+  });
+});
+
+describe('bulk delete: argv → runUpload options', () => {
+  const deleteRequest = (argv: string[]) => {
+    const { args, flags } = parse(deleteCommand(), argv);
+    const config = resolveConfig({ flags: { url: flags.url, batchSize: flags.batchSize, concurrency: flags.concurrency }, env: {}, file: null, readToken: () => 'token' });
+    return uploadRequest(args[0] as string[], { ...flags, delete: true }, config);
+  };
+
+  it('--unique-fields becomes the delete operation; the upload flags it shares mean the same', () => {
+    const r = deleteRequest(['gone.csv', '--unique-fields', 'a,b', '--resource', 'transactions', '--batch-size', '100', '--dry-run']);
+    expect(r).toMatchObject({ files: ['gone.csv'], resource: 'transactions', batchSize: 100, dryRun: true, delete: { uniqueFields: ['a', 'b'] } });
+    expect(r.upsert).toBeUndefined();
+  });
+
+  it('needs --unique-fields, and takes neither --upsert nor --update-fields nor --resume', () => {
+    expect(() => deleteRequest(['gone.csv'])).toThrow(/needs --unique-fields/);
+    for (const flag of ['--upsert', '--update-fields', '--resume']) expect(() => parse(deleteCommand(), ['gone.csv', '--unique-fields', 'a', flag, 'x'])).toThrow(/unknown option/);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * `bulk upload` and `bulk resume`: a thin adapter. Flags → options (upload-options.ts) → the one
- * core call → reporter → the exit path. The core and the renderers load only when a run starts, so
- * `--help` stays light.
+ * `bulk upload` and `bulk resume` (and, through delete.ts, `bulk delete`): a thin adapter. Flags →
+ * options (upload-options.ts) → the one core call → reporter → the exit path. The core and the
+ * renderers load only when a run starts, so `--help` stays light.
  */
 import { Command, Option } from 'commander';
 import { ENDINGS } from '../../errors/exit-codes.js';
@@ -107,7 +107,7 @@ function reportFromEvents(files: string[], startedAt: Date, start: Extract<Uploa
   };
 }
 
-async function runUploadCommand(files: string[], flags: UploadFlags): Promise<Ending> {
+export async function runUploadCommand(files: string[], flags: UploadFlags): Promise<Ending> {
   const startedAt = new Date();
   let start: Extract<UploadEvent, { type: 'run-start' }> | null = null;
   let counts: RunCounts | null = null;
