@@ -232,8 +232,12 @@ class UploadRun {
     const jobId = entry.job_id as string;
     this.following++;
     this.tally.setLive(jobId, {}, batch.origin.rows);
+    let awaitingTakeover = false;
     const onStatus = (s: StatusResponse) => {
       this.tally.setLive(jobId, s, batch.origin.rows);
+      // A stalled bar alone would not tell the user why: say once that the job's node is gone.
+      if (s.awaiting_takeover === true && !awaitingTakeover) this.emit({ type: 'warning', text: `job ${jobId.slice(0, 8)} (${batch.origin.file}:${batch.origin.firstLine}-${batch.origin.lastLine}): its server node stopped; waiting for another node to take it over` });
+      awaitingTakeover = s.awaiting_takeover === true;
       this.emit({ type: 'job-progress', progress: { batch: batch.origin.batch, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
       this.emitCounts();
     };
