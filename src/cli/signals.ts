@@ -15,7 +15,8 @@ export interface SignalWatch {
 /** `onSecond` ends the run at once (through the exit path) and returns the exit code. */
 export function watchSignals(onFirst: (sig: 'SIGINT' | 'SIGTERM') => void, onSecond: (sig: 'SIGINT' | 'SIGTERM') => number): SignalWatch {
   const controller = new AbortController();
-  // Every request in flight listens to it; past 10 (--concurrency 16) Node warned of a leak.
+  // Every request in flight listens to it: more than Node's default of 10 (--concurrency 16) is by
+  // design, not the leak its warning assumes.
   setMaxListeners(0, controller.signal);
   let got: 'SIGINT' | 'SIGTERM' | null = null;
   const handler = (sig: 'SIGINT' | 'SIGTERM') => {

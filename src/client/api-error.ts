@@ -1,3 +1,4 @@
+// ApiError: why a request to the job API did not succeed, as a kind the upload core can act on.
 import { BulkError } from '../errors/bulk-error.js';
 
 /** Why a request to the job API did not succeed, in terms the upload core can act on. */

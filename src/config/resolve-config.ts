@@ -1,3 +1,5 @@
+// Config resolution, pure: flags beat the environment, the environment beats the config file, the
+// file beats the defaults. Reading files is load-config.ts's job.
 import { BulkError } from '../errors/bulk-error.js';
 
 /** One profile of a config file, or the same settings from flags and environment. */

@@ -1,3 +1,4 @@
+// InputError: input that cannot be read on, naming the file, line and field.
 import { BulkError } from '../errors/bulk-error.js';
 
 /** Input that cannot be read on: names the file, and the line and field where it applies. */

@@ -61,7 +61,8 @@ class UploadRun {
     this.counts = this.tally.counts;
     this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
     this.folder = new LedgerFolder(this.ledger);
-    // Every job being followed waits on this signal: with --concurrency over 10, Node warned of a leak.
+    // Every job being followed waits on this signal: more than Node's default of 10 listeners
+    // (--concurrency over 10) is by design, not the leak its warning assumes.
     setMaxListeners(0, this.followAbort.signal);
   }
 

@@ -1,3 +1,5 @@
+// The job commands (status, aggregates, errors, jobs, abort, watch): each a thin adapter from its
+// flags to one call in job-queries.ts, ended through the exit path.
 import { Command, Option } from 'commander';
 import { JOB_STATES } from '../../protocol/index.js';
 import { settle } from '../exit-path.js';

@@ -1,3 +1,6 @@
+// API tokens: read from a file or the environment, kept as hashes, matched in constant time to
+// name the owner of a request's jobs; and whether a host is loopback (the only place a server may
+// listen without tokens).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BulkError } from '../../errors/bulk-error.js';

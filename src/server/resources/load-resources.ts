@@ -1,3 +1,5 @@
+// The resources a server accepts: the built-in ones plus (overriding them) those of a resources
+// file, parsed and checked into definitions; a bad file is refused with one line.
 import { readFileSync } from 'node:fs';
 import { BUILTIN_RESOURCES } from './builtin-resources.js';
 import { AGGREGATE_FNS, FIELD_TYPES, type AggregateDef, type AggregateFn, type FieldDef, type FieldType, type ResourceDef } from './resource-types.js';
