@@ -1,3 +1,5 @@
+// Issue 15's house rules for src/, checked on every test run: no room below cli/ imports from it,
+// no import cycle, no file over 300 lines, and every file opens with a comment saying its one job.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +81,45 @@ describe('the import graph of src/', () => {
     expect(importsOf(a, "import type { X } from '../cli/x.js';\nconst m = await import('./b.js');\nexport { y } from './c.js';")).toEqual([path.join(SRC, 'cli', 'x.ts'), path.join(SRC, 'upload', 'c.ts'), path.join(SRC, 'upload', 'b.ts')]);
     expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
     expect(cycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+  });
+});
+
+/** The most lines a file in src/ may have: past it, a file holds more than one job. */
+const MAX_LINES = 300;
+
+/** Lines as an editor counts them: a final newline does not start another line. */
+export function lineCount(text: string): number {
+  if (text === '') return 0;
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/**
+ * Whether a file opens with a comment (its one job) before any import or code. A lint or type
+ * directive is not one.
+ */
+export function opensWithComment(text: string): boolean {
+  const m = /^\s*(\/\/|\/\*+)\s*(\S+)/.exec(text);
+  return m !== null && !/^(eslint|@ts-|prettier-)/.test(m[2] as string);
+}
+
+describe('the files of src/', () => {
+  const files = sourceFiles(SRC);
+
+  it(`are at most ${MAX_LINES} lines each`, () => {
+    const long = files.map((f) => ({ file: rel(f), lines: lineCount(readFileSync(f, 'utf8')) })).filter((x) => x.lines > MAX_LINES);
+    expect(long.map((x) => `${x.file}: ${x.lines} lines`)).toEqual([]);
+  });
+
+  it('each open with a comment saying their one job', () => {
+    expect(files.filter((f) => !opensWithComment(readFileSync(f, 'utf8'))).map(rel)).toEqual([]);
+  });
+
+  it('the checks find what they look for', () => {
+    expect([lineCount(''), lineCount('a'), lineCount('a\n'), lineCount('a\nb'), lineCount('a\n\n')]).toEqual([0, 1, 1, 2, 2]);
+    expect(opensWithComment('// Reads CSV.\nimport x from "y";')).toBe(true);
+    expect(opensWithComment('\n/**\n * Reads CSV.\n */\nexport {};')).toBe(true);
+    expect(opensWithComment("import x from 'y';\n// Reads CSV.")).toBe(false);
+    expect(opensWithComment('/* eslint-disable */\nexport {};')).toBe(false);
+    expect(opensWithComment('// @ts-nocheck\nexport {};')).toBe(false);
   });
 });
