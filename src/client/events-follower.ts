@@ -5,6 +5,7 @@ import { isFinal, type StatusResponse } from '../protocol/index.js';
 import { ApiError } from './api-error.js';
 import type { HttpTransport } from './http-transport.js';
 import type { JobRef } from './job-ref.js';
+import { parseStatus } from './parse-status.js';
 
 /**
  * Follows a job's server events until it reaches a final state. Returns the final status, or
@@ -21,6 +22,8 @@ export async function followEvents(
 ): Promise<StatusResponse | null> {
   if (!ref.eventsUrl) return null;
   let last: StatusResponse | null = null;
+  // A state word outside the protocol is not malformed JSON to skip: it ends the run (see parse-status).
+  let violation: ApiError | null = null;
   try {
     const res = await transport.openStream(ref.eventsUrl, 'text/event-stream', `events of job ${ref.jobId}`, signal);
     if (res.statusCode !== 200) {
@@ -30,15 +33,21 @@ export async function followEvents(
     }
     const parser = createParser({
       onEvent: (message) => {
+        let body: unknown;
         try {
-          const status = JSON.parse(message.data) as StatusResponse;
-          if (status && typeof status.state === 'string') {
-            last = status;
-            onStatus(status);
-          }
+          body = JSON.parse(message.data);
         } catch {
           // A malformed event is skipped; polling settles the truth if the stream ends without a final state.
+          return;
         }
+        if (!body || typeof body !== 'object' || typeof (body as { state?: unknown }).state !== 'string') return;
+        try {
+          last = parseStatus(body, ref.jobId);
+        } catch (err) {
+          violation ??= err as ApiError;
+          return;
+        }
+        onStatus(last);
       },
     });
     // undici's body yields Buffers whatever setEncoding says; a streaming decoder keeps a
@@ -46,6 +55,10 @@ export async function followEvents(
     const decoder = new TextDecoder();
     for await (const chunk of res.body) {
       parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true }));
+      if (violation) {
+        res.body.destroy();
+        throw violation;
+      }
       if (last && isFinal((last as StatusResponse).state)) {
         res.body.destroy();
         break;

@@ -16,6 +16,7 @@ import { ApiError } from './api-error.js';
 import { followEvents } from './events-follower.js';
 import { HttpTransport, type TransportOptions } from './http-transport.js';
 import { jobRefFromStart, type JobRef } from './job-ref.js';
+import { parseStatus } from './parse-status.js';
 import { memberNumberLiterals, rememberLiterals } from '../protocol/number-literals.js';
 import { formatSourceHeader, SOURCE_HEADER } from '../protocol/job-source.js';
 
@@ -90,11 +91,7 @@ export class JobApiClient {
 
   async getStatus(ref: JobRef): Promise<StatusResponse> {
     const res = await this.transport.send('GET', ref.statusUrl, { what: `status of job ${ref.jobId}`, retry: true });
-    const status = res.body as StatusResponse;
-    if (!status || typeof status.state !== 'string') {
-      throw new ApiError('protocol', `status of job ${ref.jobId} has no state`, res.status, res.body);
-    }
-    return status;
+    return parseStatus(res.body, ref.jobId, res.status);
   }
 
   async getAggregates(ref: JobRef): Promise<AggregatesResponse> {
@@ -119,7 +116,7 @@ export class JobApiClient {
     // 409: the job finished before the abort reached it. Its final status is the answer; retrying
     // (409 is otherwise "try again shortly") would wait forever.
     const res = await this.transport.send('POST', url, { what: `abort job ${ref.jobId}`, retry: true, answers: [409] });
-    return res.status === 409 ? this.getStatus(ref) : (res.body as StatusResponse);
+    return res.status === 409 ? this.getStatus(ref) : parseStatus(res.body, ref.jobId, res.status);
   }
 
   /** `idPrefix` (ext): a server without it ignores it and lists its newest jobs. */

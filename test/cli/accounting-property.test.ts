@@ -48,3 +48,17 @@ describe('counterexamples fast-check shrank to, kept by name', () => {
     expect(run.failedListed.sort()).toEqual(['row-at-line-2', 'row-at-line-3']);
   });
 });
+
+describe('a state word outside the protocol\'s five is a protocol violation, never a poll forever', () => {
+  it.each([
+    ['"Job Completed" by polling', { final: 'Job Complete' as const, events: false }, /"Job Completed"/],
+    ['"Weird" by polling', { final: 'Failed' as const, events: false }, /"Weird"/],
+    ['"Job Completed" as a server event', { final: 'Job Complete' as const, events: true }, /"Job Completed"/],
+  ])('%s: exit 3, the reason names the word, its rows unprocessed', async (_name, script, word) => {
+    const run = await runScenario({ rows: 6, batchSize: 3, concurrency: 1, scripts: [{ ...HONEST, ...script, lie: 'unknown-state' }] });
+    expect(run.code).toBe(3);
+    expect(run.doc?.message).toMatch(word);
+    expect(run.doc?.message).toMatch(/not one of the protocol's/);
+    checkAccounting(run);
+  }, 60_000);
+});

@@ -7,8 +7,13 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 
 /** Ways a job's final answer contradicts itself or the batch. Each one is visible in the status. */
-export type Lie = 'success-over-total' | 'count-mismatch' | 'total-wrong' | 'index-out-of-range' | 'index-duplicate' | 'index-not-integer' | 'more-errors-than-count';
-export const LIES: readonly Lie[] = ['success-over-total', 'count-mismatch', 'total-wrong', 'index-out-of-range', 'index-duplicate', 'index-not-integer', 'more-errors-than-count'];
+export type Lie = 'success-over-total' | 'count-mismatch' | 'total-wrong' | 'index-out-of-range' | 'index-duplicate' | 'index-not-integer' | 'more-errors-than-count' | 'unknown-state';
+export const LIES: readonly Lie[] = ['success-over-total', 'count-mismatch', 'total-wrong', 'index-out-of-range', 'index-duplicate', 'index-not-integer', 'more-errors-than-count', 'unknown-state'];
+
+/** The final state word an 'unknown-state' job gives: a misspelling of its real one, or a word from nowhere. */
+export function unknownStateWord(script: JobScript): string {
+  return script.final === 'Job Complete' ? 'Job Completed' : 'Weird';
+}
 
 export type UrlField = 'status_url' | 'aggregates_url' | 'events_url' | 'errors_url' | 'abort_url';
 export const URL_FIELDS: readonly UrlField[] = ['status_url', 'aggregates_url', 'events_url', 'errors_url', 'abort_url'];
@@ -185,7 +190,7 @@ export function finalStatus(job: JobTruth, base: string, other: string): Record<
   return {
     job_id: job.id,
     job_type: 'insert',
-    state: script.final,
+    state: script.lie === 'unknown-state' ? unknownStateWord(script) : script.final,
     status: script.final === 'Job Complete' ? 'completed' : script.final === 'Failed' ? 'failed' : 'aborted',
     message: 'done',
     total_items: total,
