@@ -90,10 +90,11 @@ export function endingOfError(err: unknown): Ending {
   return { kind, message, next: err instanceof BulkError ? err.next : null, run, stack: error.stack };
 }
 
-function nextStep(ending: Ending, row: EndingRow): string | null {
+/** The next step; `withResume` false leaves out the resume command (a run's summary shows it already). */
+function nextStep(ending: Ending, row: EndingRow, withResume = true): string | null {
   let next = ending.next ?? row.next;
   if (ending.kind === 'usage' && !ending.next) next = `see bulk ${invocation.command && !invocation.command.startsWith('-') ? `${invocation.command} ` : ''}--help`;
-  const resume = row.resumable ? ending.run?.summary.resumeCommand : null;
+  const resume = row.resumable && withResume ? ending.run?.summary.resumeCommand : null;
   if (resume && isErrorKind(ending.kind)) next = next ? `${next}, then resume with: ${resume}` : `resume with: ${resume}`;
   return next;
 }
@@ -144,8 +145,8 @@ export function end(ending: Ending, io: { stdout: NodeJS.WritableStream; stderr:
       if (upload) io.stdout.write(`${JSON.stringify(runDocument(ending, row, next), null, 2)}\n`);
       else if (isErrorKind(ending.kind)) io.stdout.write(`${JSON.stringify(errorDocument(ending, row, next), null, 2)}\n`);
     }
-    // After a run's summary (which says what happened) the line is only the next step.
-    const line = ending.summaryShown ? (isErrorKind(ending.kind) ? next : null) : ending.message ? `${ending.message}${next ? `; ${next}` : ''}` : null;
+    // After a run's summary (which says what happened, and how to resume) the line is only the next step.
+    const line = ending.summaryShown ? (isErrorKind(ending.kind) ? nextStep(ending, row, false) : null) : ending.message ? `${ending.message}${next ? `; ${next}` : ''}` : null;
     if (line) io.stderr.write(`bulk: ${line}\n`);
     if (ending.stack && process.env.BULK_DEBUG) io.stderr.write(`${ending.stack}\n`);
   } catch {

@@ -5,7 +5,7 @@ import type { CheckpointEntry, EntryOutcome } from './checkpoint.js';
 import { mergeStates, stateOf, valuesOf } from './aggregate-state.js';
 import { entryAggregateState, unfold } from './ledger-fold.js';
 import type { RunTally } from './run-tally.js';
-import type { StopDecision, StopReason } from './stop-policy.js';
+import type { StopDecision } from './stop-policy.js';
 import type { JobOutcome, MappedRowError, RunCounts } from './upload-events.js';
 
 export interface UploadResult {
@@ -17,8 +17,7 @@ export interface UploadResult {
   firstErrors: MappedRowError[];
   failedRowsFiles: string[];
   /** Why the run stopped before the end, if it did; the first reason wins. */
-  stopReason: StopReason | null;
-  stopMessage: string | null;
+  stop: StopDecision | null;
   /** Where reading stopped early: that file's rows from this line on were not read. */
   notRead: { file: string; fromLine: number }[];
   submittedJobs: { jobId: string; batch: number; file: string; firstLine: number; lastLine: number }[];
@@ -40,8 +39,7 @@ export function assembleResult(run: {
     aggregates: runAggregates(run.earlier, run.sessionOutcomes),
     firstErrors: run.tally.firstErrors,
     failedRowsFiles: run.failedRowsFiles,
-    stopReason: run.stop?.reason ?? null,
-    stopMessage: run.stop?.message ?? null,
+    stop: run.stop,
     notRead: run.notRead,
     submittedJobs: run.submitted,
   };

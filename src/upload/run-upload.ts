@@ -216,9 +216,10 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
       if (!run.resumed && checkpoint.entries.length === 0 && err instanceof BulkError && !ENDINGS[err.kind].resumable) rmSync(runDir(run.runId), { recursive: true, force: true });
       throw err;
     }
-    const result = sent.stopReason === 'output' && run.resumable ? asRecorded(sent, run.runId) : sent;
-    const kind = runOutcome(result, { signal: req.signalReceived?.() ?? null, dryRun: req.dryRun, noWait: req.noWait });
-    const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stopReason !== null;
+    const result = sent.stop?.reason === 'output' && run.resumable ? asRecorded(sent, run.runId) : sent;
+    const ended = runOutcome(result, { signal: req.signalReceived?.() ?? null, dryRun: req.dryRun, noWait: req.noWait });
+    const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stop !== null;
+    const { kind } = ended;
     const resumeCommand = run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
     // No resume can follow: stdin's copy of the rows has done its work.
     if (!resumeCommand && run.resumable && run.files.includes('-')) rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
@@ -236,7 +237,7 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
         aggregates: result.aggregates,
         failedRowsFile: result.failedRowsFiles[0] ?? null,
         resumeCommand,
-        message: stdinMessage(result, resumeCommand, checkpoint) ?? result.stopMessage ?? undefined,
+        message: stdinMessage(result, resumeCommand, checkpoint) ?? ended.message ?? undefined,
         notRead: result.notRead,
       },
       jobs: result.jobs,
@@ -269,7 +270,7 @@ function stdinMessage(result: UploadResult, resumeCommand: string | null, checkp
   const lines = unconfirmedStdinLines(checkpoint.entries, notRead ? notRead.fromLine - 1 : null);
   if (!lines) return null;
   const rest = notRead ? `; stdin from line ${notRead.fromLine} on was not read` : '';
-  return `${result.stopMessage ?? 'stopped'}: stdin lines ${lines} hold rows read but not confirmed, kept in the run's directory; ${resumeCommand} sends them${rest}`;
+  return `${result.stop?.message ?? 'stopped'}: stdin lines ${lines} hold rows read but not confirmed, kept in the run's directory; ${resumeCommand} sends them${rest}`;
 }
 
 /** Loads the run to resume, refusing clearly when it cannot be resumed. */

@@ -62,3 +62,21 @@ describe('a state word outside the protocol\'s five is a protocol violation, nev
     checkAccounting(run);
   }, 60_000);
 });
+
+describe('every stop says why, and offers the resume once', () => {
+  const failedHalf = { ...HONEST, final: 'Failed' as const, processedShare: 0.5, errors: 'strings' as const, errorsUrl: false };
+
+  it('a Failed job that stored half and counted no errors: exit 3, the message is the job\'s own error', async () => {
+    const run = await runScenario({ rows: 4, batchSize: 4, concurrency: 1, scripts: [failedHalf] });
+    expect(run.code).toBe(3);
+    expect(run.doc?.message).toMatch(/^job \S+ \(lines 2-5 of .*transactions\.csv\) ended Failed with 2 of 4 rows unprocessed: Database connection lost$/);
+    checkAccounting(run);
+  });
+
+  it('without --json: the why line is printed, and the resume command once', async () => {
+    const run = await runScenario({ rows: 4, batchSize: 4, concurrency: 1, scripts: [failedHalf] }, { human: true });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/Database connection lost/);
+    expect(run.stderr.match(/bulk upload --resume \S+/g), run.stderr).toHaveLength(1);
+  });
+});

@@ -44,7 +44,8 @@ export const TOKEN = 'sekrit-token-for-the-one-origin';
 
 const description = (line: number) => `row-at-line-${line}`;
 
-export async function runScenario(scenario: Scenario): Promise<AccountingRun> {
+/** `human`: without --json, for what a person reads on stderr (the run then has no document). */
+export async function runScenario(scenario: Scenario, opts: { human?: boolean } = {}): Promise<AccountingRun> {
   const other = await startOtherOrigin();
   const fake = await startFakeJobServer(scenario.scripts, other.url);
   try {
@@ -56,7 +57,7 @@ export async function runScenario(scenario: Scenario): Promise<AccountingRun> {
     const failedDir = path.join(dir, 'failed');
     mkdirSync(failedDir);
     const res = await runCli(
-      ['upload', input, '--url', fake.url, '--json', '--batch-size', String(scenario.batchSize), '--concurrency', String(scenario.concurrency), '--failed-rows-dir', failedDir],
+      ['upload', input, '--url', fake.url, ...(opts.human ? [] : ['--json']), '--batch-size', String(scenario.batchSize), '--concurrency', String(scenario.concurrency), '--failed-rows-dir', failedDir],
       { env: { BULK_STATE_DIR: path.join(dir, 'state'), BULK_TOKEN: TOKEN }, cwd: dir },
     );
     let doc: JsonDoc | null = null;
