@@ -12,6 +12,7 @@ import { type Checkpoint, type CheckpointEntry, type EntryOutcome } from './chec
 import { Semaphore } from './semaphore.js';
 import { FailedRowsSink } from './failed-rows-sink.js';
 import { InputPlanner } from './input-planner.js';
+import { JobClaims } from './job-claims.js';
 import { LedgerFolder, type DispatchSlot } from './ledger-fold.js';
 import { batchInput, resumePlan } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
@@ -40,6 +41,7 @@ class UploadRun {
   private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
   private readonly ledger: Checkpoint;
+  private readonly claims: JobClaims;
   private readonly stopLatch = new StopLatch();
   private batchCount = 0;
   /** After a 413: the most rows the server took in one job. Batches are pre-split to fit. */
@@ -61,8 +63,8 @@ class UploadRun {
     this.counts = this.tally.counts;
     this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
     this.folder = new LedgerFolder(this.ledger);
-    // Every job being followed waits on this signal: more than Node's default of 10 listeners
-    // (--concurrency over 10) is by design, not the leak its warning assumes.
+    this.claims = new JobClaims(this.ledger.entries);
+    // Every job being followed waits on this signal: over Node's 10 listeners is by design, not a leak.
     setMaxListeners(0, this.followAbort.signal);
   }
 
@@ -141,10 +143,7 @@ class UploadRun {
           rowDone: () => this.folder.barrier(),
           dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),
           attach: (entry, batch) => this.dispatchAttach(entry, batch),
-          progress: (bytesRead) => {
-            this.counts.bytesRead = this.bytesBefore + bytesRead;
-            this.emitCounts();
-          },
+          progress: (bytesRead) => void ((this.counts.bytesRead = this.bytesBefore + bytesRead), this.emitCounts()),
         },
       );
       const end = withStdinSpool(batched, spool, this.counts.read - readBefore);
@@ -214,6 +213,7 @@ class UploadRun {
         },
         onStarted: async (part, { ref, replayed, key }) => {
           const { origin } = part;
+          this.claims.claim(ref.jobId, origin);
           const entry: CheckpointEntry = { key, file: origin.file, batch: origin.batch, first_line: origin.firstLine, last_line: origin.lastLine, rows: origin.rows, job_id: ref.jobId, state: 'submitted' };
           this.ledger.entries.push(entry);
           slot.entries.push(entry);

@@ -137,3 +137,28 @@ describe('URLs on another origin are never followed and the token never goes the
     checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
   });
 });
+
+describe('one job id answered for different batches is a protocol violation, enforced where a start becomes a job', () => {
+  it('every start answered with the first job\'s id: exit 3, those batches unprocessed, a resume converges', async () => {
+    const { input, env, db, failedFiles } = await setup();
+    let first: string | null = null;
+    let lying = true;
+    // Every start answer names the run's first job: its id and its URLs.
+    const sameId = (a: Record<string, unknown>) => {
+      if (!lying || typeof a.job_id !== 'string') return a;
+      first ??= a.job_id;
+      return JSON.parse(JSON.stringify(a).replaceAll(a.job_id, first)) as Record<string, unknown>;
+    };
+    proxy!.arm({ kind: 'rewrite', body: sameId }, { count: 10_000, match: isStart });
+    const firstRun = await upload([input, '--concurrency', '1'], env);
+    expect(firstRun.result.exit_code).toBe(3);
+    expect(firstRun.result.message).toMatch(/answered job id \S+ for lines \d+-\d+ of .*transactions\.csv, but that id is already the job of lines 2-201/);
+    expect(new Set(firstRun.result.jobs.map((j: { id: string }) => j.id)).size).toBe(firstRun.result.jobs.length);
+    expect(firstRun.result.counts.unprocessed).toBeGreaterThanOrEqual(200);
+    expect(firstRun.result.counts.stored).toBeLessThanOrEqual(200);
+    lying = false;
+    const { result } = await upload(['--resume', firstRun.result.run_id], env);
+    expect(result.exit_code).toBe(1);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
+  });
+});
