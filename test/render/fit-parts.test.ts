@@ -9,10 +9,11 @@ const words = (lines: string[]) => lines.join(' ').split(/\s+/).filter(Boolean);
 
 /** Whether `shown` is the parts' words in order, each part whole or, where it may be, left out. */
 function explains(parts: LinePart[], shown: string[], pi = 0, at = 0): boolean {
-  if (pi === parts.length) return at === shown.length;
-  const ws = parts[pi].text.split(' ');
+  const part = parts[pi];
+  if (part === undefined) return at === shown.length;
+  const ws = part.text.split(' ');
   if (ws.every((w, k) => shown[at + k] === w) && explains(parts, shown, pi + 1, at + ws.length)) return true;
-  return parts[pi].dropRank !== undefined && explains(parts, shown, pi + 1, at);
+  return part.dropRank !== undefined && explains(parts, shown, pi + 1, at);
 }
 
 describe('fitParts (generated lines and widths)', () => {
