@@ -20,8 +20,8 @@ export interface BatcherPlan {
 }
 
 /** Where an earlier run of this checkpoint left the input `name`: its entries and rejected rows. */
-export function resumePlan(ledger: Checkpoint, name: string): Pick<BatcherPlan, 'cursor' | 'alreadyRejectedThrough'> {
-  return { cursor: new ResumeCursor(ledger.entries.filter((e) => e.file === name)), alreadyRejectedThrough: ledger.failed_rows[name]?.rejected_through_line ?? 0 };
+export function resumePlan(checkpoint: Checkpoint, name: string): Pick<BatcherPlan, 'cursor' | 'alreadyRejectedThrough'> {
+  return { cursor: new ResumeCursor(checkpoint.entries.filter((e) => e.file === name)), alreadyRejectedThrough: checkpoint.failed_rows[name]?.rejected_through_line ?? 0 };
 }
 
 export interface BatcherHooks {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fingerprintInput, fingerprintMismatch, runDir } from './checkpoint-store.js';
 import { STDIN_SPOOL_FILE } from './stdin-spool.js';
 
-/** The ledger of a fresh run: settings to replay on resume, and fingerprints of its inputs. */
+/** The checkpoint of a fresh run: settings to replay on resume, and fingerprints of its inputs. */
 export async function newCheckpoint(runId: string, settings: CheckpointSettings, cwd: string): Promise<Checkpoint> {
   const now = new Date().toISOString();
   return {

@@ -3,7 +3,7 @@
 import type { AggregateValue } from '../protocol/index.js';
 import type { CheckpointEntry, EntryOutcome } from './checkpoint.js';
 import { mergeStates, stateOf, valuesOf } from './aggregate-state.js';
-import { entryAggregateState, unfold } from './ledger-fold.js';
+import { entryAggregateState, unfold } from './checkpoint-fold.js';
 import type { RunTally } from './run-tally.js';
 import type { StopDecision } from './stop-policy.js';
 import type { JobOutcome, MappedRowError, RunCounts } from './upload-events.js';

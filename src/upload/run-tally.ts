@@ -13,9 +13,9 @@ export class RunTally {
   private readonly live = new Map<string, { succeeded: number; failed: number }>();
 
   /** Counts what the checkpoint's finished entries and rejected rows already settled. */
-  static resuming(ledger: Checkpoint): RunTally {
+  static resuming(checkpoint: Checkpoint): RunTally {
     const tally = new RunTally();
-    for (const entry of ledger.entries) {
+    for (const entry of checkpoint.entries) {
       if (entry.state !== 'finished' || !entry.outcome) continue;
       tally.counts.stored += entry.outcome.stored;
       tally.counts.failed += entry.outcome.failed;
@@ -23,7 +23,7 @@ export class RunTally {
       // Its unprocessed tail is read again and sent by this run.
       entry.outcome.unprocessed = 0;
     }
-    for (const state of Object.values(ledger.failed_rows)) tally.counts.failed += state.rejected;
+    for (const state of Object.values(checkpoint.failed_rows)) tally.counts.failed += state.rejected;
     return tally;
   }
 

@@ -13,7 +13,7 @@ import { Semaphore } from './semaphore.js';
 import { FailedRowsSink } from './failed-rows-sink.js';
 import { InputPlanner } from './input-planner.js';
 import { JobClaims } from './job-claims.js';
-import { LedgerFolder, type DispatchSlot } from './ledger-fold.js';
+import { CheckpointFolder, type DispatchSlot } from './checkpoint-fold.js';
 import { batchInput, resumePlan } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
 import { settleJob } from './settle-job.js';
@@ -40,7 +40,7 @@ class UploadRun {
   private readonly sink: FailedRowsSink;
   private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
-  private readonly ledger: Checkpoint;
+  private readonly checkpoint: Checkpoint;
   private readonly claims: JobClaims;
   private readonly stopLatch = new StopLatch();
   private batchCount = 0;
@@ -50,20 +50,20 @@ class UploadRun {
   /** Aborted a grace period after a stop signal: jobs still running stay in the checkpoint for resume. */
   private readonly followAbort = new AbortController();
   /** Jobs accepted and being followed: after a stop, only these are waited for. */ private following = 0;
-  private readonly folder: LedgerFolder;
+  private readonly folder: CheckpointFolder;
   /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
   private readonly sessionOutcomes: JobOutcome[] = [];
   private readonly earlier: CheckpointEntry[];
 
   constructor(private readonly opts: UploadOptions, private readonly planner: InputPlanner) {
-    this.ledger = opts.checkpoint;
-    this.sink = new FailedRowsSink(opts.failedRowsDir, this.ledger.failed_rows, opts.failedRowsClaims);
+    this.checkpoint = opts.checkpoint;
+    this.sink = new FailedRowsSink(opts.failedRowsDir, this.checkpoint.failed_rows, opts.failedRowsClaims);
     this.slots = new Semaphore(opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency);
-    this.tally = RunTally.resuming(this.ledger);
+    this.tally = RunTally.resuming(this.checkpoint);
     this.counts = this.tally.counts;
-    this.earlier = this.ledger.entries.filter((e) => e.state === 'finished' && e.outcome);
-    this.folder = new LedgerFolder(this.ledger);
-    this.claims = new JobClaims(this.ledger.entries);
+    this.earlier = this.checkpoint.entries.filter((e) => e.state === 'finished' && e.outcome);
+    this.folder = new CheckpointFolder(this.checkpoint);
+    this.claims = new JobClaims(this.checkpoint.entries);
     // Every job being followed waits on this signal: over Node's 10 listeners is by design, not a leak.
     setMaxListeners(0, this.followAbort.signal);
   }
@@ -81,8 +81,8 @@ class UploadRun {
   private save(): void {
     if (!this.opts.checkpointWriter) return;
     this.opts.checkpointWriter.request(() => {
-      this.ledger.failed_rows = this.sink.checkpointState();
-      return this.ledger;
+      this.checkpoint.failed_rows = this.sink.checkpointState();
+      return this.checkpoint;
     });
   }
 
@@ -110,7 +110,7 @@ class UploadRun {
       clearTimeout(graceTimer);
       this.opts.stopSignal?.removeEventListener('abort', onStop);
       if (this.opts.stopSignal?.aborted) this.stopLatch.set({ reason: 'interrupted', message: 'interrupted' });
-      this.ledger.finished = !this.stopped && this.ledger.entries.every((e) => e.state === 'finished');
+      this.checkpoint.finished = !this.stopped && this.checkpoint.entries.every((e) => e.state === 'finished');
       this.save();
       // The last save and the last write can fail too: the run then ends stopped, on the last good checkpoint.
       await Promise.resolve(this.opts.checkpointWriter?.flush()).then(() => this.sink.close()).catch((err: unknown) => this.stopLatch.set(outputStop(err)));
@@ -130,7 +130,7 @@ class UploadRun {
     try {
       const batched = await batchInput(
         source,
-        { name, batchSize: this.opts.batchSize, firstBatchNumber: this.batchCount, ...resumePlan(this.ledger, name) },
+        { name, batchSize: this.opts.batchSize, firstBatchNumber: this.batchCount, ...resumePlan(this.checkpoint, name) },
         {
           stopped: () => this.stopped,
           rowRead: () => void this.counts.read++,
@@ -196,7 +196,7 @@ class UploadRun {
   }
 
   private idempotencyKey(batch: Batch, fileIndex: number): string {
-    return `${this.ledger.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
+    return `${this.checkpoint.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
   }
 
   private async send(batch: Batch, resource: string, fileIndex: number, slot: DispatchSlot): Promise<void> {
@@ -215,7 +215,7 @@ class UploadRun {
           const { origin } = part;
           this.claims.claim(ref.jobId, origin);
           const entry: CheckpointEntry = { key, file: origin.file, batch: origin.batch, first_line: origin.firstLine, last_line: origin.lastLine, rows: origin.rows, job_id: ref.jobId, state: 'submitted' };
-          this.ledger.entries.push(entry);
+          this.checkpoint.entries.push(entry);
           slot.entries.push(entry);
           this.save();
           this.submitted.push({ jobId: ref.jobId, batch: origin.batch, file: origin.file, firstLine: origin.firstLine, lastLine: origin.lastLine });

@@ -133,7 +133,7 @@ export function withStdinSpool(end: BatcherEnd, spool: SpooledInput | null, reac
 
 /**
  * Which lines of stdin hold rows that were read but not confirmed (stored or failed), from the
- * run's ledger: every line read that no finished job covers. `readThrough`: the last line read,
+ * run's checkpoint: every line read that no finished job covers. `readThrough`: the last line read,
  * or null when stdin was read to its end.
  */
 export function unconfirmedStdinLines(entries: CheckpointEntry[], readThrough: number | null): string {

@@ -31,9 +31,9 @@ export interface UploadOptions {
   /** Delete by these key fields: each row goes as its key fields only, checked client-side first. */
   delete?: DeleteByKey;
   client: JobApiClient;
-  /** The run's ledger: a fresh one, or the checkpoint of the run being resumed. */
+  /** The run's checkpoint: a fresh one, or the checkpoint of the run being resumed. */
   checkpoint: Checkpoint;
-  /** Saves the ledger; absent for runs that cannot be resumed (stdin, dry run). */
+  /** Saves the checkpoint; absent for runs that cannot be resumed (stdin, dry run). */
   checkpointWriter?: CheckpointWriter;
   emit: UploadListener;
   /** Aborted on Ctrl-C/SIGTERM: stop reading, let requests in flight finish. */

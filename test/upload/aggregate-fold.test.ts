@@ -4,7 +4,7 @@ import type { AggregateValue } from '../../src/protocol/index.js';
 import { mergeStates, stateOf, valuesOf } from '../../src/upload/aggregate-state.js';
 import type { Checkpoint, CheckpointEntry } from '../../src/upload/checkpoint.js';
 import { combineAggregates } from '../../src/upload/combine-aggregates.js';
-import { LedgerFolder } from '../../src/upload/ledger-fold.js';
+import { CheckpointFolder } from '../../src/upload/checkpoint-fold.js';
 import { runAggregates } from '../../src/upload/run-result.js';
 
 const RUNS = Number(process.env.BULK_FC_RUNS ?? 150);
@@ -24,14 +24,14 @@ const jobArb: fc.Arbitrary<Job> = fc.record({ stored: fc.integer({ min: 0, max: 
   aggregates: { total_amount: j.total, average_amount: j.avg, min_amount: j.min, max_amount: j.max, transaction_count: j.stored, mean_rate: j.rate / 1000, by_category: { a: j.stored % 7, b: j.failed } },
 }));
 
-function ledger(): Checkpoint {
+function checkpoint(): Checkpoint {
   return { version: 1, run_id: 'r', cwd: '/', created_at: '', updated_at: '', settings: { files: ['a.csv'], url: null, db: null, batch_size: 10, concurrency: 4 }, inputs: [], entries: [], failed_rows: {}, finished: false };
 }
 
-/** Jobs 0..n-1 finish in `order`, folded by the real LedgerFolder; the first `resumeAt` are a first run's, the rest a resume's. */
+/** Jobs 0..n-1 finish in `order`, folded by the real CheckpointFolder; the first `resumeAt` are a first run's, the rest a resume's. */
 function foldRun(jobs: Job[], order: number[], resumeAt: number): { earlier: CheckpointEntry[]; session: Job[] } {
-  const cp = ledger();
-  const folder = new LedgerFolder(cp);
+  const cp = checkpoint();
+  const folder = new CheckpointFolder(cp);
   const first = jobs.slice(0, resumeAt);
   const slots = first.map(() => folder.open('a.csv'));
   const entries = first.map((job, n) => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from '../../src/upload/checkpoint.js';
 import { valuesOf } from '../../src/upload/aggregate-state.js';
-import { entryAggregateState, LedgerFolder, unfold } from '../../src/upload/ledger-fold.js';
+import { entryAggregateState, CheckpointFolder, unfold } from '../../src/upload/checkpoint-fold.js';
 
-function ledger(): Checkpoint {
+function checkpoint(): Checkpoint {
   return {
     version: 1,
     run_id: 'r',
@@ -41,10 +41,10 @@ function finish(e: CheckpointEntry, over: Partial<EntryOutcome> = {}): void {
   };
 }
 
-describe('LedgerFolder', () => {
+describe('CheckpointFolder', () => {
   it('folds complete neighbours once every earlier slot has settled, whatever order they finish in', () => {
-    const cp = ledger();
-    const folder = new LedgerFolder(cp);
+    const cp = checkpoint();
+    const folder = new CheckpointFolder(cp);
     const slots = [0, 1, 2].map(() => folder.open('a.csv'));
     const entries = [0, 1, 2].map((n) => entry(cp, n));
     entries.forEach((e, i) => slots[i]!.entries.push(e));
@@ -72,8 +72,8 @@ describe('LedgerFolder', () => {
   });
 
   it('never folds across a job that ended short, a barrier, or another file', () => {
-    const cp = ledger();
-    const folder = new LedgerFolder(cp);
+    const cp = checkpoint();
+    const folder = new CheckpointFolder(cp);
     const open = (n: number, file = 'a.csv') => {
       const slot = folder.open(file);
       const e = entry(cp, n, file);
@@ -102,8 +102,8 @@ describe('LedgerFolder', () => {
   });
 
   it('a slot that never got an entry (the send failed) breaks the run', () => {
-    const cp = ledger();
-    const folder = new LedgerFolder(cp);
+    const cp = checkpoint();
+    const folder = new CheckpointFolder(cp);
     const s0 = folder.open('a.csv');
     const s1 = folder.open('a.csv');
     const s2 = folder.open('a.csv');
@@ -118,9 +118,9 @@ describe('LedgerFolder', () => {
     expect(cp.entries).toHaveLength(2);
   });
 
-  it('a resume reads a folded ledger as before: its lines are done, the rest is sent', () => {
-    const cp = ledger();
-    const folder = new LedgerFolder(cp);
+  it('a resume reads a folded checkpoint as before: its lines are done, the rest is sent', () => {
+    const cp = checkpoint();
+    const folder = new CheckpointFolder(cp);
     for (let n = 0; n < 3; n++) {
       const slot = folder.open('a.csv');
       const e = entry(cp, n);

@@ -8,7 +8,7 @@ import type { JobOutcome } from './upload-events.js';
 const FOLD_FIRST_ERRORS = 20;
 
 /**
- * One dispatched batch in file order, with the ledger entries its job (or its 413 halves) made.
+ * One dispatched batch in file order, with the checkpoint entries its job (or its 413 halves) made.
  * `done` once its task has ended, whatever the outcome.
  */
 export interface DispatchSlot {
@@ -22,19 +22,19 @@ export interface DispatchSlot {
 const isClean = (e: CheckpointEntry) => e.state === 'finished' && e.outcome?.state === 'Job Complete' && !e.outcome.unprocessed;
 
 /**
- * Keeps the run's ledger small: finished, complete jobs that are next to each other in the file
- * fold into one entry covering their lines. The ledger is rewritten on every save: with one entry
+ * Keeps the run's checkpoint small: finished, complete jobs that are next to each other in the file
+ * fold into one entry covering their lines. The checkpoint is rewritten on every save: with one entry
  * per job, each save and the client's memory would grow with the run.
  *
  * Only a prefix of settled slots folds (in dispatch order), so a range never covers a batch still
  * on its way: a resume treats the lines of a folded entry as done.
  */
-export class LedgerFolder {
+export class CheckpointFolder {
   private readonly queue: DispatchSlot[] = [];
   /** The entry the next clean slot joins, or null after anything that breaks the run. */
   private target: CheckpointEntry | null = null;
 
-  constructor(private readonly ledger: Checkpoint) {}
+  constructor(private readonly checkpoint: Checkpoint) {}
 
   /** Called in file order, before the batch is sent. */
   open(file: string): DispatchSlot {
@@ -86,8 +86,8 @@ export class LedgerFolder {
     a.stored += b.stored;
     a.failed += b.failed;
     if (a.first_errors.length < FOLD_FIRST_ERRORS) a.first_errors.push(...b.first_errors.slice(0, FOLD_FIRST_ERRORS - a.first_errors.length));
-    const at = this.ledger.entries.lastIndexOf(entry);
-    if (at !== -1) this.ledger.entries.splice(at, 1);
+    const at = this.checkpoint.entries.lastIndexOf(entry);
+    if (at !== -1) this.checkpoint.entries.splice(at, 1);
   }
 }
 
