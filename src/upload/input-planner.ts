@@ -13,7 +13,7 @@ import type { ResourceDescription } from '../protocol/index.js';
 import { planColumns, type ColumnPlan } from './column-plan.js';
 import { rowChecker, type RowCheck } from './dry-run-check.js';
 import { checkDeleteKey, keyedDescription, keyRecord } from './delete-keys.js';
-import type { FailedRowsSink } from './failed-rows-sink.js';
+import type { FailedRowsFiles } from './failed-rows-files.js';
 import { styleOf } from './failed-rows-writer.js';
 import { openRunInput, type SpooledInput } from './stdin-spool.js';
 import type { UploadOptions } from './upload-options.js';
@@ -60,7 +60,7 @@ export class InputPlanner {
    * --ignore-unknown), failed rows are written back under the file's own names and dialect.
    * `opened` is the file as read; `source` is what the run reads.
    */
-  async open(file: string, fileIndex: number, sink: FailedRowsSink): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
+  async open(file: string, fileIndex: number, sink: FailedRowsFiles): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
     // A file {@link prepare} opened has told its guesses (the delimiter) already.
     const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
     const { opened, spool } = await openRunInput(file, this.opts, notice);

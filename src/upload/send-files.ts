@@ -10,7 +10,7 @@ import type { StatusResponse } from '../protocol/index.js';
 import { recordsOf, splitToFit, type Batch } from './batch.js';
 import { type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import { Semaphore } from './semaphore.js';
-import { FailedRowsSink } from './failed-rows-sink.js';
+import { FailedRowsFiles } from './failed-rows-files.js';
 import { InputPlanner } from './input-planner.js';
 import { JobClaims } from './job-claims.js';
 import { CheckpointFolder, type DispatchSlot } from './checkpoint-fold.js';
@@ -37,7 +37,7 @@ class UploadRun {
   private readonly counts: RunCounts;
   private readonly submitted: UploadResult['submittedJobs'] = [];
   private readonly notRead: UploadResult['notRead'] = [];
-  private readonly sink: FailedRowsSink;
+  private readonly failedRows: FailedRowsFiles;
   private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
   private readonly checkpoint: Checkpoint;
@@ -57,7 +57,7 @@ class UploadRun {
 
   constructor(private readonly opts: UploadOptions, private readonly planner: InputPlanner) {
     this.checkpoint = opts.checkpoint;
-    this.sink = new FailedRowsSink(opts.failedRowsDir, this.checkpoint.failed_rows, opts.failedRowsClaims);
+    this.failedRows = new FailedRowsFiles(opts.failedRowsDir, this.checkpoint.failed_rows, opts.failedRowsClaims);
     this.slots = new Semaphore(opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency);
     this.tally = RunTally.resuming(this.checkpoint);
     this.counts = this.tally.counts;
@@ -81,7 +81,7 @@ class UploadRun {
   private save(): void {
     if (!this.opts.checkpointWriter) return;
     this.opts.checkpointWriter.request(() => {
-      this.checkpoint.failed_rows = this.sink.checkpointState();
+      this.checkpoint.failed_rows = this.failedRows.checkpointState();
       return this.checkpoint;
     });
   }
@@ -113,17 +113,17 @@ class UploadRun {
       this.checkpoint.finished = !this.stopped && this.checkpoint.entries.every((e) => e.state === 'finished');
       this.save();
       // The last save and the last write can fail too: the run then ends stopped, on the last good checkpoint.
-      await Promise.resolve(this.opts.checkpointWriter?.flush()).then(() => this.sink.close()).catch((err: unknown) => this.stopLatch.set(outputStop(err)));
+      await Promise.resolve(this.opts.checkpointWriter?.flush()).then(() => this.failedRows.close()).catch((err: unknown) => this.stopLatch.set(outputStop(err)));
     }
     // The one check of the run's accounting, before its counts are printed or returned.
     this.tally.checkBalance();
     this.emitCounts();
     const { tally, earlier, sessionOutcomes, notRead, submitted } = this;
-    return assembleResult({ tally, earlier, sessionOutcomes, notRead, submitted, failedRowsFiles: this.sink.paths(), stop: this.stopLatch.decision });
+    return assembleResult({ tally, earlier, sessionOutcomes, notRead, submitted, failedRowsFiles: this.failedRows.paths(), stop: this.stopLatch.decision });
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
-    const { opened, source, spool } = await this.planner.open(file, fileIndex, this.sink);
+    const { opened, source, spool } = await this.planner.open(file, fileIndex, this.failedRows);
     const readBefore = this.counts.read;
     const resource = this.opts.resource ?? resourceFromFile(file);
     const name = opened.displayName;
@@ -135,10 +135,10 @@ class UploadRun {
           stopped: () => this.stopped,
           rowRead: () => void this.counts.read++,
           rowRejected: (item: InputRejected) => {
-            this.sink.setColumns(name, source.columns());
+            this.failedRows.setColumns(name, source.columns());
             // Not in the failed-rows file, so not failed: unprocessed, and read again by the resume.
             if (!this.failed([{ error: { file: name, line: item.line, field: item.field, reason: item.reason }, raw: item.raw, record: item.record }])) return void this.counts.unprocessed++;
-            this.sink.noteRejected(name, item.line);
+            this.failedRows.noteRejected(name, item.line);
           },
           rowDone: () => this.folder.barrier(),
           dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),
@@ -159,7 +159,7 @@ class UploadRun {
   }
 
   private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
-    this.sink.setColumns(batch.origin.file, columns);
+    this.failedRows.setColumns(batch.origin.file, columns);
     if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
     for (const part of splitToFit(batch, this.itemLimit)) {
       const slot = this.folder.open(part.origin.file);
@@ -287,7 +287,7 @@ class UploadRun {
 
   /** Failed rows: written first, counted once all are on disk; a failed write (ENOSPC, EACCES, EIO) stops the run and counts none. */
   private failed(rows: { error: MappedRowError; record?: Record<string, unknown>; raw?: string }[]): boolean {
-    if (!this.stopLatch.recorded(() => rows.forEach((r) => this.sink.write(r.error, r)))) return false;
+    if (!this.stopLatch.recorded(() => rows.forEach((r) => this.failedRows.write(r.error, r)))) return false;
     for (const { error } of rows) {
       this.counts.failed++;
       this.tally.keepError(error);

@@ -2,7 +2,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeStatus, remainingText } from '../../src/cli/job-queries.js';
+import { describeStatus, remainingText } from '../../src/cli/job-actions.js';
 import { jobsTable } from '../../src/render/jobs-table.js';
 import { humanDuration } from '../../src/server/job-view.js';
 import { BIN, runCli } from '../helpers/run-cli.js';

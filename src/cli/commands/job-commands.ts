@@ -1,5 +1,5 @@
 // The job commands (status, aggregates, errors, jobs, abort, watch): each a thin adapter from its
-// flags to one call in job-queries.ts, ended through the exit path.
+// flags to one call in job-actions.ts, ended through the exit path.
 import { Command, Option } from 'commander';
 import { JOB_STATES } from '../../protocol/index.js';
 import { settle } from '../exit-path.js';
@@ -8,7 +8,7 @@ import { positiveInteger } from '../options.js';
 
 type JsonFlag = { json?: boolean };
 
-/** `bulk status|aggregates|errors|jobs|abort|watch`: thin adapters over job-queries.ts. */
+/** `bulk status|aggregates|errors|jobs|abort|watch`: thin adapters over job-actions.ts. */
 export function jobCommands(): Command[] {
   const status = addConnectionOptions(new Command('status'))
     .description("show a job's state, progress and counts")
@@ -16,7 +16,7 @@ export function jobCommands(): Command[] {
     .argument('<job-id>')
     .option('--json', 'print the status JSON')
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag) => {
-      const { showStatus } = await import('../job-queries.js');
+      const { showStatus } = await import('../job-actions.js');
       settle(await showStatus(jobId, flags));
     });
 
@@ -26,7 +26,7 @@ export function jobCommands(): Command[] {
     .argument('<job-id>')
     .option('--json', 'print the aggregates JSON')
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag) => {
-      const { showAggregates } = await import('../job-queries.js');
+      const { showAggregates } = await import('../job-actions.js');
       settle(await showAggregates(jobId, flags));
     });
 
@@ -37,7 +37,7 @@ export function jobCommands(): Command[] {
     .option('--json', 'print {job_id, total, errors} as JSON')
     .addOption(new Option('--page-size <n>', 'errors fetched per request').argParser(positiveInteger).default(1000))
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag & { pageSize: number }) => {
-      const { showErrors } = await import('../job-queries.js');
+      const { showErrors } = await import('../job-actions.js');
       settle(await showErrors(jobId, flags));
     });
 
@@ -48,7 +48,7 @@ export function jobCommands(): Command[] {
     .addOption(new Option('--limit <n>', 'how many').argParser(positiveInteger).default(20))
     .option('--json', 'print the jobs as JSON')
     .action(async (flags: ConnectionFlags & JsonFlag & { state?: string; limit: number }) => {
-      const { showJobs } = await import('../job-queries.js');
+      const { showJobs } = await import('../job-actions.js');
       settle(await showJobs(flags));
     });
 
@@ -58,7 +58,7 @@ export function jobCommands(): Command[] {
     .argument('<job-id>')
     .option('--json', 'print the status JSON after the abort')
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag) => {
-      const { abortJob } = await import('../job-queries.js');
+      const { abortJob } = await import('../job-actions.js');
       settle(await abortJob(jobId, flags));
     });
 
@@ -70,7 +70,7 @@ export function jobCommands(): Command[] {
     .option('--no-events', 'poll instead of following server events')
     .option('--no-color', 'no colour')
     .action(async (jobIds: string[], flags: ConnectionFlags & JsonFlag & { events: boolean; color: boolean }) => {
-      const { watchJobs } = await import('../job-queries.js');
+      const { watchJobs } = await import('../job-actions.js');
       settle(await watchJobs(jobIds, flags));
     });
 

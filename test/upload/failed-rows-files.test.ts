@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FailedRowsSink } from '../../src/upload/failed-rows-sink.js';
+import { FailedRowsFiles } from '../../src/upload/failed-rows-files.js';
 import { tempDir } from '../helpers/temp.js';
 
-describe('FailedRowsSink claims', () => {
+describe('FailedRowsFiles claims', () => {
   it('a resume whose checkpoint never named the file continues the run’s own file, not a second one', () => {
     const dir = tempDir('bulk-sink-');
     const input = path.join(dir, 'in.csv');
@@ -12,7 +12,7 @@ describe('FailedRowsSink claims', () => {
     const claims = path.join(dir, 'run', 'failed-rows.json');
 
     // The first run fails a row, then is killed before any checkpoint save named its file.
-    const first = new FailedRowsSink(undefined, {}, claims);
+    const first = new FailedRowsFiles(undefined, {}, claims);
     first.describe('in.csv', 'csv', input);
     first.setColumns('in.csv', ['a', 'b']);
     first.write({ file: 'in.csv', line: 2, reason: 'bad' }, { record: { a: '1', b: 'x' } });
@@ -21,7 +21,7 @@ describe('FailedRowsSink claims', () => {
     expect(existsSync(file)).toBe(true);
 
     // The resume: the checkpoint has no path for in.csv, so its rows are redone from scratch.
-    const again = new FailedRowsSink(undefined, {}, claims);
+    const again = new FailedRowsFiles(undefined, {}, claims);
     again.describe('in.csv', 'csv', input);
     again.setColumns('in.csv', ['a', 'b']);
     again.write({ file: 'in.csv', line: 2, reason: 'bad' }, { record: { a: '1', b: 'x' } });

@@ -23,7 +23,7 @@ interface FileEntry {
  * One failed-rows file per input, created at the first failure (a clean run leaves no empty files)
  * and never over an earlier one. On resume it continues the run's own file from its checkpoint.
  */
-export class FailedRowsSink {
+export class FailedRowsFiles {
   private readonly files = new Map<string, FileEntry>();
   /** The first write that failed: from then on nothing more is written or recorded. */
   private broken: Error | null = null;
