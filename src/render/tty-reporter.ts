@@ -1,15 +1,17 @@
 /**
  * For a person at a terminal: a live view at the bottom (the overall bar, a bar per running job,
- * a spinner while nothing can be counted, a retry being waited for) redrawn at a fixed rate, one
- * line above it per finished job, and at the end the rejected rows grouped by reason, any hint,
- * and the summary. Only built on a real terminal (createReporter checks).
+ * a retry being waited for) drawn by cli-progress at a fixed rate, an ora spinner while nothing
+ * can be counted yet, one line above the bars per finished job, and at the end the rejected rows
+ * grouped by reason, any hint, and the summary. Only built on a real terminal (createReporter
+ * checks), so neither library ever writes to a pipe or beside --json.
  */
+import ora, { type Ora } from 'ora';
 import type { JobOutcome, JobProgress, RunCounts, UploadEvent } from '../upload/upload-events.js';
 import { fitParts, type LinePart } from './fit-parts.js';
 import { errorLine, groupDigits, humanMs } from './format.js';
 import { ErrorGroups } from './error-groups.js';
 import { finishedJobParts } from './job-lines.js';
-import { LiveRegion } from './live-region.js';
+import { BarRows } from './bar-rows.js';
 import { estimateProgress, type ProgressEstimate } from './progress-estimate.js';
 import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } from './reporter-options.js';
 import { hintLines, rejectedGroupLines } from './run-end-lines.js';
@@ -19,7 +21,6 @@ import { jobBarLine, jobsProgress, overallFrame, retryText, type JobBarState, ty
 
 /** At most this many job bars (fewer on a short terminal); the rest are counted on the overall line. */
 const MAX_JOB_BARS = 8;
-const SPINNER = '⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏';
 
 interface RunningJob extends JobBarState {
   submittedAt: number | null;
@@ -32,7 +33,8 @@ export class TtyReporter implements Reporter {
   private readonly groups = new ErrorGroups();
   private readonly jobs = new Map<string, RunningJob>();
   private readonly finishedJobs = new Set<string>();
-  private readonly region: LiveRegion;
+  private readonly region: BarRows;
+  private spinner: Ora | null = null;
   private files: string[] = [];
   private stage: string | null = null;
   private counts: RunCounts | null = null;
@@ -44,7 +46,7 @@ export class TtyReporter implements Reporter {
     this.verbosity = clampVerbosity(opts.verbosity);
     this.now = opts.now ?? (() => new Date());
     this.started = this.now().getTime();
-    this.region = new LiveRegion(opts.stream, () => this.frame());
+    this.region = new BarRows(opts.stream, () => this.frame());
   }
 
   private get width(): number {
@@ -93,6 +95,7 @@ export class TtyReporter implements Reporter {
         break;
       case 'retry':
         this.retry = { attempt: event.attempt, reason: event.reason, at: this.now().getTime() + event.delayMs, givesUpAt: event.givesUpInMs === undefined ? null : this.now().getTime() + event.givesUpInMs };
+        this.live();
         if (v >= 1) this.say(`retry ${event.attempt} of ${event.what} in ${humanMs(event.delayMs)}: ${event.reason}`, c.yellow, `${c.yellow('↻')} `);
         break;
       case 'http':
@@ -120,6 +123,7 @@ export class TtyReporter implements Reporter {
     if (this.closed) return;
     this.closed = true;
     try {
+      this.stopSpinner();
       this.region.stop(summary ? this.finalFrame(summary) : undefined);
     } catch {
       // Closing runs from signal handlers and finally blocks: a broken stream must not mask the exit.
@@ -129,21 +133,25 @@ export class TtyReporter implements Reporter {
 
   // ── the live view ─────────────────────────────────────────────────────────────────────────
 
+  /** Bars once anything can be counted; before that, a spinner while there is a stage or a retry to show. */
   private live(): void {
-    if (this.verbosity < 0 || this.closed) return;
-    this.region.start();
+    if (this.verbosity < 0 || this.closed || this.region.running) return;
+    if (this.counts || this.jobs.size > 0) {
+      this.stopSpinner();
+      this.region.start();
+    } else if (this.stage !== null || this.retry) this.spin();
+  }
+
+  private progress(nowMs: number): ProgressEstimate | null {
+    return this.counts ? estimateProgress(this.counts, nowMs - this.started) : jobsProgress([...this.jobs.values()], nowMs - this.started);
   }
 
   private frame(): string[] {
     const c = this.opts.color.chalk;
     const nowMs = this.now().getTime();
     const jobs = [...this.jobs.values()];
-    const progress = this.counts ? estimateProgress(this.counts, nowMs - this.started) : jobsProgress(jobs, nowMs - this.started);
-    if (!progress) {
-      if (!this.stage) return [];
-      const spin = SPINNER[Math.floor(nowMs / 80) % SPINNER.length] as string;
-      return fitParts([{ text: spin, paint: c.cyan }, { text: this.stage }], this.width - 1, { sep: ' ' });
-    }
+    const progress = this.progress(nowMs);
+    if (!progress) return [];
     const bars = jobs.slice(0, this.maxJobBars);
     const waiting = this.retry ? retryText(this.retry, nowMs) : null;
     const overall = overallFrame(progress, { hiddenJobs: jobs.length - bars.length, chalk: c, width: this.width, waiting });
@@ -165,6 +173,39 @@ export class TtyReporter implements Reporter {
     return overallFrame(p, { hiddenJobs: 0, chalk: this.opts.color.chalk, width: this.width, ended }).lines;
   }
 
+  /** The spinner's line: the stage, fitted to the width. */
+  private spinnerText(): string {
+    return fitParts([{ text: this.stage ?? 'Waiting for the server…' }], this.width - 3, { indent: '  ' }).join('\n');
+  }
+
+  /** Under the spinner, worked out at each of its frames so the wait counts down. */
+  private spinnerRetry(): string {
+    if (!this.retry) return '';
+    return `\n${fitParts([{ text: retryText(this.retry, this.now().getTime()), paint: this.opts.color.chalk.yellow }], this.width - 3, { indent: '  ' }).map((l) => `  ${l}`).join('\n')}`;
+  }
+
+  private spin(): void {
+    if (this.spinner) {
+      this.spinner.text = this.spinnerText();
+      return;
+    }
+    this.spinner = ora({
+      text: this.spinnerText(),
+      suffixText: () => this.spinnerRetry(),
+      stream: this.opts.stream as NodeJS.WritableStream,
+      color: this.opts.color.enabled ? 'cyan' : false,
+      // createReporter has checked for a terminal; ora's own check would also refuse CI.
+      isEnabled: true,
+      discardStdin: false,
+    }).start();
+  }
+
+  private stopSpinner(): void {
+    const spinner = this.spinner;
+    this.spinner = null;
+    if (spinner) spinner.stop();
+  }
+
   /** A line (or a few, fitted to the width) above the live view. */
   private say(text: string, paint?: (t: string) => string, first = ''): void {
     const parts: LinePart[] = [{ text, paint }];
@@ -173,7 +214,10 @@ export class TtyReporter implements Reporter {
   }
 
   private print(lines: string[]): void {
+    const spinner = this.spinner;
+    spinner?.clear();
     this.region.log(lines);
+    spinner?.render();
   }
 
   /** A job bar appears when its batch is submitted (or first heard of) and goes when it finishes. */

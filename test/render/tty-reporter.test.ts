@@ -125,6 +125,26 @@ describe('tty reporter', () => {
     reporter.close();
   });
 
+  it('waits out a retry before any job with the spinner, counting down, and hands over to the bars', () => {
+    const { reporter, seen } = tty(0, colorOn, { columns: 60 });
+    reporter.handle({ type: 'stage', text: 'Checking the header with the server…' });
+    reporter.handle({ type: 'retry', what: 'check header', attempt: 2, delayMs: 3000, reason: 'connect ECONNREFUSED 127.0.0.1:9', givesUpInMs: 60_000 });
+    vi.advanceTimersByTime(100);
+    expect(seen().split('\n')).toEqual([expect.stringMatching(/^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Checking the header with the server…/), '  server unreachable, retry 2 in 3 s, gives up in 1:00']);
+    vi.advanceTimersByTime(1500);
+    expect(seen().split('\n').at(-1)).toBe('  server unreachable, retry 2 in 2 s, gives up in 0:58');
+    expect(vi.getTimerCount()).toBe(1); // the spinner
+    reporter.handle({ type: 'counts', counts: counts({ read: 300, totalRows: 300 }) });
+    vi.advanceTimersByTime(200);
+    const screen = seen().split('\n');
+    expect(screen.join('\n')).not.toMatch(/Checking the header|[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+    // At 60 columns the overall line gives up its bar and puts the wait and the failures on lines of their own.
+    expect(screen.slice(-3)).toEqual([expect.stringMatching(/^0% \| 0\/300 rows$/), '  server unreachable, retry 2 in 2 s, gives up in 0:58', '  0 failed']);
+    for (const l of screen) expect([...l].length, l).toBeLessThan(60);
+    reporter.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('close() stops every timer, shows the cursor again, and is idempotent', () => {
     const { reporter, stream } = tty();
     reporter.handle({ type: 'stage', text: 'Starting…' });
