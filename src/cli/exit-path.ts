@@ -7,6 +7,7 @@
 import { CommanderError } from 'commander';
 import { BulkError, kindOf } from '../errors/bulk-error.js';
 import { ENDINGS, ExitCode, type EndKind, type EndingRow, type ErrorKind, type ExitCodeValue } from '../errors/exit-codes.js';
+import { breakWords } from '../render/fit-parts.js';
 import { buildJsonResult, RESULT_SCHEMA_VERSION } from '../render/json-result.js';
 import type { RunSummary } from '../render/run-summary.js';
 import type { RunReport } from '../upload/run-upload.js';
@@ -135,6 +136,12 @@ function errorDocument(ending: Ending, row: EndingRow, next: string | null): unk
   };
 }
 
+/** On a terminal the line breaks at spaces to fit its width (a terminal's own wrap would cut words); elsewhere it stays one line. */
+function onTerminal(text: string, stream: NodeJS.WritableStream): string {
+  const { isTTY, columns } = stream as { isTTY?: boolean; columns?: number };
+  return isTTY && columns ? breakWords(text, columns, columns - 2).join('\n  ') : text;
+}
+
 /** Ends a command: the document, the line, the exit code. Never throws. */
 export function end(ending: Ending, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): ExitCodeValue {
   const row = ENDINGS[ending.kind] ?? ENDINGS.internal;
@@ -147,7 +154,7 @@ export function end(ending: Ending, io: { stdout: NodeJS.WritableStream; stderr:
     }
     // After a run's summary (which says what happened, and how to resume) the line is only the next step.
     const line = ending.summaryShown ? (isErrorKind(ending.kind) ? nextStep(ending, row, false) : null) : ending.message ? `${ending.message}${next ? `; ${next}` : ''}` : null;
-    if (line) io.stderr.write(`bulk: ${line}\n`);
+    if (line) io.stderr.write(`${onTerminal(`bulk: ${line}`, io.stderr)}\n`);
     if (ending.stack && process.env.BULK_DEBUG) io.stderr.write(`${ending.stack}\n`);
   } catch {
     // Writing is best effort (safe-stdio drops writes to a broken stream); the exit code is not.

@@ -126,6 +126,22 @@ describe('end()', () => {
     }
   });
 
+  it('on a terminal the line breaks at spaces to its width, never mid-word; off a terminal it is one line', () => {
+    begin(['node', 'bulk', 'status', 'x']);
+    const message = 'the server at http://127.0.0.1:9 did not answer; is the server running? then resume with: bulk upload --resume 20261202-075512-a1b2';
+    const tty = capture();
+    Object.assign(tty.stream, { isTTY: true, columns: 60 });
+    end(endingOfError(new BulkError('unreachable', message)), { stdout: capture().stream, stderr: tty.stream });
+    const lines = tty.text().trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(60);
+    const joined = lines.map((l) => l.trim()).join(' ');
+    expect(joined.startsWith(`bulk: ${message}`)).toBe(true);
+    const pipe = capture();
+    end(endingOfError(new BulkError('unreachable', message)), { stdout: capture().stream, stderr: pipe.stream });
+    expect(pipe.text()).toBe(`${joined}\n`);
+  });
+
   it('a domain error takes its code from the table by its kind, and its own next step', () => {
     begin(['node', 'bulk', 'upload', 'a.csv', '--json']);
     const out = capture();
