@@ -7,10 +7,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { roundRobin } from './bench-procs.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const BIN = path.join(root, 'bin', 'bulk.js');
@@ -33,20 +33,6 @@ function serve(db) {
   });
 }
 
-function proxy(targets) {
-  let next = 0;
-  const server = http.createServer((req, res) => {
-    const t = new URL(targets[next++ % targets.length]);
-    const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, (r) => {
-      res.writeHead(r.statusCode, r.headers);
-      r.pipe(res);
-    });
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ url: `http://127.0.0.1:${server.address().port}`, close: () => { server.closeAllConnections(); server.close(); } })));
-}
-
 function upload(file, url) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
@@ -66,7 +52,7 @@ writeFileSync(file, `${lines.join('\n')}\n`);
 const results = [];
 async function run(label, dbs) {
   const nodes = await Promise.all(dbs.map(serve));
-  const lb = await proxy(nodes.map((n) => n.url));
+  const lb = await roundRobin(nodes.map((n) => n.url));
   const { ms, result } = await upload(file, lb.url);
   lb.close();
   await Promise.all(nodes.map((n) => n.stop()));
