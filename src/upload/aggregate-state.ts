@@ -6,7 +6,8 @@
 import type { AggregateValue } from '../protocol/index.js';
 import { literalOf, rememberLiterals } from '../protocol/number-literals.js';
 import { aggregateKind, type AggregateKind } from './aggregate-kind.js';
-import { addDecimals, compareDecimals, decimalText, divRound, parseExact, widen, type Decimal } from './exact-decimal.js';
+import { addDecimal, compareDecimal, formatDecimal, type Decimal } from '../protocol/decimal.js';
+import { divRound, parseExact, widen } from './exact-decimal.js';
 
 export type NameState =
   /** No value yet (or only nulls). */
@@ -37,9 +38,9 @@ function valueState(name: string, v: AggregateValue | undefined, weight: number,
   const d = parseExact(literal ?? v);
   if (!d) return { t: 'text', v: String(v), agree: true };
   const nums = typeof v === 'number';
-  if (aggregateKind(name) !== 'avg') return { t: 'num', nums, v: decimalText(d), w: 0, plain: '0', n: 0 };
+  if (aggregateKind(name) !== 'avg') return { t: 'num', nums, v: formatDecimal(d), w: 0, plain: '0', n: 0 };
   const w = Math.max(0, Math.trunc(weight));
-  return { t: 'num', nums, v: decimalText({ units: d.units * BigInt(w), scale: d.scale }), w, plain: decimalText(d), n: 1 };
+  return { t: 'num', nums, v: formatDecimal({ units: d.units * BigInt(w), scale: d.scale }), w, plain: formatDecimal(d), n: 1 };
 }
 
 /** One job's state: its aggregates, averages weighted by the rows it stored. */
@@ -51,7 +52,7 @@ export function stateOf(aggregates: Record<string, AggregateValue> | null | unde
 }
 
 function pickBest(kind: AggregateKind, a: string, b: string): string {
-  const c = compareDecimals(dec(a), dec(b));
+  const c = compareDecimal(dec(a), dec(b));
   if (c === 0) return dec(a).scale >= dec(b).scale ? a : b; // equal values: the one written with more digits
   return (kind === 'min') === c < 0 ? a : b;
 }
@@ -69,7 +70,7 @@ function mergeName(name: string, a: NameState, b: NameState): NameState {
   if (a.t === 'num' && b.t === 'num') {
     const nums = a.nums && b.nums;
     if (kind === 'min' || kind === 'max') return { t: 'num', nums, v: pickBest(kind, a.v, b.v), w: 0, plain: '0', n: 0 };
-    return { t: 'num', nums, v: decimalText(addDecimals(dec(a.v), dec(b.v))), w: a.w + b.w, plain: decimalText(addDecimals(dec(a.plain), dec(b.plain))), n: a.n + b.n };
+    return { t: 'num', nums, v: formatDecimal(addDecimal(dec(a.v), dec(b.v))), w: a.w + b.w, plain: formatDecimal(addDecimal(dec(a.plain), dec(b.plain))), n: a.n + b.n };
   }
   if (a.t === 'text' && b.t === 'text') {
     if (kind === 'min') return { t: 'text', v: a.v <= b.v ? a.v : b.v, agree: true };
@@ -101,7 +102,7 @@ function valueOf(name: string, s: NameState, literal: (text: string) => void): A
         // Rounded once, here, from the exact weighted sum: never an average of rounded averages.
         const total = s.w > 0 ? dec(s.v) : dec(s.plain);
         const scale = s.nums ? Math.max(total.scale, NUMBER_AVERAGE_SCALE) : total.scale;
-        text = decimalText({ units: divRound(widen(total, scale), BigInt(s.w > 0 ? s.w : s.n)), scale });
+        text = formatDecimal({ units: divRound(widen(total, scale), BigInt(s.w > 0 ? s.w : s.n)), scale });
       }
       if (!s.nums) return text;
       literal(text);

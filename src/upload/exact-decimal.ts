@@ -1,11 +1,6 @@
-// Exact decimals for aggregates: a number's or a decimal string's digits as written, added,
-// weighted and divided without binary floating point, so 0.1 + 0.2 is 0.3 and sums stay exact.
-
-/** An exact decimal: `units / 10^scale`. */
-export interface Decimal {
-  units: bigint;
-  scale: number;
-}
+// Reading aggregates exactly on the client: a number's or a decimal string's digits as written,
+// widened and divided without binary floating point (adding and printing are protocol/decimal.ts's).
+import type { Decimal } from '../protocol/decimal.js';
 
 const DECIMAL_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:e([+-]?\d+))?$/i;
 
@@ -32,28 +27,6 @@ export function parseExact(v: number | string): Decimal | null {
 /** The units of `d` at a scale at least its own. */
 export function widen(d: Decimal, scale: number): bigint {
   return d.units * 10n ** BigInt(scale - d.scale);
-}
-
-export function compareDecimals(a: Decimal, b: Decimal): number {
-  const scale = Math.max(a.scale, b.scale);
-  const x = widen(a, scale);
-  const y = widen(b, scale);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-export function addDecimals(a: Decimal, b: Decimal): Decimal {
-  const scale = Math.max(a.scale, b.scale);
-  return { units: widen(a, scale) + widen(b, scale), scale };
-}
-
-export function decimalText(d: Decimal): string {
-  const neg = d.units < 0n;
-  let digits = (neg ? -d.units : d.units).toString();
-  if (d.scale > 0) {
-    digits = digits.padStart(d.scale + 1, '0');
-    digits = `${digits.slice(0, -d.scale)}.${digits.slice(-d.scale)}`;
-  }
-  return neg ? `-${digits}` : digits;
 }
 
 /** Division rounding half away from zero. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AggregateAccumulator, type AggregateState } from '../../src/server/resources/aggregates.js';
-import { addDecimal, compareDecimal, divideDecimal, formatDecimal, parseDecimal, rescale } from '../../src/server/resources/decimal.js';
+import { addDecimal, compareDecimal, divideDecimal, formatDecimal, parseDecimal, rescale } from '../../src/protocol/decimal.js';
 import { loadResources, parseResources } from '../../src/server/resources/load-resources.js';
 import type { SqlValue } from '../../src/server/resources/resource-types.js';
 

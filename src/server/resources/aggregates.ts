@@ -1,6 +1,6 @@
 // Running aggregates of a job's stored records (count, sum, avg, min, max, count_by and the
 // job's own counts), kept exact and committed with each chunk.
-import { addDecimal, compareDecimal, divideDecimal, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
+import { addDecimal, compareDecimal, divideDecimal, formatDecimal, parseDecimal, type Decimal } from '../../protocol/decimal.js';
 import type { AggregateDef, FieldDef, ResourceDef, SqlValue } from './resource-types.js';
 
 /** Running state of one aggregate; plain JSON so it can be committed with each chunk. */

@@ -1,6 +1,6 @@
 // One field's value as the resource declares it (text, integer, decimal, boolean, date,
 // datetime) into its SQL value, or the reason it is refused.
-import { formatDecimal, parseDecimal, rescale } from './decimal.js';
+import { formatDecimal, parseDecimal, rescale } from '../../protocol/decimal.js';
 import type { FieldDef, SqlValue } from './resource-types.js';
 
 export type Coerced = { ok: true; value: SqlValue } | { ok: false; error: string };
