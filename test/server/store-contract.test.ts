@@ -366,6 +366,43 @@ describe('PostgresStore leases', () => {
       await bStore.close();
     }
   });
+
+  it.skipIf(!pgUp)('a job runs on the node that received it (it holds the parsed records) unless that node lets its reservation lapse', async () => {
+    const schema = await createTestSchema();
+    cleanups.push(schema.drop);
+    const a = new PostgresStore(schema.url, { leaseMs: 60_000 });
+    const bStore = new PostgresStore(schema.url, { leaseMs: 60_000 });
+    await Promise.all([a.init(resources), bStore.init(resources)]);
+    const c = new pg.Client({ connectionString: schema.url });
+    await c.connect();
+    try {
+      const kept = newJob({ totalItems: 1, runner: 'lane-1' });
+      const lapsed = newJob({ totalItems: 1, runner: 'lane-1' });
+      await a.createJob(kept, '[]');
+      await a.createJob(lapsed, '[]');
+      // Other nodes see neither job, and do not start a lane for its owner.
+      expect(await bStore.claimNext('lane-1', kept.owner)).toBeNull();
+      expect(await bStore.claimableOwners()).toEqual([]);
+      expect(await a.claimableOwners()).toEqual([kept.owner]);
+      // The receiving node's lane takes its jobs in order; the first one by right of its reservation.
+      expect((await a.claimNext('lane-1', kept.owner))?.id).toBe(kept.id);
+      // Its reservation lapses (the node died, or is behind): any node takes the job, as a lost lease.
+      await c.query("UPDATE bulk_jobs SET lease_until = now() - interval '1 second' WHERE id = $1", [lapsed.id]);
+      const taken = (await bStore.claimNext('lane-1', lapsed.owner)) as JobRecord & { takenOverFrom: string | null };
+      expect(taken.id).toBe(lapsed.id);
+      expect(taken.takenOverFrom).toBeNull();
+      // An abort of a job only reserved (not yet claimed) ends it at once, from any node.
+      const queued = newJob({ totalItems: 1, runner: 'lane-1' });
+      await a.createJob(queued, '[]');
+      expect(await bStore.finishJob(queued.id, { state: 'Aborted', now: '2026-01-01T00:00:02Z', aggregates: null, jobErrors: null, unstartedOnly: true })).toBe(true);
+      expect((await a.getJob(queued.id))?.state).toBe('Aborted');
+      expect((await a.claimNext('lane-1', queued.owner))?.id).not.toBe(queued.id);
+    } finally {
+      await c.end();
+      await a.close();
+      await bStore.close();
+    }
+  });
 });
 
 describe('PostgresStore COPY', () => {

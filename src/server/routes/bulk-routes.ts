@@ -11,6 +11,7 @@ import { estimateDuration, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
 import { IdempotencyConflictError } from '../store/store.js';
 import { parseSourceHeader, SOURCE_HEADER } from '../../protocol/job-source.js';
+import { laneWorkerId } from '../worker/job-worker.js';
 
 const JOB_TYPE_OF: Record<string, JobType> = { POST: 'insert', PATCH: 'upsert', DELETE: 'delete' };
 
@@ -99,6 +100,7 @@ ${updateFields?.join(',') ?? ''}
       updateFields: jobType === 'upsert' ? updateFields : null,
       createdAt: nowIso(),
       source: parseSourceHeader(req.headers[SOURCE_HEADER]),
+      runner: laneWorkerId(owner),
     };
     // Built before the commit so a replay of this key can send exactly these bytes.
     const response = JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));

@@ -80,9 +80,9 @@ export class PostgresStore implements JobStore {
     try {
       await this.tx(async (c) => {
         await c.query(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source)
-           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9)`,
-          [job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.source ? JSON.stringify(job.source) : null],
+          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, lease_owner, lease_until)
+           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10, CASE WHEN $10::text IS NULL THEN NULL ELSE now() + $11 * interval '1 millisecond' END)`,
+          [job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.source ? JSON.stringify(job.source) : null, job.runner ? this.owner(job.runner) : null, this.leaseMs],
         );
         await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
         if (idempotency) {
@@ -207,7 +207,8 @@ export class PostgresStore implements JobStore {
   }
 
   private async finishIn(c: pg.PoolClient, id: string, end: JobEnd): Promise<boolean> {
-    const guard = end.unstartedOnly ? "state = 'Open' AND processed_items = 0 AND (lease_until IS NULL OR lease_until < now())" : "state IN ('Open', 'In Progress')";
+    // A job only reserved for the node that received it (leased at creation, never claimed: no node yet) is not running.
+    const guard = end.unstartedOnly ? "state = 'Open' AND processed_items = 0 AND (lease_until IS NULL OR lease_until < now() OR node IS NULL)" : "state IN ('Open', 'In Progress')";
     const res = await c.query(
       `UPDATE bulk_jobs SET state = $1, completed_at = $2, updated_at = $2, aggregates = $3, job_errors = $4, version = version + 1, lease_owner = NULL, lease_until = NULL WHERE id = $5 AND ${guard}`,
       [end.state, end.now, end.aggregates, end.jobErrors ? JSON.stringify(end.jobErrors) : null, id],

@@ -13,6 +13,10 @@ import { classifySqliteError, translateStoreErrors } from './store-errors.js';
 import { newNodeId } from '../observe/node-id.js';
 
 const UNFINISHED = "state IN ('Open', 'In Progress')";
+/** SQLite's page cache, in KiB (its default is 2000). */
+const CACHE_KIB = 32 * 1024;
+/** WAL pages between automatic checkpoints (its default is 1000, about 4 MB). */
+const CHECKPOINT_PAGES = 10_000;
 
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so a job acknowledged
@@ -44,6 +48,13 @@ export class SqliteStore implements JobStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    // A resource's unique index is written in key order, which for rows arriving in random key
+    // order touches pages all over it: with SQLite's default 2 MB page cache those pages are read
+    // back and written out again chunk after chunk (random-order inserts cost 1.7x the server CPU,
+    // measured at 300k rows). 32 MB of cache and a WAL checkpoint every ~40 MB instead of ~4 MB
+    // keep the hot pages in memory between commits; durability is unchanged (synchronous=FULL).
+    this.db.pragma(`cache_size = -${CACHE_KIB}`);
+    this.db.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
     const mode = String(this.db.pragma('journal_mode', { simple: true }));
     const sync = Number(this.db.pragma('synchronous', { simple: true }));
     // Checked rather than assumed: a filesystem that refuses WAL must not silently weaken durability.

@@ -59,6 +59,12 @@ export interface NewJob {
   createdAt: string;
   /** Where its rows came from, when the client said (ext). */
   source?: JobSource | null;
+  /**
+   * The worker of this node that holds the job's parsed records. A store that leases leases the
+   * job to it at creation, so the job runs where its records already are (no reload, no second
+   * parse); another node takes it only once that lease lapses, as after any lost node.
+   */
+  runner?: string;
 }
 
 /** An idempotency key as kept with its job: the request's hash and the exact 202 body first sent. */

@@ -39,6 +39,11 @@ export function backoffMs(failures: number, random = Math.random): number {
   return Math.round(base * (0.5 + random() / 2));
 }
 
+/** The lease owner of an owner's lane on a node: one per owner, so after a store error the lane can take back the job it let go. */
+export function laneWorkerId(owner: string): string {
+  return `lane-${createHash('sha256').update(owner).digest('hex').slice(0, 8)}`;
+}
+
 export class JobWorker {
   /** Measured throughput, for estimates and chunk sizes. */
   rowsPerSecond = 20_000;
@@ -153,8 +158,7 @@ export class JobWorker {
 
   /** One owner's jobs, one at a time, oldest first. */
   private async lane(owner: string): Promise<void> {
-    // One lease owner per owner's lane: after a store error the lane can take back the job it let go.
-    const workerId = `lane-${createHash('sha256').update(owner).digest('hex').slice(0, 8)}`;
+    const workerId = laneWorkerId(owner);
     let failures = 0;
     while (!this.stopping) {
       let outcome;
