@@ -29,6 +29,8 @@ export class ServerMetrics {
     registers: [this.registry],
   });
   readonly storeErrors = new Counter({ name: 'bulk_store_errors_total', help: 'Database errors, by kind (busy, unavailable, other)', labelNames: ['kind'], registers: [this.registry] });
+  readonly heldJobs = new Gauge({ name: 'bulk_held_job_bodies', help: "Queued jobs whose parsed records this node holds in memory (it runs them without reloading their bodies)", registers: [this.registry] });
+  readonly heldBytes = new Gauge({ name: 'bulk_held_job_bytes', help: 'Approximate memory those held records take (bounded by the worker)', registers: [this.registry] });
   readonly takeovers = new Counter({ name: 'bulk_lease_takeovers_total', help: 'Jobs this node took over from another node (or an earlier run of itself)', registers: [this.registry] });
 
   constructor(defaults = true) {

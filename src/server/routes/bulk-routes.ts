@@ -111,7 +111,7 @@ ${updateFields?.join(',') ?? ''}
       if (err instanceof IdempotencyConflictError) throw new HttpError(409, 'A request with this Idempotency-Key is still being handled; retry shortly', {}, { 'retry-after': '1' });
       throw err;
     }
-    ctx.worker.notify(job.id, records);
+    ctx.worker.notify(job.id, records, owner);
     // The server-wide stream shows a new job at once, before its first chunk.
     ctx.events.changed(job.id);
     sendJsonText(res, 202, response);

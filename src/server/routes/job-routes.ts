@@ -57,7 +57,7 @@ export async function abortJob(ctx: ServerContext, res: ServerResponse, job: Job
   const resource = ctx.resources.get(job.resource);
   if (job.state === 'Open' && job.processedItems === 0 && resource) {
     // Nothing has run yet: end it now rather than when the worker reaches it. The store ends it
-    // only if still no chunk has committed (and, on PostgreSQL, no node holds a lease on it); if a
+    // only if still no chunk has committed (and, on PostgreSQL, no node has claimed it); if a
     // worker got there first, it stops at its next boundary instead.
     const ended = await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: new AggregateAccumulator(resource).resultsJson(), jobErrors: [ABORTED], unstartedOnly: true });
     if (ended) ctx.worker.forget(job.id);

@@ -35,7 +35,7 @@ export interface RunnerDeps {
   /** The records the HTTP side already parsed, if it kept them. */
   takeRecords(jobId: string): RecordSource | undefined;
   /** Records to keep for the next attempt at a job let go after a store error. */
-  keepRecords(jobId: string, records: RecordSource): void;
+  keepRecords(jobId: string, records: RecordSource, owner: string): void;
   beforeChunk?: (job: { id: string; processedItems: number }) => Promise<void> | void;
   /** How often the lease is renewed while a job runs. */
   heartbeatMs: number;
@@ -139,7 +139,7 @@ async function settleFailure(deps: RunnerDeps, job: ClaimedJob, jobLog: ServerLo
   if (isStoreTransient(err)) {
     // The chunk in hand rolled back; the job stays where its last commit left it, for a retry.
     deps.metrics?.storeError(err);
-    if (records) deps.keepRecords(job.id, records);
+    if (records) deps.keepRecords(job.id, records, job.owner);
     return 'store-error';
   }
   const error = err as Error;

@@ -53,8 +53,10 @@ export class JobWorker {
   private readonly lanes = new Map<string, Promise<void>>();
   /** Owners with work but no lane (all lanes busy): a lane ends after its job so they get a turn. */
   private waiting = false;
-  /** Records the HTTP side already parsed, so the worker need not load and parse the stored body again. */
-  private readonly parsed = new Map<string, RecordSource>();
+  /** Records the HTTP side already parsed, so the worker need not load and parse the stored body again; with their owner and when they were kept. */
+  private readonly parsed = new Map<string, { records: RecordSource; owner: string; keptAt: number }>();
+  /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
+  private keeps = 0;
   private heldBytes = 0;
   private readonly deps: RunnerDeps;
 
@@ -74,7 +76,7 @@ export class JobWorker {
       },
       stopping: () => this.stopping,
       takeRecords: (id) => this.takeParsed(id),
-      keepRecords: (id, records) => this.keep(id, records),
+      keepRecords: (id, records, owner) => this.keep(id, records, owner),
     };
   }
 
@@ -83,8 +85,8 @@ export class JobWorker {
   }
 
   /** A new job arrived: stop waiting. With its parsed records, when memory allows. */
-  notify(jobId?: string, records?: RecordSource): void {
-    if (jobId && records) this.keep(jobId, records);
+  notify(jobId?: string, records?: RecordSource, owner = ''): void {
+    if (jobId && records) this.keep(jobId, records, owner);
     this.wake();
   }
 
@@ -111,20 +113,37 @@ export class JobWorker {
     return Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, Math.round((this.rowsPerSecond * CHUNK_TARGET_MS) / 1000)));
   }
 
-  private keep(jobId: string, records: RecordSource): void {
+  private keep(jobId: string, records: RecordSource, owner: string): void {
     if (this.parsed.has(jobId) || this.heldBytes + records.heldBytes > MAX_HELD_BYTES) return;
-    this.parsed.set(jobId, records);
+    this.parsed.set(jobId, { records, owner, keptAt: ++this.keeps });
     this.heldBytes += records.heldBytes;
+    this.showHeld();
+  }
+
+  private showHeld(): void {
+    this.opts.metrics?.heldJobs.set(this.parsed.size);
+    this.opts.metrics?.heldBytes.set(this.heldBytes);
   }
 
   private takeParsed(jobId: string): RecordSource | undefined {
-    const records = this.parsed.get(jobId);
-    if (records) {
+    const held = this.parsed.get(jobId);
+    if (held) {
       this.parsed.delete(jobId);
-      this.heldBytes -= records.heldBytes;
+      this.heldBytes -= held.records.heldBytes;
+      this.showHeld();
     }
-    return records;
+    return held?.records;
   }
+
+  /**
+   * Records of an owner's jobs kept up to `upTo`, dropped once this node has no claimable job of that
+   * owner: those jobs ended without running here (aborted from another node) or went to another
+   * node after their lease lapsed. Kept, they would hold the budget for good.
+   */
+  private dropHeld(owner: string, upTo: number): void {
+    for (const [id, held] of this.parsed) if (held.owner === owner && held.keptAt <= upTo) this.takeParsed(id);
+  }
+
 
   /** Finds owners with work and gives each a lane, while lanes are free. */
   private async dispatch(): Promise<void> {
@@ -163,8 +182,12 @@ export class JobWorker {
     while (!this.stopping) {
       let outcome;
       try {
+        const keptBefore = this.keeps;
         const job = await this.opts.store.claimNext(workerId, owner);
-        if (!job) return;
+        if (!job) {
+          this.dropHeld(owner, keptBefore);
+          return;
+        }
         if (job.takenOverFrom) {
           this.opts.metrics?.takeovers.inc();
           this.opts.log.warn({ job_id: job.id, from_node: job.takenOverFrom, processed: job.processedItems }, 'job taken over');
