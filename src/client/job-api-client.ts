@@ -7,6 +7,7 @@ import {
   type ErrorsPage,
   type HealthResponse,
   type JobsList,
+  type MatchResponse,
   type ResourceDescription,
   type ResourceList,
   type StartResponse,
@@ -146,6 +147,16 @@ export class JobApiClient {
       if (err instanceof ApiError) return null;
       throw err;
     }
+  }
+
+  /**
+   * (ext) What a delete job with this body would do now, changing nothing; null when the server does
+   * not offer it (a guide-only server's 404 or 405). Read-only, so retried like a status read.
+   */
+  async matchDeletes(resource: string, uniqueFields: string[], body: string | Buffer): Promise<MatchResponse | null> {
+    const path = `${apiPaths.bulkMatch(resource)}?${new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString()}`;
+    const res = await this.transport.send('POST', this.transport.resolve(path), { body, headers: { 'content-type': 'application/json' }, what: `match delete keys (${resource})`, retry: true, answers: [404, 405, 501] });
+    return res.status >= 200 && res.status <= 299 ? (res.body as MatchResponse) : null;
   }
 
   async health(): Promise<HealthResponse> {

@@ -1,6 +1,8 @@
 /** Paths of the job API. The client uses these only where a server gave no URL of its own. */
 export const apiPaths = {
   bulk: (resource: string) => `/api/${encodeURIComponent(resource)}/bulk/`,
+  /** (ext) What a delete job with a body would do now, doing nothing. */
+  bulkMatch: (resource: string) => `/api/${encodeURIComponent(resource)}/bulk/match/`,
   status: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/status/`,
   aggregates: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/aggregates/`,
   errors: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/errors/`,

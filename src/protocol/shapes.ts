@@ -89,6 +89,16 @@ export interface ErrorsPage {
   errors: RecordError[];
 }
 
+/**
+ * (ext) What a delete job with a body would do now: the rows it would fail (an invalid key, a key
+ * naming no record, a key an earlier row of the body named) and how many records it would delete.
+ */
+export interface MatchResponse {
+  total_items: number;
+  matched_items: number;
+  errors: RecordError[];
+}
+
 export interface JobsList {
   jobs: StatusResponse[];
 }

@@ -35,7 +35,7 @@ export interface JsonResult {
   started_at: string;
   elapsed_ms: number;
   rows_per_second: number;
-  counts: { read: number; stored: number; failed: number; unprocessed: number };
+  counts: { read: number; stored: number; failed: number; unprocessed: number; would_delete?: number };
   jobs: JsonResultJob[];
   aggregates: Record<string, AggregateValue>;
   failed_rows_file: string | null;
@@ -65,7 +65,7 @@ export function buildJsonResult(
     started_at: meta.startedAt,
     elapsed_ms: Math.max(0, Math.round(summary.elapsedMs)),
     rows_per_second: Math.max(0, Math.round(summary.rowsPerSecond)),
-    counts: { read: k.read, stored: k.stored, failed: k.failed, unprocessed: k.unprocessed },
+    counts: { read: k.read, stored: k.stored, failed: k.failed, unprocessed: k.unprocessed, ...(k.wouldDelete === undefined ? {} : { would_delete: k.wouldDelete }) },
     jobs: jobs.map((j) => ({
       id: j.jobId,
       batch: j.batch,

@@ -78,7 +78,8 @@ export interface UploadRequest {
 
 /** The run's totals for its summary and document (the renderers add how it ended). */
 export interface RunTotals {
-  counts: { read: number; stored: number; failed: number; unprocessed: number };
+  /** wouldDelete: a delete dry run's count of rows whose key names a record, when the server said. */
+  counts: { read: number; stored: number; failed: number; unprocessed: number; wouldDelete?: number };
   jobs: number;
   elapsedMs: number;
   rowsPerSecond: number;
@@ -230,7 +231,7 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
       url: client.baseUrl,
       startedAt: run.startedAt,
       summary: {
-        counts: { read: result.counts.read, stored: result.counts.stored, failed: result.counts.failed, unprocessed: result.counts.unprocessed },
+        counts: { read: result.counts.read, stored: result.counts.stored, failed: result.counts.failed, unprocessed: result.counts.unprocessed, ...(result.counts.wouldDelete === undefined ? {} : { wouldDelete: result.counts.wouldDelete }) },
         jobs: result.jobs.length || result.submittedJobs.length,
         elapsedMs,
         rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,

@@ -22,8 +22,8 @@ import { assembleResult, outcomeOf, type UploadResult } from './run-result.js';
 import type { UploadOptions } from './upload-options.js';
 import { resourceFromFile, totalSize } from './upload-inputs.js';
 import { RunTally } from './run-tally.js';
+import { DryRunBatches } from './predict-deletes.js';
 import type { JobOutcome, MappedRowError, RunCounts, UploadEvent } from './upload-events.js';
-
 
 export async function sendFiles(opts: UploadOptions): Promise<UploadResult> {
   // Every named file's header is checked against its resource before the run starts.
@@ -54,6 +54,7 @@ class UploadRun {
   /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
   private readonly sessionOutcomes: JobOutcome[] = [];
   private readonly earlier: CheckpointEntry[];
+  private readonly dryRun: DryRunBatches;
 
   constructor(private readonly opts: UploadOptions, private readonly planner: InputPlanner) {
     this.checkpoint = opts.checkpoint;
@@ -64,12 +65,12 @@ class UploadRun {
     this.earlier = this.checkpoint.entries.filter((e) => e.state === 'finished' && e.outcome);
     this.folder = new CheckpointFolder(this.checkpoint);
     this.claims = new JobClaims(this.checkpoint.entries);
+    this.dryRun = new DryRunBatches({ client: opts.client, uniqueFields: (opts.dryRun && opts.delete?.uniqueFields) || null, counts: this.counts, warn: (text) => this.emit({ type: 'warning', text }), failed: (rows) => this.failed(rows), notSettled: (n) => this.tally.notSettled(n) });
     // Every job being followed waits on this signal: over Node's 10 listeners is by design, not a leak.
     setMaxListeners(0, this.followAbort.signal);
   }
 
   private emit(event: UploadEvent): void { this.opts.emit(event); }
-
   private emitCounts(): void { this.emit({ type: 'counts', counts: this.tally.snapshot(this.slots.inUse) }); }
 
   private get stopped(): boolean {
@@ -160,7 +161,7 @@ class UploadRun {
 
   private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
     this.failedRows.setColumns(batch.origin.file, columns);
-    if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
+    if (this.opts.dryRun) return this.dryRun.settle(batch, resource);
     for (const part of splitToFit(batch, this.itemLimit)) {
       const slot = this.folder.open(part.origin.file);
       await this.runInSlot(part, slot, () => this.send(part, resource, fileIndex, slot));

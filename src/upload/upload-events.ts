@@ -45,6 +45,8 @@ export interface RunCounts {
   read: number;
   stored: number;
   failed: number;
+  /** A delete dry run: rows whose key the server says names a record now (absent: not known). */
+  wouldDelete?: number;
   unprocessed: number;
   inFlight: number;
   totalRows: number | null;

@@ -81,14 +81,29 @@ describe('bulk delete against a real server', () => {
     expect(storedRows(s.db)).toEqual([]);
   }, 60_000);
 
-  it('--dry-run counts rows and checks keys client-side, deleting nothing', async () => {
+  it('--dry-run checks keys client-side and asks the server which name a record: what the real delete then does, deleting nothing', async () => {
     const s = await setup();
-    writeFileSync(s.gone, readFileSync(s.gone, 'utf8') + ',1.00,2031-01-04,No account,travel\n');
-    const run = await runCli(['delete', s.gone, '--resource', 'transactions', '--unique-fields', 'account_id,transaction_date,description', '--dry-run', '--json'], { env: s.env });
+    // A key repeated in its batch: the second finds no record in a real delete (the first deleted it).
+    // (The server matches each batch on its own: a key repeated across batches is counted in both.)
+    const lastKept = readFileSync(s.gone, 'utf8').split('\n')[s.deleted.size];
+    writeFileSync(s.gone, readFileSync(s.gone, 'utf8') + `,1.00,2031-01-04,No account,travel\n${lastKept}\n`);
+    const keys = ['--resource', 'transactions', '--unique-fields', 'account_id,transaction_date,description'];
+    const dirs = (name: string) => ['--failed-rows-dir', path.join(s.dir, name), '--batch-size', '300'];
+    const run = await runCli(['delete', s.gone, ...keys, ...dirs('dry'), '--dry-run', '--json'], { env: s.env });
     const result = JSON.parse(run.stdout);
     expect(run.code, run.stderr).toBe(1);
-    expect(result.counts).toMatchObject({ read: s.deleted.size + ABSENT.length + 1, stored: 0, failed: 1 });
+    const read = s.deleted.size + ABSENT.length + 2;
+    expect(result.counts).toEqual({ read, stored: 0, failed: ABSENT.length + 2, unprocessed: 0, would_delete: s.deleted.size });
     expect(storedRows(s.db)).toHaveLength(ROWS);
+    const failedLines = (dir: string) => (parse(readFileSync(path.join(s.dir, dir, 'gone.failed.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => `${r._source_line} ${r._error}`).sort();
+    // The real delete: the rows the dry run counted are deleted, the rows it listed fail, by line and reason.
+    const real = await runCli(['delete', s.gone, ...keys, ...dirs('real'), '--json'], { env: s.env });
+    expect(real.code, real.stderr).toBe(1);
+    expect(JSON.parse(real.stdout).counts).toEqual({ read, stored: result.counts.would_delete, failed: result.counts.failed, unprocessed: 0 });
+    expect(failedLines('real')).toEqual(failedLines('dry'));
+    // Now that they are gone, a dry run says so: nothing would be deleted.
+    const plain = await runCli(['delete', s.gone, ...keys, ...dirs('plain'), '--dry-run'], { env: s.env });
+    expect(plain.stdout + plain.stderr).toMatch(/would delete: 0 records/);
     const usage = await runCli(['delete', s.gone, '--resource', 'transactions', '--unique-fields', 'account_id', '--dry-run'], { env: s.env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/not a unique key of transactions/);

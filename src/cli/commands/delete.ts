@@ -24,7 +24,7 @@ export function deleteCommand(): Command {
     .argument('[file...]', 'CSV, JSON array or NDJSON files of keys (other columns are read but not sent); - reads stdin (needs --format)')
     .addHelpText('before', EXAMPLES)
     .addOption(new Option('--unique-fields <fields>', 'the key fields, comma-separated: a unique key of the resource').argParser(fieldList))
-    .option('--dry-run', 'read the files, count rows and check every key client-side, delete nothing (no server-side count)');
+    .option('--dry-run', 'check every key, and ask the server which name a record (where it can say): would-delete count and would-fail rows, deleting nothing');
   for (const opt of uploadCommand().options) {
     if (NOT_FOR_DELETE.includes(opt.long ?? '')) continue;
     cmd.addOption(opt);

@@ -12,6 +12,7 @@ import type { ServerContext } from '../server-context.js';
 import { IdempotencyConflictError } from '../store/store.js';
 import { parseSourceHeader, SOURCE_HEADER } from '../../protocol/job-source.js';
 import { laneWorkerId } from '../worker/job-worker.js';
+import type { ResourceDef } from '../resources/resource-types.js';
 
 const JOB_TYPE_OF: Record<string, JobType> = { POST: 'insert', PATCH: 'upsert', DELETE: 'delete' };
 
@@ -21,6 +22,18 @@ function fieldList(value: string | null): string[] | null {
   return fields.length ? fields : null;
 }
 
+/** `unique_fields` of an upsert or delete: required, and one of the resource's unique keys. */
+export function requiredKey(resource: ResourceDef, query: URLSearchParams, what: string): string[] {
+  const uniqueFields = fieldList(query.get('unique_fields'));
+  if (!uniqueFields) throw new HttpError(400, `unique_fields parameter is required for ${what}`);
+  const match = resource.uniqueKeys.find((k) => k.length === uniqueFields.length && k.every((f) => uniqueFields.includes(f)));
+  if (!match) {
+    const keys = resource.uniqueKeys.map((k) => k.join(',')).join(' or ') || 'none';
+    throw new HttpError(400, `unique_fields must be a unique key of ${resource.name}: ${keys}`, { unique_keys: resource.uniqueKeys });
+  }
+  return uniqueFields;
+}
+
 /** POST (insert), PATCH (upsert), DELETE (delete by key) /api/{resource}/bulk/: start a job. */
 export async function startJob(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, resourceName: string, query: URLSearchParams, owner: string): Promise<string> {
   const jobType = JOB_TYPE_OF[req.method ?? ''];
@@ -28,15 +41,9 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
   if (ctx.draining) throw new HttpError(503, 'Server is shutting down; retry shortly', {}, { 'retry-after': '5' });
   const resource = ctx.resources.get(resourceName);
   if (!resource) throw new HttpError(404, `Unknown resource: ${resourceName}`);
-  const uniqueFields = fieldList(query.get('unique_fields'));
+  const uniqueFields = jobType === 'insert' ? fieldList(query.get('unique_fields')) : requiredKey(resource, query, `${jobType} operations`);
   const updateFields = fieldList(query.get('update_fields'));
   if (jobType !== 'insert') {
-    if (!uniqueFields) throw new HttpError(400, `unique_fields parameter is required for ${jobType} operations`);
-    const match = resource.uniqueKeys.find((k) => k.length === uniqueFields.length && k.every((f) => uniqueFields.includes(f)));
-    if (!match) {
-      const keys = resource.uniqueKeys.map((k) => k.join(',')).join(' or ') || 'none';
-      throw new HttpError(400, `unique_fields must be a unique key of ${resourceName}: ${keys}`, { unique_keys: resource.uniqueKeys });
-    }
     const names = new Set(resource.fields.map((f) => f.name));
     for (const f of updateFields ?? []) if (!names.has(f)) throw new HttpError(400, `update_fields: ${f} is not a field of ${resourceName}`);
   }

@@ -8,6 +8,7 @@ import { apiPaths } from '../../protocol/index.js';
 import { HttpError } from '../http/http-io.js';
 import type { ServerContext } from '../server-context.js';
 import { startJob } from './bulk-routes.js';
+import { matchKeys } from './match-route.js';
 import { abortJob, getAggregates, getErrors, getStatus, listJobs, streamEvents, UUID_RE, visibleJob } from './job-routes.js';
 import { streamAllEvents } from './jobs-stream.js';
 import { getHealth } from './health-route.js';
@@ -66,6 +67,7 @@ export const ROUTES: readonly Route[] = [
   { name: 'errors', method: 'GET', pattern: patternOf(apiPaths.errors(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => getErrors(c.ctx, c.res, job, c.query)) },
   { name: 'events', method: 'GET', pattern: patternOf(apiPaths.events(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => streamEvents(c.ctx, c.req, c.res, job)) },
   { name: 'abort', method: 'POST', pattern: patternOf(apiPaths.abort(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => abortJob(c.ctx, c.res, job)) },
+  { name: 'bulk_match', method: 'POST', pattern: patternOf(apiPaths.bulkMatch(PARAM)), notFound: (raw) => `Unknown resource: ${raw}`, handle: (c) => matchKeys(c.ctx, c.req, c.res, c.params[0] as string, c.query) },
   {
     name: 'bulk',
     method: null,

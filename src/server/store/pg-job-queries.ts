@@ -7,6 +7,8 @@ import type { RecordError } from '../../protocol/index.js';
 import { isoAt } from '../clock.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import type { JobCount, JobRecord } from './store.js';
+import type { FieldDef, ResourceDef, SqlValue } from '../resources/resource-types.js';
+import { fieldSqlType, quoteIdent } from './sql-helpers.js';
 
 const UNFINISHED = "state IN ('Open', 'In Progress')";
 
@@ -59,6 +61,20 @@ export async function jobCounts(pool: pg.Pool): Promise<JobCount[]> {
 }
 
 /** Owners with a job no live lease holds (or held by this node's own workers), the one waiting longest first. */
+/** Which rows' keys name a record: the keys go as one array per field, matched in one query. */
+export async function existingKeys(pool: pg.Pool, def: ResourceDef, keyFields: readonly string[], rows: readonly { index: number; values: SqlValue[] }[]): Promise<Set<number>> {
+  if (rows.length === 0) return new Set();
+  const fields = keyFields.map((k) => def.fields.find((f) => f.name === k) as FieldDef);
+  const idx = fields.map((f) => def.fields.indexOf(f));
+  const cols = fields.map((f, i) => `$${i + 2}::${fieldSqlType('postgres', f.type)}[]`).join(', ');
+  const match = keyFields.map((k, i) => `t.${quoteIdent(k)} = s.k${i}`).join(' AND ');
+  const { rows: found } = await pool.query<{ i: number }>(
+    `SELECT s.i FROM unnest($1::int[], ${cols}) AS s(i, ${keyFields.map((_, i) => `k${i}`).join(', ')}) WHERE EXISTS (SELECT 1 FROM ${quoteIdent(def.name)} t WHERE ${match})`,
+    [rows.map((r) => r.index), ...idx.map((i) => rows.map((r) => r.values[i] ?? null))],
+  );
+  return new Set(found.map((r) => r.i));
+}
+
 export async function claimableOwners(pool: pg.Pool, nodeId: string): Promise<string[]> {
   const { rows } = await pool.query<{ owner: string }>(
     `SELECT owner FROM bulk_jobs WHERE ${UNFINISHED} AND (lease_until IS NULL OR lease_until < now() OR starts_with(lease_owner, $1)) GROUP BY owner ORDER BY MIN(seq)`,

@@ -1,7 +1,7 @@
 /** The shared store: many `bulk serve` nodes on one PostgreSQL database. */
 import pg from 'pg';
 import type { RecordError } from '../../protocol/index.js';
-import type { ResourceDef } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import { DEFAULT_LEASE_MS, IdempotencyConflictError, LeaseLostError, type ChunkWrite, type ClaimedJob, type IdempotencyRecord, type JobCount, type JobEnd, type JobRecord, type JobStore, type NewJob } from './store.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import * as q from './pg-job-queries.js';
@@ -225,6 +225,10 @@ export class PostgresStore implements JobStore {
   async isAbortRequested(id: string): Promise<boolean> {
     const { rows } = await this.pool.query<{ abort_requested: boolean }>('SELECT abort_requested FROM bulk_jobs WHERE id = $1', [id]);
     return rows[0]?.abort_requested === true;
+  }
+
+  async existingKeys(def: ResourceDef, keyFields: readonly string[], rows: readonly { index: number; values: SqlValue[] }[]): Promise<Set<number>> {
+    return q.existingKeys(this.pool, def, keyFields, rows);
   }
 
   async recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }> {

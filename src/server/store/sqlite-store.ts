@@ -3,12 +3,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordError } from '../../protocol/index.js';
-import type { ResourceDef } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import type { ChunkWrite, ClaimedJob, IdempotencyRecord, JobCount, JobEnd, JobRecord, JobStore, NewJob } from './store.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
-import { WriterCache } from './sql-helpers.js';
+import { quoteIdent, WriterCache } from './sql-helpers.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
 import { newNodeId } from '../observe/node-id.js';
 
@@ -187,6 +187,12 @@ export class SqliteStore implements JobStore {
     const total = (this.sql('SELECT COUNT(*) AS n FROM bulk_job_errors WHERE job_id = ?').get(id) as { n: number }).n;
     const rows = this.db.prepare('SELECT idx, field, error FROM bulk_job_errors WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?').all(id, limit, offset) as { idx: number; field: string | null; error: string }[];
     return { total, errors: rows.map((r) => (r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error })) };
+  }
+
+  async existingKeys(def: ResourceDef, keyFields: readonly string[], rows: readonly { index: number; values: SqlValue[] }[]): Promise<Set<number>> {
+    const idx = keyFields.map((k) => def.fields.findIndex((f) => f.name === k));
+    const probe = this.sql(`SELECT 1 FROM ${quoteIdent(def.name)} WHERE ${keyFields.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`);
+    return new Set(rows.filter((r) => probe.get(...idx.map((i) => r.values[i] ?? null)) !== undefined).map((r) => r.index));
   }
 
   async queueDepth(owner?: string): Promise<number> {

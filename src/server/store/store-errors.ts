@@ -39,6 +39,7 @@ const STORE_METHODS = {
   requestAbort: true,
   isAbortRequested: true,
   recordErrors: true,
+  existingKeys: true,
   queueDepth: true,
   jobCounts: true,
   getSetting: true,

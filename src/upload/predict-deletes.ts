@@ -1,0 +1,77 @@
+// A delete dry run's question to the server (ext): what would a delete job with this batch do now?
+// The answer goes through the same reconciliation as a finished job's, so a server's count is only
+// believed when it adds up against the batch; rows it names get their file lines, as a job's would.
+import type { JobApiClient } from '../client/job-api-client.js';
+import { recordsOf, type Batch } from './batch.js';
+import { reconcileJob } from './reconcile-job.js';
+import type { MappedRowError } from './upload-events.js';
+
+export interface DeletePrediction {
+  /** Rows whose key names a record that the delete would remove. */
+  matched: number;
+  /** Rows the delete would fail, with why, for the failed-rows file. */
+  failedRows: { error: MappedRowError; record: Record<string, unknown> | undefined }[];
+}
+
+/** Why the server's answer is not used: it does not offer the question, or its answer does not add up. */
+export type NoPrediction = { unavailable: string };
+
+export async function predictDeletes(client: JobApiClient, resource: string, uniqueFields: string[], batch: Batch): Promise<DeletePrediction | NoPrediction> {
+  const answer = await client.matchDeletes(resource, uniqueFields, batch.body);
+  if (!answer) return { unavailable: 'the server does not offer a count of the records a delete would remove' };
+  const errors: unknown[] = Array.isArray(answer.errors) ? answer.errors : [];
+  const reconciled = reconcileJob(batch.origin.rows, {
+    state: 'Job Complete',
+    total_items: answer.total_items,
+    processed_items: answer.total_items,
+    success_count: answer.matched_items,
+    error_count: errors.length,
+    recordErrors: errors,
+  });
+  if (reconciled.kind === 'contradiction') return { unavailable: `the server's count does not add up (${reconciled.reason})` };
+  if (reconciled.unattributed > 0) return { unavailable: "the server's count names no row for some of its errors" };
+  const records = reconciled.attributed.length > 0 ? recordsOf(batch) : [];
+  const failedRows = reconciled.attributed.map((e) => ({
+    error: { file: batch.origin.file, line: batch.lines[e.index] as number, ...(e.field === undefined ? {} : { field: e.field }), reason: e.error },
+    record: records[e.index],
+  }));
+  return { matched: reconciled.stored, failedRows };
+}
+
+/**
+ * A dry run's batches: nothing is sent to be written. For a delete, each batch's keys are matched
+ * by the server (ext) where it can say: rows it says the job would fail are failed rows now, with
+ * their lines and reasons, and the rest count as rows the delete would remove. Where it cannot say
+ * (a guide-only server, an answer that does not add up), the run says so once and the count is
+ * unknown; the client-side check still ran.
+ */
+export class DryRunBatches {
+  private matching: boolean;
+
+  constructor(
+    private readonly run: {
+      client: JobApiClient;
+      uniqueFields: string[] | null;
+      counts: { wouldDelete?: number };
+      warn: (text: string) => void;
+      /** Writes failed rows and counts them; false when they could not be written (the run stops). */
+      failed: (rows: DeletePrediction['failedRows']) => boolean;
+      notSettled: (rows: number) => void;
+    },
+  ) {
+    this.matching = run.uniqueFields !== null;
+    if (this.matching) run.counts.wouldDelete = 0;
+  }
+
+  async settle(batch: Batch, resource: string): Promise<void> {
+    const predicted = this.matching && this.run.uniqueFields ? await predictDeletes(this.run.client, resource, this.run.uniqueFields, batch) : null;
+    if (predicted && 'unavailable' in predicted) {
+      this.matching = false;
+      this.run.counts.wouldDelete = undefined;
+      this.run.warn(`${predicted.unavailable}: how many records the delete would remove is not known (the client-side check still ran)`);
+    }
+    if (!predicted || 'unavailable' in predicted || !this.run.failed(predicted.failedRows)) return this.run.notSettled(batch.origin.rows);
+    if (this.run.counts.wouldDelete !== undefined) this.run.counts.wouldDelete += predicted.matched;
+    this.run.notSettled(batch.origin.rows - predicted.failedRows.length);
+  }
+}
