@@ -3,7 +3,7 @@
 // The databases' own bulk loaders against `bulk`, in one run, on the same file: `sqlite3 .import`
 // and `psql \copy` into tables with the same unique key (and a psql staging-table upsert), then
 // `bulk upload` insert and upsert through `bulk serve` on SQLite and on PostgreSQL (1 and 3 nodes
-// behind a round-robin proxy), with rows in date order and in random key order. Prints each ratio
+// behind a round-robin proxy; 1 node behind the same proxy too, for the 3-vs-1 ratio), with rows in date order and in random key order. Prints each ratio
 // as the median of the per-run ratios, and writes bench/out/results.{json,md}. `--quick`: 50k rows,
 // one run. Needs sqlite3 and psql on PATH (apt-get install -y sqlite3 postgresql-client) and a
 // PostgreSQL (BULK_BENCH_PG_URL, default the tests' local one); without one, its rows are skipped.
@@ -50,10 +50,10 @@ async function upload(file, url, upsert) {
 }
 
 /** Insert then upsert of the same file through `bulk serve` nodes on one database; serverRss is the nodes' highest peak. */
-async function bulkPair(file, dbs) {
+async function bulkPair(file, dbs, viaProxy = dbs.length > 1) {
   const nodes = [];
   for (const db of dbs) nodes.push(await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--quiet', '--log-level', 'warn'], /listening on (\S+)/, env));
-  const lb = nodes.length > 1 ? await roundRobin(nodes.map((n) => n.url)) : null;
+  const lb = viaProxy ? await roundRobin(nodes.map((n) => n.url)) : null;
   const url = lb?.url ?? nodes[0].url;
   const serverCpu = () => nodes.reduce((sum, n) => sum + (n.cpu() ?? NaN), 0);
   /** One upload, with the CPU seconds the nodes spent meanwhile beside the client's own. */
@@ -128,6 +128,8 @@ for (const order of ORDERS) {
     if (PG_UP) {
       m.pg1 = await withSchema((url) => bulkPair(file, [url]));
       m.pg3 = await withSchema((url) => bulkPair(file, [url, url, url]));
+      // One node behind the same proxy: the proxy shares the two cores too, so 3 nodes vs 1 compares nodes, not the proxy.
+      m.pg1proxy = await withSchema((url) => bulkPair(file, [url], true));
     }
     log(`   ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'object' ? summary(v) : v])))}`);
     runs.push(m);
@@ -147,8 +149,8 @@ const WORK = [
   { work: 'PostgreSQL upsert, 1 node', ref: 'psql staging upsert', refOf: (m) => m.psql?.upsert, bulkOf: (m) => m.pg1?.upsert, target: 3, rss: (m) => m.pg1 },
   { work: 'PostgreSQL insert, 3 nodes', ref: 'psql \\copy', refOf: (m) => m.psql?.copy, bulkOf: (m) => m.pg3?.insert, target: 2, rss: (m) => m.pg3 },
   { work: 'PostgreSQL upsert, 3 nodes', ref: 'psql staging upsert', refOf: (m) => m.psql?.upsert, bulkOf: (m) => m.pg3?.upsert, target: 3, rss: (m) => m.pg3 },
-  { work: 'PostgreSQL insert, 3 nodes vs 1', ref: 'bulk 1 node', refOf: (m) => m.pg1?.insert, bulkOf: (m) => m.pg3?.insert, target: 1, rss: () => null },
-  { work: 'PostgreSQL upsert, 3 nodes vs 1', ref: 'bulk 1 node', refOf: (m) => m.pg1?.upsert, bulkOf: (m) => m.pg3?.upsert, target: 1, rss: () => null },
+  { work: 'PostgreSQL insert, 3 nodes vs 1', ref: 'bulk 1 node, same proxy', refOf: (m) => m.pg1proxy?.insert, bulkOf: (m) => m.pg3?.insert, target: 1, rss: () => null },
+  { work: 'PostgreSQL upsert, 3 nodes vs 1', ref: 'bulk 1 node, same proxy', refOf: (m) => m.pg1proxy?.upsert, bulkOf: (m) => m.pg3?.upsert, target: 1, rss: () => null },
 ];
 
 const mb = (b) => (b === null || b === undefined || Number.isNaN(b) ? '-' : String(Math.round(b / 1048576)));
