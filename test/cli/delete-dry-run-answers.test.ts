@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run-cli.js';
+import { assertValidResult } from '../helpers/result-schema.js';
 import { tempDir } from '../helpers/temp.js';
 
 let close: (() => void) | null = null;
@@ -39,7 +40,9 @@ async function dryRun(url: string) {
   const file = path.join(dir, 'gone.csv');
   writeFileSync(file, 'account_id,transaction_date,description\n1,2024-01-01,a\n2,2024-01-01,b\n3,2024-01-01,c\n');
   const run = await runCli(['delete', file, '--resource', 'transactions', '--unique-fields', 'account_id,transaction_date,description', '--dry-run', '--json'], { env: { BULK_URL: url, BULK_STATE_DIR: path.join(dir, 'state') } });
-  return { ...run, result: JSON.parse(run.stdout) as { exit_code: number; counts: Record<string, number>; errors: { line: number; reason: string }[] } };
+  const result = JSON.parse(run.stdout) as { exit_code: number; counts: Record<string, number>; errors: { line: number; reason: string }[] };
+  assertValidResult(result);
+  return { ...run, result };
 }
 
 const NO_RECORD = { field: 'account_id,transaction_date,description', error: 'no record with this key' };
