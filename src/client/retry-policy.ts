@@ -81,8 +81,14 @@ export function nextDelay(opts: {
   if (remaining <= 0) return null;
   const wanted = opts.retryAfterMs ?? backoffDelay(opts.attempt, opts.policy, opts.random);
   if (wanted >= remaining) {
-    // An absurd Retry-After (an hour, a year) must not outlive the deadline: one last try at the end.
-    return opts.retryAfterMs !== null ? Math.max(0, remaining - 50) : null;
+    // An absurd Retry-After (an hour, a year) must not outlive the deadline: one last try just
+    // before it. Once that try is made, what is left is within the margin: no burst of tries at the
+    // end against a server that asked for a pause.
+    if (opts.retryAfterMs === null || remaining <= LAST_TRY_MARGIN_MS) return null;
+    return remaining - LAST_TRY_MARGIN_MS;
   }
   return wanted;
 }
+
+/** The last try against a long Retry-After is made this long before the deadline. */
+const LAST_TRY_MARGIN_MS = 50;
