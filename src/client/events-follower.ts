@@ -6,6 +6,7 @@ import { ApiError } from './api-error.js';
 import type { HttpTransport } from './http-transport.js';
 import type { JobRef } from './job-ref.js';
 import { parseStatus } from './parse-status.js';
+import { parseServerJson } from './server-text.js';
 
 /**
  * Follows a job's server events until it reaches a final state. Returns the final status, or
@@ -35,7 +36,7 @@ export async function followEvents(
       onEvent: (message) => {
         let body: unknown;
         try {
-          body = JSON.parse(message.data);
+          body = parseServerJson(message.data);
         } catch {
           // A malformed event is skipped; polling settles the truth if the stream ends without a final state.
           return;

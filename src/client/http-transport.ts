@@ -4,6 +4,7 @@
 // there). Knows HTTP, not the protocol.
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, errorMessageOf } from './api-error.js';
+import { parseServerJson } from './server-text.js';
 import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryOptions } from './retry-policy.js';
 import { LinkPace } from './link-pace.js';
 import { msSince, sleep } from './sleep.js';
@@ -217,7 +218,7 @@ function parseJsonBody(text: string, contentType: string): unknown {
   // 502/503 pages from proxies are HTML: never feed them to JSON.parse as if they were ours.
   if (contentType && !contentType.includes('json')) return undefined;
   try {
-    return JSON.parse(text);
+    return parseServerJson(text);
   } catch {
     return undefined;
   }

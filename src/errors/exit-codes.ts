@@ -122,7 +122,7 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   locked: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'wait for that process to end, or stop it', resumable: true },
   checkpoint: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'restore the file, or start a new upload (the rows the run stored stay stored)', resumable: false },
   'resume-refused': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: null, resumable: false },
-  unreachable: { exitCode: ExitCode.Unreachable, status: 'unreachable', next: 'is the server running? Check --url / BULK_URL', resumable: true },
+  unreachable: { exitCode: ExitCode.Unreachable, status: 'unreachable', next: 'check the server is up at --url / BULK_URL (one that is busy: allow it longer with --deadline)', resumable: true },
   internal: { exitCode: ExitCode.Internal, status: 'failed', next: 'set BULK_DEBUG=1 for the stack trace, and report it', resumable: true },
   interrupted: { exitCode: ExitCode.Interrupted, status: 'interrupted', next: null, resumable: true },
   terminated: { exitCode: ExitCode.Terminated, status: 'interrupted', next: null, resumable: true },
