@@ -2,7 +2,8 @@
 // The answer goes through the same reconciliation as a finished job's, so a server's count is only
 // believed when it adds up against the batch; rows it names get their file lines, as a job's would.
 import type { JobApiClient } from '../client/job-api-client.js';
-import { recordsOf, type Batch } from './batch.js';
+import { ApiError } from '../client/api-error.js';
+import { halveBatch, recordsOf, type Batch } from './batch.js';
 import { reconcileJob } from './reconcile-job.js';
 import type { MappedRowError } from './upload-events.js';
 
@@ -64,7 +65,15 @@ export class DryRunBatches {
   }
 
   async settle(batch: Batch, resource: string): Promise<void> {
-    const predicted = this.matching && this.run.uniqueFields ? await predictDeletes(this.run.client, resource, this.run.uniqueFields, batch) : null;
+    let predicted: DeletePrediction | NoPrediction | null = null;
+    try {
+      predicted = this.matching && this.run.uniqueFields ? await predictDeletes(this.run.client, resource, this.run.uniqueFields, batch) : null;
+    } catch (err) {
+      // Too large for the server (413): asked in halves, as the delete jobs themselves would be sent.
+      if (!(err instanceof ApiError && err.kind === 'too-large' && batch.origin.rows > 1)) throw err;
+      for (const half of halveBatch(batch)) await this.settle(half, resource);
+      return;
+    }
     if (predicted && 'unavailable' in predicted) {
       this.matching = false;
       this.run.counts.wouldDelete = undefined;

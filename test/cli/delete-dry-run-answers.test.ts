@@ -26,8 +26,9 @@ async function matchServer(answer: (rows: number) => unknown): Promise<{ url: st
       const isMatch = req.method === 'POST' && /^\/api\/transactions\/bulk\/match\/\?/.test(req.url ?? '');
       const body = isMatch ? answer((JSON.parse(text) as unknown[]).length) : null;
       if (isMatch) asked++;
-      res.writeHead(body === null ? 404 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body ?? { error: 'Not found' }));
+      const status = body === null ? 404 : body === TOO_LARGE ? 413 : 200;
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(status === 200 ? body : { error: status === 413 ? 'Too many items' : 'Not found' }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -45,6 +46,9 @@ async function dryRun(url: string) {
   return { ...run, result };
 }
 
+/** Answered as 413, as a server whose item limit the batch is over. */
+const TOO_LARGE = Symbol('413');
+
 const NO_RECORD = { field: 'account_id,transaction_date,description', error: 'no record with this key' };
 
 describe('bulk delete --dry-run and the server that counts', () => {
@@ -54,6 +58,15 @@ describe('bulk delete --dry-run and the server that counts', () => {
     expect(code, stderr).toBe(1);
     expect(result.counts).toEqual({ read: 3, stored: 0, failed: 1, unprocessed: 0, would_delete: 2 });
     expect(result.errors).toEqual([{ file: expect.stringMatching(/gone\.csv$/), line: 3, field: NO_RECORD.field, reason: NO_RECORD.error }]);
+  });
+
+  // Found from outside: a 413 ended the dry run (exit 3, "refuses even one row") where the real delete splits its batches.
+  it('a batch too large for the server is asked in halves, as the delete jobs would be sent', async () => {
+    const s = await matchServer((rows) => (rows > 1 ? TOO_LARGE : { total_items: 1, matched_items: 1, errors: [] }));
+    const { code, result, stderr } = await dryRun(s.url);
+    expect(code, stderr).toBe(0);
+    expect(result.counts).toEqual({ read: 3, stored: 0, failed: 0, unprocessed: 0, would_delete: 3 });
+    expect(s.asked()).toBe(5);
   });
 
   const unusable: [string, (rows: number) => unknown, RegExp][] = [
