@@ -150,13 +150,14 @@ export class JobApiClient {
   }
 
   /**
-   * (ext) What a delete job with this body would do now, changing nothing; null when the server does
-   * not offer it (a guide-only server's 404 or 405). Read-only, so retried like a status read.
+   * (ext) What a delete job with this body would do now, changing nothing, as the server answered it
+   * (unchecked); `offered: false` when the server does not offer it (a guide-only server's 404 or
+   * 405). Read-only, so retried like a status read.
    */
-  async matchDeletes(resource: string, uniqueFields: string[], body: string | Buffer): Promise<MatchResponse | null> {
+  async matchDeletes(resource: string, uniqueFields: string[], body: string | Buffer): Promise<{ offered: false } | { offered: true; answer: Partial<MatchResponse> | null }> {
     const path = `${apiPaths.bulkMatch(resource)}?${new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString()}`;
     const res = await this.transport.send('POST', this.transport.resolve(path), { body, headers: { 'content-type': 'application/json' }, what: `match delete keys (${resource})`, retry: true, answers: [404, 405, 501] });
-    return res.status >= 200 && res.status <= 299 ? (res.body as MatchResponse) : null;
+    return res.status >= 200 && res.status <= 299 ? { offered: true, answer: res.body as Partial<MatchResponse> | null } : { offered: false };
   }
 
   async health(): Promise<HealthResponse> {

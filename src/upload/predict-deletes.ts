@@ -14,12 +14,18 @@ export interface DeletePrediction {
   failedRows: { error: MappedRowError; record: Record<string, unknown> | undefined }[];
 }
 
+/** A reconciliation's reason, in the words of the match answer rather than a job's. */
+function inMatchWords(reason: string): string {
+  return reason.replaceAll('success_count', 'matched_items').replaceAll('error_count', 'the number of errors').replaceAll(' (the job is complete)', '').replaceAll('the job is complete but processed_items', 'total_items');
+}
+
 /** Why the server's answer is not used: it does not offer the question, or its answer does not add up. */
 export type NoPrediction = { unavailable: string };
 
 export async function predictDeletes(client: JobApiClient, resource: string, uniqueFields: string[], batch: Batch): Promise<DeletePrediction | NoPrediction> {
-  const answer = await client.matchDeletes(resource, uniqueFields, batch.body);
-  if (!answer) return { unavailable: 'the server does not offer a count of the records a delete would remove' };
+  const asked = await client.matchDeletes(resource, uniqueFields, batch.body);
+  if (!asked.offered) return { unavailable: 'the server does not offer a count of the records a delete would remove' };
+  const answer = asked.answer ?? {};
   const errors: unknown[] = Array.isArray(answer.errors) ? answer.errors : [];
   const reconciled = reconcileJob(batch.origin.rows, {
     state: 'Job Complete',
@@ -29,7 +35,7 @@ export async function predictDeletes(client: JobApiClient, resource: string, uni
     error_count: errors.length,
     recordErrors: errors,
   });
-  if (reconciled.kind === 'contradiction') return { unavailable: `the server's count does not add up (${reconciled.reason})` };
+  if (reconciled.kind === 'contradiction') return { unavailable: `the server's count does not add up (${inMatchWords(reconciled.reason)})` };
   if (reconciled.unattributed > 0) return { unavailable: "the server's count names no row for some of its errors" };
   const records = reconciled.attributed.length > 0 ? recordsOf(batch) : [];
   const failedRows = reconciled.attributed.map((e) => ({

@@ -28,7 +28,7 @@ async function matchServer(answer: (rows: number) => unknown): Promise<{ url: st
       if (isMatch) asked++;
       const status = body === null ? 404 : body === TOO_LARGE ? 413 : 200;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(status === 200 ? body : { error: status === 413 ? 'Too many items' : 'Not found' }));
+      res.end(body === JSON_NULL ? 'null' : JSON.stringify(status === 200 ? body : { error: status === 413 ? 'Too many items' : 'Not found' }));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -48,6 +48,8 @@ async function dryRun(url: string) {
 
 /** Answered as 413, as a server whose item limit the batch is over. */
 const TOO_LARGE = Symbol('413');
+/** Answered as 200 with the JSON body `null`. */
+const JSON_NULL = Symbol('null');
 
 const NO_RECORD = { field: 'account_id,transaction_date,description', error: 'no record with this key' };
 
@@ -71,7 +73,8 @@ describe('bulk delete --dry-run and the server that counts', () => {
 
   const unusable: [string, (rows: number) => unknown, RegExp][] = [
     ['a guide-only server (404)', () => null, /does not offer a count/],
-    ['more matched than sent', (rows) => ({ total_items: rows, matched_items: rows + 1, errors: [] }), /does not add up/],
+    ['more matched than sent', (rows) => ({ total_items: rows, matched_items: rows + 1, errors: [] }), /does not add up \(matched_items 4 is more than the 3 rows sent\)/],
+    ['a 200 whose body is null', () => JSON_NULL, /does not add up/],
     ['matched and failed not adding up', (rows) => ({ total_items: rows, matched_items: rows, errors: [{ index: 0, ...NO_RECORD }] }), /does not add up/],
     ['an error outside the batch', (rows) => ({ total_items: rows, matched_items: rows - 1, errors: [{ index: rows, ...NO_RECORD }] }), /does not add up/],
     ['the same row failed twice', (rows) => ({ total_items: rows, matched_items: rows - 2, errors: [{ index: 0, ...NO_RECORD }, { index: 0, ...NO_RECORD }] }), /does not add up/],
