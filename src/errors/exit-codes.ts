@@ -103,7 +103,7 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   completed: { exitCode: ExitCode.Ok, status: 'completed', next: null, resumable: false },
   'rows-rejected': { exitCode: ExitCode.RowsRejected, status: 'completed_with_errors', next: 'fix the rows in the failed-rows file and upload that file', resumable: false },
   'dry-run': { exitCode: ExitCode.Ok, status: 'dry_run', next: null, resumable: false },
-  'dry-run-rejected': { exitCode: ExitCode.RowsRejected, status: 'dry_run', next: 'fix the rows in the failed-rows file before uploading', resumable: false },
+  'dry-run-rejected': { exitCode: ExitCode.RowsRejected, status: 'dry_run', next: 'fix the rows in the failed-rows file before the real run', resumable: false },
   submitted: { exitCode: ExitCode.Ok, status: 'submitted', next: null, resumable: false },
   usage: { exitCode: ExitCode.Usage, status: 'failed', next: 'see --help', resumable: false },
   config: { exitCode: ExitCode.Usage, status: 'failed', next: 'check the flags, the environment and the config file', resumable: false },
