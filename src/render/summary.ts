@@ -48,7 +48,7 @@ export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] 
       { text: `${n(k.failed)} failed,`, paint: k.failed ? c.red : undefined },
       { text: `${n(k.unprocessed)} unprocessed`, paint: k.unprocessed ? c.yellow : undefined },
     ]),
-    ...(k.wouldDelete === undefined ? [] : wrap(`  would delete: ${n(k.wouldDelete)} ${k.wouldDelete === 1 ? "record" : "records"} (matched by the server, batch by batch; nothing was deleted)`)),
+    ...(k.wouldDelete === undefined ? [] : wrap(`  would delete: ${n(k.wouldDelete)} ${k.wouldDelete === 1 ? 'record' : 'records'} (matched by the server, batch by batch; nothing was deleted)`)),
     ...wrap(`  jobs: ${n(s.jobs)}, elapsed ${humanMs(s.elapsedMs)}, ${n(s.rowsPerSecond)} rows/s`),
   ];
   const aggs = formatAggregates(s.aggregates);

@@ -53,7 +53,8 @@ export async function predictDeletes(client: JobApiClient, resource: string, uni
  * unknown; the client-side check still ran.
  */
 export class DryRunBatches {
-  private matching: boolean;
+  /** The key the server is asked about; null when it is not asked (not a delete, or it cannot say). */
+  private asking: string[] | null;
 
   constructor(
     private readonly run: {
@@ -66,26 +67,28 @@ export class DryRunBatches {
       notSettled: (rows: number) => void;
     },
   ) {
-    this.matching = run.uniqueFields !== null;
-    if (this.matching) run.counts.wouldDelete = 0;
+    this.asking = run.uniqueFields;
+    if (this.asking) run.counts.wouldDelete = 0;
   }
 
   async settle(batch: Batch, resource: string): Promise<void> {
-    let predicted: DeletePrediction | NoPrediction | null = null;
+    if (!this.asking) return this.run.notSettled(batch.origin.rows);
+    let predicted: DeletePrediction | NoPrediction;
     try {
-      predicted = this.matching && this.run.uniqueFields ? await predictDeletes(this.run.client, resource, this.run.uniqueFields, batch) : null;
+      predicted = await predictDeletes(this.run.client, resource, this.asking, batch);
     } catch (err) {
       // Too large for the server (413): asked in halves, as the delete jobs themselves would be sent.
       if (!(err instanceof ApiError && err.kind === 'too-large' && batch.origin.rows > 1)) throw err;
       for (const half of halveBatch(batch)) await this.settle(half, resource);
       return;
     }
-    if (predicted && 'unavailable' in predicted) {
-      this.matching = false;
+    if ('unavailable' in predicted) {
+      this.asking = null;
       this.run.counts.wouldDelete = undefined;
       this.run.warn(`${predicted.unavailable}: how many records the delete would remove is not known (the client-side check still ran)`);
+      return this.run.notSettled(batch.origin.rows);
     }
-    if (!predicted || 'unavailable' in predicted || !this.run.failed(predicted.failedRows)) return this.run.notSettled(batch.origin.rows);
+    if (!this.run.failed(predicted.failedRows)) return this.run.notSettled(batch.origin.rows);
     if (this.run.counts.wouldDelete !== undefined) this.run.counts.wouldDelete += predicted.matched;
     this.run.notSettled(batch.origin.rows - predicted.failedRows.length);
   }

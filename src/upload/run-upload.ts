@@ -231,7 +231,7 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
       url: client.baseUrl,
       startedAt: run.startedAt,
       summary: {
-        counts: { read: result.counts.read, stored: result.counts.stored, failed: result.counts.failed, unprocessed: result.counts.unprocessed, ...(result.counts.wouldDelete === undefined ? {} : { wouldDelete: result.counts.wouldDelete }) },
+        counts: { read: result.counts.read, stored: result.counts.stored, failed: result.counts.failed, unprocessed: result.counts.unprocessed, wouldDelete: result.counts.wouldDelete },
         jobs: result.jobs.length || result.submittedJobs.length,
         elapsedMs,
         rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,

@@ -13,9 +13,7 @@ import type { SqlValue } from '../resources/resource-types.js';
 import type { ServerContext } from '../server-context.js';
 import { recordValidator } from '../worker/record-validator.js';
 import { requiredKey } from './bulk-routes.js';
-
-/** The error a delete job gives a row whose key names no record (or one an earlier row deleted). */
-export const NO_RECORD = 'no record with this key';
+import { NO_RECORD } from '../store/sqlite-record-writer.js';
 
 export async function matchKeys(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, resourceName: string, query: URLSearchParams): Promise<void> {
   const resource = ctx.resources.get(resourceName);

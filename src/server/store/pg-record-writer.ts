@@ -8,14 +8,12 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import { fieldSqlType, quoteIdent, type WriterShape } from './sql-helpers.js';
-import type { WriteOutcome } from './sqlite-record-writer.js';
+import { DUPLICATE_RECORD, NO_RECORD, type WriteOutcome } from './sqlite-record-writer.js';
 import { copyLines, copyValue } from './pg-copy.js';
 import { foldByKey, type IndexedRow } from './upsert-fold.js';
 import { PgRowByRow } from './pg-row-by-row.js';
 
 const STORED: WriteOutcome = { stored: true };
-const DUPLICATE = 'duplicate of an existing record';
-const NO_RECORD = 'no record with this key';
 /** Chunks written the careful way after a clash, before a plain insert is tried again. */
 const CAREFUL_AFTER_CLASH = 4;
 
@@ -117,7 +115,7 @@ export class PgRecordWriter {
     const labels = await this.collisionLabels(client, jobId, refused.map((r) => r.job_index));
     return rows.map((r) => {
       const label = labels.get(r.index);
-      return label === undefined ? STORED : { stored: false, field: label, error: DUPLICATE };
+      return label === undefined ? STORED : { stored: false, field: label, error: DUPLICATE_RECORD };
     });
   }
 

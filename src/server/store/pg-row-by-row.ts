@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
 import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
-import type { WriteOutcome } from './sqlite-record-writer.js';
+import { DUPLICATE_RECORD, type WriteOutcome } from './sqlite-record-writer.js';
 import type { IndexedRow } from './upsert-fold.js';
 
 const STORED: WriteOutcome = { stored: true };
@@ -57,9 +57,9 @@ export class PgRowByRow {
     for (const p of this.keyProbes) {
       if (!p.idx.every((i) => values[i] !== null && values[i] !== undefined)) continue;
       const res = await client.query(p.sql, p.idx.map((i) => values[i]));
-      if ((res.rowCount ?? 0) > 0) return { stored: false, field: p.label, error: 'duplicate of an existing record' };
+      if ((res.rowCount ?? 0) > 0) return { stored: false, field: p.label, error: DUPLICATE_RECORD };
     }
-    return { stored: false, field: this.keyProbes[0]?.label, error: 'duplicate of an existing record' };
+    return { stored: false, field: this.keyProbes[0]?.label, error: DUPLICATE_RECORD };
   }
 
 }

@@ -6,6 +6,10 @@ import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
 /** What writing one record did: stored (inserted, updated or deleted), or why not. */
 export type WriteOutcome = { stored: true } | { stored: false; field: string | undefined; error: string };
 
+/** Why a record was refused, in the same words on every store (and in a delete match's answer). */
+export const DUPLICATE_RECORD = 'duplicate of an existing record';
+export const NO_RECORD = 'no record with this key';
+
 const STORED: WriteOutcome = { stored: true };
 /** Statement variants per writer; past this many distinct shapes the cache starts over. */
 const MAX_CACHED = 256;
@@ -46,7 +50,7 @@ export class SqliteRecordWriter {
     switch (this.job.jobType) {
       case 'delete': {
         const changes = this.statement('delete', () => this.deleteSql()).run(...this.keyIdx.map((i) => values[i] ?? null)).changes;
-        return changes > 0 ? STORED : { stored: false, field: this.job.uniqueFields?.join(','), error: 'no record with this key' };
+        return changes > 0 ? STORED : { stored: false, field: this.job.uniqueFields?.join(','), error: NO_RECORD };
       }
       case 'upsert': {
         // Only the fields this record supplies are updated: a field it leaves out keeps its value.
@@ -69,7 +73,7 @@ export class SqliteRecordWriter {
 
   private duplicate(values: SqlValue[]): WriteOutcome {
     const hit = this.keyProbes.find((p) => p.idx.every((i) => values[i] !== null) && p.stmt.get(...p.idx.map((i) => values[i] ?? null)) !== undefined);
-    return { stored: false, field: (hit ?? this.keyProbes[0])?.label, error: 'duplicate of an existing record' };
+    return { stored: false, field: (hit ?? this.keyProbes[0])?.label, error: DUPLICATE_RECORD };
   }
 
   private upsertSql(updated: string[]): string {

@@ -144,7 +144,6 @@ export class JobWorker {
     for (const [id, held] of this.parsed) if (held.owner === owner && held.keptAt <= upTo) this.takeParsed(id);
   }
 
-
   /** Finds owners with work and gives each a lane, while lanes are free. */
   private async dispatch(): Promise<void> {
     let failures = 0;
