@@ -26,7 +26,12 @@ export async function timed(cmd, args, opts = {}) {
   const status = await new Promise((resolve) => child.on('close', resolve));
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   const rss = HAS_TIME ? Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(stderr)?.[1] ?? 0) * 1024 : null;
-  const cpu = HAS_TIME ? ['User', 'System'].reduce((sum, kind) => sum + Number(new RegExp(`${kind} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? 0), 0) : null;
+  const cpu = HAS_TIME
+    ? ['User', 'System'].reduce(
+        (sum, kind) => sum + Number(new RegExp(`${kind} time \\(seconds\\): ([\\d.]+)`).exec(stderr)?.[1] ?? 0),
+        0,
+      )
+    : null;
   if (status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${status}: ${stderr.slice(-800)}`);
   return { ms, rss, cpu, stdout, stderr };
 }
@@ -74,10 +79,13 @@ export function roundRobin(targets) {
   let next = 0;
   const server = http.createServer((req, res) => {
     const t = new URL(targets[next++ % targets.length]);
-    const up = http.request({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } }, (r) => {
-      res.writeHead(r.statusCode, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } },
+      (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      },
+    );
     up.on('error', () => res.destroy());
     req.pipe(up);
   });

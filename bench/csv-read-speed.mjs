@@ -20,7 +20,8 @@ if (!file) {
 
 async function* text() {
   const decoder = new TextDecoder();
-  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 })) yield decoder.decode(chunk, { stream: true });
+  for await (const chunk of createReadStream(file, { highWaterMark: 64 * 1024 }))
+    yield decoder.decode(chunk, { stream: true });
 }
 
 async function count(records) {
@@ -55,5 +56,7 @@ for (const [name, run] of Object.entries(cases)) {
     times.push((performance.now() - t0) / 1000);
   }
   const best = Math.min(...times);
-  console.log(`${name.padEnd(38)} ${rows} rows  best ${best.toFixed(2)} s of ${runs} (${times.map((t) => t.toFixed(2)).join(', ')})  ${Math.round(rows / best).toLocaleString('en')} rows/s  ${(mb / best).toFixed(0)} MB/s`);
+  console.log(
+    `${name.padEnd(38)} ${rows} rows  best ${best.toFixed(2)} s of ${runs} (${times.map((t) => t.toFixed(2)).join(', ')})  ${Math.round(rows / best).toLocaleString('en')} rows/s  ${(mb / best).toFixed(0)} MB/s`,
+  );
 }

@@ -34,7 +34,10 @@ mkdirSync(out, { recursive: true });
 const HAVE_SQLITE = haveTool('sqlite3', ['-version']);
 if (!HAVE_SQLITE) log('sqlite3 is not installed: its baseline is skipped (Debian/Ubuntu: apt-get install -y sqlite3)');
 const HAVE_PSQL = haveTool('psql', ['--version']);
-if (!HAVE_PSQL) log('psql is not installed: the PostgreSQL baselines are skipped (Debian/Ubuntu: apt-get install -y postgresql-client)');
+if (!HAVE_PSQL)
+  log(
+    'psql is not installed: the PostgreSQL baselines are skipped (Debian/Ubuntu: apt-get install -y postgresql-client)',
+  );
 const PG_UP = await pgAnswers(PG_URL);
 if (!PG_UP) log(`PostgreSQL not reachable at ${PG_URL}: its rows are skipped (--pg URL or BULK_BENCH_PG_URL)`);
 
@@ -42,17 +45,38 @@ const env = { ...process.env, BULK_STATE_DIR: path.join(out, 'state'), NO_COLOR:
 
 /** One `bulk upload` of the file through url; throws unless every row was stored. */
 async function upload(file, url, upsert) {
-  const args = [BIN, 'upload', file, '--url', url, '--resource', 'transactions', '--json', '--failed-rows-dir', out, ...(upsert ? ['--upsert', '--unique-fields', KEY] : [])];
+  const args = [
+    BIN,
+    'upload',
+    file,
+    '--url',
+    url,
+    '--resource',
+    'transactions',
+    '--json',
+    '--failed-rows-dir',
+    out,
+    ...(upsert ? ['--upsert', '--unique-fields', KEY] : []),
+  ];
   const res = await timed(process.execPath, args, { env });
   const doc = JSON.parse(res.stdout);
-  if (doc.counts.stored !== ROWS) throw new Error(`bulk ${upsert ? 'upsert' : 'insert'} stored ${doc.counts.stored} of ${ROWS}`);
+  if (doc.counts.stored !== ROWS)
+    throw new Error(`bulk ${upsert ? 'upsert' : 'insert'} stored ${doc.counts.stored} of ${ROWS}`);
   return { ms: res.ms, rss: res.rss, cpu: res.cpu };
 }
 
 /** Insert then upsert of the same file through `bulk serve` nodes on one database; serverRss is the nodes' highest peak. */
 async function bulkPair(file, dbs, viaProxy = dbs.length > 1) {
   const nodes = [];
-  for (const db of dbs) nodes.push(await startProcess(process.execPath, [BIN, 'serve', '--port', '0', '--db', db, '--quiet', '--log-level', 'warn'], /listening on (\S+)/, env));
+  for (const db of dbs)
+    nodes.push(
+      await startProcess(
+        process.execPath,
+        [BIN, 'serve', '--port', '0', '--db', db, '--quiet', '--log-level', 'warn'],
+        /listening on (\S+)/,
+        env,
+      ),
+    );
   const lb = viaProxy ? await roundRobin(nodes.map((n) => n.url)) : null;
   const url = lb?.url ?? nodes[0].url;
   const serverCpu = () => nodes.reduce((sum, n) => sum + (n.cpu() ?? NaN), 0);
@@ -69,12 +93,19 @@ async function bulkPair(file, dbs, viaProxy = dbs.length > 1) {
     lb?.close();
     pair = { ...pair, peaks: await Promise.all(nodes.map((n) => n.stop())) };
   }
-  return { insert: pair.insert, upsert: pair.upsert, serverRss: pair.peaks.includes(null) ? null : Math.max(...pair.peaks) };
+  return {
+    insert: pair.insert,
+    upsert: pair.upsert,
+    serverRss: pair.peaks.includes(null) ? null : Math.max(...pair.peaks),
+  };
 }
 
 async function sqliteImport(file, db) {
   for (const f of [db, `${db}-journal`]) rmSync(f, { force: true });
-  await timed('sqlite3', [db, `CREATE TABLE transactions (account_id INTEGER, amount TEXT, transaction_date TEXT, description TEXT, category TEXT); CREATE UNIQUE INDEX k ON transactions (${INDEX_COLS});`]);
+  await timed('sqlite3', [
+    db,
+    `CREATE TABLE transactions (account_id INTEGER, amount TEXT, transaction_date TEXT, description TEXT, category TEXT); CREATE UNIQUE INDEX k ON transactions (${INDEX_COLS});`,
+  ]);
   return await timed('sqlite3', [db, '-cmd', `.import --csv --skip 1 ${file} transactions`]);
 }
 
@@ -83,9 +114,18 @@ async function psqlPair(file) {
   try {
     const c = new pg.Client({ connectionString: s.url, application_name: 'bulk-bench' });
     await c.connect();
-    await c.query(`CREATE TABLE transactions (account_id BIGINT, amount TEXT, transaction_date TEXT, description TEXT, category TEXT); CREATE UNIQUE INDEX k ON transactions (${INDEX_COLS})`);
+    await c.query(
+      `CREATE TABLE transactions (account_id BIGINT, amount TEXT, transaction_date TEXT, description TEXT, category TEXT); CREATE UNIQUE INDEX k ON transactions (${INDEX_COLS})`,
+    );
     await c.end();
-    const copy = await timed('psql', [s.url, '-v', 'ON_ERROR_STOP=1', '-q', '-c', `\\copy transactions (${COLS}) FROM '${file}' WITH (FORMAT csv, HEADER)`]);
+    const copy = await timed('psql', [
+      s.url,
+      '-v',
+      'ON_ERROR_STOP=1',
+      '-q',
+      '-c',
+      `\\copy transactions (${COLS}) FROM '${file}' WITH (FORMAT csv, HEADER)`,
+    ]);
     const script = path.join(out, 'staging-upsert.sql');
     writeFileSync(
       script,
@@ -131,26 +171,88 @@ for (const order of ORDERS) {
       // One node behind the same proxy: the proxy shares the two cores too, so 3 nodes vs 1 compares nodes, not the proxy.
       m.pg1proxy = await withSchema((url) => bulkPair(file, [url], true));
     }
-    log(`   ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'object' ? summary(v) : v])))}`);
+    log(
+      `   ${JSON.stringify(Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'object' ? summary(v) : v])))}`,
+    );
     runs.push(m);
   }
 }
 
 function summary(v) {
   if ('ms' in v) return Math.round(v.ms);
-  return Object.fromEntries(Object.entries(v).filter(([, x]) => x && typeof x === 'object').map(([k, x]) => [k, Math.round(x.ms)]));
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x && typeof x === 'object')
+      .map(([k, x]) => [k, Math.round(x.ms)]),
+  );
 }
 
 /** Rows: what, the reference, bulk, target ratio. Each figure is the median over runs of that order. */
 const WORK = [
-  { work: 'SQLite insert', ref: 'sqlite3 .import', refOf: (m) => m.sqliteImport, bulkOf: (m) => m.sqlite?.insert, target: 3, rss: (m) => m.sqlite },
-  { work: 'SQLite upsert', ref: 'bulk SQLite insert', refOf: (m) => m.sqlite?.insert, bulkOf: (m) => m.sqlite?.upsert, target: 1, rss: (m) => m.sqlite },
-  { work: 'PostgreSQL insert, 1 node', ref: 'psql \\copy', refOf: (m) => m.psql?.copy, bulkOf: (m) => m.pg1?.insert, target: 2, rss: (m) => m.pg1 },
-  { work: 'PostgreSQL upsert, 1 node', ref: 'psql staging upsert', refOf: (m) => m.psql?.upsert, bulkOf: (m) => m.pg1?.upsert, target: 3, rss: (m) => m.pg1 },
-  { work: 'PostgreSQL insert, 3 nodes', ref: 'psql \\copy', refOf: (m) => m.psql?.copy, bulkOf: (m) => m.pg3?.insert, target: 2, rss: (m) => m.pg3 },
-  { work: 'PostgreSQL upsert, 3 nodes', ref: 'psql staging upsert', refOf: (m) => m.psql?.upsert, bulkOf: (m) => m.pg3?.upsert, target: 3, rss: (m) => m.pg3 },
-  { work: 'PostgreSQL insert, 3 nodes vs 1', ref: 'bulk 1 node, same proxy', refOf: (m) => m.pg1proxy?.insert, bulkOf: (m) => m.pg3?.insert, target: 1, rss: () => null },
-  { work: 'PostgreSQL upsert, 3 nodes vs 1', ref: 'bulk 1 node, same proxy', refOf: (m) => m.pg1proxy?.upsert, bulkOf: (m) => m.pg3?.upsert, target: 1, rss: () => null },
+  {
+    work: 'SQLite insert',
+    ref: 'sqlite3 .import',
+    refOf: (m) => m.sqliteImport,
+    bulkOf: (m) => m.sqlite?.insert,
+    target: 3,
+    rss: (m) => m.sqlite,
+  },
+  {
+    work: 'SQLite upsert',
+    ref: 'bulk SQLite insert',
+    refOf: (m) => m.sqlite?.insert,
+    bulkOf: (m) => m.sqlite?.upsert,
+    target: 1,
+    rss: (m) => m.sqlite,
+  },
+  {
+    work: 'PostgreSQL insert, 1 node',
+    ref: 'psql \\copy',
+    refOf: (m) => m.psql?.copy,
+    bulkOf: (m) => m.pg1?.insert,
+    target: 2,
+    rss: (m) => m.pg1,
+  },
+  {
+    work: 'PostgreSQL upsert, 1 node',
+    ref: 'psql staging upsert',
+    refOf: (m) => m.psql?.upsert,
+    bulkOf: (m) => m.pg1?.upsert,
+    target: 3,
+    rss: (m) => m.pg1,
+  },
+  {
+    work: 'PostgreSQL insert, 3 nodes',
+    ref: 'psql \\copy',
+    refOf: (m) => m.psql?.copy,
+    bulkOf: (m) => m.pg3?.insert,
+    target: 2,
+    rss: (m) => m.pg3,
+  },
+  {
+    work: 'PostgreSQL upsert, 3 nodes',
+    ref: 'psql staging upsert',
+    refOf: (m) => m.psql?.upsert,
+    bulkOf: (m) => m.pg3?.upsert,
+    target: 3,
+    rss: (m) => m.pg3,
+  },
+  {
+    work: 'PostgreSQL insert, 3 nodes vs 1',
+    ref: 'bulk 1 node, same proxy',
+    refOf: (m) => m.pg1proxy?.insert,
+    bulkOf: (m) => m.pg3?.insert,
+    target: 1,
+    rss: () => null,
+  },
+  {
+    work: 'PostgreSQL upsert, 3 nodes vs 1',
+    ref: 'bulk 1 node, same proxy',
+    refOf: (m) => m.pg1proxy?.upsert,
+    bulkOf: (m) => m.pg3?.upsert,
+    target: 1,
+    rss: () => null,
+  },
 ];
 
 const mb = (b) => (b === null || b === undefined || Number.isNaN(b) ? '-' : String(Math.round(b / 1048576)));
@@ -186,10 +288,19 @@ for (const order of ORDERS) {
 const lines = [
   '| work | order | reference | reference s | bulk s | bulk rows/s | ratio | target | client MB | server MB | client CPU s | server CPU s |',
   '|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|',
-  ...table.map((t) => `| ${t.work} | ${t.order} | ${t.reference} | ${t.refS} | ${t.bulkS} | ${t.rowsPerSecond} | ${t.ratio.toFixed(2)}× | ≤ ${t.target}× ${t.met ? 'met' : '**not met**'} | ${t.clientMb} | ${t.serverMb} | ${t.clientCpu} | ${t.serverCpu} |`),
+  ...table.map(
+    (t) =>
+      `| ${t.work} | ${t.order} | ${t.reference} | ${t.refS} | ${t.bulkS} | ${t.rowsPerSecond} | ${t.ratio.toFixed(2)}× | ≤ ${t.target}× ${t.met ? 'met' : '**not met**'} | ${t.clientMb} | ${t.serverMb} | ${t.clientCpu} | ${t.serverCpu} |`,
+  ),
 ];
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1073741824)} GiB, node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1073741824)} GiB, node ${process.version}, load ${os
+  .loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' ')}`;
 const text = `${lines.join('\n')}\n\n${ROWS} rows; ratios are medians of ${RUNS} per-run ratio(s); server MB is the highest node's peak over its insert and upsert; CPU s is user + system, server CPU summed over the nodes (the rest of a bulk run's time is the database's and waiting).\nMachine: ${machine}\n`;
 process.stdout.write(text);
-writeFileSync(path.join(out, 'results.json'), JSON.stringify({ date: new Date().toISOString(), machine, rows: ROWS, runs: RUNS, table, raw: runs }, null, 2));
+writeFileSync(
+  path.join(out, 'results.json'),
+  JSON.stringify({ date: new Date().toISOString(), machine, rows: ROWS, runs: RUNS, table, raw: runs }, null, 2),
+);
 writeFileSync(path.join(out, 'results.md'), text);

@@ -22,12 +22,22 @@ const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
 
 function serve(db) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', '--db', db], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', '--db', db], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.setEncoding('utf8').on('data', (d) => {
       out += d;
       const m = /listening on (http:\S+)/.exec(out);
-      if (m) resolve({ url: m[1], stop: () => new Promise((r) => { proc.on('exit', r); proc.kill('SIGTERM'); }) });
+      if (m)
+        resolve({
+          url: m[1],
+          stop: () =>
+            new Promise((r) => {
+              proc.on('exit', r);
+              proc.kill('SIGTERM');
+            }),
+        });
     });
     proc.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
   });
@@ -36,17 +46,28 @@ function serve(db) {
 function upload(file, url) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [BIN, 'upload', file, '--url', url, '--batch-size', '10000', '--concurrency', '8', '--no-events', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(
+      process.execPath,
+      [BIN, 'upload', file, '--url', url, '--batch-size', '10000', '--concurrency', '8', '--no-events', '--json'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     p.stdout.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve({ ms: performance.now() - t0, result: JSON.parse(out) }) : reject(new Error(`upload exited ${code}`))));
+    p.on('exit', (code) =>
+      code === 0
+        ? resolve({ ms: performance.now() - t0, result: JSON.parse(out) })
+        : reject(new Error(`upload exited ${code}`)),
+    );
   });
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bulk-scale-'));
 const file = path.join(dir, 'transactions.csv');
 const lines = ['account_id,amount,transaction_date,description'];
-for (let i = 0; i < ROWS; i++) lines.push(`${1000 + (i % 500)},${(i % 9999) + 1}.25,2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')},scale-row-${i}`);
+for (let i = 0; i < ROWS; i++)
+  lines.push(
+    `${1000 + (i % 500)},${(i % 9999) + 1}.25,2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')},scale-row-${i}`,
+  );
 writeFileSync(file, `${lines.join('\n')}\n`);
 
 const results = [];
@@ -57,7 +78,12 @@ async function run(label, dbs) {
   lb.close();
   await Promise.all(nodes.map((n) => n.stop()));
   if (result.counts.stored !== ROWS) throw new Error(`${label}: stored ${result.counts.stored} of ${ROWS}`);
-  const row = { setup: label, rows: ROWS, seconds: +(ms / 1000).toFixed(2), rows_per_s: Math.round(ROWS / (ms / 1000)) };
+  const row = {
+    setup: label,
+    rows: ROWS,
+    seconds: +(ms / 1000).toFixed(2),
+    rows_per_s: Math.round(ROWS / (ms / 1000)),
+  };
   results.push(row);
   log(JSON.stringify(row));
 }

@@ -10,7 +10,14 @@ export interface TransactionRow {
 }
 
 /** The ways a generated row is made invalid, each one the server rejects. */
-export declare const INVALID_KINDS: readonly ['bad-amount', 'missing-account', 'impossible-date', 'three-decimals', 'non-integer-account', 'missing-amount'];
+export declare const INVALID_KINDS: readonly [
+  'bad-amount',
+  'missing-account',
+  'impossible-date',
+  'three-decimals',
+  'non-integer-account',
+  'missing-amount',
+];
 export type InvalidKind = (typeof INVALID_KINDS)[number];
 
 /** mulberry32: a tiny seeded PRNG, so the same seed always gives the same file. */

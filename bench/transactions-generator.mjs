@@ -19,7 +19,14 @@ export function prng(seed) {
 const CATEGORIES = ['groceries', 'rent', 'travel', 'utilities', 'salary', 'dining', 'health'];
 const PAYEES = ['Acme, Inc.', 'Globex "Intl"', 'Initech', 'Umbrella Corp', 'Stark & Sons', 'Wayne, LLC'];
 /** The ways a generated row is made invalid, each one the server rejects. */
-export const INVALID_KINDS = ['bad-amount', 'missing-account', 'impossible-date', 'three-decimals', 'non-integer-account', 'missing-amount'];
+export const INVALID_KINDS = [
+  'bad-amount',
+  'missing-account',
+  'impossible-date',
+  'three-decimals',
+  'non-integer-account',
+  'missing-amount',
+];
 
 /**
  * Whether row i (0-based) is one of the invalid ones: a pure function of (i, seed, share), so a

@@ -28,7 +28,12 @@ export function authHeaders() {
  * @returns {Promise<{ status: number, body: any, text: string }>}
  */
 export async function api(path, init = {}) {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...authHeaders() }, cache: 'no-store', credentials: 'omit' });
+  const res = await fetch(path, {
+    ...init,
+    headers: { accept: 'application/json', ...authHeaders() },
+    cache: 'no-store',
+    credentials: 'omit',
+  });
   if (res.status === 401) throw new AuthError('token refused');
   const text = await res.text();
   let body = null;

@@ -89,7 +89,11 @@ function makeRow(job) {
   c.node = el('span', { class: 'node' });
   c.started.append(c.startedAt, c.node);
   c.details = el('button', { type: 'button', text: 'Details', on: { click: () => void openDetail(job.job_id) } });
-  c.abort = el('button', { type: 'button', text: 'Abort', on: { click: (e) => void abortJob(job.job_id, e.currentTarget) } });
+  c.abort = el('button', {
+    type: 'button',
+    text: 'Abort',
+    on: { click: (e) => void abortJob(job.job_id, e.currentTarget) },
+  });
   c.actions.append(c.details, ' ', c.abort);
   const tr = el('tr', { 'data-job-id': job.job_id });
   tr.append(c.resource, c.type, c.state, c.progress, c.counts, c.rate, c.started, c.duration, c.actions);
@@ -134,7 +138,11 @@ function renderRow(job) {
   c.barLabel.textContent = `${job.percentage ?? 0}%`;
   c.counts.textContent = `${n(job.processed_items)} / ${n(job.total_items)} · ${n(job.success_count)} stored · ${n(failed)} rejected`;
   c.rate.textContent = rate(job);
-  c.startedAt.replaceChildren(job.started_at ? el('time', { datetime: job.started_at, title: job.started_at, text: shortTime(job.started_at) }) : 'not yet');
+  c.startedAt.replaceChildren(
+    job.started_at
+      ? el('time', { datetime: job.started_at, title: job.started_at, text: shortTime(job.started_at) })
+      : 'not yet',
+  );
   c.node.textContent = job.node ? `on ${job.node}` : '';
   c.node.hidden = !job.node;
   c.duration.textContent = duration(job);
@@ -226,7 +234,12 @@ async function connect() {
   streamCtrl = ctrl;
   setConnection('connecting', 'Connecting…');
   try {
-    const res = await fetch('/api/jobs/events/', { headers: { accept: 'text/event-stream', ...authHeaders() }, signal: ctrl.signal, cache: 'no-store', credentials: 'omit' });
+    const res = await fetch('/api/jobs/events/', {
+      headers: { accept: 'text/event-stream', ...authHeaders() },
+      signal: ctrl.signal,
+      cache: 'no-store',
+      credentials: 'omit',
+    });
     if (res.status === 401) throw new AuthError('token refused');
     if (!res.ok || !res.body) throw new Error(`the stream answered ${res.status}`);
     showJobs();
@@ -238,13 +251,18 @@ async function connect() {
     }
     setConnection('connected', 'Live: connected to the server.');
     retryDelay = 1000;
-    await readEvents(res.body, (data) => {
-      try {
-        upsert(JSON.parse(data), true);
-      } catch {
-        // One bad event does not end the stream.
-      }
-    }, ctrl.signal, () => streamCtrl?.abort());
+    await readEvents(
+      res.body,
+      (data) => {
+        try {
+          upsert(JSON.parse(data), true);
+        } catch {
+          // One bad event does not end the stream.
+        }
+      },
+      ctrl.signal,
+      () => streamCtrl?.abort(),
+    );
   } catch (err) {
     if (err instanceof AuthError) return needToken(token() ? 'That token was refused.' : '');
   }
@@ -287,7 +305,7 @@ $('login-form').addEventListener('submit', (e) => {
   $('login-error').textContent = '';
   initDetail({ jobs, rows, onAuthError: () => needToken('That token was refused.'), abortJob });
 
-void connect();
+  void connect();
 });
 
 $('forget-token').addEventListener('click', () => {

@@ -66,8 +66,11 @@ export function renderDetail() {
     ...(sourceText(job) ? [['From', sourceText(job)]] : []),
     ...(job.node ? [['Node', job.node]] : []),
   ];
-  for (const e of job.errors ?? []) if (e && typeof e === 'object' && e.index === null) facts.push(['Job error', e.error]);
-  $('detail-facts').replaceChildren(...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v ?? '') })]));
+  for (const e of job.errors ?? [])
+    if (e && typeof e === 'object' && e.index === null) facts.push(['Job error', e.error]);
+  $('detail-facts').replaceChildren(
+    ...facts.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: String(v ?? '') })]),
+  );
   $('detail-abort').hidden = FINAL.has(job.state);
 }
 
@@ -83,7 +86,8 @@ export async function loadDetailData() {
       const text = await res.text();
       if (id !== current) return;
       if (res.status === 200) renderAggregates(exactJson(text).aggregate_results ?? {});
-      else $('detail-aggregates').replaceChildren(el('p', { text: JSON.parse(text).error ?? `answered ${res.status}` }));
+      else
+        $('detail-aggregates').replaceChildren(el('p', { text: JSON.parse(text).error ?? `answered ${res.status}` }));
     }
   } catch (err) {
     if (err instanceof AuthError) return ctx.onAuthError();
@@ -104,7 +108,11 @@ export function renderAggregates(results) {
   const entries = Object.entries(results);
   if (entries.length === 0) return $('detail-aggregates').replaceChildren(el('p', { text: 'No aggregates.' }));
   const dl = el('dl', { id: 'aggregates-list' });
-  for (const [k, v] of entries) dl.append(el('dt', { text: k }), el('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }));
+  for (const [k, v] of entries)
+    dl.append(
+      el('dt', { text: k }),
+      el('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }),
+    );
   $('detail-aggregates').replaceChildren(dl);
 }
 
@@ -121,13 +129,20 @@ export async function loadErrors() {
     ...list.map((e) =>
       typeof e === 'string'
         ? el('tr', {}, el('td', { text: '—' }), el('td', { text: '' }), el('td', { text: e }))
-        : el('tr', {}, el('td', { text: e.index === null ? '—' : String(e.index) }), el('td', { text: e.field ?? '' }), el('td', { text: e.error ?? '' })),
+        : el(
+            'tr',
+            {},
+            el('td', { text: e.index === null ? '—' : String(e.index) }),
+            el('td', { text: e.field ?? '' }),
+            el('td', { text: e.error ?? '' }),
+          ),
     ),
   );
   $('errors-table').hidden = list.length === 0;
   $('errors-none').hidden = list.length > 0;
   $('errors-none').textContent = FINAL.has(job.state) ? 'No record errors.' : 'No record errors so far.';
-  $('errors-caption').textContent = `Record errors ${n(errorsOffset + 1)}–${n(errorsOffset + list.length)} of ${n(errorsTotal)} (index: the record's 0-based position in the job)`;
+  $('errors-caption').textContent =
+    `Record errors ${n(errorsOffset + 1)}–${n(errorsOffset + list.length)} of ${n(errorsTotal)} (index: the record's 0-based position in the job)`;
   $('errors-prev').hidden = errorsOffset === 0;
   $('errors-next').hidden = errorsOffset + list.length >= errorsTotal;
 }

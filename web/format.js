@@ -55,5 +55,7 @@ export function sourceText(j) {
   const s = j.source;
   if (!s || typeof s.file !== 'string') return '';
   const name = s.file.split(/[\\/]/).pop();
-  return Number.isFinite(s.first_line) && Number.isFinite(s.last_line) ? `${name}:${s.first_line}–${s.last_line}` : name;
+  return Number.isFinite(s.first_line) && Number.isFinite(s.last_line)
+    ? `${name}:${s.first_line}–${s.last_line}`
+    : name;
 }

@@ -56,7 +56,7 @@ export function overviewFacts(jobs, nowMs) {
   let failed = 0;
   for (const j of jobs) {
     byState[j.state] = (byState[j.state] ?? 0) + 1;
-    const when = Date.parse(FINAL.has(j.state) ? j.completed_at ?? j.updated_at : j.updated_at ?? j.created_at);
+    const when = Date.parse(FINAL.has(j.state) ? (j.completed_at ?? j.updated_at) : (j.updated_at ?? j.created_at));
     if (Number.isFinite(when) && nowMs - when <= HOUR_MS) {
       stored += j.success_count ?? 0;
       failed += j.error_count ?? 0;
@@ -85,7 +85,12 @@ export function renderOverview(root, jobs, nowMs = Date.now()) {
   };
   stat('running', 'Running', n((f.byState['In Progress'] ?? 0) + (f.byState.Open ?? 0)));
   stat('complete', 'Complete', n(f.byState['Job Complete']));
-  stat('failed-jobs', 'Failed / aborted', n((f.byState.Failed ?? 0) + (f.byState.Aborted ?? 0)), (f.byState.Failed ?? 0) + (f.byState.Aborted ?? 0) ? 'bad' : '');
+  stat(
+    'failed-jobs',
+    'Failed / aborted',
+    n((f.byState.Failed ?? 0) + (f.byState.Aborted ?? 0)),
+    (f.byState.Failed ?? 0) + (f.byState.Aborted ?? 0) ? 'bad' : '',
+  );
   stat('stored-hour', 'Rows stored, last hour', n(f.stored));
   stat('failed-hour', 'Rows failed, last hour', n(f.failed), f.failed ? 'bad' : '');
   stat('rate-now', 'Rows/s now', n(f.rowsPerSecond));
@@ -113,9 +118,18 @@ function drawChart(svg, nowMs) {
     return rect;
   });
   const axis = document.createElementNS(SVG, 'line');
-  for (const [k, v] of [['x1', '0'], ['x2', String(WIDTH)], ['y1', String(HEIGHT - 0.5)], ['y2', String(HEIGHT - 0.5)]]) axis.setAttribute(k, v);
+  for (const [k, v] of [
+    ['x1', '0'],
+    ['x2', String(WIDTH)],
+    ['y1', String(HEIGHT - 0.5)],
+    ['y2', String(HEIGHT - 0.5)],
+  ])
+    axis.setAttribute(k, v);
   axis.setAttribute('class', 'axis');
   svg.replaceChildren(axis, ...bars);
-  svg.setAttribute('aria-label', `Rows per second over the last 5 minutes; the most recent ${n(Math.round(values.at(-1) ?? 0))}, the highest ${n(Math.round(max))}`);
+  svg.setAttribute(
+    'aria-label',
+    `Rows per second over the last 5 minutes; the most recent ${n(Math.round(values.at(-1) ?? 0))}, the highest ${n(Math.round(max))}`,
+  );
   svg.dataset.max = String(Math.round(max));
 }

@@ -35,15 +35,32 @@ export interface Connection {
 }
 
 export function resolveFlags(flags: ConnectionFlags & { batchSize?: number; concurrency?: number }): ResolvedConfig {
-  return loadConfig({ url: flags.url, tokenFile: flags.tokenFile, profile: flags.profile, config: flags.config, batchSize: flags.batchSize, concurrency: flags.concurrency });
+  return loadConfig({
+    url: flags.url,
+    tokenFile: flags.tokenFile,
+    profile: flags.profile,
+    config: flags.config,
+    batchSize: flags.batchSize,
+    concurrency: flags.concurrency,
+  });
 }
 
-type ClientHooks = Partial<Pick<ConstructorParameters<typeof JobApiClient>[0], 'onHttp' | 'onRetry' | 'retry' | 'signal'>>;
+type ClientHooks = Partial<
+  Pick<ConstructorParameters<typeof JobApiClient>[0], 'onHttp' | 'onRetry' | 'retry' | 'signal'>
+>;
 
 /** A client for the configured server, or for an embedded one on the default database. */
-export async function connect(flags: ConnectionFlags, hooks: ClientHooks = {}, onStage?: (text: string) => void): Promise<Connection> {
+export async function connect(
+  flags: ConnectionFlags,
+  hooks: ClientHooks = {},
+  onStage?: (text: string) => void,
+): Promise<Connection> {
   const config = resolveFlags(flags);
-  return connectTo({ url: config.url, db: flags.db ?? null }, config, { timeoutSeconds: flags.timeout, hooks, onStage });
+  return connectTo({ url: config.url, db: flags.db ?? null }, config, {
+    timeoutSeconds: flags.timeout,
+    hooks,
+    onStage,
+  });
 }
 
 /** A client for `target.url`, or for an embedded server on `target.db` (the default database when null). */
@@ -56,16 +73,28 @@ export async function connectTo(
   let url = target.url;
   if (!url) {
     opts.onStage?.('Starting the embedded server…');
-    const [{ startEmbeddedServer }, { defaultDbPath }] = await Promise.all([import('../server/embedded-server.js'), import('../server/default-db-path.js')]);
+    const [{ startEmbeddedServer }, { defaultDbPath }] = await Promise.all([
+      import('../server/embedded-server.js'),
+      import('../server/default-db-path.js'),
+    ]);
     const dbPath = target.db ?? defaultDbPath();
     // What stops it is the database path or its disk, never a bug to report: a configuration error.
     server = await startEmbeddedServer(dbPath).catch((err: Error) => {
-      throw new BulkError('config', `the embedded server could not start: ${err.message}`, '--db or BULK_DB chooses another database');
+      throw new BulkError(
+        'config',
+        `the embedded server could not start: ${err.message}`,
+        '--db or BULK_DB chooses another database',
+      );
     });
     url = server.url;
   }
   const { JobApiClient } = await import('../client/job-api-client.js');
-  const client = new JobApiClient({ baseUrl: url, token: config.token ?? undefined, timeoutMs: (opts.timeoutSeconds ?? 30) * 1000, ...opts.hooks });
+  const client = new JobApiClient({
+    baseUrl: url,
+    token: config.token ?? undefined,
+    timeoutMs: (opts.timeoutSeconds ?? 30) * 1000,
+    ...opts.hooks,
+  });
   return {
     client,
     config,

@@ -6,7 +6,14 @@
  */
 import { CommanderError } from 'commander';
 import { BulkError, kindOf } from '../errors/bulk-error.js';
-import { ENDINGS, ExitCode, type EndKind, type EndingRow, type ErrorKind, type ExitCodeValue } from '../errors/exit-codes.js';
+import {
+  ENDINGS,
+  ExitCode,
+  type EndKind,
+  type EndingRow,
+  type ErrorKind,
+  type ExitCodeValue,
+} from '../errors/exit-codes.js';
 import { breakWords } from '../render/fit-parts.js';
 import { buildJsonResult, RESULT_SCHEMA_VERSION } from '../render/json-result.js';
 import type { RunSummary } from '../render/run-summary.js';
@@ -94,9 +101,11 @@ export function endingOfError(err: unknown): Ending {
 /** The next step; `withResume` false leaves out the resume command (a run's summary shows it already). */
 function nextStep(ending: Ending, row: EndingRow, withResume = true): string | null {
   let next = ending.next ?? row.next;
-  if (ending.kind === 'usage' && !ending.next) next = `see bulk ${invocation.command && !invocation.command.startsWith('-') ? `${invocation.command} ` : ''}--help`;
+  if (ending.kind === 'usage' && !ending.next)
+    next = `see bulk ${invocation.command && !invocation.command.startsWith('-') ? `${invocation.command} ` : ''}--help`;
   const resume = row.resumable && withResume ? ending.run?.summary.resumeCommand : null;
-  if (resume && isErrorKind(ending.kind)) next = next ? `${next}, then resume with: ${resume}` : `resume with: ${resume}`;
+  if (resume && isErrorKind(ending.kind))
+    next = next ? `${next}, then resume with: ${resume}` : `resume with: ${resume}`;
   return next;
 }
 
@@ -107,7 +116,15 @@ function runDocument(ending: Ending, row: EndingRow, next: string | null): unkno
     files: [],
     url: null,
     startedAt,
-    summary: { counts: { read: 0, stored: 0, failed: 0, unprocessed: 0 }, jobs: 0, elapsedMs: 0, rowsPerSecond: 0, aggregates: {}, failedRowsFile: null, resumeCommand: null },
+    summary: {
+      counts: { read: 0, stored: 0, failed: 0, unprocessed: 0 },
+      jobs: 0,
+      elapsedMs: 0,
+      rowsPerSecond: 0,
+      aggregates: {},
+      failedRowsFile: null,
+      resumeCommand: null,
+    },
     jobs: [],
     firstErrors: [],
   };
@@ -121,7 +138,12 @@ function runDocument(ending: Ending, row: EndingRow, next: string | null): unkno
     errorKind: isErrorKind(ending.kind) ? ending.kind : null,
     next,
   };
-  return buildJsonResult(summary, run.jobs, run.firstErrors, { runId: run.runId, files: run.files, url: run.url, startedAt: startedAt.toISOString() });
+  return buildJsonResult(summary, run.jobs, run.firstErrors, {
+    runId: run.runId,
+    files: run.files,
+    url: run.url,
+    startedAt: startedAt.toISOString(),
+  });
 }
 
 function errorDocument(ending: Ending, row: EndingRow, next: string | null): unknown {
@@ -143,17 +165,27 @@ function onTerminal(text: string, stream: NodeJS.WritableStream): string {
 }
 
 /** Ends a command: the document, the line, the exit code. Never throws. */
-export function end(ending: Ending, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): ExitCodeValue {
+export function end(
+  ending: Ending,
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+): ExitCodeValue {
   const row = ENDINGS[ending.kind] ?? ENDINGS.internal;
   const next = nextStep(ending, row);
   try {
     if (invocation.json && !ending.documentWritten) {
       const upload = invocation.command !== null && UPLOAD_COMMANDS.has(invocation.command);
       if (upload) io.stdout.write(`${JSON.stringify(runDocument(ending, row, next), null, 2)}\n`);
-      else if (isErrorKind(ending.kind)) io.stdout.write(`${JSON.stringify(errorDocument(ending, row, next), null, 2)}\n`);
+      else if (isErrorKind(ending.kind))
+        io.stdout.write(`${JSON.stringify(errorDocument(ending, row, next), null, 2)}\n`);
     }
     // After a run's summary (which says what happened, and how to resume) the line is only the next step.
-    const line = ending.summaryShown ? (isErrorKind(ending.kind) ? nextStep(ending, row, false) : null) : ending.message ? `${ending.message}${next ? `; ${next}` : ''}` : null;
+    const line = ending.summaryShown
+      ? isErrorKind(ending.kind)
+        ? nextStep(ending, row, false)
+        : null
+      : ending.message
+        ? `${ending.message}${next ? `; ${next}` : ''}`
+        : null;
     if (line) io.stderr.write(`${onTerminal(`bulk: ${line}`, io.stderr)}\n`);
     if (ending.stack && process.env.BULK_DEBUG) io.stderr.write(`${ending.stack}\n`);
   } catch {

@@ -13,7 +13,17 @@ export interface InputFlags extends CsvDialect {
   ignoreUnknown?: boolean;
 }
 
-const DIALECT_KEYS = ['delimiter', 'quote', 'escape', 'comment', 'skipLines', 'header', 'columns', 'trim', 'nullValue'] as const satisfies readonly (keyof CsvDialect)[];
+const DIALECT_KEYS = [
+  'delimiter',
+  'quote',
+  'escape',
+  'comment',
+  'skipLines',
+  'header',
+  'columns',
+  'trim',
+  'nullValue',
+] as const satisfies readonly (keyof CsvDialect)[];
 
 function char(value: string): string {
   const parsed = parseCharFlag(value);
@@ -36,33 +46,69 @@ function columnMap(value: string, previous?: Record<string, string>): Record<str
 
 function names(value: string): string[] {
   const list = value.split(',').map((c) => c.trim());
-  if (list.length === 0 || list.some((c) => c === '')) throw new InvalidArgumentError('expected comma-separated column names, e.g. --columns account_id,amount,transaction_date');
+  if (list.length === 0 || list.some((c) => c === ''))
+    throw new InvalidArgumentError(
+      'expected comma-separated column names, e.g. --columns account_id,amount,transaction_date',
+    );
   return list;
 }
 
 export function addInputOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--delimiter <char>', "CSV delimiter: one character, or \\t for tab (default: detected from the header among , ; \\t |; .tsv files: tab)").argParser(char))
+    .addOption(
+      new Option(
+        '--delimiter <char>',
+        'CSV delimiter: one character, or \\t for tab (default: detected from the header among , ; \\t |; .tsv files: tab)',
+      ).argParser(char),
+    )
     .addOption(new Option('--quote <char>', 'CSV quote character (default ")').argParser(char))
-    .addOption(new Option('--escape <char>', 'CSV character that escapes a quote inside quotes (default: the quote, doubled)').argParser(char))
+    .addOption(
+      new Option(
+        '--escape <char>',
+        'CSV character that escapes a quote inside quotes (default: the quote, doubled)',
+      ).argParser(char),
+    )
     .addOption(new Option('--comment <char>', 'CSV lines starting with this character are skipped').argParser(char))
     .addOption(new Option('--skip-lines <n>', 'CSV lines to skip before the header (a preamble)').argParser(count))
     .option('--no-header', 'the CSV file has no header row: name its columns with --columns')
     .addOption(new Option('--columns <a,b,c>', 'with --no-header: the field of each column, in order').argParser(names))
     .option('--trim', 'drop spaces around CSV values')
     .option('--null-value <text>', 'CSV values that are exactly this text are sent as null (e.g. NULL, \\N)')
-    .addOption(new Option('--map <src=field,...>', 'send column src as field (repeatable; adds to the profile\'s "columns")').argParser(columnMap))
+    .addOption(
+      new Option(
+        '--map <src=field,...>',
+        'send column src as field (repeatable; adds to the profile\'s "columns")',
+      ).argParser(columnMap),
+    )
     .option('--ignore-unknown', 'leave out columns the resource does not have instead of refusing the file');
 }
 
 /** Flags → the upload's CSV dialect and column settings; `profileColumns` is the config profile's map. */
-export function inputSettings(flags: InputFlags, profileColumns: Record<string, string> = {}): { csv: CsvDialect | undefined; columnMap: Record<string, string> | undefined; ignoreUnknown: boolean | undefined } {
-  if (flags.header === false && !flags.columns) throw new BulkError('usage', '--no-header needs --columns naming each column', 'e.g. --no-header --columns account_id,amount,transaction_date');
-  if (flags.columns && flags.header !== false) throw new BulkError('usage', '--columns goes with --no-header; to rename a header\'s columns use --map', 'e.g. --map amt=amount');
-  const roles = [['--delimiter', flags.delimiter], [flags.quote === undefined ? '--quote (default ")' : '--quote', flags.quote ?? '"'], ['--comment', flags.comment]] as const;
+export function inputSettings(
+  flags: InputFlags,
+  profileColumns: Record<string, string> = {},
+): { csv: CsvDialect | undefined; columnMap: Record<string, string> | undefined; ignoreUnknown: boolean | undefined } {
+  if (flags.header === false && !flags.columns)
+    throw new BulkError(
+      'usage',
+      '--no-header needs --columns naming each column',
+      'e.g. --no-header --columns account_id,amount,transaction_date',
+    );
+  if (flags.columns && flags.header !== false)
+    throw new BulkError(
+      'usage',
+      "--columns goes with --no-header; to rename a header's columns use --map",
+      'e.g. --map amt=amount',
+    );
+  const roles = [
+    ['--delimiter', flags.delimiter],
+    [flags.quote === undefined ? '--quote (default ")' : '--quote', flags.quote ?? '"'],
+    ['--comment', flags.comment],
+  ] as const;
   for (const [i, [flag, ch]] of roles.entries()) {
     const other = roles.slice(i + 1).find(([, c]) => ch !== undefined && c === ch);
-    if (other) throw new BulkError('usage', `${flag} and ${other[0]} cannot be the same character (${JSON.stringify(ch)})`);
+    if (other)
+      throw new BulkError('usage', `${flag} and ${other[0]} cannot be the same character (${JSON.stringify(ch)})`);
   }
   const csv: CsvDialect = {};
   for (const key of DIALECT_KEYS) if (flags[key] !== undefined) Object.assign(csv, { [key]: flags[key] });

@@ -26,7 +26,12 @@ async function jobRefOf(conn: Connection, typed: string): Promise<JobRef> {
   try {
     return jobRefFromId(await resolveJobId(conn.client, typed), (p) => conn.client.resolve(p));
   } catch (err) {
-    if (err instanceof JobIdError) throw new BulkError('usage', err.message, 'e.g. the 8-character id printed by bulk upload, or bulk jobs for the full ids');
+    if (err instanceof JobIdError)
+      throw new BulkError(
+        'usage',
+        err.message,
+        'e.g. the 8-character id printed by bulk upload, or bulk jobs for the full ids',
+      );
     throw err;
   }
 }
@@ -36,7 +41,8 @@ async function namingUnknown<T>(typed: string, body: () => Promise<T>): Promise<
   try {
     return await body();
   } catch (err) {
-    if (err instanceof ApiError && err.kind === 'not-found') throw new BulkError('not-found', noJobMessage(typed), 'bulk jobs lists the jobs this token can see');
+    if (err instanceof ApiError && err.kind === 'not-found')
+      throw new BulkError('not-found', noJobMessage(typed), 'bulk jobs lists the jobs this token can see');
     throw err;
   }
 }
@@ -119,7 +125,11 @@ export async function showJobs(flags: Flags & { state?: string; limit: number })
     if (flags.json) printJson(list);
     else if (list.jobs.length === 0) process.stderr.write('no jobs\n');
     else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs)) out(l);
-    else for (const j of list.jobs) out(`${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`);
+    else
+      for (const j of list.jobs)
+        out(
+          `${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`,
+        );
     return answered(flags);
   } finally {
     await conn.close();
@@ -160,7 +170,18 @@ export async function watchJobs(jobIds: string[], flags: Flags & { events: boole
         const first = await namingUnknown(typed, () => client.getStatus(bare));
         const ref = withStatusUrls(bare, first, (p) => client.resolve(p));
         const onStatus = (s: StatusResponse) =>
-          reporter.handle({ type: 'job-progress', progress: { batch: i + 1, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
+          reporter.handle({
+            type: 'job-progress',
+            progress: {
+              batch: i + 1,
+              jobId,
+              state: s.state,
+              total: s.total_items,
+              processed: s.processed_items,
+              succeeded: s.success_count,
+              failed: s.error_count,
+            },
+          });
         const final = isFinal(first.state) ? first : await watchJob(client, ref, { onStatus, useEvents: flags.events });
         onStatus(final);
         return final;
@@ -171,7 +192,13 @@ export async function watchJobs(jobIds: string[], flags: Flags & { events: boole
     else for (const s of finals) describeStatus(s).forEach(out);
     const documentWritten = Boolean(flags.json);
     const failed = finals.find((s) => s.state !== 'Job Complete');
-    if (failed) return { kind: 'job-failed', message: `job ${failed.job_id} ended ${failed.state}`, next: `see its errors with bulk errors ${failed.job_id}`, documentWritten };
+    if (failed)
+      return {
+        kind: 'job-failed',
+        message: `job ${failed.job_id} ended ${failed.state}`,
+        next: `see its errors with bulk errors ${failed.job_id}`,
+        documentWritten,
+      };
     if (finals.some((s) => s.error_count > 0)) return { kind: 'rows-rejected', message: null, documentWritten };
     return answered(flags);
   } finally {

@@ -13,7 +13,10 @@ export interface SignalWatch {
 }
 
 /** `onSecond` ends the run at once (through the exit path) and returns the exit code. */
-export function watchSignals(onFirst: (sig: 'SIGINT' | 'SIGTERM') => void, onSecond: (sig: 'SIGINT' | 'SIGTERM') => number): SignalWatch {
+export function watchSignals(
+  onFirst: (sig: 'SIGINT' | 'SIGTERM') => void,
+  onSecond: (sig: 'SIGINT' | 'SIGTERM') => number,
+): SignalWatch {
   const controller = new AbortController();
   // Every request in flight listens to it: more than Node's default of 10 (--concurrency 16) is by
   // design, not the leak its warning assumes.

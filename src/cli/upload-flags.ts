@@ -45,35 +45,68 @@ export interface UploadFlags extends InputFlags {
 /** Combinations no single flag's parser can see. */
 export function checkUploadFlags(files: string[], flags: UploadFlags): void {
   if (flags.resume !== undefined) {
-    if (files.length > 0) throw new BulkError('usage', '--resume takes a run id, not files: the files come from the run', 'e.g. bulk upload --resume 20261128T140305Z-3f9a2c');
+    if (files.length > 0)
+      throw new BulkError(
+        'usage',
+        '--resume takes a run id, not files: the files come from the run',
+        'e.g. bulk upload --resume 20261128T140305Z-3f9a2c',
+      );
     return;
   }
   if (files.length === 0) throw new BulkError('usage', 'no input files given', 'e.g. bulk upload transactions.csv');
   if (flags.delete) {
-    if (!flags.uniqueFields) throw new BulkError('usage', 'bulk delete needs --unique-fields: the key that names each record to delete', 'e.g. bulk delete gone.csv --unique-fields account_id,transaction_date,description');
-  } else if (flags.upsert && !flags.uniqueFields) throw new BulkError('usage', '--upsert needs --unique-fields', 'e.g. --upsert --unique-fields account_id,transaction_date,description');
-  else if (!flags.upsert && (flags.uniqueFields || flags.updateFields)) throw new BulkError('usage', '--unique-fields and --update-fields go with --upsert');
-  if (files.includes('-') && !flags.format) throw new BulkError('usage', 'reading stdin (-) needs --format csv|json|ndjson');
+    if (!flags.uniqueFields)
+      throw new BulkError(
+        'usage',
+        'bulk delete needs --unique-fields: the key that names each record to delete',
+        'e.g. bulk delete gone.csv --unique-fields account_id,transaction_date,description',
+      );
+  } else if (flags.upsert && !flags.uniqueFields)
+    throw new BulkError(
+      'usage',
+      '--upsert needs --unique-fields',
+      'e.g. --upsert --unique-fields account_id,transaction_date,description',
+    );
+  else if (!flags.upsert && (flags.uniqueFields || flags.updateFields))
+    throw new BulkError('usage', '--unique-fields and --update-fields go with --upsert');
+  if (files.includes('-') && !flags.format)
+    throw new BulkError('usage', 'reading stdin (-) needs --format csv|json|ndjson');
 }
 
 /** What the core needs from the flags and the resolved configuration (batch size and concurrency come from the latter only). */
-export type UploadCommandRequest = Omit<UploadRequest, 'connect' | 'emit' | 'stopSignal' | 'signalReceived' | 'startedAt'>;
+export type UploadCommandRequest = Omit<
+  UploadRequest,
+  'connect' | 'emit' | 'stopSignal' | 'signalReceived' | 'startedAt'
+>;
 
-export function uploadRequest(files: string[], flags: UploadFlags, config: Pick<ResolvedConfig, 'url' | 'batchSize' | 'concurrency' | 'columns'>): UploadCommandRequest {
+export function uploadRequest(
+  files: string[],
+  flags: UploadFlags,
+  config: Pick<ResolvedConfig, 'url' | 'batchSize' | 'concurrency' | 'columns'>,
+): UploadCommandRequest {
   checkUploadFlags(files, flags);
-  const input = flags.resume === undefined ? inputSettings(flags, config.columns) : { csv: undefined, columnMap: undefined, ignoreUnknown: undefined };
+  const input =
+    flags.resume === undefined
+      ? inputSettings(flags, config.columns)
+      : { csv: undefined, columnMap: undefined, ignoreUnknown: undefined };
   return {
     files,
     resume: flags.resume,
     resource: flags.resource,
     format: flags.format,
     encoding: flags.encoding,
-    limits: { maxRecordChars: flags.maxRecordSize ?? DEFAULT_RECORD_LIMITS.maxRecordChars, maxDepth: flags.maxDepth ?? DEFAULT_RECORD_LIMITS.maxDepth },
+    limits: {
+      maxRecordChars: flags.maxRecordSize ?? DEFAULT_RECORD_LIMITS.maxRecordChars,
+      maxDepth: flags.maxDepth ?? DEFAULT_RECORD_LIMITS.maxDepth,
+    },
     ...input,
     batchSize: config.batchSize,
     concurrency: config.concurrency,
     concurrencyGiven: flags.concurrency !== undefined,
-    upsert: flags.upsert && !flags.delete ? { uniqueFields: flags.uniqueFields ?? [], updateFields: flags.updateFields } : undefined,
+    upsert:
+      flags.upsert && !flags.delete
+        ? { uniqueFields: flags.uniqueFields ?? [], updateFields: flags.updateFields }
+        : undefined,
     delete: flags.delete ? { uniqueFields: flags.uniqueFields ?? [] } : undefined,
     failedRowsDir: flags.failedRowsDir,
     maxErrors: flags.maxErrors,

@@ -5,7 +5,14 @@
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, errorMessageOf } from './api-error.js';
 import { parseServerJson } from './server-text.js';
-import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter, type RetryOptions } from './retry-policy.js';
+import {
+  DEFAULT_RETRY,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  nextDelay,
+  parseRetryAfter,
+  type RetryOptions,
+} from './retry-policy.js';
 import { LinkPace } from './link-pace.js';
 import { msSince, sleep } from './sleep.js';
 
@@ -83,7 +90,10 @@ export class HttpTransport {
     try {
       return new URL(pathOrUrl, `${this.baseUrl}/`).toString();
     } catch {
-      throw new ApiError('protocol', `the server gave a URL that does not parse (${JSON.stringify(String(pathOrUrl).slice(0, 100))})`);
+      throw new ApiError(
+        'protocol',
+        `the server gave a URL that does not parse (${JSON.stringify(String(pathOrUrl).slice(0, 100))})`,
+      );
     }
   }
 
@@ -114,10 +124,16 @@ export class HttpTransport {
     try {
       origin = new URL(url).origin;
     } catch {
-      throw new ApiError('protocol', `${what}: the server gave a URL that does not parse (${JSON.stringify(url.slice(0, 100))})`);
+      throw new ApiError(
+        'protocol',
+        `${what}: the server gave a URL that does not parse (${JSON.stringify(url.slice(0, 100))})`,
+      );
     }
     if (origin !== this.origin) {
-      throw new ApiError('protocol', `${what}: the server gave a URL on another origin (${origin}); bulk follows URLs only on ${this.origin}`);
+      throw new ApiError(
+        'protocol',
+        `${what}: the server gave a URL on another origin (${origin}); bulk follows URLs only on ${this.origin}`,
+      );
     }
   }
 
@@ -163,7 +179,11 @@ export class HttpTransport {
         const body = parseJsonBody(text, contentType);
         if (res.statusCode >= 200 && res.statusCode < 300) {
           if (body === undefined) {
-            throw new ApiError('protocol', `${opts.what}: server answered ${res.statusCode} without a JSON body`, res.statusCode);
+            throw new ApiError(
+              'protocol',
+              `${opts.what}: server answered ${res.statusCode} without a JSON body`,
+              res.statusCode,
+            );
           }
           return { status: res.statusCode, headers: res.headers, body, text };
         }
@@ -171,7 +191,11 @@ export class HttpTransport {
         const message = errorMessageOf(body, `HTTP ${res.statusCode}`);
         const error = classifyStatus(res.statusCode, `${opts.what}: ${message}`, body);
         if (!isRetryableStatus(res.statusCode)) throw error;
-        failure = { reason: `HTTP ${res.statusCode}`, retryAfterMs: parseRetryAfter(res.headers['retry-after']), error };
+        failure = {
+          reason: `HTTP ${res.statusCode}`,
+          retryAfterMs: parseRetryAfter(res.headers['retry-after']),
+          error,
+        };
       } catch (thrown) {
         if (thrown instanceof ApiError) throw thrown;
         paced.end(Date.now(), false);
@@ -190,13 +214,31 @@ export class HttpTransport {
           error: new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`),
         };
       }
-      const delay = nextDelay({ attempt, retryAfterMs: failure.retryAfterMs, elapsedMs: msSince(began), policy: this.retry });
+      const delay = nextDelay({
+        attempt,
+        retryAfterMs: failure.retryAfterMs,
+        elapsedMs: msSince(began),
+        policy: this.retry,
+      });
       if (delay === null) {
-        throw failure.error.kind === 'unreachable' || failure.error.status === null || failure.error.status >= 500 || failure.error.status === 429
-          ? new ApiError('unreachable', `${failure.error.message} (gave up after ${attempt + 1} attempts)`, failure.error.status)
+        throw failure.error.kind === 'unreachable' ||
+          failure.error.status === null ||
+          failure.error.status >= 500 ||
+          failure.error.status === 429
+          ? new ApiError(
+              'unreachable',
+              `${failure.error.message} (gave up after ${attempt + 1} attempts)`,
+              failure.error.status,
+            )
           : failure.error;
       }
-      this.opts.onRetry?.({ what: opts.what, attempt: attempt + 1, delayMs: delay, reason: failure.reason, givesUpInMs: Math.max(0, this.retry.deadlineMs - msSince(began)) });
+      this.opts.onRetry?.({
+        what: opts.what,
+        attempt: attempt + 1,
+        delayMs: delay,
+        reason: failure.reason,
+        givesUpInMs: Math.max(0, this.retry.deadlineMs - msSince(began)),
+      });
       await sleep(delay, this.opts.signal);
     }
   }
@@ -209,7 +251,9 @@ const WATCH_MS = 100;
 class LinkTimeoutError extends Error {
   readonly code = 'UND_ERR_HEADERS_TIMEOUT';
   constructor(timeoutMs: number) {
-    super(`no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s beyond the time to send the requests in flight (--timeout)`);
+    super(
+      `no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s beyond the time to send the requests in flight (--timeout)`,
+    );
   }
 }
 
@@ -228,7 +272,8 @@ function classifyStatus(status: number, message: string, body: unknown): ApiErro
   if (status === 401 || status === 403) return new ApiError('auth', message, status, body);
   if (status === 404) return new ApiError('not-found', message, status, body);
   if (status === 413) return new ApiError('too-large', message, status, body);
-  if (status >= 500 || status === 429 || status === 408 || status === 409) return new ApiError('unreachable', message, status, body);
+  if (status >= 500 || status === 429 || status === 408 || status === 409)
+    return new ApiError('unreachable', message, status, body);
   return new ApiError('rejected', message, status, body);
 }
 

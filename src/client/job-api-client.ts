@@ -70,18 +70,24 @@ export class JobApiClient {
     const keyed = args.delete ?? args.upsert;
     if (keyed) {
       const query = new URLSearchParams({ unique_fields: keyed.uniqueFields.join(',') });
-      if (args.upsert?.updateFields?.length && !args.delete) query.set('update_fields', args.upsert.updateFields.join(','));
+      if (args.upsert?.updateFields?.length && !args.delete)
+        query.set('update_fields', args.upsert.updateFields.join(','));
       path += `?${query.toString()}`;
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
-    if (args.source) headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
-    const res = await this.transport.send(args.delete ? 'DELETE' : args.upsert ? 'PATCH' : 'POST', this.transport.resolve(path), {
-      body: args.body,
-      headers,
-      what: `start job (${args.resource})`,
-      retry: Boolean(args.idempotencyKey),
-    });
+    if (args.source)
+      headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
+    const res = await this.transport.send(
+      args.delete ? 'DELETE' : args.upsert ? 'PATCH' : 'POST',
+      this.transport.resolve(path),
+      {
+        body: args.body,
+        headers,
+        what: `start job (${args.resource})`,
+        retry: Boolean(args.idempotencyKey),
+      },
+    );
     const start = res.body as StartResponse;
     if (!start || typeof start.job_id !== 'string') {
       throw new ApiError('protocol', 'server accepted the batch but its answer has no job_id', res.status, res.body);
@@ -96,9 +102,13 @@ export class JobApiClient {
   }
 
   async getAggregates(ref: JobRef): Promise<AggregatesResponse> {
-    const res = await this.transport.send('GET', ref.aggregatesUrl, { what: `aggregates of job ${ref.jobId}`, retry: true });
+    const res = await this.transport.send('GET', ref.aggregatesUrl, {
+      what: `aggregates of job ${ref.jobId}`,
+      retry: true,
+    });
     const body = res.body as AggregatesResponse;
-    if (res.text && body.aggregate_results && typeof body.aggregate_results === 'object') rememberLiterals(body.aggregate_results, memberNumberLiterals(res.text, 'aggregate_results'));
+    if (res.text && body.aggregate_results && typeof body.aggregate_results === 'object')
+      rememberLiterals(body.aggregate_results, memberNumberLiterals(res.text, 'aggregate_results'));
     return body;
   }
 
@@ -138,10 +148,22 @@ export class JobApiClient {
   async describeResources(): Promise<ResourceDescription[] | null> {
     try {
       // Every status is an answer, so nothing is retried: a 502 storm is the first job's to ride out.
-      const res = await this.transport.send('GET', this.transport.resolve(apiPaths.resources()), { what: 'resource descriptions', retry: false, answers: EVERY_STATUS });
+      const res = await this.transport.send('GET', this.transport.resolve(apiPaths.resources()), {
+        what: 'resource descriptions',
+        retry: false,
+        answers: EVERY_STATUS,
+      });
       if (res.status < 200 || res.status > 299) return null;
       const list = (res.body as Partial<ResourceList>)?.resources;
-      const valid = Array.isArray(list) && list.every((r) => r && typeof r.name === 'string' && Array.isArray(r.fields) && r.fields.every((f) => f && typeof f.name === 'string'));
+      const valid =
+        Array.isArray(list) &&
+        list.every(
+          (r) =>
+            r &&
+            typeof r.name === 'string' &&
+            Array.isArray(r.fields) &&
+            r.fields.every((f) => f && typeof f.name === 'string'),
+        );
       return valid ? (list as ResourceDescription[]) : null;
     } catch (err) {
       if (err instanceof ApiError) return null;
@@ -154,19 +176,38 @@ export class JobApiClient {
    * (unchecked); `offered: false` when the server does not offer it (a guide-only server's 404 or
    * 405). Read-only, so retried like a status read.
    */
-  async matchDeletes(resource: string, uniqueFields: string[], body: string | Buffer): Promise<{ offered: false } | { offered: true; answer: Partial<MatchResponse> | null }> {
+  async matchDeletes(
+    resource: string,
+    uniqueFields: string[],
+    body: string | Buffer,
+  ): Promise<{ offered: false } | { offered: true; answer: Partial<MatchResponse> | null }> {
     const path = `${apiPaths.bulkMatch(resource)}?${new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString()}`;
-    const res = await this.transport.send('POST', this.transport.resolve(path), { body, headers: { 'content-type': 'application/json' }, what: `match delete keys (${resource})`, retry: true, answers: [404, 405, 501] });
-    return res.status >= 200 && res.status <= 299 ? { offered: true, answer: res.body as Partial<MatchResponse> | null } : { offered: false };
+    const res = await this.transport.send('POST', this.transport.resolve(path), {
+      body,
+      headers: { 'content-type': 'application/json' },
+      what: `match delete keys (${resource})`,
+      retry: true,
+      answers: [404, 405, 501],
+    });
+    return res.status >= 200 && res.status <= 299
+      ? { offered: true, answer: res.body as Partial<MatchResponse> | null }
+      : { offered: false };
   }
 
   async health(): Promise<HealthResponse> {
-    const res = await this.transport.send('GET', this.transport.resolve(apiPaths.health()), { what: 'health', retry: true });
+    const res = await this.transport.send('GET', this.transport.resolve(apiPaths.health()), {
+      what: 'health',
+      retry: true,
+    });
     return res.body as HealthResponse;
   }
 
   /** Follows a job's server events to its final status; null when the stream ends early (see events-follower). */
-  followEvents(ref: JobRef, onStatus: (status: StatusResponse) => void, signal?: AbortSignal): Promise<StatusResponse | null> {
+  followEvents(
+    ref: JobRef,
+    onStatus: (status: StatusResponse) => void,
+    signal?: AbortSignal,
+  ): Promise<StatusResponse | null> {
     return followEvents(this.transport, ref, onStatus, signal);
   }
 }

@@ -26,12 +26,19 @@ export function noJobMessage(typed: string): string {
 export async function resolveJobId(client: Pick<JobApiClient, 'listJobs'>, typed: string): Promise<string> {
   const id = typed.trim();
   if (FULL_UUID.test(id)) return id;
-  if (id.length < MIN_JOB_ID_PREFIX) throw new JobIdError(`a job id needs at least ${MIN_JOB_ID_PREFIX} characters: "${id}" could name many jobs`, 'too-short');
+  if (id.length < MIN_JOB_ID_PREFIX)
+    throw new JobIdError(
+      `a job id needs at least ${MIN_JOB_ID_PREFIX} characters: "${id}" could name many jobs`,
+      'too-short',
+    );
   const list = await client.listJobs({ idPrefix: id, limit: LIST_LIMIT });
   const matches = list.jobs.filter((j) => j.job_id.toLowerCase().startsWith(id.toLowerCase()));
   if (matches.length > 1) {
     const shown = matches.slice(0, 3).map((j) => j.job_id);
-    throw new JobIdError(`${id} is the start of ${matches.length} jobs (${shown.join(', ')}${matches.length > 3 ? ', …' : ''}): give more of the id`, 'ambiguous');
+    throw new JobIdError(
+      `${id} is the start of ${matches.length} jobs (${shown.join(', ')}${matches.length > 3 ? ', …' : ''}): give more of the id`,
+      'ambiguous',
+    );
   }
   // A server whose ids are not UUIDs may know the id as typed though it is not among its newest.
   return matches[0]?.job_id ?? id;

@@ -3,7 +3,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, parseConfigFile, resolveConfig, type ProfileSettings, type ResolvedConfig } from './resolve-config.js';
+import {
+  ConfigError,
+  parseConfigFile,
+  resolveConfig,
+  type ProfileSettings,
+  type ResolvedConfig,
+} from './resolve-config.js';
 
 const CONFIG_FILE_NAME = 'bulk.config.json';
 
@@ -13,7 +19,10 @@ function configFileCandidates(env: Record<string, string | undefined> = process.
   return [path.join(cwd, CONFIG_FILE_NAME), path.join(configHome, 'bulk', 'config.json')];
 }
 
-export function loadConfig(flags: ProfileSettings & { profile?: string; config?: string }, env = process.env): ResolvedConfig & { configFile: string | null } {
+export function loadConfig(
+  flags: ProfileSettings & { profile?: string; config?: string },
+  env = process.env,
+): ResolvedConfig & { configFile: string | null } {
   const explicit = flags.config ?? env.BULK_CONFIG;
   const candidates = explicit ? [explicit] : configFileCandidates(env);
   let configFile: string | null = null;
@@ -41,7 +50,9 @@ export function loadConfig(flags: ProfileSettings & { profile?: string; config?:
       try {
         return readFileSync(p, 'utf8');
       } catch (err) {
-        throw new ConfigError(`cannot read token file ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new ConfigError(
+          `cannot read token file ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
     },
   });

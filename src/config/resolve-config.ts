@@ -57,7 +57,9 @@ export function resolveConfig(input: {
     const found = file?.profiles[profileName];
     if (!found) {
       const known = Object.keys(file?.profiles ?? {});
-      throw new ConfigError(`no profile named "${profileName}"${known.length ? ` (profiles: ${known.join(', ')})` : ' (no config file found)'}`);
+      throw new ConfigError(
+        `no profile named "${profileName}"${known.length ? ` (profiles: ${known.join(', ')})` : ' (no config file found)'}`,
+      );
     }
     profile = found;
   }
@@ -79,8 +81,14 @@ export function resolveConfig(input: {
     token,
     tokenSource,
     tokenFile: tokenSource === 'token-file' ? tokenFile : null,
-    batchSize: positiveInt(flags.batchSize ?? envInt(env.BULK_BATCH_SIZE) ?? profile.batchSize ?? DEFAULTS.batchSize, 'batch size'),
-    concurrency: positiveInt(flags.concurrency ?? envInt(env.BULK_CONCURRENCY) ?? profile.concurrency ?? DEFAULTS.concurrency, 'concurrency'),
+    batchSize: positiveInt(
+      flags.batchSize ?? envInt(env.BULK_BATCH_SIZE) ?? profile.batchSize ?? DEFAULTS.batchSize,
+      'batch size',
+    ),
+    concurrency: positiveInt(
+      flags.concurrency ?? envInt(env.BULK_CONCURRENCY) ?? profile.concurrency ?? DEFAULTS.concurrency,
+      'concurrency',
+    ),
     profile: profileName,
     columns: { ...profile.columns },
   };
@@ -96,7 +104,8 @@ function envInt(value: string | undefined): number | undefined {
 }
 
 function positiveInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new ConfigError(`${what} must be a whole number of at least 1 (got ${value})`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigError(`${what} must be a whole number of at least 1 (got ${value})`);
   return value;
 }
 
@@ -107,7 +116,8 @@ function checkUrl(url: string): void {
   } catch {
     throw new ConfigError(`not a URL: ${url}`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`URL must be http or https: ${url}`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ConfigError(`URL must be http or https: ${url}`);
 }
 
 /** Validates a parsed config file, naming what is wrong. */
@@ -115,14 +125,18 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${source}: expected a JSON object`);
   const obj = raw as Record<string, unknown>;
   const profilesRaw = obj.profiles ?? {};
-  if (typeof profilesRaw !== 'object' || profilesRaw === null || Array.isArray(profilesRaw)) throw new ConfigError(`${source}: "profiles" must be an object`);
+  if (typeof profilesRaw !== 'object' || profilesRaw === null || Array.isArray(profilesRaw))
+    throw new ConfigError(`${source}: "profiles" must be an object`);
   const profiles: Record<string, ProfileSettings> = {};
   for (const [name, value] of Object.entries(profilesRaw as Record<string, unknown>)) {
     if (!value || typeof value !== 'object') throw new ConfigError(`${source}: profile "${name}" must be an object`);
     const p = value as Record<string, unknown>;
     const known = new Set(['url', 'token_file', 'batch_size', 'concurrency', 'columns']);
     for (const key of Object.keys(p)) {
-      if (!known.has(key)) throw new ConfigError(`${source}: profile "${name}": unknown setting "${key}" (known: ${[...known].join(', ')})`);
+      if (!known.has(key))
+        throw new ConfigError(
+          `${source}: profile "${name}": unknown setting "${key}" (known: ${[...known].join(', ')})`,
+        );
     }
     if ('token' in p) throw new ConfigError(`${source}: put tokens in a token_file, not in the config`);
     profiles[name] = {
@@ -134,8 +148,10 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
     };
   }
   const def = obj.default_profile;
-  if (def !== undefined && typeof def !== 'string') throw new ConfigError(`${source}: "default_profile" must be a string`);
-  if (def !== undefined && !profiles[def]) throw new ConfigError(`${source}: default_profile "${def}" is not among the profiles`);
+  if (def !== undefined && typeof def !== 'string')
+    throw new ConfigError(`${source}: "default_profile" must be a string`);
+  if (def !== undefined && !profiles[def])
+    throw new ConfigError(`${source}: default_profile "${def}" is not among the profiles`);
   return { defaultProfile: def, profiles };
 }
 
@@ -154,7 +170,10 @@ function optNumber(v: unknown, source: string, profile: string, key: string): nu
 /** `"columns": {"amt": "amount"}`: input column → resource field, both non-empty strings. */
 function optColumns(v: unknown, source: string, profile: string): Record<string, string> | undefined {
   if (v === undefined) return undefined;
-  const bad = () => new ConfigError(`${source}: profile "${profile}": columns must map input column names to field names, e.g. {"amt": "amount"}`);
+  const bad = () =>
+    new ConfigError(
+      `${source}: profile "${profile}": columns must map input column names to field names, e.g. {"amt": "amount"}`,
+    );
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw bad();
   for (const [from, to] of Object.entries(v)) if (!from || typeof to !== 'string' || !to) throw bad();
   return { ...(v as Record<string, string>) };

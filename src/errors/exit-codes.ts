@@ -28,8 +28,14 @@ export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]> = [
   [ExitCode.Ok, 'every row stored'],
   [ExitCode.RowsRejected, 'finished, some rows rejected (see the failed-rows file)'],
-  [ExitCode.Usage, 'usage or configuration error (a flag, the config file, an unknown resource, a folder bulk cannot write)'],
-  [ExitCode.StoppedEarly, 'stopped early: input unreadable, auth refused, server broke the protocol, too many errors, a write failed, the run is locked or its checkpoint unreadable'],
+  [
+    ExitCode.Usage,
+    'usage or configuration error (a flag, the config file, an unknown resource, a folder bulk cannot write)',
+  ],
+  [
+    ExitCode.StoppedEarly,
+    'stopped early: input unreadable, auth refused, server broke the protocol, too many errors, a write failed, the run is locked or its checkpoint unreadable',
+  ],
   [ExitCode.Unreachable, 'server unreachable, or it gave up after retries'],
   [ExitCode.Internal, 'internal error in bulk'],
   [ExitCode.Interrupted, 'interrupted by SIGINT (Ctrl-C)'],
@@ -37,7 +43,15 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]>
 ];
 
 /** How a run ended, as the `--json` document's `status` says it. */
-export type RunStatus = 'completed' | 'completed_with_errors' | 'stopped' | 'interrupted' | 'unreachable' | 'failed' | 'dry_run' | 'submitted';
+export type RunStatus =
+  | 'completed'
+  | 'completed_with_errors'
+  | 'stopped'
+  | 'interrupted'
+  | 'unreachable'
+  | 'failed'
+  | 'dry_run'
+  | 'submitted';
 
 /** Why a command could not finish its work. Domain errors carry one (BulkError.kind, ApiError.kind). */
 export type ErrorKind =
@@ -101,29 +115,109 @@ export interface EndingRow {
 /** The one table: every way a command ends, its exit code, its `--json` status and the next step. */
 export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   completed: { exitCode: ExitCode.Ok, status: 'completed', next: null, resumable: false },
-  'rows-rejected': { exitCode: ExitCode.RowsRejected, status: 'completed_with_errors', next: 'fix the rows in the failed-rows file and upload that file', resumable: false },
+  'rows-rejected': {
+    exitCode: ExitCode.RowsRejected,
+    status: 'completed_with_errors',
+    next: 'fix the rows in the failed-rows file and upload that file',
+    resumable: false,
+  },
   'dry-run': { exitCode: ExitCode.Ok, status: 'dry_run', next: null, resumable: false },
-  'dry-run-rejected': { exitCode: ExitCode.RowsRejected, status: 'dry_run', next: 'fix the rows in the failed-rows file before the real run', resumable: false },
+  'dry-run-rejected': {
+    exitCode: ExitCode.RowsRejected,
+    status: 'dry_run',
+    next: 'fix the rows in the failed-rows file before the real run',
+    resumable: false,
+  },
   submitted: { exitCode: ExitCode.Ok, status: 'submitted', next: null, resumable: false },
   usage: { exitCode: ExitCode.Usage, status: 'failed', next: 'see --help', resumable: false },
-  config: { exitCode: ExitCode.Usage, status: 'failed', next: 'check the flags, the environment and the config file', resumable: false },
-  'unknown-resource': { exitCode: ExitCode.Usage, status: 'failed', next: 'name a resource the server has with --resource, or give the server a resources file (bulk serve --resources)', resumable: false },
-  'output-folder': { exitCode: ExitCode.Usage, status: 'failed', next: 'choose a folder bulk can write (--failed-rows-dir, BULK_STATE_DIR)', resumable: false },
-  input: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'fix the input and upload it again', resumable: false },
-  auth: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'check the token in --token-file / BULK_TOKEN_FILE / BULK_TOKEN', resumable: true },
-  'not-found': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'check the id (bulk jobs lists the recent ones)', resumable: true },
-  'too-large': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'the server refuses even one row: ask its operator about --max-body-bytes', resumable: true },
+  config: {
+    exitCode: ExitCode.Usage,
+    status: 'failed',
+    next: 'check the flags, the environment and the config file',
+    resumable: false,
+  },
+  'unknown-resource': {
+    exitCode: ExitCode.Usage,
+    status: 'failed',
+    next: 'name a resource the server has with --resource, or give the server a resources file (bulk serve --resources)',
+    resumable: false,
+  },
+  'output-folder': {
+    exitCode: ExitCode.Usage,
+    status: 'failed',
+    next: 'choose a folder bulk can write (--failed-rows-dir, BULK_STATE_DIR)',
+    resumable: false,
+  },
+  input: {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'fix the input and upload it again',
+    resumable: false,
+  },
+  auth: {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'check the token in --token-file / BULK_TOKEN_FILE / BULK_TOKEN',
+    resumable: true,
+  },
+  'not-found': {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'check the id (bulk jobs lists the recent ones)',
+    resumable: true,
+  },
+  'too-large': {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'the server refuses even one row: ask its operator about --max-body-bytes',
+    resumable: true,
+  },
   rejected: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: null, resumable: true },
-  protocol: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'check that --url points at a bulk job API', resumable: true },
-  'max-errors': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'look at the failed rows, and allow more with --max-errors', resumable: true },
+  protocol: {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'check that --url points at a bulk job API',
+    resumable: true,
+  },
+  'max-errors': {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'look at the failed rows, and allow more with --max-errors',
+    resumable: true,
+  },
   'job-lost': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: null, resumable: true },
   'job-failed': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: null, resumable: true },
-  output: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'free space or fix permissions', resumable: true },
-  locked: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'wait for that process to end, or stop it', resumable: true },
-  checkpoint: { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: 'restore the file, or start a new upload (the rows the run stored stay stored)', resumable: false },
+  output: {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'free space or fix permissions',
+    resumable: true,
+  },
+  locked: {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'wait for that process to end, or stop it',
+    resumable: true,
+  },
+  checkpoint: {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'restore the file, or start a new upload (the rows the run stored stay stored)',
+    resumable: false,
+  },
   'resume-refused': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: null, resumable: false },
-  unreachable: { exitCode: ExitCode.Unreachable, status: 'unreachable', next: 'check the server is up at --url / BULK_URL (one that is busy: allow it longer with --deadline)', resumable: true },
-  internal: { exitCode: ExitCode.Internal, status: 'failed', next: 'set BULK_DEBUG=1 for the stack trace, and report it', resumable: true },
+  unreachable: {
+    exitCode: ExitCode.Unreachable,
+    status: 'unreachable',
+    next: 'check the server is up at --url / BULK_URL (one that is busy: allow it longer with --deadline)',
+    resumable: true,
+  },
+  internal: {
+    exitCode: ExitCode.Internal,
+    status: 'failed',
+    next: 'set BULK_DEBUG=1 for the stack trace, and report it',
+    resumable: true,
+  },
   interrupted: { exitCode: ExitCode.Interrupted, status: 'interrupted', next: null, resumable: true },
   terminated: { exitCode: ExitCode.Terminated, status: 'interrupted', next: null, resumable: true },
 };

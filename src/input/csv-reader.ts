@@ -40,21 +40,33 @@ function csvQuote(values: string[], delimiter: string): string {
  * Rows of a CSV file. The header names the fields (or `dialect.columns` without one); a row with
  * too many or too few columns fails alone; an unterminated quote stops the file at its line.
  */
-export async function* readCsv(text: TextSource, file: string, maxRows: number, header: CsvHeader, opts: CsvReadOptions = {}): AsyncGenerator<InputItem[]> {
+export async function* readCsv(
+  text: TextSource,
+  file: string,
+  maxRows: number,
+  header: CsvHeader,
+  opts: CsvReadOptions = {},
+): AsyncGenerator<InputItem[]> {
   const dialect = opts.dialect ?? {};
   const { head, rest } = await peekHeader(text.chunks, dialect);
   let delimiter = dialect.delimiter;
   if (delimiter === undefined) {
     delimiter = detectDelimiter(head ?? '', dialect.quote);
-    if (delimiter !== ',') opts.onNotice?.(`${file}: delimiter ${showDelimiter(delimiter)} (detected from the header line; --delimiter chooses another)`);
+    if (delimiter !== ',')
+      opts.onNotice?.(
+        `${file}: delimiter ${showDelimiter(delimiter)} (detected from the header line; --delimiter chooses another)`,
+      );
   }
   header.delimiter = delimiter;
   const resolved = { ...dialect, delimiter };
   const maxChars = opts.maxRecordChars ?? MAX_RECORD_BYTES;
-  const records = isFastPathDialect(resolved) ? splitRecords(rest, maxChars) : parsedRecords(rest, resolved, delimiter, maxChars);
+  const records = isFastPathDialect(resolved)
+    ? splitRecords(rest, maxChars)
+    : parsedRecords(rest, resolved, delimiter, maxChars);
 
   let columns: string[] | null = dialect.header === false ? (dialect.columns ?? null) : null;
-  if (dialect.header === false && !columns) throw new InputError(file, 'a file without a header row needs --columns a,b,c');
+  if (dialect.header === false && !columns)
+    throw new InputError(file, 'a file without a header row needs --columns a,b,c');
   let keep: number[] = [];
   let unescape = false;
   const nullValue = dialect.nullValue;
@@ -77,18 +89,30 @@ export async function* readCsv(text: TextSource, file: string, maxRows: number, 
       }
       const cols = columns as string[];
       if (values.length !== cols.length) {
-        items.push({ kind: 'rejected', line, raw: csvQuote(values, delimiter), reason: `expected ${cols.length} columns, found ${values.length}` });
+        items.push({
+          kind: 'rejected',
+          line,
+          raw: csvQuote(values, delimiter),
+          reason: `expected ${cols.length} columns, found ${values.length}`,
+        });
         continue;
       }
       const bad = text.replacementMeansInvalid() ? values.findIndex((v) => v.includes('\uFFFD')) : -1;
       if (bad !== -1) {
-        items.push({ kind: 'rejected', line, raw: csvQuote(values, delimiter), field: cols[bad], reason: 'invalid UTF-8' });
+        items.push({
+          kind: 'rejected',
+          line,
+          raw: csvQuote(values, delimiter),
+          field: cols[bad],
+          reason: 'invalid UTF-8',
+        });
         continue;
       }
       const record: Record<string, unknown> = {};
       for (const i of keep) {
         const v = values[i] as string;
-        record[cols[i] as string] = nullValue !== undefined && v === nullValue ? null : unescape ? unescapeFormula(v) : v;
+        record[cols[i] as string] =
+          nullValue !== undefined && v === nullValue ? null : unescape ? unescapeFormula(v) : v;
       }
       items.push({ kind: 'row', line, record });
     }
@@ -124,7 +148,10 @@ export async function* readCsv(text: TextSource, file: string, maxRows: number, 
  * Reads the start of the text until the header line is whole, and gives the text back unconsumed.
  * The look-ahead is bounded: past the record size cap, whatever was read is the header's text.
  */
-async function peekHeader(chunks: AsyncIterable<string>, dialect: CsvDialect): Promise<{ head: string | null; rest: AsyncIterable<string> }> {
+async function peekHeader(
+  chunks: AsyncIterable<string>,
+  dialect: CsvDialect,
+): Promise<{ head: string | null; rest: AsyncIterable<string> }> {
   if (dialect.delimiter !== undefined) return { head: null, rest: chunks };
   const iterator = chunks[Symbol.asyncIterator]();
   const seen: string[] = [];
@@ -158,7 +185,8 @@ function checkHeader(values: string[], file: string, line: number): string[] {
   values.forEach((name, i) => {
     if (name.trim() === '') throw new InputError(file, `header column ${i + 1} has no name`, line);
     const earlier = seen.get(name);
-    if (earlier !== undefined) throw new InputError(file, `header names "${name}" twice (columns ${earlier + 1} and ${i + 1})`, line, name);
+    if (earlier !== undefined)
+      throw new InputError(file, `header names "${name}" twice (columns ${earlier + 1} and ${i + 1})`, line, name);
     seen.set(name, i);
   });
   return values;
@@ -167,11 +195,16 @@ function checkHeader(values: string[], file: string, line: number): string[] {
 function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
   const rest = 'the rest of the file was not read';
   const line = err.line;
-  if (err.code === 'CSV_QUOTE_NOT_CLOSED') return new InputError(file, `unterminated quoted field (starts at line ${line}): ${rest}`, line);
+  if (err.code === 'CSV_QUOTE_NOT_CLOSED')
+    return new InputError(file, `unterminated quoted field (starts at line ${line}): ${rest}`, line);
   if (err.code === 'CSV_MAX_RECORD_SIZE') {
     // Not read on past it, unlike JSON: a CSV record this long is almost always a stray quote, and
     // there is no telling where the next record starts.
-    return new InputError(file, `the record starting at line ${line} is over ${formatChars(maxChars)}, most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`, line);
+    return new InputError(
+      file,
+      `the record starting at line ${line} is over ${formatChars(maxChars)}, most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
+      line,
+    );
   }
   return new InputError(file, `${err.message.replace(/ at line \d+.*/, '')}: ${rest}`, line);
 }

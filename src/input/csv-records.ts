@@ -38,7 +38,10 @@ function newlines(values: string[]): number {
  * The default dialect through the splitter. A record takes one line plus the newlines inside its
  * quoted values; an empty line is a record of one empty field, as csv-parse gives it.
  */
-export async function* splitRecords(chunks: AsyncIterable<string>, maxRecordChars: number): AsyncGenerator<CsvRecord[]> {
+export async function* splitRecords(
+  chunks: AsyncIterable<string>,
+  maxRecordChars: number,
+): AsyncGenerator<CsvRecord[]> {
   const splitter = new CsvSplitter(maxRecordChars);
   let nextLine = 1;
   const raw: string[][] = [];
@@ -89,7 +92,12 @@ export function csvParseOptions(d: CsvDialect, delimiter: string, maxRecordChars
 
 /** The engine inside csv-parse's Parser stream: it parses a buffer synchronously, pushing records. */
 interface CsvParseEngine {
-  parse(buf: Buffer | undefined, end: boolean, push: (record: string[] | { record: string[]; info: Info }) => void, close: () => void): CsvError | undefined;
+  parse(
+    buf: Buffer | undefined,
+    end: boolean,
+    push: (record: string[] | { record: string[]; info: Info }) => void,
+    close: () => void,
+  ): CsvError | undefined;
 }
 
 /**
@@ -99,7 +107,12 @@ interface CsvParseEngine {
  * line plus the line feeds inside its values, past the comment lines before it: csv-parse's own
  * count takes a CR inside a quoted value for a line of its own.
  */
-export async function* parsedRecords(chunks: AsyncIterable<string>, d: CsvDialect, delimiter: string, maxRecordChars: number): AsyncGenerator<CsvRecord[]> {
+export async function* parsedRecords(
+  chunks: AsyncIterable<string>,
+  d: CsvDialect,
+  delimiter: string,
+  maxRecordChars: number,
+): AsyncGenerator<CsvRecord[]> {
   const engine = (new Parser(csvParseOptions(d, delimiter, maxRecordChars)) as unknown as { api: CsvParseEngine }).api;
   let nextLine = (d.skipLines ?? 0) + 1;
   let comments = 0;
@@ -116,7 +129,10 @@ export async function* parsedRecords(chunks: AsyncIterable<string>, d: CsvDialec
   const run = (buf: Buffer | undefined, end: boolean) => {
     const err = engine.parse(buf, end, push, () => undefined);
     if (err === undefined) return;
-    const code = (['CSV_QUOTE_NOT_CLOSED', 'CSV_MAX_RECORD_SIZE', 'CSV_INVALID_CLOSING_QUOTE'] as const).find((c) => c === err.code) ?? 'CSV_OTHER';
+    const code =
+      (['CSV_QUOTE_NOT_CLOSED', 'CSV_MAX_RECORD_SIZE', 'CSV_INVALID_CLOSING_QUOTE'] as const).find(
+        (c) => c === err.code,
+      ) ?? 'CSV_OTHER';
     const passed = (err as unknown as Partial<Info>).comment_lines ?? comments;
     return new CsvReadError(code, err.message, nextLine + passed - comments);
   };

@@ -27,7 +27,12 @@ const DECODER_LABEL: Record<InputEncoding, string> = { utf8: 'utf-8', utf16le: '
  * before any text is produced, so a file clearly in another encoding is refused before a row goes
  * out. Invalid UTF-8 becomes U+FFFD, which the readers turn into a rejected row with its line.
  */
-export function decodeStream(stream: Readable, encoding: InputEncoding, file: string, opts: { sniffed?: boolean } = {}): TextSource {
+export function decodeStream(
+  stream: Readable,
+  encoding: InputEncoding,
+  file: string,
+  opts: { sniffed?: boolean } = {},
+): TextSource {
   let bytes = 0;
   const validity = encoding === 'utf8' ? new Utf8Validity() : null;
   async function* chunks(): AsyncGenerator<string> {
@@ -81,7 +86,10 @@ export function checkEncoding(sample: Buffer, encoding: InputEncoding, file: str
   const bom16 = (sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff);
   if (bom16 || countNul(sample) > Math.max(2, sample.length / 10)) {
     const be = sample[0] === 0xfe;
-    throw new InputError(file, `this file looks like UTF-16${be ? ' big-endian' : ''}, not UTF-8: ${be ? 'convert it to UTF-8 (only UTF-16LE is read)' : 'use --encoding utf16le'}`);
+    throw new InputError(
+      file,
+      `this file looks like UTF-16${be ? ' big-endian' : ''}, not UTF-8: ${be ? 'convert it to UTF-8 (only UTF-16LE is read)' : 'use --encoding utf16le'}`,
+    );
   }
   if (isUtf8(sample)) return;
   const text = new TextDecoder('utf-8').decode(sample);
@@ -91,7 +99,10 @@ export function checkEncoding(sample: Buffer, encoding: InputEncoding, file: str
   const counted = lines.filter((l) => l.trim() !== '');
   const bad = counted.filter((l) => l.includes('\uFFFD')).length;
   if (bad * 2 > counted.length) {
-    throw new InputError(file, `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} lines): if it is text in another encoding, try --encoding latin1`);
+    throw new InputError(
+      file,
+      `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} lines): if it is text in another encoding, try --encoding latin1`,
+    );
   }
 }
 

@@ -28,8 +28,12 @@ export function gunzipSample(sample: Buffer, file: string): Buffer {
     return gunzipSync(sample, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: SAMPLE_OUTPUT_BYTES });
   } catch (err) {
     // Expanding past the cap only means the sample holds a lot of text: look at no more of it.
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) return Buffer.alloc(0);
-    throw new InputError(file, `starts like a gzip file but cannot be decompressed (${(err as Error).message}): check the file, or that it is not cut short`);
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError)
+      return Buffer.alloc(0);
+    throw new InputError(
+      file,
+      `starts like a gzip file but cannot be decompressed (${(err as Error).message}): check the file, or that it is not cut short`,
+    );
   }
 }
 
@@ -47,7 +51,10 @@ async function* decompressed(gunzip: Readable, file: string): AsyncGenerator<Buf
     for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (err) {
     if (err instanceof InputError) throw err;
-    const why = (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'the file ends in the middle of its compressed data (cut short?)' : `not valid gzip data (${(err as Error).message})`;
+    const why =
+      (err as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
+        ? 'the file ends in the middle of its compressed data (cut short?)'
+        : `not valid gzip data (${(err as Error).message})`;
     throw new InputError(file, `${why}: the rest of the file was not read`);
   } finally {
     gunzip.destroy();

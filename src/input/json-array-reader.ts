@@ -30,7 +30,12 @@ type Phase = 'start' | 'first' | 'between' | 'element' | 'after' | 'end';
  * structure (mismatched brackets, a missing comma, an array never closed) stops the file: elements
  * before it are yielded, the element at the break is rejected, then InputError.
  */
-export async function* readJsonArray(text: TextSource, file: string, maxRows: number, limits: RecordLimits = DEFAULT_RECORD_LIMITS): AsyncGenerator<InputItem[]> {
+export async function* readJsonArray(
+  text: TextSource,
+  file: string,
+  maxRows: number,
+  limits: RecordLimits = DEFAULT_RECORD_LIMITS,
+): AsyncGenerator<InputItem[]> {
   const scanner = new ArrayScanner(file, text.replacementMeansInvalid, limits);
   const drain = function* (): Generator<InputItem[]> {
     const items = scanner.take();
@@ -119,7 +124,10 @@ class ArrayScanner {
             this.endElement(chunk.slice(start, i));
             this.phase = 'end';
           } else if (open !== (c === CLOSE_BRACE ? OPEN_BRACE : OPEN_BRACKET)) {
-            throw this.brokenElement(`"${String.fromCharCode(c)}" on line ${this.line} closes a "${String.fromCharCode(open)}"`, chunk.slice(start, i + 1));
+            throw this.brokenElement(
+              `"${String.fromCharCode(c)}" on line ${this.line} closes a "${String.fromCharCode(open)}"`,
+              chunk.slice(start, i + 1),
+            );
           } else if (this.stack.length === 0) {
             this.endElement(chunk.slice(start, i + 1));
             this.phase = 'after';
@@ -141,7 +149,12 @@ class ArrayScanner {
       const found = String.fromCharCode(c);
       switch (this.phase) {
         case 'start':
-          if (c !== OPEN_BRACKET) throw new InputError(this.file, `expected a JSON array of objects, but the file starts with "${found}"`, this.line);
+          if (c !== OPEN_BRACKET)
+            throw new InputError(
+              this.file,
+              `expected a JSON array of objects, but the file starts with "${found}"`,
+              this.line,
+            );
           this.phase = 'first';
           break;
         case 'first':
@@ -150,7 +163,8 @@ class ArrayScanner {
             this.phase = 'end';
             break;
           }
-          if (c === COMMA || c === CLOSE_BRACKET) throw this.broken(`malformed JSON: unexpected "${found}" where an element should be`);
+          if (c === COMMA || c === CLOSE_BRACKET)
+            throw this.broken(`malformed JSON: unexpected "${found}" where an element should be`);
           this.phase = 'element';
           this.elementLine = this.line;
           this.stack.length = 0;
@@ -164,7 +178,10 @@ class ArrayScanner {
         case 'after':
           if (c === COMMA) this.phase = 'between';
           else if (c === CLOSE_BRACKET) this.phase = 'end';
-          else throw this.broken(`malformed JSON: expected "," or "]" after the element on line ${this.lastElementLine}, found "${found}"`);
+          else
+            throw this.broken(
+              `malformed JSON: expected "," or "]" after the element on line ${this.lastElementLine}, found "${found}"`,
+            );
           break;
         case 'end':
           throw new InputError(this.file, `malformed JSON: text after the closing "]" of the array`, this.line);
@@ -175,7 +192,10 @@ class ArrayScanner {
       this.parts.push(piece);
       this.partsLength += piece.length;
       if (this.partsLength > this.limits.maxRecordChars) {
-        this.oversized = this.parts.length > 1 || piece.length > RAW_KEPT_CHARS ? (this.parts[0] as string).slice(0, RAW_KEPT_CHARS) : piece;
+        this.oversized =
+          this.parts.length > 1 || piece.length > RAW_KEPT_CHARS
+            ? (this.parts[0] as string).slice(0, RAW_KEPT_CHARS)
+            : piece;
         this.parts = [];
         this.partsLength = 0;
       }
@@ -192,7 +212,12 @@ class ArrayScanner {
   private endElement(last: string): void {
     this.lastElementLine = this.elementLine;
     if (this.oversized !== null) {
-      this.items.push({ kind: 'rejected', line: this.elementLine, raw: `${this.oversized.slice(0, RAW_KEPT_CHARS)}…`, reason: overSizeReason(this.limits) });
+      this.items.push({
+        kind: 'rejected',
+        line: this.elementLine,
+        raw: `${this.oversized.slice(0, RAW_KEPT_CHARS)}…`,
+        reason: overSizeReason(this.limits),
+      });
       this.oversized = null;
       return;
     }
@@ -204,7 +229,12 @@ class ArrayScanner {
       this.partsLength = 0;
     }
     if (text.length > this.limits.maxRecordChars) {
-      this.items.push({ kind: 'rejected', line: this.elementLine, raw: `${text.slice(0, RAW_KEPT_CHARS)}…`, reason: overSizeReason(this.limits) });
+      this.items.push({
+        kind: 'rejected',
+        line: this.elementLine,
+        raw: `${text.slice(0, RAW_KEPT_CHARS)}…`,
+        reason: overSizeReason(this.limits),
+      });
     } else {
       // Checked as NDJSON lines are, in the same order (UTF-8, JSON, an object, depth), so both
       // formats give one row the same reason.

@@ -9,8 +9,14 @@ import { ERROR_COLUMN, SOURCE_LINE_COLUMN } from './reserved-columns.js';
  * V8's JSON.parse does not recurse, so a deep value parses; the depth check then keeps it from
  * everything after the reader that does (JSON.stringify of a batch, a server's validator).
  */
-export function parseJsonRecord(text: string, line: number, checkReplacement: boolean, limits: RecordLimits): InputItem {
-  if (checkReplacement && text.includes('\uFFFD')) return { kind: 'rejected', line, raw: rawPrefix(text), reason: 'invalid UTF-8' };
+export function parseJsonRecord(
+  text: string,
+  line: number,
+  checkReplacement: boolean,
+  limits: RecordLimits,
+): InputItem {
+  if (checkReplacement && text.includes('\uFFFD'))
+    return { kind: 'rejected', line, raw: rawPrefix(text), reason: 'invalid UTF-8' };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -18,9 +24,15 @@ export function parseJsonRecord(text: string, line: number, checkReplacement: bo
     return { kind: 'rejected', line, raw: rawPrefix(text), reason: `invalid JSON: ${(err as Error).message}` };
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    return { kind: 'rejected', line, raw: rawPrefix(text), reason: `expected a JSON object, found ${describeJson(value)}` };
+    return {
+      kind: 'rejected',
+      line,
+      raw: rawPrefix(text),
+      reason: `expected a JSON object, found ${describeJson(value)}`,
+    };
   }
-  if (nestsDeeperThan(value, limits.maxDepth)) return { kind: 'rejected', line, raw: rawPrefix(text), reason: overDepthReason(limits) };
+  if (nestsDeeperThan(value, limits.maxDepth))
+    return { kind: 'rejected', line, raw: rawPrefix(text), reason: overDepthReason(limits) };
   const record = value as Record<string, unknown>;
   if (SOURCE_LINE_COLUMN in record) delete record[SOURCE_LINE_COLUMN];
   if (ERROR_COLUMN in record) delete record[ERROR_COLUMN];

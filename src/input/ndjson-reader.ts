@@ -9,7 +9,12 @@ import { DEFAULT_RECORD_LIMITS, overSizeReason, RAW_KEPT_CHARS, type RecordLimit
  * skipped. A line over the size limit fails alone too: past the limit its text is no longer held,
  * and reading goes on at the next newline, so one huge line never stops the rest of the file.
  */
-export async function* readNdjson(text: TextSource, file: string, maxRows: number, limits: RecordLimits = DEFAULT_RECORD_LIMITS): AsyncGenerator<InputItem[]> {
+export async function* readNdjson(
+  text: TextSource,
+  file: string,
+  maxRows: number,
+  limits: RecordLimits = DEFAULT_RECORD_LIMITS,
+): AsyncGenerator<InputItem[]> {
   let line = 0;
   // A line cut across chunks, in pieces: joined once its end arrives.
   let parts: string[] = [];
@@ -26,7 +31,12 @@ export async function* readNdjson(text: TextSource, file: string, maxRows: numbe
     }
     const trimmed = source.charCodeAt(source.length - 1) === 13 ? source.slice(0, -1) : source;
     if (trimmed.length > limits.maxRecordChars) {
-      items.push({ kind: 'rejected', line, raw: `${trimmed.slice(0, RAW_KEPT_CHARS)}…`, reason: overSizeReason(limits) });
+      items.push({
+        kind: 'rejected',
+        line,
+        raw: `${trimmed.slice(0, RAW_KEPT_CHARS)}…`,
+        reason: overSizeReason(limits),
+      });
       return;
     }
     if (trimmed.trim() === '') return;

@@ -36,7 +36,13 @@ export interface InputSource {
   close(): Promise<void>;
 }
 
-const EXTENSIONS: Record<string, InputFormat> = { '.csv': 'csv', '.tsv': 'csv', '.json': 'json', '.ndjson': 'ndjson', '.jsonl': 'ndjson' };
+const EXTENSIONS: Record<string, InputFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.json': 'json',
+  '.ndjson': 'ndjson',
+  '.jsonl': 'ndjson',
+};
 
 export function detectFormat(file: string, explicit?: string): InputFormat {
   if (explicit) {
@@ -47,7 +53,8 @@ export function detectFormat(file: string, explicit?: string): InputFormat {
   // Under a compression suffix the name still tells the format: rows.ndjson.gz.
   const ext = path.extname(formatName(file)).toLowerCase();
   const format = EXTENSIONS[ext];
-  if (!format) throw new InputError(file, `cannot tell the format from "${ext || 'no extension'}": use --format csv|json|ndjson`);
+  if (!format)
+    throw new InputError(file, `cannot tell the format from "${ext || 'no extension'}": use --format csv|json|ndjson`);
   return format;
 }
 
@@ -68,7 +75,8 @@ export interface OpenInputOptions {
 
 /** The dialect for a file: a `.tsv` name means tab unless a delimiter is given. */
 export function dialectFor(file: string, dialect: CsvDialect = {}): CsvDialect {
-  if (dialect.delimiter === undefined && path.extname(formatName(file)).toLowerCase() === '.tsv') return { ...dialect, delimiter: '\t' };
+  if (dialect.delimiter === undefined && path.extname(formatName(file)).toLowerCase() === '.tsv')
+    return { ...dialect, delimiter: '\t' };
   return dialect;
 }
 
@@ -77,20 +85,31 @@ export function dialectFor(file: string, dialect: CsvDialect = {}): CsvDialect {
  * readable, plausible encoding) without keeping it open, so a run over several files can refuse
  * a bad one before the first job. Returns the format and size. stdin passes if a format is given.
  */
-export async function checkInput(file: string, opts: OpenInputOptions = {}): Promise<{ format: InputFormat; sizeBytes: number | null }> {
+export async function checkInput(
+  file: string,
+  opts: OpenInputOptions = {},
+): Promise<{ format: InputFormat; sizeBytes: number | null }> {
   const { format, sizeBytes } = await inspectInput(file, opts);
   return { format, sizeBytes };
 }
 
 /** {@link checkInput}, and whether the file is gzip-compressed. */
-async function inspectInput(file: string, opts: OpenInputOptions): Promise<{ format: InputFormat; sizeBytes: number | null; compressed: boolean }> {
+async function inspectInput(
+  file: string,
+  opts: OpenInputOptions,
+): Promise<{ format: InputFormat; sizeBytes: number | null; compressed: boolean }> {
   const format = detectFormat(file, opts.format);
   if (file === '-') return { format, sizeBytes: null, compressed: false };
   const { size, sample } = await readStart(file);
   // gzip is known by its bytes whatever the name; the encoding is checked on what it holds.
   const compressed = isGzip(sample);
   const text = compressed ? gunzipSample(sample, file) : sample;
-  checkEncoding(text.subarray(0, SNIFF_BYTES), opts.encoding ?? 'utf8', file, !compressed && sample.length < SNIFF_BYTES);
+  checkEncoding(
+    text.subarray(0, SNIFF_BYTES),
+    opts.encoding ?? 'utf8',
+    file,
+    !compressed && sample.length < SNIFF_BYTES,
+  );
   return { format, sizeBytes: size, compressed };
 }
 
@@ -99,17 +118,52 @@ export async function openInput(file: string, opts: OpenInputOptions = {}): Prom
   const encoding = opts.encoding ?? 'utf8';
   const { format, sizeBytes, compressed } = await inspectInput(file, opts);
   const csv = { dialect: dialectFor(file, opts.dialect), onNotice: opts.onNotice };
-  if (file === '-') return openStream(opts.stdin ?? process.stdin, { format, name: 'stdin', file, encoding, sizeBytes: null, limits: opts.limits, ...csv });
+  if (file === '-')
+    return openStream(opts.stdin ?? process.stdin, {
+      format,
+      name: 'stdin',
+      file,
+      encoding,
+      sizeBytes: null,
+      limits: opts.limits,
+      ...csv,
+    });
   // 64 KiB, Node's default: a decoded chunk stays under V8's large-object size, so it dies in a
   // scavenge. A larger one goes to large-object space and lives until a full GC, which raises the
   // client's peak memory (by about 30 MB on a 1M-row CSV at 256 KiB).
   const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
-  if (!compressed) return openStream(stream, { format, name: file, file, encoding, sizeBytes, sniffed: true, limits: opts.limits, ...csv });
+  if (!compressed)
+    return openStream(stream, {
+      format,
+      name: file,
+      file,
+      encoding,
+      sizeBytes,
+      sniffed: true,
+      limits: opts.limits,
+      ...csv,
+    });
   // Progress follows the compressed bytes read, against the file's size on disk.
   // Not `sniffed`: a sample that expands past gunzipSample's cap was not checked, so the first
   // 64 KiB of text are, before any row goes out.
-  const source = openStream(gunzipStream(stream, file), { format, name: file, file, encoding, sizeBytes, limits: opts.limits, ...csv });
-  return { ...source, compressed: true, bytesRead: () => stream.bytesRead, close: async () => { await source.close(); stream.destroy(); } };
+  const source = openStream(gunzipStream(stream, file), {
+    format,
+    name: file,
+    file,
+    encoding,
+    sizeBytes,
+    limits: opts.limits,
+    ...csv,
+  });
+  return {
+    ...source,
+    compressed: true,
+    bytesRead: () => stream.bytesRead,
+    close: async () => {
+      await source.close();
+      stream.destroy();
+    },
+  };
 }
 
 /** Size and first 64 KiB: permission errors and a wrong encoding show before any row goes out. */
@@ -127,7 +181,14 @@ async function readStart(file: string): Promise<{ size: number; sample: Buffer }
   } catch (err) {
     if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : (err as Error).message;
     throw new InputError(file, `cannot read: ${why}`);
   }
 }
@@ -135,7 +196,17 @@ async function readStart(file: string): Promise<{ size: number; sample: Buffer }
 /** Any byte stream as an input: stdin, or a stream a test builds. */
 export function openStream(
   stream: Readable,
-  opts: { format: InputFormat; name: string; file?: string; encoding?: InputEncoding; sizeBytes?: number | null; sniffed?: boolean; limits?: RecordLimits; dialect?: CsvDialect; onNotice?: (text: string) => void },
+  opts: {
+    format: InputFormat;
+    name: string;
+    file?: string;
+    encoding?: InputEncoding;
+    sizeBytes?: number | null;
+    sniffed?: boolean;
+    limits?: RecordLimits;
+    dialect?: CsvDialect;
+    onNotice?: (text: string) => void;
+  },
 ): InputSource {
   const text = decodeStream(stream, opts.encoding ?? 'utf8', opts.name, { sniffed: opts.sniffed });
   const header: CsvHeader = { columns: null };
@@ -149,7 +220,12 @@ export function openStream(
     delimiter: () => header.delimiter,
     compressed: false,
     batches(maxRows: number) {
-      if (opts.format === 'csv') return readCsv(text, opts.name, maxRows, header, { dialect: opts.dialect, onNotice: opts.onNotice, maxRecordChars: opts.limits?.maxRecordChars });
+      if (opts.format === 'csv')
+        return readCsv(text, opts.name, maxRows, header, {
+          dialect: opts.dialect,
+          onNotice: opts.onNotice,
+          maxRecordChars: opts.limits?.maxRecordChars,
+        });
       if (opts.format === 'ndjson') return readNdjson(text, opts.name, maxRows, opts.limits);
       return readJsonArray(text, opts.name, maxRows, opts.limits);
     },

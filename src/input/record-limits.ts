@@ -17,7 +17,10 @@ export interface RecordLimits {
   maxDepth: number;
 }
 
-export const DEFAULT_RECORD_LIMITS: Readonly<RecordLimits> = Object.freeze({ maxRecordChars: 16 * 1024 * 1024, maxDepth: 32 });
+export const DEFAULT_RECORD_LIMITS: Readonly<RecordLimits> = Object.freeze({
+  maxRecordChars: 16 * 1024 * 1024,
+  maxDepth: 32,
+});
 
 export const RECORD_SIZE_FLAG = '--max-record-size';
 export const DEPTH_FLAG = '--max-depth';
@@ -27,7 +30,11 @@ export const RAW_KEPT_CHARS = 1000;
 
 /** `16 MiB`, `1.5 KiB`, `300 characters`: how messages name a size limit. */
 export function formatChars(chars: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
     if (chars >= size) return `${Number((chars / size).toFixed(1))} ${unit}`;
   }
   return `${chars} characters`;

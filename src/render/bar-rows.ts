@@ -137,7 +137,8 @@ export class BarRows {
       // Removing a bar draws a frame of its own (nested here) and clears the rows under it.
       this.shrinking = true;
       try {
-        while (this.slots.length > Math.max(1, this.rows.length)) this.multibar?.remove(this.slots.pop() as cliProgress.SingleBar);
+        while (this.slots.length > Math.max(1, this.rows.length))
+          this.multibar?.remove(this.slots.pop() as cliProgress.SingleBar);
       } finally {
         this.shrinking = false;
       }

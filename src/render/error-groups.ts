@@ -66,9 +66,14 @@ export class ErrorGroups {
 export function errorGroupLines(groups: ErrorGroups, n: (x: number) => string): { head: string; lines: string[] }[] {
   const list = groups.list();
   const out = list.slice(0, GROUPS_SHOWN).map((g) => {
-    const where = g.first.map((f, i) => (i > 0 && f.file === g.first[i - 1]?.file ? String(f.line) : `${f.file}:${f.line}`)).join(', ');
+    const where = g.first
+      .map((f, i) => (i > 0 && f.file === g.first[i - 1]?.file ? String(f.line) : `${f.file}:${f.line}`))
+      .join(', ');
     const more = g.count - g.first.length;
-    return { head: `${n(g.count)} × ${g.field ? `${g.field}: ` : ''}${g.reason}`, lines: [`${where}${more > 0 ? `, and ${n(more)} more` : ''}`] };
+    return {
+      head: `${n(g.count)} × ${g.field ? `${g.field}: ` : ''}${g.reason}`,
+      lines: [`${where}${more > 0 ? `, and ${n(more)} more` : ''}`],
+    };
   });
   const rest = list.slice(GROUPS_SHOWN).reduce((s, g) => s + g.count, 0) + groups.ungrouped;
   if (rest > 0) out.push({ head: `${n(rest)} × other reasons`, lines: [] });

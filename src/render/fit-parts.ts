@@ -14,7 +14,11 @@ export interface LinePart {
 }
 
 /** Lines of at most `width` characters; `sep` between parts, `indent` before continuation lines. */
-export function fitParts(parts: readonly LinePart[], width: number, opts: { sep?: string; indent?: string } = {}): string[] {
+export function fitParts(
+  parts: readonly LinePart[],
+  width: number,
+  opts: { sep?: string; indent?: string } = {},
+): string[] {
   const sep = opts.sep ?? '  ';
   const indent = opts.indent ?? '  ';
   let kept = parts.filter((p) => p.text.length > 0);

@@ -25,7 +25,9 @@ export function humanSeconds(totalSeconds: number): string {
 
 /** `1234567` → `1,234,567`. */
 export function groupDigits(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
 /** The first 8 characters of a job id: enough to tell jobs apart on screen. */

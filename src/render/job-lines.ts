@@ -21,10 +21,18 @@ export interface JobLines {
 /** For logs: `batch 3 job 1a2b3c4d lines 2002-3001: 1000 rows, 995 stored, 5 failed; total_amount=…`. */
 export function jobLines(o: JobOutcome): JobLines {
   const complete = o.state === 'Job Complete';
-  const counts = [`${o.succeeded} stored`, `${o.failed} failed`, ...(o.unprocessed ? [`${o.unprocessed} unprocessed`] : [])];
+  const counts = [
+    `${o.succeeded} stored`,
+    `${o.failed} failed`,
+    ...(o.unprocessed ? [`${o.unprocessed} unprocessed`] : []),
+  ];
   const headCounts = `batch ${o.batch} job ${shortId(o.jobId)} lines ${o.origin.firstLine}-${o.origin.lastLine}: ${complete ? '' : `${o.state}, `}${o.total} rows, ${counts.join(', ')}`;
   const aggs = aggregatePairs(o.aggregates).join(' ');
-  return { complete, head: aggs ? `${headCounts}; ${aggs}` : headCounts, jobErrors: o.jobErrors.map((e) => `  job error: ${e}`) };
+  return {
+    complete,
+    head: aggs ? `${headCounts}; ${aggs}` : headCounts,
+    jobErrors: o.jobErrors.map((e) => `  job error: ${e}`),
+  };
 }
 
 /**
@@ -37,7 +45,10 @@ export function finishedJobParts(o: JobOutcome, c: ChalkInstance, durationMs: nu
   const markPaint = !complete ? c.red : o.failed > 0 ? c.yellow : c.green;
   const tone = complete ? undefined : c.red;
   return [
-    { text: `${complete ? '✔' : '✘'} batch ${o.batch}`, paint: (t) => `${markPaint(t.slice(0, 1))}${tone ? tone(t.slice(1)) : t.slice(1)}` },
+    {
+      text: `${complete ? '✔' : '✘'} batch ${o.batch}`,
+      paint: (t) => `${markPaint(t.slice(0, 1))}${tone ? tone(t.slice(1)) : t.slice(1)}`,
+    },
     { text: `lines ${o.origin.firstLine}–${o.origin.lastLine}`, paint: tone },
     ...(complete ? [] : [{ text: o.state, paint: c.red }]),
     { text: `${groupDigits(o.succeeded)} stored`, paint: tone },

@@ -65,7 +65,13 @@ export function buildJsonResult(
     started_at: meta.startedAt,
     elapsed_ms: Math.max(0, Math.round(summary.elapsedMs)),
     rows_per_second: Math.max(0, Math.round(summary.rowsPerSecond)),
-    counts: { read: k.read, stored: k.stored, failed: k.failed, unprocessed: k.unprocessed, ...(k.wouldDelete === undefined ? {} : { would_delete: k.wouldDelete }) },
+    counts: {
+      read: k.read,
+      stored: k.stored,
+      failed: k.failed,
+      unprocessed: k.unprocessed,
+      ...(k.wouldDelete === undefined ? {} : { would_delete: k.wouldDelete }),
+    },
     jobs: jobs.map((j) => ({
       id: j.jobId,
       batch: j.batch,
@@ -82,7 +88,9 @@ export function buildJsonResult(
     })),
     aggregates: summary.aggregates,
     failed_rows_file: summary.failedRowsFile,
-    errors: firstErrors.slice(0, RESULT_ERRORS_MAX).map((e) => ({ file: e.file, line: e.line, ...(e.field ? { field: e.field } : {}), reason: e.reason })),
+    errors: firstErrors
+      .slice(0, RESULT_ERRORS_MAX)
+      .map((e) => ({ file: e.file, line: e.line, ...(e.field ? { field: e.field } : {}), reason: e.reason })),
     not_read: (summary.notRead ?? []).map((n) => ({ file: n.file, from_line: n.fromLine })),
     resume_command: summary.resumeCommand,
     error_kind: summary.errorKind ?? null,

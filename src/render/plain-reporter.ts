@@ -16,7 +16,10 @@ const HEARTBEAT_MS = 60_000;
 /** `12000 of 300000 rows (4.0%), 3100 rows/s, 5 failed, ETA 1m 33s`; `~` marks a total estimated from bytes. */
 export function plainProgressText(counts: RunCounts, elapsedMs: number): string {
   const p = estimateProgress(counts, elapsedMs);
-  const of = p.total === null ? ' rows' : ` of ${p.estimated ? '~' : ''}${p.total} rows (${((p.fraction ?? 0) * 100).toFixed(1)}%)`;
+  const of =
+    p.total === null
+      ? ' rows'
+      : ` of ${p.estimated ? '~' : ''}${p.total} rows (${((p.fraction ?? 0) * 100).toFixed(1)}%)`;
   const eta = p.etaMs === null ? '' : `, ETA ${humanSeconds(p.etaMs / 1000)}`;
   return `progress: ${p.done}${of}, ${Math.round(p.rowsPerSecond)} rows/s, ${p.failed} failed${eta}`;
 }
@@ -51,7 +54,9 @@ export class PlainReporter implements Reporter {
   }
 
   private stamp(): string {
-    return this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
   }
 
   private line(text: string): void {
@@ -64,7 +69,10 @@ export class PlainReporter implements Reporter {
     switch (event.type) {
       case 'run-start':
         this.files = event.files;
-        if (v >= 0) this.line(`run ${event.runId}: ${event.files.join(', ')} -> ${event.embedded ? `embedded server ${event.url}` : event.url} (batches of ${event.batchSize}, ${event.concurrency} at a time)`);
+        if (v >= 0)
+          this.line(
+            `run ${event.runId}: ${event.files.join(', ')} -> ${event.embedded ? `embedded server ${event.url}` : event.url} (batches of ${event.batchSize}, ${event.concurrency} at a time)`,
+          );
         break;
       case 'stage':
         if (v >= 0) this.line(event.text);
@@ -74,7 +82,10 @@ export class PlainReporter implements Reporter {
         break;
       case 'batch-submitted': {
         const o = event.origin;
-        if (v >= 1) this.line(`batch ${o.batch} lines ${o.firstLine}-${o.lastLine} (${o.rows} rows) -> job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`);
+        if (v >= 1)
+          this.line(
+            `batch ${o.batch} lines ${o.firstLine}-${o.lastLine} (${o.rows} rows) -> job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`,
+          );
         break;
       }
       case 'job-finished': {
@@ -118,7 +129,11 @@ export class PlainReporter implements Reporter {
     if (this.finished) return;
     this.finished = true;
     this.stopTimer();
-    const lines = [...(this.verbosity >= 0 ? rejectedGroupLines(this.groups) : []), ...hintLines(summary, this.groups, this.files), ...summaryLines(summary)];
+    const lines = [
+      ...(this.verbosity >= 0 ? rejectedGroupLines(this.groups) : []),
+      ...hintLines(summary, this.groups, this.files),
+      ...summaryLines(summary),
+    ];
     for (const l of lines) this.line(l);
   }
 

@@ -32,6 +32,7 @@ export function estimateProgress(c: RunCounts, elapsedMs: number): ProgressEstim
   const fraction = total === null ? null : total > 0 ? Math.min(1, done / total) : 1;
   const seconds = elapsedMs / 1000;
   const rowsPerSecond = seconds > 0 ? done / seconds : 0;
-  const etaMs = total !== null && done > 0 && done < total && rowsPerSecond > 0 ? ((total - done) / rowsPerSecond) * 1000 : null;
+  const etaMs =
+    total !== null && done > 0 && done < total && rowsPerSecond > 0 ? ((total - done) / rowsPerSecond) * 1000 : null;
   return { done, total, estimated, fraction, rowsPerSecond, etaMs, failed: c.failed };
 }

@@ -4,7 +4,13 @@ import { PlainReporter } from './plain-reporter.js';
 import { clampVerbosity, type Reporter, type ReporterOptions } from './reporter-options.js';
 import { TtyReporter } from './tty-reporter.js';
 
-export { clampVerbosity, type Reporter, type ReporterOptions, type ReporterStream, type Verbosity } from './reporter-options.js';
+export {
+  clampVerbosity,
+  type Reporter,
+  type ReporterOptions,
+  type ReporterStream,
+  type Verbosity,
+} from './reporter-options.js';
 
 /**
  * Chosen once per run from `--json` and whether stderr is a terminal. Bars are drawn only on a

@@ -38,18 +38,35 @@ export function rejectedGroupLines(groups: ErrorGroups, style: EndStyle = {}): s
 }
 
 /** One line each: what to try next, when the run's shape says it. */
-export function hintLines(summary: RunSummary, groups: ErrorGroups, files: readonly string[], style: EndStyle = {}): string[] {
+export function hintLines(
+  summary: RunSummary,
+  groups: ErrorGroups,
+  files: readonly string[],
+  style: EndStyle = {},
+): string[] {
   const c = style.chalk ?? NO_COLOR;
   const fit = fitter(style);
   const k = summary.counts;
   const hints: string[] = [];
   const key = groups.allDuplicates();
   if (key !== null && k.read > 0 && k.stored === 0 && k.failed === k.read) {
-    hints.push(...fit(`hint: every row is a duplicate of a stored record; to update those records instead, add --upsert --unique-fields ${key || '<key fields>'}`, '  ', c.yellow));
+    hints.push(
+      ...fit(
+        `hint: every row is a duplicate of a stored record; to update those records instead, add --upsert --unique-fields ${key || '<key fields>'}`,
+        '  ',
+        c.yellow,
+      ),
+    );
   }
   if (k.read === 0 && (summary.status === 'completed' || summary.status === 'dry_run')) {
     const names = files.filter((f) => f !== '-');
-    hints.push(...fit(`warning: no rows read${names.length ? ` from ${names.join(', ')}` : ''}: the input is empty or has only a header row`, '  ', c.yellow));
+    hints.push(
+      ...fit(
+        `warning: no rows read${names.length ? ` from ${names.join(', ')}` : ''}: the input is empty or has only a header row`,
+        '  ',
+        c.yellow,
+      ),
+    );
   }
   return hints;
 }

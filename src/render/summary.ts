@@ -36,7 +36,10 @@ export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] 
   const c = style.chalk ?? NO_COLOR;
   const n = (x: number) => (style.grouped ? groupDigits(x) : String(Math.round(x)));
   // Fitted at word boundaries, never cut: a terminal that wraps by itself breaks words in two.
-  const fit = (parts: LinePart[]) => (style.width ? fitParts(parts, style.width - 1, { sep: ' ', indent: '      ' }) : [parts.map((p) => (p.paint ? p.paint(p.text) : p.text)).join(' ')]);
+  const fit = (parts: LinePart[]) =>
+    style.width
+      ? fitParts(parts, style.width - 1, { sep: ' ', indent: '      ' })
+      : [parts.map((p) => (p.paint ? p.paint(p.text) : p.text)).join(' ')];
   const wrap = (text: string, paint?: (t: string) => string) => fit([{ text, paint }]);
   const tone = s.exitCode === 0 ? c.green : s.exitCode === 1 ? c.yellow : c.red;
   const k = s.counts;
@@ -48,16 +51,23 @@ export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] 
       { text: `${n(k.failed)} failed,`, paint: k.failed ? c.red : undefined },
       { text: `${n(k.unprocessed)} unprocessed`, paint: k.unprocessed ? c.yellow : undefined },
     ]),
-    ...(k.wouldDelete === undefined ? [] : wrap(`  would delete: ${n(k.wouldDelete)} ${k.wouldDelete === 1 ? 'record' : 'records'} (matched by the server, batch by batch; nothing was deleted)`)),
+    ...(k.wouldDelete === undefined
+      ? []
+      : wrap(
+          `  would delete: ${n(k.wouldDelete)} ${k.wouldDelete === 1 ? 'record' : 'records'} (matched by the server, batch by batch; nothing was deleted)`,
+        )),
     ...wrap(`  jobs: ${n(s.jobs)}, elapsed ${humanMs(s.elapsedMs)}, ${n(s.rowsPerSecond)} rows/s`),
   ];
   const aggs = formatAggregates(s.aggregates);
   if (aggs) lines.push(...wrap(`  aggregates: ${aggs}`));
   for (const nr of s.notRead ?? []) lines.push(...wrap(`  not read: ${nr.file} from line ${nr.fromLine}`));
-  if (s.message && s.status !== 'completed' && s.status !== 'completed_with_errors') lines.push(...wrap(`  why: ${s.message}`, tone));
+  if (s.message && s.status !== 'completed' && s.status !== 'completed_with_errors')
+    lines.push(...wrap(`  why: ${s.message}`, tone));
   // A command and a path stay whole, to be copied: on a line of their own when too long.
   const whole = (label: string, value: string) =>
-    style.width && label.length + 1 + value.length > style.width - 1 ? [label, `      ${c.bold(value)}`] : [`${label} ${c.bold(value)}`];
+    style.width && label.length + 1 + value.length > style.width - 1
+      ? [label, `      ${c.bold(value)}`]
+      : [`${label} ${c.bold(value)}`];
   if (s.resumeCommand) lines.push(...whole('  resume with:', s.resumeCommand));
   if (s.failedRowsFile) lines.push(...whole('  failed rows:', s.failedRowsFile));
   return lines;

@@ -53,10 +53,20 @@ export interface OverallFrame {
 export function overallFrame(p: ProgressEstimate | null, opts: OverallOptions): OverallFrame {
   const c = opts.chalk;
   const width = Math.max(10, opts.width - 1);
-  if (!p) return { lines: fitParts([{ text: bar(0, MIN_BAR_WIDTH), paint: c.cyan, dropRank: 1 }, { text: 'starting…' }], width), roomy: true };
+  if (!p)
+    return {
+      lines: fitParts([{ text: bar(0, MIN_BAR_WIDTH), paint: c.cyan, dropRank: 1 }, { text: 'starting…' }], width),
+      roomy: true,
+    };
   const pct = p.fraction === null ? null : `${String(Math.floor(p.fraction * 100)).padStart(3)}%`;
-  const rows = p.total === null ? `${groupDigits(p.done)} rows` : `${groupDigits(p.done)}/${p.estimated ? '~' : ''}${groupDigits(p.total)} rows`;
-  const eta = opts.ended ?? opts.waiting ?? (p.etaMs !== null ? `ETA ${humanSeconds(p.etaMs / 1000)}` : p.fraction === 1 ? 'done' : 'ETA -');
+  const rows =
+    p.total === null
+      ? `${groupDigits(p.done)} rows`
+      : `${groupDigits(p.done)}/${p.estimated ? '~' : ''}${groupDigits(p.total)} rows`;
+  const eta =
+    opts.ended ??
+    opts.waiting ??
+    (p.etaMs !== null ? `ETA ${humanSeconds(p.etaMs / 1000)}` : p.fraction === 1 ? 'done' : 'ETA -');
   const hidden = opts.hiddenJobs > 0 ? `+${opts.hiddenJobs} more job${opts.hiddenJobs === 1 ? '' : 's'}` : '';
   const all: LinePart[] = [
     { text: rows },
@@ -72,7 +82,10 @@ export function overallFrame(p: ProgressEstimate | null, opts: OverallOptions): 
     const barRoom = Math.min(BAR_WIDTH, width - body.length - (pct ? pct.length + 1 + SEP.length : SEP.length));
     if (barRoom < MIN_BAR_WIDTH) continue;
     const painted = parts.map((x) => (x.paint ? x.paint(x.text) : x.text)).join(SEP);
-    return { lines: [`${c.cyan(bar(p.fraction ?? 0, barRoom))}${pct ? ` ${pct}` : ''}${SEP}${painted}`], roomy: i === 0 };
+    return {
+      lines: [`${c.cyan(bar(p.fraction ?? 0, barRoom))}${pct ? ` ${pct}` : ''}${SEP}${painted}`],
+      roomy: i === 0,
+    };
   }
   const rest = [...(pct ? [{ text: pct.trimStart() }] : []), ...(candidates[2] as LinePart[])];
   return { lines: fitParts(rest, width, { sep: SEP, indent: '  ' }), roomy: false };
@@ -82,10 +95,24 @@ export function overallFrame(p: ProgressEstimate | null, opts: OverallOptions): 
 export function jobBarLine(j: JobBarState, chalk: ChalkInstance, width = 120): string | null {
   const c = chalk;
   const fraction = j.total > 0 ? j.processed / j.total : 0;
-  const extra = [...(j.failed ? [c.red(`${groupDigits(j.failed)} failed`)] : []), ...(j.queued ? [c.dim('queued')] : [])];
-  const plain = [`  batch ${j.batch}  ${shortId(j.jobId)}`, bar(fraction, JOB_BAR_WIDTH), `${groupDigits(j.processed)}/${groupDigits(j.total)}`, ...(j.failed ? [`${groupDigits(j.failed)} failed`] : []), ...(j.queued ? ['queued'] : [])].join('  ');
+  const extra = [
+    ...(j.failed ? [c.red(`${groupDigits(j.failed)} failed`)] : []),
+    ...(j.queued ? [c.dim('queued')] : []),
+  ];
+  const plain = [
+    `  batch ${j.batch}  ${shortId(j.jobId)}`,
+    bar(fraction, JOB_BAR_WIDTH),
+    `${groupDigits(j.processed)}/${groupDigits(j.total)}`,
+    ...(j.failed ? [`${groupDigits(j.failed)} failed`] : []),
+    ...(j.queued ? ['queued'] : []),
+  ].join('  ');
   if (plain.length > width - 1) return null;
-  return [`  ${c.dim(`batch ${j.batch}  ${shortId(j.jobId)}`)}`, bar(fraction, JOB_BAR_WIDTH), `${groupDigits(j.processed)}/${groupDigits(j.total)}`, ...extra].join('  ');
+  return [
+    `  ${c.dim(`batch ${j.batch}  ${shortId(j.jobId)}`)}`,
+    bar(fraction, JOB_BAR_WIDTH),
+    `${groupDigits(j.processed)}/${groupDigits(j.total)}`,
+    ...extra,
+  ].join('  ');
 }
 
 /** Without run counts (`bulk watch`), the overall bar sums the jobs being watched. */

@@ -64,7 +64,11 @@ export class TtyReporter implements Reporter {
     switch (event.type) {
       case 'run-start':
         this.files = event.files;
-        if (v >= 0) this.say(`run ${event.runId} → ${event.url}${event.embedded ? ' (embedded)' : ''}  batches of ${groupDigits(event.batchSize)}, ${event.concurrency} at a time`, c.dim);
+        if (v >= 0)
+          this.say(
+            `run ${event.runId} → ${event.url}${event.embedded ? ' (embedded)' : ''}  batches of ${groupDigits(event.batchSize)}, ${event.concurrency} at a time`,
+            c.dim,
+          );
         break;
       case 'stage':
         this.stage = event.text;
@@ -76,8 +80,15 @@ export class TtyReporter implements Reporter {
         break;
       case 'batch-submitted': {
         const o = event.origin;
-        if (v >= 1) this.say(`→ batch ${o.batch}  lines ${o.firstLine}–${o.lastLine}  ${groupDigits(o.rows)} rows  job ${event.jobId}${event.replayed ? '  (replayed)' : ''}`, c.dim);
-        this.track({ batch: o.batch, jobId: event.jobId, state: 'Open', total: o.rows, processed: 0, succeeded: 0, failed: 0 }, true);
+        if (v >= 1)
+          this.say(
+            `→ batch ${o.batch}  lines ${o.firstLine}–${o.lastLine}  ${groupDigits(o.rows)} rows  job ${event.jobId}${event.replayed ? '  (replayed)' : ''}`,
+            c.dim,
+          );
+        this.track(
+          { batch: o.batch, jobId: event.jobId, state: 'Open', total: o.rows, processed: 0, succeeded: 0, failed: 0 },
+          true,
+        );
         break;
       }
       case 'job-progress':
@@ -94,14 +105,25 @@ export class TtyReporter implements Reporter {
         if (v >= 1) this.say(`rejected  ${errorLine(event.error)}`, undefined, `${c.red('✘')} `);
         break;
       case 'retry':
-        this.retry = { attempt: event.attempt, reason: event.reason, at: this.now().getTime() + event.delayMs, givesUpAt: event.givesUpInMs === undefined ? null : this.now().getTime() + event.givesUpInMs };
+        this.retry = {
+          attempt: event.attempt,
+          reason: event.reason,
+          at: this.now().getTime() + event.delayMs,
+          givesUpAt: event.givesUpInMs === undefined ? null : this.now().getTime() + event.givesUpInMs,
+        };
         this.live();
-        if (v >= 1) this.say(`retry ${event.attempt} of ${event.what} in ${humanMs(event.delayMs)}: ${event.reason}`, c.yellow, `${c.yellow('↻')} `);
+        if (v >= 1)
+          this.say(
+            `retry ${event.attempt} of ${event.what} in ${humanMs(event.delayMs)}: ${event.reason}`,
+            c.yellow,
+            `${c.yellow('↻')} `,
+          );
         break;
       case 'http':
         // An answer that is not worth retrying ends the wait on the bar line.
         if (event.status !== null && event.status < 500 && event.status !== 429) this.retry = null;
-        if (v >= 2) this.say(`${event.method} ${event.url} ${event.status ?? 'failed'} ${Math.round(event.ms)}ms`, c.dim);
+        if (v >= 2)
+          this.say(`${event.method} ${event.url} ${event.status ?? 'failed'} ${Math.round(event.ms)}ms`, c.dim);
         break;
       case 'warning':
         if (v >= 0) this.say(event.text, c.yellow, `${c.yellow('!')} `);
@@ -114,7 +136,11 @@ export class TtyReporter implements Reporter {
     this.finished = true;
     this.close(summary);
     const style = { chalk: this.opts.color.chalk, grouped: true, width: this.width };
-    const lines = [...(this.verbosity >= 0 ? rejectedGroupLines(this.groups, style) : []), ...hintLines(summary, this.groups, this.files, style), ...summaryLines(summary, style)];
+    const lines = [
+      ...(this.verbosity >= 0 ? rejectedGroupLines(this.groups, style) : []),
+      ...hintLines(summary, this.groups, this.files, style),
+      ...summaryLines(summary, style),
+    ];
     this.opts.stream.write(`${lines.join('\n')}\n`);
   }
 
@@ -143,7 +169,9 @@ export class TtyReporter implements Reporter {
   }
 
   private progress(nowMs: number): ProgressEstimate | null {
-    return this.counts ? estimateProgress(this.counts, nowMs - this.started) : jobsProgress([...this.jobs.values()], nowMs - this.started);
+    return this.counts
+      ? estimateProgress(this.counts, nowMs - this.started)
+      : jobsProgress([...this.jobs.values()], nowMs - this.started);
   }
 
   private frame(): string[] {
@@ -154,11 +182,17 @@ export class TtyReporter implements Reporter {
     if (!progress) return [];
     const bars = jobs.slice(0, this.maxJobBars);
     const waiting = this.retry ? retryText(this.retry, nowMs) : null;
-    const overall = overallFrame(progress, { hiddenJobs: jobs.length - bars.length, chalk: c, width: this.width, waiting });
+    const overall = overallFrame(progress, {
+      hiddenJobs: jobs.length - bars.length,
+      chalk: c,
+      width: this.width,
+      waiting,
+    });
     if (!overall.roomy) return overall.lines;
     const barLines = bars.map((j) => jobBarLine(j, c, this.width)).filter((l): l is string => l !== null);
     // Job bars that do not fit go, with the job count that went with them.
-    if (barLines.length < bars.length) return overallFrame(progress, { hiddenJobs: 0, chalk: c, width: this.width, waiting }).lines;
+    if (barLines.length < bars.length)
+      return overallFrame(progress, { hiddenJobs: 0, chalk: c, width: this.width, waiting }).lines;
     return [...overall.lines, ...barLines];
   }
 
@@ -168,8 +202,21 @@ export class TtyReporter implements Reporter {
     const k = s.counts;
     const total = k.read;
     const done = k.stored + k.failed;
-    const p: ProgressEstimate = { done, total, estimated: false, fraction: total > 0 ? done / total : 1, rowsPerSecond: s.rowsPerSecond, etaMs: null, failed: k.failed };
-    const ended = s.status === 'completed' || s.status === 'completed_with_errors' ? 'done' : s.status === 'dry_run' ? 'dry run' : `${groupDigits(k.stored)} stored, ${s.status.replace(/_/g, ' ')}`;
+    const p: ProgressEstimate = {
+      done,
+      total,
+      estimated: false,
+      fraction: total > 0 ? done / total : 1,
+      rowsPerSecond: s.rowsPerSecond,
+      etaMs: null,
+      failed: k.failed,
+    };
+    const ended =
+      s.status === 'completed' || s.status === 'completed_with_errors'
+        ? 'done'
+        : s.status === 'dry_run'
+          ? 'dry run'
+          : `${groupDigits(k.stored)} stored, ${s.status.replace(/_/g, ' ')}`;
     return overallFrame(p, { hiddenJobs: 0, chalk: this.opts.color.chalk, width: this.width, ended }).lines;
   }
 
@@ -181,7 +228,13 @@ export class TtyReporter implements Reporter {
   /** Under the spinner, worked out at each of its frames so the wait counts down. */
   private spinnerRetry(): string {
     if (!this.retry) return '';
-    return `\n${fitParts([{ text: retryText(this.retry, this.now().getTime()), paint: this.opts.color.chalk.yellow }], this.width - 3, { indent: '  ' }).map((l) => `  ${l}`).join('\n')}`;
+    return `\n${fitParts(
+      [{ text: retryText(this.retry, this.now().getTime()), paint: this.opts.color.chalk.yellow }],
+      this.width - 3,
+      { indent: '  ' },
+    )
+      .map((l) => `  ${l}`)
+      .join('\n')}`;
   }
 
   private spin(): void {
@@ -209,7 +262,9 @@ export class TtyReporter implements Reporter {
   /** A line (or a few, fitted to the width) above the live view. */
   private say(text: string, paint?: (t: string) => string, first = ''): void {
     const parts: LinePart[] = [{ text, paint }];
-    const lines = fitParts(parts, this.width - 1 - (first ? 2 : 0), { indent: '    ' }).map((l, i) => (i === 0 ? `${first}${l}` : `${first ? '  ' : ''}${l}`));
+    const lines = fitParts(parts, this.width - 1 - (first ? 2 : 0), { indent: '    ' }).map((l, i) =>
+      i === 0 ? `${first}${l}` : `${first ? '  ' : ''}${l}`,
+    );
     this.print(lines);
   }
 
@@ -225,7 +280,15 @@ export class TtyReporter implements Reporter {
     if (this.finishedJobs.has(p.jobId)) return;
     let j = this.jobs.get(p.jobId);
     if (!j) {
-      j = { batch: p.batch, jobId: p.jobId, total: p.total, processed: 0, failed: 0, queued: true, submittedAt: submitted ? this.now().getTime() : null };
+      j = {
+        batch: p.batch,
+        jobId: p.jobId,
+        total: p.total,
+        processed: 0,
+        failed: 0,
+        queued: true,
+        submittedAt: submitted ? this.now().getTime() : null,
+      };
       this.jobs.set(p.jobId, j);
     }
     j.total = p.total || j.total;

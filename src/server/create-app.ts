@@ -27,7 +27,18 @@ export function createApp(ctx: ServerContext): Handler {
       const ms = performance.now() - started;
       ctx.metrics.requests.inc({ route: routeName, method: req.method ?? '', status });
       ctx.metrics.requestSeconds.observe({ route: routeName }, ms / 1000);
-      if (ctx.accessLog) ctx.log.info({ method: req.method, path, route: routeName, status, ms: Math.round(ms * 10) / 10, ...(jobId ? { job_id: jobId } : {}) }, 'request');
+      if (ctx.accessLog)
+        ctx.log.info(
+          {
+            method: req.method,
+            path,
+            route: routeName,
+            status,
+            ms: Math.round(ms * 10) / 10,
+            ...(jobId ? { job_id: jobId } : {}),
+          },
+          'request',
+        );
     });
     const seen = { setJobId: (id: string) => (jobId = id), setRoute: (name: string) => (routeName = name) };
     route(ctx, req, res, path, seen).catch((err: unknown) => answerError(ctx, req, res, path, err));
@@ -47,8 +58,17 @@ function answerError(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   }
   const errorId = randomUUID();
   if (isStoreTransient(err)) ctx.metrics.storeError(err);
-  ctx.log.error({ error_id: errorId, method: req.method, path, err: err as Error }, isStoreTransient(err) ? 'store error' : 'internal error');
-  if (isStoreTransient(err)) sendJson(res, 503, { error: 'storage busy or unavailable; retry later', error_id: errorId }, { 'retry-after': String(err.retryAfterSeconds) });
+  ctx.log.error(
+    { error_id: errorId, method: req.method, path, err: err as Error },
+    isStoreTransient(err) ? 'store error' : 'internal error',
+  );
+  if (isStoreTransient(err))
+    sendJson(
+      res,
+      503,
+      { error: 'storage busy or unavailable; retry later', error_id: errorId },
+      { 'retry-after': String(err.retryAfterSeconds) },
+    );
   else sendJson(res, 500, { error: 'internal error', error_id: errorId });
 }
 
@@ -58,7 +78,7 @@ function answerError(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
  */
 export function pathOf(target: string | undefined): string {
   const raw = target ?? '/';
-  const path = raw.startsWith('/') ? raw : /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(\/[^?#]*)?/i.exec(raw)?.[1] ?? '/';
+  const path = raw.startsWith('/') ? raw : (/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(\/[^?#]*)?/i.exec(raw)?.[1] ?? '/');
   return path.split(/[?#]/, 1)[0] as string;
 }
 
@@ -74,7 +94,13 @@ interface Seen {
   setRoute(name: string): void;
 }
 
-async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, seen: Seen): Promise<void> {
+async function route(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  seen: Seen,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const match = matchRoute(path);
   if (match) seen.setRoute(match.route.name);
@@ -92,10 +118,19 @@ async function route(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
   return dispatch(ctx, req, res, path, match, owner, seen);
 }
 
-async function dispatch(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, match: NonNullable<ReturnType<typeof matchRoute>>, owner: string, seen: Seen): Promise<void> {
+async function dispatch(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  match: NonNullable<ReturnType<typeof matchRoute>>,
+  owner: string,
+  seen: Seen,
+): Promise<void> {
   const { route, raw } = match;
   const params = decodeParams(route, raw, path);
-  if (route.method && req.method !== route.method) throw new HttpError(405, 'Method not allowed', {}, { allow: route.method });
+  if (route.method && req.method !== route.method)
+    throw new HttpError(405, 'Method not allowed', {}, { allow: route.method });
   await route.handle({ ctx, req, res, params, query: queryOf(req.url), owner, setJobId: seen.setJobId });
 }
 
@@ -105,7 +140,12 @@ function ownerOf(ctx: ServerContext, req: IncomingMessage): string {
   const owner = authenticate(ctx.tokens, presentedToken(req.headers.authorization));
   if (owner === null) {
     req.resume();
-    throw new HttpError(401, 'Authentication credentials were not provided or are not valid', {}, { 'www-authenticate': 'Bearer' });
+    throw new HttpError(
+      401,
+      'Authentication credentials were not provided or are not valid',
+      {},
+      { 'www-authenticate': 'Bearer' },
+    );
   }
   return owner;
 }
@@ -116,13 +156,20 @@ function ownerOf(ctx: ServerContext, req: IncomingMessage): string {
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   // Past the start of an answer on this socket, a second status line would corrupt it: just close.
-  const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
+  const answering =
+    (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
   if (!socket.writable || err.code === 'ECONNRESET' || answering) {
     socket.destroy();
     return;
   }
   const [status, reason] =
-    err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
   const body = JSON.stringify({ error: status === 400 ? 'Bad request: not valid HTTP' : reason });
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }

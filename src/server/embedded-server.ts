@@ -18,7 +18,11 @@ export async function startEmbeddedServer(dbPath: string): Promise<EmbeddedServe
   const worker = new Worker(new URL('./embedded-thread.js', import.meta.url), { workerData: { dbPath } });
   const exited = once(worker, 'exit');
   const ready = await new Promise<{ url: string; dbPath: string }>((resolve, reject) => {
-    worker.once('message', (m: { url?: string; dbPath?: string; error?: string }) => (m.error || !m.url ? reject(new Error(m.error ?? 'the embedded server did not start')) : resolve({ url: m.url, dbPath: m.dbPath ?? dbPath })));
+    worker.once('message', (m: { url?: string; dbPath?: string; error?: string }) =>
+      m.error || !m.url
+        ? reject(new Error(m.error ?? 'the embedded server did not start'))
+        : resolve({ url: m.url, dbPath: m.dbPath ?? dbPath }),
+    );
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the embedded server stopped while starting (exit ${code})`)));
   });

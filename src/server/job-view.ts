@@ -1,5 +1,14 @@
 // How the job API shows a stored job: the 202 start body and the status body, in the guide's words.
-import { apiPaths, BULK_BODY_TYPES, isFinal, STATUS_OF_STATE, type RecordError, type StartResponse, type StatusErrorEntry, type StatusResponse } from '../protocol/index.js';
+import {
+  apiPaths,
+  BULK_BODY_TYPES,
+  isFinal,
+  STATUS_OF_STATE,
+  type RecordError,
+  type StartResponse,
+  type StatusErrorEntry,
+  type StatusResponse,
+} from '../protocol/index.js';
 import type { JobRecord } from './store/store.js';
 
 /** A duration the way the guide writes it: "30 seconds", "2 minutes". */
@@ -19,9 +28,13 @@ export function estimateDuration(items: number, itemsAhead: number, rowsPerSecon
   return `${minutes}-${minutes + 1} minutes`;
 }
 
-const verb = (job: { jobType: string }) => (job.jobType === 'upsert' ? 'upsert' : job.jobType === 'delete' ? 'delete' : 'create');
+const verb = (job: { jobType: string }) =>
+  job.jobType === 'upsert' ? 'upsert' : job.jobType === 'delete' ? 'delete' : 'create';
 
-export function startResponse(job: Pick<JobRecord, 'id' | 'jobType' | 'totalItems' | 'uniqueFields' | 'updateFields'>, estimated: string): StartResponse {
+export function startResponse(
+  job: Pick<JobRecord, 'id' | 'jobType' | 'totalItems' | 'uniqueFields' | 'updateFields'>,
+  estimated: string,
+): StartResponse {
   const id = job.id;
   const res: StartResponse = {
     message: `Enhanced bulk ${verb(job)} job started for ${job.totalItems} items`,
@@ -31,7 +44,11 @@ export function startResponse(job: Pick<JobRecord, 'id' | 'jobType' | 'totalItem
     status_url: apiPaths.status(id),
     aggregates_url: apiPaths.aggregates(id),
     estimated_duration: estimated,
-    next_steps: ['Poll status_url every 10 seconds for progress updates', "Check aggregates_url when status shows 'Job Complete'", 'Review any errors in the status response'],
+    next_steps: [
+      'Poll status_url every 10 seconds for progress updates',
+      "Check aggregates_url when status shows 'Job Complete'",
+      'Review any errors in the status response',
+    ],
     tips: [
       'Large batches (>10k items) may take several minutes',
       'You can safely poll status_url frequently',
@@ -55,7 +72,8 @@ function message(job: JobRecord, pct: number): string {
     case 'Open':
       return `Job queued: ${job.totalItems} items waiting to start`;
     case 'In Progress':
-      if (job.awaitingTakeover) return `Waiting for another node to take over (${job.node ?? 'its node'} stopped); ${job.processedItems} of ${job.totalItems} items done`;
+      if (job.awaitingTakeover)
+        return `Waiting for another node to take over (${job.node ?? 'its node'} stopped); ${job.processedItems} of ${job.totalItems} items done`;
       return `Processing ${job.processedItems} of ${job.totalItems} items (${pct.toFixed(1)}% complete)`;
     case 'Job Complete':
       return `Job completed successfully! Processed ${job.processedItems} items with ${job.errorCount} errors`;
@@ -71,7 +89,10 @@ function nextSteps(job: JobRecord, remaining: string | null): string[] {
     case 'Open':
       return ['Wait for processing to begin', 'Poll status_url every 10 seconds for progress updates'];
     case 'In Progress':
-      return ['Continue polling every 10 seconds', remaining ? `Estimated completion: ${remaining}` : 'Estimated completion: unknown'];
+      return [
+        'Continue polling every 10 seconds',
+        remaining ? `Estimated completion: ${remaining}` : 'Estimated completion: unknown',
+      ];
     case 'Job Complete':
       return ['Check aggregates_url for results', 'Review any errors in the response'];
     case 'Failed':
@@ -82,14 +103,23 @@ function nextSteps(job: JobRecord, remaining: string | null): string[] {
 }
 
 /** The guide's status response, plus the (ext) URLs. `errors` only once the job is final. */
-export function statusResponse(job: JobRecord, extras: { firstErrors: RecordError[]; rowsPerSecond: number }): StatusResponse {
+export function statusResponse(
+  job: JobRecord,
+  extras: { firstErrors: RecordError[]; rowsPerSecond: number },
+): StatusResponse {
   const pct = job.totalItems > 0 ? Math.round((job.processedItems / job.totalItems) * 1000) / 10 : 100;
   const final = isFinal(job.state);
-  const remainingSeconds = job.state === 'In Progress' || job.state === 'Open' ? (job.totalItems - job.processedItems) / Math.max(1, extras.rowsPerSecond) : null;
+  const remainingSeconds =
+    job.state === 'In Progress' || job.state === 'Open'
+      ? (job.totalItems - job.processedItems) / Math.max(1, extras.rowsPerSecond)
+      : null;
   const remaining = remainingSeconds === null ? null : humanDuration(remainingSeconds);
   let errors: StatusErrorEntry[] | null = null;
   if (final) {
-    errors = [...(job.jobErrors ?? []).map((e): StatusErrorEntry => ({ index: null, error: e })), ...extras.firstErrors];
+    errors = [
+      ...(job.jobErrors ?? []).map((e): StatusErrorEntry => ({ index: null, error: e })),
+      ...extras.firstErrors,
+    ];
   }
   const id = job.id;
   return {

@@ -16,13 +16,20 @@ export function parseDuration(text: string): number | null {
   if (!m) return null;
   const n = Number(m[1]);
   const unit = (m[2] ?? 's').toLowerCase();
-  const factor = unit === 'd' ? 86_400_000 : unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 'ms' ? 1 : 1000;
+  const factor =
+    unit === 'd' ? 86_400_000 : unit === 'h' ? 3_600_000 : unit === 'm' ? 60_000 : unit === 'ms' ? 1 : 1000;
   return Math.round(n * factor);
 }
 
 /** Milliseconds as the shortest exact duration flag: 604800000 → "7d". */
 export function formatDuration(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
@@ -35,7 +42,8 @@ export async function retentionOf(store: JobStore): Promise<number> {
 export async function setRetention(store: JobStore, ms: number, log: ServerLogger): Promise<void> {
   const before = await retentionOf(store);
   await store.setSetting(SETTING, String(ms), nowIso());
-  if (before !== ms) log.info({ retention: formatDuration(ms), was: formatDuration(before) }, 'retention set for the database');
+  if (before !== ms)
+    log.info({ retention: formatDuration(ms), was: formatDuration(before) }, 'retention set for the database');
 }
 
 /** Prunes now, then again every tenth of the retention (1 s to 1 h), reading the current value each time. */

@@ -64,7 +64,8 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   let retentionMs: number | undefined;
   if (flags.retention !== undefined) {
     const ms = parseDuration(flags.retention);
-    if (ms === null || ms <= 0) throw new ServeConfigError(`--retention: expected a duration like 7d, 12h or 30m (got ${flags.retention})`);
+    if (ms === null || ms <= 0)
+      throw new ServeConfigError(`--retention: expected a duration like 7d, 12h or 30m (got ${flags.retention})`);
     retentionMs = ms;
   }
   let tokens: TokenEntry[];
@@ -95,6 +96,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
 
 function leaseFromEnv(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^[1-9]\d*$/.test(value)) throw new ServeConfigError(`BULK_LEASE_MS must be a positive whole number of milliseconds (got ${value})`);
+  if (!/^[1-9]\d*$/.test(value))
+    throw new ServeConfigError(`BULK_LEASE_MS must be a positive whole number of milliseconds (got ${value})`);
   return Number(value);
 }

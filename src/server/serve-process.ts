@@ -21,7 +21,9 @@ export async function serveUntilSignalled(config: ServeConfig, level: LogLevel =
   const server = await startServer({ ...config, logger: log, nodeId });
   // The one stdout line, a contract: scripts and tests read the URL (the real port with --port 0) from it.
   process.stdout.write(`bulk serve listening on ${server.url} (db: ${server.dbPath})\n`);
-  log.info(config.tokens.length ? `${config.tokens.length} token(s); each sees only its own jobs` : 'no tokens; loopback only');
+  log.info(
+    config.tokens.length ? `${config.tokens.length} token(s); each sees only its own jobs` : 'no tokens; loopback only',
+  );
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
       log.info({ signal: sig }, `${sig}: finishing the chunk in hand and closing`);

@@ -22,7 +22,14 @@ export interface ServerLimits {
   maxDepth: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { maxBodyBytes: 64 * 1024 * 1024, maxItems: 100_000, maxQueuedJobs: 1000, maxQueuedJobsPerToken: 32, maxKeysPerRecord: 1000, maxDepth: 32 };
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxBodyBytes: 64 * 1024 * 1024,
+  maxItems: 100_000,
+  maxQueuedJobs: 1000,
+  maxQueuedJobsPerToken: 32,
+  maxKeysPerRecord: 1000,
+  maxDepth: 32,
+};
 
 /** What every route needs, built once by start-server. */
 export interface ServerContext {

@@ -83,7 +83,9 @@ async function openStore(opts: ServeOptions, nodeId: string, leaseMs: number): P
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokens ?? [];
   if (tokens.length === 0 && !isLoopback(opts.host)) {
-    throw new ServeConfigError(`refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`);
+    throw new ServeConfigError(
+      `refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
+    );
   }
   const nodeId = opts.nodeId ?? newNodeId();
   const log = opts.logger ?? createServerLogger(nodeId);
@@ -96,12 +98,23 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (opts.retentionMs !== undefined) await setRetention(store, opts.retentionMs, log);
   } catch (err) {
     await store.close().catch(() => undefined);
-    throw new ServeConfigError(`${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`);
+    throw new ServeConfigError(
+      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`,
+    );
   }
   const events = new JobEvents();
   // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
   const metrics = new ServerMetrics(opts.logger !== undefined);
-  const worker = new JobWorker({ store, resources, events, log, metrics, chunkSize: opts.chunkSize, beforeChunk: opts.beforeChunk, leaseMs });
+  const worker = new JobWorker({
+    store,
+    resources,
+    events,
+    log,
+    metrics,
+    chunkSize: opts.chunkSize,
+    beforeChunk: opts.beforeChunk,
+    leaseMs,
+  });
   const ctx: ServerContext = {
     store,
     resources,
@@ -131,7 +144,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const versions = store.jobVersions?.bind(store);
   const poller = versions ? new PgEventsPoller(events, versions, 250, log) : null;
   poller?.start();
-  const server = http.createServer({ requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 }, createApp(ctx));
+  const server = http.createServer(
+    { requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 },
+    createApp(ctx),
+  );
   server.on('clientError', answerClientError);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -151,7 +167,17 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const port = (server.address() as AddressInfo).port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const url = `http://${host}:${port}`;
-  log.info({ url, db: dbName, store: store.kind, version: VERSION, tokens: tokens.length, lease_ms: store.kind === 'postgres' ? leaseMs : undefined }, 'bulk serve started');
+  log.info(
+    {
+      url,
+      db: dbName,
+      store: store.kind,
+      version: VERSION,
+      tokens: tokens.length,
+      lease_ms: store.kind === 'postgres' ? leaseMs : undefined,
+    },
+    'bulk serve started',
+  );
   let closing: Promise<void> | null = null;
   return {
     url,

@@ -34,13 +34,21 @@ const dec = (text: string): Decimal => parseExact(text) as Decimal;
 /** `literal`: the number as the server wrote it (`4995.40`), where known: its scale counts. */
 function valueState(name: string, v: AggregateValue | undefined, weight: number, literal: string | null): NameState {
   if (v === null || v === undefined) return { t: 'none' };
-  if (typeof v === 'object') return { t: 'counts', v: Object.fromEntries(Object.entries(v).map(([k, n]) => [k, Number(n)])) };
+  if (typeof v === 'object')
+    return { t: 'counts', v: Object.fromEntries(Object.entries(v).map(([k, n]) => [k, Number(n)])) };
   const d = parseExact(literal ?? v);
   if (!d) return { t: 'text', v: String(v), agree: true };
   const nums = typeof v === 'number';
   if (aggregateKind(name) !== 'avg') return { t: 'num', nums, v: formatDecimal(d), w: 0, plain: '0', n: 0 };
   const w = Math.max(0, Math.trunc(weight));
-  return { t: 'num', nums, v: formatDecimal({ units: d.units * BigInt(w), scale: d.scale }), w, plain: formatDecimal(d), n: 1 };
+  return {
+    t: 'num',
+    nums,
+    v: formatDecimal({ units: d.units * BigInt(w), scale: d.scale }),
+    w,
+    plain: formatDecimal(d),
+    n: 1,
+  };
 }
 
 /** One job's state: its aggregates, averages weighted by the rows it stored. */
@@ -69,8 +77,16 @@ function mergeName(name: string, a: NameState, b: NameState): NameState {
   const kind = aggregateKind(name);
   if (a.t === 'num' && b.t === 'num') {
     const nums = a.nums && b.nums;
-    if (kind === 'min' || kind === 'max') return { t: 'num', nums, v: pickBest(kind, a.v, b.v), w: 0, plain: '0', n: 0 };
-    return { t: 'num', nums, v: formatDecimal(addDecimal(dec(a.v), dec(b.v))), w: a.w + b.w, plain: formatDecimal(addDecimal(dec(a.plain), dec(b.plain))), n: a.n + b.n };
+    if (kind === 'min' || kind === 'max')
+      return { t: 'num', nums, v: pickBest(kind, a.v, b.v), w: 0, plain: '0', n: 0 };
+    return {
+      t: 'num',
+      nums,
+      v: formatDecimal(addDecimal(dec(a.v), dec(b.v))),
+      w: a.w + b.w,
+      plain: formatDecimal(addDecimal(dec(a.plain), dec(b.plain))),
+      n: a.n + b.n,
+    };
   }
   if (a.t === 'text' && b.t === 'text') {
     if (kind === 'min') return { t: 'text', v: a.v <= b.v ? a.v : b.v, agree: true };

@@ -16,7 +16,12 @@ export interface Batch {
   lines: Float64Array;
 }
 
-export function makeBatch(batch: number, file: string, records: Record<string, unknown>[], lines: ArrayLike<number>): Batch {
+export function makeBatch(
+  batch: number,
+  file: string,
+  records: Record<string, unknown>[],
+  lines: ArrayLike<number>,
+): Batch {
   const builder = new BatchBuilder();
   records.forEach((record, i) => builder.add(record, lines[i] as number));
   return builder.build(batch, file);

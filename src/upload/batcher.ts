@@ -20,8 +20,14 @@ export interface BatcherPlan {
 }
 
 /** Where an earlier run of this checkpoint left the input `name`: its entries and rejected rows. */
-export function resumePlan(checkpoint: Checkpoint, name: string): Pick<BatcherPlan, 'cursor' | 'alreadyRejectedThrough'> {
-  return { cursor: new ResumeCursor(checkpoint.entries.filter((e) => e.file === name)), alreadyRejectedThrough: checkpoint.failed_rows[name]?.rejected_through_line ?? 0 };
+export function resumePlan(
+  checkpoint: Checkpoint,
+  name: string,
+): Pick<BatcherPlan, 'cursor' | 'alreadyRejectedThrough'> {
+  return {
+    cursor: new ResumeCursor(checkpoint.entries.filter((e) => e.file === name)),
+    alreadyRejectedThrough: checkpoint.failed_rows[name]?.rejected_through_line ?? 0,
+  };
 }
 
 export interface BatcherHooks {
@@ -74,7 +80,13 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
     await hooks.attach(entry, rows.build(entry.batch, name));
   };
   let lastLine = 0;
-  const end = (over: Partial<BatcherEnd>): BatcherEnd => ({ lastBatchNumber, unsentRows: 0, notReadFrom: null, inputError: null, ...over });
+  const end = (over: Partial<BatcherEnd>): BatcherEnd => ({
+    lastBatchNumber,
+    unsentRows: 0,
+    notReadFrom: null,
+    inputError: null,
+    ...over,
+  });
   try {
     // Read in small slices whatever the batch size: rows held in a big slice while the batch
     // waits for a slot live long enough to be promoted, and the heap grows with the batch size.

@@ -19,7 +19,8 @@ export interface DispatchSlot {
   barrier?: boolean;
 }
 
-const isClean = (e: CheckpointEntry) => e.state === 'finished' && e.outcome?.state === 'Job Complete' && !e.outcome.unprocessed;
+const isClean = (e: CheckpointEntry) =>
+  e.state === 'finished' && e.outcome?.state === 'Job Complete' && !e.outcome.unprocessed;
 
 /**
  * Keeps the run's checkpoint small: finished, complete jobs that are next to each other in the file
@@ -85,7 +86,8 @@ export class CheckpointFolder {
     a.processed_through_line = b.processed_through_line;
     a.stored += b.stored;
     a.failed += b.failed;
-    if (a.first_errors.length < FOLD_FIRST_ERRORS) a.first_errors.push(...b.first_errors.slice(0, FOLD_FIRST_ERRORS - a.first_errors.length));
+    if (a.first_errors.length < FOLD_FIRST_ERRORS)
+      a.first_errors.push(...b.first_errors.slice(0, FOLD_FIRST_ERRORS - a.first_errors.length));
     const at = this.checkpoint.entries.lastIndexOf(entry);
     if (at !== -1) this.checkpoint.entries.splice(at, 1);
   }

@@ -29,7 +29,11 @@ export function checkpointPath(runId: string, env?: Record<string, string | unde
  * sizes): serialised after an await, a job's outcome could slip in ahead of its failed rows, and a
  * resume would then cut those rows off.
  */
-export async function saveCheckpointText(runId: string, text: string, env?: Record<string, string | undefined>): Promise<void> {
+export async function saveCheckpointText(
+  runId: string,
+  text: string,
+  env?: Record<string, string | undefined>,
+): Promise<void> {
   const dir = runDir(runId, env);
   const target = path.join(dir, 'checkpoint.json');
   const temp = `${target}.${process.pid}.tmp`;
@@ -74,10 +78,17 @@ export function loadCheckpoint(runId: string, env?: Record<string, string | unde
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new BulkError('checkpoint', `the checkpoint ${file} does not parse (${(err as Error).message}), so run ${runId} cannot be resumed`);
+    throw new BulkError(
+      'checkpoint',
+      `the checkpoint ${file} does not parse (${(err as Error).message}), so run ${runId} cannot be resumed`,
+    );
   }
   const why = checkpointShapeProblem(parsed, runId);
-  if (why) throw new BulkError('checkpoint', `the checkpoint ${file} is not a checkpoint of run ${runId} (${why}), so it cannot be resumed`);
+  if (why)
+    throw new BulkError(
+      'checkpoint',
+      `the checkpoint ${file} is not a checkpoint of run ${runId} (${why}), so it cannot be resumed`,
+    );
   return parsed as Checkpoint;
 }
 
@@ -95,9 +106,18 @@ export function checkpointShapeProblem(value: unknown, runId: string): string | 
   if (!cp.failed_rows || typeof cp.failed_rows !== 'object') return 'failed_rows is missing';
   for (const [i, e] of (cp.entries as unknown[]).entries()) {
     const entry = e as Record<string, unknown> | null;
-    if (!entry || typeof entry.file !== 'string' || typeof entry.first_line !== 'number' || typeof entry.last_line !== 'number' || typeof entry.rows !== 'number') return `entry ${i + 1} is incomplete`;
-    if (entry.state !== 'submitted' && entry.state !== 'finished') return `entry ${i + 1} has state ${JSON.stringify(entry.state)}`;
-    if (entry.state === 'finished' && (!entry.outcome || typeof entry.outcome !== 'object')) return `entry ${i + 1} is finished without an outcome`;
+    if (
+      !entry ||
+      typeof entry.file !== 'string' ||
+      typeof entry.first_line !== 'number' ||
+      typeof entry.last_line !== 'number' ||
+      typeof entry.rows !== 'number'
+    )
+      return `entry ${i + 1} is incomplete`;
+    if (entry.state !== 'submitted' && entry.state !== 'finished')
+      return `entry ${i + 1} has state ${JSON.stringify(entry.state)}`;
+    if (entry.state === 'finished' && (!entry.outcome || typeof entry.outcome !== 'object'))
+      return `entry ${i + 1} is finished without an outcome`;
   }
   return null;
 }

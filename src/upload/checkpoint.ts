@@ -128,12 +128,14 @@ export class ResumeCursor {
   }
 
   classify(line: number): RowPlan {
-    while (this.next < this.entries.length && (this.entries[this.next] as CheckpointEntry).last_line < line) this.next++;
+    while (this.next < this.entries.length && (this.entries[this.next] as CheckpointEntry).last_line < line)
+      this.next++;
     const entry = this.entries[this.next];
     if (!entry || entry.first_line > line) return { kind: 'send' };
     if (entry.state === 'submitted') return { kind: 'attach', entry };
     const outcome = entry.outcome;
-    if (!outcome || outcome.state === 'Job Complete' || line <= outcome.processed_through_line) return { kind: 'done', entry };
+    if (!outcome || outcome.state === 'Job Complete' || line <= outcome.processed_through_line)
+      return { kind: 'done', entry };
     return { kind: 'send' };
   }
 }

@@ -52,7 +52,8 @@ export function parseColumnMap(text: string): Record<string, string> {
     const at = pair.indexOf('=');
     const from = pair.slice(0, at).trim();
     const to = pair.slice(at + 1).trim();
-    if (at < 1 || !from || !to) throw new Error(`"${pair}" is not source=field (e.g. --map amt=amount,acct=account_id)`);
+    if (at < 1 || !from || !to)
+      throw new Error(`"${pair}" is not source=field (e.g. --map amt=amount,acct=account_id)`);
     if (map[from] !== undefined) throw new Error(`"${from}" is mapped twice`);
     map[from] = to;
   }
@@ -66,12 +67,18 @@ export function planColumns(input: PlanInput): { plan: ColumnPlan; notices: stri
   const { header, map, resource } = input;
   const notices: string[] = [];
   const known = resource ? new Set(resource.fields.map((f) => f.name)) : null;
-  if (input.ignoreUnknown && !known) notices.push(`${input.file}: the server does not describe resource "${input.resourceName}", so --ignore-unknown cannot tell which columns to drop: none are dropped`);
+  if (input.ignoreUnknown && !known)
+    notices.push(
+      `${input.file}: the server does not describe resource "${input.resourceName}", so --ignore-unknown cannot tell which columns to drop: none are dropped`,
+    );
   let dropped = new Set<string>();
   if (header) {
     const fieldOf = (c: string) => map[c] ?? c;
     const twice = header.map(fieldOf).find((f, i, all) => all.indexOf(f) !== i);
-    if (twice) throw new HeaderMismatchError(`${input.file}: two columns become field "${twice}" (${header.filter((c) => fieldOf(c) === twice).join(', ')}): check --map`);
+    if (twice)
+      throw new HeaderMismatchError(
+        `${input.file}: two columns become field "${twice}" (${header.filter((c) => fieldOf(c) === twice).join(', ')}): check --map`,
+      );
     if (resource && known) {
       const unknown = header.filter((c) => !known.has(fieldOf(c)));
       const present = new Set(header.map(fieldOf));
@@ -80,7 +87,10 @@ export function planColumns(input: PlanInput): { plan: ColumnPlan; notices: stri
       if (missing.length > 0 || allUnknown || (unknown.length > 0 && !input.ignoreUnknown)) {
         throw new HeaderMismatchError(headerMessage(input, resource, unknown, missing, allUnknown));
       }
-      if (unknown.length > 0) notices.push(`${input.file}: not sent (--ignore-unknown): ${unknown.join(', ')}, not fields of ${input.resourceName}`);
+      if (unknown.length > 0)
+        notices.push(
+          `${input.file}: not sent (--ignore-unknown): ${unknown.join(', ')}, not fields of ${input.resourceName}`,
+        );
       dropped = new Set(unknown);
     }
   }
@@ -108,29 +118,59 @@ export function planColumns(input: PlanInput): { plan: ColumnPlan; notices: stri
   };
   // Most runs rename nothing: rows then go through untouched, with no copy per row.
   const renaming = renames.length > 0 || dropped.size > 0 || dropKey !== null;
-  return { plan: { sourceColumns, apply: renaming ? apply : identity, restore: renaming || input.nullValue !== undefined ? restore : identity }, notices };
+  return {
+    plan: {
+      sourceColumns,
+      apply: renaming ? apply : identity,
+      restore: renaming || input.nullValue !== undefined ? restore : identity,
+    },
+    notices,
+  };
 }
 
 /** One message: what does not fit, and the likeliest reason. */
-function headerMessage(input: PlanInput, resource: ResourceDescription, unknown: string[], missing: string[], allUnknown: boolean): string {
+function headerMessage(
+  input: PlanInput,
+  resource: ResourceDescription,
+  unknown: string[],
+  missing: string[],
+  allUnknown: boolean,
+): string {
   const header = input.header as string[];
   const fields = resource.fields.map((f) => f.name);
   const parts: string[] = [];
-  if (allUnknown) parts.push(`none of its columns is a field of ${resource.name} (${header.map((c) => JSON.stringify(c)).join(', ')})`);
-  else if (unknown.length > 0) parts.push(`column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length > 1 ? 'are not fields' : 'is not a field'} of ${resource.name}`);
+  if (allUnknown)
+    parts.push(
+      `none of its columns is a field of ${resource.name} (${header.map((c) => JSON.stringify(c)).join(', ')})`,
+    );
+  else if (unknown.length > 0)
+    parts.push(
+      `column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length > 1 ? 'are not fields' : 'is not a field'} of ${resource.name}`,
+    );
   // With no column known, the missing fields say nothing more: the columns are the news.
-  if (missing.length > 0 && !allUnknown) parts.push(`required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`);
+  if (missing.length > 0 && !allUnknown)
+    parts.push(
+      `required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
+    );
   const hints: string[] = [];
   const only = header.length === 1 ? (header[0] as string) : null;
   const inside = only ? DETECTED_DELIMITERS.find((d) => d !== input.delimiter && only.includes(d)) : undefined;
-  if (only !== null && inside) hints.push(`the header has one column containing ${showDelimiter(inside)} — try --delimiter ${showDelimiter(inside)}`);
+  if (only !== null && inside)
+    hints.push(
+      `the header has one column containing ${showDelimiter(inside)} — try --delimiter ${showDelimiter(inside)}`,
+    );
   const present = new Set(header.map((c) => input.map[c] ?? c));
   const free = fields.filter((f) => !present.has(f));
-  const guesses = unknown.map((c) => [c, closestName(c, free)] as const).filter((g): g is readonly [string, string] => g[1] !== null);
+  const guesses = unknown
+    .map((c) => [c, closestName(c, free)] as const)
+    .filter((g): g is readonly [string, string] => g[1] !== null);
   if (guesses.length > 0) {
-    hints.push(`did you mean ${guesses.map(([c, f]) => `${f} for ${c}`).join(', ')}? (--map ${guesses.map(([c, f]) => `${c}=${f}`).join(',')})`);
+    hints.push(
+      `did you mean ${guesses.map(([c, f]) => `${f} for ${c}`).join(', ')}? (--map ${guesses.map(([c, f]) => `${c}=${f}`).join(',')})`,
+    );
   }
-  if (hints.length === 0 && unknown.length > 0 && missing.length === 0) hints.push('--ignore-unknown leaves them out, --map renames them');
+  if (hints.length === 0 && unknown.length > 0 && missing.length === 0)
+    hints.push('--ignore-unknown leaves them out, --map renames them');
   if (hints.length === 0) hints.push(`the fields of ${resource.name} are ${fields.join(', ')}`);
   return `${input.file}: the header does not fit resource ${resource.name}: ${parts.join('; ')} — ${hints.join('; ')}`;
 }

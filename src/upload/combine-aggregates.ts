@@ -17,12 +17,17 @@ export { aggregateKind, type AggregateKind } from './aggregate-kind.js';
 export function combineAggregates(
   jobs: ReadonlyArray<{ aggregates: Record<string, AggregateValue> | null; succeeded: number }>,
 ): Record<string, AggregateValue> {
-  return valuesOf(jobs.reduce<AggregateState>((state, job) => mergeStates(state, stateOf(job.aggregates, job.succeeded)), {}));
+  return valuesOf(
+    jobs.reduce<AggregateState>((state, job) => mergeStates(state, stateOf(job.aggregates, job.succeeded)), {}),
+  );
 }
 
 function formatValue(v: AggregateValue, decimals: number | null): string {
   if (v === null || v === undefined) return '-';
-  if (typeof v === 'object') return `{${Object.entries(v).map(([k, n]) => `${k}:${n}`).join(',')}}`;
+  if (typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, n]) => `${k}:${n}`)
+      .join(',')}}`;
   if (typeof v === 'string' && (v === '' || /\s/.test(v))) return JSON.stringify(v);
   if (typeof v === 'number' && decimals !== null) return v.toFixed(Math.max(decimals, fractionDigits(v)));
   return String(v);
@@ -55,7 +60,10 @@ export function aggregateTexts(aggs: Record<string, AggregateValue> | null | und
   return Object.entries(all).map(([k, v]) => {
     const literal = literalOf(all, k);
     if (literal !== null) return [k, literal];
-    const scaled = typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || aggregateKind(k) === 'avg') ? scale : null;
+    const scaled =
+      typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || aggregateKind(k) === 'avg')
+        ? scale
+        : null;
     return [k, formatValue(v, scaled)];
   });
 }

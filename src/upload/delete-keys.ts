@@ -20,15 +20,23 @@ export function checkDeleteKey(resource: ResourceDescription, del: DeleteByKey):
   const match = resource.unique_keys.some((k) => k.length === wanted.size && k.every((f) => wanted.has(f)));
   if (match) return;
   const keys = resource.unique_keys.map((k) => k.join(',')).join(' or ') || 'none';
-  throw new BulkError('usage', `--unique-fields ${del.uniqueFields.join(',')} is not a unique key of ${resource.name}: its keys are ${keys}`, `e.g. --unique-fields ${resource.unique_keys[0]?.join(',') ?? '<key fields>'}`);
+  throw new BulkError(
+    'usage',
+    `--unique-fields ${del.uniqueFields.join(',')} is not a unique key of ${resource.name}: its keys are ${keys}`,
+    `e.g. --unique-fields ${resource.unique_keys[0]?.join(',') ?? '<key fields>'}`,
+  );
 }
 
 /** The row as a delete sends it (its key fields only), or why it cannot go. */
-export function keyRecord(record: Record<string, unknown>, del: DeleteByKey): { record: Record<string, unknown> } | { field: string; reason: string } {
+export function keyRecord(
+  record: Record<string, unknown>,
+  del: DeleteByKey,
+): { record: Record<string, unknown> } | { field: string; reason: string } {
   const key: Record<string, unknown> = {};
   for (const field of del.uniqueFields) {
     const value = record[field];
-    if (value === undefined || value === null || value === '') return { field, reason: "no value: a delete needs a value for every --unique-fields field" };
+    if (value === undefined || value === null || value === '')
+      return { field, reason: 'no value: a delete needs a value for every --unique-fields field' };
     key[field] = value;
   }
   return { record: key };

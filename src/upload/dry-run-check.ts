@@ -12,7 +12,13 @@ export function rowChecker(resource: ResourceDescription): RowCheck {
   const fields: FieldDef[] = resource.fields.map((f) => {
     // A type this client does not know is checked no further than being present when required.
     const known = (FIELD_TYPES as readonly string[]).includes(f.type);
-    return { name: f.name, type: (known ? f.type : 'text') as FieldType, required: f.required, maxLength: known ? f.max_length : undefined, scale: f.scale };
+    return {
+      name: f.name,
+      type: (known ? f.type : 'text') as FieldType,
+      required: f.required,
+      maxLength: known ? f.max_length : undefined,
+      scale: f.scale,
+    };
   });
   const def: ResourceDef = { name: resource.name, fields, uniqueKeys: resource.unique_keys, aggregates: [] };
   const names = new Set(fields.map((f) => f.name));

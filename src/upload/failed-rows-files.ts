@@ -74,7 +74,12 @@ export class FailedRowsFiles {
   }
 
   /** The input's columns, and how a record sent is written back under them (column mapping). */
-  setColumns(displayName: string, columns: string[] | null, restore?: (record: Record<string, unknown>) => Record<string, unknown>, style?: CsvStyle): void {
+  setColumns(
+    displayName: string,
+    columns: string[] | null,
+    restore?: (record: Record<string, unknown>) => Record<string, unknown>,
+    style?: CsvStyle,
+  ): void {
     const entry = this.files.get(displayName);
     if (entry && !entry.columns && columns) entry.columns = columns;
     if (entry && restore) entry.restore = restore;
@@ -104,7 +109,13 @@ export class FailedRowsFiles {
     try {
       return write();
     } catch (err) {
-      this.broken = err instanceof BulkError ? err : new BulkError('output', `cannot record the run's failed-rows file in ${this.claimsFile ?? 'the run directory'}: ${describeFsError(err)}`);
+      this.broken =
+        err instanceof BulkError
+          ? err
+          : new BulkError(
+              'output',
+              `cannot record the run's failed-rows file in ${this.claimsFile ?? 'the run directory'}: ${describeFsError(err)}`,
+            );
       for (const entry of this.files.values()) entry.writer?.abandon();
       throw this.broken;
     }
@@ -131,7 +142,13 @@ export class FailedRowsFiles {
         entry.state.path = entry.writer.path;
       }
     }
-    entry.writer.write({ line: error.line, record: source.record, raw: source.raw, reason: error.reason, field: error.field });
+    entry.writer.write({
+      line: error.line,
+      record: source.record,
+      raw: source.raw,
+      reason: error.reason,
+      field: error.field,
+    });
   }
 
   /** Flushes and fsyncs every file; what the checkpoint about to be saved may rely on. */

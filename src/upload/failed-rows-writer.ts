@@ -39,16 +39,37 @@ const RFC_4180: CsvStyle = { delimiter: ',', quote: '"', escape: '"', preambleLi
 /** The style of a CSV input's failed-rows file. */
 export function styleOf(dialect: CsvDialect | undefined, delimiter: string | undefined): CsvStyle {
   const quote = dialect?.quote ?? '"';
-  return { delimiter: delimiter ?? ',', quote, escape: dialect?.escape ?? quote, comment: dialect?.comment, preambleLines: dialect?.skipLines ?? 0 };
+  return {
+    delimiter: delimiter ?? ',',
+    quote,
+    escape: dialect?.escape ?? quote,
+    comment: dialect?.comment,
+    preambleLines: dialect?.skipLines ?? 0,
+  };
 }
 
 /** One CSV cell: formula-escaped, then quoted where needed (RFC 4180 unless the input's style says otherwise). */
 export function csvCell(value: unknown, style: CsvStyle = RFC_4180): string {
-  const text = escapeFormula(value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value));
+  const text = escapeFormula(
+    value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value),
+  );
   const { delimiter, quote, escape, comment } = style;
-  const needs = text.includes(delimiter) || text.includes(quote) || text.includes('\n') || text.includes('\r') || (comment !== undefined && text.startsWith(comment)) || (escape !== quote && text.includes(escape));
+  const needs =
+    text.includes(delimiter) ||
+    text.includes(quote) ||
+    text.includes('\n') ||
+    text.includes('\r') ||
+    (comment !== undefined && text.startsWith(comment)) ||
+    (escape !== quote && text.includes(escape));
   if (!needs) return text;
-  const escaped = escape === quote ? text.split(quote).join(quote + quote) : text.split(escape).join(escape + escape).split(quote).join(escape + quote);
+  const escaped =
+    escape === quote
+      ? text.split(quote).join(quote + quote)
+      : text
+          .split(escape)
+          .join(escape + escape)
+          .split(quote)
+          .join(escape + quote);
   return `${quote}${escaped}${quote}`;
 }
 
@@ -61,20 +82,29 @@ function reasonOf(row: FailedRow): string {
  * `_source_line` and `_error`. A row that did not parse keeps its source text: in the first column
  * of a CSV (the other columns empty), under `_raw` in NDJSON.
  */
-export function formatFailedRow(row: FailedRow, format: 'csv' | 'ndjson', columns: string[], style: CsvStyle = RFC_4180): string {
+export function formatFailedRow(
+  row: FailedRow,
+  format: 'csv' | 'ndjson',
+  columns: string[],
+  style: CsvStyle = RFC_4180,
+): string {
   if (format === 'ndjson') {
     const obj: Record<string, unknown> = row.record ? { ...row.record } : { [RAW_KEY]: row.raw ?? '' };
     obj[SOURCE_LINE_COLUMN] = row.line;
     obj[ERROR_COLUMN] = reasonOf(row);
     return `${JSON.stringify(obj)}\n`;
   }
-  const cells = row.record ? columns.map((c) => csvCell(row.record?.[c], style)) : columns.map((_, i) => (i === 0 ? csvCell(row.raw ?? '', style) : ''));
+  const cells = row.record
+    ? columns.map((c) => csvCell(row.record?.[c], style))
+    : columns.map((_, i) => (i === 0 ? csvCell(row.raw ?? '', style) : ''));
   return `${[...cells, String(row.line), csvCell(reasonOf(row), style)].join(style.delimiter)}\n`;
 }
 
 export function failedRowsHeader(format: 'csv' | 'ndjson', columns: string[], style: CsvStyle = RFC_4180): string {
   if (format !== 'csv') return '';
-  const preamble = Array.from({ length: style.preambleLines }, (_, i) => (i === 0 ? 'bulk failed rows (these lines stand in for the preamble --skip-lines skips)\n' : '\n')).join('');
+  const preamble = Array.from({ length: style.preambleLines }, (_, i) =>
+    i === 0 ? 'bulk failed rows (these lines stand in for the preamble --skip-lines skips)\n' : '\n',
+  ).join('');
   return `${preamble}${[...columns.map((c) => csvCell(c, style)), SOURCE_LINE_COLUMN, ERROR_COLUMN].join(style.delimiter)}\n`;
 }
 
@@ -130,7 +160,8 @@ export class FailedRowsWriter {
       if (this.buffer) {
         const data = Buffer.from(this.buffer, 'utf8');
         // writeSync may write less than asked (a disk filling up): go on from where it stopped.
-        for (let done = 0; done < data.length; ) done += writeSync(this.fd, data, done, data.length - done, this.written + done);
+        for (let done = 0; done < data.length;)
+          done += writeSync(this.fd, data, done, data.length - done, this.written + done);
         this.written += data.length;
         this.buffer = '';
       }

@@ -42,7 +42,13 @@ export class InputPlanner {
       if (file === '-') continue;
       let source: InputSource | null = null;
       try {
-        source = await openInput(file, { format: this.opts.format, encoding: this.opts.encoding, limits: this.opts.limits, dialect: this.opts.csv, onNotice: this.opts.notice });
+        source = await openInput(file, {
+          format: this.opts.format,
+          encoding: this.opts.encoding,
+          limits: this.opts.limits,
+          dialect: this.opts.csv,
+          onNotice: this.opts.notice,
+        });
         if (source.format !== 'csv') continue;
         // The header is read with the first rows; a file that cannot be read is the read's business.
         for await (const items of source.batches(1)) if (items.length > 0) break;
@@ -60,12 +66,18 @@ export class InputPlanner {
    * --ignore-unknown), failed rows are written back under the file's own names and dialect.
    * `opened` is the file as read; `source` is what the run reads.
    */
-  async open(file: string, fileIndex: number, sink: FailedRowsFiles): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
+  async open(
+    file: string,
+    fileIndex: number,
+    sink: FailedRowsFiles,
+  ): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
     // A file {@link prepare} opened has told its guesses (the delimiter) already.
     const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
     const { opened, spool } = await openRunInput(file, this.opts, notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(opened, fileIndex, (plan) => sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())));
+    const source = this.wrap(opened, fileIndex, (plan) =>
+      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())),
+    );
     return { opened, source, spool };
   }
 
@@ -112,10 +124,20 @@ export class InputPlanner {
           if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
           const applied = apply(item.record);
           const keyed = del ? keyRecord(applied, del) : { record: applied };
-          if ('reason' in keyed) return { kind: 'rejected', line: item.line, raw: '', field: keyed.field, reason: keyed.reason, record: applied };
+          if ('reason' in keyed)
+            return {
+              kind: 'rejected',
+              line: item.line,
+              raw: '',
+              field: keyed.field,
+              reason: keyed.reason,
+              record: applied,
+            };
           const { record } = keyed;
           const bad = check?.(record);
-          return bad ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record } : { kind: 'row', line: item.line, record };
+          return bad
+            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record }
+            : { kind: 'row', line: item.line, record };
         });
       }
     }
@@ -141,7 +163,10 @@ export class InputPlanner {
     const found = this.descriptions.get(name);
     if (!found) {
       const names = [...this.descriptions.keys()];
-      throw new BulkError('unknown-resource', `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`);
+      throw new BulkError(
+        'unknown-resource',
+        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`,
+      );
     }
     if (!this.opts.delete) return found;
     checkDeleteKey(found, this.opts.delete);

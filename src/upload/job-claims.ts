@@ -20,7 +20,9 @@ export class JobClaims {
   /** The claims of a checkpoint's entries, folded ones included: a resume holds the run's earlier jobs to them. */
   constructor(entries: readonly CheckpointEntry[]) {
     for (const e of entries) {
-      if (e.jobs) for (const [jobId, , firstLine, lastLine] of e.jobs) this.owners.set(jobId, { file: e.file, firstLine, lastLine });
+      if (e.jobs)
+        for (const [jobId, , firstLine, lastLine] of e.jobs)
+          this.owners.set(jobId, { file: e.file, firstLine, lastLine });
       else if (e.job_id) this.owners.set(e.job_id, { file: e.file, firstLine: e.first_line, lastLine: e.last_line });
     }
   }
@@ -29,7 +31,10 @@ export class JobClaims {
   claim(jobId: string, batch: Claim): void {
     const owner = this.owners.get(jobId);
     if (owner && !sameBatch(owner, batch)) {
-      throw new ApiError('protocol', `the server answered job id ${jobId} for ${describe(batch)}, but that id is already the job of ${describe(owner)}: a job id belongs to one batch; the batch's rows are unprocessed`);
+      throw new ApiError(
+        'protocol',
+        `the server answered job id ${jobId} for ${describe(batch)}, but that id is already the job of ${describe(owner)}: a job id belongs to one batch; the batch's rows are unprocessed`,
+      );
     }
     this.owners.set(jobId, batch);
   }

@@ -47,18 +47,28 @@ function rawStatusErrors(errors: unknown): { records: unknown[]; job: string[] }
  * where the server has an errors endpoint. `rows` bounds the paging: a job cannot have more errors
  * than rows, so a server that ignores the offset cannot keep the client reading forever.
  */
-export async function collectJobResults(client: JobApiClient, ref: JobRef, status: StatusResponse, rows: number, signal?: AbortSignal): Promise<JobResults> {
+export async function collectJobResults(
+  client: JobApiClient,
+  ref: JobRef,
+  status: StatusResponse,
+  rows: number,
+  signal?: AbortSignal,
+): Promise<JobResults> {
   const { records, job } = rawStatusErrors(status.errors);
   let recordErrors = records;
   const errorCount = Number(status.error_count);
   if (ref.errorsUrl && Number.isFinite(errorCount) && errorCount > records.length) {
     const all: unknown[] = [];
     // Pages are followed by what each one held, not by the limit asked: a server may cap its pages.
-    for (let offset = 0; offset < rows && all.length < rows; ) {
+    for (let offset = 0; offset < rows && all.length < rows;) {
       const page = await client.getErrorsPage(ref, offset, ERRORS_PAGE);
       if (!page || !Array.isArray(page.errors) || page.errors.length === 0) break;
       offset += page.errors.length;
-      all.push(...(page.errors as unknown[]).filter((e) => e && typeof e === 'object' && (e as { index?: unknown }).index != null));
+      all.push(
+        ...(page.errors as unknown[]).filter(
+          (e) => e && typeof e === 'object' && (e as { index?: unknown }).index != null,
+        ),
+      );
       const total = Number(page.total);
       if (Number.isFinite(total) ? offset >= total : page.errors.length < ERRORS_PAGE) break;
     }

@@ -24,7 +24,8 @@ export async function newCheckpoint(runId: string, settings: CheckpointSettings,
 
 /** Why this checkpoint cannot be resumed now, or null. */
 export async function resumeRefusal(cp: Checkpoint): Promise<string | null> {
-  if (cp.settings.files.includes('-') && !existsSync(path.join(runDir(cp.run_id), STDIN_SPOOL_FILE))) return 'it read stdin and kept no copy of the rows: send the rest as a new upload';
+  if (cp.settings.files.includes('-') && !existsSync(path.join(runDir(cp.run_id), STDIN_SPOOL_FILE)))
+    return 'it read stdin and kept no copy of the rows: send the rest as a new upload';
   for (let i = 0; i < cp.settings.files.length; i++) {
     const before = cp.inputs[i];
     if (!before) continue;

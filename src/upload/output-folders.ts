@@ -11,7 +11,8 @@ import { BulkError, describeFsError } from '../errors/bulk-error.js';
 export function prepareFolder(dir: string, what: string, how: string): void {
   try {
     const info = statSync(dir, { throwIfNoEntry: false });
-    if (info && !info.isDirectory()) throw new BulkError('output-folder', `the ${what} folder ${dir} is not a folder`, how);
+    if (info && !info.isDirectory())
+      throw new BulkError('output-folder', `the ${what} folder ${dir} is not a folder`, how);
     if (!info) mkdirSync(dir, { recursive: true });
   } catch (err) {
     if (err instanceof BulkError) throw err;

@@ -13,7 +13,8 @@ export function failedRowsPath(input: string, format: InputFormat, dir?: string)
   // A compressed input's failed rows are written plain; a .tsv input's keep its tabs and its name.
   const name = formatName(path.basename(input));
   const ext = format !== 'csv' ? 'ndjson' : /\.tsv$/i.test(name) ? 'tsv' : 'csv';
-  const base = input === '-' ? 'stdin' : name.replace(/\.(csv|tsv|json|ndjson|jsonl)$/i, '').replace(/\.failed(-\d+)?$/, '');
+  const base =
+    input === '-' ? 'stdin' : name.replace(/\.(csv|tsv|json|ndjson|jsonl)$/i, '').replace(/\.failed(-\d+)?$/, '');
   const folder = dir ?? (input === '-' ? process.cwd() : path.dirname(input));
   for (let n = 1; ; n++) {
     const candidate = path.join(folder, `${base}.failed${n === 1 ? '' : `-${n}`}.${ext}`);

@@ -16,13 +16,22 @@ export interface DeletePrediction {
 
 /** A reconciliation's reason, in the words of the match answer rather than a job's. */
 function inMatchWords(reason: string): string {
-  return reason.replaceAll('success_count', 'matched_items').replaceAll('error_count', 'the number of errors').replaceAll(' (the job is complete)', '').replaceAll('the job is complete but processed_items', 'total_items');
+  return reason
+    .replaceAll('success_count', 'matched_items')
+    .replaceAll('error_count', 'the number of errors')
+    .replaceAll(' (the job is complete)', '')
+    .replaceAll('the job is complete but processed_items', 'total_items');
 }
 
 /** Why the server's answer is not used: it does not offer the question, or its answer does not add up. */
 export type NoPrediction = { unavailable: string };
 
-export async function predictDeletes(client: JobApiClient, resource: string, uniqueFields: string[], batch: Batch): Promise<DeletePrediction | NoPrediction> {
+export async function predictDeletes(
+  client: JobApiClient,
+  resource: string,
+  uniqueFields: string[],
+  batch: Batch,
+): Promise<DeletePrediction | NoPrediction> {
   const asked = await client.matchDeletes(resource, uniqueFields, batch.body);
   if (!asked.offered) return { unavailable: 'the server does not offer a count of the records a delete would remove' };
   const answer = asked.answer ?? {};
@@ -35,11 +44,17 @@ export async function predictDeletes(client: JobApiClient, resource: string, uni
     error_count: errors.length,
     recordErrors: errors,
   });
-  if (reconciled.kind === 'contradiction') return { unavailable: `the server's count does not add up (${inMatchWords(reconciled.reason)})` };
+  if (reconciled.kind === 'contradiction')
+    return { unavailable: `the server's count does not add up (${inMatchWords(reconciled.reason)})` };
   if (reconciled.unattributed > 0) return { unavailable: "the server's count names no row for some of its errors" };
   const records = reconciled.attributed.length > 0 ? recordsOf(batch) : [];
   const failedRows = reconciled.attributed.map((e) => ({
-    error: { file: batch.origin.file, line: batch.lines[e.index] as number, ...(e.field === undefined ? {} : { field: e.field }), reason: e.error },
+    error: {
+      file: batch.origin.file,
+      line: batch.lines[e.index] as number,
+      ...(e.field === undefined ? {} : { field: e.field }),
+      reason: e.error,
+    },
     record: records[e.index],
   }));
   return { matched: reconciled.stored, failedRows };
@@ -85,7 +100,9 @@ export class DryRunBatches {
     if ('unavailable' in predicted) {
       this.asking = null;
       this.run.counts.wouldDelete = undefined;
-      this.run.warn(`${predicted.unavailable}: how many records the delete would remove is not known (the client-side check still ran)`);
+      this.run.warn(
+        `${predicted.unavailable}: how many records the delete would remove is not known (the client-side check still ran)`,
+      );
       return this.run.notSettled(batch.origin.rows);
     }
     if (!this.run.failed(predicted.failedRows)) return this.run.notSettled(batch.origin.rows);

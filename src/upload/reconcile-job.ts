@@ -41,7 +41,8 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isS
 export function reconcileJob(rows: number, answer: JobAnswer): Reconciliation {
   const contradiction = (reason: string): Reconciliation => ({ kind: 'contradiction', reason });
   const { total_items: total, success_count: stored, error_count: failed } = answer;
-  if (!isCount(total) || total !== rows) return contradiction(`total_items is ${show(total)}, the batch had ${rows} rows`);
+  if (!isCount(total) || total !== rows)
+    return contradiction(`total_items is ${show(total)}, the batch had ${rows} rows`);
   if (!isCount(stored)) return contradiction(`success_count is ${show(stored)}`);
   if (!isCount(failed)) return contradiction(`error_count is ${show(failed)}`);
   if (stored > rows) return contradiction(`success_count ${stored} is more than the ${rows} rows sent`);
@@ -49,7 +50,8 @@ export function reconcileJob(rows: number, answer: JobAnswer): Reconciliation {
   const claimed = answer.processed_items;
   let processed: number;
   if (complete) {
-    if (claimed !== undefined && claimed !== rows) return contradiction(`the job is complete but processed_items is ${show(claimed)} of ${rows}`);
+    if (claimed !== undefined && claimed !== rows)
+      return contradiction(`the job is complete but processed_items is ${show(claimed)} of ${rows}`);
     processed = rows;
   } else if (isCount(claimed)) {
     if (claimed > rows) return contradiction(`processed_items ${claimed} is more than the ${rows} rows sent`);
@@ -59,7 +61,9 @@ export function reconcileJob(rows: number, answer: JobAnswer): Reconciliation {
     processed = stored + failed;
   }
   if (stored + failed !== processed) {
-    return contradiction(`success_count ${stored} + error_count ${failed} ≠ ${processed} rows processed${complete ? ' (the job is complete)' : ''}`);
+    return contradiction(
+      `success_count ${stored} + error_count ${failed} ≠ ${processed} rows processed${complete ? ' (the job is complete)' : ''}`,
+    );
   }
   const attributed: AttributedError[] = [];
   const seen = new Set<number>();
@@ -68,15 +72,29 @@ export function reconcileJob(rows: number, answer: JobAnswer): Reconciliation {
     const { index, field, error } = entry as { index?: unknown; field?: unknown; error?: unknown };
     // A job-level error (index null or absent) names no row: the failure stays unattributed.
     if (index === null || index === undefined) continue;
-    if (typeof index !== 'number' || !Number.isInteger(index)) return contradiction(`an error's index is ${show(index)}, not a row position`);
-    if (index < 0 || index >= processed) return contradiction(`an error names index ${index}, outside the ${processed} rows processed`);
+    if (typeof index !== 'number' || !Number.isInteger(index))
+      return contradiction(`an error's index is ${show(index)}, not a row position`);
+    if (index < 0 || index >= processed)
+      return contradiction(`an error names index ${index}, outside the ${processed} rows processed`);
     if (seen.has(index)) return contradiction(`index ${index} is listed as failed twice`);
     seen.add(index);
-    attributed.push({ index, ...(typeof field === 'string' ? { field } : {}), error: typeof error === 'string' ? error : 'failed (the server gave no reason)' });
+    attributed.push({
+      index,
+      ...(typeof field === 'string' ? { field } : {}),
+      error: typeof error === 'string' ? error : 'failed (the server gave no reason)',
+    });
   }
-  if (attributed.length > failed) return contradiction(`${attributed.length} rows are listed as failed but error_count is ${failed}`);
+  if (attributed.length > failed)
+    return contradiction(`${attributed.length} rows are listed as failed but error_count is ${failed}`);
   attributed.sort((a, b) => a.index - b.index);
-  return { kind: 'settled', processed, stored, attributed, unattributed: failed - attributed.length, unprocessed: rows - processed };
+  return {
+    kind: 'settled',
+    processed,
+    stored,
+    attributed,
+    unattributed: failed - attributed.length,
+    unprocessed: rows - processed,
+  };
 }
 
 function show(v: unknown): string {

@@ -50,7 +50,11 @@ export function lockRun(runDir: string, runId: string): RunLock {
   try {
     writeFileSync(temp, JSON.stringify(mine));
   } catch (err) {
-    throw new BulkError('output-folder', `cannot write in the run directory ${runDir}: ${describeFsError(err)}`, 'BULK_STATE_DIR chooses another place for runs');
+    throw new BulkError(
+      'output-folder',
+      `cannot write in the run directory ${runDir}: ${describeFsError(err)}`,
+      'BULK_STATE_DIR chooses another place for runs',
+    );
   }
   try {
     for (let attempt = 0; attempt < TAKEOVER_TRIES; attempt++) {
@@ -64,15 +68,23 @@ export function lockRun(runDir: string, runId: string): RunLock {
         process.on('exit', release);
         return { path: file, release };
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new BulkError('output-folder', `cannot lock run ${runId} (${file}): ${describeFsError(err)}`);
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new BulkError('output-folder', `cannot lock run ${runId} (${file}): ${describeFsError(err)}`);
       }
       const holder = readHolder(file);
       if (holder && alive(holder)) {
-        throw new BulkError('locked', `run ${runId} is in use by process ${holder.pid}${holder.host !== mine.host ? ` on ${holder.host}` : ''} (since ${holder.started_at})`, `wait for process ${holder.pid} to end, or stop it; its lock is ${file}`);
+        throw new BulkError(
+          'locked',
+          `run ${runId} is in use by process ${holder.pid}${holder.host !== mine.host ? ` on ${holder.host}` : ''} (since ${holder.started_at})`,
+          `wait for process ${holder.pid} to end, or stop it; its lock is ${file}`,
+        );
       }
       takeOverStale(file, holder);
     }
-    throw new BulkError('locked', `run ${runId}: could not take the lock ${file} from processes that keep replacing it`);
+    throw new BulkError(
+      'locked',
+      `run ${runId}: could not take the lock ${file} from processes that keep replacing it`,
+    );
   } finally {
     unlinkOrKeep(temp);
   }

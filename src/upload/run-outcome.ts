@@ -5,7 +5,10 @@ import type { UploadResult } from './run-result.js';
 /** A run's end. Every stop carries the line that says why: the type allows no stop without one. */
 export type RunEnd = { kind: OutcomeKind; message: null } | { kind: ErrorKind; message: string };
 
-export function runOutcome(result: Pick<UploadResult, 'counts' | 'stop' | 'jobs'>, opts: { signal?: 'SIGINT' | 'SIGTERM' | null; dryRun?: boolean; noWait?: boolean }): RunEnd {
+export function runOutcome(
+  result: Pick<UploadResult, 'counts' | 'stop' | 'jobs'>,
+  opts: { signal?: 'SIGINT' | 'SIGTERM' | null; dryRun?: boolean; noWait?: boolean },
+): RunEnd {
   const { stop } = result;
   if (opts.signal === 'SIGINT') return { kind: 'interrupted', message: stop?.message ?? 'interrupted (Ctrl-C)' };
   if (opts.signal === 'SIGTERM') return { kind: 'terminated', message: stop?.message ?? 'terminated (SIGTERM)' };

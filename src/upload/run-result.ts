@@ -52,8 +52,14 @@ export function runOutcomes(earlier: readonly CheckpointEntry[], session: readon
 }
 
 /** The aggregates of every stored row of the run: earlier runs' entries and this session's jobs. */
-export function runAggregates(earlier: readonly CheckpointEntry[], session: readonly JobOutcome[]): Record<string, AggregateValue> {
-  const state = [...earlier.map(entryAggregateState), ...session.map((j) => stateOf(j.aggregates, j.succeeded))].reduce(mergeStates, {});
+export function runAggregates(
+  earlier: readonly CheckpointEntry[],
+  session: readonly JobOutcome[],
+): Record<string, AggregateValue> {
+  const state = [...earlier.map(entryAggregateState), ...session.map((j) => stateOf(j.aggregates, j.succeeded))].reduce(
+    mergeStates,
+    {},
+  );
   return valuesOf(state);
 }
 
@@ -67,7 +73,13 @@ export function outcomeOf(entry: CheckpointEntry): JobOutcome {
     processed: o.processed,
     succeeded: o.stored,
     failed: o.failed,
-    origin: { batch: entry.batch, file: entry.file, firstLine: entry.first_line, lastLine: entry.last_line, rows: entry.rows },
+    origin: {
+      batch: entry.batch,
+      file: entry.file,
+      firstLine: entry.first_line,
+      lastLine: entry.last_line,
+      rows: entry.rows,
+    },
     aggregates: o.aggregates,
     // Copied: a folded entry's list grows with the jobs folded into it.
     firstErrors: [...o.first_errors],

@@ -6,7 +6,16 @@ import type { MappedRowError, RunCounts } from './upload-events.js';
 const FIRST_ERRORS_KEPT = 100;
 
 export class RunTally {
-  readonly counts: RunCounts = { read: 0, stored: 0, failed: 0, unprocessed: 0, inFlight: 0, totalRows: null, bytesRead: 0, totalBytes: null };
+  readonly counts: RunCounts = {
+    read: 0,
+    stored: 0,
+    failed: 0,
+    unprocessed: 0,
+    inFlight: 0,
+    totalRows: null,
+    bytesRead: 0,
+    totalBytes: null,
+  };
   /** The first row errors of the run, in the order found. */
   readonly firstErrors: MappedRowError[] = [];
   private unsettled = 0;
@@ -45,7 +54,9 @@ export class RunTally {
   checkBalance(): void {
     const { read, stored, failed, unprocessed } = this.counts;
     if (read === stored + failed + unprocessed + this.unsettled) return;
-    throw new Error(`the run's accounting does not add up: ${read} read ≠ ${stored} stored + ${failed} failed + ${unprocessed} unprocessed${this.unsettled ? ` + ${this.unsettled} not settled` : ''}`);
+    throw new Error(
+      `the run's accounting does not add up: ${read} read ≠ ${stored} stored + ${failed} failed + ${unprocessed} unprocessed${this.unsettled ? ` + ${this.unsettled} not settled` : ''}`,
+    );
   }
 
   keepError(error: MappedRowError): void {
@@ -57,7 +68,10 @@ export class RunTally {
    * rows are counted once its final answer is reconciled, so a count beyond the batch is cut here.
    */
   setLive(jobId: string, status: { success_count?: unknown; error_count?: unknown }, rows: number): void {
-    this.live.set(jobId, { succeeded: clampCount(status.success_count, rows), failed: clampCount(status.error_count, rows) });
+    this.live.set(jobId, {
+      succeeded: clampCount(status.success_count, rows),
+      failed: clampCount(status.error_count, rows),
+    });
   }
 
   endLive(jobId: string): void {
@@ -72,7 +86,12 @@ export class RunTally {
       liveStored += p.succeeded;
       liveFailed += p.failed;
     }
-    return { ...this.counts, stored: this.counts.stored + liveStored, failed: this.counts.failed + liveFailed, inFlight };
+    return {
+      ...this.counts,
+      stored: this.counts.stored + liveStored,
+      failed: this.counts.failed + liveFailed,
+      inFlight,
+    };
   }
 }
 

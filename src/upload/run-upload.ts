@@ -113,7 +113,10 @@ export interface UploadEnd {
 
 /** A run id people can read and sort: when it started, plus a little randomness. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -122,12 +125,18 @@ export async function runUpload(req: UploadRequest): Promise<UploadEnd> {
   const resumed = req.resume !== undefined ? await loadResume(req.resume) : null;
   const s = resumed?.settings;
   const files = s?.files ?? req.files;
-  for (const f of files) if (f !== '-') await checkInput(f, { format: s?.format ?? req.format, encoding: s?.encoding ?? req.encoding });
+  for (const f of files)
+    if (f !== '-') await checkInput(f, { format: s?.format ?? req.format, encoding: s?.encoding ?? req.encoding });
   // stdin too: its rows are kept in the run's directory as they are read, for the resume.
   const resumable = !req.dryRun;
   const runId = resumed?.run_id ?? newRunId(startedAt);
   const failedRowsDir = s?.failed_rows_dir ?? req.failedRowsDir;
-  for (const dir of failedRowsFolders(files, failedRowsDir)) prepareFolder(dir, 'failed-rows', failedRowsDir ? 'choose another with --failed-rows-dir' : 'choose a folder bulk can write with --failed-rows-dir');
+  for (const dir of failedRowsFolders(files, failedRowsDir))
+    prepareFolder(
+      dir,
+      'failed-rows',
+      failedRowsDir ? 'choose another with --failed-rows-dir' : 'choose a folder bulk can write with --failed-rows-dir',
+    );
   let lock: RunLock | null = null;
   if (resumable) {
     prepareFolder(runsDir(), 'run state', 'BULK_STATE_DIR chooses another place for runs');
@@ -141,9 +150,22 @@ export async function runUpload(req: UploadRequest): Promise<UploadEnd> {
   }
 }
 
-async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId: string; files: string[]; resumable: boolean; failedRowsDir?: string; startedAt: Date }): Promise<UploadEnd> {
+async function send(
+  req: UploadRequest,
+  run: {
+    resumed: Checkpoint | null;
+    runId: string;
+    files: string[];
+    resumable: boolean;
+    failedRowsDir?: string;
+    startedAt: Date;
+  },
+): Promise<UploadEnd> {
   const s = run.resumed?.settings;
-  const connection = await req.connect({ url: req.target.url ?? s?.url ?? null, db: req.target.db ?? s?.db ?? null }, { runId: run.runId });
+  const connection = await req.connect(
+    { url: req.target.url ?? s?.url ?? null, db: req.target.db ?? s?.db ?? null },
+    { runId: run.runId },
+  );
   try {
     const { client, embedded } = connection;
     const batchSize = s?.batch_size ?? req.batchSize;
@@ -153,7 +175,8 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
     client.setHooks({
       onHttp: (info) => {
         req.emit({ type: 'http', ...info });
-        if (info.sentBytes && (info.status === null || info.status === 202)) concurrencyLimit.sample(info.status === null ? null : info.ms / Math.max(1, info.sentBytes / 1024));
+        if (info.sentBytes && (info.status === null || info.status === 202))
+          concurrencyLimit.sample(info.status === null ? null : info.ms / Math.max(1, info.sentBytes / 1024));
       },
       onRetry: (info) => req.emit({ type: 'retry', ...info }),
     });
@@ -183,7 +206,15 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
       writer.request(() => checkpoint);
       await writer.flush();
     }
-    req.emit({ type: 'run-start', runId: run.runId, files: run.files, url: client.baseUrl, embedded, batchSize, concurrency });
+    req.emit({
+      type: 'run-start',
+      runId: run.runId,
+      files: run.files,
+      url: client.baseUrl,
+      embedded,
+      batchSize,
+      concurrency,
+    });
     let sent: UploadResult;
     try {
       sent = await sendFiles({
@@ -191,7 +222,9 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
         format: s?.format ?? req.format,
         encoding: s?.encoding ?? req.encoding,
         limits: s?.limits ?? req.limits,
-        ...(s ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown } : { csv: req.csv, columnMap: req.columnMap, ignoreUnknown: req.ignoreUnknown }),
+        ...(s
+          ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown }
+          : { csv: req.csv, columnMap: req.columnMap, ignoreUnknown: req.ignoreUnknown }),
         resource: s ? s.resource : req.resource,
         batchSize,
         concurrency,
@@ -206,7 +239,10 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
         maxErrors: req.maxErrors,
         failedRowsDir: run.failedRowsDir,
         failedRowsClaims: run.resumable ? path.join(runDir(run.runId), 'failed-rows.json') : undefined,
-        stdinSpool: run.resumable && run.files.includes('-') ? { path: path.join(runDir(run.runId), STDIN_SPOOL_FILE), resume: run.resumed !== null } : undefined,
+        stdinSpool:
+          run.resumable && run.files.includes('-')
+            ? { path: path.join(runDir(run.runId), STDIN_SPOOL_FILE), resume: run.resumed !== null }
+            : undefined,
         dryRun: req.dryRun,
         noWait: req.noWait,
         useEvents: req.useEvents,
@@ -214,16 +250,23 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
     } catch (err) {
       // A fresh run refused before any job (its header, its resource) leaves no run behind: a
       // --resume would only repeat the refusal.
-      if (!run.resumed && checkpoint.entries.length === 0 && err instanceof BulkError && !ENDINGS[err.kind].resumable) rmSync(runDir(run.runId), { recursive: true, force: true });
+      if (!run.resumed && checkpoint.entries.length === 0 && err instanceof BulkError && !ENDINGS[err.kind].resumable)
+        rmSync(runDir(run.runId), { recursive: true, force: true });
       throw err;
     }
     const result = sent.stop?.reason === 'output' && run.resumable ? asRecorded(sent, run.runId) : sent;
-    const ended = runOutcome(result, { signal: req.signalReceived?.() ?? null, dryRun: req.dryRun, noWait: req.noWait });
+    const ended = runOutcome(result, {
+      signal: req.signalReceived?.() ?? null,
+      dryRun: req.dryRun,
+      noWait: req.noWait,
+    });
     const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stop !== null;
     const { kind } = ended;
-    const resumeCommand = run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
+    const resumeCommand =
+      run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
     // No resume can follow: stdin's copy of the rows has done its work.
-    if (!resumeCommand && run.resumable && run.files.includes('-')) rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
+    if (!resumeCommand && run.resumable && run.files.includes('-'))
+      rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
     const elapsedMs = Date.now() - run.startedAt.getTime();
     const report: RunReport = {
       runId: run.runId,
@@ -231,7 +274,13 @@ async function send(req: UploadRequest, run: { resumed: Checkpoint | null; runId
       url: client.baseUrl,
       startedAt: run.startedAt,
       summary: {
-        counts: { read: result.counts.read, stored: result.counts.stored, failed: result.counts.failed, unprocessed: result.counts.unprocessed, wouldDelete: result.counts.wouldDelete },
+        counts: {
+          read: result.counts.read,
+          stored: result.counts.stored,
+          failed: result.counts.failed,
+          unprocessed: result.counts.unprocessed,
+          wouldDelete: result.counts.wouldDelete,
+        },
         jobs: result.jobs.length || result.submittedJobs.length,
         elapsedMs,
         rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,
@@ -259,7 +308,9 @@ function asRecorded(result: UploadResult, runId: string): UploadResult {
   if (!saved) return result;
   const settled = saved.entries.filter((e) => e.state === 'finished' && e.outcome);
   const stored = settled.reduce((n, e) => n + (e.outcome?.stored ?? 0), 0);
-  const failed = settled.reduce((n, e) => n + (e.outcome?.failed ?? 0), 0) + Object.values(saved.failed_rows).reduce((n, f) => n + f.rejected, 0);
+  const failed =
+    settled.reduce((n, e) => n + (e.outcome?.failed ?? 0), 0) +
+    Object.values(saved.failed_rows).reduce((n, f) => n + f.rejected, 0);
   const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, result.counts.read - stored - failed) };
   return { ...result, counts, jobs: runOutcomes(settled, []), aggregates: runAggregates(settled, []) };
 }
@@ -277,9 +328,15 @@ function stdinMessage(result: UploadResult, resumeCommand: string | null, checkp
 /** Loads the run to resume, refusing clearly when it cannot be resumed. */
 async function loadResume(runIdArg: string | true): Promise<Checkpoint> {
   const runId = runIdArg === true ? latestRunId() : runIdArg;
-  if (!runId) throw new BulkError('usage', 'there is no run to resume', `runs are kept in ${runsDir()} ($BULK_STATE_DIR)`);
+  if (!runId)
+    throw new BulkError('usage', 'there is no run to resume', `runs are kept in ${runsDir()} ($BULK_STATE_DIR)`);
   const cp = loadCheckpoint(runId);
-  if (!cp) throw new BulkError('usage', `no run ${runId} (looked in ${runDir(runId)})`, `bulk resume with no id takes the newest run in ${runsDir()}`);
+  if (!cp)
+    throw new BulkError(
+      'usage',
+      `no run ${runId} (looked in ${runDir(runId)})`,
+      `bulk resume with no id takes the newest run in ${runsDir()}`,
+    );
   const refusal = await resumeRefusal(cp);
   if (refusal) throw new BulkError('resume-refused', `cannot resume run ${runId}: ${refusal}`);
   if (cp.cwd && cp.cwd !== process.cwd() && existsSync(cp.cwd)) process.chdir(cp.cwd);

@@ -27,7 +27,11 @@ import type { JobOutcome, MappedRowError, RunCounts, UploadEvent } from './uploa
 
 export async function sendFiles(opts: UploadOptions): Promise<UploadResult> {
   // Every named file's header is checked against its resource before the run starts.
-  const planner = new InputPlanner({ ...opts, resourceOf: (file) => opts.resource ?? resourceFromFile(file), notice: (text) => opts.emit({ type: 'warning', text }) });
+  const planner = new InputPlanner({
+    ...opts,
+    resourceOf: (file) => opts.resource ?? resourceFromFile(file),
+    notice: (text) => opts.emit({ type: 'warning', text }),
+  });
   await planner.prepare(opts.client, opts.files);
   return new UploadRun(opts, planner).run();
 }
@@ -56,22 +60,38 @@ class UploadRun {
   private readonly earlier: CheckpointEntry[];
   private readonly dryRun: DryRunBatches;
 
-  constructor(private readonly opts: UploadOptions, private readonly planner: InputPlanner) {
+  constructor(
+    private readonly opts: UploadOptions,
+    private readonly planner: InputPlanner,
+  ) {
     this.checkpoint = opts.checkpoint;
     this.failedRows = new FailedRowsFiles(opts.failedRowsDir, this.checkpoint.failed_rows, opts.failedRowsClaims);
-    this.slots = new Semaphore(opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency);
+    this.slots = new Semaphore(
+      opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency,
+    );
     this.tally = RunTally.resuming(this.checkpoint);
     this.counts = this.tally.counts;
     this.earlier = this.checkpoint.entries.filter((e) => e.state === 'finished' && e.outcome);
     this.folder = new CheckpointFolder(this.checkpoint);
     this.claims = new JobClaims(this.checkpoint.entries);
-    this.dryRun = new DryRunBatches({ client: opts.client, uniqueFields: (opts.dryRun && opts.delete?.uniqueFields) || null, counts: this.counts, warn: (text) => this.emit({ type: 'warning', text }), failed: (rows) => this.failed(rows), notSettled: (n) => this.tally.notSettled(n) });
+    this.dryRun = new DryRunBatches({
+      client: opts.client,
+      uniqueFields: (opts.dryRun && opts.delete?.uniqueFields) || null,
+      counts: this.counts,
+      warn: (text) => this.emit({ type: 'warning', text }),
+      failed: (rows) => this.failed(rows),
+      notSettled: (n) => this.tally.notSettled(n),
+    });
     // Every job being followed waits on this signal: over Node's 10 listeners is by design, not a leak.
     setMaxListeners(0, this.followAbort.signal);
   }
 
-  private emit(event: UploadEvent): void { this.opts.emit(event); }
-  private emitCounts(): void { this.emit({ type: 'counts', counts: this.tally.snapshot(this.slots.inUse) }); }
+  private emit(event: UploadEvent): void {
+    this.opts.emit(event);
+  }
+  private emitCounts(): void {
+    this.emit({ type: 'counts', counts: this.tally.snapshot(this.slots.inUse) });
+  }
 
   private get stopped(): boolean {
     // A checkpoint that cannot be saved stops the run: going on would store rows no record names.
@@ -114,13 +134,23 @@ class UploadRun {
       this.checkpoint.finished = !this.stopped && this.checkpoint.entries.every((e) => e.state === 'finished');
       this.save();
       // The last save and the last write can fail too: the run then ends stopped, on the last good checkpoint.
-      await Promise.resolve(this.opts.checkpointWriter?.flush()).then(() => this.failedRows.close()).catch((err: unknown) => this.stopLatch.set(outputStop(err)));
+      await Promise.resolve(this.opts.checkpointWriter?.flush())
+        .then(() => this.failedRows.close())
+        .catch((err: unknown) => this.stopLatch.set(outputStop(err)));
     }
     // The one check of the run's accounting, before its counts are printed or returned.
     this.tally.checkBalance();
     this.emitCounts();
     const { tally, earlier, sessionOutcomes, notRead, submitted } = this;
-    return assembleResult({ tally, earlier, sessionOutcomes, notRead, submitted, failedRowsFiles: this.failedRows.paths(), stop: this.stopLatch.decision });
+    return assembleResult({
+      tally,
+      earlier,
+      sessionOutcomes,
+      notRead,
+      submitted,
+      failedRowsFiles: this.failedRows.paths(),
+      stop: this.stopLatch.decision,
+    });
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
@@ -131,14 +161,28 @@ class UploadRun {
     try {
       const batched = await batchInput(
         source,
-        { name, batchSize: this.opts.batchSize, firstBatchNumber: this.batchCount, ...resumePlan(this.checkpoint, name) },
+        {
+          name,
+          batchSize: this.opts.batchSize,
+          firstBatchNumber: this.batchCount,
+          ...resumePlan(this.checkpoint, name),
+        },
         {
           stopped: () => this.stopped,
           rowRead: () => void this.counts.read++,
           rowRejected: (item: InputRejected) => {
             this.failedRows.setColumns(name, source.columns());
             // Not in the failed-rows file, so not failed: unprocessed, and read again by the resume.
-            if (!this.failed([{ error: { file: name, line: item.line, field: item.field, reason: item.reason }, raw: item.raw, record: item.record }])) return void this.counts.unprocessed++;
+            if (
+              !this.failed([
+                {
+                  error: { file: name, line: item.line, field: item.field, reason: item.reason },
+                  raw: item.raw,
+                  record: item.record,
+                },
+              ])
+            )
+              return void this.counts.unprocessed++;
             this.failedRows.noteRejected(name, item.line);
           },
           rowDone: () => this.folder.barrier(),
@@ -210,16 +254,34 @@ class UploadRun {
         keyOf: (part) => this.idempotencyKey(part, fileIndex),
         onTooLarge: (big, rows) => {
           this.itemLimit = Math.min(this.itemLimit, rows);
-          this.emit({ type: 'warning', text: `batch ${big.origin.batch} is too large for the server (413): sending it in halves` });
+          this.emit({
+            type: 'warning',
+            text: `batch ${big.origin.batch} is too large for the server (413): sending it in halves`,
+          });
         },
         onStarted: async (part, { ref, replayed, key }) => {
           const { origin } = part;
           this.claims.claim(ref.jobId, origin);
-          const entry: CheckpointEntry = { key, file: origin.file, batch: origin.batch, first_line: origin.firstLine, last_line: origin.lastLine, rows: origin.rows, job_id: ref.jobId, state: 'submitted' };
+          const entry: CheckpointEntry = {
+            key,
+            file: origin.file,
+            batch: origin.batch,
+            first_line: origin.firstLine,
+            last_line: origin.lastLine,
+            rows: origin.rows,
+            job_id: ref.jobId,
+            state: 'submitted',
+          };
           this.checkpoint.entries.push(entry);
           slot.entries.push(entry);
           this.save();
-          this.submitted.push({ jobId: ref.jobId, batch: origin.batch, file: origin.file, firstLine: origin.firstLine, lastLine: origin.lastLine });
+          this.submitted.push({
+            jobId: ref.jobId,
+            batch: origin.batch,
+            file: origin.file,
+            firstLine: origin.firstLine,
+            lastLine: origin.lastLine,
+          });
           this.emit({ type: 'batch-submitted', origin, jobId: ref.jobId, replayed });
           if (this.opts.noWait) this.tally.notSettled(origin.rows);
           else await this.follow(entry, part, ref);
@@ -238,14 +300,34 @@ class UploadRun {
     const onStatus = (s: StatusResponse) => {
       this.tally.setLive(jobId, s, batch.origin.rows);
       // A stalled bar alone would not tell the user why: say once that the job's node is gone.
-      if (s.awaiting_takeover === true && !awaitingTakeover) this.emit({ type: 'warning', text: `job ${jobId.slice(0, 8)} (${batch.origin.file}:${batch.origin.firstLine}-${batch.origin.lastLine}): its server node stopped; waiting for another node to take it over` });
+      if (s.awaiting_takeover === true && !awaitingTakeover)
+        this.emit({
+          type: 'warning',
+          text: `job ${jobId.slice(0, 8)} (${batch.origin.file}:${batch.origin.firstLine}-${batch.origin.lastLine}): its server node stopped; waiting for another node to take it over`,
+        });
       awaitingTakeover = s.awaiting_takeover === true;
-      this.emit({ type: 'job-progress', progress: { batch: batch.origin.batch, jobId, state: s.state, total: s.total_items, processed: s.processed_items, succeeded: s.success_count, failed: s.error_count } });
+      this.emit({
+        type: 'job-progress',
+        progress: {
+          batch: batch.origin.batch,
+          jobId,
+          state: s.state,
+          total: s.total_items,
+          processed: s.processed_items,
+          succeeded: s.success_count,
+          failed: s.error_count,
+        },
+      });
       this.emitCounts();
     };
     let settled;
     try {
-      settled = await settleJob({ client: this.opts.client, useEvents: this.opts.useEvents, signal: this.followAbort.signal, onStatus }, entry, batch, known);
+      settled = await settleJob(
+        { client: this.opts.client, useEvents: this.opts.useEvents, signal: this.followAbort.signal, onStatus },
+        entry,
+        batch,
+        known,
+      );
     } finally {
       this.tally.endLive(jobId);
       this.following--;
@@ -281,7 +363,13 @@ class UploadRun {
       return;
     }
     const failure = batchFailure(err);
-    const rows = failure.rows === 'failed' ? recordsOf(batch).map((record, i) => ({ record, error: { file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message } })) : null;
+    const rows =
+      failure.rows === 'failed'
+        ? recordsOf(batch).map((record, i) => ({
+            record,
+            error: { file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message },
+          }))
+        : null;
     if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
     this.stopLatch.set(failure.stop);
   }

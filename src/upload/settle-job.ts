@@ -35,7 +35,12 @@ export interface Settlement {
 }
 
 /** Watches a submitted job to its end and settles its rows: stored, failed with their lines, or unprocessed. */
-export async function settleJob(opts: SettleOptions, entry: CheckpointEntry, batch: Batch, known?: JobRef): Promise<Settlement> {
+export async function settleJob(
+  opts: SettleOptions,
+  entry: CheckpointEntry,
+  batch: Batch,
+  known?: JobRef,
+): Promise<Settlement> {
   const { client } = opts;
   const jobId = entry.job_id as string;
   let status: StatusResponse;
@@ -57,7 +62,10 @@ export async function settleJob(opts: SettleOptions, entry: CheckpointEntry, bat
         outcome: unsettled('Lost', batch.origin.rows, `job ${jobId} is no longer known to the server`),
         failedRows: [],
         unattributed: 0,
-        stop: { reason: 'job-lost', message: `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file}) is no longer known to the server; its rows are unprocessed` },
+        stop: {
+          reason: 'job-lost',
+          message: `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file}) is no longer known to the server; its rows are unprocessed`,
+        },
       };
     }
     throw err;
@@ -66,22 +74,39 @@ export async function settleJob(opts: SettleOptions, entry: CheckpointEntry, bat
 }
 
 /** The one place a job's answer becomes counted rows: reconciled against the batch first. */
-export function settlementOf(entry: CheckpointEntry, batch: Batch, status: StatusResponse, results: JobResults): Settlement {
+export function settlementOf(
+  entry: CheckpointEntry,
+  batch: Batch,
+  status: StatusResponse,
+  results: JobResults,
+): Settlement {
   const jobId = entry.job_id as string;
   const { origin } = batch;
   const where = `job ${jobId} (lines ${origin.firstLine}-${origin.lastLine} of ${origin.file})`;
   const reconciled = reconcileJob(origin.rows, { ...status, recordErrors: results.recordErrors });
   if (reconciled.kind === 'contradiction') {
     return {
-      outcome: unsettled('Unreconciled', origin.rows, `the server's answer for job ${jobId} cannot be reconciled with its batch: ${reconciled.reason}`),
+      outcome: unsettled(
+        'Unreconciled',
+        origin.rows,
+        `the server's answer for job ${jobId} cannot be reconciled with its batch: ${reconciled.reason}`,
+      ),
       failedRows: [],
       unattributed: 0,
-      stop: { reason: 'protocol', message: `${where}: the server's answer cannot be reconciled with the batch (${reconciled.reason}); its ${origin.rows} rows are unprocessed` },
+      stop: {
+        reason: 'protocol',
+        message: `${where}: the server's answer cannot be reconciled with the batch (${reconciled.reason}); its ${origin.rows} rows are unprocessed`,
+      },
     };
   }
   const records = reconciled.attributed.length > 0 ? recordsOf(batch) : [];
   const failedRows = reconciled.attributed.map((e) => ({
-    error: { file: origin.file, line: batch.lines[e.index] as number, ...(e.field === undefined ? {} : { field: e.field }), reason: e.error },
+    error: {
+      file: origin.file,
+      line: batch.lines[e.index] as number,
+      ...(e.field === undefined ? {} : { field: e.field }),
+      reason: e.error,
+    },
     record: records[e.index],
   }));
   const jobErrors = [...results.jobErrors];
@@ -116,5 +141,15 @@ export function settlementOf(entry: CheckpointEntry, batch: Batch, status: Statu
 
 /** An outcome with every row of the batch unprocessed: a resume sends them again. */
 function unsettled(state: 'Lost' | 'Unreconciled', rows: number, why: string): EntryOutcome {
-  return { state, processed: 0, processed_through_line: 0, stored: 0, failed: 0, unprocessed: rows, aggregates: null, first_errors: [], job_errors: [why] };
+  return {
+    state,
+    processed: 0,
+    processed_through_line: 0,
+    stored: 0,
+    failed: 0,
+    unprocessed: rows,
+    aggregates: null,
+    first_errors: [],
+    job_errors: [why],
+  };
 }

@@ -18,7 +18,11 @@ import type { UploadOptions } from './upload-options.js';
  */
 export const STDIN_SPOOL_FILE = 'stdin.spool.ndjson';
 
-type SpoolLine = { columns: string[]; delimiter?: string } | { line: number; record: Record<string, unknown> } | { line: number; rejected: { raw: string; reason: string; field?: string } } | { end: true };
+type SpoolLine =
+  | { columns: string[]; delimiter?: string }
+  | { line: number; record: Record<string, unknown> }
+  | { line: number; rejected: { raw: string; reason: string; field?: string } }
+  | { end: true };
 
 export interface SpooledInput {
   source: InputSource;
@@ -42,7 +46,10 @@ export function spoolStdin(source: InputSource, spoolPath: string): SpooledInput
     try {
       writeSync(fd, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
     } catch (err) {
-      throw new InputError('stdin', `could not keep a copy of the rows read in ${spoolPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the rest of stdin was not read`);
+      throw new InputError(
+        'stdin',
+        `could not keep a copy of the rows read in ${spoolPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the rest of stdin was not read`,
+      );
     }
   };
   async function* batches(maxRows: number): AsyncGenerator<InputItem[]> {
@@ -54,7 +61,12 @@ export function spoolStdin(source: InputSource, spoolPath: string): SpooledInput
           lines.push({ columns, delimiter: source.delimiter() });
           columnsWritten = true;
         }
-        for (const item of items) lines.push(item.kind === 'row' ? { line: item.line, record: item.record } : { line: item.line, rejected: { raw: item.raw, reason: item.reason, field: item.field } });
+        for (const item of items)
+          lines.push(
+            item.kind === 'row'
+              ? { line: item.line, record: item.record }
+              : { line: item.line, rejected: { raw: item.raw, reason: item.reason, field: item.field } },
+          );
         write(lines);
         count += items.length;
         last = items.length > 0 ? (items[items.length - 1] as InputItem).line : last;
@@ -76,7 +88,12 @@ export function spoolStdin(source: InputSource, spoolPath: string): SpooledInput
  */
 export function readStdinSpool(spoolPath: string, format: InputFormat): SpooledInput {
   const file = createReadStream(spoolPath, { highWaterMark: 64 * 1024 });
-  const lines = openStream(file, { format: 'ndjson', name: spoolPath, sniffed: true, limits: { maxRecordChars: Number.MAX_SAFE_INTEGER, maxDepth: 1000 } });
+  const lines = openStream(file, {
+    format: 'ndjson',
+    name: spoolPath,
+    sniffed: true,
+    limits: { maxRecordChars: Number.MAX_SAFE_INTEGER, maxDepth: 1000 },
+  });
   let columns: string[] | null = null;
   let delimiter: string | undefined;
   let last = 0;
@@ -99,14 +116,37 @@ export function readStdinSpool(spoolPath: string, format: InputFormat): SpooledI
       if (items.length > 0) yield items;
     }
   }
-  const source: InputSource = { ...lines, file: '-', displayName: 'stdin', format, columns: () => columns, delimiter: () => delimiter, batches };
+  const source: InputSource = {
+    ...lines,
+    file: '-',
+    displayName: 'stdin',
+    format,
+    columns: () => columns,
+    delimiter: () => delimiter,
+    batches,
+  };
   return { source, items: () => count, lastLine: () => last, complete: () => done };
 }
 
 /** One input of a run: a file, or stdin (read and spooled, or in a resume read back from the spool). */
-export async function openRunInput(file: string, opts: UploadOptions, onNotice?: (text: string) => void): Promise<{ opened: InputSource; spool: SpooledInput | null }> {
-  const how: OpenInputOptions = { format: opts.format, encoding: opts.encoding, limits: opts.limits, dialect: opts.csv, onNotice };
-  const spool = file === '-' && opts.stdinSpool ? (opts.stdinSpool.resume ? readStdinSpool(opts.stdinSpool.path, how.format ?? 'ndjson') : spoolStdin(await openInput('-', how), opts.stdinSpool.path)) : null;
+export async function openRunInput(
+  file: string,
+  opts: UploadOptions,
+  onNotice?: (text: string) => void,
+): Promise<{ opened: InputSource; spool: SpooledInput | null }> {
+  const how: OpenInputOptions = {
+    format: opts.format,
+    encoding: opts.encoding,
+    limits: opts.limits,
+    dialect: opts.csv,
+    onNotice,
+  };
+  const spool =
+    file === '-' && opts.stdinSpool
+      ? opts.stdinSpool.resume
+        ? readStdinSpool(opts.stdinSpool.path, how.format ?? 'ndjson')
+        : spoolStdin(await openInput('-', how), opts.stdinSpool.path)
+      : null;
   return { opened: spool?.source ?? (await openInput(file, how)), spool };
 }
 
@@ -128,7 +168,12 @@ export function withStdinSpool(end: BatcherEnd, spool: SpooledInput | null, reac
   if (spool.complete()) return { ...plain, keptUnread };
   const from = spool.lastLine() + 1;
   if (end.notReadFrom !== null) return { ...plain, keptUnread, notReadFrom: from };
-  return { ...plain, keptUnread, notReadFrom: from, stopMessage: `stdin from line ${from} on was never read (the run that read it stopped there): send those rows as a new upload` };
+  return {
+    ...plain,
+    keptUnread,
+    notReadFrom: from,
+    stopMessage: `stdin from line ${from} on was never read (the run that read it stopped there): send those rows as a new upload`,
+  };
 }
 
 /**

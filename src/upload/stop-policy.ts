@@ -3,7 +3,16 @@
 import type { ApiError } from '../client/api-error.js';
 import { BulkError } from '../errors/bulk-error.js';
 
-export type StopReason = 'interrupted' | 'unreachable' | 'auth' | 'protocol' | 'max-errors' | 'input' | 'job-lost' | 'unknown-resource' | 'output';
+export type StopReason =
+  | 'interrupted'
+  | 'unreachable'
+  | 'auth'
+  | 'protocol'
+  | 'max-errors'
+  | 'input'
+  | 'job-lost'
+  | 'unknown-resource'
+  | 'output';
 
 export interface StopDecision {
   reason: StopReason;
@@ -23,12 +32,24 @@ export function batchFailure(err: ApiError): BatchFailure {
       // The server refused the whole batch (400/422): its rows fail with the server's reason.
       return {
         rows: 'failed',
-        stop: err.status === 422 ? { reason: 'protocol', message: `${err.message} (an idempotency key was reused with another body: a bug, please report it)` } : null,
+        stop:
+          err.status === 422
+            ? {
+                reason: 'protocol',
+                message: `${err.message} (an idempotency key was reused with another body: a bug, please report it)`,
+              }
+            : null,
       };
     case 'not-found':
-      return { rows: 'unprocessed', stop: { reason: /Unknown resource/i.test(err.message) ? 'unknown-resource' : 'job-lost', message: err.message } };
+      return {
+        rows: 'unprocessed',
+        stop: { reason: /Unknown resource/i.test(err.message) ? 'unknown-resource' : 'job-lost', message: err.message },
+      };
     case 'auth':
-      return { rows: 'unprocessed', stop: { reason: 'auth', message: `${err.message} (give the API token with --token-file or BULK_TOKEN_FILE)` } };
+      return {
+        rows: 'unprocessed',
+        stop: { reason: 'auth', message: `${err.message} (give the API token with --token-file or BULK_TOKEN_FILE)` },
+      };
     case 'unreachable':
       return { rows: 'unprocessed', stop: { reason: 'unreachable', message: err.message } };
     default:
@@ -53,7 +74,10 @@ export function maxErrorsStop(max: MaxErrors | undefined, failed: number, read: 
   const overCount = max.count !== undefined && failed > max.count;
   const overShare = max.percent !== undefined && read > 0 && (failed / read) * 100 > max.percent;
   if (!overCount && !overShare) return null;
-  return { reason: 'max-errors', message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)` };
+  return {
+    reason: 'max-errors',
+    message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)`,
+  };
 }
 
 /** The run's stop: the first decision wins, later ones are ignored. */

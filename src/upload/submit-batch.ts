@@ -25,7 +25,14 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
   try {
     const { file, firstLine, lastLine } = batch.origin;
     // The file's name only: a local path says more than the server needs to show.
-    started = await opts.client.startJob({ resource: opts.resource, body: batch.body, idempotencyKey: key, upsert: opts.upsert, delete: opts.delete, source: { file: path.basename(file), firstLine, lastLine } });
+    started = await opts.client.startJob({
+      resource: opts.resource,
+      body: batch.body,
+      idempotencyKey: key,
+      upsert: opts.upsert,
+      delete: opts.delete,
+      source: { file: path.basename(file), firstLine, lastLine },
+    });
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'too-large' && batch.origin.rows > 1) {
       const halves = splitToFit(batch, Math.ceil(batch.origin.rows / 2));

@@ -59,10 +59,25 @@ export interface RunCounts {
  * (tty bars, plain log lines, JSON) turn these into output.
  */
 export type UploadEvent =
-  | { type: 'run-start'; runId: string; files: string[]; url: string; embedded: boolean; batchSize: number; concurrency: number }
+  | {
+      type: 'run-start';
+      runId: string;
+      files: string[];
+      url: string;
+      embedded: boolean;
+      batchSize: number;
+      concurrency: number;
+    }
   | { type: 'stage'; text: string }
   | { type: 'batch-submitted'; origin: BatchOrigin; jobId: string; replayed: boolean }
-  | { type: 'retry'; what: string; attempt: number; delayMs: number; reason: string; /** Time left before bulk gives up on this request. */ givesUpInMs?: number }
+  | {
+      type: 'retry';
+      what: string;
+      attempt: number;
+      delayMs: number;
+      reason: string;
+      /** Time left before bulk gives up on this request. */ givesUpInMs?: number;
+    }
   | { type: 'job-progress'; progress: JobProgress }
   | { type: 'job-finished'; outcome: JobOutcome }
   | { type: 'row-rejected'; error: MappedRowError }

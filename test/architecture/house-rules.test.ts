@@ -18,7 +18,11 @@ function sourceFiles(dir: string): string[] {
 
 /** Every relative import of a file (static, type-only, re-exports and dynamic), resolved to a src path. */
 export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
-  const specs = [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g), ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g), ...text.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)].map((m) => m[1] as string);
+  const specs = [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g),
+    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ...text.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g),
+  ].map((m) => m[1] as string);
   return specs.filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
 }
 
@@ -78,9 +82,30 @@ describe('the import graph of src/', () => {
 
   it('the checks find what they look for', () => {
     const a = path.join(SRC, 'upload', 'a.ts');
-    expect(importsOf(a, "import type { X } from '../cli/x.js';\nconst m = await import('./b.js');\nexport { y } from './c.js';")).toEqual([path.join(SRC, 'cli', 'x.ts'), path.join(SRC, 'upload', 'c.ts'), path.join(SRC, 'upload', 'b.ts')]);
-    expect(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]))).toEqual([['a', 'b', 'c']]);
-    expect(cycles(new Map([['a', ['b']], ['b', []]]))).toEqual([]);
+    expect(
+      importsOf(
+        a,
+        "import type { X } from '../cli/x.js';\nconst m = await import('./b.js');\nexport { y } from './c.js';",
+      ),
+    ).toEqual([path.join(SRC, 'cli', 'x.ts'), path.join(SRC, 'upload', 'c.ts'), path.join(SRC, 'upload', 'b.ts')]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+          ['d', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b', 'c']]);
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -106,7 +131,9 @@ describe('the files of src/', () => {
   const files = sourceFiles(SRC);
 
   it(`are at most ${MAX_LINES} lines each`, () => {
-    const long = files.map((f) => ({ file: rel(f), lines: lineCount(readFileSync(f, 'utf8')) })).filter((x) => x.lines > MAX_LINES);
+    const long = files
+      .map((f) => ({ file: rel(f), lines: lineCount(readFileSync(f, 'utf8')) }))
+      .filter((x) => x.lines > MAX_LINES);
     expect(long.map((x) => `${x.file}: ${x.lines} lines`)).toEqual([]);
   });
 
@@ -115,7 +142,9 @@ describe('the files of src/', () => {
   });
 
   it('the checks find what they look for', () => {
-    expect([lineCount(''), lineCount('a'), lineCount('a\n'), lineCount('a\nb'), lineCount('a\n\n')]).toEqual([0, 1, 1, 2, 2]);
+    expect([lineCount(''), lineCount('a'), lineCount('a\n'), lineCount('a\nb'), lineCount('a\n\n')]).toEqual([
+      0, 1, 1, 2, 2,
+    ]);
     expect(opensWithComment('// Reads CSV.\nimport x from "y";')).toBe(true);
     expect(opensWithComment('\n/**\n * Reads CSV.\n */\nexport {};')).toBe(true);
     expect(opensWithComment("import x from 'y';\n// Reads CSV.")).toBe(false);

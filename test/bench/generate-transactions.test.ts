@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { descriptionOf, generateTransactions, INVALID_KINDS, isInvalidRow, transactionRow } from '../../bench/transactions-generator.mjs';
+import {
+  descriptionOf,
+  generateTransactions,
+  INVALID_KINDS,
+  isInvalidRow,
+  transactionRow,
+} from '../../bench/transactions-generator.mjs';
 import { readAll, records } from '../input/read-helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'bulk-generator-'));
@@ -25,7 +31,13 @@ describe('generateTransactions', () => {
 
   it('reports the invalid rows it wrote, and isInvalidRow names exactly them', async () => {
     const rows = 20_000;
-    const result = await generateTransactions({ rows, seed: 9, invalidShare: 0.02, format: 'ndjson', out: path.join(dir, 'inv.ndjson') });
+    const result = await generateTransactions({
+      rows,
+      seed: 9,
+      invalidShare: 0.02,
+      format: 'ndjson',
+      out: path.join(dir, 'inv.ndjson'),
+    });
     let predicted = 0;
     for (let i = 0; i < rows; i++) if (isInvalidRow(i, 9, 0.02)) predicted++;
     expect(result).toEqual({ rows, invalid: predicted });
@@ -35,11 +47,14 @@ describe('generateTransactions', () => {
     // Each invalid row is broken one of the known ways; valid rows are well-formed.
     for (let i = 0; i < 2000; i++) {
       const row = transactionRow(i, 9, 0.02);
-      const valid = /^\d+$/.test(row.account_id) && /^-?\d+\.\d{2}$/.test(row.amount) && row.transaction_date !== '2024-02-30';
+      const valid =
+        /^\d+$/.test(row.account_id) && /^-?\d+\.\d{2}$/.test(row.amount) && row.transaction_date !== '2024-02-30';
       expect(valid, `row ${i}`).toBe(!isInvalidRow(i, 9, 0.02));
     }
     expect(INVALID_KINDS).toHaveLength(6);
-    await expect(generateTransactions({ rows: 10, seed: 1, invalidShare: 0, format: 'csv', out: path.join(dir, 'zero.csv') })).resolves.toEqual({ rows: 10, invalid: 0 });
+    await expect(
+      generateTransactions({ rows: 10, seed: 1, invalidShare: 0, format: 'csv', out: path.join(dir, 'zero.csv') }),
+    ).resolves.toEqual({ rows: 10, invalid: 0 });
   });
 
   it('keeps the unique key (account_id, transaction_date, description) unique', async () => {
@@ -57,7 +72,8 @@ describe('generateTransactions', () => {
 
   it('writes CSV, NDJSON and JSON that the readers read back as the same rows, quoted commas and quotes included', async () => {
     const files = { csv: path.join(dir, 'x.csv'), ndjson: path.join(dir, 'x.ndjson'), json: path.join(dir, 'x.json') };
-    for (const format of ['csv', 'ndjson', 'json'] as const) await generateTransactions({ rows: 300, seed: 2, invalidShare: 0.1, format, out: files[format] });
+    for (const format of ['csv', 'ndjson', 'json'] as const)
+      await generateTransactions({ rows: 300, seed: 2, invalidShare: 0.1, format, out: files[format] });
     const csv = await readAll(files.csv);
     const nd = await readAll(files.ndjson);
     const json = await readAll(files.json);

@@ -27,14 +27,34 @@ describe('accounting against a generated job server', () => {
 
 describe('counterexamples fast-check shrank to, kept by name', () => {
   it('main, shrunk: one row that failed, status errors null and no errors endpoint — the row vanished (0 + 0 + 0 of 1)', async () => {
-    const run = await runScenario({ rows: 1, batchSize: 1, concurrency: 1, scripts: [{ ...HONEST, failEvery: 1, errors: 'null', errorsUrl: false }] });
+    const run = await runScenario({
+      rows: 1,
+      batchSize: 1,
+      concurrency: 1,
+      scripts: [{ ...HONEST, failEvery: 1, errors: 'null', errorsUrl: false }],
+    });
     checkAccounting(run);
     expect(run.doc?.counts).toEqual({ read: 1, stored: 0, failed: 1, unprocessed: 0 });
     expect(run.doc?.errors[0]?.reason).toMatch(/the server did not say which rows/);
   });
 
   it('main, first failure: a status_url on the other origin was followed with the token and its 1,000,000 counted stored', async () => {
-    const run = await runScenario({ rows: 4, batchSize: 4, concurrency: 1, scripts: [{ ...HONEST, failEvery: 2, failOffset: 2, errors: 'strings', errorsUrl: false, foreign: 'status_url', pollsBeforeFinal: 1 }] });
+    const run = await runScenario({
+      rows: 4,
+      batchSize: 4,
+      concurrency: 1,
+      scripts: [
+        {
+          ...HONEST,
+          failEvery: 2,
+          failOffset: 2,
+          errors: 'strings',
+          errorsUrl: false,
+          foreign: 'status_url',
+          pollsBeforeFinal: 1,
+        },
+      ],
+    });
     checkAccounting(run);
     expect(run.otherHits).toEqual([]);
     expect(run.code).toBe(3);
@@ -43,33 +63,55 @@ describe('counterexamples fast-check shrank to, kept by name', () => {
   it('shrunk from a mutant that stops paging at a short page: errors pages of one error each still name every failed row', async () => {
     // main stopped at the first page shorter than the 1000 it asked for, so a server that caps its
     // pages had its later failed rows counted without their lines.
-    const run = await runScenario({ rows: 2, batchSize: 2, concurrency: 1, scripts: [{ ...HONEST, failEvery: 1, errors: 'strings', errorsUrl: true, pageCap: 1 }] });
+    const run = await runScenario({
+      rows: 2,
+      batchSize: 2,
+      concurrency: 1,
+      scripts: [{ ...HONEST, failEvery: 1, errors: 'strings', errorsUrl: true, pageCap: 1 }],
+    });
     checkAccounting(run);
     expect(run.failedListed.sort()).toEqual(['row-at-line-2', 'row-at-line-3']);
   });
 });
 
-describe('a state word outside the protocol\'s five is a protocol violation, never a poll forever', () => {
+describe("a state word outside the protocol's five is a protocol violation, never a poll forever", () => {
   it.each([
     ['"Job Completed" by polling', { final: 'Job Complete' as const, events: false }, /"Job Completed"/],
     ['"Weird" by polling', { final: 'Failed' as const, events: false }, /"Weird"/],
     ['"Job Completed" as a server event', { final: 'Job Complete' as const, events: true }, /"Job Completed"/],
-  ])('%s: exit 3, the reason names the word, its rows unprocessed', async (_name, script, word) => {
-    const run = await runScenario({ rows: 6, batchSize: 3, concurrency: 1, scripts: [{ ...HONEST, ...script, lie: 'unknown-state' }] });
-    expect(run.code).toBe(3);
-    expect(run.doc?.message).toMatch(word);
-    expect(run.doc?.message).toMatch(/not one of the protocol's/);
-    checkAccounting(run);
-  }, 60_000);
+  ])(
+    '%s: exit 3, the reason names the word, its rows unprocessed',
+    async (_name, script, word) => {
+      const run = await runScenario({
+        rows: 6,
+        batchSize: 3,
+        concurrency: 1,
+        scripts: [{ ...HONEST, ...script, lie: 'unknown-state' }],
+      });
+      expect(run.code).toBe(3);
+      expect(run.doc?.message).toMatch(word);
+      expect(run.doc?.message).toMatch(/not one of the protocol's/);
+      checkAccounting(run);
+    },
+    60_000,
+  );
 });
 
 describe('every stop says why, and offers the resume once', () => {
-  const failedHalf = { ...HONEST, final: 'Failed' as const, processedShare: 0.5, errors: 'strings' as const, errorsUrl: false };
+  const failedHalf = {
+    ...HONEST,
+    final: 'Failed' as const,
+    processedShare: 0.5,
+    errors: 'strings' as const,
+    errorsUrl: false,
+  };
 
-  it('a Failed job that stored half and counted no errors: exit 3, the message is the job\'s own error', async () => {
+  it("a Failed job that stored half and counted no errors: exit 3, the message is the job's own error", async () => {
     const run = await runScenario({ rows: 4, batchSize: 4, concurrency: 1, scripts: [failedHalf] });
     expect(run.code).toBe(3);
-    expect(run.doc?.message).toMatch(/^job \S+ \(lines 2-5 of .*transactions\.csv\) ended Failed with 2 of 4 rows unprocessed: Database connection lost$/);
+    expect(run.doc?.message).toMatch(
+      /^job \S+ \(lines 2-5 of .*transactions\.csv\) ended Failed with 2 of 4 rows unprocessed: Database connection lost$/,
+    );
     checkAccounting(run);
   });
 

@@ -21,7 +21,10 @@ afterAll(async () => server?.close());
 describe('job commands', () => {
   it('status, aggregates, errors, jobs and watch, each with --json', async () => {
     const file = path.join(dir, 'cmd.csv');
-    writeFileSync(file, 'account_id,amount,transaction_date,description\n1,1.10,2024-01-01,cmd-1\n2,bad,2024-01-01,cmd-2\n3,2.20,2024-01-01,cmd-3\n');
+    writeFileSync(
+      file,
+      'account_id,amount,transaction_date,description\n1,1.10,2024-01-01,cmd-1\n2,bad,2024-01-01,cmd-2\n3,2.20,2024-01-01,cmd-3\n',
+    );
     const up = JSON.parse((await runCli(['upload', file, '--resource', 'transactions', '--json'], { env })).stdout);
     const id = up.jobs[0].id as string;
     const status = JSON.parse((await runCli(['status', id, '--json'], { env })).stdout);
@@ -31,7 +34,11 @@ describe('job commands', () => {
     const aggs = JSON.parse((await runCli(['aggregates', id, '--json'], { env })).stdout);
     expect(aggs.aggregate_results).toMatchObject({ total_amount: 3.3, successful_transactions: 2 });
     const errs = JSON.parse((await runCli(['errors', id, '--json', '--page-size', '1'], { env })).stdout);
-    expect(errs).toEqual({ job_id: id, total: 1, errors: [{ index: 1, field: 'amount', error: 'must be a decimal number' }] });
+    expect(errs).toEqual({
+      job_id: id,
+      total: 1,
+      errors: [{ index: 1, field: 'amount', error: 'must be a decimal number' }],
+    });
     const jobs = JSON.parse((await runCli(['jobs', '--json', '--limit', '1'], { env })).stdout);
     expect(jobs.jobs[0].job_id).toBe(id);
     const watch = await runCli(['watch', id, '--json'], { env });
@@ -40,9 +47,16 @@ describe('job commands', () => {
   });
 
   it('abort stops a queued job; an unknown job exits 3 naming the id as typed', async () => {
-    const big = Array.from({ length: 30_000 }, (_, i) => ({ account_id: i, amount: '1.00', transaction_date: '2024-01-01', description: `abort-${i}` }));
+    const big = Array.from({ length: 30_000 }, (_, i) => ({
+      account_id: i,
+      amount: '1.00',
+      transaction_date: '2024-01-01',
+      description: `abort-${i}`,
+    }));
     const first = await call(server.url, 'POST', '/api/transactions/bulk/', { body: big });
-    const second = await call(server.url, 'POST', '/api/transactions/bulk/', { body: big.map((r) => ({ ...r, description: `${r.description}-b` })) });
+    const second = await call(server.url, 'POST', '/api/transactions/bulk/', {
+      body: big.map((r) => ({ ...r, description: `${r.description}-b` })),
+    });
     const res = await runCli(['abort', String(second.body.job_id), '--json'], { env });
     const st = JSON.parse(res.stdout);
     expect(['Aborted', 'Job Complete']).toContain(st.state);
@@ -53,7 +67,9 @@ describe('job commands', () => {
   });
 
   it('abort of a job that already finished prints its final status at once (the 409 is an answer, not a retry)', async () => {
-    const job = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [{ account_id: 5, amount: '5.00', transaction_date: '2024-04-01', description: 'done-before-abort' }] });
+    const job = await call(server.url, 'POST', '/api/transactions/bulk/', {
+      body: [{ account_id: 5, amount: '5.00', transaction_date: '2024-04-01', description: 'done-before-abort' }],
+    });
     await waitForFinal(server.url, String(job.body.job_id));
     const res = await runCli(['abort', String(job.body.job_id), '--json'], { env });
     expect(res.code, res.stderr).toBe(0);
@@ -63,12 +79,27 @@ describe('job commands', () => {
 
   it('--no-wait prints job ids and exits 0; --dry-run sends nothing', async () => {
     const input = path.join(dir, 'nowait.csv');
-    writeFileSync(input, 'account_id,amount,transaction_date,description\n1,1.00,2024-02-01,nw-1\n2,2.00,2024-02-01,nw-2\n');
+    writeFileSync(
+      input,
+      'account_id,amount,transaction_date,description\n1,1.00,2024-02-01,nw-1\n2,2.00,2024-02-01,nw-2\n',
+    );
     const res = await runCli(['upload', input, '--resource', 'transactions', '--no-wait'], { env });
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^[0-9a-f-]{36}\tbatch 1\t.*nowait\.csv:2-3\n$/);
     const before = (await call<{ jobs: unknown[] }>(server.url, 'GET', '/api/jobs/?limit=500')).body.jobs.length;
-    const dry = await runCli(['upload', path.join(FIXTURES, 'ragged.csv'), '--resource', 'transactions', '--dry-run', '--json', '--failed-rows-dir', dir], { env });
+    const dry = await runCli(
+      [
+        'upload',
+        path.join(FIXTURES, 'ragged.csv'),
+        '--resource',
+        'transactions',
+        '--dry-run',
+        '--json',
+        '--failed-rows-dir',
+        dir,
+      ],
+      { env },
+    );
     const doc = JSON.parse(dry.stdout);
     expect(dry.code).toBe(1);
     expect(doc).toMatchObject({ status: 'dry_run', counts: { read: 4, failed: 2, stored: 0 } });
@@ -77,8 +108,12 @@ describe('job commands', () => {
   });
 
   it('reads stdin with --format', async () => {
-    const input = '{"account_id":7,"amount":"7.00","transaction_date":"2024-03-01","description":"stdin-1"}\n{"account_id":"x"}\n';
-    const res = await runCli(['upload', '-', '--format', 'ndjson', '--resource', 'transactions', '--json', '--failed-rows-dir', dir], { env, input });
+    const input =
+      '{"account_id":7,"amount":"7.00","transaction_date":"2024-03-01","description":"stdin-1"}\n{"account_id":"x"}\n';
+    const res = await runCli(
+      ['upload', '-', '--format', 'ndjson', '--resource', 'transactions', '--json', '--failed-rows-dir', dir],
+      { env, input },
+    );
     const doc = JSON.parse(res.stdout);
     expect(doc.counts).toEqual({ read: 2, stored: 1, failed: 1, unprocessed: 0 });
     expect(doc.errors[0]).toMatchObject({ file: 'stdin', line: 2 });
@@ -87,10 +122,18 @@ describe('job commands', () => {
 
   it('uses a config profile, and flags beat it', async () => {
     const cwd = tempDir();
-    writeFileSync(path.join(cwd, 'bulk.config.json'), JSON.stringify({ default_profile: 'local', profiles: { local: { url: server.url, batch_size: 2 } } }));
+    writeFileSync(
+      path.join(cwd, 'bulk.config.json'),
+      JSON.stringify({ default_profile: 'local', profiles: { local: { url: server.url, batch_size: 2 } } }),
+    );
     const input = path.join(cwd, 'transactions.csv');
-    writeFileSync(input, 'account_id,amount,transaction_date,description\n1,1.00,2024-04-01,cfg-1\n2,2.00,2024-04-01,cfg-2\n3,3.00,2024-04-01,cfg-3\n');
-    const viaProfile = JSON.parse((await runCli(['upload', input, '--json'], { cwd, env: { BULK_STATE_DIR: env.BULK_STATE_DIR } })).stdout);
+    writeFileSync(
+      input,
+      'account_id,amount,transaction_date,description\n1,1.00,2024-04-01,cfg-1\n2,2.00,2024-04-01,cfg-2\n3,3.00,2024-04-01,cfg-3\n',
+    );
+    const viaProfile = JSON.parse(
+      (await runCli(['upload', input, '--json'], { cwd, env: { BULK_STATE_DIR: env.BULK_STATE_DIR } })).stdout,
+    );
     expect(viaProfile.url).toBe(server.url);
     expect(viaProfile.jobs).toHaveLength(2);
     const bad = await runCli(['upload', input, '--profile', 'nope'], { cwd });
@@ -100,8 +143,19 @@ describe('job commands', () => {
 });
 
 describe('the command line itself', () => {
-  it('every command\'s help leads with examples', async () => {
-    for (const cmd of ['upload', 'serve', 'resume', 'status', 'watch', 'aggregates', 'errors', 'jobs', 'abort', 'completion']) {
+  it("every command's help leads with examples", async () => {
+    for (const cmd of [
+      'upload',
+      'serve',
+      'resume',
+      'status',
+      'watch',
+      'aggregates',
+      'errors',
+      'jobs',
+      'abort',
+      'completion',
+    ]) {
       const res = await runCli([cmd, '--help']);
       expect(res.code, cmd).toBe(0);
       expect(res.stdout.trimStart().startsWith('Examples:'), `${cmd}: ${res.stdout.slice(0, 80)}`).toBe(true);

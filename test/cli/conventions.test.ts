@@ -12,15 +12,29 @@ const shared = sharedServer('bulk-conventions-');
 
 /** What bash completion offers after these words, from the script `bulk completion bash` prints. */
 function bashOffers(words: string[]): string[] {
-  const script = execFileSync(process.execPath, [BIN, 'completion', 'bash'], { encoding: 'utf8', input: '', timeout: 20_000 });
+  const script = execFileSync(process.execPath, [BIN, 'completion', 'bash'], {
+    encoding: 'utf8',
+    input: '',
+    timeout: 20_000,
+  });
   const quoted = words.map((w) => `'${w}'`).join(' ');
-  const res = spawnSync('bash', ['-c', `${script}\nCOMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _bulk; printf '%s\\n' "\${COMPREPLY[@]}"`], { encoding: 'utf8', input: '', timeout: 20_000 });
+  const res = spawnSync(
+    'bash',
+    [
+      '-c',
+      `${script}\nCOMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _bulk; printf '%s\\n' "\${COMPREPLY[@]}"`,
+    ],
+    { encoding: 'utf8', input: '', timeout: 20_000 },
+  );
   return res.stdout.split('\n').filter(Boolean);
 }
 
 function inTerminal(command: string, extraEnv: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...extraEnv }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      env: { ...process.env, ...extraEnv },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('error', reject);
@@ -38,7 +52,9 @@ describe('CLI conventions', () => {
   });
 
   it('completion offers every command, help and completion, and the values of --format, --encoding, --resource and --state', () => {
-    expect(bashOffers(['bulk', ''])).toEqual(expect.arrayContaining(['upload', 'status', 'jobs', 'completion', 'help']));
+    expect(bashOffers(['bulk', ''])).toEqual(
+      expect.arrayContaining(['upload', 'status', 'jobs', 'completion', 'help']),
+    );
     expect(bashOffers(['bulk', 'upload', '--format', ''])).toEqual(['csv', 'json', 'ndjson']);
     expect(bashOffers(['bulk', 'upload', '--encoding', ''])).toEqual(['utf8', 'utf16le', 'latin1']);
     expect(bashOffers(['bulk', 'upload', '--resource', ''])).toEqual(['transactions']);
@@ -46,7 +62,11 @@ describe('CLI conventions', () => {
     expect(bashOffers(['bulk', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
     expect(bashOffers(['bulk', 'help', 'up'])).toEqual(['upload']);
     for (const shell of ['zsh', 'fish']) {
-      const text = execFileSync(process.execPath, [BIN, 'completion', shell], { encoding: 'utf8', input: '', timeout: 20_000 });
+      const text = execFileSync(process.execPath, [BIN, 'completion', shell], {
+        encoding: 'utf8',
+        input: '',
+        timeout: 20_000,
+      });
       expect(text, shell).toMatch(/csv json ndjson/);
       expect(text, shell).toMatch(/\bhelp\b/);
       expect(text, shell).toMatch(/bash zsh fish/);
@@ -55,8 +75,13 @@ describe('CLI conventions', () => {
 
   it('bulk jobs: a header row and aligned columns on a terminal; plain TSV without header off one', async () => {
     const file = path.join(shared.dir, 'jobs.csv');
-    writeFileSync(file, 'account_id,amount,transaction_date,description\n1,4990.80,2024-01-01,conv-1\n2,5000.00,2024-01-02,conv-2\n');
-    const up = JSON.parse((await runCli(['upload', file, '--resource', 'transactions', '--json'], { env: shared.env })).stdout);
+    writeFileSync(
+      file,
+      'account_id,amount,transaction_date,description\n1,4990.80,2024-01-01,conv-1\n2,5000.00,2024-01-02,conv-2\n',
+    );
+    const up = JSON.parse(
+      (await runCli(['upload', file, '--resource', 'transactions', '--json'], { env: shared.env })).stdout,
+    );
     const id = up.jobs[0].id as string;
     const piped = await runCli(['jobs'], { env: shared.env });
     expect(piped.stdout.split('\n')[0]).toMatch(new RegExp(`^${id}\\t`));
@@ -64,7 +89,9 @@ describe('CLI conventions', () => {
     const tty = await inTerminal(`${process.execPath} ${BIN} jobs`, shared.env);
     const lines = tty.replace(/\r/g, '').split('\n');
     expect(lines[0]).toBe('JOB       STATE         TYPE    RESOURCE      ROWS  STORED  FAILED  CREATED');
-    expect(lines[1]).toMatch(new RegExp(`^${id.slice(0, 8)}  Job Complete  insert  transactions  +2/2  +2  +0  \\d{4}-`));
+    expect(lines[1]).toMatch(
+      new RegExp(`^${id.slice(0, 8)}  Job Complete  insert  transactions  +2/2  +2  +0  \\d{4}-`),
+    );
     expect(jobsTable([])).toEqual(['JOB  STATE  TYPE  RESOURCE  ROWS  STORED  FAILED  CREATED']);
   });
 
@@ -82,7 +109,19 @@ describe('CLI conventions', () => {
     expect(humanDuration(1)).toBe('1 second');
     expect(humanDuration(120)).toBe('2 minutes');
     expect(humanDuration(30)).toBe('30 seconds');
-    const status = { job_id: 'x', state: 'In Progress', status: 'processing', message: 'm', processed_items: 1, total_items: 2, success_count: 1, error_count: 0, percentage: 50, estimated_remaining: 'less than a second', errors: null } as unknown as Parameters<typeof describeStatus>[0];
+    const status = {
+      job_id: 'x',
+      state: 'In Progress',
+      status: 'processing',
+      message: 'm',
+      processed_items: 1,
+      total_items: 2,
+      success_count: 1,
+      error_count: 0,
+      percentage: 50,
+      estimated_remaining: 'less than a second',
+      errors: null,
+    } as unknown as Parameters<typeof describeStatus>[0];
     expect(describeStatus(status).join('\n')).toContain('  less than a second remaining');
     expect(describeStatus(status).join('\n')).not.toContain('about less');
   });

@@ -28,7 +28,11 @@ async function matchServer(answer: (rows: number) => unknown): Promise<{ url: st
       if (isMatch) asked++;
       const status = body === null ? 404 : body === TOO_LARGE ? 413 : 200;
       res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(body === JSON_NULL ? 'null' : JSON.stringify(status === 200 ? body : { error: status === 413 ? 'Too many items' : 'Not found' }));
+      res.end(
+        body === JSON_NULL
+          ? 'null'
+          : JSON.stringify(status === 200 ? body : { error: status === 413 ? 'Too many items' : 'Not found' }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -40,8 +44,24 @@ async function dryRun(url: string) {
   const dir = tempDir('bulk-dry-delete-');
   const file = path.join(dir, 'gone.csv');
   writeFileSync(file, 'account_id,transaction_date,description\n1,2024-01-01,a\n2,2024-01-01,b\n3,2024-01-01,c\n');
-  const run = await runCli(['delete', file, '--resource', 'transactions', '--unique-fields', 'account_id,transaction_date,description', '--dry-run', '--json'], { env: { BULK_URL: url, BULK_STATE_DIR: path.join(dir, 'state') } });
-  const result = JSON.parse(run.stdout) as { exit_code: number; counts: Record<string, number>; errors: { line: number; reason: string }[] };
+  const run = await runCli(
+    [
+      'delete',
+      file,
+      '--resource',
+      'transactions',
+      '--unique-fields',
+      'account_id,transaction_date,description',
+      '--dry-run',
+      '--json',
+    ],
+    { env: { BULK_URL: url, BULK_STATE_DIR: path.join(dir, 'state') } },
+  );
+  const result = JSON.parse(run.stdout) as {
+    exit_code: number;
+    counts: Record<string, number>;
+    errors: { line: number; reason: string }[];
+  };
   assertValidResult(result);
   return { ...run, result };
 }
@@ -55,11 +75,17 @@ const NO_RECORD = { field: 'account_id,transaction_date,description', error: 'no
 
 describe('bulk delete --dry-run and the server that counts', () => {
   it('a count that adds up: would_delete, and the rows it names failed by line, exit 1', async () => {
-    const s = await matchServer((rows) => ({ total_items: rows, matched_items: rows - 1, errors: [{ index: 1, ...NO_RECORD }] }));
+    const s = await matchServer((rows) => ({
+      total_items: rows,
+      matched_items: rows - 1,
+      errors: [{ index: 1, ...NO_RECORD }],
+    }));
     const { code, result, stderr } = await dryRun(s.url);
     expect(code, stderr).toBe(1);
     expect(result.counts).toEqual({ read: 3, stored: 0, failed: 1, unprocessed: 0, would_delete: 2 });
-    expect(result.errors).toEqual([{ file: expect.stringMatching(/gone\.csv$/), line: 3, field: NO_RECORD.field, reason: NO_RECORD.error }]);
+    expect(result.errors).toEqual([
+      { file: expect.stringMatching(/gone\.csv$/), line: 3, field: NO_RECORD.field, reason: NO_RECORD.error },
+    ]);
   });
 
   // Found from outside: a 413 ended the dry run (exit 3, "refuses even one row") where the real delete splits its batches.
@@ -73,13 +99,44 @@ describe('bulk delete --dry-run and the server that counts', () => {
 
   const unusable: [string, (rows: number) => unknown, RegExp][] = [
     ['a guide-only server (404)', () => null, /does not offer a count/],
-    ['more matched than sent', (rows) => ({ total_items: rows, matched_items: rows + 1, errors: [] }), /does not add up \(matched_items 4 is more than the 3 rows sent\)/],
+    [
+      'more matched than sent',
+      (rows) => ({ total_items: rows, matched_items: rows + 1, errors: [] }),
+      /does not add up \(matched_items 4 is more than the 3 rows sent\)/,
+    ],
     ['a 200 whose body is null', () => JSON_NULL, /does not add up/],
-    ['matched and failed not adding up', (rows) => ({ total_items: rows, matched_items: rows, errors: [{ index: 0, ...NO_RECORD }] }), /does not add up/],
-    ['an error outside the batch', (rows) => ({ total_items: rows, matched_items: rows - 1, errors: [{ index: rows, ...NO_RECORD }] }), /does not add up/],
-    ['the same row failed twice', (rows) => ({ total_items: rows, matched_items: rows - 2, errors: [{ index: 0, ...NO_RECORD }, { index: 0, ...NO_RECORD }] }), /does not add up/],
-    ['another batch size', (rows) => ({ total_items: rows + 1, matched_items: rows + 1, errors: [] }), /does not add up/],
-    ['errors as strings', (rows) => ({ total_items: rows, matched_items: rows - 1, errors: ['row 2: no record'] }), /names no row|does not add up/],
+    [
+      'matched and failed not adding up',
+      (rows) => ({ total_items: rows, matched_items: rows, errors: [{ index: 0, ...NO_RECORD }] }),
+      /does not add up/,
+    ],
+    [
+      'an error outside the batch',
+      (rows) => ({ total_items: rows, matched_items: rows - 1, errors: [{ index: rows, ...NO_RECORD }] }),
+      /does not add up/,
+    ],
+    [
+      'the same row failed twice',
+      (rows) => ({
+        total_items: rows,
+        matched_items: rows - 2,
+        errors: [
+          { index: 0, ...NO_RECORD },
+          { index: 0, ...NO_RECORD },
+        ],
+      }),
+      /does not add up/,
+    ],
+    [
+      'another batch size',
+      (rows) => ({ total_items: rows + 1, matched_items: rows + 1, errors: [] }),
+      /does not add up/,
+    ],
+    [
+      'errors as strings',
+      (rows) => ({ total_items: rows, matched_items: rows - 1, errors: ['row 2: no record'] }),
+      /names no row|does not add up/,
+    ],
     ['not an object', () => 'yes', /does not add up/],
   ];
   it.each(unusable)('%s: a warning, no count, no row failed on its word, exit 0', async (_name, answer, warning) => {

@@ -19,7 +19,11 @@ afterEach(async () => {
 const ROWS = 3000;
 const SEED = 5;
 /** Keys that name no record: appended to the delete file, each must come back as a failed row. */
-const ABSENT = ['9001,1.00,2031-01-01,Nobody 1,travel', '9002,2.00,2031-01-02,Nobody 2,travel', '9003,3.00,2031-01-03,Nobody 3,travel'];
+const ABSENT = [
+  '9001,1.00,2031-01-01,Nobody 1,travel',
+  '9002,2.00,2031-01-02,Nobody 2,travel',
+  '9003,3.00,2031-01-03,Nobody 3,travel',
+];
 
 /**
  * A real server holding the whole generated file (checked with the invariant), and a delete file:
@@ -30,10 +34,25 @@ async function setup(opts: { chunkDelayMs?: number } = {}) {
   const input = path.join(dir, 'transactions.csv');
   await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: 0, format: 'csv', out: input });
   const delay = opts.chunkDelayMs;
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), chunkSize: 100, beforeChunk: delay ? () => new Promise((r) => setTimeout(r, delay)) : undefined });
-  const upload = await runCli(['upload', input, '--json'], { env: { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'upload-state') } });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: path.join(dir, 'server.db'),
+    chunkSize: 100,
+    beforeChunk: delay ? () => new Promise((r) => setTimeout(r, delay)) : undefined,
+  });
+  const upload = await runCli(['upload', input, '--json'], {
+    env: { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'upload-state') },
+  });
   expect(upload.code, upload.stderr).toBe(0);
-  checkInvariant({ rows: ROWS, seed: SEED, invalidShare: 0, dbPath: server.dbPath, failedRowsFiles: [], result: JSON.parse(upload.stdout) });
+  checkInvariant({
+    rows: ROWS,
+    seed: SEED,
+    invalidShare: 0,
+    dbPath: server.dbPath,
+    failedRowsFiles: [],
+    result: JSON.parse(upload.stdout),
+  });
   const lines = readFileSync(input, 'utf8').trimEnd().split('\n');
   const deleted = new Set<number>();
   for (let i = 0; i < ROWS; i += 3) deleted.add(i);
@@ -56,26 +75,61 @@ function storedRows(db: string): number[] {
 }
 
 /** The store holds exactly the rows not deleted, and the failed-rows file exactly the absent keys, by line. */
-function expectConverged(setupOut: Awaited<ReturnType<typeof setup>>, result: { counts: { read: number; stored: number; failed: number; unprocessed: number } }) {
+function expectConverged(
+  setupOut: Awaited<ReturnType<typeof setup>>,
+  result: { counts: { read: number; stored: number; failed: number; unprocessed: number } },
+) {
   const { dir, deleted, absentLines, db } = setupOut;
   const rest = [...Array(ROWS).keys()].filter((i) => !deleted.has(i));
   expect(storedRows(db)).toEqual(rest);
-  const failed = parse(readFileSync(path.join(dir, 'gone.failed.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+  const failed = parse(readFileSync(path.join(dir, 'gone.failed.csv'), 'utf8'), { columns: true }) as Record<
+    string,
+    string
+  >[];
   expect(failed.map((r) => Number(r._source_line))).toEqual(absentLines);
   for (const r of failed) expect(r._error).toMatch(/no record with this key/);
-  expect(result.counts).toEqual({ read: deleted.size + ABSENT.length, stored: deleted.size, failed: ABSENT.length, unprocessed: 0 });
+  expect(result.counts).toEqual({
+    read: deleted.size + ABSENT.length,
+    stored: deleted.size,
+    failed: ABSENT.length,
+    unprocessed: 0,
+  });
 }
 
 describe('bulk delete against a real server', () => {
   it('deletes by key exactly the rows named; keys with no record are failed rows by line, exit 1', async () => {
     const s = await setup();
-    const run = await runCli(['delete', s.gone, '--resource', 'transactions', '--unique-fields', 'account_id,transaction_date,description', '--batch-size', '250', '--json'], { env: s.env });
+    const run = await runCli(
+      [
+        'delete',
+        s.gone,
+        '--resource',
+        'transactions',
+        '--unique-fields',
+        'account_id,transaction_date,description',
+        '--batch-size',
+        '250',
+        '--json',
+      ],
+      { env: s.env },
+    );
     expect(run.code, run.stderr).toBe(1);
     const result = JSON.parse(run.stdout);
     expect(result.exit_code).toBe(1);
     expectConverged(s, result);
     // Through the API: deleting the whole file again finds no record for exactly the rows gone.
-    const again = await runCli(['delete', path.join(s.dir, 'transactions.csv'), '--unique-fields', 'account_id,transaction_date,description', '--failed-rows-dir', path.join(s.dir, 'again'), '--json'], { env: s.env });
+    const again = await runCli(
+      [
+        'delete',
+        path.join(s.dir, 'transactions.csv'),
+        '--unique-fields',
+        'account_id,transaction_date,description',
+        '--failed-rows-dir',
+        path.join(s.dir, 'again'),
+        '--json',
+      ],
+      { env: s.env },
+    );
     expect(again.code, again.stderr).toBe(1);
     expect(JSON.parse(again.stdout).counts).toMatchObject({ stored: ROWS - s.deleted.size, failed: s.deleted.size });
     expect(storedRows(s.db)).toEqual([]);
@@ -93,25 +147,59 @@ describe('bulk delete against a real server', () => {
     const result = JSON.parse(run.stdout);
     expect(run.code, run.stderr).toBe(1);
     const read = s.deleted.size + ABSENT.length + 2;
-    expect(result.counts).toEqual({ read, stored: 0, failed: ABSENT.length + 2, unprocessed: 0, would_delete: s.deleted.size });
+    expect(result.counts).toEqual({
+      read,
+      stored: 0,
+      failed: ABSENT.length + 2,
+      unprocessed: 0,
+      would_delete: s.deleted.size,
+    });
     expect(storedRows(s.db)).toHaveLength(ROWS);
-    const failedLines = (dir: string) => (parse(readFileSync(path.join(s.dir, dir, 'gone.failed.csv'), 'utf8'), { columns: true }) as Record<string, string>[]).map((r) => `${r._source_line} ${r._error}`).sort();
+    const failedLines = (dir: string) =>
+      (
+        parse(readFileSync(path.join(s.dir, dir, 'gone.failed.csv'), 'utf8'), { columns: true }) as Record<
+          string,
+          string
+        >[]
+      )
+        .map((r) => `${r._source_line} ${r._error}`)
+        .sort();
     // The real delete: the rows the dry run counted are deleted, the rows it listed fail, by line and reason.
     const real = await runCli(['delete', s.gone, ...keys, ...dirs('real'), '--json'], { env: s.env });
     expect(real.code, real.stderr).toBe(1);
-    expect(JSON.parse(real.stdout).counts).toEqual({ read, stored: result.counts.would_delete, failed: result.counts.failed, unprocessed: 0 });
+    expect(JSON.parse(real.stdout).counts).toEqual({
+      read,
+      stored: result.counts.would_delete,
+      failed: result.counts.failed,
+      unprocessed: 0,
+    });
     expect(failedLines('real')).toEqual(failedLines('dry'));
     // Now that they are gone, a dry run says so: nothing would be deleted.
     const plain = await runCli(['delete', s.gone, ...keys, ...dirs('plain'), '--dry-run'], { env: s.env });
     expect(plain.stdout + plain.stderr).toMatch(/would delete: 0 records/);
-    const usage = await runCli(['delete', s.gone, '--resource', 'transactions', '--unique-fields', 'account_id', '--dry-run'], { env: s.env });
+    const usage = await runCli(
+      ['delete', s.gone, '--resource', 'transactions', '--unique-fields', 'account_id', '--dry-run'],
+      { env: s.env },
+    );
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/not a unique key of transactions/);
   }, 60_000);
 
   it('SIGTERM mid-delete, then resume: converges to the same store and failed rows', async () => {
     const s = await setup({ chunkDelayMs: 50 });
-    const args = ['delete', s.gone, '--resource', 'transactions', '--unique-fields', 'account_id,transaction_date,description', '--batch-size', '100', '--concurrency', '2', '--no-events'];
+    const args = [
+      'delete',
+      s.gone,
+      '--resource',
+      'transactions',
+      '--unique-fields',
+      'account_id,transaction_date,description',
+      '--batch-size',
+      '100',
+      '--concurrency',
+      '2',
+      '--no-events',
+    ];
     const proc = startUpload(args, { env: s.env });
     await untilAcknowledged(s.env.BULK_STATE_DIR, 2, proc.child);
     proc.child.kill('SIGTERM');

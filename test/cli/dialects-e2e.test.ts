@@ -24,7 +24,10 @@ async function setup() {
   const dir = tempDir('bulk-dialects-');
   server = await spawnServer({ dbPath: path.join(dir, 'server.db') });
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
-  const failedFiles = () => readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
+  const failedFiles = () =>
+    readdirSync(dir)
+      .filter((f) => f.includes('.failed'))
+      .map((f) => path.join(dir, f));
   return { dir, env, db: server.dbPath, failedFiles };
 }
 
@@ -39,7 +42,9 @@ async function upload(args: string[], env: Record<string, string>) {
 function storedAccounts(db: string): number[] {
   const conn = new Database(db, { readonly: true });
   try {
-    return (conn.prepare('SELECT account_id FROM transactions ORDER BY account_id').all() as { account_id: number }[]).map((r) => r.account_id);
+    return (
+      conn.prepare('SELECT account_id FROM transactions ORDER BY account_id').all() as { account_id: number }[]
+    ).map((r) => r.account_id);
   } finally {
     conn.close();
   }
@@ -59,22 +64,25 @@ const CASES: { file: string; flags: string[]; line: number; failedAs?: string }[
 ];
 
 describe('files as people have them, against a real bulk serve', () => {
-  it.each(CASES)('$file $flags: four rows stored, the bad one failed at line $line', async ({ file, flags, line, failedAs }) => {
-    const { dir, env, db, failedFiles } = await setup();
-    const input = path.join(dir, file);
-    copyFileSync(path.join(FIXTURES, file), input);
-    const { result } = await upload([input, ...flags], env);
-    expect(result.counts).toMatchObject({ read: 5, stored: 4, failed: 1, unprocessed: 0 });
-    expect(storedAccounts(db)).toEqual([1001, 1002, 1003, 1005]);
-    expect(result.errors).toEqual([expect.objectContaining({ line, field: 'amount' })]);
-    const [failed] = failedFiles();
-    if (failedAs) expect(path.basename(failed as string)).toBe(failedAs);
-    // The failed-rows file is valid input with the same flags: it reads back as the one bad row
-    // (a --no-header file's failed rows carry a header, so they read back without those flags).
-    const again = await upload([failed as string, ...(flags[0] === '--no-header' ? [] : flags)], env);
-    expect(again.result.counts).toMatchObject({ read: 1, stored: 0, failed: 1 });
-    expect(again.result.errors[0]).toMatchObject({ field: 'amount', reason: expect.stringMatching(/decimal/) });
-  });
+  it.each(CASES)(
+    '$file $flags: four rows stored, the bad one failed at line $line',
+    async ({ file, flags, line, failedAs }) => {
+      const { dir, env, db, failedFiles } = await setup();
+      const input = path.join(dir, file);
+      copyFileSync(path.join(FIXTURES, file), input);
+      const { result } = await upload([input, ...flags], env);
+      expect(result.counts).toMatchObject({ read: 5, stored: 4, failed: 1, unprocessed: 0 });
+      expect(storedAccounts(db)).toEqual([1001, 1002, 1003, 1005]);
+      expect(result.errors).toEqual([expect.objectContaining({ line, field: 'amount' })]);
+      const [failed] = failedFiles();
+      if (failedAs) expect(path.basename(failed as string)).toBe(failedAs);
+      // The failed-rows file is valid input with the same flags: it reads back as the one bad row
+      // (a --no-header file's failed rows carry a header, so they read back without those flags).
+      const again = await upload([failed as string, ...(flags[0] === '--no-header' ? [] : flags)], env);
+      expect(again.result.counts).toMatchObject({ read: 1, stored: 0, failed: 1 });
+      expect(again.result.errors[0]).toMatchObject({ field: 'amount', reason: expect.stringMatching(/decimal/) });
+    },
+  );
 
   it('NULL-valued: --null-value sends null, so an optional field is empty and a required one fails at its line', async () => {
     const { dir, env, db, failedFiles } = await setup();
@@ -84,7 +92,9 @@ describe('files as people have them, against a real bulk serve', () => {
     expect(result.counts).toMatchObject({ read: 3, stored: 2, failed: 1 });
     expect(result.errors).toEqual([expect.objectContaining({ line: 3, field: 'amount', reason: 'is required' })]);
     const conn = new Database(db, { readonly: true });
-    expect(conn.prepare('SELECT account_id, description, category FROM transactions ORDER BY account_id').all()).toEqual([
+    expect(
+      conn.prepare('SELECT account_id, description, category FROM transactions ORDER BY account_id').all(),
+    ).toEqual([
       { account_id: 1001, description: 'first', category: null },
       { account_id: 1003, description: null, category: null },
     ]);
@@ -97,13 +107,19 @@ describe('files as people have them, against a real bulk serve', () => {
     const { dir, env, db, failedFiles } = await setup();
     const input = path.join(dir, 'open-quote.csv');
     // Line 4 is a comment; the quote opens on line 6 (the record starts there) and never closes.
-    writeFileSync(input, "account_id;amount;transaction_date;description;category\n1001;1.00;2024-01-01;'a;b';food\n1002;2.00;2024-01-02;'multi\nline';food\n# note\n1003;3.00;2024-01-03;'never closed;food\n1004;4.00;2024-01-04;lost;food\n");
+    writeFileSync(
+      input,
+      "account_id;amount;transaction_date;description;category\n1001;1.00;2024-01-01;'a;b';food\n1002;2.00;2024-01-02;'multi\nline';food\n# note\n1003;3.00;2024-01-03;'never closed;food\n1004;4.00;2024-01-04;lost;food\n",
+    );
     const { result } = await upload([input, '--quote', "'", '--comment', '#'], env);
     expect(result.exit_code).toBe(3);
     expect(storedAccounts(db)).toEqual([1001, 1002]);
     expect(result.not_read).toEqual([{ file: input, from_line: 7 }]);
     expect(result.counts).toMatchObject({ stored: 2, failed: 1 });
-    expect(result.errors[0]).toMatchObject({ line: 6, reason: expect.stringMatching(/unterminated quoted field \(starts at line 6\)/) });
+    expect(result.errors[0]).toMatchObject({
+      line: 6,
+      reason: expect.stringMatching(/unterminated quoted field \(starts at line 6\)/),
+    });
     expect(readFileSync(failedFiles()[0] as string, 'utf8')).toMatch(/;6;/);
   });
 
@@ -114,18 +130,31 @@ describe('files as people have them, against a real bulk serve', () => {
     const { result } = await upload([input, '--dry-run'], env);
     expect(result.status).toBe('dry_run');
     expect(result.counts).toMatchObject({ read: 5, stored: 0, failed: 1 });
-    expect(result.errors).toEqual([expect.objectContaining({ line: 6, field: 'amount', reason: 'must be a decimal number' })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ line: 6, field: 'amount', reason: 'must be a decimal number' }),
+    ]);
     expect(storedAccounts(db)).toEqual([]);
-    expect(readFileSync(failedFiles()[0] as string, 'utf8')).toContain('1004;12.3.4;2024-01-04;bad amount;food;6;amount: must be a decimal number');
+    expect(readFileSync(failedFiles()[0] as string, 'utf8')).toContain(
+      '1004;12.3.4;2024-01-04;bad amount;food;6;amount: must be a decimal number',
+    );
   });
 
   it('a row that does not parse is named by its mapped field too', async () => {
     const { dir, env } = await setup();
     const input = path.join(dir, 'memo.csv');
-    writeFileSync(input, Buffer.concat([Buffer.from('account_id,amount,transaction_date,memo\n1001,1.00,2024-01-01,ok\n1002,2.00,2024-01-02,caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    writeFileSync(
+      input,
+      Buffer.concat([
+        Buffer.from('account_id,amount,transaction_date,memo\n1001,1.00,2024-01-01,ok\n1002,2.00,2024-01-02,caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('\n'),
+      ]),
+    );
     const { result } = await upload([input, '--map', 'memo=description'], env);
     expect(result.counts).toMatchObject({ read: 2, stored: 1, failed: 1 });
-    expect(result.errors).toEqual([expect.objectContaining({ line: 3, field: 'description', reason: 'invalid UTF-8' })]);
+    expect(result.errors).toEqual([
+      expect.objectContaining({ line: 3, field: 'description', reason: 'invalid UTF-8' }),
+    ]);
   });
 
   it('a header that does not fit is refused before any job: exit 2, one message with the likely cause', async () => {
@@ -139,13 +168,20 @@ describe('files as people have them, against a real bulk serve', () => {
     copyFileSync(path.join(FIXTURES, 'misnamed.csv'), misnamed);
     const named = await upload([misnamed], env);
     expect(named.result.exit_code).toBe(2);
-    expect(named.result.message).toMatch(/"acct", "amt" are not fields of transactions; required fields account_id, amount are missing — did you mean account_id for acct, amount for amt\?/);
+    expect(named.result.message).toMatch(
+      /"acct", "amt" are not fields of transactions; required fields account_id, amount are missing — did you mean account_id for acct, amount for amt\?/,
+    );
     const jobs = await runCli(['jobs', '--json'], { env });
     expect(JSON.parse(jobs.stdout).jobs ?? JSON.parse(jobs.stdout)).toHaveLength(0);
     // stdin is checked as it is read, still before any job, and leaves no run to resume.
-    const piped = await runCli(['upload', '-', '--format', 'csv', '--resource', 'transactions'], { env, input: 'acct;amount;transaction_date\n1;2.00;2024-01-01\n' });
+    const piped = await runCli(['upload', '-', '--format', 'csv', '--resource', 'transactions'], {
+      env,
+      input: 'acct;amount;transaction_date\n1;2.00;2024-01-01\n',
+    });
     expect(piped.code).toBe(2);
-    expect(piped.stderr).toMatch(/stdin: the header does not fit resource transactions: column "acct" is not a field.*did you mean account_id for acct\?/);
+    expect(piped.stderr).toMatch(
+      /stdin: the header does not fit resource transactions: column "acct" is not a field.*did you mean account_id for acct\?/,
+    );
     expect((await runCli(['upload', '--resume'], { env })).stderr).toMatch(/there is no run to resume/);
     // With the mapping the same file goes in, and its failed rows keep the file's own names.
     const mapped = await upload([misnamed, '--map', 'acct=account_id,amt=amount'], env);
@@ -154,7 +190,12 @@ describe('files as people have them, against a real bulk serve', () => {
 });
 
 /** A generated file in a dialect: rows of the bench generator, so the invariant checker applies. */
-function dialectFile(rows: number, seed: number, share: number, o: { delimiter: string; header: string[]; preamble: string[]; commentEvery?: number }) {
+function dialectFile(
+  rows: number,
+  seed: number,
+  share: number,
+  o: { delimiter: string; header: string[]; preamble: string[]; commentEvery?: number },
+) {
   const lines = [...o.preamble, o.header.join(o.delimiter)];
   const lineOf: number[] = [];
   for (let i = 0; i < rows; i++) {
@@ -173,7 +214,11 @@ describe('generated files in other dialects: nothing lost, nothing doubled', () 
 
   it('semicolons, gzip-compressed and renamed columns; stopped by --max-errors, then resumed', async () => {
     const { dir, env, db, failedFiles } = await setup();
-    const { text, lineOf } = dialectFile(ROWS, SEED, SHARE, { delimiter: ';', header: ['acct', 'amt', 'transaction_date', 'description', 'category'], preamble: [] });
+    const { text, lineOf } = dialectFile(ROWS, SEED, SHARE, {
+      delimiter: ';',
+      header: ['acct', 'amt', 'transaction_date', 'description', 'category'],
+      preamble: [],
+    });
     const input = path.join(dir, 'export.csv.gz');
     writeFileSync(input, gzipSync(text));
     const map = ['--map', 'acct=account_id,amt=amount'];
@@ -185,18 +230,43 @@ describe('generated files in other dialects: nothing lost, nothing doubled', () 
     assertValidResult(result);
     const invalid = Array.from({ length: ROWS }, (_, i) => i).filter((i) => isInvalidRow(i, SEED, SHARE));
     expect(result.counts).toMatchObject({ read: ROWS, failed: invalid.length, unprocessed: 0 });
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), lineOf, result, failedRowsCsv: { delimiter: ';' } });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      lineOf,
+      result,
+      failedRowsCsv: { delimiter: ';' },
+    });
     const failedHeader = readFileSync(failedFiles()[0] as string, 'utf8').split('\n', 1)[0];
     expect(failedHeader).toBe('acct;amt;transaction_date;description;category;_source_line;_error');
   });
 
   it('tabs after a two-line preamble, with comment lines between rows', async () => {
     const { dir, env, db, failedFiles } = await setup();
-    const { text, lineOf } = dialectFile(ROWS, SEED, SHARE, { delimiter: '\t', header: COLUMNS, preamble: ['Bank export', 'generated 2024-03-01'], commentEvery: 400 });
+    const { text, lineOf } = dialectFile(ROWS, SEED, SHARE, {
+      delimiter: '\t',
+      header: COLUMNS,
+      preamble: ['Bank export', 'generated 2024-03-01'],
+      commentEvery: 400,
+    });
     const input = path.join(dir, 'export.tsv');
     writeFileSync(input, text);
     const { result } = await upload([input, '--skip-lines', '2', '--comment', '#', '--batch-size', '500'], env);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), lineOf, result, failedRowsCsv: { delimiter: '\t', from_line: 3, comment: '#' } });
-    expect(parse(readFileSync(failedFiles()[0] as string, 'utf8'), { delimiter: '\t', from_line: 3, columns: true })[0]).toHaveProperty('_error');
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      lineOf,
+      result,
+      failedRowsCsv: { delimiter: '\t', from_line: 3, comment: '#' },
+    });
+    expect(
+      parse(readFileSync(failedFiles()[0] as string, 'utf8'), { delimiter: '\t', from_line: 3, columns: true })[0],
+    ).toHaveProperty('_error');
   });
 });

@@ -27,9 +27,16 @@ afterAll(async () => {
 });
 
 /** Runs the CLI with one of its output streams read for a single byte and then closed, as `| head -c1` does. */
-function runWithClosedStream(args: string[], env: Record<string, string>, closed: 'stdout' | 'stderr'): Promise<{ code: number | null; other: string; firstByte: string }> {
+function runWithClosedStream(
+  args: string[],
+  env: Record<string, string>,
+  closed: 'stdout' | 'stderr',
+): Promise<{ code: number | null; other: string; firstByte: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const shut = child[closed];
     const open = closed === 'stdout' ? child.stderr : child.stdout;
     let other = '';
@@ -45,19 +52,39 @@ function runWithClosedStream(args: string[], env: Record<string, string>, closed
 }
 
 describe('output streams that fail', () => {
-  it.each(['stderr', 'stdout'] as const)('%s closed after its first byte: the upload goes on to the end and exits with its true code', async (closed) => {
-    const work = tempDir('bulk-epipe-');
-    const input = path.join(work, 'transactions.csv');
-    await generateTransactions({ rows: ROWS, seed: SEED + (closed === 'stdout' ? 1 : 0), invalidShare: SHARE, format: 'csv', out: input });
-    const db = path.join(work, 'own.db');
-    // stderr closed: plain progress lines, many writes. stdout closed: the --json document and -v lines.
-    const args = closed === 'stderr' ? ['upload', input, '--batch-size', '250', '-v', '--db', db] : ['upload', input, '--batch-size', '250', '--json', '-v', '--db', db];
-    const res = await runWithClosedStream(args, { BULK_STATE_DIR: path.join(work, 'state') }, closed);
-    expect(res.firstByte).not.toBe('');
-    expect(res.code, res.other.slice(-2000)).toBe(1);
-    const failed = readdirSync(work).filter((f) => f.includes('.failed')).map((f) => path.join(work, f));
-    checkInvariant({ rows: ROWS, seed: SEED + (closed === 'stdout' ? 1 : 0), invalidShare: SHARE, dbPath: db, failedRowsFiles: failed });
-  });
+  it.each(['stderr', 'stdout'] as const)(
+    '%s closed after its first byte: the upload goes on to the end and exits with its true code',
+    async (closed) => {
+      const work = tempDir('bulk-epipe-');
+      const input = path.join(work, 'transactions.csv');
+      await generateTransactions({
+        rows: ROWS,
+        seed: SEED + (closed === 'stdout' ? 1 : 0),
+        invalidShare: SHARE,
+        format: 'csv',
+        out: input,
+      });
+      const db = path.join(work, 'own.db');
+      // stderr closed: plain progress lines, many writes. stdout closed: the --json document and -v lines.
+      const args =
+        closed === 'stderr'
+          ? ['upload', input, '--batch-size', '250', '-v', '--db', db]
+          : ['upload', input, '--batch-size', '250', '--json', '-v', '--db', db];
+      const res = await runWithClosedStream(args, { BULK_STATE_DIR: path.join(work, 'state') }, closed);
+      expect(res.firstByte).not.toBe('');
+      expect(res.code, res.other.slice(-2000)).toBe(1);
+      const failed = readdirSync(work)
+        .filter((f) => f.includes('.failed'))
+        .map((f) => path.join(work, f));
+      checkInvariant({
+        rows: ROWS,
+        seed: SEED + (closed === 'stdout' ? 1 : 0),
+        invalidShare: SHARE,
+        dbPath: db,
+        failedRowsFiles: failed,
+      });
+    },
+  );
 });
 
 describe('usage errors end through the exit path too', () => {
@@ -68,22 +95,25 @@ describe('usage errors end through the exit path too', () => {
     [['jobs', '--limit', 'x', '--json'], 'jobs'],
     [['serve', '--port', '99999', '--json'], 'serve'],
     [['nonsense', '--json'], 'nonsense'],
-  ])('bulk %j: exit 2, one document on stdout, one `bulk: ` line with the next step on stderr', async (args, command) => {
-    const res = await runCli(args);
-    expect(res.code).toBe(2);
-    const doc = JSON.parse(res.stdout);
-    if (command === 'upload' || command === 'resume') {
-      assertValidResult(doc);
-      expect(doc).toMatchObject({ exit_code: 2, status: 'failed', error_kind: 'usage', run_id: null });
-    } else {
-      assertValidErrorResult(doc);
-      expect(doc).toMatchObject({ exit_code: 2, error_kind: 'usage', command });
-    }
-    const lines = res.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^bulk: .*; see bulk .*--help$/);
-    expect(res.stderr).not.toMatch(/^error:/m);
-  });
+  ])(
+    'bulk %j: exit 2, one document on stdout, one `bulk: ` line with the next step on stderr',
+    async (args, command) => {
+      const res = await runCli(args);
+      expect(res.code).toBe(2);
+      const doc = JSON.parse(res.stdout);
+      if (command === 'upload' || command === 'resume') {
+        assertValidResult(doc);
+        expect(doc).toMatchObject({ exit_code: 2, status: 'failed', error_kind: 'usage', run_id: null });
+      } else {
+        assertValidErrorResult(doc);
+        expect(doc).toMatchObject({ exit_code: 2, error_kind: 'usage', command });
+      }
+      const lines = res.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^bulk: .*; see bulk .*--help$/);
+      expect(res.stderr).not.toMatch(/^error:/m);
+    },
+  );
 
   it('an unknown --resource is a configuration error (exit 2) and prints no --resume command that could never work', async () => {
     const input = path.join(dir, 'nosuch.csv');
@@ -128,7 +158,8 @@ describe('end()', () => {
 
   it('on a terminal the line breaks at spaces to its width, never mid-word; off a terminal it is one line', () => {
     begin(['node', 'bulk', 'status', 'x']);
-    const message = 'the server at http://127.0.0.1:9 did not answer; is the server running? then resume with: bulk upload --resume 20261202-075512-a1b2';
+    const message =
+      'the server at http://127.0.0.1:9 did not answer; is the server running? then resume with: bulk upload --resume 20261202-075512-a1b2';
     const tty = capture();
     Object.assign(tty.stream, { isTTY: true, columns: 60 });
     end(endingOfError(new BulkError('unreachable', message)), { stdout: capture().stream, stderr: tty.stream });
@@ -146,10 +177,20 @@ describe('end()', () => {
     begin(['node', 'bulk', 'upload', 'a.csv', '--json']);
     const out = capture();
     const err = capture();
-    expect(end(endingOfError(new BulkError('locked', 'run R is in use by process 42', 'wait for process 42 to end')), { stdout: out.stream, stderr: err.stream })).toBe(3);
+    expect(
+      end(endingOfError(new BulkError('locked', 'run R is in use by process 42', 'wait for process 42 to end')), {
+        stdout: out.stream,
+        stderr: err.stream,
+      }),
+    ).toBe(3);
     expect(err.text()).toBe('bulk: run R is in use by process 42; wait for process 42 to end\n');
     const doc = JSON.parse(out.text());
     assertValidResult(doc);
-    expect(doc).toMatchObject({ exit_code: 3, status: 'stopped', error_kind: 'locked', next_step: 'wait for process 42 to end' });
+    expect(doc).toMatchObject({
+      exit_code: 3,
+      status: 'stopped',
+      error_kind: 'locked',
+      next_step: 'wait for process 42 to end',
+    });
   });
 });

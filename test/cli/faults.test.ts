@@ -30,7 +30,10 @@ async function setup(share = SHARE) {
   server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
   proxy = await startFaultProxy(server.url);
   const env = { BULK_URL: proxy.url, BULK_STATE_DIR: path.join(dir, 'state') };
-  const failedFiles = () => readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
+  const failedFiles = () =>
+    readdirSync(dir)
+      .filter((f) => f.includes('.failed'))
+      .map((f) => path.join(dir, f));
   return { dir, input, env, db: server.dbPath, failedFiles };
 }
 
@@ -69,7 +72,10 @@ describe('network faults: the run converges, nothing lost, nothing doubled', () 
     proxy!.arm({ kind: 'html-status', status: 502 }, { count: 4 });
     proxy!.arm({ kind: 'html-status', status: 503 }, { count: 4 });
     proxy!.arm({ kind: 'retry-after', status: 429, retryAfter: '1' }, { count: 1, match: isStart });
-    proxy!.arm({ kind: 'retry-after', status: 429, retryAfter: new Date(Date.now() + 500).toUTCString() }, { count: 1, match: isStart });
+    proxy!.arm(
+      { kind: 'retry-after', status: 429, retryAfter: new Date(Date.now() + 500).toUTCString() },
+      { count: 1, match: isStart },
+    );
     proxy!.arm({ kind: 'retry-after', status: 429, retryAfter: 'soon-ish' }, { count: 1, match: isStart });
     const { result, res } = await upload(input, env, ['-v']);
     checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
@@ -77,7 +83,7 @@ describe('network faults: the run converges, nothing lost, nothing doubled', () 
     expect(res.stderr).toMatch(/HTTP 502/);
   });
 
-  it('a server with only the guide\'s fields (no events, errors or abort URLs): the client polls', async () => {
+  it("a server with only the guide's fields (no events, errors or abort URLs): the client polls", async () => {
     const { input, env, db, failedFiles } = await setup();
     proxy!.guideOnly(true);
     const { result } = await upload(input, env);
@@ -105,14 +111,24 @@ describe('network faults: the run converges, nothing lost, nothing doubled', () 
 describe('a job the server no longer knows', () => {
   it('404 after it was accepted: never counted as done; exit 3; resume converges', async () => {
     const { input, env, db, failedFiles } = await setup();
-    proxy!.arm({ kind: 'json-status', status: 404, body: { error: 'Job not found' } }, { count: 1, match: (req) => req.method === 'GET' && /\/(status|events)\/$/.test(req.url ?? '') });
+    proxy!.arm(
+      { kind: 'json-status', status: 404, body: { error: 'Job not found' } },
+      { count: 1, match: (req) => req.method === 'GET' && /\/(status|events)\/$/.test(req.url ?? '') },
+    );
     const { result } = await upload(input, env, ['--concurrency', '1']);
     expect(result.exit_code).toBe(3);
     expect(result.message).toMatch(/no longer known to the server/);
     expect(result.counts.unprocessed).toBeGreaterThan(0);
     const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json'], { env });
     const final = JSON.parse(resumed.stdout);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result: final });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      result: final,
+    });
   });
 });
 
@@ -120,15 +136,31 @@ describe('auth refused mid-run', () => {
   it('401 on a later batch: stop, save, a clear message, exit 3; resume finishes; no token in any output', async () => {
     const { input, env, db, failedFiles } = await setup();
     let starts = 0;
-    proxy!.arm({ kind: 'json-status', status: 401, body: { error: 'Authentication credentials were not provided or are not valid' } }, { count: 1, match: (req) => isStart(req) && ++starts === 4 });
+    proxy!.arm(
+      {
+        kind: 'json-status',
+        status: 401,
+        body: { error: 'Authentication credentials were not provided or are not valid' },
+      },
+      { count: 1, match: (req) => isStart(req) && ++starts === 4 },
+    );
     const secret = 'sekret-token-value-0123456789';
     const { result, res } = await upload(input, { ...env, BULK_TOKEN: secret }, ['--concurrency', '1', '-vv']);
     expect(result.exit_code).toBe(3);
     expect(result.message).toMatch(/Authentication/);
     expect(res.stdout + res.stderr).not.toContain(secret);
-    const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json'], { env: { ...env, BULK_TOKEN: secret } });
+    const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json'], {
+      env: { ...env, BULK_TOKEN: secret },
+    });
     const final = JSON.parse(resumed.stdout);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result: final });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      result: final,
+    });
   });
 });
 
@@ -140,8 +172,17 @@ describe('the server refuses a batch as too large', () => {
     server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), maxItems: 100 });
     const { result, res } = await upload(input, { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') });
     expect(res.stderr).toMatch(/too large for the server \(413\)/);
-    const failed = readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: server.dbPath, failedRowsFiles: failed, result });
+    const failed = readdirSync(dir)
+      .filter((f) => f.includes('.failed'))
+      .map((f) => path.join(dir, f));
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: server.dbPath,
+      failedRowsFiles: failed,
+      result,
+    });
     expect(result.jobs.every((j: { total: number }) => j.total <= 100)).toBe(true);
   });
 });
@@ -152,7 +193,10 @@ describe('stopping early, with a result a script can trust', () => {
     proxy!.arm({ kind: 'stall' }, { count: 50, match: isStatus });
     const { spawn } = await import('node:child_process');
     const { BIN } = await import('../helpers/run-cli.js');
-    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '250', '--json', '--no-events'], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'upload', input, '--batch-size', '250', '--json', '--no-events'], {
+      env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -173,15 +217,26 @@ describe('stopping early, with a result a script can trust', () => {
     expect(result.message).toMatch(/--max-errors/);
     expect(result.resume_command).toMatch(/^bulk upload --resume /);
     expect(result.counts.stored + result.counts.failed).toBeLessThan(ROWS);
-    const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json', '--max-errors', '100%'], { env });
+    const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json', '--max-errors', '100%'], {
+      env,
+    });
     const final = JSON.parse(resumed.stdout);
     assertValidResult(final);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: 0.05, dbPath: db, failedRowsFiles: failedFiles(), result: final });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: 0.05,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      result: final,
+    });
   });
 
   it('unreachable at the start: exit 4, a schema-valid document, a resume command', async () => {
     const { input } = await setup();
-    const res = await runCli(['upload', input, '--json', '--deadline', '1'], { env: { BULK_URL: 'http://127.0.0.1:9', BULK_STATE_DIR: tempDir() } });
+    const res = await runCli(['upload', input, '--json', '--deadline', '1'], {
+      env: { BULK_URL: 'http://127.0.0.1:9', BULK_STATE_DIR: tempDir() },
+    });
     const doc = JSON.parse(res.stdout);
     assertValidResult(doc);
     expect(res.code).toBe(4);

@@ -12,7 +12,10 @@ const HEADER = 'account_id,amount,transaction_date,description\n';
 
 describe('hints where they help', () => {
   it('an empty or header-only file: a warning line, exit 0', async () => {
-    for (const [name, text] of [['empty.csv', ''], ['header-only.csv', HEADER]] as const) {
+    for (const [name, text] of [
+      ['empty.csv', ''],
+      ['header-only.csv', HEADER],
+    ] as const) {
       const file = path.join(shared.dir, name);
       writeFileSync(file, text);
       const res = await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env });
@@ -32,14 +35,24 @@ describe('hints where they help', () => {
     expect(hints[0]).toContain('add --upsert --unique-fields account_id,transaction_date,description');
     // A run with a duplicate among other failures gets no such hint.
     writeFileSync(file, `${HEADER}1,1.10,2024-01-01,twice-1\n3,bad,2024-01-03,twice-3\n`);
-    expect((await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env })).stderr).not.toContain('hint:');
+    expect((await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env })).stderr).not.toContain(
+      'hint:',
+    );
   });
 
   it('the 8-character ids printed everywhere, or any unique prefix of 8+, work with every job command', async () => {
-    const job = await call(shared.server.url, 'POST', '/api/transactions/bulk/', { body: [{ account_id: 9, amount: '9.00', transaction_date: '2024-05-01', description: 'prefix-1' }] });
+    const job = await call(shared.server.url, 'POST', '/api/transactions/bulk/', {
+      body: [{ account_id: 9, amount: '9.00', transaction_date: '2024-05-01', description: 'prefix-1' }],
+    });
     const id = String(job.body.job_id);
     for (const typed of [id.slice(0, 8), id.slice(0, 13).toUpperCase()]) {
-      for (const cmd of [['status', typed], ['aggregates', typed], ['errors', typed], ['watch', typed], ['abort', typed]]) {
+      for (const cmd of [
+        ['status', typed],
+        ['aggregates', typed],
+        ['errors', typed],
+        ['watch', typed],
+        ['abort', typed],
+      ]) {
         const res = await runCli([...cmd, '--json'], { env: shared.env });
         expect(res.code, `${cmd.join(' ')}: ${res.stderr}`).toBeLessThanOrEqual(1);
         expect(res.stdout, cmd.join(' ')).toContain(id);
@@ -55,11 +68,18 @@ describe('hints where they help', () => {
 
   it('an auth failure names --token-file and BULK_TOKEN_FILE', async () => {
     const { parseTokens } = await import('../../src/server/auth/tokens.js');
-    const guarded = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(shared.dir, 'guarded.db'), tokens: parseTokens('alice s3cret-token-0123456789', 'test') });
+    const guarded = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(shared.dir, 'guarded.db'),
+      tokens: parseTokens('alice s3cret-token-0123456789', 'test'),
+    });
     try {
       const file = path.join(shared.dir, 'auth.csv');
       writeFileSync(file, `${HEADER}1,1.10,2024-01-01,auth-1\n`);
-      const up = await runCli(['upload', file, '--resource', 'transactions', '--url', guarded.url], { env: { BULK_STATE_DIR: shared.env.BULK_STATE_DIR } });
+      const up = await runCli(['upload', file, '--resource', 'transactions', '--url', guarded.url], {
+        env: { BULK_STATE_DIR: shared.env.BULK_STATE_DIR },
+      });
       expect(up.code).toBe(3);
       expect(up.stderr).toMatch(/--token-file.*BULK_TOKEN_FILE|BULK_TOKEN_FILE.*--token-file/);
       const st = await runCli(['jobs', '--url', guarded.url]);

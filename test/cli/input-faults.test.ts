@@ -31,7 +31,9 @@ function stage(fixture: string): string {
 }
 
 async function upload(file: string, extra: string[] = []) {
-  const res = await runCli(['upload', file, '--resource', 'transactions', '--json', ...extra], { env: { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') } });
+  const res = await runCli(['upload', file, '--resource', 'transactions', '--json', ...extra], {
+    env: { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') },
+  });
   const doc = JSON.parse(res.stdout);
   assertValidResult(doc);
   expect(res.code).toBe(doc.exit_code);
@@ -42,7 +44,11 @@ function storedDescriptions(like: string[]): string[] {
   const db = new Database(server.dbPath, { readonly: true });
   try {
     const marks = like.map(() => '?').join(',');
-    return (db.prepare(`SELECT description FROM transactions WHERE description IN (${marks}) ORDER BY description`).all(...like) as { description: string }[]).map((r) => r.description);
+    return (
+      db
+        .prepare(`SELECT description FROM transactions WHERE description IN (${marks}) ORDER BY description`)
+        .all(...like) as { description: string }[]
+    ).map((r) => r.description);
   } finally {
     db.close();
   }
@@ -51,7 +57,11 @@ function storedDescriptions(like: string[]): string[] {
 function failedLines(file: string): number[] {
   const failed = file.replace(/\.csv$/, '.failed.csv');
   if (!existsSync(failed)) return [];
-  return readFileSync(failed, 'utf8').trim().split('\n').slice(1).map((l) => Number(/,(\d+),[^,]*$/.exec(l)?.[1] ?? /,(\d+),"/.exec(l)?.[1]));
+  return readFileSync(failed, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => Number(/,(\d+),[^,]*$/.exec(l)?.[1] ?? /,(\d+),"/.exec(l)?.[1]));
 }
 
 describe('input faults, end to end', () => {
@@ -119,10 +129,15 @@ describe('input faults, end to end', () => {
     const file = stage('transactions.csv');
     const first = await upload(file);
     expect(first.exit_code).toBe(1);
-    expect(storedDescriptions(['=SUM(A1:A9) reconciliation', '+1 adjustment'])).toEqual(['+1 adjustment', '=SUM(A1:A9) reconciliation']);
+    expect(storedDescriptions(['=SUM(A1:A9) reconciliation', '+1 adjustment'])).toEqual([
+      '+1 adjustment',
+      '=SUM(A1:A9) reconciliation',
+    ]);
     const again = await upload(file);
     expect(again.failed_rows_file).not.toBe(first.failed_rows_file);
-    const files = readdirSync(path.dirname(file)).filter((f) => f.includes('.failed')).sort();
+    const files = readdirSync(path.dirname(file))
+      .filter((f) => f.includes('.failed'))
+      .sort();
     expect(files).toEqual(['transactions.failed-2.csv', 'transactions.failed.csv']);
     // The second run re-sent stored rows: now every row is a duplicate, listed by line.
     expect(again.counts.failed).toBe(300);

@@ -48,7 +48,12 @@ async function upload(args: string[], env: Record<string, string>) {
   return { res, doc };
 }
 
-const failedFilesIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f)) : []);
+const failedFilesIn = (dir: string) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.includes('.failed'))
+        .map((f) => path.join(dir, f))
+    : [];
 
 describe.skipIf(!MOUNTABLE)('a full disk, for real (a small tmpfs)', () => {
   it('the failed-rows file fills its disk: exit 3 with one line naming the file, nothing counted that is not recorded; after space is freed the resume converges', async () => {
@@ -56,17 +61,30 @@ describe.skipIf(!MOUNTABLE)('a full disk, for real (a small tmpfs)', () => {
     const fr = disk(path.join(dir, 'failed'), '24k');
     const { res, doc } = await upload(['upload', input, '--batch-size', '250', '--failed-rows-dir', fr.path], env);
     expect(doc).toMatchObject({ exit_code: 3, status: 'stopped', error_kind: 'output' });
-    expect(doc.message).toMatch(/cannot write the failed-rows file .*transactions\.failed\.csv: no space left on device \(ENOSPC\)/);
+    expect(doc.message).toMatch(
+      /cannot write the failed-rows file .*transactions\.failed\.csv: no space left on device \(ENOSPC\)/,
+    );
     expect(doc.resume_command).toMatch(/^bulk upload --resume /);
     const c = doc.counts;
     expect(c.stored + c.failed + c.unprocessed).toBe(c.read);
     expect(c.unprocessed).toBeGreaterThan(0);
     // One line, with the prefix and what to do next; no stack trace.
-    expect(res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^bulk: cannot write the failed-rows file .*; free space or fix permissions, then resume with: bulk upload --resume /)]);
+    expect(res.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^bulk: cannot write the failed-rows file .*; free space or fix permissions, then resume with: bulk upload --resume /,
+      ),
+    ]);
     fr.grow('10m');
     const resumed = await upload(doc.resume_command.split(' ').slice(1), env);
     expect(resumed.doc.exit_code).toBe(1);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFilesIn(fr.path), result: resumed.doc });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFilesIn(fr.path),
+      result: resumed.doc,
+    });
   });
 
   it('the checkpoint cannot be saved: exit 3, the last good checkpoint still parses, and the resume converges', async () => {
@@ -82,7 +100,14 @@ describe.skipIf(!MOUNTABLE)('a full disk, for real (a small tmpfs)', () => {
     state.grow('10m');
     const resumed = await upload(doc.resume_command.split(' ').slice(1), env);
     expect(resumed.doc.exit_code).toBe(1);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFilesIn(dir), result: resumed.doc });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFilesIn(dir),
+      result: resumed.doc,
+    });
   });
 });
 
@@ -92,15 +117,32 @@ describe('folders are made ready before any job', () => {
     const deep = path.join(dir, 'a', 'b', 'failed');
     const ok = await upload(['upload', input, '--batch-size', '500', '--failed-rows-dir', deep], env);
     expect(ok.doc.exit_code).toBe(1);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFilesIn(deep), result: ok.doc });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFilesIn(deep),
+      result: ok.doc,
+    });
 
     const file = path.join(dir, 'plain-file');
     writeFileSync(file, 'x');
-    const jobCount = async () => ((await (await fetch(`${server?.url}/api/jobs/?limit=1000`)).json()) as { jobs: unknown[] }).jobs.length;
+    const jobCount = async () =>
+      ((await (await fetch(`${server?.url}/api/jobs/?limit=1000`)).json()) as { jobs: unknown[] }).jobs.length;
     const jobsBefore = await jobCount();
     const bad = await upload(['upload', input, '--failed-rows-dir', path.join(file, 'failed')], env);
-    expect(bad.doc).toMatchObject({ exit_code: 2, status: 'failed', error_kind: 'output-folder', resume_command: null });
-    expect(bad.res.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^bulk: cannot create the failed-rows folder .*plain-file\/failed: .*; choose another with --failed-rows-dir$/)]);
+    expect(bad.doc).toMatchObject({
+      exit_code: 2,
+      status: 'failed',
+      error_kind: 'output-folder',
+      resume_command: null,
+    });
+    expect(bad.res.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^bulk: cannot create the failed-rows folder .*plain-file\/failed: .*; choose another with --failed-rows-dir$/,
+      ),
+    ]);
     expect(await jobCount()).toBe(jobsBefore);
   });
 
@@ -117,7 +159,10 @@ describe('folders are made ready before any job', () => {
 /** A run stopped by --max-errors: resumable, with rows left to send. */
 async function stoppedRun() {
   const ctx = await setup();
-  const { doc } = await upload(['upload', ctx.input, '--batch-size', '250', '--concurrency', '1', '--max-errors', '5'], ctx.env);
+  const { doc } = await upload(
+    ['upload', ctx.input, '--batch-size', '250', '--concurrency', '1', '--max-errors', '5'],
+    ctx.env,
+  );
   expect(doc.exit_code).toBe(3);
   return { ...ctx, runId: doc.run_id as string, runDir: path.join(ctx.env.BULK_STATE_DIR, doc.run_id as string) };
 }
@@ -127,7 +172,14 @@ describe('one live process per run', () => {
     const { env, runId, runDir, db, dir } = await stoppedRun();
     const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     try {
-      writeFileSync(path.join(runDir, 'lock'), JSON.stringify({ pid: holder.pid, host: (await import('node:os')).hostname(), started_at: new Date().toISOString() }));
+      writeFileSync(
+        path.join(runDir, 'lock'),
+        JSON.stringify({
+          pid: holder.pid,
+          host: (await import('node:os')).hostname(),
+          started_at: new Date().toISOString(),
+        }),
+      );
       const locked = await upload(['resume', runId], env);
       expect(locked.doc).toMatchObject({ exit_code: 3, error_kind: 'locked' });
       expect(locked.res.stderr).toContain(`run ${runId} is in use by process ${holder.pid}`);
@@ -139,7 +191,14 @@ describe('one live process per run', () => {
     const resumed = await upload(['resume', runId, '--max-errors', '100%'], env);
     expect(resumed.doc.exit_code).toBe(1);
     expect(existsSync(path.join(runDir, 'lock'))).toBe(false);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFilesIn(dir), result: resumed.doc });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFilesIn(dir),
+      result: resumed.doc,
+    });
   });
 
   it('two resumes of one run at once (cron overlap): one runs, the other exits 3 naming it, and the failed-rows file has every row once', async () => {
@@ -147,18 +206,37 @@ describe('one live process per run', () => {
     const input = path.join(dir, 'transactions.csv');
     await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
     // Slow chunks keep the first resume live while the second starts.
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), chunkSize: 50, beforeChunk: () => new Promise((r) => setTimeout(r, 20)) });
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(dir, 'server.db'),
+      chunkSize: 50,
+      beforeChunk: () => new Promise((r) => setTimeout(r, 20)),
+    });
     const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
-    const first = await upload(['upload', input, '--batch-size', '250', '--concurrency', '1', '--max-errors', '5'], env);
+    const first = await upload(
+      ['upload', input, '--batch-size', '250', '--concurrency', '1', '--max-errors', '5'],
+      env,
+    );
     const runId = first.doc.run_id as string;
-    const [a, b] = await Promise.all([upload(['resume', runId, '--max-errors', '100%'], env), upload(['resume', runId, '--max-errors', '100%'], env)]);
+    const [a, b] = await Promise.all([
+      upload(['resume', runId, '--max-errors', '100%'], env),
+      upload(['resume', runId, '--max-errors', '100%'], env),
+    ]);
     const codes = [a.doc.exit_code, b.doc.exit_code].sort();
     expect(codes).toEqual([1, 3]);
     const loser = a.doc.exit_code === 3 ? a : b;
     expect(loser.doc.error_kind).toBe('locked');
     expect(loser.res.stderr).toMatch(new RegExp(`run ${runId} is in use by process \\d+`));
     const winner = a.doc.exit_code === 1 ? a : b;
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: server.dbPath, failedRowsFiles: failedFilesIn(dir), result: winner.doc });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: server.dbPath,
+      failedRowsFiles: failedFilesIn(dir),
+      result: winner.doc,
+    });
   });
 });
 
@@ -169,7 +247,12 @@ describe('a checkpoint that does not parse', () => {
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
     const truncated = await upload(['resume', runId], env);
-    expect(truncated.doc).toMatchObject({ exit_code: 3, error_kind: 'checkpoint', status: 'stopped', resume_command: null });
+    expect(truncated.doc).toMatchObject({
+      exit_code: 3,
+      error_kind: 'checkpoint',
+      status: 'stopped',
+      resume_command: null,
+    });
     expect(truncated.res.stderr).toContain(file);
     expect(truncated.res.stderr).not.toMatch(/internal error|report it|at .*\.js:\d+/);
     expect(truncated.res.stderr.trim().split('\n')).toHaveLength(1);
@@ -179,4 +262,3 @@ describe('a checkpoint that does not parse', () => {
     expect(edited.doc.message).toContain('entries is missing');
   });
 });
-

@@ -28,11 +28,15 @@ function file(name: string, description: string): string {
 
 describe('HTTP_PROXY and NO_PROXY', () => {
   it('goes through HTTP_PROXY, and around it for a host in NO_PROXY', async () => {
-    const via = await runCli(['upload', file('a.csv', 'via-proxy'), '--resource', 'transactions', '--json'], { env: { BULK_URL: server.url, HTTP_PROXY: proxy.url, BULK_STATE_DIR: path.join(dir, 'st') } });
+    const via = await runCli(['upload', file('a.csv', 'via-proxy'), '--resource', 'transactions', '--json'], {
+      env: { BULK_URL: server.url, HTTP_PROXY: proxy.url, BULK_STATE_DIR: path.join(dir, 'st') },
+    });
     expect(via.code, via.stderr).toBe(0);
     const seenVia = proxy.seen.length;
     expect(seenVia).toBeGreaterThan(0);
-    const around = await runCli(['upload', file('b.csv', 'around-proxy'), '--resource', 'transactions', '--json'], { env: { BULK_URL: server.url, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1', BULK_STATE_DIR: path.join(dir, 'st') } });
+    const around = await runCli(['upload', file('b.csv', 'around-proxy'), '--resource', 'transactions', '--json'], {
+      env: { BULK_URL: server.url, HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1', BULK_STATE_DIR: path.join(dir, 'st') },
+    });
     expect(around.code, around.stderr).toBe(0);
     expect(proxy.seen.length).toBe(seenVia);
   });

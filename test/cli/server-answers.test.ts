@@ -31,12 +31,26 @@ afterEach(async () => {
 async function setup() {
   const dir = tempDir('bulk-answers-');
   const input = path.join(dir, 'transactions.csv');
-  const { invalid } = await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), tokens: parseTokens(TOKEN, 'test') });
+  const { invalid } = await generateTransactions({
+    rows: ROWS,
+    seed: SEED,
+    invalidShare: SHARE,
+    format: 'csv',
+    out: input,
+  });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: path.join(dir, 'server.db'),
+    tokens: parseTokens(TOKEN, 'test'),
+  });
   proxy = await startFaultProxy(server.url);
   other = await startOtherOrigin();
   const env = { BULK_URL: proxy.url, BULK_STATE_DIR: path.join(dir, 'state'), BULK_TOKEN: TOKEN };
-  const failedFiles = () => readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
+  const failedFiles = () =>
+    readdirSync(dir)
+      .filter((f) => f.includes('.failed'))
+      .map((f) => path.join(dir, f));
   return { dir, input, env, db: server.dbPath, failedFiles, invalid };
 }
 
@@ -65,14 +79,23 @@ function oneJobsFinalStatus(change: (a: Record<string, unknown>) => void) {
   };
 }
 
-describe('a server that speaks only the guide\'s shapes: failures it does not attribute are failed, never stored', () => {
+describe("a server that speaks only the guide's shapes: failures it does not attribute are failed, never stored", () => {
   it.each([
     ['plain strings', (errors: Array<{ index: number; error: string }>) => errors.map((e) => `row failed: ${e.error}`)],
     ['null', () => null],
   ])('status errors as %s, error_count as the server counted: exit 1, nothing vanishes', async (_shape, rewrite) => {
     const { input, env, db, failedFiles, invalid } = await setup();
     proxy!.guideOnly(true);
-    proxy!.arm({ kind: 'rewrite', body: (a) => (isFinal(a) && Array.isArray(a.errors) ? { ...a, errors: rewrite(a.errors as Array<{ index: number; error: string }>) } : a) }, { count: 10_000, match: isStatus });
+    proxy!.arm(
+      {
+        kind: 'rewrite',
+        body: (a) =>
+          isFinal(a) && Array.isArray(a.errors)
+            ? { ...a, errors: rewrite(a.errors as Array<{ index: number; error: string }>) }
+            : a,
+      },
+      { count: 10_000, match: isStatus },
+    );
     const { result } = await upload([input], env);
     // On main: "600 read, 576 stored, 0 failed, 0 unprocessed" and "every row stored (exit 0)".
     expect(result.counts).toEqual({ read: ROWS, stored: ROWS - invalid, failed: invalid, unprocessed: 0 });
@@ -81,16 +104,40 @@ describe('a server that speaks only the guide\'s shapes: failures it does not at
     const notes = result.errors.filter((e: { reason: string }) => /the server did not say which rows/.test(e.reason));
     expect(notes.length).toBeGreaterThan(0);
     expect(notes[0].reason).toMatch(/job \S+ \(lines \d+-\d+ of .*transactions\.csv\).*bulk errors \S+/);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), unnamedFailures: invalid, result });
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      unnamedFailures: invalid,
+      result,
+    });
   });
 });
 
 describe('a status that contradicts its batch is a protocol violation: exit 3, its rows unprocessed, a resume converges', () => {
   it.each([
-    ['success_count over total_items', (a: Record<string, unknown>) => void (a.success_count = Number(a.total_items) + 1), /success_count \d+ is more than the 200 rows/],
-    ['counts that do not add up', (a: Record<string, unknown>) => void (a.error_count = Number(a.error_count) + 5), /≠ 200 rows processed/],
-    ['an error index outside the batch', (a: Record<string, unknown>) => void ((a.errors as Array<{ index: number }>)[0]!.index = 200 + 7), /index 207, outside the 200 rows/],
-    ['an error index listed twice', (a: Record<string, unknown>) => void (a.errors = [...(a.errors as unknown[]), (a.errors as unknown[])[0]]), /listed as failed twice/],
+    [
+      'success_count over total_items',
+      (a: Record<string, unknown>) => void (a.success_count = Number(a.total_items) + 1),
+      /success_count \d+ is more than the 200 rows/,
+    ],
+    [
+      'counts that do not add up',
+      (a: Record<string, unknown>) => void (a.error_count = Number(a.error_count) + 5),
+      /≠ 200 rows processed/,
+    ],
+    [
+      'an error index outside the batch',
+      (a: Record<string, unknown>) => void ((a.errors as Array<{ index: number }>)[0]!.index = 200 + 7),
+      /index 207, outside the 200 rows/,
+    ],
+    [
+      'an error index listed twice',
+      (a: Record<string, unknown>) => void (a.errors = [...(a.errors as unknown[]), (a.errors as unknown[])[0]]),
+      /listed as failed twice/,
+    ],
   ])('%s', async (_name, change, reason) => {
     const { input, env, db, failedFiles } = await setup();
     proxy!.guideOnly(true);
@@ -114,32 +161,44 @@ describe('URLs on another origin are never followed and the token never goes the
     ['status_url', 'status', ['--no-events']],
     ['aggregates_url', 'aggregates', []],
     ['events_url', 'events', []],
-  ])('%s on another port: exit 3, the other server never contacted, a resume converges', async (field, action, flags) => {
-    const { input, env, db, failedFiles } = await setup();
-    let moved = false;
-    proxy!.arm(
-      {
-        kind: 'rewrite',
-        body: (a) => {
-          if (moved || typeof a.job_id !== 'string') return a;
-          moved = true;
-          return { ...a, [field]: `${other!.url}/api/jobs/${a.job_id}/${action}/` };
+  ])(
+    '%s on another port: exit 3, the other server never contacted, a resume converges',
+    async (field, action, flags) => {
+      const { input, env, db, failedFiles } = await setup();
+      let moved = false;
+      proxy!.arm(
+        {
+          kind: 'rewrite',
+          body: (a) => {
+            if (moved || typeof a.job_id !== 'string') return a;
+            moved = true;
+            return { ...a, [field]: `${other!.url}/api/jobs/${a.job_id}/${action}/` };
+          },
         },
-      },
-      { count: 1, match: isStart },
-    );
-    const first = await upload([input, ...flags], env);
-    expect(first.result.exit_code).toBe(3);
-    expect(first.result.message).toMatch(/another origin \(http:\/\/127\.0\.0\.1:\d+\); bulk follows URLs only on http:\/\/127\.0\.0\.1:\d+/);
-    expect(other!.hits, 'the other origin was contacted').toEqual([]);
-    const { result } = await upload(['--resume', first.result.run_id], env);
-    expect(other!.hits).toEqual([]);
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
-  });
+        { count: 1, match: isStart },
+      );
+      const first = await upload([input, ...flags], env);
+      expect(first.result.exit_code).toBe(3);
+      expect(first.result.message).toMatch(
+        /another origin \(http:\/\/127\.0\.0\.1:\d+\); bulk follows URLs only on http:\/\/127\.0\.0\.1:\d+/,
+      );
+      expect(other!.hits, 'the other origin was contacted').toEqual([]);
+      const { result } = await upload(['--resume', first.result.run_id], env);
+      expect(other!.hits).toEqual([]);
+      checkInvariant({
+        rows: ROWS,
+        seed: SEED,
+        invalidShare: SHARE,
+        dbPath: db,
+        failedRowsFiles: failedFiles(),
+        result,
+      });
+    },
+  );
 });
 
 describe('one job id answered for different batches is a protocol violation, enforced where a start becomes a job', () => {
-  it('every start answered with the first job\'s id: exit 3, those batches unprocessed, a resume converges', async () => {
+  it("every start answered with the first job's id: exit 3, those batches unprocessed, a resume converges", async () => {
     const { input, env, db, failedFiles } = await setup();
     let first: string | null = null;
     let lying = true;
@@ -152,7 +211,9 @@ describe('one job id answered for different batches is a protocol violation, enf
     proxy!.arm({ kind: 'rewrite', body: sameId }, { count: 10_000, match: isStart });
     const firstRun = await upload([input, '--concurrency', '1'], env);
     expect(firstRun.result.exit_code).toBe(3);
-    expect(firstRun.result.message).toMatch(/answered job id \S+ for lines \d+-\d+ of .*transactions\.csv, but that id is already the job of lines 2-201/);
+    expect(firstRun.result.message).toMatch(
+      /answered job id \S+ for lines \d+-\d+ of .*transactions\.csv, but that id is already the job of lines 2-201/,
+    );
     expect(new Set(firstRun.result.jobs.map((j: { id: string }) => j.id)).size).toBe(firstRun.result.jobs.length);
     expect(firstRun.result.counts.unprocessed).toBeGreaterThanOrEqual(200);
     expect(firstRun.result.counts.stored).toBeLessThanOrEqual(200);

@@ -53,11 +53,20 @@ describe('a job that ends early on the server', () => {
     expect(doc.resume_command).toMatch(/^bulk upload --resume/);
     const resumed = await runCli([...doc.resume_command.split(' ').slice(1), '--json'], { env });
     const final = JSON.parse(resumed.stdout);
-    const failed = readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: server.dbPath, failedRowsFiles: failed, result: { ...final, exit_code: final.exit_code } });
+    const failed = readdirSync(dir)
+      .filter((f) => f.includes('.failed'))
+      .map((f) => path.join(dir, f));
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: server.dbPath,
+      failedRowsFiles: failed,
+      result: { ...final, exit_code: final.exit_code },
+    });
   });
 
-  it('a batch the server refuses whole (400): its rows fail with the server\'s reason, the others go on', async () => {
+  it("a batch the server refuses whole (400): its rows fail with the server's reason, the others go on", async () => {
     const dir = tempDir('bulk-400-');
     server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
     const lines = ['{"account_id":1,"amount":"1.00","transaction_date":"2024-01-01","description":"ok-1"}'];
@@ -66,10 +75,14 @@ describe('a job that ends early on the server', () => {
     lines.push('{"account_id":3,"amount":"3.00","transaction_date":"2024-01-01","description":"ok-3"}');
     const file = path.join(dir, 'rows.ndjson');
     (await import('node:fs')).writeFileSync(file, `${lines.join('\n')}\n`);
-    const res = await runCli(['upload', file, '--resource', 'transactions', '--batch-size', '1', '--json'], { env: { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') } });
+    const res = await runCli(['upload', file, '--resource', 'transactions', '--batch-size', '1', '--json'], {
+      env: { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') },
+    });
     const doc = JSON.parse(res.stdout);
     expect(doc.counts).toEqual({ read: 3, stored: 2, failed: 1, unprocessed: 0 });
-    expect(doc.errors).toEqual([expect.objectContaining({ line: 2, reason: expect.stringMatching(/more than 1000 keys/) })]);
+    expect(doc.errors).toEqual([
+      expect.objectContaining({ line: 2, reason: expect.stringMatching(/more than 1000 keys/) }),
+    ]);
     expect(res.code).toBe(1);
   });
 });

@@ -36,17 +36,42 @@ describe('a slow, distant link', () => {
     await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
     server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
     link = await startSlowLink(server.url, { bytesPerSecond: 50_000, latencyMs: 200 });
-    const res = await runCli(['upload', input, '--batch-size', '500', '--concurrency', '4', '--timeout', '1', '--deadline', '20', '--json', '-v'], {
-      env: { BULK_URL: link.url, BULK_STATE_DIR: path.join(dir, 'state') },
-      timeoutMs: 60_000,
-    });
+    const res = await runCli(
+      [
+        'upload',
+        input,
+        '--batch-size',
+        '500',
+        '--concurrency',
+        '4',
+        '--timeout',
+        '1',
+        '--deadline',
+        '20',
+        '--json',
+        '-v',
+      ],
+      {
+        env: { BULK_URL: link.url, BULK_STATE_DIR: path.join(dir, 'state') },
+        timeoutMs: 60_000,
+      },
+    );
     const result = JSON.parse(res.stdout);
     assertValidResult(result);
     expect(result.exit_code, res.stderr).toBe(1);
     // Each batch crossed the link once: no start request was timed out and sent again.
     expect(res.stderr).not.toMatch(/retry|timeout/i);
     expect(link.carried.up).toBeGreaterThan(ROWS * 100);
-    const failed = readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
-    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: server.dbPath, failedRowsFiles: failed, result });
+    const failed = readdirSync(dir)
+      .filter((f) => f.includes('.failed'))
+      .map((f) => path.join(dir, f));
+    checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: server.dbPath,
+      failedRowsFiles: failed,
+      result,
+    });
   }, 90_000);
 });

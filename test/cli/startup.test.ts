@@ -21,8 +21,13 @@ function loadedFor(args: string[]): string[] {
 }
 
 describe('start-up stays light', () => {
-  it.each([['--version'], ['--help'], ['upload', '--help']])('bulk %s loads no HTTP client, database driver or server', (...args) => {
-    const heavy = loadedFor(args).filter((m) => /node_modules[\\/](undici|better-sqlite3|pg|csv-parse|cli-progress|ora)[\\/]/.test(m));
-    expect(heavy).toEqual([]);
-  });
+  it.each([['--version'], ['--help'], ['upload', '--help']])(
+    'bulk %s loads no HTTP client, database driver or server',
+    (...args) => {
+      const heavy = loadedFor(args).filter((m) =>
+        /node_modules[\\/](undici|better-sqlite3|pg|csv-parse|cli-progress|ora)[\\/]/.test(m),
+      );
+      expect(heavy).toEqual([]);
+    },
+  );
 });

@@ -31,13 +31,33 @@ async function setup() {
   const input = path.join(dir, 'rows.ndjson');
   await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'ndjson', out: input });
   // Slow jobs: the client is still reading stdin when the signal comes.
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), chunkSize: 100, beforeChunk: () => new Promise((r) => setTimeout(r, 10)) });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: path.join(dir, 'server.db'),
+    chunkSize: 100,
+    beforeChunk: () => new Promise((r) => setTimeout(r, 10)),
+  });
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
-  const failedFiles = () => readdirSync(dir).filter((f) => f.includes('.failed')).map((f) => path.join(dir, f));
+  const failedFiles = () =>
+    readdirSync(dir)
+      .filter((f) => f.includes('.failed'))
+      .map((f) => path.join(dir, f));
   return { dir, input, env, db: server.dbPath, failedFiles };
 }
 
-const UPLOAD = ['upload', '-', '--format', 'ndjson', '--resource', 'transactions', '--batch-size', '250', '--concurrency', '2'];
+const UPLOAD = [
+  'upload',
+  '-',
+  '--format',
+  'ndjson',
+  '--resource',
+  'transactions',
+  '--batch-size',
+  '250',
+  '--concurrency',
+  '2',
+];
 
 function parse(stdout: string) {
   const doc = JSON.parse(stdout);
@@ -72,7 +92,11 @@ describe('stdin: every row read is stored, failed, or kept for the resume', () =
     expect(first.counts.unprocessed).toBeGreaterThan(0);
     const notRead = first.not_read.find((n: { file: string }) => n.file === 'stdin')?.from_line as number;
     expect(notRead).toBe(first.counts.read + 1);
-    expect(first.message).toMatch(new RegExp(`stdin lines [0-9, -]+ hold rows read but not confirmed, kept in the run's directory; bulk upload --resume \\S+ sends them; stdin from line ${notRead} on was not read`));
+    expect(first.message).toMatch(
+      new RegExp(
+        `stdin lines [0-9, -]+ hold rows read but not confirmed, kept in the run's directory; bulk upload --resume \\S+ sends them; stdin from line ${notRead} on was not read`,
+      ),
+    );
 
     const resumed = await runCli([...first.resume_command.split(' ').slice(1), '--json'], { env, cwd: dir });
     const second = parse(resumed.stdout);
@@ -84,7 +108,14 @@ describe('stdin: every row read is stored, failed, or kept for the resume', () =
 
     const third = await sendRest(dir, input, notRead, env);
     expect(third.counts.read).toBe(ROWS - (notRead - 1));
-    const { stored, failed } = checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), lineOf: (i) => i + 1 });
+    const { stored, failed } = checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      lineOf: (i) => i + 1,
+    });
     expect(second.counts.stored + third.counts.stored).toBe(stored);
     expect(second.counts.failed + third.counts.failed).toBe(failed);
   }, 90_000);
@@ -111,7 +142,14 @@ describe('stdin: every row read is stored, failed, or kept for the resume', () =
     } else {
       expect(second.counts.read).toBe(ROWS);
     }
-    const found = checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), lineOf: (i) => i + 1 });
+    const found = checkInvariant({
+      rows: ROWS,
+      seed: SEED,
+      invalidShare: SHARE,
+      dbPath: db,
+      failedRowsFiles: failedFiles(),
+      lineOf: (i) => i + 1,
+    });
     expect({ stored, failed }).toEqual(found);
   }, 90_000);
 });

@@ -31,15 +31,31 @@ it('a status saying the job awaits takeover is shown once per job, and the run e
       body: (a) => {
         if (seen.has(a.job_id)) return a;
         seen.add(a.job_id);
-        return { ...a, state: 'In Progress', status: 'processing', awaiting_takeover: true, processed_items: 0, success_count: 0, error_count: 0, errors: null, completed_at: null };
+        return {
+          ...a,
+          state: 'In Progress',
+          status: 'processing',
+          awaiting_takeover: true,
+          processed_items: 0,
+          success_count: 0,
+          error_count: 0,
+          errors: null,
+          completed_at: null,
+        };
       },
     },
     { count: 10_000, match: (req) => req.method === 'GET' && /\/status\/$/.test(req.url ?? '') },
   );
-  const res = await runCli(['upload', input, '--batch-size', '100', '--no-events'], { env: { BULK_URL: proxy.url, BULK_STATE_DIR: path.join(dir, 'state') } });
+  const res = await runCli(['upload', input, '--batch-size', '100', '--no-events'], {
+    env: { BULK_URL: proxy.url, BULK_STATE_DIR: path.join(dir, 'state') },
+  });
   expect(res.code, res.stderr).toBe(0);
   const notices = res.stderr.split('\n').filter((l) => l.includes('waiting for another node to take it over'));
   expect(notices).toHaveLength(3);
-  expect(notices.map((l) => /transactions\.csv:(\d+-\d+)/.exec(l)?.[1]).sort()).toEqual(['102-201', '2-101', '202-301']);
+  expect(notices.map((l) => /transactions\.csv:(\d+-\d+)/.exec(l)?.[1]).sort()).toEqual([
+    '102-201',
+    '2-101',
+    '202-301',
+  ]);
   checkInvariant({ rows: 300, seed: 7, invalidShare: 0, dbPath: server.dbPath, failedRowsFiles: [] });
 });

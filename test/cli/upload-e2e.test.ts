@@ -32,7 +32,9 @@ const env = () => ({ BULK_URL: server.url, BULK_STATE_DIR: stateDir });
 function storedDescriptions(): Set<string> {
   const db = new Database(server.dbPath, { readonly: true });
   try {
-    return new Set((db.prepare('SELECT description FROM transactions').all() as { description: string }[]).map((r) => r.description));
+    return new Set(
+      (db.prepare('SELECT description FROM transactions').all() as { description: string }[]).map((r) => r.description),
+    );
   } finally {
     db.close();
   }
@@ -43,7 +45,7 @@ describe('bulk upload, spawned without a TTY', () => {
     const input = copyFixture('transactions.csv');
     const res = await runCli(['upload', input, '--batch-size', '50', '--resource', 'transactions'], { env: env() });
     expect(res.code, res.stderr).toBe(1);
-    expect(res.stderr.includes("\u001b")).toBe(false);
+    expect(res.stderr.includes('\u001b')).toBe(false);
     expect(res.stderr).toMatch(/batch 3 /);
     // Rejected rows are grouped by field and reason, each group with the file and its first lines.
     expect(res.stderr).toMatch(new RegExp(` \\d+ x \\w+: .+\\n\\S+ {7}\\S*${path.basename(input)}:\\d+`));
@@ -56,8 +58,14 @@ describe('bulk upload, spawned without a TTY', () => {
 
   it('--json prints exactly one document whose counts add up', async () => {
     const input = copyFixture('transactions.ndjson');
-    const res = await runCli(['upload', input, '--json', '--batch-size', '40', '--resource', 'transactions'], { env: env() });
-    const doc = JSON.parse(res.stdout) as { exit_code: number; counts: { read: number; stored: number; failed: number; unprocessed: number }; jobs: unknown[] };
+    const res = await runCli(['upload', input, '--json', '--batch-size', '40', '--resource', 'transactions'], {
+      env: env(),
+    });
+    const doc = JSON.parse(res.stdout) as {
+      exit_code: number;
+      counts: { read: number; stored: number; failed: number; unprocessed: number };
+      jobs: unknown[];
+    };
     expect(res.code).toBe(doc.exit_code);
     expect(doc.counts.stored + doc.counts.failed + doc.counts.unprocessed).toBe(doc.counts.read);
     expect(doc.counts.failed).toBeGreaterThan(0);
@@ -66,7 +74,9 @@ describe('bulk upload, spawned without a TTY', () => {
 
   it('exits 4 with a JSON document when the server is not there', async () => {
     const input = copyFixture('transactions.csv');
-    const res = await runCli(['upload', input, '--json', '--deadline', '1'], { env: { BULK_URL: 'http://127.0.0.1:9', BULK_STATE_DIR: stateDir } });
+    const res = await runCli(['upload', input, '--json', '--deadline', '1'], {
+      env: { BULK_URL: 'http://127.0.0.1:9', BULK_STATE_DIR: stateDir },
+    });
     expect(res.code).toBe(4);
     const doc = JSON.parse(res.stdout) as { exit_code: number; resume_command: string | null };
     expect(doc.exit_code).toBe(4);
@@ -84,7 +94,8 @@ describe('bulk upload, spawned without a TTY', () => {
   it('exit 0 when every row is stored, and each row is stored once', async () => {
     const file = path.join(work, 'clean.csv');
     const rows = ['account_id,amount,transaction_date,description,category'];
-    for (let i = 0; i < 120; i++) rows.push(`${i},${i}.50,2024-01-${String((i % 28) + 1).padStart(2, '0')},clean-${i},food`);
+    for (let i = 0; i < 120; i++)
+      rows.push(`${i},${i}.50,2024-01-${String((i % 28) + 1).padStart(2, '0')},clean-${i},food`);
     writeFileSync(file, `${rows.join('\n')}\n`);
     const res = await runCli(['upload', file, '--resource', 'transactions', '--batch-size', '25'], { env: env() });
     expect(res.code, res.stderr).toBe(0);
@@ -96,19 +107,27 @@ describe('bulk upload, spawned without a TTY', () => {
     const notADir = path.join(work, 'a-file');
     writeFileSync(notADir, 'x');
     const input = path.join(FIXTURES, 'transactions.csv');
-    const res = await runCli(['upload', input, '--db', path.join(notADir, 'jobs.db'), '--json'], { env: { BULK_URL: '', BULK_STATE_DIR: path.join(work, 'state-embedded') } });
+    const res = await runCli(['upload', input, '--db', path.join(notADir, 'jobs.db'), '--json'], {
+      env: { BULK_URL: '', BULK_STATE_DIR: path.join(work, 'state-embedded') },
+    });
     expect(res.code, res.stderr).toBe(2);
     const doc = JSON.parse(res.stdout);
     expect(doc).toMatchObject({ exit_code: 2, status: 'failed' });
-    expect(doc.message).toContain(`the embedded server could not start: cannot open the database ${path.join(notADir, 'jobs.db')}`);
+    expect(doc.message).toContain(
+      `the embedded server could not start: cannot open the database ${path.join(notADir, 'jobs.db')}`,
+    );
   });
 
   it('--concurrency 16 runs sixteen jobs at once without Node warning of a listener leak', async () => {
     const file = path.join(work, 'wide.csv');
     const rows = ['account_id,amount,transaction_date,description,category'];
-    for (let i = 0; i < 320; i++) rows.push(`${i},${i}.25,2024-03-${String((i % 28) + 1).padStart(2, '0')},wide-${i},food`);
+    for (let i = 0; i < 320; i++)
+      rows.push(`${i},${i}.25,2024-03-${String((i % 28) + 1).padStart(2, '0')},wide-${i},food`);
     writeFileSync(file, `${rows.join('\n')}\n`);
-    const res = await runCli(['upload', file, '--resource', 'transactions', '--batch-size', '10', '--concurrency', '16'], { env: env() });
+    const res = await runCli(
+      ['upload', file, '--resource', 'transactions', '--batch-size', '10', '--concurrency', '16'],
+      { env: env() },
+    );
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).not.toMatch(/MaxListenersExceeded|Warning:/);
     const stored = storedDescriptions();

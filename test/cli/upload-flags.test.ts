@@ -8,7 +8,11 @@ import { resolveConfig } from '../../src/config/resolve-config.js';
 import { BulkError } from '../../src/errors/bulk-error.js';
 
 /** argv as commander parses it for `cmd`, without running the command: the files (or run id) and the flags. */
-function parse(cmd: Command, argv: string[], env: Record<string, string> = {}): { args: unknown[]; flags: UploadFlags } {
+function parse(
+  cmd: Command,
+  argv: string[],
+  env: Record<string, string> = {},
+): { args: unknown[]; flags: UploadFlags } {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
@@ -30,13 +34,43 @@ function parse(cmd: Command, argv: string[], env: Record<string, string> = {}): 
 function request(argv: string[], env: Record<string, string> = {}) {
   const { args, flags } = parse(uploadCommand(), argv, env);
   const files = args[0] as string[];
-  const config = resolveConfig({ flags: { url: flags.url, batchSize: flags.batchSize, concurrency: flags.concurrency }, env, file: null, readToken: () => 'token' });
+  const config = resolveConfig({
+    flags: { url: flags.url, batchSize: flags.batchSize, concurrency: flags.concurrency },
+    env,
+    file: null,
+    readToken: () => 'token',
+  });
   return uploadRequest(files, flags, config);
 }
 
 describe('bulk upload: argv → runUpload options', () => {
   it('every flag lands where the core reads it', () => {
-    const r = request(['a.csv', 'b.ndjson', '--url', 'http://jobs:8000', '--resource', 'transactions', '--batch-size', '100', '--concurrency', '3', '--upsert', '--unique-fields', 'a,b', '--update-fields', 'c', '--max-errors', '2%', '--no-wait', '--no-events', '--failed-rows-dir', 'out', '--dry-run', '--max-depth', '7']);
+    const r = request([
+      'a.csv',
+      'b.ndjson',
+      '--url',
+      'http://jobs:8000',
+      '--resource',
+      'transactions',
+      '--batch-size',
+      '100',
+      '--concurrency',
+      '3',
+      '--upsert',
+      '--unique-fields',
+      'a,b',
+      '--update-fields',
+      'c',
+      '--max-errors',
+      '2%',
+      '--no-wait',
+      '--no-events',
+      '--failed-rows-dir',
+      'out',
+      '--dry-run',
+      '--max-depth',
+      '7',
+    ]);
     expect(r).toMatchObject({
       files: ['a.csv', 'b.ndjson'],
       resource: 'transactions',
@@ -56,14 +90,22 @@ describe('bulk upload: argv → runUpload options', () => {
   });
 
   it('BULK_BATCH_SIZE and BULK_CONCURRENCY are read once, by the configuration, below a flag', () => {
-    expect(request(['a.csv'], { BULK_BATCH_SIZE: '7', BULK_CONCURRENCY: '2' })).toMatchObject({ batchSize: 7, concurrency: 2, concurrencyGiven: false });
+    expect(request(['a.csv'], { BULK_BATCH_SIZE: '7', BULK_CONCURRENCY: '2' })).toMatchObject({
+      batchSize: 7,
+      concurrency: 2,
+      concurrencyGiven: false,
+    });
     expect(request(['a.csv', '--batch-size', '9'], { BULK_BATCH_SIZE: '7' }).batchSize).toBe(9);
     expect(parse(uploadCommand(), ['a.csv'], { BULK_BATCH_SIZE: '7' }).flags.batchSize).toBeUndefined();
     expect(request(['a.csv'])).toMatchObject({ batchSize: 5000, concurrency: 4 });
   });
 
   it('CSV dialect and column flags become the input settings', () => {
-    expect(request(['a.csv', '--delimiter', ';', '--map', 'Betrag=amount', '--ignore-unknown'])).toMatchObject({ csv: { delimiter: ';' }, columnMap: { Betrag: 'amount' }, ignoreUnknown: true });
+    expect(request(['a.csv', '--delimiter', ';', '--map', 'Betrag=amount', '--ignore-unknown'])).toMatchObject({
+      csv: { delimiter: ';' },
+      columnMap: { Betrag: 'amount' },
+      ignoreUnknown: true,
+    });
   });
 
   it('combinations no single flag can check are usage errors', () => {
@@ -83,7 +125,7 @@ describe('bulk upload: argv → runUpload options', () => {
     expect(usage(['--resume'])).toBe('accepted');
   });
 
-  it('bulk resume RUN is bulk upload --resume RUN, and takes none of the run\'s settings as flags', () => {
+  it("bulk resume RUN is bulk upload --resume RUN, and takes none of the run's settings as flags", () => {
     const { args, flags } = parse(resumeCommand(), ['R1', '--concurrency', '2']);
     expect(args[0]).toBe('R1');
     expect(flags.concurrency).toBe(2);
@@ -94,28 +136,51 @@ describe('bulk upload: argv → runUpload options', () => {
 describe('bulk delete: argv → runUpload options', () => {
   const deleteRequest = (argv: string[]) => {
     const { args, flags } = parse(deleteCommand(), argv);
-    const config = resolveConfig({ flags: { url: flags.url, batchSize: flags.batchSize, concurrency: flags.concurrency }, env: {}, file: null, readToken: () => 'token' });
+    const config = resolveConfig({
+      flags: { url: flags.url, batchSize: flags.batchSize, concurrency: flags.concurrency },
+      env: {},
+      file: null,
+      readToken: () => 'token',
+    });
     return uploadRequest(args[0] as string[], { ...flags, delete: true }, config);
   };
 
   it('--unique-fields becomes the delete operation; the upload flags it shares mean the same', () => {
-    const r = deleteRequest(['gone.csv', '--unique-fields', 'a,b', '--resource', 'transactions', '--batch-size', '100', '--dry-run']);
-    expect(r).toMatchObject({ files: ['gone.csv'], resource: 'transactions', batchSize: 100, dryRun: true, delete: { uniqueFields: ['a', 'b'] } });
+    const r = deleteRequest([
+      'gone.csv',
+      '--unique-fields',
+      'a,b',
+      '--resource',
+      'transactions',
+      '--batch-size',
+      '100',
+      '--dry-run',
+    ]);
+    expect(r).toMatchObject({
+      files: ['gone.csv'],
+      resource: 'transactions',
+      batchSize: 100,
+      dryRun: true,
+      delete: { uniqueFields: ['a', 'b'] },
+    });
     expect(r.upsert).toBeUndefined();
   });
 
   it('needs --unique-fields, and takes neither --upsert nor --update-fields nor --resume', () => {
     expect(() => deleteRequest(['gone.csv'])).toThrow(/needs --unique-fields/);
-    for (const flag of ['--upsert', '--update-fields', '--resume']) expect(() => parse(deleteCommand(), ['gone.csv', '--unique-fields', 'a', flag, 'x'])).toThrow(/unknown option/);
+    for (const flag of ['--upsert', '--update-fields', '--resume'])
+      expect(() => parse(deleteCommand(), ['gone.csv', '--unique-fields', 'a', flag, 'x'])).toThrow(/unknown option/);
   });
 });
 
-describe('every command\'s flags', () => {
+describe("every command's flags", () => {
   it('match the snapshot (a flag added, renamed or dropped shows here, and in the completion scripts)', async () => {
     const program = await buildProgram();
     const flags = program.commands.map((c) => ({
       command: c.name(),
-      arguments: c.registeredArguments.map((a) => (a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`)),
+      arguments: c.registeredArguments.map((a) =>
+        a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}${a.variadic ? '...' : ''}]`,
+      ),
       options: c.options.map((o) => [o.flags, o.envVar ?? null, o.defaultValue ?? null, o.argChoices ?? null]),
     }));
     expect(flags).toMatchSnapshot();

@@ -24,7 +24,10 @@ async function closedPort(): Promise<number> {
 }
 
 function start(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = { stderr: '', code: undefined as number | null | undefined };
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out.stderr += d));
   child.stdout.resume();
@@ -43,11 +46,21 @@ describe('waiting is visible, and stopping is quick', () => {
   it('Ctrl-C while the server is unreachable and nothing was accepted exits at once, not after the 10 s grace, with the resume command', async () => {
     const { dir, input } = await csv(300);
     const port = await closedPort();
-    const { child, out } = start(['upload', input, '--url', `http://127.0.0.1:${port}`, '-v'], { BULK_STATE_DIR: path.join(dir, 'state') });
-    await waitUntil(() => `a retry line; stderr: ${out.stderr}`, () => out.stderr.includes('retry 2 of'), { timeoutMs: 20_000 });
+    const { child, out } = start(['upload', input, '--url', `http://127.0.0.1:${port}`, '-v'], {
+      BULK_STATE_DIR: path.join(dir, 'state'),
+    });
+    await waitUntil(
+      () => `a retry line; stderr: ${out.stderr}`,
+      () => out.stderr.includes('retry 2 of'),
+      { timeoutMs: 20_000 },
+    );
     child.kill('SIGINT');
     // The grace period for jobs in flight is 10 s; nothing is in flight, so well before it.
-    await waitUntil(() => `the client to exit; stderr: ${out.stderr}`, () => out.code !== undefined, { timeoutMs: 4000 });
+    await waitUntil(
+      () => `the client to exit; stderr: ${out.stderr}`,
+      () => out.code !== undefined,
+      { timeoutMs: 4000 },
+    );
     expect(out.code).toBe(130);
     expect(out.stderr).toMatch(/resume with: bulk upload --resume \S+/);
     expect(out.stderr).toMatch(/rows: 300 read, 0 stored, 0 failed, 300 unprocessed/);
@@ -55,16 +68,37 @@ describe('waiting is visible, and stopping is quick', () => {
 
   it('a second Ctrl-C exits at once and still prints the one-line resume command', async () => {
     const { dir, input } = await csv(6000);
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), chunkSize: 100, beforeChunk: () => new Promise((r) => setTimeout(r, 50)) });
-    const { child, out } = start(['upload', input, '--batch-size', '500', '--concurrency', '2', '-v'], { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') });
-    await waitUntil(() => `a batch submitted; stderr: ${out.stderr}`, () => out.stderr.includes('-> job'), { timeoutMs: 20_000 });
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(dir, 'server.db'),
+      chunkSize: 100,
+      beforeChunk: () => new Promise((r) => setTimeout(r, 50)),
+    });
+    const { child, out } = start(['upload', input, '--batch-size', '500', '--concurrency', '2', '-v'], {
+      BULK_URL: server.url,
+      BULK_STATE_DIR: path.join(dir, 'state'),
+    });
+    await waitUntil(
+      () => `a batch submitted; stderr: ${out.stderr}`,
+      () => out.stderr.includes('-> job'),
+      { timeoutMs: 20_000 },
+    );
     child.kill('SIGINT');
-    await waitUntil(() => `the client to hear SIGINT; stderr: ${out.stderr}`, () => out.stderr.includes('SIGINT: stopping'));
+    await waitUntil(
+      () => `the client to hear SIGINT; stderr: ${out.stderr}`,
+      () => out.stderr.includes('SIGINT: stopping'),
+    );
     child.kill('SIGINT');
-    await waitUntil(() => `the client to exit; stderr: ${out.stderr}`, () => out.code !== undefined);
+    await waitUntil(
+      () => `the client to exit; stderr: ${out.stderr}`,
+      () => out.code !== undefined,
+    );
     expect(out.code).toBe(130);
     const runId = /run (\S+):/.exec(out.stderr)?.[1];
     // The exit path's one line: what happened, then the next step, which is the resume command.
-    expect(out.stderr.trimEnd().split('\n').at(-1)).toBe(`bulk: SIGINT again: stopped at once; resume with: bulk upload --resume ${runId}`);
+    expect(out.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `bulk: SIGINT again: stopped at once; resume with: bulk upload --resume ${runId}`,
+    );
   }, 30_000);
 });

@@ -16,7 +16,16 @@ afterEach(async () => {
   raw = null;
 });
 
-const rows = (n: number) => JSON.stringify(Array.from({ length: n }, (_, i) => ({ account_id: 1000 + i, amount: '1.00', transaction_date: '2024-01-01', description: `row ${i}`, category: 'a' })));
+const rows = (n: number) =>
+  JSON.stringify(
+    Array.from({ length: n }, (_, i) => ({
+      account_id: 1000 + i,
+      amount: '1.00',
+      transaction_date: '2024-01-01',
+      description: `row ${i}`,
+      category: 'a',
+    })),
+  );
 
 describe('following a job through its events stream', () => {
   it('hears each chunk as it commits and returns the final status, without falling back to polling', async () => {
@@ -49,7 +58,16 @@ describe('following a job through its events stream', () => {
   });
 
   it('keeps a character split across two network chunks whole', async () => {
-    const status = { job_id: 'j1', state: 'Job Complete', message: 'Job completed — naïve café ✓', total_items: 1, processed_items: 1, success_count: 1, error_count: 0, percentage: 100 };
+    const status = {
+      job_id: 'j1',
+      state: 'Job Complete',
+      message: 'Job completed — naïve café ✓',
+      total_items: 1,
+      processed_items: 1,
+      success_count: 1,
+      error_count: 0,
+      percentage: 100,
+    };
     const bytes = Buffer.from(`data: ${JSON.stringify(status)}\n\n`, 'utf8');
     const cut = bytes.indexOf(Buffer.from('ï')) + 1; // inside the two bytes of ï
     raw = http.createServer((_req, res) => {
@@ -60,7 +78,10 @@ describe('following a job through its events stream', () => {
     await new Promise<void>((r) => raw!.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
     const client = new JobApiClient({ baseUrl: base });
-    const final = await client.followEvents({ jobId: 'j1', statusUrl: `${base}/s`, eventsUrl: `${base}/e` } as never, () => {});
+    const final = await client.followEvents(
+      { jobId: 'j1', statusUrl: `${base}/s`, eventsUrl: `${base}/e` } as never,
+      () => {},
+    );
     expect(final?.message).toBe(status.message);
   });
 });

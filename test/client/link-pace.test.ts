@@ -31,11 +31,30 @@ describe('LinkPace: when a request has waited too long on this link', () => {
   });
 
   it.each([
-    ['learns a faster link from a large body answered quickly', [[256 * KiB, 1_000, true]], 32 * KiB * 0.7 + 256 * KiB * 0.3],
-    ['learns a slower link from a large body answered slowly', [[64 * KiB, 8_000, true]], 32 * KiB * 0.7 + 8 * KiB * 0.3],
+    [
+      'learns a faster link from a large body answered quickly',
+      [[256 * KiB, 1_000, true]],
+      32 * KiB * 0.7 + 256 * KiB * 0.3,
+    ],
+    [
+      'learns a slower link from a large body answered slowly',
+      [[64 * KiB, 8_000, true]],
+      32 * KiB * 0.7 + 8 * KiB * 0.3,
+    ],
     ['a small request says nothing about the pace', [[1 * KiB, 5_000, true]], 32 * KiB],
     ['a timeout halves the pace, so the retry waits longer', [[64 * KiB, 3_000, false]], 16 * KiB],
-    ['never below the floor', [[64 * KiB, 1, false], [64 * KiB, 1, false], [64 * KiB, 1, false], [64 * KiB, 1, false], [64 * KiB, 1, false], [64 * KiB, 1, false]], 1 * KiB],
+    [
+      'never below the floor',
+      [
+        [64 * KiB, 1, false],
+        [64 * KiB, 1, false],
+        [64 * KiB, 1, false],
+        [64 * KiB, 1, false],
+        [64 * KiB, 1, false],
+        [64 * KiB, 1, false],
+      ],
+      1 * KiB,
+    ],
   ] as const)('%s', (_name, requests, want) => {
     const pace = new LinkPace({ initialBytesPerSecond: 32 * KiB, floorBytesPerSecond: KiB });
     for (const [bytes, ms, ok] of requests) pace.begin(bytes, 0).end(ms, ok);

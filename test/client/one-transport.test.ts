@@ -8,7 +8,9 @@ import { startOtherOrigin } from '../helpers/fake-job-server.js';
 const SRC = path.resolve(import.meta.dirname, '../../src');
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
 }
 
 describe('one transport', () => {
@@ -29,19 +31,32 @@ describe('same origin', () => {
     try {
       const port = new URL(other.url).port;
       const basePort = new URL(base.url).port;
-      for (const statusUrl of [`${other.url}/api/jobs/j/status/`, `http://localhost:${basePort}/api/jobs/j/status/`, `https://127.0.0.1:${basePort}/api/jobs/j/status/`, `//127.0.0.1:${port}/x`]) {
-        const ref = { jobId: 'j', statusUrl: client.resolve(statusUrl), aggregatesUrl: client.resolve('/api/jobs/j/aggregates/') };
+      for (const statusUrl of [
+        `${other.url}/api/jobs/j/status/`,
+        `http://localhost:${basePort}/api/jobs/j/status/`,
+        `https://127.0.0.1:${basePort}/api/jobs/j/status/`,
+        `//127.0.0.1:${port}/x`,
+      ]) {
+        const ref = {
+          jobId: 'j',
+          statusUrl: client.resolve(statusUrl),
+          aggregatesUrl: client.resolve('/api/jobs/j/aggregates/'),
+        };
         const err = await client.getStatus(ref).catch((e: unknown) => e);
         expect(err, statusUrl).toBeInstanceOf(ApiError);
         expect((err as ApiError).kind).toBe('protocol');
         expect((err as Error).message).toMatch(/another origin/);
-        expect(await client.followEvents({ ...ref, eventsUrl: ref.statusUrl }, () => undefined).catch((e: unknown) => e)).toBeInstanceOf(ApiError);
+        expect(
+          await client.followEvents({ ...ref, eventsUrl: ref.statusUrl }, () => undefined).catch((e: unknown) => e),
+        ).toBeInstanceOf(ApiError);
       }
       expect(other.hits).toEqual([]);
       expect(base.hits).toEqual([]);
       // The same origin, written differently (default path, a trailing slash), is followed.
       await client.getStatus({ jobId: 'j', statusUrl: `${base.url}/api/jobs/j/status/`, aggregatesUrl: '' });
-      expect(base.hits).toEqual([{ method: 'GET', path: '/api/jobs/j/status/', authorization: 'Bearer a-token-for-the-base-only' }]);
+      expect(base.hits).toEqual([
+        { method: 'GET', path: '/api/jobs/j/status/', authorization: 'Bearer a-token-for-the-base-only' },
+      ]);
     } finally {
       await client.close();
       await base.close();

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, nextDelay, parseRetryAfter } from '../../src/client/retry-policy.js';
+import {
+  backoffDelay,
+  DEFAULT_RETRY,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  nextDelay,
+  parseRetryAfter,
+} from '../../src/client/retry-policy.js';
 
 const policy = { baseDelayMs: 100, maxDelayMs: 1_000, deadlineMs: 10_000 };
 
@@ -49,19 +56,24 @@ describe('nextDelay', () => {
 
   it('never more tries than the Retry-After allows within the deadline, whatever the round trip', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 500, max: 10_000 }), fc.integer({ min: 1_000, max: 60_000 }), fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 200, maxLength: 200 }), (retryAfter, deadline, rtts) => {
-        const p = { ...DEFAULT_RETRY, deadlineMs: deadline };
-        let elapsed = rtts[0] as number;
-        let tries = 1;
-        for (let attempt = 0; ; attempt++) {
-          const wait = nextDelay({ attempt, retryAfterMs: retryAfter, elapsedMs: elapsed, policy: p });
-          if (wait === null) break;
-          expect(wait).toBeGreaterThanOrEqual(0);
-          elapsed += wait + (rtts[(attempt + 1) % rtts.length] as number);
-          tries++;
-          expect(tries).toBeLessThanOrEqual(Math.ceil(deadline / retryAfter) + 2);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 500, max: 10_000 }),
+        fc.integer({ min: 1_000, max: 60_000 }),
+        fc.array(fc.integer({ min: 0, max: 200 }), { minLength: 200, maxLength: 200 }),
+        (retryAfter, deadline, rtts) => {
+          const p = { ...DEFAULT_RETRY, deadlineMs: deadline };
+          let elapsed = rtts[0] as number;
+          let tries = 1;
+          for (let attempt = 0; ; attempt++) {
+            const wait = nextDelay({ attempt, retryAfterMs: retryAfter, elapsedMs: elapsed, policy: p });
+            if (wait === null) break;
+            expect(wait).toBeGreaterThanOrEqual(0);
+            elapsed += wait + (rtts[(attempt + 1) % rtts.length] as number);
+            tries++;
+            expect(tries).toBeLessThanOrEqual(Math.ceil(deadline / retryAfter) + 2);
+          }
+        },
+      ),
       { numRuns: Number(process.env.BULK_FC_RUNS ?? 200) },
     );
   });

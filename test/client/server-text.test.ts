@@ -15,7 +15,9 @@ const SRC = path.resolve(import.meta.dirname, '../../src');
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : [],
+  );
 }
 
 let close: (() => void) | null = null;
@@ -26,7 +28,9 @@ afterEach(() => {
 
 describe('server text', () => {
   it('only client/server-text.ts parses JSON in the client, so no answer skips the reviver', () => {
-    const parsers = files(path.join(SRC, 'client')).filter((f) => /JSON\.parse\(/.test(readFileSync(f, 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '')));
+    const parsers = files(path.join(SRC, 'client')).filter((f) =>
+      /JSON\.parse\(/.test(readFileSync(f, 'utf8').replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '')),
+    );
     expect(parsers.map((f) => path.relative(SRC, f))).toEqual([path.join('client', 'server-text.ts')]);
   });
 
@@ -41,7 +45,10 @@ describe('server text', () => {
       }),
       { numRuns: Number(process.env.BULK_FC_RUNS ?? 300) },
     );
-    expect(parseServerJson('{"a":["x\\u001b[2J\\r\\nFAKE"],"n":1.5}')).toEqual({ a: ['x\\x1b[2J\\x0d\\x0aFAKE'], n: 1.5 });
+    expect(parseServerJson('{"a":["x\\u001b[2J\\r\\nFAKE"],"n":1.5}')).toEqual({
+      a: ['x\\x1b[2J\\x0d\\x0aFAKE'],
+      n: 1.5,
+    });
   });
 
   // Found from outside: a match answer's error text and a 400's message reached the terminal raw,
@@ -53,7 +60,13 @@ describe('server text', () => {
       req.on('end', () => {
         const match = /\/bulk\/match\//.test(req.url ?? '');
         res.writeHead(match ? 200 : 400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(match ? { total_items: 2, matched_items: 1, errors: [{ index: 1, field: 'x\u001b[2J', error: evil }] } : { error: evil }));
+        res.end(
+          JSON.stringify(
+            match
+              ? { total_items: 2, matched_items: 1, errors: [{ index: 1, field: 'x\u001b[2J', error: evil }] }
+              : { error: evil },
+          ),
+        );
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -63,10 +76,26 @@ describe('server text', () => {
     const file = path.join(dir, 'k.csv');
     writeFileSync(file, 'account_id,transaction_date,description\n1,2024-01-01,a\n2,2024-01-01,b\n');
     const env = { BULK_URL: url, BULK_STATE_DIR: path.join(dir, 'state'), FORCE_COLOR: '0' };
-    const dry = await runCli(['delete', file, '--resource', 'transactions', '--unique-fields', 'account_id,transaction_date,description', '--dry-run', '--failed-rows-dir', dir], { env });
+    const dry = await runCli(
+      [
+        'delete',
+        file,
+        '--resource',
+        'transactions',
+        '--unique-fields',
+        'account_id,transaction_date,description',
+        '--dry-run',
+        '--failed-rows-dir',
+        dir,
+      ],
+      { env },
+    );
     expect(dry.code, dry.stderr).toBe(1);
     const failedRows = readFileSync(path.join(dir, 'k.failed.csv'), 'utf8');
-    const upload = await runCli(['upload', file, '--resource', 'transactions', '--failed-rows-dir', path.join(dir, 'up')], { env });
+    const upload = await runCli(
+      ['upload', file, '--resource', 'transactions', '--failed-rows-dir', path.join(dir, 'up')],
+      { env },
+    );
     expect(upload.code).not.toBe(0);
     for (const text of [dry.stdout, dry.stderr, failedRows, upload.stdout, upload.stderr]) {
       expect(text).not.toMatch(CONTROL);

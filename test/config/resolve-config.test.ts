@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigFile, resolveConfig } from '../../src/config/resolve-config.js';
 
 const file = parseConfigFile(
-  { default_profile: 'staging', profiles: { staging: { url: 'http://staging:8000', batch_size: 500 }, prod: { url: 'https://prod.example', token_file: '/secrets/prod', concurrency: 8 } } },
+  {
+    default_profile: 'staging',
+    profiles: {
+      staging: { url: 'http://staging:8000', batch_size: 500 },
+      prod: { url: 'https://prod.example', token_file: '/secrets/prod', concurrency: 8 },
+    },
+  },
   'bulk.config.json',
 );
 const readToken = (p: string) => `token-from:${p}\n`;
@@ -19,11 +25,19 @@ describe('resolveConfig precedence: flags > env > file > defaults', () => {
   it('env beats the file, flags beat env', () => {
     const env = { BULK_URL: 'http://env:1', BULK_BATCH_SIZE: '200' };
     expect(resolveConfig({ flags: {}, env, file, readToken })).toMatchObject({ url: 'http://env:1', batchSize: 200 });
-    expect(resolveConfig({ flags: { url: 'http://flag:2', batchSize: 50 }, env, file, readToken })).toMatchObject({ url: 'http://flag:2', batchSize: 50 });
+    expect(resolveConfig({ flags: { url: 'http://flag:2', batchSize: 50 }, env, file, readToken })).toMatchObject({
+      url: 'http://flag:2',
+      batchSize: 50,
+    });
   });
   it('a named profile reads its token file; BULK_TOKEN beats a profile token file', () => {
     const c = resolveConfig({ flags: { profile: 'prod' }, env: {}, file, readToken });
-    expect(c).toMatchObject({ url: 'https://prod.example', token: 'token-from:/secrets/prod', tokenSource: 'token-file', concurrency: 8 });
+    expect(c).toMatchObject({
+      url: 'https://prod.example',
+      token: 'token-from:/secrets/prod',
+      tokenSource: 'token-file',
+      concurrency: 8,
+    });
     const e = resolveConfig({ flags: { profile: 'prod' }, env: { BULK_TOKEN: 'abc' }, file, readToken });
     expect(e).toMatchObject({ token: 'abc', tokenSource: 'env' });
   });
@@ -32,17 +46,23 @@ describe('resolveConfig precedence: flags > env > file > defaults', () => {
     expect(c.token).toBe('token-from:/t');
   });
   it('refuses an unknown profile, naming the known ones', () => {
-    expect(() => resolveConfig({ flags: { profile: 'nope' }, env: {}, file, readToken })).toThrow(/no profile named "nope" \(profiles: staging, prod\)/);
+    expect(() => resolveConfig({ flags: { profile: 'nope' }, env: {}, file, readToken })).toThrow(
+      /no profile named "nope" \(profiles: staging, prod\)/,
+    );
   });
   it('refuses bad URLs and sizes', () => {
     expect(() => resolveConfig({ flags: { url: 'ftp://x' }, env: {}, file: null, readToken })).toThrow(ConfigError);
-    expect(() => resolveConfig({ flags: {}, env: { BULK_CONCURRENCY: 'lots' }, file: null, readToken })).toThrow(/concurrency/);
+    expect(() => resolveConfig({ flags: {}, env: { BULK_CONCURRENCY: 'lots' }, file: null, readToken })).toThrow(
+      /concurrency/,
+    );
   });
 });
 
 describe('parseConfigFile', () => {
   it('names the unknown setting', () => {
-    expect(() => parseConfigFile({ profiles: { a: { urll: 'x' } } }, 'c.json')).toThrow(/c.json: profile "a": unknown setting "urll"/);
+    expect(() => parseConfigFile({ profiles: { a: { urll: 'x' } } }, 'c.json')).toThrow(
+      /c.json: profile "a": unknown setting "urll"/,
+    );
   });
   it('refuses a token in the file', () => {
     expect(() => parseConfigFile({ profiles: { a: { token: 'x' } } }, 'c.json')).toThrow(/unknown setting "token"/);
@@ -52,17 +72,25 @@ describe('parseConfigFile', () => {
   });
 });
 
-describe('a profile\'s columns', () => {
+describe("a profile's columns", () => {
   it('maps input columns to fields, and --map pairs are laid over it', async () => {
-    const file = parseConfigFile({ default_profile: 'bank', profiles: { bank: { columns: { Betrag: 'amount', Konto: 'account_id' } } } }, 'c.json');
+    const file = parseConfigFile(
+      { default_profile: 'bank', profiles: { bank: { columns: { Betrag: 'amount', Konto: 'account_id' } } } },
+      'c.json',
+    );
     const resolved = resolveConfig({ flags: {}, env: {}, file, readToken: () => '' });
     expect(resolved.columns).toEqual({ Betrag: 'amount', Konto: 'account_id' });
     const { inputSettings } = await import('../../src/cli/input-flags.js');
-    expect(inputSettings({ map: { Betrag: 'total' } }, resolved.columns).columnMap).toEqual({ Betrag: 'total', Konto: 'account_id' });
+    expect(inputSettings({ map: { Betrag: 'total' } }, resolved.columns).columnMap).toEqual({
+      Betrag: 'total',
+      Konto: 'account_id',
+    });
   });
 
   it('refuses columns that are not name → field strings', () => {
-    expect(() => parseConfigFile({ profiles: { p: { columns: ['amount'] } } }, 'c.json')).toThrow(/columns must map input column names to field names/);
+    expect(() => parseConfigFile({ profiles: { p: { columns: ['amount'] } } }, 'c.json')).toThrow(
+      /columns must map input column names to field names/,
+    );
     expect(() => parseConfigFile({ profiles: { p: { columns: { a: 1 } } } }, 'c.json')).toThrow(ConfigError);
   });
 });

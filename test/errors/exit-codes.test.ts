@@ -29,6 +29,7 @@ describe('the exit-code table', () => {
   });
 
   it('ends only successes with 0', () => {
-    for (const [kind, row] of Object.entries(ENDINGS)) if (row.exitCode === 0) expect(['completed', 'dry-run', 'submitted']).toContain(kind);
+    for (const [kind, row] of Object.entries(ENDINGS))
+      if (row.exitCode === 0) expect(['completed', 'dry-run', 'submitted']).toContain(kind);
   });
 });

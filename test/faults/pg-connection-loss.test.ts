@@ -12,7 +12,11 @@ describe('fault tier: many seeded schedules of terminated PostgreSQL backends', 
       fc.asyncProperty(killSchedule, async (pauses) => {
         await uploadThroughConnectionLoss(pauses);
       }),
-      { numRuns: Number(process.env.BULK_FAULT_RUNS ?? 8), seed: Number(process.env.BULK_FAULT_SEED ?? 2626), endOnFailure: true },
+      {
+        numRuns: Number(process.env.BULK_FAULT_RUNS ?? 8),
+        seed: Number(process.env.BULK_FAULT_SEED ?? 2626),
+        endOnFailure: true,
+      },
     );
   });
 });

@@ -28,31 +28,53 @@ function bodyOf(bytes: number): string {
 }
 
 describe('fault tier: memory bounded per request (a real server process, run alone: RSS is machine-wide noise under a parallel suite)', () => {
-  it.skipIf(!linux)('one body at the size limit: peak RSS within a few times the limit above idle, and back near idle once its job is done', { timeout: 120_000 }, async () => {
-    const server = await spawnServer({ args: ['--quiet', '--max-body-bytes', String(LIMIT)] });
-    try {
-      const pid = server.proc.pid as number;
-      await fetch(`${server.url}/api/health/`);
-      const idle = memoryOf(pid).rss;
-      const body = bodyOf(LIMIT);
-      expect(Buffer.byteLength(body)).toBeGreaterThan(LIMIT * 0.95);
-      const res = await fetch(`${server.url}/api/transactions/bulk/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      expect(res.status).toBe(202);
-      const taken = memoryOf(pid).peak;
-      const { job_id: id } = (await res.json()) as { job_id: string };
-      await waitUntil('the job complete', async () => ((await (await fetch(`${server.url}/api/jobs/${id}/status/`)).json()) as { state: string }).state === 'Job Complete', { timeoutMs: 90_000, intervalMs: 100 });
-      const { peak } = memoryOf(pid);
-      const mb = (n: number) => Math.round(n / 1048576);
-      // The issue's bound is 4x at the 64 MiB default (measured 3.5x there); at this smaller limit the
-      // fixed costs weigh more (measured 4.4x), so the test holds the server to 5x here.
-      expect(peak, `peak ${mb(peak)} MB (${mb(taken)} MB by the 202), idle ${mb(idle)} MB`).toBeLessThan(idle + 5 * LIMIT);
-      const after = await waitUntil(() => `RSS near idle (now ${mb(memoryOf(pid).rss)} MB, idle ${mb(idle)} MB)`, () => {
-        const { rss } = memoryOf(pid);
-        return rss < idle + 1.25 * LIMIT ? rss : null;
-      }, { timeoutMs: 30_000, intervalMs: 200 });
-      console.log(`request memory: ${mb(Buffer.byteLength(body))} MB body (limit ${mb(LIMIT)} MB): idle ${mb(idle)} MB, peak ${mb(peak)} MB (${mb(taken)} MB by the 202) (+${(peak - idle) / LIMIT}x limit), after ${mb(after)} MB`);
-    } finally {
-      await server.stop();
-    }
-  });
+  it.skipIf(!linux)(
+    'one body at the size limit: peak RSS within a few times the limit above idle, and back near idle once its job is done',
+    { timeout: 120_000 },
+    async () => {
+      const server = await spawnServer({ args: ['--quiet', '--max-body-bytes', String(LIMIT)] });
+      try {
+        const pid = server.proc.pid as number;
+        await fetch(`${server.url}/api/health/`);
+        const idle = memoryOf(pid).rss;
+        const body = bodyOf(LIMIT);
+        expect(Buffer.byteLength(body)).toBeGreaterThan(LIMIT * 0.95);
+        const res = await fetch(`${server.url}/api/transactions/bulk/`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body,
+        });
+        expect(res.status).toBe(202);
+        const taken = memoryOf(pid).peak;
+        const { job_id: id } = (await res.json()) as { job_id: string };
+        await waitUntil(
+          'the job complete',
+          async () =>
+            ((await (await fetch(`${server.url}/api/jobs/${id}/status/`)).json()) as { state: string }).state ===
+            'Job Complete',
+          { timeoutMs: 90_000, intervalMs: 100 },
+        );
+        const { peak } = memoryOf(pid);
+        const mb = (n: number) => Math.round(n / 1048576);
+        // The issue's bound is 4x at the 64 MiB default (measured 3.5x there); at this smaller limit the
+        // fixed costs weigh more (measured 4.4x), so the test holds the server to 5x here.
+        expect(peak, `peak ${mb(peak)} MB (${mb(taken)} MB by the 202), idle ${mb(idle)} MB`).toBeLessThan(
+          idle + 5 * LIMIT,
+        );
+        const after = await waitUntil(
+          () => `RSS near idle (now ${mb(memoryOf(pid).rss)} MB, idle ${mb(idle)} MB)`,
+          () => {
+            const { rss } = memoryOf(pid);
+            return rss < idle + 1.25 * LIMIT ? rss : null;
+          },
+          { timeoutMs: 30_000, intervalMs: 200 },
+        );
+        console.log(
+          `request memory: ${mb(Buffer.byteLength(body))} MB body (limit ${mb(LIMIT)} MB): idle ${mb(idle)} MB, peak ${mb(peak)} MB (${mb(taken)} MB by the 202) (+${(peak - idle) / LIMIT}x limit), after ${mb(after)} MB`,
+        );
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });

@@ -9,12 +9,19 @@ const pgUp = await pgReachable();
 const RUNS = Number(process.env.BULK_FC_RUNS ?? 1000);
 
 describe.each(BACKENDS)('%s against the one-row-at-a-time model (long)', (name, make) => {
-  it.skipIf(name === 'PostgresStore' && !pgUp)('generated jobs', async () => {
-    const b = await make();
-    try {
-      await fc.assert(fc.asyncProperty(jobsArb, (jobs) => checkAgainstModel(b, jobs)), { numRuns: RUNS });
-    } finally {
-      await b.dispose();
-    }
-  }, 600_000);
+  it.skipIf(name === 'PostgresStore' && !pgUp)(
+    'generated jobs',
+    async () => {
+      const b = await make();
+      try {
+        await fc.assert(
+          fc.asyncProperty(jobsArb, (jobs) => checkAgainstModel(b, jobs)),
+          { numRuns: RUNS },
+        );
+      } finally {
+        await b.dispose();
+      }
+    },
+    600_000,
+  );
 });

@@ -5,7 +5,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { parse } from 'csv-parse/sync';
-import { ERROR_SHAPES, LIES, startFakeJobServer, startOtherOrigin, URL_FIELDS, type JobScript, type JobTruth } from './fake-job-server.js';
+import {
+  ERROR_SHAPES,
+  LIES,
+  startFakeJobServer,
+  startOtherOrigin,
+  URL_FIELDS,
+  type JobScript,
+  type JobTruth,
+} from './fake-job-server.js';
 import { runCli } from './run-cli.js';
 import { tempDir } from './temp.js';
 
@@ -22,7 +30,17 @@ export interface JsonDoc {
   exit_code: number;
   message: string | null;
   counts: { read: number; stored: number; failed: number; unprocessed: number };
-  jobs: Array<{ id: string; first_line: number; last_line: number; state: string; total: number; stored: number; failed: number; unprocessed: number; job_errors: string[] }>;
+  jobs: Array<{
+    id: string;
+    first_line: number;
+    last_line: number;
+    state: string;
+    total: number;
+    stored: number;
+    failed: number;
+    unprocessed: number;
+    job_errors: string[];
+  }>;
   failed_rows_file: string | null;
   errors: Array<{ line: number; reason: string }>;
   not_read: Array<{ file: string; from_line: number }>;
@@ -57,7 +75,19 @@ export async function runScenario(scenario: Scenario, opts: { human?: boolean } 
     const failedDir = path.join(dir, 'failed');
     mkdirSync(failedDir);
     const res = await runCli(
-      ['upload', input, '--url', fake.url, ...(opts.human ? [] : ['--json']), '--batch-size', String(scenario.batchSize), '--concurrency', String(scenario.concurrency), '--failed-rows-dir', failedDir],
+      [
+        'upload',
+        input,
+        '--url',
+        fake.url,
+        ...(opts.human ? [] : ['--json']),
+        '--batch-size',
+        String(scenario.batchSize),
+        '--concurrency',
+        String(scenario.concurrency),
+        '--failed-rows-dir',
+        failedDir,
+      ],
       { env: { BULK_STATE_DIR: path.join(dir, 'state'), BULK_TOKEN: TOKEN }, cwd: dir },
     );
     let doc: JsonDoc | null = null;
@@ -67,8 +97,22 @@ export async function runScenario(scenario: Scenario, opts: { human?: boolean } 
       doc = null;
     }
     const file = doc?.failed_rows_file ? path.resolve(dir, doc.failed_rows_file) : null;
-    const failedListed = file && existsSync(file) ? (parse(readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>).map((r) => r.description as string) : [];
-    return { scenario, code: res.code, stderr: res.stderr, doc, jobs: fake.jobs, stored: fake.storedDescriptions(), failedListed, otherHits: other.hits };
+    const failedListed =
+      file && existsSync(file)
+        ? (parse(readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>).map(
+            (r) => r.description as string,
+          )
+        : [];
+    return {
+      scenario,
+      code: res.code,
+      stderr: res.stderr,
+      doc,
+      jobs: fake.jobs,
+      stored: fake.storedDescriptions(),
+      failedListed,
+      otherHits: other.hits,
+    };
   } finally {
     await fake.close();
     await other.close();
@@ -116,9 +160,11 @@ export function checkAccounting(run: AccountingRun): void {
   if (!doc) throw new Error(`no --json document (exit ${run.code}); stderr:\n${run.stderr.slice(0, 2000)}`);
   const c = doc.counts;
   if (doc.exit_code !== run.code) problems.push(`--json says exit ${doc.exit_code}, the process exited ${run.code}`);
-  if (c.read !== c.stored + c.failed + c.unprocessed) problems.push(`read ${c.read} ≠ stored ${c.stored} + failed ${c.failed} + unprocessed ${c.unprocessed}`);
+  if (c.read !== c.stored + c.failed + c.unprocessed)
+    problems.push(`read ${c.read} ≠ stored ${c.stored} + failed ${c.failed} + unprocessed ${c.unprocessed}`);
   const notRead = doc.not_read.reduce((n, r) => n + Math.max(0, scenario.rows - (r.from_line - 2)), 0);
-  if (c.read + notRead !== scenario.rows) problems.push(`read ${c.read} + not read ${notRead} ≠ ${scenario.rows} rows in the file`);
+  if (c.read + notRead !== scenario.rows)
+    problems.push(`read ${c.read} + not read ${notRead} ≠ ${scenario.rows} rows in the file`);
   if (run.otherHits.length > 0) problems.push(`the other origin was contacted: ${JSON.stringify(run.otherHits)}`);
   const byId = new Map(run.jobs.map((j) => [j.id, j]));
   let storedSum = 0;
@@ -132,39 +178,63 @@ export function checkAccounting(run: AccountingRun): void {
       continue;
     }
     const n = truth.descriptions.length;
-    if (job.stored + job.failed + job.unprocessed !== n) problems.push(`job ${job.id}: ${job.stored} + ${job.failed} + ${job.unprocessed} ≠ its ${n} rows`);
+    if (job.stored + job.failed + job.unprocessed !== n)
+      problems.push(`job ${job.id}: ${job.stored} + ${job.failed} + ${job.unprocessed} ≠ its ${n} rows`);
     if (mustRefuse(truth)) {
-      if (job.stored !== 0 || job.unprocessed !== n) problems.push(`job ${job.id} (${JSON.stringify(truth.script.lie ?? truth.script.foreign)}) must be refused, the document says ${job.stored} stored, ${job.unprocessed} unprocessed`);
+      if (job.stored !== 0 || job.unprocessed !== n)
+        problems.push(
+          `job ${job.id} (${JSON.stringify(truth.script.lie ?? truth.script.foreign)}) must be refused, the document says ${job.stored} stored, ${job.unprocessed} unprocessed`,
+        );
     } else {
-      if (job.stored !== truth.stored.size) problems.push(`job ${job.id}: ${job.stored} stored, the server stored ${truth.stored.size}`);
-      if (job.failed !== truth.failed.size) problems.push(`job ${job.id}: ${job.failed} failed, the server failed ${truth.failed.size}`);
-      if (job.unprocessed !== n - truth.processed) problems.push(`job ${job.id}: ${job.unprocessed} unprocessed, the server left ${n - truth.processed}`);
+      if (job.stored !== truth.stored.size)
+        problems.push(`job ${job.id}: ${job.stored} stored, the server stored ${truth.stored.size}`);
+      if (job.failed !== truth.failed.size)
+        problems.push(`job ${job.id}: ${job.failed} failed, the server failed ${truth.failed.size}`);
+      if (job.unprocessed !== n - truth.processed)
+        problems.push(`job ${job.id}: ${job.unprocessed} unprocessed, the server left ${n - truth.processed}`);
     }
   }
   const listed = new Set(doc.jobs.map((j) => j.id));
   for (const truth of run.jobs) {
     // A job missing from the document must be one whose answer the client refused before settling it.
-    if (!listed.has(truth.id) && !mustRefuse(truth)) problems.push(`job ${truth.id} (script ${JSON.stringify(truth.script)}) is missing from the document`);
+    if (!listed.has(truth.id) && !mustRefuse(truth))
+      problems.push(`job ${truth.id} (script ${JSON.stringify(truth.script)}) is missing from the document`);
   }
   if (storedSum !== c.stored) problems.push(`jobs say ${storedSum} stored, the counts ${c.stored}`);
   if (failedSum !== c.failed) problems.push(`jobs say ${failedSum} failed, the counts ${c.failed}`);
   const failedTruth = new Set(run.jobs.flatMap((j) => [...j.failed].map((i) => j.descriptions[i] as string)));
-  for (const d of run.failedListed) if (!failedTruth.has(d)) problems.push(`${d} is in the failed-rows file but the server did not fail it${run.stored.has(d) ? ' (it stored it)' : ''}`);
-  if (new Set(run.failedListed).size !== run.failedListed.length) problems.push('a row is in the failed-rows file twice');
-  if (run.failedListed.length > c.failed) problems.push(`${run.failedListed.length} rows in the failed-rows file, ${c.failed} counted failed`);
+  for (const d of run.failedListed)
+    if (!failedTruth.has(d))
+      problems.push(
+        `${d} is in the failed-rows file but the server did not fail it${run.stored.has(d) ? ' (it stored it)' : ''}`,
+      );
+  if (new Set(run.failedListed).size !== run.failedListed.length)
+    problems.push('a row is in the failed-rows file twice');
+  if (run.failedListed.length > c.failed)
+    problems.push(`${run.failedListed.length} rows in the failed-rows file, ${c.failed} counted failed`);
   for (const truth of run.jobs) {
     // Where the server offers every error on its own origin, every failed row is named.
     if (mustRefuse(truth) || !truth.script.errorsUrl || truth.script.foreign === 'errors_url') continue;
-    for (const i of truth.failed) if (!run.failedListed.includes(truth.descriptions[i] as string)) problems.push(`${truth.descriptions[i]} failed on the server (errors endpoint offered) but is not in the failed-rows file`);
+    for (const i of truth.failed)
+      if (!run.failedListed.includes(truth.descriptions[i] as string))
+        problems.push(
+          `${truth.descriptions[i]} failed on the server (errors endpoint offered) but is not in the failed-rows file`,
+        );
   }
   const refused = run.jobs.some(mustRefuse);
   const leftOver = run.jobs.some((j) => j.processed < j.descriptions.length);
   const anyFailed = run.jobs.some((j) => j.failed.size > 0);
   const expected = refused || leftOver ? 3 : anyFailed ? 1 : 0;
-  if (run.code !== expected) problems.push(`exit ${run.code}, expected ${expected} (${refused ? 'a refused answer' : leftOver ? 'rows left unprocessed' : anyFailed ? 'rows failed' : 'every row stored'})`);
+  if (run.code !== expected)
+    problems.push(
+      `exit ${run.code}, expected ${expected} (${refused ? 'a refused answer' : leftOver ? 'rows left unprocessed' : anyFailed ? 'rows failed' : 'every row stored'})`,
+    );
   const status = { 0: 'completed', 1: 'completed_with_errors', 3: 'stopped' }[expected];
   if (doc.status !== status) problems.push(`--json status ${doc.status}, expected ${status}`);
-  if (problems.length) throw new Error(`accounting disagrees with the server's truth:\n  ${problems.join('\n  ')}\nscenario: ${JSON.stringify(scenario)}`);
+  if (problems.length)
+    throw new Error(
+      `accounting disagrees with the server's truth:\n  ${problems.join('\n  ')}\nscenario: ${JSON.stringify(scenario)}`,
+    );
 }
 
 export const scriptArb: fc.Arbitrary<JobScript> = fc.record({
@@ -177,7 +247,10 @@ export const scriptArb: fc.Arbitrary<JobScript> = fc.record({
   pageCap: fc.integer({ min: 1, max: 3 }),
   events: fc.boolean(),
   lie: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...LIES) }),
-  foreign: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...URL_FIELDS) }),
+  foreign: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.constantFrom(...URL_FIELDS) },
+  ),
   pollsBeforeFinal: fc.integer({ min: 0, max: 1 }),
   delayMs: fc.constantFrom(0, 0, 5, 20),
   resetStatusOnce: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),

@@ -7,8 +7,25 @@ import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 
 /** Ways a job's final answer contradicts itself or the batch. Each one is visible in the status. */
-export type Lie = 'success-over-total' | 'count-mismatch' | 'total-wrong' | 'index-out-of-range' | 'index-duplicate' | 'index-not-integer' | 'more-errors-than-count' | 'unknown-state';
-export const LIES: readonly Lie[] = ['success-over-total', 'count-mismatch', 'total-wrong', 'index-out-of-range', 'index-duplicate', 'index-not-integer', 'more-errors-than-count', 'unknown-state'];
+export type Lie =
+  | 'success-over-total'
+  | 'count-mismatch'
+  | 'total-wrong'
+  | 'index-out-of-range'
+  | 'index-duplicate'
+  | 'index-not-integer'
+  | 'more-errors-than-count'
+  | 'unknown-state';
+export const LIES: readonly Lie[] = [
+  'success-over-total',
+  'count-mismatch',
+  'total-wrong',
+  'index-out-of-range',
+  'index-duplicate',
+  'index-not-integer',
+  'more-errors-than-count',
+  'unknown-state',
+];
 
 /** The final state word an 'unknown-state' job gives: a misspelling of its real one, or a word from nowhere. */
 export function unknownStateWord(script: JobScript): string {
@@ -16,7 +33,13 @@ export function unknownStateWord(script: JobScript): string {
 }
 
 export type UrlField = 'status_url' | 'aggregates_url' | 'events_url' | 'errors_url' | 'abort_url';
-export const URL_FIELDS: readonly UrlField[] = ['status_url', 'aggregates_url', 'events_url', 'errors_url', 'abort_url'];
+export const URL_FIELDS: readonly UrlField[] = [
+  'status_url',
+  'aggregates_url',
+  'events_url',
+  'errors_url',
+  'abort_url',
+];
 
 /** How status.errors shows the failed rows: all as objects, plain strings, null, only the first half, or one job-level entry. */
 export type ErrorShape = 'objects' | 'strings' | 'null' | 'first-half' | 'index-null';
@@ -120,29 +143,59 @@ export async function startOtherOrigin(): Promise<OtherOrigin> {
   const server = http.createServer((req, res) => {
     hits.push({ method: req.method ?? '', path: req.url ?? '', authorization: req.headers.authorization });
     req.resume();
-    const all = { job_id: 'x', state: 'Job Complete', status: 'completed', total_items: 1_000_000, processed_items: 1_000_000, success_count: 1_000_000, error_count: 0, errors: null };
+    const all = {
+      job_id: 'x',
+      state: 'Job Complete',
+      status: 'completed',
+      total_items: 1_000_000,
+      processed_items: 1_000_000,
+      success_count: 1_000_000,
+      error_count: 0,
+      errors: null,
+    };
     if (req.url?.includes('/events/')) {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.end(`data: ${JSON.stringify(all)}\n\n`);
       return;
     }
-    send(res, 200, req.url?.includes('/aggregates/') ? { job_id: 'x', aggregate_results: { transaction_count: 1_000_000 } } : req.url?.includes('/errors/') ? { job_id: 'x', total: 0, offset: 0, limit: 1000, errors: [] } : all);
+    send(
+      res,
+      200,
+      req.url?.includes('/aggregates/')
+        ? { job_id: 'x', aggregate_results: { transaction_count: 1_000_000 } }
+        : req.url?.includes('/errors/')
+          ? { job_id: 'x', total: 0, offset: 0, limit: 1000, errors: [] }
+          : all,
+    );
   });
   const { url, close } = await listen(server);
   return { url, hits, close };
 }
 
-const PATHS: Record<UrlField, string> = { status_url: 'status', aggregates_url: 'aggregates', events_url: 'events', errors_url: 'errors', abort_url: 'abort' };
+const PATHS: Record<UrlField, string> = {
+  status_url: 'status',
+  aggregates_url: 'aggregates',
+  events_url: 'events',
+  errors_url: 'errors',
+  abort_url: 'abort',
+};
 
 /** The record errors the fake reports for a job (its errors endpoint; the status shows them per its shape), lies included. */
 export function recordErrorList(job: JobTruth): Array<{ index: unknown; field?: string; error: string }> {
-  const honest = [...job.failed].sort((a, b) => a - b).map((index) => ({ index, field: 'amount', error: `row ${index} is not valid` }));
+  const honest = [...job.failed]
+    .sort((a, b) => a - b)
+    .map((index) => ({ index, field: 'amount', error: `row ${index} is not valid` }));
   const n = job.descriptions.length;
   switch (job.script.lie) {
     case 'index-out-of-range':
       return [{ index: n + 2, error: 'no such row' }, ...honest];
     case 'index-duplicate':
-      return honest.length > 0 ? [honest[0] as { index: number; error: string }, ...honest] : [{ index: 0, error: 'a' }, { index: 0, error: 'b' }];
+      return honest.length > 0
+        ? [honest[0] as { index: number; error: string }, ...honest]
+        : [
+            { index: 0, error: 'a' },
+            { index: 0, error: 'b' },
+          ];
     case 'index-not-integer':
       return [{ index: '0', error: 'index as text' }, ...honest];
     case 'more-errors-than-count': {
@@ -224,7 +277,17 @@ function playJob(seq: number, id: string, script: JobScript, records: Array<Reco
     if (script.failEvery > 0 && (i + script.failOffset) % script.failEvery === 0) failed.add(i);
     else stored.add(i);
   }
-  return { id, seq, script, descriptions: records.map((r) => String(r.description)), processed, stored, failed, polls: 0, statusResets: 0 };
+  return {
+    id,
+    seq,
+    script,
+    descriptions: records.map((r) => String(r.description)),
+    processed,
+    stored,
+    failed,
+    polls: 0,
+    statusResets: 0,
+  };
 }
 
 export async function startFakeJobServer(scripts: readonly JobScript[], other: string): Promise<FakeJobServer> {
@@ -236,7 +299,9 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) => send(res, 500, { error: err.message }));
+      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) =>
+        send(res, 500, { error: err.message }),
+      );
     });
   });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
@@ -249,7 +314,8 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
       } catch {
         return send(res, 400, { error: 'Malformed JSON' });
       }
-      if (!Array.isArray(records) || records.length === 0) return send(res, 400, { error: 'Expected array data for bulk operations.' });
+      if (!Array.isArray(records) || records.length === 0)
+        return send(res, 400, { error: 'Expected array data for bulk operations.' });
       const key = String(req.headers['idempotency-key'] ?? `anon-${jobs.length}`);
       const known = byKey.get(key) ?? { job: null, resets: 0 };
       byKey.set(key, known);
@@ -261,7 +327,12 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
           known.resets++;
           return req.socket.destroy();
         }
-        known.job = playJob(seq, `job-${seq}-${Math.random().toString(16).slice(2, 8)}`, script, records as Array<Record<string, unknown>>);
+        known.job = playJob(
+          seq,
+          `job-${seq}-${Math.random().toString(16).slice(2, 8)}`,
+          script,
+          records as Array<Record<string, unknown>>,
+        );
         jobs.push(known.job);
         byId.set(known.job.id, known.job);
       }
@@ -270,14 +341,37 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
         known.resets++;
         return req.socket.destroy();
       }
-      return send(res, 202, { message: 'accepted', job_id: job.id, task_id: job.id, total_items: job.descriptions.length, estimated_duration: '1s', next_steps: [], tips: [], ...jobUrls(job, base, other) }, replayed ? { 'idempotency-replayed': 'true' } : {});
+      return send(
+        res,
+        202,
+        {
+          message: 'accepted',
+          job_id: job.id,
+          task_id: job.id,
+          total_items: job.descriptions.length,
+          estimated_duration: '1s',
+          next_steps: [],
+          tips: [],
+          ...jobUrls(job, base, other),
+        },
+        replayed ? { 'idempotency-replayed': 'true' } : {},
+      );
     }
     const jobPath = /^\/api\/jobs\/([^/]+)\/(status|aggregates|errors|events|abort)\/$/.exec(url.pathname);
     const job = jobPath ? byId.get(jobPath[1] as string) : undefined;
     if (!jobPath || !job) return send(res, 404, { error: jobPath ? 'Job not found' : 'Not found' });
     const action = jobPath[2];
     if (job.script.delayMs > 0) await new Promise((r) => setTimeout(r, job.script.delayMs));
-    const running = { ...finalStatus(job, base, other), state: 'In Progress', status: 'processing', processed_items: 0, success_count: 0, error_count: 0, percentage: 0, errors: null };
+    const running = {
+      ...finalStatus(job, base, other),
+      state: 'In Progress',
+      status: 'processing',
+      processed_items: 0,
+      success_count: 0,
+      error_count: 0,
+      percentage: 0,
+      errors: null,
+    };
     if (action === 'status') {
       if (job.script.resetStatusOnce && job.statusResets === 0) {
         job.statusResets++;
@@ -293,14 +387,21 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
       return;
     }
     if (action === 'aggregates') {
-      if (job.script.final !== 'Job Complete') return send(res, 400, { error: 'Job not ready for aggregates', state: job.script.final });
+      if (job.script.final !== 'Job Complete')
+        return send(res, 400, { error: 'Job not ready for aggregates', state: job.script.final });
       return send(res, 200, { job_id: job.id, aggregate_results: { transaction_count: job.stored.size } });
     }
     if (action === 'errors') {
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 1000), job.script.pageCap);
       const list = recordErrorList(job);
-      return send(res, 200, { job_id: job.id, total: list.length, offset, limit, errors: list.slice(offset, offset + limit) });
+      return send(res, 200, {
+        job_id: job.id,
+        total: list.length,
+        offset,
+        limit,
+        errors: list.slice(offset, offset + limit),
+      });
     }
     return send(res, 409, { error: 'Job already finished' });
   };

@@ -74,7 +74,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     if (fault?.kind === 'stall') return;
     if (fault?.kind === 'html-status') {
       req.resume();
-      res.writeHead(fault.status, { 'content-type': 'text/html' }).end(`<html><body><h1>${fault.status}</h1>upstream trouble</body></html>`);
+      res
+        .writeHead(fault.status, { 'content-type': 'text/html' })
+        .end(`<html><body><h1>${fault.status}</h1>upstream trouble</body></html>`);
       return;
     }
     if (fault?.kind === 'json-status') {
@@ -84,11 +86,19 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     }
     if (fault?.kind === 'retry-after') {
       req.resume();
-      res.writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': fault.retryAfter }).end(JSON.stringify({ error: 'slow down' }));
+      res
+        .writeHead(fault.status, { 'content-type': 'application/json', 'retry-after': fault.retryAfter })
+        .end(JSON.stringify({ error: 'slow down' }));
       return;
     }
     const upstream = http.request(
-      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
+      {
+        host: targetUrl.hostname,
+        port: targetUrl.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: targetUrl.host },
+      },
       (up) => {
         const isJson = String(up.headers['content-type'] ?? '').includes('json');
         if (fault?.kind === 'reset-after') {
@@ -215,7 +225,10 @@ export interface SlowLink {
  * it was sent. It reads from a side only while little of it is queued, so the sender feels the
  * link's pace as TCP backpressure, as on a real slow link.
  */
-export async function startSlowLink(target: string, opts: { bytesPerSecond: number; latencyMs: number }): Promise<SlowLink> {
+export async function startSlowLink(
+  target: string,
+  opts: { bytesPerSecond: number; latencyMs: number },
+): Promise<SlowLink> {
   const t = new URL(target);
   const TICK_MS = 10;
   const QUEUE_BYTES = 8 * 1024;

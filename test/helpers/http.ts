@@ -9,9 +9,18 @@ export interface JsonResponse<T = Record<string, unknown>> {
 }
 
 /** A plain HTTP call for tests: no retries, the body as text and as JSON when it parses. */
-export async function call<T = Record<string, unknown>>(base: string, method: string, path: string, opts: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<JsonResponse<T>> {
+export async function call<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  opts: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<JsonResponse<T>> {
   const body = opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-  const res = await request(`${base}${path}`, { method: method as 'GET', body, headers: { 'content-type': 'application/json', ...opts.headers } });
+  const res = await request(`${base}${path}`, {
+    method: method as 'GET',
+    body,
+    headers: { 'content-type': 'application/json', ...opts.headers },
+  });
   const text = await res.body.text();
   let parsed: unknown = null;
   try {
@@ -23,7 +32,12 @@ export async function call<T = Record<string, unknown>>(base: string, method: st
 }
 
 /** Polls a job's status until it is final (Job Complete, Failed or Aborted) and returns that status. */
-export async function waitForFinal(base: string, jobId: string, timeoutMs = 20_000, headers: Record<string, string> = {}): Promise<Record<string, unknown>> {
+export async function waitForFinal(
+  base: string,
+  jobId: string,
+  timeoutMs = 20_000,
+  headers: Record<string, string> = {},
+): Promise<Record<string, unknown>> {
   let last = '(no answer yet)';
   return waitUntil(
     () => `job ${jobId} to finish; last status: ${last}`,
@@ -37,5 +51,12 @@ export async function waitForFinal(base: string, jobId: string, timeoutMs = 20_0
 }
 
 export function tx(i: number, over: Record<string, unknown> = {}): Record<string, unknown> {
-  return { account_id: 1000 + (i % 50), amount: `${i}.25`, transaction_date: '2024-03-01', description: `t-${i}`, category: 'test', ...over };
+  return {
+    account_id: 1000 + (i % 50),
+    amount: `${i}.25`,
+    transaction_date: '2024-03-01',
+    description: `t-${i}`,
+    category: 'test',
+    ...over,
+  };
 }

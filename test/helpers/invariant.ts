@@ -34,7 +34,9 @@ export interface InvariantInput {
 export function checkInvariant(input: InvariantInput): { stored: number; failed: number } {
   const db = new Database(input.dbPath, { readonly: true });
   const counts = new Map<string, number>();
-  for (const r of db.prepare("SELECT description FROM transactions WHERE description LIKE 'Invoice %'").iterate() as Iterable<{ description: string }>) {
+  for (const r of db
+    .prepare("SELECT description FROM transactions WHERE description LIKE 'Invoice %'")
+    .iterate() as Iterable<{ description: string }>) {
     counts.set(r.description, (counts.get(r.description) ?? 0) + 1);
   }
   db.close();
@@ -43,7 +45,10 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
     if (!existsSync(file)) continue;
     const text = readFileSync(file, 'utf8');
     const rows = file.endsWith('.ndjson')
-      ? text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>)
+      ? text
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
       : (parse(text, { columns: true, ...input.failedRowsCsv }) as Record<string, string>[]);
     for (const r of rows) failedLines.set(Number(r._source_line), (failedLines.get(Number(r._source_line)) ?? 0) + 1);
   }
@@ -59,7 +64,8 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
     const listed = failedLines.get(line) ?? 0;
     if (isInvalidRow(i, input.seed, input.invalidShare)) {
       if (times !== 0) problems.push(`row ${i} (line ${line}) is invalid but stored ${times} times`);
-      if (listed > 1 || (listed === 0 && !input.unnamedFailures)) problems.push(`row ${i} (line ${line}) is invalid and listed ${listed} times in failed rows`);
+      if (listed > 1 || (listed === 0 && !input.unnamedFailures))
+        problems.push(`row ${i} (line ${line}) is invalid and listed ${listed} times in failed rows`);
       if (listed === 0) unnamed++;
       failed++;
     } else {
@@ -74,15 +80,20 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
     if (listed !== 1) problems.push(`added row on line ${line} is listed ${listed} times in failed rows`);
     failed++;
   }
-  if (input.unnamedFailures !== undefined && unnamed !== input.unnamedFailures) problems.push(`${unnamed} invalid rows are not in a failed-rows file, expected ${input.unnamedFailures} failed without their rows named`);
+  if (input.unnamedFailures !== undefined && unnamed !== input.unnamedFailures)
+    problems.push(
+      `${unnamed} invalid rows are not in a failed-rows file, expected ${input.unnamedFailures} failed without their rows named`,
+    );
   if (input.result) {
     const c = input.result.counts;
-    if (c.read !== input.rows + added.length) problems.push(`result says ${c.read} read, the file has ${input.rows + added.length}`);
+    if (c.read !== input.rows + added.length)
+      problems.push(`result says ${c.read} read, the file has ${input.rows + added.length}`);
     if (c.stored !== stored) problems.push(`result says ${c.stored} stored, the store has ${stored}`);
     if (c.failed !== failed) problems.push(`result says ${c.failed} failed, the failed-rows files list ${failed}`);
     if (c.unprocessed !== 0) problems.push(`result says ${c.unprocessed} unprocessed after the run converged`);
     const expectedExit = failed > 0 ? 1 : 0;
-    if (input.result.exit_code !== expectedExit) problems.push(`exit code ${input.result.exit_code}, expected ${expectedExit}`);
+    if (input.result.exit_code !== expectedExit)
+      problems.push(`exit code ${input.result.exit_code}, expected ${expectedExit}`);
   }
   if (problems.length) throw new Error(`nothing-lost invariant broken:\n  ${problems.join('\n  ')}`);
   return { stored, failed };

@@ -15,11 +15,20 @@ export async function roundRobin(live: () => string[]): Promise<{ url: string; c
       const attempt = (left: number) => {
         const nodes = live();
         const target = new URL(nodes[next++ % nodes.length] as string);
-        const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } }, (upRes) => {
-          res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-          upRes.pipe(res);
-          upRes.on('error', () => res.destroy());
-        });
+        const up = http.request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: target.host },
+          },
+          (upRes) => {
+            res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+            upRes.pipe(res);
+            upRes.on('error', () => res.destroy());
+          },
+        );
         up.on('error', () => {
           if (res.headersSent) res.destroy();
           else if (left > 0) setTimeout(() => attempt(left - 1), 50);

@@ -29,12 +29,18 @@ const LISTENING = /^bulk serve listening on (http:\/\/\S+) \(db: (.+)\)\n/;
  * Runs `bulk serve` as its own process (built CLI, port 0) and waits for its listening line.
  * Takes options, or (as older callers do) the extra flags and an environment.
  */
-export function spawnServer(opts: SpawnServerOptions | string[] = {}, env: Record<string, string> = {}): Promise<ServerProcess> {
+export function spawnServer(
+  opts: SpawnServerOptions | string[] = {},
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const o: SpawnServerOptions = Array.isArray(opts) ? { args: opts, env } : opts;
   const args = [...(o.args ?? [])];
   if (!args.includes('--db') && o.dbPath !== null) args.push('--db', o.dbPath ?? path.join(tempDir(), 'bulk.db'));
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let listening = false;

@@ -15,8 +15,23 @@ export interface SplicedInput {
  * generated rows: each extra row is one line of text. Returns where every row ended up, so a
  * test can end with the invariant checker.
  */
-export async function splicedTransactions(file: string, opts: { rows: number; seed: number; invalidShare: number; format: 'ndjson' | 'json'; insert: { before: number; text: string }[] }): Promise<SplicedInput> {
-  await generateTransactions({ rows: opts.rows, seed: opts.seed, invalidShare: opts.invalidShare, format: opts.format, out: file });
+export async function splicedTransactions(
+  file: string,
+  opts: {
+    rows: number;
+    seed: number;
+    invalidShare: number;
+    format: 'ndjson' | 'json';
+    insert: { before: number; text: string }[];
+  },
+): Promise<SplicedInput> {
+  await generateTransactions({
+    rows: opts.rows,
+    seed: opts.seed,
+    invalidShare: opts.invalidShare,
+    format: opts.format,
+    out: file,
+  });
   const lines = readFileSync(file, 'utf8').split('\n');
   // JSON arrays open with "[" on line 1; each generated row is on a line of its own after it.
   const first = opts.format === 'json' ? 1 : 0;

@@ -11,7 +11,11 @@ describe('waitUntil', () => {
 
   it('fails past its deadline, naming what it waited for and the last state seen', async () => {
     let seen = 0;
-    const wait = waitUntil(() => `the counter to reach 1000 (last: ${seen})`, () => (++seen >= 1000 ? seen : undefined), { timeoutMs: 30, intervalMs: 5 });
+    const wait = waitUntil(
+      () => `the counter to reach 1000 (last: ${seen})`,
+      () => (++seen >= 1000 ? seen : undefined),
+      { timeoutMs: 30, intervalMs: 5 },
+    );
     await expect(wait).rejects.toThrow(/^timed out after 30 ms waiting for the counter to reach 1000 \(last: \d+\)$/);
     expect(seen).toBeGreaterThan(1);
   });

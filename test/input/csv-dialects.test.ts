@@ -21,7 +21,9 @@ describe('CSV dialects', () => {
     expect(detectDelimiter('a,b;c')).toBe(',');
     const notices: string[] = [];
     const res = await readAll(fx('semicolon.csv'), { onNotice: (t) => notices.push(t) });
-    expect(notices).toEqual([`${fx('semicolon.csv')}: delimiter ';' (detected from the header line; --delimiter chooses another)`]);
+    expect(notices).toEqual([
+      `${fx('semicolon.csv')}: delimiter ';' (detected from the header line; --delimiter chooses another)`,
+    ]);
     expect(res.items.map((i) => i.line)).toEqual([2, 3, 4, 6, 7]);
     expect(res.items[1]).toMatchObject({ record: { description: 'second; with, separators | and\ttab' } });
   });
@@ -36,14 +38,27 @@ describe('CSV dialects', () => {
     const tsv = await readAll(file('x.tsv', 'a\tb\n1\t2,3\n'));
     expect(shape(tsv.items)).toEqual([[2, { a: '1', b: '2,3' }]]);
     const bare = await readAll(file('bare.csv', '1,2\n3,4\n'), { dialect: { header: false, columns: ['a', 'b'] } });
-    expect(shape(bare.items)).toEqual([[1, { a: '1', b: '2' }], [2, { a: '3', b: '4' }]]);
-    const trimmed = await readAll(file('t.csv', 'a,b\n  1 , NULL \n\\N,x\n'), { dialect: { trim: true, nullValue: 'NULL' } });
-    expect(shape(trimmed.items)).toEqual([[2, { a: '1', b: null }], [3, { a: '\\N', b: 'x' }]]);
+    expect(shape(bare.items)).toEqual([
+      [1, { a: '1', b: '2' }],
+      [2, { a: '3', b: '4' }],
+    ]);
+    const trimmed = await readAll(file('t.csv', 'a,b\n  1 , NULL \n\\N,x\n'), {
+      dialect: { trim: true, nullValue: 'NULL' },
+    });
+    expect(shape(trimmed.items)).toEqual([
+      [2, { a: '1', b: null }],
+      [3, { a: '\\N', b: 'x' }],
+    ]);
   });
 
   it('a ragged row in another dialect fails alone, its text kept in that dialect', async () => {
     const res = await readAll(file('r.csv', 'a;b\n1;2;3\n4;5\n'));
-    expect(res.items[0]).toMatchObject({ kind: 'rejected', line: 2, raw: '1;2;3', reason: 'expected 2 columns, found 3' });
+    expect(res.items[0]).toMatchObject({
+      kind: 'rejected',
+      line: 2,
+      raw: '1;2;3',
+      reason: 'expected 2 columns, found 3',
+    });
     expect(res.items[1]).toMatchObject({ kind: 'row', line: 3 });
   });
 

@@ -5,8 +5,26 @@ import { fx, readAll, readChunks, records, shape, splitBytes } from './read-help
 const HEADER = 'account_id,amount,transaction_date,description,category';
 const SMALL = [
   [2, { account_id: '1001', amount: '10.00', transaction_date: '2024-01-01', description: 'first', category: 'food' }],
-  [3, { account_id: '1002', amount: '20.50', transaction_date: '2024-01-02', description: 'second, with comma', category: 'rent' }],
-  [4, { account_id: '1003', amount: '30.25', transaction_date: '2024-01-03', description: 'third "quoted"', category: 'travel' }],
+  [
+    3,
+    {
+      account_id: '1002',
+      amount: '20.50',
+      transaction_date: '2024-01-02',
+      description: 'second, with comma',
+      category: 'rent',
+    },
+  ],
+  [
+    4,
+    {
+      account_id: '1003',
+      amount: '30.25',
+      transaction_date: '2024-01-03',
+      description: 'third "quoted"',
+      category: 'travel',
+    },
+  ],
 ];
 
 describe('CSV: the transactions fixture', () => {
@@ -27,7 +45,12 @@ describe('CSV: the transactions fixture', () => {
   it('keeps formula-like cells and the rows the server will reject verbatim (no cast)', async () => {
     const { items } = await readAll(fx('transactions.csv'));
     const byLine = new Map(items.map((i) => [i.line, i.kind === 'row' ? i.record : null]));
-    expect([12, 13, 14, 15].map((l) => byLine.get(l)?.description)).toEqual(['=SUM(A1:A9) reconciliation', '+1 adjustment', '-5 refund', '@mention payout']);
+    expect([12, 13, 14, 15].map((l) => byLine.get(l)?.description)).toEqual([
+      '=SUM(A1:A9) reconciliation',
+      '+1 adjustment',
+      '-5 refund',
+      '@mention payout',
+    ]);
     expect(byLine.get(34)).toMatchObject({ amount: '12.3.4' });
     expect(byLine.get(65)).toMatchObject({ account_id: '' });
     expect(byLine.get(96)).toMatchObject({ transaction_date: '2024-02-30' });
@@ -67,7 +90,10 @@ describe('CSV: line endings and layout', () => {
     const text = `\uFEFF${HEADER}\r\n1,2.00,2024-01-01,"a\r\nb ""q""",x\r\n\r\n3,4.00,2024-01-02,"c,d",y\r\n`;
     const whole = await readChunks([text], 'csv');
     expect(whole.items.map((i) => i.line)).toEqual([2, 5]);
-    for (const size of [1, 2, 3, 5]) expect(shape((await readChunks(splitBytes(text, size), 'csv')).items), `chunks of ${size}`).toEqual(shape(whole.items));
+    for (const size of [1, 2, 3, 5])
+      expect(shape((await readChunks(splitBytes(text, size), 'csv')).items), `chunks of ${size}`).toEqual(
+        shape(whole.items),
+      );
   });
 
   it('skips blank lines without shifting the lines of later rows', async () => {
@@ -76,7 +102,10 @@ describe('CSV: line endings and layout', () => {
   });
 
   it('a quote inside an unquoted value is text, not an error', async () => {
-    const { items, error } = await readChunks([`${HEADER}\n1,2.00,2024-01-01,12" screen,x\n3,4.00,2024-01-02,b,y\n`], 'csv');
+    const { items, error } = await readChunks(
+      [`${HEADER}\n1,2.00,2024-01-01,12" screen,x\n3,4.00,2024-01-02,b,y\n`],
+      'csv',
+    );
     expect(error).toBeNull();
     expect(records(items).map((r) => r?.description)).toEqual(['12" screen', 'b']);
   });
@@ -120,20 +149,27 @@ describe('CSV: bad rows and bad files', () => {
 
   it('a runaway quote stops at the record-size cap instead of holding the file in memory', async () => {
     const filler = Buffer.alloc(1 << 20, 'x');
-    const chunks = [Buffer.from(`${HEADER}\n1,2.00,2024-01-01,ok,x\n3,"`), ...Array.from({ length: (MAX_RECORD_BYTES >> 20) + 2 }, () => filler)];
+    const chunks = [
+      Buffer.from(`${HEADER}\n1,2.00,2024-01-01,ok,x\n3,"`),
+      ...Array.from({ length: (MAX_RECORD_BYTES >> 20) + 2 }, () => filler),
+    ];
     const { items, error } = await readChunks(chunks, 'csv');
     expect(items.map((i) => [i.kind, i.line])).toEqual([
       ['row', 2],
       ['rejected', 3],
     ]);
-    expect(error?.message).toMatch(/:3: the record starting at line 3 is over 16 MiB, most likely an unterminated quote/);
+    expect(error?.message).toMatch(
+      /:3: the record starting at line 3 is over 16 MiB, most likely an unterminated quote/,
+    );
   });
 
   it('a duplicate or empty header name stops before any row, naming line 1 and the column', async () => {
     const dup = await readAll(fx('duplicate-header.csv'));
     expect(dup.items).toEqual([]);
     expect(dup.error).toMatchObject({ line: 1, field: 'amount' });
-    expect(dup.error?.message).toMatch(/duplicate-header\.csv:1: amount: header names "amount" twice \(columns 2 and 3\)/);
+    expect(dup.error?.message).toMatch(
+      /duplicate-header\.csv:1: amount: header names "amount" twice \(columns 2 and 3\)/,
+    );
     const empty = await readAll(fx('empty-header.csv'));
     expect(empty.items).toEqual([]);
     expect(empty.error?.message).toMatch(/empty-header\.csv:1: header column 2 has no name/);
@@ -178,13 +214,17 @@ describe('CSV: encodings', () => {
     const text = `${HEADER}\n1,2.00,2024-01-01,"crème brûlée — 東京 🎉",x\n`;
     for (const size of [1, 2, 3]) {
       const { items } = await readChunks(splitBytes(text, size), 'csv');
-      expect(items, `chunks of ${size}`).toEqual([{ kind: 'row', line: 2, record: expect.objectContaining({ description: 'crème brûlée — 東京 🎉' }) }]);
+      expect(items, `chunks of ${size}`).toEqual([
+        { kind: 'row', line: 2, record: expect.objectContaining({ description: 'crème brûlée — 東京 🎉' }) },
+      ]);
     }
   });
 
   it('refuses UTF-16 with the --encoding hint, and reads it with --encoding utf16le', async () => {
     const refused = await readAll(fx('utf16.csv'));
-    expect(refused.error?.message).toMatch(/utf16\.csv: this file looks like UTF-16, not UTF-8: use --encoding utf16le/);
+    expect(refused.error?.message).toMatch(
+      /utf16\.csv: this file looks like UTF-16, not UTF-8: use --encoding utf16le/,
+    );
     const ok = await readAll(fx('utf16.csv'), { encoding: 'utf16le' });
     expect(ok.error).toBeNull();
     expect(shape(ok.items)).toEqual(SMALL);

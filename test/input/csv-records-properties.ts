@@ -6,7 +6,6 @@ import { expect } from 'vitest';
 import { CsvReadError, parsedRecords, splitRecords, type CsvRecord } from '../../src/input/csv-records.js';
 import type { CsvDialect } from '../../src/input/csv-dialect.js';
 
-
 interface Outcome {
   records: CsvRecord[];
   error: { code: string; line: number } | null;
@@ -32,9 +31,26 @@ async function* chunked(text: string, cuts: number[]): AsyncGenerator<string> {
 }
 
 export const fast = (text: string, cuts: number[]) => collect(splitRecords(chunked(text, cuts), 1 << 24));
-export const parsed = (text: string, cuts: number[], d: CsvDialect = { delimiter: ',' }) => collect(parsedRecords(chunked(text, cuts), d, d.delimiter ?? ',', 1 << 24));
+export const parsed = (text: string, cuts: number[], d: CsvDialect = { delimiter: ',' }) =>
+  collect(parsedRecords(chunked(text, cuts), d, d.delimiter ?? ',', 1 << 24));
 
-const piece = fc.constantFrom('a', 'b', 'Zürich', '✓', ' ', '1.50', ',', '"', '""', '\n', '\r\n', '12" screen', '', '#', ';');
+const piece = fc.constantFrom(
+  'a',
+  'b',
+  'Zürich',
+  '✓',
+  ' ',
+  '1.50',
+  ',',
+  '"',
+  '""',
+  '\n',
+  '\r\n',
+  '12" screen',
+  '',
+  '#',
+  ';',
+);
 
 /** A value as a writer would put it in a file: quoted when it must be, sometimes when it need not be; rarely text after its closing quote. */
 const cell = fc.tuple(fc.array(piece, { maxLength: 4 }), fc.nat(9)).map(([parts, r]) => {
@@ -60,7 +76,12 @@ const csvFile = fc
     return text;
   });
 
-const withCuts = csvFile.chain((text) => fc.tuple(fc.constant(text), fc.array(fc.nat(text.length), { maxLength: 5 }).map((c) => c.sort((a, b) => a - b))));
+const withCuts = csvFile.chain((text) =>
+  fc.tuple(
+    fc.constant(text),
+    fc.array(fc.nat(text.length), { maxLength: 5 }).map((c) => c.sort((a, b) => a - b)),
+  ),
+);
 
 /** The splitter gives exactly csv-parse's records and first lines, however the text is cut. */
 export function fastPathProperty(numRuns: number, seed?: number): Promise<void> {
@@ -76,12 +97,26 @@ export function fastPathProperty(numRuns: number, seed?: number): Promise<void> 
 export async function dialectLinesProperty(numRuns: number, seed?: number): Promise<void> {
   const dialectFile = fc
     .tuple(
-      fc.array(fc.oneof(fc.constant('# note'), fc.constant(''), fc.array(fc.constantFrom('v', 'x y', '"q;\nr"', '"s""t"'), { minLength: 1, maxLength: 3 }).map((c) => c.join(';'))), { minLength: 1, maxLength: 10 }),
+      fc.array(
+        fc.oneof(
+          fc.constant('# note'),
+          fc.constant(''),
+          fc
+            .array(fc.constantFrom('v', 'x y', '"q;\nr"', '"s""t"'), { minLength: 1, maxLength: 3 })
+            .map((c) => c.join(';')),
+        ),
+        { minLength: 1, maxLength: 10 },
+      ),
       fc.nat(2),
       fc.constantFrom('\n', '\r\n'),
       fc.array(fc.nat(400), { maxLength: 4 }),
     )
-    .map(([lines, skip, eol, cuts]) => ({ text: [...Array.from({ length: skip }, (_, i) => `pre ${i}`), ...lines].join(eol) + eol, skip, lines, cuts: cuts.sort((a, b) => a - b) }));
+    .map(([lines, skip, eol, cuts]) => ({
+      text: [...Array.from({ length: skip }, (_, i) => `pre ${i}`), ...lines].join(eol) + eol,
+      skip,
+      lines,
+      cuts: cuts.sort((a, b) => a - b),
+    }));
   await fc.assert(
     fc.asyncProperty(dialectFile, async ({ text, skip, lines, cuts }) => {
       const out = await parsed(text, cuts, { delimiter: ';', comment: '#', skipLines: skip });

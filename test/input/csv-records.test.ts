@@ -5,7 +5,8 @@ import { dialectLinesProperty, fast, fastPathProperty, parsed } from './csv-reco
 const RUNS = Number(process.env.BULK_FC_RUNS ?? 200);
 
 describe('the fast splitter against csv-parse (default dialect)', () => {
-  it('gives exactly csv-parse records and first lines, however the text is cut into chunks', () => fastPathProperty(RUNS));
+  it('gives exactly csv-parse records and first lines, however the text is cut into chunks', () =>
+    fastPathProperty(RUNS));
 
   it('regression (fast-check): a CR inside a quoted value is not a line of its own, as csv-parse counts it', async () => {
     const text = '"\r\n",""\n""\n';
@@ -15,7 +16,13 @@ describe('the fast splitter against csv-parse (default dialect)', () => {
 
   it('regression (fast-check): text after a closing quote is read on as the value, quotes kept, not a fault', async () => {
     const text = '"a"junk\n""\n';
-    const expected = { records: [{ values: ['"a"junk'], line: 1 }, { values: [''], line: 2 }], error: null };
+    const expected = {
+      records: [
+        { values: ['"a"junk'], line: 1 },
+        { values: [''], line: 2 },
+      ],
+      error: null,
+    };
     expect(await fast(text, [])).toEqual(expected);
     expect(await parsed(text, [])).toEqual(expected);
   });
@@ -49,13 +56,22 @@ describe('csv-parse line numbers in other dialects', () => {
 
   it('a value starting with the comment character is data, not a comment', async () => {
     const out = await parsed('a,b\n1,#2\n', [], { delimiter: ',', comment: '#' });
-    expect(out.records.map((r) => r.values)).toEqual([['a', 'b'], ['1', '#2']]);
+    expect(out.records.map((r) => r.values)).toEqual([
+      ['a', 'b'],
+      ['1', '#2'],
+    ]);
   });
 
   it("quotes of ' with a backslash escape; tab and pipe delimiters", async () => {
-    expect((await parsed("a|b\n'x|y'|'it\\'s'\n", [], { delimiter: '|', quote: "'", escape: '\\' })).records[1]).toEqual({ values: ['x|y', "it's"], line: 2 });
-    expect((await parsed('a\tb\n1\t2\n', [3], { delimiter: '\t' })).records[1]).toEqual({ values: ['1', '2'], line: 2 });
+    expect(
+      (await parsed("a|b\n'x|y'|'it\\'s'\n", [], { delimiter: '|', quote: "'", escape: '\\' })).records[1],
+    ).toEqual({ values: ['x|y', "it's"], line: 2 });
+    expect((await parsed('a\tb\n1\t2\n', [3], { delimiter: '\t' })).records[1]).toEqual({
+      values: ['1', '2'],
+      line: 2,
+    });
   });
 
-  it('any dialect, LF or CRLF, cut anywhere: each record starts one line after the previous ended, past comments and blanks', () => dialectLinesProperty(RUNS));
+  it('any dialect, LF or CRLF, cut anywhere: each record starts one line after the previous ended, past comments and blanks', () =>
+    dialectLinesProperty(RUNS));
 });

@@ -44,7 +44,9 @@ function randomCsv(rand: () => number): string {
       for (let k = 0; k < len; k++) v += PIECES[Math.floor(rand() * PIECES.length)];
       if (/[",\r\n]/.test(v)) {
         // A stray quote inside a value that needs no other quoting stays unquoted sometimes (relax_quotes).
-        cells.push(/^[^,\r\n"]*"[^,\r\n"]*$/.test(v) && !v.startsWith('"') && rand() < 0.5 ? v : `"${v.replace(/"/g, '""')}"`);
+        cells.push(
+          /^[^,\r\n"]*"[^,\r\n"]*$/.test(v) && !v.startsWith('"') && rand() < 0.5 ? v : `"${v.replace(/"/g, '""')}"`,
+        );
       } else cells.push(v);
     }
     lines.push(cells.join(','));
@@ -67,7 +69,9 @@ describe('CsvSplitter', () => {
       } catch {
         continue; // a file the generator made unreadable is the next test's business
       }
-      const cuts = Array.from({ length: Math.floor(rand() * 4) }, () => Math.floor(rand() * text.length)).sort((a, b) => a - b);
+      const cuts = Array.from({ length: Math.floor(rand() * 4) }, () => Math.floor(rand() * text.length)).sort(
+        (a, b) => a - b,
+      );
       expect(split(text, cuts), JSON.stringify({ text, cuts })).toEqual(expected);
       compared++;
     }
@@ -75,7 +79,10 @@ describe('CsvSplitter', () => {
   });
 
   it('a line without quotes is split on commas; a CR before LF is dropped, a lone CR kept', () => {
-    expect(split('a,b,,c\r\nd\re,f\n', [])).toEqual([['a', 'b', '', 'c'], ['d\re', 'f']]);
+    expect(split('a,b,,c\r\nd\re,f\n', [])).toEqual([
+      ['a', 'b', '', 'c'],
+      ['d\re', 'f'],
+    ]);
   });
 
   it('keeps CRLF and "" inside quotes, even when a chunk ends between the two quotes', () => {
@@ -95,6 +102,8 @@ describe('CsvSplitter', () => {
     const out: string[][] = [];
     splitter.push('ok,1\n"runaway', out);
     expect(out).toEqual([['ok', '1']]);
-    expect(() => splitter.push('x'.repeat(2000), out)).toThrow(expect.objectContaining({ code: 'CSV_MAX_RECORD_SIZE' }));
+    expect(() => splitter.push('x'.repeat(2000), out)).toThrow(
+      expect.objectContaining({ code: 'CSV_MAX_RECORD_SIZE' }),
+    );
   });
 });

@@ -23,7 +23,8 @@ describe('Utf8Validity', () => {
     const good = Buffer.from(MIXED);
     for (const bad of [[0xe9, 0x20], [0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80]]) {
       const data = Buffer.concat([good, Buffer.from(bad), good]);
-      for (const size of [1, 2, 3, 64]) expect(validityOf(splitBytes(data, size)), `${bad} in chunks of ${size}`).toBe(true);
+      for (const size of [1, 2, 3, 64])
+        expect(validityOf(splitBytes(data, size)), `${bad} in chunks of ${size}`).toBe(true);
     }
     expect(validityOf([Buffer.from('ok '), Buffer.from([0xf0, 0x9f, 0x8e])])).toBe(true);
   });
@@ -38,14 +39,22 @@ describe('decodeStream', () => {
       const chunks = [Buffer.from(header + filler), ...splitBytes(`1,"${MIXED}"\n2,ok\n`, size)];
       const { items, error } = await readChunks(chunks, 'csv');
       expect(error).toBeNull();
-      expect(items.filter((i) => i.kind === 'rejected'), `chunks of ${size}`).toEqual([]);
+      expect(
+        items.filter((i) => i.kind === 'rejected'),
+        `chunks of ${size}`,
+      ).toEqual([]);
     }
     expect(text.length).toBeGreaterThan(SNIFF_BYTES);
   });
 
   it('past the first 64 KiB, an invalid byte still fails only its row', async () => {
     const filler = 'x,y\n'.repeat(SNIFF_BYTES / 4 + 100);
-    const chunks = [Buffer.from(`a,b\n${filler}`), Buffer.from('1,caf'), Buffer.from([0xe9]), Buffer.from(' au lait\n2,ok\n')];
+    const chunks = [
+      Buffer.from(`a,b\n${filler}`),
+      Buffer.from('1,caf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' au lait\n2,ok\n'),
+    ];
     const { items } = await readChunks(chunks, 'csv');
     const lines = SNIFF_BYTES / 4 + 100 + 1;
     expect(items.slice(-2).map((i) => [i.kind, i.line])).toEqual([
@@ -80,7 +89,11 @@ describe('checkEncoding', () => {
   it('refuses a file where most lines are not UTF-8, not one with a bad line among good ones', () => {
     const latin = Buffer.from('a,b\ncafé,1\nnaïve,2\n', 'latin1');
     expect(refuse(latin)).toMatch(/mostly not valid UTF-8 \(2 of the first 3 lines\).*--encoding latin1/);
-    const oneBad = Buffer.concat([Buffer.from('a,b\nx,1\n'), Buffer.from('caf\xe9,2\n', 'latin1'), Buffer.from('y,3\n')]);
+    const oneBad = Buffer.concat([
+      Buffer.from('a,b\nx,1\n'),
+      Buffer.from('caf\xe9,2\n', 'latin1'),
+      Buffer.from('y,3\n'),
+    ]);
     expect(refuse(oneBad)).toBeNull();
   });
   it('does not check other encodings', () => {

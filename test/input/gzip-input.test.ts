@@ -18,10 +18,16 @@ describe('gzip input', () => {
     const csv = 'a,b\n1,"x\ny"\n3,4\n';
     const named = await readAll(file('rows.csv.gz', gzipSync(csv)));
     const unnamed = await readAll(file('rows.csv', gzipSync(csv)));
-    expect(shape(named.items)).toEqual([[2, { a: '1', b: 'x\ny' }], [4, { a: '3', b: '4' }]]);
+    expect(shape(named.items)).toEqual([
+      [2, { a: '1', b: 'x\ny' }],
+      [4, { a: '3', b: '4' }],
+    ]);
     expect(shape(unnamed.items)).toEqual(shape(named.items));
     const ndjson = await readAll(file('rows.ndjson.gz', gzipSync('{"a":1}\n{"a":2}\n')));
-    expect(shape(ndjson.items)).toEqual([[1, { a: 1 }], [2, { a: 2 }]]);
+    expect(shape(ndjson.items)).toEqual([
+      [1, { a: 1 }],
+      [2, { a: 2 }],
+    ]);
     expect(detectFormat('x.tsv.gz')).toBe('csv');
     expect(() => detectFormat('x.gz')).toThrow(/cannot tell the format/);
     const forced = await readAll(file('blob.gz', gzipSync('{"a":1}\n')), { format: 'ndjson' });
@@ -38,13 +44,20 @@ describe('gzip input', () => {
   });
 
   it('bytes that start like gzip but are not: refused before anything is read', async () => {
-    const res = await readAll(file('fake.csv.gz', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), Buffer.from('not deflate at all, really not')])));
+    const res = await readAll(
+      file(
+        'fake.csv.gz',
+        Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08]), Buffer.from('not deflate at all, really not')]),
+      ),
+    );
     expect(res.items).toEqual([]);
     expect(res.error?.message).toMatch(/fake\.csv\.gz: starts like a gzip file but cannot be decompressed/);
   });
 
   it('the encoding is checked on what it holds: UTF-16 inside gzip is refused as UTF-16', async () => {
-    const res = await readAll(file('u16.csv.gz', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,2\n', 'utf16le')]))));
+    const res = await readAll(
+      file('u16.csv.gz', gzipSync(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,2\n', 'utf16le')]))),
+    );
     expect(res.error?.message).toMatch(/UTF-16/);
   });
 

@@ -7,7 +7,11 @@ const RUNS = Number(process.env.BULK_FC_RUNS ?? 150);
 
 describe('JSON readers against JSON.parse, on generated files', () => {
   it('NDJSON: the same records on the same lines; over-limit lines fail alone', () => ndjsonProperty(RUNS), 60_000);
-  it('JSON array: the same records on the same lines; over-limit elements fail alone', () => jsonArrayProperty(RUNS), 60_000);
+  it(
+    'JSON array: the same records on the same lines; over-limit elements fail alone',
+    () => jsonArrayProperty(RUNS),
+    60_000,
+  );
 });
 
 /** Shrunk counterexamples, kept by name: each once failed the properties above. */
@@ -24,7 +28,9 @@ describe('JSON readers: shrunk counterexamples', () => {
     const element = `{"s":"${'x'.repeat(33)}"}`; // 41 characters
     const { items, error } = await readChunks(bytes(`[${element}\n]\n`), 'json', { sniffed: true, limits });
     expect(error).toBeNull();
-    expect(shape(items)).toEqual([[1, 'the record is longer than 40 characters, the limit (raise it with --max-record-size)']]);
+    expect(shape(items)).toEqual([
+      [1, 'the record is longer than 40 characters, the limit (raise it with --max-record-size)'],
+    ]);
   });
 
   it('an NDJSON line exactly at the limit, its CR and LF in different chunks, is a row (found against a reader that counted the CR)', async () => {
@@ -37,7 +43,10 @@ describe('JSON readers: shrunk counterexamples', () => {
   });
 
   it('a flat element laid out over three lines, read a byte at a time, is a row under a depth limit of 1 (found against a scanner that counted one level too many)', async () => {
-    const { items } = await readChunks(bytes(`[${JSON.stringify({ s: 'x'.repeat(20) }, null, 1)}\n]\n`), 'json', { sniffed: true, limits });
+    const { items } = await readChunks(bytes(`[${JSON.stringify({ s: 'x'.repeat(20) }, null, 1)}\n]\n`), 'json', {
+      sniffed: true,
+      limits,
+    });
     expect(shape(items)).toEqual([[1, { s: 'x'.repeat(20) }]]);
   });
 });

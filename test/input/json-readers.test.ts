@@ -7,7 +7,9 @@ describe('NDJSON', () => {
     expect(nd.error).toBeNull();
     expect(nd.columns).toBeNull();
     expect(nd.items.map((i) => i.line)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
-    expect(nd.items[1]).toMatchObject({ record: { account_id: expect.any(Number), description: 'Invoice 0000001 for Globex "Intl"' } });
+    expect(nd.items[1]).toMatchObject({
+      record: { account_id: expect.any(Number), description: 'Invoice 0000001 for Globex "Intl"' },
+    });
     expect(nd.items[10]).toMatchObject({ record: { description: '=SUM(A1:A9) reconciliation' } });
   });
 
@@ -20,7 +22,10 @@ describe('NDJSON', () => {
       ['rejected', 4],
       ['row', 5],
     ]);
-    expect(items[1]).toMatchObject({ raw: '{"account_id":1002,"amount":', reason: expect.stringMatching(/^invalid JSON: /) });
+    expect(items[1]).toMatchObject({
+      raw: '{"account_id":1002,"amount":',
+      reason: expect.stringMatching(/^invalid JSON: /),
+    });
     expect(items[2]).toMatchObject({ raw: '[1,2,3]', reason: 'expected a JSON object, found an array' });
   });
 
@@ -33,7 +38,8 @@ describe('NDJSON', () => {
       [5, { a: 3 }],
     ];
     expect(shape((await readChunks([lf], 'ndjson')).items)).toEqual(want);
-    for (const size of [1, 2, 7]) expect(shape((await readChunks(splitBytes(crlf, size), 'ndjson', { sniffed: true })).items)).toEqual(want);
+    for (const size of [1, 2, 7])
+      expect(shape((await readChunks(splitBytes(crlf, size), 'ndjson', { sniffed: true })).items)).toEqual(want);
   });
 
   it('rejects scalars and null, and a line with invalid UTF-8, each alone', async () => {
@@ -106,11 +112,57 @@ describe('JSON array', () => {
   });
 
   it.each([
-    ['a missing comma', '[{"a":1},\n{"a":2}\n{"a":3}]', 3, [['row', 1], ['row', 2], ['rejected', 3]], /expected "," or "]" after the element on line 2, found "\{"/],
-    ['a trailing comma', '[{"a":1},\n]', 2, [['row', 1], ['rejected', 2]], /unexpected "]" where an element should be/],
-    ['a scalar closed by }', '[{"a":1},\n 5}', 2, [['row', 1], ['rejected', 2]], /unexpected "}"/],
-    ['an array never closed', '[{"a":1},\n{"a":2}\n', 3, [['row', 1], ['row', 2]], /the array is not closed/],
-    ['a file cut inside an element', '[{"a":1},\n{"a":"cut', 2, [['row', 1], ['rejected', 2]], /the file ends inside this element/],
+    [
+      'a missing comma',
+      '[{"a":1},\n{"a":2}\n{"a":3}]',
+      3,
+      [
+        ['row', 1],
+        ['row', 2],
+        ['rejected', 3],
+      ],
+      /expected "," or "]" after the element on line 2, found "\{"/,
+    ],
+    [
+      'a trailing comma',
+      '[{"a":1},\n]',
+      2,
+      [
+        ['row', 1],
+        ['rejected', 2],
+      ],
+      /unexpected "]" where an element should be/,
+    ],
+    [
+      'a scalar closed by }',
+      '[{"a":1},\n 5}',
+      2,
+      [
+        ['row', 1],
+        ['rejected', 2],
+      ],
+      /unexpected "}"/,
+    ],
+    [
+      'an array never closed',
+      '[{"a":1},\n{"a":2}\n',
+      3,
+      [
+        ['row', 1],
+        ['row', 2],
+      ],
+      /the array is not closed/,
+    ],
+    [
+      'a file cut inside an element',
+      '[{"a":1},\n{"a":"cut',
+      2,
+      [
+        ['row', 1],
+        ['rejected', 2],
+      ],
+      /the file ends inside this element/,
+    ],
     ['text after the array', '[{"a":1}]\n{"b":2}', 2, [['row', 1]], /text after the closing "]"/],
   ])('%s stops the file at its line', async (_name, text, line, kinds, message) => {
     const { items, error } = await readChunks([text], 'json', { name: 'x.json' });
@@ -128,7 +180,11 @@ describe('JSON array', () => {
       [3, { b: [1, { c: '東京' }], d: 'é' }],
       [4, { e: {} }],
     ];
-    for (const size of [1, 2, 3, 1000]) expect(shape((await readChunks(splitBytes(text, size), 'json', { sniffed: true })).items), `chunks of ${size}`).toEqual(want);
+    for (const size of [1, 2, 3, 1000])
+      expect(
+        shape((await readChunks(splitBytes(text, size), 'json', { sniffed: true })).items),
+        `chunks of ${size}`,
+      ).toEqual(want);
   });
 
   it('gives the same lines with CRLF and a BOM', async () => {

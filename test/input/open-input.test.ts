@@ -19,7 +19,9 @@ describe('detectFormat', () => {
     expect(detectFormat('a.txt', 'csv')).toBe('csv');
   });
   it('refuses an unknown extension, an unknown format, and stdin without --format', () => {
-    expect(() => detectFormat('a.txt')).toThrow(/a\.txt: cannot tell the format from "\.txt": use --format csv\|json\|ndjson/);
+    expect(() => detectFormat('a.txt')).toThrow(
+      /a\.txt: cannot tell the format from "\.txt": use --format csv\|json\|ndjson/,
+    );
     expect(() => detectFormat('noext')).toThrow(/no extension/);
     expect(() => detectFormat('a.csv', 'xml')).toThrow(/unknown format "xml"/);
     expect(() => detectFormat('-')).toThrow(InputError);
@@ -49,7 +51,10 @@ describe('openInput refuses before anything is read', () => {
   });
 
   it('checkInput refuses the same files without opening a stream, for a preflight over many files', async () => {
-    await expect(checkInput(fx('transactions.json'))).resolves.toEqual({ format: 'json', sizeBytes: statSync(fx('transactions.json')).size });
+    await expect(checkInput(fx('transactions.json'))).resolves.toEqual({
+      format: 'json',
+      sizeBytes: statSync(fx('transactions.json')).size,
+    });
     await expect(checkInput('-', { format: 'ndjson' })).resolves.toEqual({ format: 'ndjson', sizeBytes: null });
     await expect(checkInput('/nope/x.csv')).rejects.toThrow(/no such file/);
     await expect(checkInput(fx('utf16.csv'))).rejects.toThrow(/--encoding utf16le/);
@@ -66,7 +71,12 @@ describe('openInput refuses before anything is read', () => {
 describe('InputSource', () => {
   it('describes a file: name, format, size, bytes read, CSV columns', async () => {
     const src = await openInput(fx('transactions.csv'), {});
-    expect(src).toMatchObject({ file: fx('transactions.csv'), displayName: fx('transactions.csv'), format: 'csv', sizeBytes: statSync(fx('transactions.csv')).size });
+    expect(src).toMatchObject({
+      file: fx('transactions.csv'),
+      displayName: fx('transactions.csv'),
+      format: 'csv',
+      sizeBytes: statSync(fx('transactions.csv')).size,
+    });
     expect(src.columns()).toBeNull();
     const { items } = await drain(src, 50);
     expect(items).toHaveLength(300);
@@ -90,14 +100,21 @@ describe('InputSource', () => {
   });
 
   it('refuses UTF-16 on stdin at the first read, before any row', async () => {
-    const src = await openInput('-', { format: 'csv', stdin: Readable.from([Buffer.from('\uFEFFa,b\n1,2\n', 'utf16le')]) });
+    const src = await openInput('-', {
+      format: 'csv',
+      stdin: Readable.from([Buffer.from('\uFEFFa,b\n1,2\n', 'utf16le')]),
+    });
     const { items, error } = await drain(src);
     expect(items).toEqual([]);
     expect(error?.message).toMatch(/^stdin: this file looks like UTF-16.*--encoding utf16le/);
   });
 
   it('reads stdin in UTF-16 with --encoding utf16le', async () => {
-    const src = await openInput('-', { format: 'ndjson', encoding: 'utf16le', stdin: Readable.from([Buffer.from('\uFEFF{"a":"é"}\n', 'utf16le')]) });
+    const src = await openInput('-', {
+      format: 'ndjson',
+      encoding: 'utf16le',
+      stdin: Readable.from([Buffer.from('\uFEFF{"a":"é"}\n', 'utf16le')]),
+    });
     expect(records((await drain(src)).items)).toEqual([{ a: 'é' }]);
   });
 

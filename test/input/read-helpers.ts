@@ -32,7 +32,11 @@ export async function drain(src: InputSource, maxRows = 7): Promise<ReadResult> 
 }
 
 /** Opens and reads a file; an InputError from opening is returned like one from reading. */
-export async function readAll(file: string, opts: Parameters<typeof openInput>[1] = {}, maxRows = 7): Promise<ReadResult> {
+export async function readAll(
+  file: string,
+  opts: Parameters<typeof openInput>[1] = {},
+  maxRows = 7,
+): Promise<ReadResult> {
   let src: InputSource;
   try {
     src = await openInput(file, opts);
@@ -48,9 +52,22 @@ export async function readAll(file: string, opts: Parameters<typeof openInput>[1
  * gathers the first 64 KiB to check the encoding, so the reader sees a small input in one piece:
  * a test of how a reader handles chunk boundaries must pass `sniffed: true`.
  */
-export function readChunks(chunks: (string | Buffer)[], format: InputFormat, opts: { encoding?: InputEncoding; maxRows?: number; name?: string; sniffed?: boolean; limits?: RecordLimits } = {}): Promise<ReadResult> {
+export function readChunks(
+  chunks: (string | Buffer)[],
+  format: InputFormat,
+  opts: { encoding?: InputEncoding; maxRows?: number; name?: string; sniffed?: boolean; limits?: RecordLimits } = {},
+): Promise<ReadResult> {
   const buffers = chunks.map((c) => (typeof c === 'string' ? Buffer.from(c) : c));
-  return drain(openStream(Readable.from(buffers), { format, name: opts.name ?? 'stdin', encoding: opts.encoding, sniffed: opts.sniffed, limits: opts.limits }), opts.maxRows ?? 7);
+  return drain(
+    openStream(Readable.from(buffers), {
+      format,
+      name: opts.name ?? 'stdin',
+      encoding: opts.encoding,
+      sniffed: opts.sniffed,
+      limits: opts.limits,
+    }),
+    opts.maxRows ?? 7,
+  );
 }
 
 /** Splits bytes into chunks of `size`, to cut characters, line endings and tokens apart. */
@@ -62,5 +79,6 @@ export function splitBytes(data: Buffer | string, size: number): Buffer[] {
 }
 
 /** [line, record] for rows, [line, reason] for rejected items. */
-export const shape = (items: InputItem[]) => items.map((i) => (i.kind === 'row' ? [i.line, i.record] : [i.line, i.reason]));
+export const shape = (items: InputItem[]) =>
+  items.map((i) => (i.kind === 'row' ? [i.line, i.record] : [i.line, i.reason]));
 export const records = (items: InputItem[]) => items.map((i) => (i.kind === 'row' ? i.record : null));

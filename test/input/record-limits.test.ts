@@ -4,7 +4,13 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { InputFormat } from '../../src/input/input-item.js';
 import { openStream } from '../../src/input/open-input.js';
-import { DEFAULT_RECORD_LIMITS, formatChars, nestsDeeperThan, parseSize, type RecordLimits } from '../../src/input/record-limits.js';
+import {
+  DEFAULT_RECORD_LIMITS,
+  formatChars,
+  nestsDeeperThan,
+  parseSize,
+  type RecordLimits,
+} from '../../src/input/record-limits.js';
 import { drain, readChunks, shape } from './read-helpers.js';
 
 const deepArray = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
@@ -18,7 +24,14 @@ const gc = runInNewContext('gc') as () => void;
  * Streams `before`, then a record of `size` characters made of 64 KiB pieces (never held whole by
  * the test), then `after`; samples the live heap as the reader pulls.
  */
-function hugeRecordStream(before: string, open: string, size: number, close: string, after: string, heap: { base: number; peak: number }) {
+function hugeRecordStream(
+  before: string,
+  open: string,
+  size: number,
+  close: string,
+  after: string,
+  heap: { base: number; peak: number },
+) {
   const piece = 'y'.repeat(64 * 1024);
   async function* gen() {
     yield Buffer.from(before + open);
@@ -66,20 +79,23 @@ describe('nesting depth', () => {
     }
   });
 
-  it.each(['ndjson', 'json'] as const)('%s: exactly at the limit is read, one past it fails; --max-depth moves the limit', async (format) => {
-    const wrap = (lines: string[]) => (format === 'json' ? `[${lines.join(',\n')}]` : `${lines.join('\n')}\n`);
-    const text = wrap([recordOfDepth(32), recordOfDepth(33), '{"o":{"p":[{"q":{}}]}}']);
-    const defaults = await readWithLimits(text, format, DEFAULT_RECORD_LIMITS);
-    expect(defaults.items.map((i) => i.kind)).toEqual(['row', 'rejected', 'row']);
-    const tight = await readWithLimits(text, format, { ...DEFAULT_RECORD_LIMITS, maxDepth: 4 });
-    expect(tight.items.map((i) => i.kind)).toEqual(['rejected', 'rejected', 'rejected']);
-    const five = await readWithLimits(text, format, { ...DEFAULT_RECORD_LIMITS, maxDepth: 5 });
-    expect(five.items.map((i) => (i.kind === 'rejected' ? i.reason : 'row'))).toEqual([
-      'nested more than 5 levels deep, the limit (raise it with --max-depth)',
-      'nested more than 5 levels deep, the limit (raise it with --max-depth)',
-      'row',
-    ]);
-  });
+  it.each(['ndjson', 'json'] as const)(
+    '%s: exactly at the limit is read, one past it fails; --max-depth moves the limit',
+    async (format) => {
+      const wrap = (lines: string[]) => (format === 'json' ? `[${lines.join(',\n')}]` : `${lines.join('\n')}\n`);
+      const text = wrap([recordOfDepth(32), recordOfDepth(33), '{"o":{"p":[{"q":{}}]}}']);
+      const defaults = await readWithLimits(text, format, DEFAULT_RECORD_LIMITS);
+      expect(defaults.items.map((i) => i.kind)).toEqual(['row', 'rejected', 'row']);
+      const tight = await readWithLimits(text, format, { ...DEFAULT_RECORD_LIMITS, maxDepth: 4 });
+      expect(tight.items.map((i) => i.kind)).toEqual(['rejected', 'rejected', 'rejected']);
+      const five = await readWithLimits(text, format, { ...DEFAULT_RECORD_LIMITS, maxDepth: 5 });
+      expect(five.items.map((i) => (i.kind === 'rejected' ? i.reason : 'row'))).toEqual([
+        'nested more than 5 levels deep, the limit (raise it with --max-depth)',
+        'nested more than 5 levels deep, the limit (raise it with --max-depth)',
+        'row',
+      ]);
+    },
+  );
 
   it('brackets inside strings do not count, and a record past the limit cannot hide its depth in a later sibling', () => {
     expect(nestsDeeperThan({ a: '[[[[[[[[' }, 1)).toBe(false);
@@ -91,36 +107,77 @@ describe('nesting depth', () => {
 
 describe('record size', () => {
   it.each([
-    ['ndjson', '{"a":1}\n', '{"big":"', '"}', '\n{"a":3}\n', [[1, { a: 1 }], [2, 'over'], [3, { a: 3 }]]],
-    ['json', '[{"a":1},\n', '{"big":"', '"}', ',\n{"a":3}]', [[1, { a: 1 }], [2, 'over'], [3, { a: 3 }]]],
-  ] as const)('%s: a 50 MB line fails alone with its line and the limit; the rest is read; memory stays bounded', async (format, before, open, close, after, want) => {
-    const heap = { base: 0, peak: 0 };
-    gc();
-    heap.base = process.memoryUsage().heapUsed;
-    const limits = { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 1024 * 1024 };
-    const { items, error } = await drain(openStream(hugeRecordStream(before, open, 50 * 1024 * 1024, close, after, heap), { format, name: 'x', limits }));
-    expect(error).toBeNull();
-    expect(shape(items).map(([line, v]) => [line, typeof v === 'string' && v.includes('1 MiB, the limit (raise it with --max-record-size)') ? 'over' : v])).toEqual(want);
-    expect((items[1] as { raw: string }).raw.startsWith(`${open}yyy`)).toBe(true);
-    // The reader held at most about the limit (1 MiB) plus a chunk, never the 50 MB line.
-    expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
-  }, 30_000);
+    [
+      'ndjson',
+      '{"a":1}\n',
+      '{"big":"',
+      '"}',
+      '\n{"a":3}\n',
+      [
+        [1, { a: 1 }],
+        [2, 'over'],
+        [3, { a: 3 }],
+      ],
+    ],
+    [
+      'json',
+      '[{"a":1},\n',
+      '{"big":"',
+      '"}',
+      ',\n{"a":3}]',
+      [
+        [1, { a: 1 }],
+        [2, 'over'],
+        [3, { a: 3 }],
+      ],
+    ],
+  ] as const)(
+    '%s: a 50 MB line fails alone with its line and the limit; the rest is read; memory stays bounded',
+    async (format, before, open, close, after, want) => {
+      const heap = { base: 0, peak: 0 };
+      gc();
+      heap.base = process.memoryUsage().heapUsed;
+      const limits = { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 1024 * 1024 };
+      const { items, error } = await drain(
+        openStream(hugeRecordStream(before, open, 50 * 1024 * 1024, close, after, heap), { format, name: 'x', limits }),
+      );
+      expect(error).toBeNull();
+      expect(
+        shape(items).map(([line, v]) => [
+          line,
+          typeof v === 'string' && v.includes('1 MiB, the limit (raise it with --max-record-size)') ? 'over' : v,
+        ]),
+      ).toEqual(want);
+      expect((items[1] as { raw: string }).raw.startsWith(`${open}yyy`)).toBe(true);
+      // The reader held at most about the limit (1 MiB) plus a chunk, never the 50 MB line.
+      expect(heap.peak).toBeLessThan(16 * 1024 * 1024);
+    },
+    30_000,
+  );
 
-  it.each(['ndjson', 'json'] as const)('%s: the limit counts the line (NDJSON) or the element (JSON), never the line ending', async (format) => {
-    const rec = '{"a":"12345"}'; // 13 characters
-    const text = format === 'json' ? `[  ${rec}  ,\r\n{"a":"123456"}]` : `${rec}\r\n${rec} \r\n`;
-    const { items } = await readWithLimits(text, format, { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 13 });
-    expect(items.map((i) => i.kind)).toEqual(['row', 'rejected']);
-  });
+  it.each(['ndjson', 'json'] as const)(
+    '%s: the limit counts the line (NDJSON) or the element (JSON), never the line ending',
+    async (format) => {
+      const rec = '{"a":"12345"}'; // 13 characters
+      const text = format === 'json' ? `[  ${rec}  ,\r\n{"a":"123456"}]` : `${rec}\r\n${rec} \r\n`;
+      const { items } = await readWithLimits(text, format, { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 13 });
+      expect(items.map((i) => i.kind)).toEqual(['row', 'rejected']);
+    },
+  );
 
   it('CSV keeps its cap behaviour under the same flag: a record past it stops the file at its line, naming the limit and the flag', async () => {
     const text = `a,b\n1,x\n2,"${'y'.repeat(3000)}\n3,z\n`;
-    const { items, error } = await readChunks([text], 'csv', { sniffed: true, limits: { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 1024 } });
+    const { items, error } = await readChunks([text], 'csv', {
+      sniffed: true,
+      limits: { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 1024 },
+    });
     expect(items.map((i) => [i.kind, i.line])).toEqual([
       ['row', 2],
       ['rejected', 3],
     ]);
-    expect(error?.message).toBe('stdin:3: the record starting at line 3 is over 1 KiB, most likely an unterminated quote (the limit: --max-record-size): the rest of the file was not read');
+    expect(error?.message).toBe(
+      'stdin:3: the record starting at line 3 is over 1 KiB, most likely an unterminated quote (the limit: --max-record-size): the rest of the file was not read',
+    );
   });
 
   it('a JSON string never closed still stops the file at its element, naming the line', async () => {
@@ -129,7 +186,9 @@ describe('record size', () => {
       ['row', 1],
       ['rejected', 2],
     ]);
-    expect(error?.message).toMatch(/stdin:2: malformed JSON: the file ends inside this element: the rest of the file was not read/);
+    expect(error?.message).toMatch(
+      /stdin:2: malformed JSON: the file ends inside this element: the rest of the file was not read/,
+    );
   });
 });
 

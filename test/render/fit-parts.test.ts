@@ -4,7 +4,10 @@ import { fitParts, type LinePart } from '../../src/render/fit-parts.js';
 
 const RUNS = Number(process.env.BULK_FC_RUNS ?? 300);
 const word = fc.stringMatching(/^[a-z0-9,/:%–]{1,14}$/);
-const part = fc.record({ words: fc.array(word, { minLength: 1, maxLength: 5 }), dropRank: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }) });
+const part = fc.record({
+  words: fc.array(word, { minLength: 1, maxLength: 5 }),
+  dropRank: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+});
 const words = (lines: string[]) => lines.join(' ').split(/\s+/).filter(Boolean);
 
 /** Whether `shown` is the parts' words in order, each part whole or, where it may be, left out. */
@@ -22,11 +25,14 @@ describe('fitParts (generated lines and widths)', () => {
       fc.property(fc.array(part, { minLength: 1, maxLength: 8 }), fc.integer({ min: 20, max: 120 }), (spec, width) => {
         const parts: LinePart[] = spec.map((p) => ({ text: p.words.join(' '), dropRank: p.dropRank }));
         const lines = fitParts(parts, width, { sep: ' | ', indent: '  ' });
-        for (const l of lines) if (l.length > width) expect(l.trim().includes(' '), `"${l}" is wider than ${width}`).toBe(false);
+        for (const l of lines)
+          if (l.length > width) expect(l.trim().includes(' '), `"${l}" is wider than ${width}`).toBe(false);
         // What is shown is the parts' words, each whole, in order: every part shown whole or (if it may be) left out.
         // A search, not a greedy scan: a dropped part may share its words with the part after it.
         const shown = words(lines).filter((w) => w !== '|');
-        expect(explains(parts, shown), `parts ${JSON.stringify(parts)} do not explain ${JSON.stringify(lines)}`).toBe(true);
+        expect(explains(parts, shown), `parts ${JSON.stringify(parts)} do not explain ${JSON.stringify(lines)}`).toBe(
+          true,
+        );
         // Nothing is left out of a line that fits whole.
         const all = parts.map((p) => p.text).join(' | ');
         if (all.length <= width) expect(lines).toEqual([all]);
@@ -41,6 +47,11 @@ describe('fitParts (generated lines and widths)', () => {
     const parts: LinePart[] = [{ text: '/', dropRank: 1 }, { text: '/ a' }, { text: ': 0/:// 0,–' }];
     const lines = fitParts(parts, 20, { sep: ' | ', indent: '  ' });
     expect(lines).toEqual(['/ a | : 0/:// 0,–']);
-    expect(explains(parts, words(lines).filter((w) => w !== '|'))).toBe(true);
+    expect(
+      explains(
+        parts,
+        words(lines).filter((w) => w !== '|'),
+      ),
+    ).toBe(true);
   });
 });

@@ -2,7 +2,13 @@ import { Writable } from 'node:stream';
 import readline from 'node:readline';
 import { resolveColor } from '../../src/render/color.js';
 import type { RunSummary } from '../../src/render/run-summary.js';
-import type { BatchOrigin, JobOutcome, MappedRowError, RunCounts, UploadEvent } from '../../src/upload/upload-events.js';
+import type {
+  BatchOrigin,
+  JobOutcome,
+  MappedRowError,
+  RunCounts,
+  UploadEvent,
+} from '../../src/upload/upload-events.js';
 
 /** Collects everything written; looks like a terminal when asked to. */
 export class CaptureStream extends Writable {
@@ -64,7 +70,17 @@ export function rowError(line: number, field: string | undefined, reason: string
 }
 
 export function counts(over: Partial<RunCounts> = {}): RunCounts {
-  return { read: 0, stored: 0, failed: 0, unprocessed: 0, inFlight: 0, totalRows: null, bytesRead: 0, totalBytes: 400_000, ...over };
+  return {
+    read: 0,
+    stored: 0,
+    failed: 0,
+    unprocessed: 0,
+    inFlight: 0,
+    totalRows: null,
+    bytesRead: 0,
+    totalBytes: 400_000,
+    ...over,
+  };
 }
 
 export function outcome(batch: number, over: Partial<JobOutcome> = {}): JobOutcome {
@@ -98,11 +114,26 @@ export const batch3 = outcome(3, {
     rowError(2700, 'amount', 'must be a decimal number'),
   ],
 });
-export const batch4 = outcome(4, { state: 'Aborted', processed: 400, succeeded: 400, unprocessed: 600, aggregates: null, jobErrors: ['Job aborted on request'] });
+export const batch4 = outcome(4, {
+  state: 'Aborted',
+  processed: 400,
+  succeeded: 400,
+  unprocessed: 600,
+  aggregates: null,
+  jobErrors: ['Job aborted on request'],
+});
 
 export function scriptedRun(): UploadEvent[] {
   return [
-    { type: 'run-start', runId: '20261128T140305Z-3f9a2c', files: [FILE], url: 'http://127.0.0.1:8000', embedded: false, batchSize: 1000, concurrency: 2 },
+    {
+      type: 'run-start',
+      runId: '20261128T140305Z-3f9a2c',
+      files: [FILE],
+      url: 'http://127.0.0.1:8000',
+      embedded: false,
+      batchSize: 1000,
+      concurrency: 2,
+    },
     { type: 'stage', text: 'Reading transactions.csv…' },
     { type: 'counts', counts: counts({ read: 2000, bytesRead: 160_000 }) },
     { type: 'http', method: 'POST', url: 'http://127.0.0.1:8000/api/transactions/bulk/?x=1', status: 202, ms: 12.4 },
@@ -110,15 +141,32 @@ export function scriptedRun(): UploadEvent[] {
     { type: 'batch-submitted', origin: origin(4), jobId: jobId(4), replayed: true },
     { type: 'retry', what: 'start job', attempt: 2, delayMs: 1000, reason: 'HTTP 502' },
     { type: 'row-rejected', error: rowError(4005, undefined, 'unclosed quote') },
-    { type: 'job-progress', progress: { batch: 3, jobId: jobId(3), state: 'In Progress', total: 1000, processed: 500, succeeded: 497, failed: 3 } },
-    { type: 'job-progress', progress: { batch: 4, jobId: jobId(4), state: 'Open', total: 1000, processed: 0, succeeded: 0, failed: 0 } },
+    {
+      type: 'job-progress',
+      progress: {
+        batch: 3,
+        jobId: jobId(3),
+        state: 'In Progress',
+        total: 1000,
+        processed: 500,
+        succeeded: 497,
+        failed: 3,
+      },
+    },
+    {
+      type: 'job-progress',
+      progress: { batch: 4, jobId: jobId(4), state: 'Open', total: 1000, processed: 0, succeeded: 0, failed: 0 },
+    },
     { type: 'counts', counts: counts({ read: 2000, stored: 497, failed: 4, bytesRead: 160_000 }) },
     // The job's own record errors come as row-rejected too, just before job-finished: not printed twice.
     ...batch3.firstErrors.map((error): UploadEvent => ({ type: 'row-rejected', error })),
     { type: 'job-finished', outcome: batch3 },
     { type: 'warning', text: 'job of batch 4 was aborted by someone else' },
     { type: 'job-finished', outcome: batch4 },
-    { type: 'counts', counts: counts({ read: 2001, stored: 1393, failed: 8, unprocessed: 600, totalRows: 2001, bytesRead: 400_000 }) },
+    {
+      type: 'counts',
+      counts: counts({ read: 2001, stored: 1393, failed: 8, unprocessed: 600, totalRows: 2001, bytesRead: 400_000 }),
+    },
   ];
 }
 

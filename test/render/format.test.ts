@@ -24,18 +24,31 @@ describe('text helpers', () => {
   });
 
   it('formats row errors and ids', () => {
-    expect(errorLine({ file: 'transactions.csv', line: 2417, field: 'amount', reason: 'must be a decimal number' })).toBe('transactions.csv:2417 amount: must be a decimal number');
+    expect(
+      errorLine({ file: 'transactions.csv', line: 2417, field: 'amount', reason: 'must be a decimal number' }),
+    ).toBe('transactions.csv:2417 amount: must be a decimal number');
     expect(errorLine({ file: 'a.ndjson', line: 3, reason: 'not JSON' })).toBe('a.ndjson:3 not JSON');
     expect(shortId('1a2b3c4d-5e6f-4a1b-9c2d-000000000003')).toBe('1a2b3c4d');
-    expect(asciiPunctuation('Waiting for jobs to finish… lines 2–3 → job')).toBe('Waiting for jobs to finish... lines 2-3 -> job');
+    expect(asciiPunctuation('Waiting for jobs to finish… lines 2–3 → job')).toBe(
+      'Waiting for jobs to finish... lines 2-3 -> job',
+    );
   });
 
   it('fits parts to a width: optional parts go lowest rank first, the rest wrap whole at part and word boundaries', () => {
-    const parts = [{ text: 'batch 3' }, { text: 'lines 2–5001' }, { text: 'job 1a2b3c4d', dropRank: 1 }, { text: '1.2s', dropRank: 2 }];
+    const parts = [
+      { text: 'batch 3' },
+      { text: 'lines 2–5001' },
+      { text: 'job 1a2b3c4d', dropRank: 1 },
+      { text: '1.2s', dropRank: 2 },
+    ];
     expect(fitParts(parts, 80)).toEqual(['batch 3  lines 2–5001  job 1a2b3c4d  1.2s']);
     expect(fitParts(parts, 30)).toEqual(['batch 3  lines 2–5001  1.2s']);
     expect(fitParts(parts, 20)).toEqual(['batch 3', '  lines 2–5001']);
-    expect(fitParts([{ text: 'aaaa bbbb cccc dddd eeee ffff' }], 15, { indent: '  ' })).toEqual(['aaaa bbbb cccc', '  dddd eeee', '  ffff']);
+    expect(fitParts([{ text: 'aaaa bbbb cccc dddd eeee ffff' }], 15, { indent: '  ' })).toEqual([
+      'aaaa bbbb cccc',
+      '  dddd eeee',
+      '  ffff',
+    ]);
     expect(breakWords('  why: it stopped early', 12, 12)).toEqual(['  why: it', 'stopped', 'early']);
   });
 });
@@ -43,7 +56,14 @@ describe('text helpers', () => {
 describe('estimateProgress', () => {
   it('uses the row total once the input has been read', () => {
     const p = estimateProgress(counts({ read: 300_000, stored: 11_995, failed: 5, totalRows: 300_000 }), 4000);
-    expect(p).toMatchObject({ done: 12_000, total: 300_000, estimated: false, fraction: 0.04, rowsPerSecond: 3000, failed: 5 });
+    expect(p).toMatchObject({
+      done: 12_000,
+      total: 300_000,
+      estimated: false,
+      fraction: 0.04,
+      rowsPerSecond: 3000,
+      failed: 5,
+    });
     expect(p.etaMs).toBe(96_000);
   });
 
@@ -59,7 +79,10 @@ describe('estimateProgress', () => {
 
   it('has no ETA before anything is done, nor after everything is', () => {
     expect(estimateProgress(counts({ read: 100, totalRows: 100 }), 1000).etaMs).toBeNull();
-    expect(estimateProgress(counts({ read: 100, stored: 100, totalRows: 100 }), 1000)).toMatchObject({ fraction: 1, etaMs: null });
+    expect(estimateProgress(counts({ read: 100, stored: 100, totalRows: 100 }), 1000)).toMatchObject({
+      fraction: 1,
+      etaMs: null,
+    });
     expect(estimateProgress(counts({ read: 0, totalRows: 0 }), 0)).toMatchObject({ fraction: 1, rowsPerSecond: 0 });
   });
 });

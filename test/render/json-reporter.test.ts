@@ -4,7 +4,14 @@ import { CaptureStream, NOW, colorOn, scriptedRun, summary } from './fixtures.js
 
 function run(verbosity: number) {
   const stream = new CaptureStream({ tty: true });
-  const reporter = createReporter({ mode: 'json', stream, color: colorOn, verbosity, plainIntervalMs: 5000, now: () => NOW });
+  const reporter = createReporter({
+    mode: 'json',
+    stream,
+    color: colorOn,
+    verbosity,
+    plainIntervalMs: 5000,
+    now: () => NOW,
+  });
   for (const e of scriptedRun()) reporter.handle(e);
   vi.advanceTimersByTime(10_000);
   reporter.finish(summary());

@@ -8,7 +8,14 @@ const STAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ /;
 function run(verbosity: number, opts: { interval?: number } = {}) {
   const stream = new CaptureStream();
   // Colour forced on: plain output must still carry none.
-  const reporter = createReporter({ mode: 'plain', stream, color: colorOn, verbosity, plainIntervalMs: opts.interval ?? 0, now: () => NOW });
+  const reporter = createReporter({
+    mode: 'plain',
+    stream,
+    color: colorOn,
+    verbosity,
+    plainIntervalMs: opts.interval ?? 0,
+    now: () => NOW,
+  });
   for (const e of scriptedRun()) reporter.handle(e);
   reporter.finish(summary());
   reporter.close();
@@ -29,16 +36,22 @@ describe('plain reporter', () => {
   it('stamps every line with the time', () => {
     const { lines } = run(2);
     for (const l of lines) expect(l).toMatch(STAMP);
-    expect(lines[0]).toMatch(/^2026-11-28T14:03:05Z run 20261128T140305Z-3f9a2c: transactions.csv -> http:\/\/127.0.0.1:8000/);
+    expect(lines[0]).toMatch(
+      /^2026-11-28T14:03:05Z run 20261128T140305Z-3f9a2c: transactions.csv -> http:\/\/127.0.0.1:8000/,
+    );
   });
 
   it('prints a line per finished job as before, its job errors, and the rejected rows grouped by reason at the end', () => {
     const { lines } = run(0);
     const body = lines.map((l) => l.replace(STAMP, ''));
-    const at = body.indexOf('batch 3 job 1a2b3c4d lines 2002-3001: 1000 rows, 993 stored, 7 failed; total_amount=150000.00 average_amount=150.00');
+    const at = body.indexOf(
+      'batch 3 job 1a2b3c4d lines 2002-3001: 1000 rows, 993 stored, 7 failed; total_amount=150000.00 average_amount=150.00',
+    );
     expect(at).toBeGreaterThan(-1);
     expect(body[at + 1]).not.toMatch(/^ {2}transactions\.csv:/);
-    expect(body).toContain('batch 4 job 1a2b3c4e lines 3002-4001: Aborted, 1000 rows, 400 stored, 0 failed, 600 unprocessed');
+    expect(body).toContain(
+      'batch 4 job 1a2b3c4e lines 3002-4001: Aborted, 1000 rows, 400 stored, 0 failed, 600 unprocessed',
+    );
     expect(body).toContain('  job error: Job aborted on request');
     const groups = body.indexOf('rejected rows by reason (all 6 are in the failed-rows file):');
     expect(groups).toBeGreaterThan(at);
@@ -58,10 +71,24 @@ describe('plain reporter', () => {
   it('groups thousands of rejected rows into a few lines; -v prints each as it comes', () => {
     for (const verbosity of [0, 1]) {
       const stream = new CaptureStream();
-      const reporter = createReporter({ mode: 'plain', stream, color: colorOn, verbosity, plainIntervalMs: 0, now: () => NOW });
-      for (let i = 0; i < 2000; i++) reporter.handle({ type: 'row-rejected', error: { file: 'a.csv', line: i + 2, field: i % 2 ? 'amount' : undefined, reason: 'bad' } });
+      const reporter = createReporter({
+        mode: 'plain',
+        stream,
+        color: colorOn,
+        verbosity,
+        plainIntervalMs: 0,
+        now: () => NOW,
+      });
+      for (let i = 0; i < 2000; i++)
+        reporter.handle({
+          type: 'row-rejected',
+          error: { file: 'a.csv', line: i + 2, field: i % 2 ? 'amount' : undefined, reason: 'bad' },
+        });
       reporter.finish(summary());
-      const body = stream.text.trimEnd().split('\n').map((l) => l.replace(STAMP, ''));
+      const body = stream.text
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(STAMP, ''));
       expect(body.filter((l) => l.startsWith('rejected: a.csv:'))).toHaveLength(verbosity === 0 ? 0 : 2000);
       expect(body).toContain('  1000 x amount: bad');
       expect(body).toContain('      a.csv:3, 5, 7, and 997 more');
@@ -114,21 +141,33 @@ describe('plain reporter', () => {
       expect(plainProgressText(counts({ read: 12_500, stored: 11_995, failed: 5, totalRows: 300_000 }), 4000)).toBe(
         'progress: 12000 of 300000 rows (4.0%), 3000 rows/s, 5 failed, ETA 1m 36s',
       );
-      expect(plainProgressText(counts({ read: 2000, stored: 1000, bytesRead: 100_000, totalBytes: 400_000 }), 1000)).toBe(
-        'progress: 1000 of ~8000 rows (12.5%), 1000 rows/s, 0 failed, ETA 7s',
+      expect(
+        plainProgressText(counts({ read: 2000, stored: 1000, bytesRead: 100_000, totalBytes: 400_000 }), 1000),
+      ).toBe('progress: 1000 of ~8000 rows (12.5%), 1000 rows/s, 0 failed, ETA 7s');
+      expect(plainProgressText(counts({ read: 10, stored: 10, totalBytes: null }), 1000)).toBe(
+        'progress: 10 rows, 10 rows/s, 0 failed',
       );
-      expect(plainProgressText(counts({ read: 10, stored: 10, totalBytes: null }), 1000)).toBe('progress: 10 rows, 10 rows/s, 0 failed');
     });
 
     it('comes every interval, only when something changed, and stops with close()', () => {
       const stream = new CaptureStream();
-      const reporter = new PlainReporter({ mode: 'plain', stream, color: colorOn, verbosity: 0, plainIntervalMs: 5000 });
+      const reporter = new PlainReporter({
+        mode: 'plain',
+        stream,
+        color: colorOn,
+        verbosity: 0,
+        plainIntervalMs: 5000,
+      });
       const progressLines = () => stream.text.split('\n').filter((l) => l.includes('progress:'));
       vi.advanceTimersByTime(5000);
       expect(progressLines()).toHaveLength(0); // nothing counted yet
       reporter.handle({ type: 'counts', counts: counts({ read: 1000, stored: 500, totalRows: 2000 }) });
       vi.advanceTimersByTime(5000);
-      expect(progressLines()).toEqual([expect.stringMatching(/^2026-11-28T14:03:15Z progress: 500 of 2000 rows \(25\.0%\), 50 rows\/s, 0 failed, ETA 30s$/)]);
+      expect(progressLines()).toEqual([
+        expect.stringMatching(
+          /^2026-11-28T14:03:15Z progress: 500 of 2000 rows \(25\.0%\), 50 rows\/s, 0 failed, ETA 30s$/,
+        ),
+      ]);
       vi.advanceTimersByTime(15_000);
       expect(progressLines()).toHaveLength(1); // unchanged: quiet
       reporter.handle({ type: 'counts', counts: counts({ read: 2000, stored: 1500, totalRows: 2000 }) });
@@ -145,7 +184,13 @@ describe('plain reporter', () => {
 
     it('are off when quiet', () => {
       const stream = new CaptureStream();
-      const reporter = new PlainReporter({ mode: 'plain', stream, color: colorOn, verbosity: -1, plainIntervalMs: 5000 });
+      const reporter = new PlainReporter({
+        mode: 'plain',
+        stream,
+        color: colorOn,
+        verbosity: -1,
+        plainIntervalMs: 5000,
+      });
       expect(vi.getTimerCount()).toBe(0);
       reporter.handle({ type: 'counts', counts: counts({ read: 1000, stored: 500 }) });
       vi.advanceTimersByTime(20_000);

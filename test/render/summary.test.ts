@@ -21,8 +21,23 @@ describe('summaryLines', () => {
   });
 
   it('says nothing it has nothing to say about', () => {
-    const lines = summaryLines(summary({ status: 'completed', exitCode: 0, counts: { read: 10, stored: 10, failed: 0, unprocessed: 0 }, aggregates: {}, failedRowsFile: null, resumeCommand: null, message: 'ignored when complete', elapsedMs: 850 }));
-    expect(lines).toEqual(['Done: every row stored (exit 0)', '  rows: 10 read, 10 stored, 0 failed, 0 unprocessed', '  jobs: 2, elapsed 850ms, 1234567 rows/s']);
+    const lines = summaryLines(
+      summary({
+        status: 'completed',
+        exitCode: 0,
+        counts: { read: 10, stored: 10, failed: 0, unprocessed: 0 },
+        aggregates: {},
+        failedRowsFile: null,
+        resumeCommand: null,
+        message: 'ignored when complete',
+        elapsedMs: 850,
+      }),
+    );
+    expect(lines).toEqual([
+      'Done: every row stored (exit 0)',
+      '  rows: 10 read, 10 stored, 0 failed, 0 unprocessed',
+      '  jobs: 2, elapsed 850ms, 1234567 rows/s',
+    ]);
   });
 
   it('names where reading stopped', () => {
@@ -35,7 +50,10 @@ describe('summaryLines', () => {
     const aggregates = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`aggregate_number_${i}`, i * 1000.5]));
     const path = `/very/long/path/${'x'.repeat(80)}.failed.csv`;
     const lines = summaryLines(summary({ aggregates, failedRowsFile: path }), { width: 60 });
-    const aggLines = lines.slice(lines.findIndex((l) => l.startsWith('  aggregates:')), lines.findIndex((l) => l.startsWith('  why:')));
+    const aggLines = lines.slice(
+      lines.findIndex((l) => l.startsWith('  aggregates:')),
+      lines.findIndex((l) => l.startsWith('  why:')),
+    );
     expect(aggLines.length).toBeGreaterThan(3);
     for (const l of aggLines) expect(l.length).toBeLessThan(60);
     expect(aggLines.slice(1).every((l) => l.startsWith('      aggregate_number_'))).toBe(true);

@@ -22,11 +22,27 @@ const id = (b: number) => `${(0x10000000 + b).toString(16)}-5e6f-4a1b-9c2d-00000
 
 /** A 300k-row run with 1 % bad rows, as the upload core reports it. */
 function* bigRun(): Generator<UploadEvent> {
-  yield { type: 'run-start', runId: '20261128T140305Z-3f9a2c', files: ['transactions.csv'], url: 'http://127.0.0.1:8000', embedded: true, batchSize: BATCH, concurrency: CONCURRENCY };
+  yield {
+    type: 'run-start',
+    runId: '20261128T140305Z-3f9a2c',
+    files: ['transactions.csv'],
+    url: 'http://127.0.0.1:8000',
+    embedded: true,
+    batchSize: BATCH,
+    concurrency: CONCURRENCY,
+  };
   let stored = 0;
   let failed = 0;
   let read = 0;
-  const c = () => counts({ read, stored, failed, bytesRead: read * 80, totalBytes: ROWS * 80, totalRows: read === ROWS ? ROWS : null });
+  const c = () =>
+    counts({
+      read,
+      stored,
+      failed,
+      bytesRead: read * 80,
+      totalBytes: ROWS * 80,
+      totalRows: read === ROWS ? ROWS : null,
+    });
   for (let wave = 0; wave < JOBS / CONCURRENCY; wave++) {
     const batches = Array.from({ length: CONCURRENCY }, (_, i) => wave * CONCURRENCY + i + 1);
     for (const b of batches) {
@@ -37,17 +53,44 @@ function* bigRun(): Generator<UploadEvent> {
     for (let step = 1; step <= 5; step++) {
       for (const b of batches) {
         const processed = (BATCH / 5) * step;
-        yield { type: 'job-progress', progress: { batch: b, jobId: id(b), state: 'In Progress', total: BATCH, processed, succeeded: processed - (BAD_PER_JOB / 5) * step, failed: (BAD_PER_JOB / 5) * step } };
+        yield {
+          type: 'job-progress',
+          progress: {
+            batch: b,
+            jobId: id(b),
+            state: 'In Progress',
+            total: BATCH,
+            processed,
+            succeeded: processed - (BAD_PER_JOB / 5) * step,
+            failed: (BAD_PER_JOB / 5) * step,
+          },
+        };
       }
       yield { type: 'counts', counts: c() };
     }
     for (const b of batches) {
       const first = origin(b).firstLine;
-      const errors = Array.from({ length: BAD_PER_JOB }, (_, k) => ({ file: 'transactions.csv', line: first + k * 100, field: k % 2 ? 'amount' : 'transaction_date', reason: k % 2 ? 'must be a decimal number' : 'is not a real calendar date' }));
+      const errors = Array.from({ length: BAD_PER_JOB }, (_, k) => ({
+        file: 'transactions.csv',
+        line: first + k * 100,
+        field: k % 2 ? 'amount' : 'transaction_date',
+        reason: k % 2 ? 'must be a decimal number' : 'is not a real calendar date',
+      }));
       for (const error of errors) yield { type: 'row-rejected', error };
       stored += BATCH - BAD_PER_JOB;
       failed += BAD_PER_JOB;
-      yield { type: 'job-finished', outcome: outcome(b, { jobId: id(b), origin: origin(b), total: BATCH, processed: BATCH, succeeded: BATCH - BAD_PER_JOB, failed: BAD_PER_JOB, firstErrors: errors.slice(0, 5) }) };
+      yield {
+        type: 'job-finished',
+        outcome: outcome(b, {
+          jobId: id(b),
+          origin: origin(b),
+          total: BATCH,
+          processed: BATCH,
+          succeeded: BATCH - BAD_PER_JOB,
+          failed: BAD_PER_JOB,
+          firstErrors: errors.slice(0, 5),
+        }),
+      };
       yield { type: 'counts', counts: c() };
     }
   }
@@ -63,7 +106,17 @@ function replay(columns: number, events: Iterable<UploadEvent>, rows = 30) {
     reporter.handle(e);
     vi.advanceTimersByTime(STEP_MS);
   }
-  reporter.finish(summary({ status: 'completed_with_errors', exitCode: 1, counts: { read: ROWS, stored: ROWS - JOBS * BAD_PER_JOB, failed: JOBS * BAD_PER_JOB, unprocessed: 0 }, jobs: JOBS, resumeCommand: null, message: undefined, failedRowsFile: 'transactions.failed.csv' }));
+  reporter.finish(
+    summary({
+      status: 'completed_with_errors',
+      exitCode: 1,
+      counts: { read: ROWS, stored: ROWS - JOBS * BAD_PER_JOB, failed: JOBS * BAD_PER_JOB, unprocessed: 0 },
+      jobs: JOBS,
+      resumeCommand: null,
+      message: undefined,
+      failedRowsFile: 'transactions.failed.csv',
+    }),
+  );
   return { stream, bytes: Buffer.byteLength(stream.text), screen: renderScreen(stream.text, columns) };
 }
 
@@ -121,7 +174,8 @@ describe('the terminal view of a 300k-row run', () => {
       expect(renderScreen(stream.text, 1000)).toEqual(screen);
       for (const l of screen) expect([...l].length, l).toBeLessThan(columns);
       const text = screen.join('\n');
-      for (const word of ['unprocessed', 'stored', 'failed', 'rows/s', 'decimal']) expect(text).not.toMatch(new RegExp(`[a-z]${word.slice(0, 3)}(?![a-z/])`));
+      for (const word of ['unprocessed', 'stored', 'failed', 'rows/s', 'decimal'])
+        expect(text).not.toMatch(new RegExp(`[a-z]${word.slice(0, 3)}(?![a-z/])`));
       expect(text).toContain('Done, with rejected rows (exit 1)');
       expect(text).toMatch(/unprocessed/);
     });
@@ -138,9 +192,14 @@ describe('the terminal view of a 300k-row run', () => {
       reporter.close();
       return screen.slice(screen.findIndex((l) => /% \| /.test(l) || /^ *\d+% /.test(l)));
     };
-    expect(frameAt(120)).toEqual([expect.stringMatching(/^█*░+ +\d+% \| [\d,]+\/~?300,000 rows \| [\d,]+ rows\/s \| ETA .+ \| [\d,]+ failed$/), ...Array(4).fill(expect.stringMatching(/^ {2}batch \d/))]);
+    expect(frameAt(120)).toEqual([
+      expect.stringMatching(/^█*░+ +\d+% \| [\d,]+\/~?300,000 rows \| [\d,]+ rows\/s \| ETA .+ \| [\d,]+ failed$/),
+      ...Array(4).fill(expect.stringMatching(/^ {2}batch \d/)),
+    ]);
     expect(frameAt(80)).toHaveLength(5);
-    expect(frameAt(60)).toEqual([expect.stringMatching(/^(█|░)+ +\d+% \| [\d,]+\/~?300,000 rows \| ETA .+ \| [\d,]+ failed$/)]);
+    expect(frameAt(60)).toEqual([
+      expect.stringMatching(/^(█|░)+ +\d+% \| [\d,]+\/~?300,000 rows \| ETA .+ \| [\d,]+ failed$/),
+    ]);
     expect(frameAt(40).join('\n')).toMatch(/^\d+% \| [\d,]+\/~?300,000 rows \| ETA [^|\n]+(\n {2}| \| )[\d,]+ failed$/);
   });
 });

@@ -2,7 +2,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PlainReporter } from '../../src/render/plain-reporter.js';
 import { createReporter, type Reporter } from '../../src/render/reporter.js';
 import { TtyReporter } from '../../src/render/tty-reporter.js';
-import { CaptureStream, NOW, colorOff, colorOn, counts, jobId, origin, outcome, scriptedRun, summary } from './fixtures.js';
+import {
+  CaptureStream,
+  NOW,
+  colorOff,
+  colorOn,
+  counts,
+  jobId,
+  origin,
+  outcome,
+  scriptedRun,
+  summary,
+} from './fixtures.js';
 import { renderScreen } from './screen.js';
 
 // eslint-disable-next-line no-control-regex -- looking for colour codes specifically
@@ -30,10 +41,21 @@ describe('tty reporter', () => {
     const { reporter } = tty();
     expect(reporter).toBeInstanceOf(TtyReporter);
     reporter.close();
-    const piped = createReporter({ mode: 'tty', stream: new CaptureStream({ tty: false }), color: colorOn, verbosity: 0 });
+    const piped = createReporter({
+      mode: 'tty',
+      stream: new CaptureStream({ tty: false }),
+      color: colorOn,
+      verbosity: 0,
+    });
     expect(piped).toBeInstanceOf(PlainReporter);
     piped.close();
-    const dumb = createReporter({ mode: 'tty', stream: new CaptureStream({ tty: true }), color: colorOn, verbosity: 0, env: { TERM: 'dumb' } });
+    const dumb = createReporter({
+      mode: 'tty',
+      stream: new CaptureStream({ tty: true }),
+      color: colorOn,
+      verbosity: 0,
+      env: { TERM: 'dumb' },
+    });
     expect(dumb).toBeInstanceOf(PlainReporter);
     dumb.close();
   });
@@ -55,7 +77,9 @@ describe('tty reporter', () => {
     play(reporter);
     const screen = seen();
     expect(screen).toMatch(/^✔ batch 3 {2}lines 2002–3001 {2}993 stored {2}7 failed {2}job 1a2b3c4d {2}[\d.]+m?s$/m);
-    expect(screen).toMatch(/^✘ batch 4 {2}lines 3002–4001 {2}Aborted {2}400 stored {2}0 failed {2}600 unprocessed {2}job 1a2b3c4e {2}[\d.]+m?s\n {2}job error: Job aborted on request$/m);
+    expect(screen).toMatch(
+      /^✘ batch 4 {2}lines 3002–4001 {2}Aborted {2}400 stored {2}0 failed {2}600 unprocessed {2}job 1a2b3c4e {2}[\d.]+m?s\n {2}job error: Job aborted on request$/m,
+    );
     expect(screen).toContain('! job of batch 4 was aborted by someone else\n');
     // Per-job aggregates and rejected rows are not printed as they come.
     expect(screen).not.toContain('total_amount');
@@ -64,18 +88,35 @@ describe('tty reporter', () => {
     expect(stream.text).toContain('\u001b[31m batch 4');
     expect(stream.text).toContain('\u001b[31mjob error: Job aborted on request');
     // Every line above the bars erases what is left of the bar it overwrites.
-    expect(stream.text.split('\n').find((l) => l.includes('job 1a2b3c4d'))?.endsWith('\u001b[K')).toBe(true);
+    expect(
+      stream.text
+        .split('\n')
+        .find((l) => l.includes('job 1a2b3c4d'))
+        ?.endsWith('\u001b[K'),
+    ).toBe(true);
     reporter.finish(summary());
     const end = seen().split('\n');
     const groups = end.indexOf('rejected rows by reason (all 6 are in the failed-rows file):');
-    expect(end.slice(groups + 1, groups + 3)).toEqual(['  3 × amount: must be a decimal number', '      transactions.csv:2417, 2600, 2700']);
-    expect(end.slice(groups - 1, groups)).toEqual([expect.stringMatching(/^█+░+ +70% \| 1,401\/2,001 rows \| 1,393 stored, stopped \| 8 failed$/)]);
+    expect(end.slice(groups + 1, groups + 3)).toEqual([
+      '  3 × amount: must be a decimal number',
+      '      transactions.csv:2417, 2600, 2700',
+    ]);
+    expect(end.slice(groups - 1, groups)).toEqual([
+      expect.stringMatching(/^█+░+ +70% \| 1,401\/2,001 rows \| 1,393 stored, stopped \| 8 failed$/),
+    ]);
   });
 
   it('shows a retry being waited for on the bar line, and drops it once the server answers', () => {
     const { reporter, seen } = tty(0, colorOn, { columns: 120 });
     reporter.handle({ type: 'counts', counts: counts({ read: 300, totalRows: 300 }) });
-    reporter.handle({ type: 'retry', what: 'start job', attempt: 3, delayMs: 2000, reason: 'connect ECONNREFUSED 127.0.0.1:9', givesUpInMs: 292_000 });
+    reporter.handle({
+      type: 'retry',
+      what: 'start job',
+      attempt: 3,
+      delayMs: 2000,
+      reason: 'connect ECONNREFUSED 127.0.0.1:9',
+      givesUpInMs: 292_000,
+    });
     vi.advanceTimersByTime(100);
     expect(seen().split('\n').at(-1)).toContain('| server unreachable, retry 3 in 2 s, gives up in 4:52 |');
     reporter.handle({ type: 'http', method: 'POST', url: 'http://127.0.0.1:9/api/x/bulk/', status: 202, ms: 3 });
@@ -90,12 +131,19 @@ describe('tty reporter', () => {
       reporter.handle(e);
       vi.advanceTimersByTime(150);
       const rows = seen().split('\n');
-      expect(rows.filter((r) => /% \| /.test(r)), e.type).toHaveLength(e.type === 'run-start' || e.type === 'stage' ? 0 : 1);
+      expect(
+        rows.filter((r) => /% \| /.test(r)),
+        e.type,
+      ).toHaveLength(e.type === 'run-start' || e.type === 'stage' ? 0 : 1);
       const bars = rows.filter((r) => /^ {2}batch \d/.test(r));
       expect(new Set(bars).size, `${e.type}\n${rows.join('\n')}`).toBe(bars.length);
       // The bars are always the last rows, overall first.
       const first = rows.findIndex((r) => /% \| /.test(r));
-      if (first >= 0) expect(rows.slice(first + 1).every((r) => /^ {2}batch \d/.test(r)), rows.join('\n')).toBe(true);
+      if (first >= 0)
+        expect(
+          rows.slice(first + 1).every((r) => /^ {2}batch \d/.test(r)),
+          rows.join('\n'),
+        ).toBe(true);
     }
     reporter.close();
   });
@@ -106,7 +154,9 @@ describe('tty reporter', () => {
     reporter.handle({ type: 'batch-submitted', origin: origin(1), jobId: jobId(1), replayed: false });
     reporter.handle({ type: 'job-finished', outcome: outcome(1) });
     reporter.finish(summary({ status: 'completed', exitCode: 0, resumeCommand: null, failedRowsFile: null }));
-    expect(seen()).toMatch(/✔ batch 1 {2}lines 2–1001 {2}1,000 stored {2}0 failed {2}job 1a2b3c4b[^\n]*\n[\s\S]*Done: every row stored \(exit 0\)/);
+    expect(seen()).toMatch(
+      /✔ batch 1 {2}lines 2–1001 {2}1,000 stored {2}0 failed {2}job 1a2b3c4b[^\n]*\n[\s\S]*Done: every row stored \(exit 0\)/,
+    );
   });
 
   it('shows a spinner for stages, stopped when the bars start', () => {
@@ -128,9 +178,19 @@ describe('tty reporter', () => {
   it('waits out a retry before any job with the spinner, counting down, and hands over to the bars', () => {
     const { reporter, seen } = tty(0, colorOn, { columns: 60 });
     reporter.handle({ type: 'stage', text: 'Checking the header with the server…' });
-    reporter.handle({ type: 'retry', what: 'check header', attempt: 2, delayMs: 3000, reason: 'connect ECONNREFUSED 127.0.0.1:9', givesUpInMs: 60_000 });
+    reporter.handle({
+      type: 'retry',
+      what: 'check header',
+      attempt: 2,
+      delayMs: 3000,
+      reason: 'connect ECONNREFUSED 127.0.0.1:9',
+      givesUpInMs: 60_000,
+    });
     vi.advanceTimersByTime(100);
-    expect(seen().split('\n')).toEqual([expect.stringMatching(/^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Checking the header with the server…/), '  server unreachable, retry 2 in 3 s, gives up in 1:00']);
+    expect(seen().split('\n')).toEqual([
+      expect.stringMatching(/^[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] Checking the header with the server…/),
+      '  server unreachable, retry 2 in 3 s, gives up in 1:00',
+    ]);
     vi.advanceTimersByTime(1500);
     expect(seen().split('\n').at(-1)).toBe('  server unreachable, retry 2 in 2 s, gives up in 0:58');
     expect(vi.getTimerCount()).toBe(1); // the spinner
@@ -139,7 +199,11 @@ describe('tty reporter', () => {
     const screen = seen().split('\n');
     expect(screen.join('\n')).not.toMatch(/Checking the header|[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
     // At 60 columns the overall line gives up its bar and puts the wait and the failures on lines of their own.
-    expect(screen.slice(-3)).toEqual([expect.stringMatching(/^0% \| 0\/300 rows$/), '  server unreachable, retry 2 in 2 s, gives up in 0:58', '  0 failed']);
+    expect(screen.slice(-3)).toEqual([
+      expect.stringMatching(/^0% \| 0\/300 rows$/),
+      '  server unreachable, retry 2 in 2 s, gives up in 0:58',
+      '  0 failed',
+    ]);
     for (const l of screen) expect([...l].length, l).toBeLessThan(60);
     reporter.close();
     expect(vi.getTimerCount()).toBe(0);
@@ -196,7 +260,8 @@ describe('tty reporter', () => {
   it('shows at most a screenful of job bars and counts the rest', () => {
     const { reporter, seen } = tty(0, colorOn, { rows: 12 });
     reporter.handle({ type: 'counts', counts: counts({ read: 6000 }) });
-    for (let b = 1; b <= 6; b++) reporter.handle({ type: 'batch-submitted', origin: origin(b), jobId: jobId(b), replayed: false });
+    for (let b = 1; b <= 6; b++)
+      reporter.handle({ type: 'batch-submitted', origin: origin(b), jobId: jobId(b), replayed: false });
     vi.advanceTimersByTime(200);
     let screen = seen();
     expect(screen).toContain('+2 more jobs');
@@ -212,10 +277,34 @@ describe('tty reporter', () => {
 
   it('sums the watched jobs on the overall bar when there are no run counts (bulk job watch)', () => {
     const { reporter, seen } = tty();
-    reporter.handle({ type: 'job-progress', progress: { batch: 1, jobId: jobId(1), state: 'In Progress', total: 1000, processed: 250, succeeded: 250, failed: 0 } });
-    reporter.handle({ type: 'job-progress', progress: { batch: 2, jobId: jobId(2), state: 'In Progress', total: 1000, processed: 750, succeeded: 748, failed: 2 } });
+    reporter.handle({
+      type: 'job-progress',
+      progress: {
+        batch: 1,
+        jobId: jobId(1),
+        state: 'In Progress',
+        total: 1000,
+        processed: 250,
+        succeeded: 250,
+        failed: 0,
+      },
+    });
+    reporter.handle({
+      type: 'job-progress',
+      progress: {
+        batch: 2,
+        jobId: jobId(2),
+        state: 'In Progress',
+        total: 1000,
+        processed: 750,
+        succeeded: 748,
+        failed: 2,
+      },
+    });
     vi.advanceTimersByTime(1000);
-    expect(seen().split('\n')[0]).toMatch(/^█{12}░{12} {2}50% \| 1,000\/2,000 rows \| 1,000 rows\/s \| ETA 1s \| 2 failed$/);
+    expect(seen().split('\n')[0]).toMatch(
+      /^█{12}░{12} {2}50% \| 1,000\/2,000 rows \| 1,000 rows\/s \| ETA 1s \| 2 failed$/,
+    );
     reporter.close();
   });
 
@@ -232,7 +321,9 @@ describe('tty reporter', () => {
       expect(screen).not.toContain('warning');
       expect(screen).toContain('✘ batch 4');
       expect(screen).toContain('job error: Job aborted on request');
-      expect(screen.trimEnd().split('\n').at(-1)).toBe('  failed rows: transactions.failed-20261128T140305Z-3f9a2c.csv');
+      expect(screen.trimEnd().split('\n').at(-1)).toBe(
+        '  failed rows: transactions.failed-20261128T140305Z-3f9a2c.csv',
+      );
     });
     it('normal: no batch, retry or http lines', () => {
       const { reporter, seen } = tty(0);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AggregateAccumulator, type AggregateState } from '../../src/server/resources/aggregates.js';
-import { addDecimal, compareDecimal, divideDecimal, formatDecimal, parseDecimal, rescale } from '../../src/protocol/decimal.js';
+import {
+  addDecimal,
+  compareDecimal,
+  divideDecimal,
+  formatDecimal,
+  parseDecimal,
+  rescale,
+} from '../../src/protocol/decimal.js';
 import { loadResources, parseResources } from '../../src/server/resources/load-resources.js';
 import type { SqlValue } from '../../src/server/resources/resource-types.js';
 
@@ -41,7 +48,12 @@ const resources = parseResources(
   {
     resources: {
       orders: {
-        fields: { order_id: { type: 'integer', required: true }, price: { type: 'decimal', scale: 2 }, status: { type: 'text' }, qty: { type: 'integer' } },
+        fields: {
+          order_id: { type: 'integer', required: true },
+          price: { type: 'decimal', scale: 2 },
+          status: { type: 'text' },
+          qty: { type: 'integer' },
+        },
         aggregates: {
           orders: { fn: 'count' },
           priced: { fn: 'count', field: 'price' },
@@ -109,7 +121,14 @@ describe('AggregateAccumulator', () => {
 
   it('an empty job: zero sums, null averages and extremes', () => {
     const json = new AggregateAccumulator(orders).resultsJson();
-    expect(JSON.parse(json)).toMatchObject({ orders: 0, revenue: 0, avg_price: null, min_price: null, by_status: {}, units: 0 });
+    expect(JSON.parse(json)).toMatchObject({
+      orders: 0,
+      revenue: 0,
+      avg_price: null,
+      min_price: null,
+      by_status: {},
+      units: 0,
+    });
     expect(json).toContain('"revenue":0.00');
   });
 
@@ -119,6 +138,8 @@ describe('AggregateAccumulator', () => {
     acc.addStored([1, '100.00', '2024-01-01', 'a', null]);
     acc.addStored([1, '200.00', '2024-01-02', 'b', null]);
     acc.addProcessed(3, 1);
-    expect(acc.resultsJson()).toBe('{"total_amount":300.00,"average_amount":150.00,"transaction_count":3,"successful_transactions":2,"failed_transactions":1}');
+    expect(acc.resultsJson()).toBe(
+      '{"total_amount":300.00,"average_amount":150.00,"transaction_count":3,"successful_transactions":2,"failed_transactions":1}',
+    );
   });
 });

@@ -16,7 +16,9 @@ function body(job: number): string {
   const rows = [];
   for (let i = 0; i < PER_JOB; i++) {
     const n = job * PER_JOB + i;
-    rows.push(`{"account_id":${1000 + (n % 97)},"amount":"${amount(n)}","transaction_date":"2024-01-${String(1 + (n % 28)).padStart(2, '0')}","description":"crash-${n}"}`);
+    rows.push(
+      `{"account_id":${1000 + (n % 97)},"amount":"${amount(n)}","transaction_date":"2024-01-${String(1 + (n % 28)).padStart(2, '0')}","description":"crash-${n}"}`,
+    );
   }
   return `[${rows.join(',')}]`;
 }
@@ -49,15 +51,20 @@ describe('kill -9 of the server mid-job, restart on the same database', () => {
     const killedMidJob: number[] = [];
     // Kill while job `round` runs, three times over; jobs finished by then must not change after.
     for (let round = 0; round < 3; round++) {
-      const processed = await waitUntil(`job ${ids[round]} to start`, async () => {
-        const st = await call(server.url, 'GET', `/api/jobs/${ids[round]}/status/`);
-        const n = st.body.processed_items as number;
-        return n > 0 || st.body.state === 'Job Complete' ? { n } : undefined;
-      }, { timeoutMs: 60_000, intervalMs: 5 });
+      const processed = await waitUntil(
+        `job ${ids[round]} to start`,
+        async () => {
+          const st = await call(server.url, 'GET', `/api/jobs/${ids[round]}/status/`);
+          const n = st.body.processed_items as number;
+          return n > 0 || st.body.state === 'Job Complete' ? { n } : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 5 },
+      );
       if (processed.n < PER_JOB) killedMidJob.push(processed.n);
       for (const id of ids) {
         const st = await call(server.url, 'GET', `/api/jobs/${id}/status/`);
-        if (st.body.state === 'Job Complete' && !finishedBefore.has(id)) finishedBefore.set(id, await snapshot(server, id));
+        if (st.body.state === 'Job Complete' && !finishedBefore.has(id))
+          finishedBefore.set(id, await snapshot(server, id));
       }
       await server.kill9();
       server = await spawnServer({ dbPath: db, args: ['--quiet', '--chunk-rows', '1000'] });
@@ -71,10 +78,18 @@ describe('kill -9 of the server mid-job, restart on the same database', () => {
     for (const id of ids) totals.push((await call(server.url, 'GET', `/api/jobs/${id}/aggregates/`)).text);
     expect(await server.stop()).toBe(0);
 
-    for (const f of finals) expect(f).toMatchObject({ state: 'Job Complete', processed_items: PER_JOB, success_count: PER_JOB, error_count: 0 });
+    for (const f of finals)
+      expect(f).toMatchObject({
+        state: 'Job Complete',
+        processed_items: PER_JOB,
+        success_count: PER_JOB,
+        error_count: 0,
+      });
     totals.forEach((text, j) => {
       expect(text).toContain(`"total_amount":${expectedTotal(j)},`);
-      expect(text).toContain(`"transaction_count":${PER_JOB},"successful_transactions":${PER_JOB},"failed_transactions":0`);
+      expect(text).toContain(
+        `"transaction_count":${PER_JOB},"successful_transactions":${PER_JOB},"failed_transactions":0`,
+      );
     });
     const conn = new Database(db, { readonly: true });
     const counts = conn

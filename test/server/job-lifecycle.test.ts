@@ -25,7 +25,9 @@ class WorkerGate {
   };
 
   /** Holds the worker at the first boundary that matches; resolves when it is held there. */
-  hold(rule: (job: { id: string; processedItems: number }) => boolean): Promise<{ id: string; processedItems: number }> {
+  hold(
+    rule: (job: { id: string; processedItems: number }) => boolean,
+  ): Promise<{ id: string; processedItems: number }> {
     this.rule = rule;
     return new Promise((resolve) => (this.arrived = resolve));
   }
@@ -38,12 +40,17 @@ class WorkerGate {
 
 const RESOURCES = {
   resources: {
-    orders: { fields: { order_id: { type: 'integer', required: true }, price: { type: 'decimal' } }, unique: [['order_id']], aggregates: { orders: { fn: 'count' }, revenue: { fn: 'sum', field: 'price' } } },
+    orders: {
+      fields: { order_id: { type: 'integer', required: true }, price: { type: 'decimal' } },
+      unique: [['order_id']],
+      aggregates: { orders: { fn: 'count' }, revenue: { fn: 'sum', field: 'price' } },
+    },
     failing: { fields: { n: { type: 'integer' } } },
   },
 };
 
-const orders = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ order_id: from + i, price: '1.10' }));
+const orders = (from: number, n: number) =>
+  Array.from({ length: n }, (_, i) => ({ order_id: from + i, price: '1.10' }));
 
 let dir: string;
 let resourcesFile: string;
@@ -54,7 +61,15 @@ beforeAll(async () => {
   dir = tempDir();
   resourcesFile = path.join(dir, 'resources.json');
   writeFileSync(resourcesFile, JSON.stringify(RESOURCES));
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'life.db'), resourcesFile, chunkSize: 100, maxQueuedJobs: 3, beforeChunk: gate.beforeChunk });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: path.join(dir, 'life.db'),
+    resourcesFile,
+    chunkSize: 100,
+    maxQueuedJobs: 3,
+    beforeChunk: gate.beforeChunk,
+  });
 });
 afterAll(async () => {
   gate.release();
@@ -73,7 +88,14 @@ describe('a job held mid-way', () => {
     const id = await start(orders(1, 500));
     expect(await held).toEqual({ id, processedItems: 200 });
     const running = await call(server.url, 'GET', `/api/jobs/${id}/status/`);
-    expect(running.body).toMatchObject({ state: 'In Progress', status: 'processing', processed_items: 200, percentage: 40, message: 'Processing 200 of 500 items (40.0% complete)', errors: null });
+    expect(running.body).toMatchObject({
+      state: 'In Progress',
+      status: 'processing',
+      processed_items: 200,
+      percentage: 40,
+      message: 'Processing 200 of 500 items (40.0% complete)',
+      errors: null,
+    });
     expect(running.body.estimated_remaining).toEqual(expect.any(String));
     const early = await call(server.url, 'GET', `/api/jobs/${id}/aggregates/`);
     expect(early.status).toBe(400);
@@ -84,14 +106,25 @@ describe('a job held mid-way', () => {
     expect(abort.body.job_id).toBe(id);
     gate.release();
     const final = await waitForFinal(server.url, id);
-    expect(final).toMatchObject({ state: 'Aborted', status: 'aborted', processed_items: 200, success_count: 200, message: 'Job aborted after processing 200 of 500 items', errors: [{ index: null, error: 'Job aborted on request' }] });
+    expect(final).toMatchObject({
+      state: 'Aborted',
+      status: 'aborted',
+      processed_items: 200,
+      success_count: 200,
+      message: 'Job aborted after processing 200 of 500 items',
+      errors: [{ index: null, error: 'Job aborted on request' }],
+    });
     const aggs = await call(server.url, 'GET', `/api/jobs/${id}/aggregates/`);
     expect(aggs.text).toContain('"revenue":220.00');
     const again = await call(server.url, 'POST', `/api/jobs/${id}/abort/`);
     expect(again.status).toBe(409);
     expect(again.body.error).toMatch(/already finished/);
     const db = new Database(server.dbPath, { readonly: true });
-    expect(db.prepare('SELECT COUNT(*) AS n, MIN(job_index) AS lo, MAX(job_index) AS hi FROM orders WHERE job_id = ?').get(id)).toEqual({ n: 200, lo: 0, hi: 199 });
+    expect(
+      db
+        .prepare('SELECT COUNT(*) AS n, MIN(job_index) AS lo, MAX(job_index) AS hi FROM orders WHERE job_id = ?')
+        .get(id),
+    ).toEqual({ n: 200, lo: 0, hi: 199 });
     db.close();
   });
 
@@ -107,14 +140,23 @@ describe('a job held mid-way', () => {
     expect(full.body.error).toEqual(expect.any(String));
 
     const abort = await call(server.url, 'POST', `/api/jobs/${second}/abort/`);
-    expect(abort.body).toMatchObject({ job_id: second, state: 'Aborted', processed_items: 0, message: 'Job aborted after processing 0 of 300 items' });
+    expect(abort.body).toMatchObject({
+      job_id: second,
+      state: 'Aborted',
+      processed_items: 0,
+      message: 'Job aborted after processing 0 of 300 items',
+    });
     const health = await call(server.url, 'GET', '/api/health/');
     expect(health.body.queue_depth).toBe(2);
     gate.release();
     expect((await waitForFinal(server.url, first)).success_count).toBe(300);
     expect((await waitForFinal(server.url, third)).success_count).toBe(300);
     expect((await waitForFinal(server.url, second)).state).toBe('Aborted');
-    const jobs = await call<{ jobs: { job_id: string; state: string }[] }>(server.url, 'GET', '/api/jobs/?state=Aborted&limit=1');
+    const jobs = await call<{ jobs: { job_id: string; state: string }[] }>(
+      server.url,
+      'GET',
+      '/api/jobs/?state=Aborted&limit=1',
+    );
     expect(jobs.body.jobs.map((j) => j.job_id)).toEqual([second]);
   });
 
@@ -144,7 +186,9 @@ describe('a job held mid-way', () => {
         void midway
           .then(async () => {
             // Held at 500: release only once the stream has shown it.
-            await waitUntil('the events stream to show 500 processed items', () => events.some((e) => e.processed_items === 500));
+            await waitUntil('the events stream to show 500 processed items', () =>
+              events.some((e) => e.processed_items === 500),
+            );
             gate.release();
           })
           // Ends the stream read below with the reason, rather than leaving it to the test's timeout.
@@ -154,7 +198,8 @@ describe('a job held mid-way', () => {
     expect(events[0]).toMatchObject({ state: 'Open', processed_items: 0 });
     expect(events.some((e) => e.state === 'In Progress' && e.processed_items === 500)).toBe(true);
     expect(events.at(-1)).toMatchObject({ state: 'Job Complete', processed_items: 1000 });
-    for (let i = 1; i < events.length; i++) expect(events[i]!.processed_items).toBeGreaterThanOrEqual(events[i - 1]!.processed_items);
+    for (let i = 1; i < events.length; i++)
+      expect(events[i]!.processed_items).toBeGreaterThanOrEqual(events[i - 1]!.processed_items);
     expect(new Set(events.map((e) => e.processed_items)).size).toBeGreaterThanOrEqual(3);
   });
 
@@ -169,7 +214,9 @@ describe('a job held mid-way', () => {
 
   it('a store error mid-job ends it Failed, with a job-level error and can_retry', async () => {
     const held = gate.hold((j) => j.processedItems === 100);
-    const res = await call(server.url, 'POST', '/api/failing/bulk/', { body: Array.from({ length: 300 }, (_, n) => ({ n })) });
+    const res = await call(server.url, 'POST', '/api/failing/bulk/', {
+      body: Array.from({ length: 300 }, (_, n) => ({ n })),
+    });
     const id = String(res.body.job_id);
     await held;
     const other = new Database(server.dbPath);
@@ -177,8 +224,17 @@ describe('a job held mid-way', () => {
     other.close();
     gate.release();
     const final = await waitForFinal(server.url, id);
-    expect(final).toMatchObject({ state: 'Failed', status: 'failed', processed_items: 100, can_retry: true, message: 'Job failed after processing 100 items', aggregates_ready: false });
-    expect(final.errors).toEqual([{ index: null, error: expect.stringMatching(/^Job could not finish: .*no such table/) }]);
+    expect(final).toMatchObject({
+      state: 'Failed',
+      status: 'failed',
+      processed_items: 100,
+      can_retry: true,
+      message: 'Job failed after processing 100 items',
+      aggregates_ready: false,
+    });
+    expect(final.errors).toEqual([
+      { index: null, error: expect.stringMatching(/^Job could not finish: .*no such table/) },
+    ]);
     const aggs = await call(server.url, 'GET', `/api/jobs/${id}/aggregates/`);
     expect(aggs.status).toBe(400);
     expect(aggs.body.state).toBe('Failed');
@@ -189,7 +245,14 @@ describe('close and restart', () => {
   it('close() ends open event streams and stops after the chunk in hand; a restart resumes the job', async () => {
     const dbPath = path.join(dir, 'restart.db');
     const local = new WorkerGate();
-    const first = await startServer({ port: 0, host: '127.0.0.1', dbPath, resourcesFile, chunkSize: 100, beforeChunk: local.beforeChunk });
+    const first = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath,
+      resourcesFile,
+      chunkSize: 100,
+      beforeChunk: local.beforeChunk,
+    });
     const done = await call(first.url, 'POST', '/api/orders/bulk/', { body: orders(1, 50) });
     const before = await waitForFinal(first.url, String(done.body.job_id));
     const held = local.hold((j) => j.processedItems === 300);
@@ -216,7 +279,10 @@ describe('close and restart', () => {
       await second.close();
     }
     const db = new Database(dbPath, { readonly: true });
-    expect(db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT order_id) AS u FROM orders').get()).toEqual({ n: 750, u: 750 });
+    expect(db.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT order_id) AS u FROM orders').get()).toEqual({
+      n: 750,
+      u: 750,
+    });
     db.close();
   });
 });

@@ -33,15 +33,32 @@ function job(over: Partial<JobRecord>): JobRecord {
   };
 }
 
-const view = (over: Partial<JobRecord>, rowsPerSecond = 10) => statusResponse(job(over), { firstErrors: [], rowsPerSecond });
+const view = (over: Partial<JobRecord>, rowsPerSecond = 10) =>
+  statusResponse(job(over), { firstErrors: [], rowsPerSecond });
 
 describe('the status view', () => {
   it.each<[JobState, Partial<JobRecord>, string]>([
     ['Open', {}, 'Job queued: 1000 items waiting to start'],
-    ['In Progress', { processedItems: 500, successCount: 495, errorCount: 5 }, 'Processing 500 of 1000 items (50.0% complete)'],
-    ['Job Complete', { processedItems: 1000, successCount: 995, errorCount: 5, aggregates: '{}' }, 'Job completed successfully! Processed 1000 items with 5 errors'],
-    ['Failed', { processedItems: 500, jobErrors: ['Job could not finish: disk I/O error'] }, 'Job failed after processing 500 items'],
-    ['Aborted', { processedItems: 300, jobErrors: ['Job aborted on request'], aggregates: '{}' }, 'Job aborted after processing 300 of 1000 items'],
+    [
+      'In Progress',
+      { processedItems: 500, successCount: 495, errorCount: 5 },
+      'Processing 500 of 1000 items (50.0% complete)',
+    ],
+    [
+      'Job Complete',
+      { processedItems: 1000, successCount: 995, errorCount: 5, aggregates: '{}' },
+      'Job completed successfully! Processed 1000 items with 5 errors',
+    ],
+    [
+      'Failed',
+      { processedItems: 500, jobErrors: ['Job could not finish: disk I/O error'] },
+      'Job failed after processing 500 items',
+    ],
+    [
+      'Aborted',
+      { processedItems: 300, jobErrors: ['Job aborted on request'], aggregates: '{}' },
+      'Job aborted after processing 300 of 1000 items',
+    ],
   ])("%s: the guide's message and status word", (state, over, message) => {
     const s = view({ state, ...over });
     expect(s.message).toBe(message);
@@ -55,29 +72,63 @@ describe('the status view', () => {
     expect(s.estimated_remaining).toBe('67 seconds');
     expect(s.next_steps).toEqual(['Continue polling every 10 seconds', 'Estimated completion: 67 seconds']);
     expect(s.errors).toBeNull();
-    expect(s).toMatchObject({ aggregates_ready: false, aggregates_completed: false, can_retry: false, completed_at: null });
+    expect(s).toMatchObject({
+      aggregates_ready: false,
+      aggregates_completed: false,
+      can_retry: false,
+      completed_at: null,
+    });
   });
 
   it('when complete: 100.0, no estimate, aggregates ready, the first errors as objects', () => {
-    const s = statusResponse(job({ state: 'Job Complete', processedItems: 1000, successCount: 999, errorCount: 1, aggregates: '{}', completedAt: '2024-01-15T10:31:00Z' }), {
-      firstErrors: [{ index: 3, field: 'amount', error: 'must be a decimal number' }],
-      rowsPerSecond: 10,
+    const s = statusResponse(
+      job({
+        state: 'Job Complete',
+        processedItems: 1000,
+        successCount: 999,
+        errorCount: 1,
+        aggregates: '{}',
+        completedAt: '2024-01-15T10:31:00Z',
+      }),
+      {
+        firstErrors: [{ index: 3, field: 'amount', error: 'must be a decimal number' }],
+        rowsPerSecond: 10,
+      },
+    );
+    expect(s).toMatchObject({
+      percentage: 100,
+      estimated_remaining: null,
+      aggregates_ready: true,
+      aggregates_completed: true,
+      completed_at: '2024-01-15T10:31:00Z',
     });
-    expect(s).toMatchObject({ percentage: 100, estimated_remaining: null, aggregates_ready: true, aggregates_completed: true, completed_at: '2024-01-15T10:31:00Z' });
     expect(s.next_steps).toEqual(['Check aggregates_url for results', 'Review any errors in the response']);
     expect(s.errors).toEqual([{ index: 3, field: 'amount', error: 'must be a decimal number' }]);
   });
 
   it('a failed job: can_retry, and its job-level error with index null first', () => {
-    const s = statusResponse(job({ state: 'Failed', processedItems: 500, jobErrors: ['Job could not finish: disk I/O error'] }), { firstErrors: [{ index: 1, error: 'x' }], rowsPerSecond: 10 });
+    const s = statusResponse(
+      job({ state: 'Failed', processedItems: 500, jobErrors: ['Job could not finish: disk I/O error'] }),
+      { firstErrors: [{ index: 1, error: 'x' }], rowsPerSecond: 10 },
+    );
     expect(s.can_retry).toBe(true);
-    expect(s.errors).toEqual([{ index: null, error: 'Job could not finish: disk I/O error' }, { index: 1, error: 'x' }]);
+    expect(s.errors).toEqual([
+      { index: null, error: 'Job could not finish: disk I/O error' },
+      { index: 1, error: 'x' },
+    ]);
     expect(s.aggregates_ready).toBe(false);
   });
 
   it('carries the (ext) URLs as relative paths', () => {
     const s = view({});
-    expect(s).toMatchObject({ resource: 'transactions', status_url: `/api/jobs/${ID}/status/`, aggregates_url: `/api/jobs/${ID}/aggregates/`, errors_url: `/api/jobs/${ID}/errors/`, events_url: `/api/jobs/${ID}/events/`, abort_url: `/api/jobs/${ID}/abort/` });
+    expect(s).toMatchObject({
+      resource: 'transactions',
+      status_url: `/api/jobs/${ID}/status/`,
+      aggregates_url: `/api/jobs/${ID}/aggregates/`,
+      errors_url: `/api/jobs/${ID}/errors/`,
+      events_url: `/api/jobs/${ID}/events/`,
+      abort_url: `/api/jobs/${ID}/abort/`,
+    });
   });
 });
 
@@ -86,8 +137,16 @@ describe('the start view', () => {
     const s = startResponse(job({}), 'less than a minute');
     expect(s.message).toBe('Enhanced bulk create job started for 1000 items');
     expect(s.task_id).toBe(`task-${ID}`);
-    expect(s.next_steps).toEqual(['Poll status_url every 10 seconds for progress updates', "Check aggregates_url when status shows 'Job Complete'", 'Review any errors in the status response']);
-    expect(s.tips.slice(0, 3)).toEqual(['Large batches (>10k items) may take several minutes', 'You can safely poll status_url frequently', 'Aggregates are automatically calculated when job completes']);
+    expect(s.next_steps).toEqual([
+      'Poll status_url every 10 seconds for progress updates',
+      "Check aggregates_url when status shows 'Job Complete'",
+      'Review any errors in the status response',
+    ]);
+    expect(s.tips.slice(0, 3)).toEqual([
+      'Large batches (>10k items) may take several minutes',
+      'You can safely poll status_url frequently',
+      'Aggregates are automatically calculated when job completes',
+    ]);
     expect(s).not.toHaveProperty('unique_fields');
   });
 

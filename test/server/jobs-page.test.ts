@@ -9,13 +9,19 @@ import { WEB_DIR } from '../../src/server/routes/web-routes.js';
 import { call, tx, waitForFinal } from '../helpers/http.js';
 import { tempDir } from '../helpers/temp.js';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 const TOKEN_A = 'alpha-page-token-0123456789';
 const TOKEN_B = 'bravo-page-token-0123456789';
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 
 /** Reads the server-wide stream until `until` says stop; returns every status event seen. */
-async function readStream(base: string, headers: Record<string, string>, until: (events: Record<string, unknown>[]) => boolean, start: () => Promise<void>): Promise<{ events: Record<string, unknown>[]; contentType: string; comments: number }> {
+async function readStream(
+  base: string,
+  headers: Record<string, string>,
+  until: (events: Record<string, unknown>[]) => boolean,
+  start: () => Promise<void>,
+): Promise<{ events: Record<string, unknown>[]; contentType: string; comments: number }> {
   const res = await request(`${base}/api/jobs/events/`, { headers, bodyTimeout: 0 });
   expect(res.statusCode).toBe(200);
   const events: Record<string, unknown>[] = [];
@@ -91,7 +97,9 @@ describe('the jobs page, without tokens', () => {
       {},
       (ev) => ev.some((e) => e.job_id === id && e.state === 'Job Complete'),
       async () => {
-        const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: Array.from({ length: 2500 }, (_, i) => tx(i, { description: `page-${i}` })) });
+        const start = await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body: Array.from({ length: 2500 }, (_, i) => tx(i, { description: `page-${i}` })),
+        });
         id = String(start.body.job_id);
       },
     );
@@ -109,7 +117,12 @@ describe('the jobs page, without tokens', () => {
 describe('the jobs page, with tokens', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(tempDir(), 'page-tokens.db'), tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test') });
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(tempDir(), 'page-tokens.db'),
+      tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test'),
+    });
   });
   afterAll(async () => server?.close());
 
@@ -119,7 +132,9 @@ describe('the jobs page, with tokens', () => {
     const res = await call(server.url, 'GET', '/api/jobs/events/');
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toBe('Bearer');
-    expect((await call(server.url, 'GET', '/api/jobs/events/', { headers: auth('wrong-token-wrong-token') })).status).toBe(401);
+    expect(
+      (await call(server.url, 'GET', '/api/jobs/events/', { headers: auth('wrong-token-wrong-token') })).status,
+    ).toBe(401);
   });
 
   it("streams the caller's own job and nothing of another token's job", async () => {
@@ -131,10 +146,16 @@ describe('the jobs page, with tokens', () => {
       (ev) => ev.some((e) => e.job_id === mine && e.state === 'Job Complete'),
       async () => {
         // Bob's job runs to its end first; everything the stream hears of it comes before Alice's job exists.
-        const b = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(1, { description: 'bob' }), tx(2, { amount: 'x' })], headers: auth(TOKEN_B) });
+        const b = await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body: [tx(1, { description: 'bob' }), tx(2, { amount: 'x' })],
+          headers: auth(TOKEN_B),
+        });
         theirs = String(b.body.job_id);
         await waitForFinal(server.url, theirs, 10_000, auth(TOKEN_B));
-        const a = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(3, { description: 'alice' })], headers: auth(TOKEN_A) });
+        const a = await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body: [tx(3, { description: 'alice' })],
+          headers: auth(TOKEN_A),
+        });
         mine = String(a.body.job_id);
       },
     );

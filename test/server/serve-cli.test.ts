@@ -25,8 +25,18 @@ describe('bulk serve, the process', () => {
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(log.find((e) => e.method === 'POST')).toMatchObject({ path: '/api/transactions/bulk/', status: 202, job_id: start.body.job_id, ms: expect.any(Number), time: expect.any(String) });
-    expect(log.find((e) => e.method === 'GET')).toMatchObject({ path: `/api/jobs/${start.body.job_id}/status/`, status: 200, job_id: start.body.job_id });
+    expect(log.find((e) => e.method === 'POST')).toMatchObject({
+      path: '/api/transactions/bulk/',
+      status: 202,
+      job_id: start.body.job_id,
+      ms: expect.any(Number),
+      time: expect.any(String),
+    });
+    expect(log.find((e) => e.method === 'GET')).toMatchObject({
+      path: `/api/jobs/${start.body.job_id}/status/`,
+      status: 200,
+      job_id: start.body.job_id,
+    });
     expect(proc.stderr()).toMatch(/SIGINT/);
   });
 

@@ -19,7 +19,10 @@ async function lockerReady(db: string, ms: number): Promise<{ lock: () => Promis
   // between two of the server's chunk commits rather than waiting for the whole job to end.
   const script = `const D = require('better-sqlite3'); const db = new D(process.argv[1]); db.pragma('busy_timeout = 0'); process.stdout.write('ready\\n');
 process.stdin.once('data', () => { for (;;) { try { db.exec('BEGIN IMMEDIATE'); break; } catch (e) { if (!String(e.code).startsWith('SQLITE_BUSY')) throw e; } } process.stdout.write('locked\\n'); const t = Date.now(); while (Date.now() - t < Number(process.argv[2])) {} db.exec('COMMIT'); process.exit(0); });`;
-  const child = spawn(process.execPath, ['-e', script, db, String(ms)], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, db, String(ms)], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const released = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -34,39 +37,57 @@ process.stdin.once('data', () => { for (;;) { try { db.exec('BEGIN IMMEDIATE'); 
 }
 
 describe('bulk serve on SQLite: another process holding the write lock past the busy timeout', () => {
-  it('the chunk in hand is retried once the lock is gone; the job completes with every record once and never fails', { timeout: 150_000 }, async () => {
-    const db = path.join(tempDir(), 'locked.db');
-    const server = await spawnServer({ dbPath: db, args: ['--quiet', '--chunk-rows', '200'] });
-    try {
-      // The lock must meet the worker's commit, not slip in between jobs: under load that race can
-      // be lost, so the scenario repeats (a few times at most) until a busy error was seen.
-      let met = false;
-      for (let attempt = 1; attempt <= 4 && !met; attempt++) {
-        const locker = await lockerReady(db, HOLD_MS);
-        const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: Array.from({ length: ROWS }, (_, i) => tx(i + attempt * ROWS)) });
-        expect(start.status).toBe(202);
-        const id = String(start.body.job_id);
-        const status = async () => (await call(server.url, 'GET', `/api/jobs/${id}/status/`)).body as { state: string; processed_items: number; success_count: number };
-        await waitUntil('the job under way', async () => (await status()).processed_items > 0, { intervalMs: 5 });
-        const lockedAt = Date.now();
-        await locker.lock();
-        expect(await locker.released).toBe(0);
-        const heldMs = Date.now() - lockedAt;
-        const final = await waitUntil('the job final', async () => {
-          const s = await status();
-          return s.state !== 'Open' && s.state !== 'In Progress' ? s : null;
-        }, { timeoutMs: 30_000, intervalMs: 50 });
-        // Never failed for the lock, whether or not it met it.
-        expect(final).toMatchObject({ state: 'Job Complete', processed_items: ROWS, success_count: ROWS });
-        const metrics = await (await fetch(`${server.url}/metrics`)).text();
-        met = /bulk_store_errors_total\{kind="busy"\} [1-9]/.test(metrics);
-        if (met) console.log(`sqlite lock: held ${heldMs} ms by another process (attempt ${attempt}); the job of ${ROWS} rows completed ${Date.now() - lockedAt} ms after the lock was taken`);
+  it(
+    'the chunk in hand is retried once the lock is gone; the job completes with every record once and never fails',
+    { timeout: 150_000 },
+    async () => {
+      const db = path.join(tempDir(), 'locked.db');
+      const server = await spawnServer({ dbPath: db, args: ['--quiet', '--chunk-rows', '200'] });
+      try {
+        // The lock must meet the worker's commit, not slip in between jobs: under load that race can
+        // be lost, so the scenario repeats (a few times at most) until a busy error was seen.
+        let met = false;
+        for (let attempt = 1; attempt <= 4 && !met; attempt++) {
+          const locker = await lockerReady(db, HOLD_MS);
+          const start = await call(server.url, 'POST', '/api/transactions/bulk/', {
+            body: Array.from({ length: ROWS }, (_, i) => tx(i + attempt * ROWS)),
+          });
+          expect(start.status).toBe(202);
+          const id = String(start.body.job_id);
+          const status = async () =>
+            (await call(server.url, 'GET', `/api/jobs/${id}/status/`)).body as {
+              state: string;
+              processed_items: number;
+              success_count: number;
+            };
+          await waitUntil('the job under way', async () => (await status()).processed_items > 0, { intervalMs: 5 });
+          const lockedAt = Date.now();
+          await locker.lock();
+          expect(await locker.released).toBe(0);
+          const heldMs = Date.now() - lockedAt;
+          const final = await waitUntil(
+            'the job final',
+            async () => {
+              const s = await status();
+              return s.state !== 'Open' && s.state !== 'In Progress' ? s : null;
+            },
+            { timeoutMs: 30_000, intervalMs: 50 },
+          );
+          // Never failed for the lock, whether or not it met it.
+          expect(final).toMatchObject({ state: 'Job Complete', processed_items: ROWS, success_count: ROWS });
+          const metrics = await (await fetch(`${server.url}/metrics`)).text();
+          met = /bulk_store_errors_total\{kind="busy"\} [1-9]/.test(metrics);
+          if (met)
+            console.log(
+              `sqlite lock: held ${heldMs} ms by another process (attempt ${attempt}); the job of ${ROWS} rows completed ${Date.now() - lockedAt} ms after the lock was taken`,
+            );
+        }
+        expect(met, 'the lock never met a commit').toBe(true);
+        expect(server.stderr()).toMatch(/"level":"warn".*database busy or unavailable/);
+        expect(server.stderr()).not.toMatch(/"msg":"job failed"/);
+      } finally {
+        await server.stop();
       }
-      expect(met, 'the lock never met a commit').toBe(true);
-      expect(server.stderr()).toMatch(/"level":"warn".*database busy or unavailable/);
-      expect(server.stderr()).not.toMatch(/"msg":"job failed"/);
-    } finally {
-      await server.stop();
-    }
-  });
+    },
+  );
 });

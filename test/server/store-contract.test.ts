@@ -60,7 +60,12 @@ async function postgresBackend(): Promise<Backend> {
       await c.connect();
       try {
         let n = 0;
-        return (await c.query(sql.replace(/\?/g, () => `$${++n}`), args)).rows as Record<string, unknown>[];
+        return (
+          await c.query(
+            sql.replace(/\?/g, () => `$${++n}`),
+            args,
+          )
+        ).rows as Record<string, unknown>[];
       } finally {
         await c.end();
       }
@@ -85,10 +90,22 @@ function newJob(over: Partial<NewJob> = {}): NewJob {
   };
 }
 
-const row = (account: number, amount: string, description: string, category: string | null = null): SqlValue[] => [account, amount, '2024-01-02', description, category];
+const row = (account: number, amount: string, description: string, category: string | null = null): SqlValue[] => [
+  account,
+  amount,
+  '2024-01-02',
+  description,
+  category,
+];
 
 /** Runs the job's rows as one chunk that starts and finishes it, as the worker does. */
-async function runChunk(store: JobStore, job: JobRecord, values: SqlValue[][], invalid: { index: number; error: string }[] = [], opts: { finish?: boolean; from?: number; workerId?: string } = {}) {
+async function runChunk(
+  store: JobStore,
+  job: JobRecord,
+  values: SqlValue[][],
+  invalid: { index: number; error: string }[] = [],
+  opts: { finish?: boolean; from?: number; workerId?: string } = {},
+) {
   const agg = new AggregateAccumulator(tx, job.aggState ?? undefined);
   const from = opts.from ?? 0;
   const size = values.length + invalid.length;
@@ -125,34 +142,45 @@ const backends: [string, () => Promise<Backend>, boolean][] = [
 ];
 
 describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
-  it.skipIf(skip)('create, claim, commit and finish: records, counters, exact aggregates, payload dropped', async () => {
-    const b = await make();
-    try {
-      const { store } = b;
-      const job = newJob({ totalItems: 3 });
-      await store.createJob(job, '[{"x":1}]');
-      expect((await store.getJob(job.id))?.state).toBe('Open');
-      expect(await store.loadPayload(job.id)).toBe('[{"x":1}]');
-      expect(await store.queueDepth()).toBe(1);
-      const claimed = (await store.claimNext('local')) as JobRecord;
-      expect(claimed.id).toBe(job.id);
-      const out = await runChunk(store, claimed, [row(1, '0.10', 'a'), row(2, '0.20', 'b')], [{ index: 2, error: 'bad' }]);
-      expect(out.stored).toBe(2);
-      const done = (await store.getJob(job.id)) as JobRecord;
-      expect(done).toMatchObject({ state: 'Job Complete', processedItems: 3, successCount: 2, errorCount: 1 });
-      expect(done.aggregates).toMatch(/"total_amount":0\.30[,}]/);
-      expect(await store.queueDepth()).toBe(0);
-      await expect(store.loadPayload(job.id)).rejects.toThrow(/missing/);
-      expect(await b.query('SELECT description FROM transactions ORDER BY description')).toEqual([{ description: 'a' }, { description: 'b' }]);
-      expect(await store.claimNext('local')).toBeNull();
-      const listed = await store.listJobs({ owner: '', limit: 10 });
-      expect(listed.map((j) => j.id)).toEqual([job.id]);
-      expect(await store.listJobs({ owner: 'someone', limit: 10 })).toEqual([]);
-      expect((await store.listJobs({ owner: null, state: 'Open', limit: 10 })).length).toBe(0);
-    } finally {
-      await b.dispose();
-    }
-  });
+  it.skipIf(skip)(
+    'create, claim, commit and finish: records, counters, exact aggregates, payload dropped',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const job = newJob({ totalItems: 3 });
+        await store.createJob(job, '[{"x":1}]');
+        expect((await store.getJob(job.id))?.state).toBe('Open');
+        expect(await store.loadPayload(job.id)).toBe('[{"x":1}]');
+        expect(await store.queueDepth()).toBe(1);
+        const claimed = (await store.claimNext('local')) as JobRecord;
+        expect(claimed.id).toBe(job.id);
+        const out = await runChunk(
+          store,
+          claimed,
+          [row(1, '0.10', 'a'), row(2, '0.20', 'b')],
+          [{ index: 2, error: 'bad' }],
+        );
+        expect(out.stored).toBe(2);
+        const done = (await store.getJob(job.id)) as JobRecord;
+        expect(done).toMatchObject({ state: 'Job Complete', processedItems: 3, successCount: 2, errorCount: 1 });
+        expect(done.aggregates).toMatch(/"total_amount":0\.30[,}]/);
+        expect(await store.queueDepth()).toBe(0);
+        await expect(store.loadPayload(job.id)).rejects.toThrow(/missing/);
+        expect(await b.query('SELECT description FROM transactions ORDER BY description')).toEqual([
+          { description: 'a' },
+          { description: 'b' },
+        ]);
+        expect(await store.claimNext('local')).toBeNull();
+        const listed = await store.listJobs({ owner: '', limit: 10 });
+        expect(listed.map((j) => j.id)).toEqual([job.id]);
+        expect(await store.listJobs({ owner: 'someone', limit: 10 })).toEqual([]);
+        expect((await store.listJobs({ owner: null, state: 'Open', limit: 10 })).length).toBe(0);
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
 
   it.skipIf(skip)('resumes from the committed chunk: counters add up across chunks', async () => {
     const b = await make();
@@ -171,25 +199,32 @@ describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
     }
   });
 
-  it.skipIf(skip)('idempotency: the key keeps its hash, job and first body; a second job with it is refused whole', async () => {
-    const b = await make();
-    try {
-      const { store } = b;
-      const first = newJob();
-      await store.createJob(first, '[]', { key: 'k1', hash: 'h1', response: '{"job_id":"first"}' });
-      expect(await store.findIdempotency('', 'k1')).toEqual({ hash: 'h1', jobId: first.id, response: '{"job_id":"first"}' });
-      expect(await store.findIdempotency('other-owner', 'k1')).toBeNull();
-      const second = newJob();
-      await expect(store.createJob(second, '[]', { key: 'k1', hash: 'h2', response: '{}' })).rejects.toThrow();
-      expect(await store.getJob(second.id)).toBeNull();
-      expect((await store.findIdempotency('', 'k1'))?.jobId).toBe(first.id);
-      // Keys are per owner.
-      await store.createJob(newJob({ owner: 'bob' }), '[]', { key: 'k1', hash: 'h3', response: '{}' });
-      expect((await store.findIdempotency('bob', 'k1'))?.hash).toBe('h3');
-    } finally {
-      await b.dispose();
-    }
-  });
+  it.skipIf(skip)(
+    'idempotency: the key keeps its hash, job and first body; a second job with it is refused whole',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const first = newJob();
+        await store.createJob(first, '[]', { key: 'k1', hash: 'h1', response: '{"job_id":"first"}' });
+        expect(await store.findIdempotency('', 'k1')).toEqual({
+          hash: 'h1',
+          jobId: first.id,
+          response: '{"job_id":"first"}',
+        });
+        expect(await store.findIdempotency('other-owner', 'k1')).toBeNull();
+        const second = newJob();
+        await expect(store.createJob(second, '[]', { key: 'k1', hash: 'h2', response: '{}' })).rejects.toThrow();
+        expect(await store.getJob(second.id)).toBeNull();
+        expect((await store.findIdempotency('', 'k1'))?.jobId).toBe(first.id);
+        // Keys are per owner.
+        await store.createJob(newJob({ owner: 'bob' }), '[]', { key: 'k1', hash: 'h3', response: '{}' });
+        expect((await store.findIdempotency('bob', 'k1'))?.hash).toBe('h3');
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
 
   it.skipIf(skip)('abort: flagged, an unstarted job ends once, a final job never changes', async () => {
     const b = await make();
@@ -200,13 +235,40 @@ describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
       expect(await store.isAbortRequested(job.id)).toBe(false);
       await store.requestAbort(job.id, '2026-01-01T00:00:05Z');
       expect(await store.isAbortRequested(job.id)).toBe(true);
-      expect(await store.finishJob(job.id, { state: 'Aborted', now: '2026-01-01T00:00:06Z', aggregates: null, jobErrors: ['stop'], unstartedOnly: true })).toBe(true);
-      expect(await store.finishJob(job.id, { state: 'Failed', now: '2026-01-01T00:00:07Z', aggregates: null, jobErrors: ['x'] })).toBe(false);
-      expect(await store.getJob(job.id)).toMatchObject({ state: 'Aborted', jobErrors: ['stop'], completedAt: '2026-01-01T00:00:06Z' });
+      expect(
+        await store.finishJob(job.id, {
+          state: 'Aborted',
+          now: '2026-01-01T00:00:06Z',
+          aggregates: null,
+          jobErrors: ['stop'],
+          unstartedOnly: true,
+        }),
+      ).toBe(true);
+      expect(
+        await store.finishJob(job.id, {
+          state: 'Failed',
+          now: '2026-01-01T00:00:07Z',
+          aggregates: null,
+          jobErrors: ['x'],
+        }),
+      ).toBe(false);
+      expect(await store.getJob(job.id)).toMatchObject({
+        state: 'Aborted',
+        jobErrors: ['stop'],
+        completedAt: '2026-01-01T00:00:06Z',
+      });
       // A started job is not ended by an unstarted-only finish.
       const started = await createAndClaim(store, { totalItems: 2 });
       await runChunk(store, started, [row(5, '1.00', 's1')], [], { finish: false });
-      expect(await store.finishJob(started.id, { state: 'Aborted', now: '2026-01-01T00:00:08Z', aggregates: null, jobErrors: null, unstartedOnly: true })).toBe(false);
+      expect(
+        await store.finishJob(started.id, {
+          state: 'Aborted',
+          now: '2026-01-01T00:00:08Z',
+          aggregates: null,
+          jobErrors: null,
+          unstartedOnly: true,
+        }),
+      ).toBe(false);
       expect((await store.getJob(started.id))?.state).toBe('In Progress');
     } finally {
       await b.dispose();
@@ -229,180 +291,240 @@ describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
     }
   });
 
-  it.skipIf(skip)('expiry forgets finished jobs before the cutoff, their errors and keys; records and open jobs stay', async () => {
-    const b = await make();
-    try {
-      const { store } = b;
-      const old = newJob();
-      await store.createJob(old, '[]', { key: 'old', hash: 'h', response: '{}' });
-      await store.claimNext('local');
-      await runChunk(store, (await store.getJob(old.id)) as JobRecord, [row(9, '1.00', 'kept')], [{ index: 1, error: 'e' }]);
-      const open = newJob();
-      await store.createJob(open, '[]');
-      expect(await store.expireJobs('2026-01-01T00:00:00Z')).toBe(0);
-      expect(await store.expireJobs('2030-01-01T00:00:00Z')).toBe(1);
-      expect(await store.getJob(old.id)).toBeNull();
-      expect(await store.findIdempotency('', 'old')).toBeNull();
-      expect((await store.recordErrors(old.id, 0, 10)).total).toBe(0);
-      expect((await store.getJob(open.id))?.state).toBe('Open');
-      expect(await b.query("SELECT description FROM transactions WHERE description = 'kept'")).toHaveLength(1);
-    } finally {
-      await b.dispose();
-    }
-  });
+  it.skipIf(skip)(
+    'expiry forgets finished jobs before the cutoff, their errors and keys; records and open jobs stay',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const old = newJob();
+        await store.createJob(old, '[]', { key: 'old', hash: 'h', response: '{}' });
+        await store.claimNext('local');
+        await runChunk(
+          store,
+          (await store.getJob(old.id)) as JobRecord,
+          [row(9, '1.00', 'kept')],
+          [{ index: 1, error: 'e' }],
+        );
+        const open = newJob();
+        await store.createJob(open, '[]');
+        expect(await store.expireJobs('2026-01-01T00:00:00Z')).toBe(0);
+        expect(await store.expireJobs('2030-01-01T00:00:00Z')).toBe(1);
+        expect(await store.getJob(old.id)).toBeNull();
+        expect(await store.findIdempotency('', 'old')).toBeNull();
+        expect((await store.recordErrors(old.id, 0, 10)).total).toBe(0);
+        expect((await store.getJob(open.id))?.state).toBe('Open');
+        expect(await b.query("SELECT description FROM transactions WHERE description = 'kept'")).toHaveLength(1);
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
 
-  it.skipIf(skip)('insert: a duplicate key is a record error naming the key; upsert updates only supplied fields; delete by key', async () => {
-    const b = await make();
-    try {
-      const { store } = b;
-      const ins = await createAndClaim(store, { totalItems: 3 });
-      const out = await runChunk(store, ins, [row(1, '1.00', 'dup', 'food'), row(1, '2.00', 'dup'), row(2, '3.00', 'other', 'rent')]);
-      expect(out.stored).toBe(2);
-      expect(out.errors).toEqual([{ index: 1, field: 'account_id,transaction_date,description', error: 'duplicate of an existing record' }]);
-      expect((await store.getJob(ins.id))?.aggregates).toMatch(/"total_amount":4\.00[,}]/);
+  it.skipIf(skip)(
+    'insert: a duplicate key is a record error naming the key; upsert updates only supplied fields; delete by key',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const ins = await createAndClaim(store, { totalItems: 3 });
+        const out = await runChunk(store, ins, [
+          row(1, '1.00', 'dup', 'food'),
+          row(1, '2.00', 'dup'),
+          row(2, '3.00', 'other', 'rent'),
+        ]);
+        expect(out.stored).toBe(2);
+        expect(out.errors).toEqual([
+          { index: 1, field: 'account_id,transaction_date,description', error: 'duplicate of an existing record' },
+        ]);
+        expect((await store.getJob(ins.id))?.aggregates).toMatch(/"total_amount":4\.00[,}]/);
 
-      const keys = ['account_id', 'transaction_date', 'description'];
-      const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 2 });
-      const upOut = await runChunk(store, up, [row(1, '9.99', 'dup', null), row(3, '5.00', 'new', 'misc')]);
-      expect(upOut.stored).toBe(2);
-      const rows = await b.query('SELECT account_id, amount, description, category FROM transactions ORDER BY description');
-      expect(rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category])).toEqual([
-        [1, '9.99', 'dup', 'food'],
-        [3, '5.00', 'new', 'misc'],
-        [2, '3.00', 'other', 'rent'],
-      ]);
+        const keys = ['account_id', 'transaction_date', 'description'];
+        const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 2 });
+        const upOut = await runChunk(store, up, [row(1, '9.99', 'dup', null), row(3, '5.00', 'new', 'misc')]);
+        expect(upOut.stored).toBe(2);
+        const rows = await b.query(
+          'SELECT account_id, amount, description, category FROM transactions ORDER BY description',
+        );
+        expect(rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category])).toEqual([
+          [1, '9.99', 'dup', 'food'],
+          [3, '5.00', 'new', 'misc'],
+          [2, '3.00', 'other', 'rent'],
+        ]);
 
-      const del = await createAndClaim(store, { jobType: 'delete', uniqueFields: keys, totalItems: 2 });
-      const delOut = await runChunk(store, del, [row(3, '0', 'new'), row(4, '0', 'absent')]);
-      expect(delOut.stored).toBe(1);
-      expect(delOut.errors[0]).toMatchObject({ index: 1, error: 'no record with this key' });
-      expect(await b.query("SELECT 1 FROM transactions WHERE description = 'new'")).toHaveLength(0);
-    } finally {
-      await b.dispose();
-    }
-  });
+        const del = await createAndClaim(store, { jobType: 'delete', uniqueFields: keys, totalItems: 2 });
+        const delOut = await runChunk(store, del, [row(3, '0', 'new'), row(4, '0', 'absent')]);
+        expect(delOut.stored).toBe(1);
+        expect(delOut.errors[0]).toMatchObject({ index: 1, error: 'no record with this key' });
+        expect(await b.query("SELECT 1 FROM transactions WHERE description = 'new'")).toHaveLength(0);
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
 
-  it.skipIf(skip)('upsert: a key repeated inside one chunk is applied in file order; every row is stored, the last writer named', async () => {
-    const b = await make();
-    try {
-      const { store } = b;
-      const keys = ['account_id', 'transaction_date', 'description'];
-      const seed = await createAndClaim(store, { totalItems: 1 });
-      await runChunk(store, seed, [row(7, '1.00', 'old', 'rent')]);
-      const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 6 });
-      const out = await runChunk(store, up, [
-        row(1, '1.00', 'new', 'food'),
-        row(7, '2.00', 'old', null),
-        row(1, '2.00', 'new', null),
-        row(2, '5.00', 'other', null),
-        row(7, '3.00', 'old', 'misc'),
-        row(1, '3.00', 'new', null),
-      ]);
-      expect(out).toEqual({ stored: 6, errors: [] });
-      const rows = await b.query('SELECT account_id, amount, description, category, job_index FROM transactions ORDER BY account_id');
-      expect(rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category, Number(r.job_index)])).toEqual([
-        [1, '3.00', 'new', 'food', 5],
-        [2, '5.00', 'other', null, 3],
-        [7, '3.00', 'old', 'misc', 4],
-      ]);
-      expect((await store.getJob(up.id))?.aggregates).toMatch(/"total_amount":16\.00[,}]/);
-    } finally {
-      await b.dispose();
-    }
-  });
+  it.skipIf(skip)(
+    'upsert: a key repeated inside one chunk is applied in file order; every row is stored, the last writer named',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const keys = ['account_id', 'transaction_date', 'description'];
+        const seed = await createAndClaim(store, { totalItems: 1 });
+        await runChunk(store, seed, [row(7, '1.00', 'old', 'rent')]);
+        const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 6 });
+        const out = await runChunk(store, up, [
+          row(1, '1.00', 'new', 'food'),
+          row(7, '2.00', 'old', null),
+          row(1, '2.00', 'new', null),
+          row(2, '5.00', 'other', null),
+          row(7, '3.00', 'old', 'misc'),
+          row(1, '3.00', 'new', null),
+        ]);
+        expect(out).toEqual({ stored: 6, errors: [] });
+        const rows = await b.query(
+          'SELECT account_id, amount, description, category, job_index FROM transactions ORDER BY account_id',
+        );
+        expect(
+          rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category, Number(r.job_index)]),
+        ).toEqual([
+          [1, '3.00', 'new', 'food', 5],
+          [2, '5.00', 'other', null, 3],
+          [7, '3.00', 'old', 'misc', 4],
+        ]);
+        expect((await store.getJob(up.id))?.aggregates).toMatch(/"total_amount":16\.00[,}]/);
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
 
-  it.skipIf(skip)('delete: the first row of a key deletes it, a repeat and an absent key find no record; others stay', async () => {
-    const b = await make();
-    try {
-      const { store } = b;
-      const keys = ['account_id', 'transaction_date', 'description'];
-      const ins = await createAndClaim(store, { totalItems: 3 });
-      await runChunk(store, ins, [row(1, '1.00', 'a'), row(2, '2.00', 'b'), row(3, '3.00', 'c')]);
-      const del = await createAndClaim(store, { jobType: 'delete', uniqueFields: keys, totalItems: 4 });
-      const out = await runChunk(store, del, [row(2, '0', 'b'), row(9, '0', 'zz'), row(2, '0', 'b'), row(1, '0', 'a')]);
-      expect(out.stored).toBe(2);
-      expect(out.errors).toEqual([
-        { index: 1, field: keys.join(','), error: 'no record with this key' },
-        { index: 2, field: keys.join(','), error: 'no record with this key' },
-      ]);
-      expect(await b.query('SELECT description FROM transactions')).toEqual([{ description: 'c' }]);
-      expect(await store.getJob(del.id)).toMatchObject({ state: 'Job Complete', successCount: 2, errorCount: 2 });
-    } finally {
-      await b.dispose();
-    }
-  });
+  it.skipIf(skip)(
+    'delete: the first row of a key deletes it, a repeat and an absent key find no record; others stay',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const keys = ['account_id', 'transaction_date', 'description'];
+        const ins = await createAndClaim(store, { totalItems: 3 });
+        await runChunk(store, ins, [row(1, '1.00', 'a'), row(2, '2.00', 'b'), row(3, '3.00', 'c')]);
+        const del = await createAndClaim(store, { jobType: 'delete', uniqueFields: keys, totalItems: 4 });
+        const out = await runChunk(store, del, [
+          row(2, '0', 'b'),
+          row(9, '0', 'zz'),
+          row(2, '0', 'b'),
+          row(1, '0', 'a'),
+        ]);
+        expect(out.stored).toBe(2);
+        expect(out.errors).toEqual([
+          { index: 1, field: keys.join(','), error: 'no record with this key' },
+          { index: 2, field: keys.join(','), error: 'no record with this key' },
+        ]);
+        expect(await b.query('SELECT description FROM transactions')).toEqual([{ description: 'c' }]);
+        expect(await store.getJob(del.id)).toMatchObject({ state: 'Job Complete', successCount: 2, errorCount: 2 });
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
 });
 
 describe('PostgresStore leases', () => {
-  it.skipIf(!pgUp)('a claimed job is skipped by other workers; a commit by a worker that lost the lease rolls back', async () => {
-    const schema = await createTestSchema();
-    cleanups.push(schema.drop);
-    const a = new PostgresStore(schema.url, { leaseMs: 60_000 });
-    const bStore = new PostgresStore(schema.url, { leaseMs: 60_000 });
-    // Two nodes starting at once: the migration lock lets both through, once each.
-    await Promise.all([a.init(resources), bStore.init(resources)]);
-    try {
-      const job = newJob({ totalItems: 2 });
-      await a.createJob(job, '[]');
-      const claimed = (await a.claimNext('w1')) as JobRecord;
-      expect(claimed.id).toBe(job.id);
-      expect(await bStore.claimNext('w1')).toBeNull();
-      // An abort of a claimed, unstarted job waits for its worker: the shortcut must not end it under the lease.
-      expect(await bStore.finishJob(job.id, { state: 'Aborted', now: '2026-01-01T00:00:02Z', aggregates: null, jobErrors: null, unstartedOnly: true })).toBe(false);
-      // The lease runs out (made so here); the other node takes the job over.
+  it.skipIf(!pgUp)(
+    'a claimed job is skipped by other workers; a commit by a worker that lost the lease rolls back',
+    async () => {
+      const schema = await createTestSchema();
+      cleanups.push(schema.drop);
+      const a = new PostgresStore(schema.url, { leaseMs: 60_000 });
+      const bStore = new PostgresStore(schema.url, { leaseMs: 60_000 });
+      // Two nodes starting at once: the migration lock lets both through, once each.
+      await Promise.all([a.init(resources), bStore.init(resources)]);
+      try {
+        const job = newJob({ totalItems: 2 });
+        await a.createJob(job, '[]');
+        const claimed = (await a.claimNext('w1')) as JobRecord;
+        expect(claimed.id).toBe(job.id);
+        expect(await bStore.claimNext('w1')).toBeNull();
+        // An abort of a claimed, unstarted job waits for its worker: the shortcut must not end it under the lease.
+        expect(
+          await bStore.finishJob(job.id, {
+            state: 'Aborted',
+            now: '2026-01-01T00:00:02Z',
+            aggregates: null,
+            jobErrors: null,
+            unstartedOnly: true,
+          }),
+        ).toBe(false);
+        // The lease runs out (made so here); the other node takes the job over.
+        const c = new pg.Client({ connectionString: schema.url });
+        await c.connect();
+        await c.query("UPDATE bulk_jobs SET lease_until = now() - interval '1 second'");
+        const taken = (await bStore.claimNext('w1')) as JobRecord;
+        expect(taken.id).toBe(job.id);
+        await expect(
+          runChunk(a, claimed, [row(1, '1.00', 'lost')], [], { finish: false, workerId: 'w1' }),
+        ).rejects.toBeInstanceOf(LeaseLostError);
+        expect((await c.query("SELECT 1 FROM transactions WHERE description = 'lost'")).rowCount).toBe(0);
+        await runChunk(bStore, taken, [row(1, '1.00', 'won'), row(1, '2.00', 'won2')], [], { workerId: 'w1' });
+        expect((await bStore.getJob(job.id))?.state).toBe('Job Complete');
+        expect((await c.query('SELECT version FROM bulk_schema_migrations ORDER BY version')).rows).toEqual(
+          MIGRATIONS.map((m) => ({ version: m.version })),
+        );
+        await c.end();
+      } finally {
+        await a.close();
+        await bStore.close();
+      }
+    },
+  );
+
+  it.skipIf(!pgUp)(
+    'a job runs on the node that received it (it holds the parsed records) unless that node lets its reservation lapse',
+    async () => {
+      const schema = await createTestSchema();
+      cleanups.push(schema.drop);
+      const a = new PostgresStore(schema.url, { leaseMs: 60_000 });
+      const bStore = new PostgresStore(schema.url, { leaseMs: 60_000 });
+      await Promise.all([a.init(resources), bStore.init(resources)]);
       const c = new pg.Client({ connectionString: schema.url });
       await c.connect();
-      await c.query("UPDATE bulk_jobs SET lease_until = now() - interval '1 second'");
-      const taken = (await bStore.claimNext('w1')) as JobRecord;
-      expect(taken.id).toBe(job.id);
-      await expect(runChunk(a, claimed, [row(1, '1.00', 'lost')], [], { finish: false, workerId: 'w1' })).rejects.toBeInstanceOf(LeaseLostError);
-      expect((await c.query("SELECT 1 FROM transactions WHERE description = 'lost'")).rowCount).toBe(0);
-      await runChunk(bStore, taken, [row(1, '1.00', 'won'), row(1, '2.00', 'won2')], [], { workerId: 'w1' });
-      expect((await bStore.getJob(job.id))?.state).toBe('Job Complete');
-      expect((await c.query('SELECT version FROM bulk_schema_migrations ORDER BY version')).rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
-      await c.end();
-    } finally {
-      await a.close();
-      await bStore.close();
-    }
-  });
-
-  it.skipIf(!pgUp)('a job runs on the node that received it (it holds the parsed records) unless that node lets its reservation lapse', async () => {
-    const schema = await createTestSchema();
-    cleanups.push(schema.drop);
-    const a = new PostgresStore(schema.url, { leaseMs: 60_000 });
-    const bStore = new PostgresStore(schema.url, { leaseMs: 60_000 });
-    await Promise.all([a.init(resources), bStore.init(resources)]);
-    const c = new pg.Client({ connectionString: schema.url });
-    await c.connect();
-    try {
-      const kept = newJob({ totalItems: 1, runner: 'lane-1' });
-      const lapsed = newJob({ totalItems: 1, runner: 'lane-1' });
-      await a.createJob(kept, '[]');
-      await a.createJob(lapsed, '[]');
-      // Other nodes see neither job, and do not start a lane for its owner.
-      expect(await bStore.claimNext('lane-1', kept.owner)).toBeNull();
-      expect(await bStore.claimableOwners()).toEqual([]);
-      expect(await a.claimableOwners()).toEqual([kept.owner]);
-      // The receiving node's lane takes its jobs in order; the first one by right of its reservation.
-      expect((await a.claimNext('lane-1', kept.owner))?.id).toBe(kept.id);
-      // Its reservation lapses (the node died, or is behind): any node takes the job, as a lost lease.
-      await c.query("UPDATE bulk_jobs SET lease_until = now() - interval '1 second' WHERE id = $1", [lapsed.id]);
-      const taken = (await bStore.claimNext('lane-1', lapsed.owner)) as JobRecord & { takenOverFrom: string | null };
-      expect(taken.id).toBe(lapsed.id);
-      expect(taken.takenOverFrom).toBeNull();
-      // An abort of a job only reserved (not yet claimed) ends it at once, from any node.
-      const queued = newJob({ totalItems: 1, runner: 'lane-1' });
-      await a.createJob(queued, '[]');
-      expect(await bStore.finishJob(queued.id, { state: 'Aborted', now: '2026-01-01T00:00:02Z', aggregates: null, jobErrors: null, unstartedOnly: true })).toBe(true);
-      expect((await a.getJob(queued.id))?.state).toBe('Aborted');
-      expect((await a.claimNext('lane-1', queued.owner))?.id).not.toBe(queued.id);
-    } finally {
-      await c.end();
-      await a.close();
-      await bStore.close();
-    }
-  });
+      try {
+        const kept = newJob({ totalItems: 1, runner: 'lane-1' });
+        const lapsed = newJob({ totalItems: 1, runner: 'lane-1' });
+        await a.createJob(kept, '[]');
+        await a.createJob(lapsed, '[]');
+        // Other nodes see neither job, and do not start a lane for its owner.
+        expect(await bStore.claimNext('lane-1', kept.owner)).toBeNull();
+        expect(await bStore.claimableOwners()).toEqual([]);
+        expect(await a.claimableOwners()).toEqual([kept.owner]);
+        // The receiving node's lane takes its jobs in order; the first one by right of its reservation.
+        expect((await a.claimNext('lane-1', kept.owner))?.id).toBe(kept.id);
+        // Its reservation lapses (the node died, or is behind): any node takes the job, as a lost lease.
+        await c.query("UPDATE bulk_jobs SET lease_until = now() - interval '1 second' WHERE id = $1", [lapsed.id]);
+        const taken = (await bStore.claimNext('lane-1', lapsed.owner)) as JobRecord & { takenOverFrom: string | null };
+        expect(taken.id).toBe(lapsed.id);
+        expect(taken.takenOverFrom).toBeNull();
+        // An abort of a job only reserved (not yet claimed) ends it at once, from any node.
+        const queued = newJob({ totalItems: 1, runner: 'lane-1' });
+        await a.createJob(queued, '[]');
+        expect(
+          await bStore.finishJob(queued.id, {
+            state: 'Aborted',
+            now: '2026-01-01T00:00:02Z',
+            aggregates: null,
+            jobErrors: null,
+            unstartedOnly: true,
+          }),
+        ).toBe(true);
+        expect((await a.getJob(queued.id))?.state).toBe('Aborted');
+        expect((await a.claimNext('lane-1', queued.owner))?.id).not.toBe(queued.id);
+      } finally {
+        await c.end();
+        await a.close();
+        await bStore.close();
+      }
+    },
+  );
 });
 
 describe('PostgresStore COPY', () => {
@@ -414,29 +536,44 @@ describe('PostgresStore COPY', () => {
     await store.close();
     const c = new pg.Client({ connectionString: schema.url });
     await c.connect();
-    const { rows } = await c.query<{ attcompression: string; attstorage: string }>("SELECT attcompression, attstorage FROM pg_attribute WHERE attrelid = 'bulk_job_payloads'::regclass AND attname = 'body'");
+    const { rows } = await c.query<{ attcompression: string; attstorage: string }>(
+      "SELECT attcompression, attstorage FROM pg_attribute WHERE attrelid = 'bulk_job_payloads'::regclass AND attname = 'body'",
+    );
     await c.end();
     expect(rows[0]?.attcompression === 'l' || rows[0]?.attstorage === 'e').toBe(true);
   });
 
-
-  it.skipIf(!pgUp)('a COPY the database refuses fails its chunk only: the connection is fine for the next chunk', async () => {
-    const schema = await createTestSchema();
-    cleanups.push(schema.drop);
-    // One connection, so the chunk after the failure runs on the client that saw it.
-    const store = new PostgresStore(schema.url, { leaseMs: 60_000, poolSize: 1 });
-    await store.init(resources);
-    try {
-      const job = await createAndClaim(store, { totalItems: 3 });
-      // PostgreSQL text cannot hold U+0000: the COPY stream errors while more of the chunk is still being written.
-      const many = Array.from({ length: 20_000 }, (_, i) => row(10 + i, '1.00', `row ${i}`));
-      await expect(runChunk(store, job, [row(1, '1.00', 'ok'), row(2, '1.00', 'bad\u0000byte'), ...many], [], { finish: false, workerId: 'local' })).rejects.toThrow(/0x00/);
-      expect(await store.getJob(job.id)).toMatchObject({ processedItems: 0, successCount: 0 });
-      const out = await runChunk(store, job, [row(1, '1.00', 'ok'), row(2, '2.00', 'fine'), row(3, '3.00', 'x')], [], { workerId: 'local' });
-      expect(out).toEqual({ stored: 3, errors: [] });
-      expect((await store.getJob(job.id))?.state).toBe('Job Complete');
-    } finally {
-      await store.close();
-    }
-  });
+  it.skipIf(!pgUp)(
+    'a COPY the database refuses fails its chunk only: the connection is fine for the next chunk',
+    async () => {
+      const schema = await createTestSchema();
+      cleanups.push(schema.drop);
+      // One connection, so the chunk after the failure runs on the client that saw it.
+      const store = new PostgresStore(schema.url, { leaseMs: 60_000, poolSize: 1 });
+      await store.init(resources);
+      try {
+        const job = await createAndClaim(store, { totalItems: 3 });
+        // PostgreSQL text cannot hold U+0000: the COPY stream errors while more of the chunk is still being written.
+        const many = Array.from({ length: 20_000 }, (_, i) => row(10 + i, '1.00', `row ${i}`));
+        await expect(
+          runChunk(store, job, [row(1, '1.00', 'ok'), row(2, '1.00', 'bad\u0000byte'), ...many], [], {
+            finish: false,
+            workerId: 'local',
+          }),
+        ).rejects.toThrow(/0x00/);
+        expect(await store.getJob(job.id)).toMatchObject({ processedItems: 0, successCount: 0 });
+        const out = await runChunk(
+          store,
+          job,
+          [row(1, '1.00', 'ok'), row(2, '2.00', 'fine'), row(3, '3.00', 'x')],
+          [],
+          { workerId: 'local' },
+        );
+        expect(out).toEqual({ stored: 3, errors: [] });
+        expect((await store.getJob(job.id))?.state).toBe('Job Complete');
+      } finally {
+        await store.close();
+      }
+    },
+  );
 });

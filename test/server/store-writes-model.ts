@@ -21,10 +21,18 @@ export const MODEL_RESOURCES = parseResources(
   {
     resources: {
       items: {
-        fields: { code: { type: 'text', required: true }, sku: { type: 'text' }, name: { type: 'text' }, qty: { type: 'integer' } },
+        fields: {
+          code: { type: 'text', required: true },
+          sku: { type: 'text' },
+          name: { type: 'text' },
+          qty: { type: 'integer' },
+        },
         unique: [['code'], ['sku']],
       },
-      notes: { fields: { k: { type: 'integer', required: true }, v: { type: 'text' }, w: { type: 'text' } }, unique: [['k']] },
+      notes: {
+        fields: { k: { type: 'integer', required: true }, v: { type: 'text' }, w: { type: 'text' } },
+        unique: [['k']],
+      },
     },
   },
   'model resources',
@@ -42,34 +50,53 @@ export interface ModelJob {
   chunks: number[];
 }
 
-const item = fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.constantFrom<SqlValue>(null, 'x', 'y'), fc.constantFrom<SqlValue>(null, 'n1', 'n2\t\\'), fc.constantFrom<SqlValue>(null, 1, 2));
-const note = fc.tuple(fc.constantFrom(1, 2, 3), fc.constantFrom<SqlValue>(null, 'v1', 'v2\nline'), fc.constantFrom<SqlValue>(null, 'w1', 'w2'));
+const item = fc.tuple(
+  fc.constantFrom('a', 'b', 'c', 'd'),
+  fc.constantFrom<SqlValue>(null, 'x', 'y'),
+  fc.constantFrom<SqlValue>(null, 'n1', 'n2\t\\'),
+  fc.constantFrom<SqlValue>(null, 1, 2),
+);
+const note = fc.tuple(
+  fc.constantFrom(1, 2, 3),
+  fc.constantFrom<SqlValue>(null, 'v1', 'v2\nline'),
+  fc.constantFrom<SqlValue>(null, 'w1', 'w2'),
+);
 
-const jobArb: fc.Arbitrary<ModelJob> = fc.oneof(
-  fc.record({
-    resource: fc.constant('items' as const),
-    jobType: fc.constantFrom<JobType>('insert', 'upsert', 'delete'),
-    key: fc.constantFrom<string[]>(['code'], ['sku']),
-    updateFields: fc.constantFrom<string[] | null>(null, ['name'], ['qty', 'sku']),
-    rows: fc.array(item.map((r) => [...r] as SqlValue[]), { minLength: 1, maxLength: 8 }),
-    chunks: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
-  }),
-  fc.record({
-    resource: fc.constant('notes' as const),
-    jobType: fc.constantFrom<JobType>('insert', 'upsert', 'delete'),
-    key: fc.constant<string[]>(['k']),
-    updateFields: fc.constantFrom<string[] | null>(null, ['w']),
-    rows: fc.array(note.map((r) => [...r] as SqlValue[]), { minLength: 1, maxLength: 8 }),
-    chunks: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
-  }),
-).map((job) => {
-  // A keyed row needs its key (the worker refuses one without); a delete carries nothing else.
-  const def = MODEL_RESOURCES.get(job.resource) as ResourceDef;
-  const keyIdx = job.key.map((k) => def.fields.findIndex((f) => f.name === k));
-  if (job.jobType === 'insert') return { ...job, updateFields: null };
-  const rows = job.rows.map((r) => r.map((v, i) => (keyIdx.includes(i) ? (v ?? `k${i}`) : job.jobType === 'delete' ? null : v)));
-  return { ...job, rows, updateFields: job.jobType === 'upsert' ? job.updateFields : null };
-});
+const jobArb: fc.Arbitrary<ModelJob> = fc
+  .oneof(
+    fc.record({
+      resource: fc.constant('items' as const),
+      jobType: fc.constantFrom<JobType>('insert', 'upsert', 'delete'),
+      key: fc.constantFrom<string[]>(['code'], ['sku']),
+      updateFields: fc.constantFrom<string[] | null>(null, ['name'], ['qty', 'sku']),
+      rows: fc.array(
+        item.map((r) => [...r] as SqlValue[]),
+        { minLength: 1, maxLength: 8 },
+      ),
+      chunks: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+    }),
+    fc.record({
+      resource: fc.constant('notes' as const),
+      jobType: fc.constantFrom<JobType>('insert', 'upsert', 'delete'),
+      key: fc.constant<string[]>(['k']),
+      updateFields: fc.constantFrom<string[] | null>(null, ['w']),
+      rows: fc.array(
+        note.map((r) => [...r] as SqlValue[]),
+        { minLength: 1, maxLength: 8 },
+      ),
+      chunks: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 }),
+    }),
+  )
+  .map((job) => {
+    // A keyed row needs its key (the worker refuses one without); a delete carries nothing else.
+    const def = MODEL_RESOURCES.get(job.resource) as ResourceDef;
+    const keyIdx = job.key.map((k) => def.fields.findIndex((f) => f.name === k));
+    if (job.jobType === 'insert') return { ...job, updateFields: null };
+    const rows = job.rows.map((r) =>
+      r.map((v, i) => (keyIdx.includes(i) ? (v ?? `k${i}`) : job.jobType === 'delete' ? null : v)),
+    );
+    return { ...job, rows, updateFields: job.jobType === 'upsert' ? job.updateFields : null };
+  });
 
 export const jobsArb = fc.array(jobArb, { minLength: 1, maxLength: 4 });
 
@@ -85,10 +112,13 @@ export function modelRun(jobs: ModelJob[]): { errors: Outcome[][]; tables: Recor
     const recs = tables[job.resource] as Rec[];
     const idx = (names: string[]) => names.map((n) => def.fields.findIndex((f) => f.name === n));
     const keys = def.uniqueKeys.map((k) => ({ label: k.join(','), idx: idx(k) }));
-    const matches = (values: SqlValue[], r: Rec, ki: number[]) => ki.every((i) => values[i] !== null && values[i] === r.values[i]);
+    const matches = (values: SqlValue[], r: Rec, ki: number[]) =>
+      ki.every((i) => values[i] !== null && values[i] === r.values[i]);
     /** The first declared key the row's values find a record on, as the writers label a duplicate. */
-    const probe = (values: SqlValue[]) => (keys.find((k) => recs.some((r) => matches(values, r, k.idx))) ?? keys[0])?.label;
-    const clashes = (values: SqlValue[], except?: Rec) => keys.some((k) => recs.some((r) => r !== except && matches(values, r, k.idx)));
+    const probe = (values: SqlValue[]) =>
+      (keys.find((k) => recs.some((r) => matches(values, r, k.idx))) ?? keys[0])?.label;
+    const clashes = (values: SqlValue[], except?: Rec) =>
+      keys.some((k) => recs.some((r) => r !== except && matches(values, r, k.idx)));
     const out: Outcome[] = [];
     const keyIdx = idx(job.key);
     const updatable = idx(job.updateFields ?? def.fields.map((f) => f.name).filter((f) => !job.key.includes(f)));
@@ -123,12 +153,21 @@ export interface ModelBackend {
   dispose: () => Promise<void>;
 }
 
-async function tablesOf(query: (sql: string) => Promise<Record<string, unknown>[]>, jobIds: string[]): Promise<Record<string, string[]>> {
+async function tablesOf(
+  query: (sql: string) => Promise<Record<string, unknown>[]>,
+  jobIds: string[],
+): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const [name, def] of MODEL_RESOURCES) {
     const rows = await query(`SELECT * FROM ${name}`);
     out[name] = rows
-      .map((r) => JSON.stringify([...def.fields.map((f) => (f.type === 'integer' && r[f.name] !== null ? Number(r[f.name]) : r[f.name])), jobIds.indexOf(r.job_id as string), Number(r.job_index)]))
+      .map((r) =>
+        JSON.stringify([
+          ...def.fields.map((f) => (f.type === 'integer' && r[f.name] !== null ? Number(r[f.name]) : r[f.name])),
+          jobIds.indexOf(r.job_id as string),
+          Number(r.job_index),
+        ]),
+      )
       .sort();
   }
   return out;
@@ -179,7 +218,19 @@ export async function storeRun(b: ModelBackend, jobs: ModelJob[]): Promise<{ err
     const id = `00000000-0000-4000-9000-${String(++jobCounter).padStart(12, '0')}`;
     jobIds.push(id);
     const keyed = m.jobType !== 'insert';
-    await b.store.createJob({ id, resource: m.resource, jobType: m.jobType, owner: '', totalItems: m.rows.length, uniqueFields: keyed ? m.key : null, updateFields: m.updateFields, createdAt: '2026-01-01T00:00:00Z' }, '[]');
+    await b.store.createJob(
+      {
+        id,
+        resource: m.resource,
+        jobType: m.jobType,
+        owner: '',
+        totalItems: m.rows.length,
+        uniqueFields: keyed ? m.key : null,
+        updateFields: m.updateFields,
+        createdAt: '2026-01-01T00:00:00Z',
+      },
+      '[]',
+    );
     let job = (await b.store.claimNext('local')) as JobRecord;
     const agg = new AggregateAccumulator(def);
     const found: RecordError[] = [];

@@ -21,14 +21,28 @@ describe.each(BACKENDS)('%s writes chunks as one row at a time would', (name, ma
   });
 
   it.skipIf(skip)('generated jobs', async () => {
-    await fc.assert(fc.asyncProperty(jobsArb, (jobs) => checkAgainstModel(b, jobs)), { numRuns: RUNS });
+    await fc.assert(
+      fc.asyncProperty(jobsArb, (jobs) => checkAgainstModel(b, jobs)),
+      { numRuns: RUNS },
+    );
   });
 
   // Shrunk by fast-check: PostgreSQL named the key of a record a LATER row of the same chunk stored
   // (code 'a', row 2), where one by one only the earlier record (sku 'y', row 0) was there to clash with.
   it.skipIf(skip)('a refused insert is labelled by the records before it, not by later rows of its chunk', async () => {
     await checkAgainstModel(b, [
-      { resource: 'items', jobType: 'insert', key: ['code'], updateFields: null, rows: [['c', 'y', null, null], ['a', 'y', null, null], ['a', null, null, null]], chunks: [3] },
+      {
+        resource: 'items',
+        jobType: 'insert',
+        key: ['code'],
+        updateFields: null,
+        rows: [
+          ['c', 'y', null, null],
+          ['a', 'y', null, null],
+          ['a', null, null, null],
+        ],
+        chunks: [3],
+      },
     ]);
   });
 });

@@ -18,14 +18,25 @@ let server: RunningServer;
 let dir: string;
 beforeAll(async () => {
   dir = tempDir();
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'trust.db'), tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test'), retentionMs: 1500 });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: path.join(dir, 'trust.db'),
+    tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test'),
+    retentionMs: 1500,
+  });
 });
 afterAll(async () => server?.close());
 
 describe('tokens and isolation', () => {
   it('401 with one body for a missing, wrong or near-miss token; health needs none', async () => {
     const bodies = new Set<string>();
-    for (const headers of [{}, auth('nope-nope-nope-nope-nope'), auth(`${TOKEN_A.slice(0, -1)}X`), { authorization: `Basic ${TOKEN_A}` }]) {
+    for (const headers of [
+      {},
+      auth('nope-nope-nope-nope-nope'),
+      auth(`${TOKEN_A.slice(0, -1)}X`),
+      { authorization: `Basic ${TOKEN_A}` },
+    ]) {
       const res = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(1)], headers });
       expect(res.status).toBe(401);
       bodies.add(res.text);
@@ -34,11 +45,13 @@ describe('tokens and isolation', () => {
     expect((await call(server.url, 'GET', '/api/health/')).status).toBe(200);
   });
 
-  it("a job is visible only to its token: the other gets 404 and an empty list", async () => {
+  it('a job is visible only to its token: the other gets 404 and an empty list', async () => {
     const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(1)], headers: auth(TOKEN_A) });
     expect(start.status).toBe(202);
     const id = String(start.body.job_id);
-    const asToken = await call(server.url, 'GET', `/api/jobs/${id}/status/`, { headers: { authorization: `Token ${TOKEN_A}` } });
+    const asToken = await call(server.url, 'GET', `/api/jobs/${id}/status/`, {
+      headers: { authorization: `Token ${TOKEN_A}` },
+    });
     expect(asToken.status).toBe(200);
     for (const path of ['status', 'aggregates', 'errors', 'events']) {
       const res = await call(server.url, 'GET', `/api/jobs/${id}/${path}/`, { headers: auth(TOKEN_B) });
@@ -48,14 +61,22 @@ describe('tokens and isolation', () => {
     expect((await call(server.url, 'POST', `/api/jobs/${id}/abort/`, { headers: auth(TOKEN_B) })).status).toBe(404);
     const listB = await call<{ jobs: unknown[] }>(server.url, 'GET', '/api/jobs/', { headers: auth(TOKEN_B) });
     expect(listB.body.jobs).toEqual([]);
-    const listA = await call<{ jobs: { job_id: string }[] }>(server.url, 'GET', '/api/jobs/', { headers: auth(TOKEN_A) });
+    const listA = await call<{ jobs: { job_id: string }[] }>(server.url, 'GET', '/api/jobs/', {
+      headers: auth(TOKEN_A),
+    });
     expect(listA.body.jobs.map((j) => j.job_id)).toContain(id);
   });
 
   it('an idempotency key of one token does not replay for another', async () => {
     const key = 'shared-key';
-    const a = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(50)], headers: { ...auth(TOKEN_A), 'idempotency-key': key } });
-    const b = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(51)], headers: { ...auth(TOKEN_B), 'idempotency-key': key } });
+    const a = await call(server.url, 'POST', '/api/transactions/bulk/', {
+      body: [tx(50)],
+      headers: { ...auth(TOKEN_A), 'idempotency-key': key },
+    });
+    const b = await call(server.url, 'POST', '/api/transactions/bulk/', {
+      body: [tx(51)],
+      headers: { ...auth(TOKEN_B), 'idempotency-key': key },
+    });
     expect(b.status).toBe(202);
     expect(b.body.job_id).not.toBe(a.body.job_id);
   });
@@ -65,15 +86,21 @@ describe('tokens and isolation', () => {
     const id = String(start.body.job_id);
     expect((await waitForFinal(server.url, id, 10_000, auth(TOKEN_A))).state).toBe('Job Complete');
     let status = 200;
-    await waitUntil(() => `job ${id} to expire; last status code ${status}`, async () => {
-      status = (await call(server.url, 'GET', `/api/jobs/${id}/status/`, { headers: auth(TOKEN_A) })).status;
-      return status !== 200;
-    }, { timeoutMs: 10_000, intervalMs: 250 });
+    await waitUntil(
+      () => `job ${id} to expire; last status code ${status}`,
+      async () => {
+        status = (await call(server.url, 'GET', `/api/jobs/${id}/status/`, { headers: auth(TOKEN_A) })).status;
+        return status !== 200;
+      },
+      { timeoutMs: 10_000, intervalMs: 250 },
+    );
     expect(status).toBe(404);
   });
 
   it('refuses to listen beyond loopback without tokens', async () => {
-    await expect(startServer({ port: 0, host: '0.0.0.0', dbPath: path.join(dir, 'x.db') })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without tokens/);
+    await expect(startServer({ port: 0, host: '0.0.0.0', dbPath: path.join(dir, 'x.db') })).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 without tokens/,
+    );
     const res = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--db', path.join(dir, 'y.db')]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/refusing to listen/);
@@ -84,9 +111,13 @@ describe('the CLI with tokens', () => {
   it('uploads with BULK_TOKEN; a wrong token exits 3 and no output ever shows a token', async () => {
     const file = path.join(dir, 'tok.csv');
     writeFileSync(file, 'account_id,amount,transaction_date,description\n1,1.00,2024-01-01,tok-1\n');
-    const ok = await runCli(['upload', file, '--resource', 'transactions', '-vv'], { env: { BULK_URL: server.url, BULK_TOKEN: TOKEN_B, BULK_STATE_DIR: path.join(dir, 's') } });
+    const ok = await runCli(['upload', file, '--resource', 'transactions', '-vv'], {
+      env: { BULK_URL: server.url, BULK_TOKEN: TOKEN_B, BULK_STATE_DIR: path.join(dir, 's') },
+    });
     expect(ok.code, ok.stderr).toBe(0);
-    const bad = await runCli(['upload', file, '--resource', 'transactions', '-vv', '--json'], { env: { BULK_URL: server.url, BULK_TOKEN: `${TOKEN_B}x`, BULK_STATE_DIR: path.join(dir, 's') } });
+    const bad = await runCli(['upload', file, '--resource', 'transactions', '-vv', '--json'], {
+      env: { BULK_URL: server.url, BULK_TOKEN: `${TOKEN_B}x`, BULK_STATE_DIR: path.join(dir, 's') },
+    });
     expect(bad.code).toBe(3);
     expect(JSON.parse(bad.stdout).message).toMatch(/Authentication/);
     for (const out of [ok.stdout, ok.stderr, bad.stdout, bad.stderr]) {
@@ -104,10 +135,23 @@ describe('a real server process', () => {
     await call(proc.url, 'POST', '/api/transactions/bulk/', { body: [tx(1)], headers: auth(TOKEN_A) });
     await call(proc.url, 'GET', '/api/jobs/', { headers: auth(TOKEN_A) });
     expect(await proc.stop()).toBe(0);
-    const lines = proc.stderr().split('\n').filter((l) => l.startsWith('{'));
-    const entries = lines.map((l) => JSON.parse(l) as { method: string; path: string; status: number; ms: number; job_id?: string });
-    expect(entries.find((e) => e.method === 'POST')).toMatchObject({ path: '/api/transactions/bulk/', status: 202, job_id: expect.any(String) });
-    expect(entries.find((e) => e.method === 'GET')).toMatchObject({ path: '/api/jobs/', status: 200, ms: expect.any(Number) });
+    const lines = proc
+      .stderr()
+      .split('\n')
+      .filter((l) => l.startsWith('{'));
+    const entries = lines.map(
+      (l) => JSON.parse(l) as { method: string; path: string; status: number; ms: number; job_id?: string },
+    );
+    expect(entries.find((e) => e.method === 'POST')).toMatchObject({
+      path: '/api/transactions/bulk/',
+      status: 202,
+      job_id: expect.any(String),
+    });
+    expect(entries.find((e) => e.method === 'GET')).toMatchObject({
+      path: '/api/jobs/',
+      status: 200,
+      ms: expect.any(Number),
+    });
     expect(proc.stderr()).not.toContain(TOKEN_A);
   });
 
@@ -137,7 +181,12 @@ describe('a real server process', () => {
     let proc = await spawnServer(['--db', db, '--quiet']);
     const rows = Array.from({ length: 40_000 }, (_, i) => tx(i, { description: `term-${i}` }));
     const start = await call(proc.url, 'POST', '/api/transactions/bulk/', { body: rows });
-    await waitUntil('the job to store its first chunk', async () => ((await call(proc.url, 'GET', `/api/jobs/${start.body.job_id}/status/`)).body.processed_items as number) > 0, { intervalMs: 5 });
+    await waitUntil(
+      'the job to store its first chunk',
+      async () =>
+        ((await call(proc.url, 'GET', `/api/jobs/${start.body.job_id}/status/`)).body.processed_items as number) > 0,
+      { intervalMs: 5 },
+    );
     expect(await proc.stop()).toBe(0);
     proc = await spawnServer(['--db', db, '--quiet']);
     const final = await waitForFinal(proc.url, String(start.body.job_id), 60_000);
@@ -145,7 +194,13 @@ describe('a real server process', () => {
     expect(final).toMatchObject({ state: 'Job Complete', success_count: 40_000 });
     const Database = (await import('better-sqlite3')).default;
     const conn = new Database(db, { readonly: true });
-    expect(conn.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT description) AS u FROM transactions WHERE description LIKE 'term-%'").get()).toEqual({ n: 40_000, u: 40_000 });
+    expect(
+      conn
+        .prepare(
+          "SELECT COUNT(*) AS n, COUNT(DISTINCT description) AS u FROM transactions WHERE description LIKE 'term-%'",
+        )
+        .get(),
+    ).toEqual({ n: 40_000, u: 40_000 });
     conn.close();
   }, 60_000);
 });

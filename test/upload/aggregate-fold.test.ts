@@ -10,7 +10,12 @@ import { runAggregates } from '../../src/upload/run-result.js';
 const RUNS = Number(process.env.BULK_FC_RUNS ?? 150);
 
 /** Money as the server writes it: two decimals, as strings. */
-const money = fc.integer({ min: -10_000_000, max: 10_000_000 }).map((cents) => `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`);
+const money = fc
+  .integer({ min: -10_000_000, max: 10_000_000 })
+  .map(
+    (cents) =>
+      `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`,
+  );
 
 interface Job {
   stored: number;
@@ -18,14 +23,43 @@ interface Job {
   aggregates: Record<string, AggregateValue>;
 }
 
-const jobArb: fc.Arbitrary<Job> = fc.record({ stored: fc.integer({ min: 0, max: 5000 }), failed: fc.integer({ min: 0, max: 50 }), total: money, avg: money, min: money, max: money, rate: fc.integer({ min: 0, max: 100_000 }) }).map((j) => ({
-  stored: j.stored,
-  failed: j.failed,
-  aggregates: { total_amount: j.total, average_amount: j.avg, min_amount: j.min, max_amount: j.max, transaction_count: j.stored, mean_rate: j.rate / 1000, by_category: { a: j.stored % 7, b: j.failed } },
-}));
+const jobArb: fc.Arbitrary<Job> = fc
+  .record({
+    stored: fc.integer({ min: 0, max: 5000 }),
+    failed: fc.integer({ min: 0, max: 50 }),
+    total: money,
+    avg: money,
+    min: money,
+    max: money,
+    rate: fc.integer({ min: 0, max: 100_000 }),
+  })
+  .map((j) => ({
+    stored: j.stored,
+    failed: j.failed,
+    aggregates: {
+      total_amount: j.total,
+      average_amount: j.avg,
+      min_amount: j.min,
+      max_amount: j.max,
+      transaction_count: j.stored,
+      mean_rate: j.rate / 1000,
+      by_category: { a: j.stored % 7, b: j.failed },
+    },
+  }));
 
 function checkpoint(): Checkpoint {
-  return { version: 1, run_id: 'r', cwd: '/', created_at: '', updated_at: '', settings: { files: ['a.csv'], url: null, db: null, batch_size: 10, concurrency: 4 }, inputs: [], entries: [], failed_rows: {}, finished: false };
+  return {
+    version: 1,
+    run_id: 'r',
+    cwd: '/',
+    created_at: '',
+    updated_at: '',
+    settings: { files: ['a.csv'], url: null, db: null, batch_size: 10, concurrency: 4 },
+    inputs: [],
+    entries: [],
+    failed_rows: {},
+    finished: false,
+  };
 }
 
 /** Jobs 0..n-1 finish in `order`, folded by the real CheckpointFolder; the first `resumeAt` are a first run's, the rest a resume's. */
@@ -35,7 +69,16 @@ function foldRun(jobs: Job[], order: number[], resumeAt: number): { earlier: Che
   const first = jobs.slice(0, resumeAt);
   const slots = first.map(() => folder.open('a.csv'));
   const entries = first.map((job, n) => {
-    const e: CheckpointEntry = { key: `r:0:${n}`, file: 'a.csv', batch: n + 1, first_line: 10 * n + 2, last_line: 10 * n + 11, rows: job.stored + job.failed, job_id: `job-${n}`, state: 'submitted' };
+    const e: CheckpointEntry = {
+      key: `r:0:${n}`,
+      file: 'a.csv',
+      batch: n + 1,
+      first_line: 10 * n + 2,
+      last_line: 10 * n + 11,
+      rows: job.stored + job.failed,
+      job_id: `job-${n}`,
+      state: 'submitted',
+    };
     cp.entries.push(e);
     slots[n]!.entries.push(e);
     return e;
@@ -44,7 +87,17 @@ function foldRun(jobs: Job[], order: number[], resumeAt: number): { earlier: Che
     const job = jobs[n]!;
     const e = entries[n]!;
     e.state = 'finished';
-    e.outcome = { state: 'Job Complete', processed: e.rows, processed_through_line: e.last_line, stored: job.stored, failed: job.failed, unprocessed: 0, aggregates: job.aggregates, first_errors: [], job_errors: [] };
+    e.outcome = {
+      state: 'Job Complete',
+      processed: e.rows,
+      processed_through_line: e.last_line,
+      stored: job.stored,
+      failed: job.failed,
+      unprocessed: 0,
+      aggregates: job.aggregates,
+      first_errors: [],
+      job_errors: [],
+    };
     slots[n]!.done = true;
     folder.settle();
   }
@@ -54,17 +107,43 @@ function foldRun(jobs: Job[], order: number[], resumeAt: number): { earlier: Che
 }
 
 describe('the checkpoint fold of aggregates', () => {
-  it('any order of job outcomes, folded and resumed at any point, gives the clean run\'s aggregates to the last digit', () => {
+  it("any order of job outcomes, folded and resumed at any point, gives the clean run's aggregates to the last digit", () => {
     fc.assert(
       fc.property(
-        fc.array(jobArb, { minLength: 1, maxLength: 12 }).chain((jobs) => fc.tuple(fc.constant(jobs), fc.shuffledSubarray([...jobs.keys()], { minLength: jobs.length, maxLength: jobs.length }), fc.integer({ min: 0, max: jobs.length }))),
+        fc
+          .array(jobArb, { minLength: 1, maxLength: 12 })
+          .chain((jobs) =>
+            fc.tuple(
+              fc.constant(jobs),
+              fc.shuffledSubarray([...jobs.keys()], { minLength: jobs.length, maxLength: jobs.length }),
+              fc.integer({ min: 0, max: jobs.length }),
+            ),
+          ),
         ([jobs, order, resumeAt]) => {
           const clean = combineAggregates(jobs.map((j) => ({ aggregates: j.aggregates, succeeded: j.stored })));
           const { earlier, session } = foldRun(jobs, order, resumeAt);
-          const resumed = runAggregates(earlier, session.map((j, i) => ({ batch: i, jobId: '', state: 'Job Complete', total: 0, processed: 0, succeeded: j.stored, failed: j.failed, origin: { batch: i, file: 'a.csv', firstLine: 0, lastLine: 0, rows: 0 }, aggregates: j.aggregates, firstErrors: [], jobErrors: [], unprocessed: 0 })));
+          const resumed = runAggregates(
+            earlier,
+            session.map((j, i) => ({
+              batch: i,
+              jobId: '',
+              state: 'Job Complete',
+              total: 0,
+              processed: 0,
+              succeeded: j.stored,
+              failed: j.failed,
+              origin: { batch: i, file: 'a.csv', firstLine: 0, lastLine: 0, rows: 0 },
+              aggregates: j.aggregates,
+              firstErrors: [],
+              jobErrors: [],
+              unprocessed: 0,
+            })),
+          );
           expect(resumed).toEqual(clean);
           const storedEarlier = earlier.reduce((n, e) => n + (e.outcome?.stored ?? 0), 0);
-          expect(storedEarlier + session.reduce((n, j) => n + j.stored, 0)).toBe(jobs.reduce((n, j) => n + j.stored, 0));
+          expect(storedEarlier + session.reduce((n, j) => n + j.stored, 0)).toBe(
+            jobs.reduce((n, j) => n + j.stored, 0),
+          );
           // A folded entry keeps sums and weights, never a rounded average.
           for (const e of earlier) if (e.jobs) expect(e.outcome?.aggregates).toBeNull();
         },
@@ -76,7 +155,11 @@ describe('the checkpoint fold of aggregates', () => {
   it('merging states is associative and commutative', () => {
     fc.assert(
       fc.property(jobArb, jobArb, jobArb, (a, b, c) => {
-        const [x, y, z] = [a, b, c].map((j) => stateOf(j.aggregates, j.stored)) as [ReturnType<typeof stateOf>, ReturnType<typeof stateOf>, ReturnType<typeof stateOf>];
+        const [x, y, z] = [a, b, c].map((j) => stateOf(j.aggregates, j.stored)) as [
+          ReturnType<typeof stateOf>,
+          ReturnType<typeof stateOf>,
+          ReturnType<typeof stateOf>,
+        ];
         expect(valuesOf(mergeStates(mergeStates(x, y), z))).toEqual(valuesOf(mergeStates(x, mergeStates(y, z))));
         expect(valuesOf(mergeStates(x, y))).toEqual(valuesOf(mergeStates(y, x)));
       }),
@@ -84,7 +167,7 @@ describe('the checkpoint fold of aggregates', () => {
     );
   });
 
-  it('issue 12: a resumed run\'s average equals the clean run\'s (seen: 4998.52 vs 4998.53)', () => {
+  it("issue 12: a resumed run's average equals the clean run's (seen: 4998.52 vs 4998.53)", () => {
     // Three jobs; the first two folded into one checkpoint entry before a stop. Folding kept their
     // combined average rounded to cents, and the resume averaged that with the third job's.
     const jobs: Job[] = [
@@ -96,7 +179,23 @@ describe('the checkpoint fold of aggregates', () => {
     expect(clean.average_amount).toBe('4998.52');
     const { earlier, session } = foldRun(jobs, [0, 1, 2], 2);
     expect(earlier).toHaveLength(1);
-    const resumed = runAggregates(earlier, session.map((j) => ({ batch: 3, jobId: 'job-2', state: 'Job Complete', total: 1, processed: 1, succeeded: j.stored, failed: 0, origin: { batch: 3, file: 'a.csv', firstLine: 32, lastLine: 32, rows: 1 }, aggregates: j.aggregates, firstErrors: [], jobErrors: [], unprocessed: 0 })));
+    const resumed = runAggregates(
+      earlier,
+      session.map((j) => ({
+        batch: 3,
+        jobId: 'job-2',
+        state: 'Job Complete',
+        total: 1,
+        processed: 1,
+        succeeded: j.stored,
+        failed: 0,
+        origin: { batch: 3, file: 'a.csv', firstLine: 32, lastLine: 32, rows: 1 },
+        aggregates: j.aggregates,
+        firstErrors: [],
+        jobErrors: [],
+        unprocessed: 0,
+      })),
+    );
     expect(resumed.average_amount).toBe(clean.average_amount);
   });
 });

@@ -20,7 +20,16 @@ function checkpoint(): Checkpoint {
 
 /** Batch n of a file covers lines 10n+2 .. 10n+11 (a header on line 1, ten rows a batch). */
 function entry(cp: Checkpoint, n: number, file = 'a.csv'): CheckpointEntry {
-  const e: CheckpointEntry = { key: `r:0:${n}`, file, batch: n + 1, first_line: 10 * n + 2, last_line: 10 * n + 11, rows: 10, job_id: `job-${n}`, state: 'submitted' };
+  const e: CheckpointEntry = {
+    key: `r:0:${n}`,
+    file,
+    batch: n + 1,
+    first_line: 10 * n + 2,
+    last_line: 10 * n + 11,
+    rows: 10,
+    job_id: `job-${n}`,
+    state: 'submitted',
+  };
   cp.entries.push(e);
   return e;
 }
@@ -64,7 +73,13 @@ describe('CheckpointFolder', () => {
     expect(cp.entries).toHaveLength(1);
     const folded = cp.entries[0]!;
     expect([folded.first_line, folded.last_line, folded.rows]).toEqual([2, 31, 30]);
-    expect(folded.outcome).toMatchObject({ state: 'Job Complete', processed: 30, processed_through_line: 31, stored: 27, failed: 3 });
+    expect(folded.outcome).toMatchObject({
+      state: 'Job Complete',
+      processed: 30,
+      processed_through_line: 31,
+      stored: 27,
+      failed: 3,
+    });
     // Kept as exact state (sums and weights), not as combined values.
     expect(folded.outcome!.aggregates).toBeNull();
     expect(valuesOf(entryAggregateState(folded))).toEqual({ total: '4.5', n: 27 });

@@ -2,11 +2,19 @@ import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkpointPath, fingerprintInput, fingerprintMismatch, latestRunId, loadCheckpoint, saveCheckpointText } from '../../src/upload/checkpoint-store.js';
+import {
+  checkpointPath,
+  fingerprintInput,
+  fingerprintMismatch,
+  latestRunId,
+  loadCheckpoint,
+  saveCheckpointText,
+} from '../../src/upload/checkpoint-store.js';
 import { CheckpointWriter } from '../../src/upload/checkpoint-writer.js';
 import type { Checkpoint } from '../../src/upload/checkpoint.js';
 
-const saveCheckpoint = (c: Checkpoint, env: Record<string, string>) => saveCheckpointText(c.run_id, JSON.stringify(c), env);
+const saveCheckpoint = (c: Checkpoint, env: Record<string, string>) =>
+  saveCheckpointText(c.run_id, JSON.stringify(c), env);
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'bulk-cp-'));
 const cp = (runId: string): Checkpoint => ({
   version: 1,
@@ -53,7 +61,16 @@ describe('checkpoint store', () => {
     const writer = new CheckpointWriter(env);
     const state = cp('run-2');
     for (let i = 0; i < 20; i++) {
-      state.entries.push({ key: `k${i}`, file: 'a.csv', batch: i, first_line: i, last_line: i, rows: 1, job_id: `j${i}`, state: 'submitted' });
+      state.entries.push({
+        key: `k${i}`,
+        file: 'a.csv',
+        batch: i,
+        first_line: i,
+        last_line: i,
+        rows: 1,
+        job_id: `j${i}`,
+        state: 'submitted',
+      });
       writer.request(() => state);
     }
     await writer.flush();

@@ -16,7 +16,16 @@ const TRANSACTIONS: ResourceDescription = {
   unique_keys: [['account_id', 'transaction_date', 'description']],
 };
 
-const input = (over: Partial<PlanInput>): PlanInput => ({ file: 'x.csv', header: null, map: {}, ignoreUnknown: false, resourceName: 'transactions', resource: TRANSACTIONS, delimiter: ',', ...over });
+const input = (over: Partial<PlanInput>): PlanInput => ({
+  file: 'x.csv',
+  header: null,
+  map: {},
+  ignoreUnknown: false,
+  resourceName: 'transactions',
+  resource: TRANSACTIONS,
+  delimiter: ',',
+  ...over,
+});
 const refusal = (over: Partial<PlanInput>) => {
   try {
     planColumns(input(over));
@@ -30,8 +39,10 @@ const refusal = (over: Partial<PlanInput>) => {
 describe('the header check', () => {
   it('one column holding another delimiter: names it and the flag to try', () => {
     const message = refusal({ header: ['account_id;amount;transaction_date'] });
-    expect(message).toBe('x.csv: the header does not fit resource transactions: none of its columns is a field of transactions ("account_id;amount;transaction_date") — the header has one column containing \';\' — try --delimiter \';\'');
-    expect(refusal({ header: ['account_id\tamount'] })).toContain("try --delimiter \\t");
+    expect(message).toBe(
+      "x.csv: the header does not fit resource transactions: none of its columns is a field of transactions (\"account_id;amount;transaction_date\") — the header has one column containing ';' — try --delimiter ';'",
+    );
+    expect(refusal({ header: ['account_id\tamount'] })).toContain('try --delimiter \\t');
   });
 
   it('a required field missing: names it, and a near column as what was meant', () => {
@@ -42,15 +53,25 @@ describe('the header check', () => {
 
   it('some columns unknown: refused once, naming them, unless --ignore-unknown drops them (named once as a notice)', () => {
     const header = ['account_id', 'amount', 'transaction_date', 'memo_internal', 'branch'];
-    expect(refusal({ header })).toContain('columns "memo_internal", "branch" are not fields of transactions — --ignore-unknown leaves them out, --map renames them');
+    expect(refusal({ header })).toContain(
+      'columns "memo_internal", "branch" are not fields of transactions — --ignore-unknown leaves them out, --map renames them',
+    );
     const { plan, notices } = planColumns(input({ header, ignoreUnknown: true }));
     expect(notices).toEqual(['x.csv: not sent (--ignore-unknown): memo_internal, branch, not fields of transactions']);
     expect(plan.sourceColumns).toEqual(['account_id', 'amount', 'transaction_date']);
-    expect(plan.apply({ account_id: '1', amount: '2', transaction_date: 'd', memo_internal: 'm', branch: 'b' })).toEqual({ account_id: '1', amount: '2', transaction_date: 'd' });
+    expect(
+      plan.apply({ account_id: '1', amount: '2', transaction_date: 'd', memo_internal: 'm', branch: 'b' }),
+    ).toEqual({ account_id: '1', amount: '2', transaction_date: 'd' });
   });
 
-  it('--map renames both ways: sent under field names, written back under the file\'s, null as the file wrote it', () => {
-    const { plan } = planColumns(input({ header: ['acct', 'amt', 'transaction_date'], map: { acct: 'account_id', amt: 'amount' }, nullValue: 'NULL' }));
+  it("--map renames both ways: sent under field names, written back under the file's, null as the file wrote it", () => {
+    const { plan } = planColumns(
+      input({
+        header: ['acct', 'amt', 'transaction_date'],
+        map: { acct: 'account_id', amt: 'amount' },
+        nullValue: 'NULL',
+      }),
+    );
     const sent = plan.apply({ acct: '7', amt: null, transaction_date: '2024-01-01' });
     expect(sent).toEqual({ account_id: '7', amount: null, transaction_date: '2024-01-01' });
     expect(plan.restore(sent)).toEqual({ acct: '7', amt: 'NULL', transaction_date: '2024-01-01' });
@@ -58,7 +79,9 @@ describe('the header check', () => {
   });
 
   it('two columns mapped onto one field are refused', () => {
-    expect(refusal({ header: ['a', 'amount'], map: { a: 'amount' } })).toContain('two columns become field "amount" (a, amount)');
+    expect(refusal({ header: ['a', 'amount'], map: { a: 'amount' } })).toContain(
+      'two columns become field "amount" (a, amount)',
+    );
   });
 
   it('no description (a guide-only server): nothing checked, nothing dropped, and --ignore-unknown says so', () => {
@@ -89,7 +112,12 @@ describe('what a column most likely meant', () => {
     ['desc', 'description'],
     ['zzz', null],
   ])('%s → %s', (name, expected) => {
-    expect(closestName(name, TRANSACTIONS.fields.map((f) => f.name))).toBe(expected);
+    expect(
+      closestName(
+        name,
+        TRANSACTIONS.fields.map((f) => f.name),
+      ),
+    ).toBe(expected);
   });
 });
 
@@ -103,7 +131,13 @@ describe('--map and the dry-run check', () => {
   it('checks a row as the server would', () => {
     const check = rowChecker(TRANSACTIONS);
     expect(check({ account_id: '1', amount: '1.00', transaction_date: '2024-01-01' })).toBeNull();
-    expect(check({ account_id: '1', amount: '1.999', transaction_date: '2024-01-01' })).toEqual({ field: 'amount', reason: 'has more than 2 digits after the decimal point' });
-    expect(check({ account_id: '1', amount: '1', transaction_date: '2024-01-01', extra: 'x' })).toEqual({ field: 'extra', reason: 'unknown field' });
+    expect(check({ account_id: '1', amount: '1.999', transaction_date: '2024-01-01' })).toEqual({
+      field: 'amount',
+      reason: 'has more than 2 digits after the decimal point',
+    });
+    expect(check({ account_id: '1', amount: '1', transaction_date: '2024-01-01', extra: 'x' })).toEqual({
+      field: 'extra',
+      reason: 'unknown field',
+    });
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateKind, combineAggregates, formatAggregates } from '../../src/upload/combine-aggregates.js';
 
-const job = (aggregates: Record<string, unknown> | null, succeeded: number) => ({ aggregates: aggregates as never, succeeded });
+const job = (aggregates: Record<string, unknown> | null, succeeded: number) => ({
+  aggregates: aggregates as never,
+  succeeded,
+});
 
 describe('aggregateKind', () => {
   it.each([
@@ -35,7 +38,11 @@ describe('combineAggregates', () => {
   });
 
   it('adds decimal strings exactly and keeps the widest scale', () => {
-    const out = combineAggregates([job({ total_amount: '150000.00' }, 1000), job({ total_amount: '0.005' }, 1), job({ total_amount: '-12.1' }, 1)]);
+    const out = combineAggregates([
+      job({ total_amount: '150000.00' }, 1000),
+      job({ total_amount: '0.005' }, 1),
+      job({ total_amount: '-12.1' }, 1),
+    ]);
     expect(out.total_amount).toBe('149987.905');
   });
 
@@ -59,7 +66,9 @@ describe('combineAggregates', () => {
 
   it('gives number averages at least two decimals, whatever their inputs showed', () => {
     expect(combineAggregates([job({ avg_latency: 1 }, 2), job({ avg_latency: 2 }, 1)]).avg_latency).toBe(1.33);
-    expect(combineAggregates([job({ average_amount: 150 }, 1), job({ average_amount: 151 }, 1)]).average_amount).toBe(150.5);
+    expect(combineAggregates([job({ average_amount: 150 }, 1), job({ average_amount: 151 }, 1)]).average_amount).toBe(
+      150.5,
+    );
     expect(combineAggregates([job({ mean_rate: 0.0012 }, 1), job({ mean_rate: 0.0013 }, 2)]).mean_rate).toBe(0.0013);
   });
 
@@ -73,15 +82,31 @@ describe('combineAggregates', () => {
       job({ min_amount: '-5.50', max_amount: '10', first_date_min: '2026-03-01', last_date_max: '2026-03-09' }, 1),
       job({ min_amount: '-5.5', max_amount: '99.99', first_date_min: '2026-01-15', last_date_max: '2026-02-01' }, 1),
     ]);
-    expect(out).toEqual({ min_amount: '-5.50', max_amount: '99.99', first_date_min: '2026-01-15', last_date_max: '2026-03-09' });
+    expect(out).toEqual({
+      min_amount: '-5.50',
+      max_amount: '99.99',
+      first_date_min: '2026-01-15',
+      last_date_max: '2026-03-09',
+    });
   });
 
   it('adds counts and merges count-by objects', () => {
     const out = combineAggregates([
-      job({ transaction_count: 1000, successful_transactions: 995, failed_transactions: 5, by_status: { ok: 3, bad: 2 } }, 995),
-      job({ transaction_count: 500, successful_transactions: 500, failed_transactions: 0, by_status: { ok: 4, late: 1 } }, 500),
+      job(
+        { transaction_count: 1000, successful_transactions: 995, failed_transactions: 5, by_status: { ok: 3, bad: 2 } },
+        995,
+      ),
+      job(
+        { transaction_count: 500, successful_transactions: 500, failed_transactions: 0, by_status: { ok: 4, late: 1 } },
+        500,
+      ),
     ]);
-    expect(out).toEqual({ transaction_count: 1500, successful_transactions: 1495, failed_transactions: 5, by_status: { ok: 7, bad: 2, late: 1 } });
+    expect(out).toEqual({
+      transaction_count: 1500,
+      successful_transactions: 1495,
+      failed_transactions: 5,
+      by_status: { ok: 7, bad: 2, late: 1 },
+    });
   });
 
   it('skips jobs without aggregates and nulls, and keeps names in first-seen order', () => {
@@ -107,12 +132,22 @@ describe('combineAggregates', () => {
 
 describe('formatAggregates', () => {
   it('prints k=v pairs, count-by objects in braces', () => {
-    expect(formatAggregates({ total_amount: '150000.00', average_amount: 150, by_status: { a: 3, b: 2 }, none: null, name: 'ACME Corp' })).toBe(
-      'total_amount=150000.00 average_amount=150.00 by_status={a:3,b:2} none=- name="ACME Corp"',
-    );
+    expect(
+      formatAggregates({
+        total_amount: '150000.00',
+        average_amount: 150,
+        by_status: { a: 3, b: 2 },
+        none: null,
+        name: 'ACME Corp',
+      }),
+    ).toBe('total_amount=150000.00 average_amount=150.00 by_status={a:3,b:2} none=- name="ACME Corp"');
     // Numbers are printed at the scale of the values they came with, not as JSON left them.
-    expect(formatAggregates({ total_amount: 24977, average_amount: 4995.4, min_amount: 10.25, transaction_count: 5 })).toBe('total_amount=24977 average_amount=4995.40 min_amount=10.25 transaction_count=5');
-    expect(formatAggregates({ total_amount: 1484382220.2, average_amount: 4998.53, transaction_count: 300000 })).toBe('total_amount=1484382220.20 average_amount=4998.53 transaction_count=300000');
+    expect(
+      formatAggregates({ total_amount: 24977, average_amount: 4995.4, min_amount: 10.25, transaction_count: 5 }),
+    ).toBe('total_amount=24977 average_amount=4995.40 min_amount=10.25 transaction_count=5');
+    expect(formatAggregates({ total_amount: 1484382220.2, average_amount: 4998.53, transaction_count: 300000 })).toBe(
+      'total_amount=1484382220.20 average_amount=4998.53 transaction_count=300000',
+    );
     expect(formatAggregates(null)).toBe('');
     expect(formatAggregates({})).toBe('');
   });

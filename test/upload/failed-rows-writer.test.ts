@@ -8,7 +8,11 @@ import { failedRowsPath } from '../../src/upload/output-paths.js';
 import { readAll, records } from '../input/read-helpers.js';
 
 /** A new failed-rows file for an input of this format (JSON inputs get NDJSON files), as the tests open them. */
-function createFailedRowsWriter(opts: { path: string; format: 'csv' | 'json' | 'ndjson'; columns: string[] }): { path: string; write(row: FailedRow): void; close(): Promise<number> } {
+function createFailedRowsWriter(opts: { path: string; format: 'csv' | 'json' | 'ndjson'; columns: string[] }): {
+  path: string;
+  write(row: FailedRow): void;
+  close(): Promise<number>;
+} {
   const writer = new FailedRowsWriter(opts.path, opts.format === 'csv' ? 'csv' : 'ndjson', opts.columns);
   return { path: writer.path, write: (row) => writer.write(row), close: async () => writer.close() };
 }
@@ -23,11 +27,37 @@ const freshDir = () => {
 };
 
 /** Values a spreadsheet would run, values that look escaped already, and values CSV must quote. */
-const TRICKY = ['=SUM(A1)', '+1', '-5', '@x', '\tlead tab', '\rlead cr', "'=already", "''+two", "'plain", "'", '=', 'a,b', 'say "hi"', 'two\nlines', 'crlf\r\nin', '', ' spaced ', 'é 東京'];
+const TRICKY = [
+  '=SUM(A1)',
+  '+1',
+  '-5',
+  '@x',
+  '\tlead tab',
+  '\rlead cr',
+  "'=already",
+  "''+two",
+  "'plain",
+  "'",
+  '=',
+  'a,b',
+  'say "hi"',
+  'two\nlines',
+  'crlf\r\nin',
+  '',
+  ' spaced ',
+  'é 東京',
+];
 
 describe('formula escaping', () => {
   it('prefixes every cell a spreadsheet would run with a quote', () => {
-    expect(['=SUM(A1)', '+1', '-5', '@x', '\tt', '\rr'].map(escapeFormula)).toEqual(["'=SUM(A1)", "'+1", "'-5", "'@x", "'\tt", "'\rr"]);
+    expect(['=SUM(A1)', '+1', '-5', '@x', '\tt', '\rr'].map(escapeFormula)).toEqual([
+      "'=SUM(A1)",
+      "'+1",
+      "'-5",
+      "'@x",
+      "'\tt",
+      "'\rr",
+    ]);
     expect(['plain', '1-5', "'quoted", "'", ''].map(escapeFormula)).toEqual(['plain', '1-5', "'quoted", "'", '']);
   });
 
@@ -49,14 +79,25 @@ describe('formula escaping', () => {
 
 describe('failed-rows lines', () => {
   it('CSV: the original columns, then _source_line and _error (with the field)', () => {
-    expect(formatFailedRow({ line: 7, record: { a: '=x', b: '1,5' }, reason: 'not a number', field: 'b' }, 'csv', ['a', 'b'])).toBe('\'=x,"1,5",7,b: not a number\n');
+    expect(
+      formatFailedRow({ line: 7, record: { a: '=x', b: '1,5' }, reason: 'not a number', field: 'b' }, 'csv', [
+        'a',
+        'b',
+      ]),
+    ).toBe('\'=x,"1,5",7,b: not a number\n');
   });
   it('CSV: a row that did not parse keeps its text in the first column, the others empty', () => {
-    expect(formatFailedRow({ line: 3, raw: '1,2,3,4', reason: 'expected 2 columns, found 4' }, 'csv', ['a', 'b'])).toBe('"1,2,3,4",,3,"expected 2 columns, found 4"\n');
+    expect(formatFailedRow({ line: 3, raw: '1,2,3,4', reason: 'expected 2 columns, found 4' }, 'csv', ['a', 'b'])).toBe(
+      '"1,2,3,4",,3,"expected 2 columns, found 4"\n',
+    );
   });
   it('NDJSON: the original keys plus _source_line and _error; unparsed text under _raw', () => {
-    expect(formatFailedRow({ line: 2, record: { a: 1, b: '=x' }, reason: 'bad' }, 'ndjson', [])).toBe('{"a":1,"b":"=x","_source_line":2,"_error":"bad"}\n');
-    expect(formatFailedRow({ line: 4, raw: '{"a":', reason: 'invalid JSON' }, 'ndjson', [])).toBe('{"_raw":"{\\"a\\":","_source_line":4,"_error":"invalid JSON"}\n');
+    expect(formatFailedRow({ line: 2, record: { a: 1, b: '=x' }, reason: 'bad' }, 'ndjson', [])).toBe(
+      '{"a":1,"b":"=x","_source_line":2,"_error":"bad"}\n',
+    );
+    expect(formatFailedRow({ line: 4, raw: '{"a":', reason: 'invalid JSON' }, 'ndjson', [])).toBe(
+      '{"_raw":"{\\"a\\":","_source_line":4,"_error":"invalid JSON"}\n',
+    );
   });
 });
 
@@ -120,7 +161,14 @@ describe('round trip: a failed-rows file is input bulk reads back exactly', () =
     const rows = TRICKY.map((text, i) => ({ id: String(i), text, '-neg': TRICKY[(i + 3) % TRICKY.length] as string }));
     const file = failedRowsPath(path.join(dir, 'in.csv'), 'csv');
     const w = createFailedRowsWriter({ path: file, format: 'csv', columns });
-    rows.forEach((record, i) => w.write({ line: 10 + i * 2, record, reason: i % 2 ? 'amount: bad' : '=looks like a formula', field: i % 3 ? undefined : 'text' }));
+    rows.forEach((record, i) =>
+      w.write({
+        line: 10 + i * 2,
+        record,
+        reason: i % 2 ? 'amount: bad' : '=looks like a formula',
+        field: i % 3 ? undefined : 'text',
+      }),
+    );
     expect(await w.close()).toBe(rows.length);
 
     const back = await readAll(file);
@@ -154,7 +202,11 @@ describe('round trip: a failed-rows file is input bulk reads back exactly', () =
     const { items } = await readAll(path.resolve(import.meta.dirname, '../../fixtures/transactions.csv'));
     const picked = items.filter((i) => i.kind === 'row' && [12, 13, 14, 15, 22, 34, 65].includes(i.line));
     const file = path.join(freshDir(), 'transactions.failed.csv');
-    const w = createFailedRowsWriter({ path: file, format: 'csv', columns: ['account_id', 'amount', 'transaction_date', 'description', 'category'] });
+    const w = createFailedRowsWriter({
+      path: file,
+      format: 'csv',
+      columns: ['account_id', 'amount', 'transaction_date', 'description', 'category'],
+    });
     for (const it of picked) if (it.kind === 'row') w.write({ line: it.line, record: it.record, reason: 'rejected' });
     await w.close();
     expect(readFileSync(file, 'utf8')).toContain("'=SUM(A1:A9) reconciliation");

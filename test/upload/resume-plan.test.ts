@@ -11,7 +11,17 @@ const entry = (first: number, last: number, over: Partial<CheckpointEntry> = {})
   rows: last - first + 1,
   job_id: `job-${first}`,
   state: 'finished',
-  outcome: { state: 'Job Complete', processed: last - first + 1, processed_through_line: last, stored: last - first + 1, failed: 0, unprocessed: 0, aggregates: null, first_errors: [], job_errors: [] },
+  outcome: {
+    state: 'Job Complete',
+    processed: last - first + 1,
+    processed_through_line: last,
+    stored: last - first + 1,
+    failed: 0,
+    unprocessed: 0,
+    aggregates: null,
+    first_errors: [],
+    job_errors: [],
+  },
   ...over,
 });
 
@@ -23,13 +33,42 @@ describe('ResumeCursor', () => {
   });
   it('sends the unprocessed tail of an aborted job, and only that', () => {
     const aborted = entry(2, 11, {
-      outcome: { state: 'Aborted', processed: 4, processed_through_line: 5, stored: 4, failed: 0, unprocessed: 6, aggregates: null, first_errors: [], job_errors: [] },
+      outcome: {
+        state: 'Aborted',
+        processed: 4,
+        processed_through_line: 5,
+        stored: 4,
+        failed: 0,
+        unprocessed: 6,
+        aggregates: null,
+        first_errors: [],
+        job_errors: [],
+      },
     });
     const cursor = new ResumeCursor([aborted]);
-    expect([2, 3, 4, 5, 6, 11].map((l) => cursor.classify(l).kind)).toEqual(['done', 'done', 'done', 'done', 'send', 'send']);
+    expect([2, 3, 4, 5, 6, 11].map((l) => cursor.classify(l).kind)).toEqual([
+      'done',
+      'done',
+      'done',
+      'done',
+      'send',
+      'send',
+    ]);
   });
   it('treats a lost job as never processed', () => {
-    const lost = entry(2, 4, { outcome: { state: 'Lost', processed: 0, processed_through_line: 0, stored: 0, failed: 0, unprocessed: 3, aggregates: null, first_errors: [], job_errors: [] } });
+    const lost = entry(2, 4, {
+      outcome: {
+        state: 'Lost',
+        processed: 0,
+        processed_through_line: 0,
+        stored: 0,
+        failed: 0,
+        unprocessed: 3,
+        aggregates: null,
+        first_errors: [],
+        job_errors: [],
+      },
+    });
     const cursor = new ResumeCursor([lost]);
     expect([2, 3, 4].map((l) => cursor.classify(l).kind)).toEqual(['send', 'send', 'send']);
   });
@@ -62,7 +101,11 @@ describe('splitToFit', () => {
 describe('BatchBuilder', () => {
   it('builds byte for byte the body a whole-array stringify gives (a resume must resend the same bytes)', () => {
     for (const n of [1, 255, 256, 257, 1000]) {
-      const records = Array.from({ length: n }, (_, i) => ({ id: i, text: i % 3 ? `row ${i}` : `naïve "quoted", ✓ ${i}`, empty: '' }));
+      const records = Array.from({ length: n }, (_, i) => ({
+        id: i,
+        text: i % 3 ? `row ${i}` : `naïve "quoted", ✓ ${i}`,
+        empty: '',
+      }));
       const builder = new BatchBuilder();
       records.forEach((r, i) => builder.add(r, i + 2));
       const built = builder.build(4, 'a.csv');

@@ -45,8 +45,21 @@ describe('checkpoints written before aggregate_state', () => {
         rows: 20,
         job_id: 'j1',
         state: 'finished',
-        jobs: [['j1', 1, 2, 11, 10, 10, 0], ['j2', 2, 12, 21, 10, 10, 0]],
-        outcome: { state: 'Job Complete', processed: 20, processed_through_line: 21, stored: 20, failed: 0, unprocessed: 0, aggregates: { total_amount: '30.00', average_amount: '1.50' }, first_errors: [], job_errors: [] },
+        jobs: [
+          ['j1', 1, 2, 11, 10, 10, 0],
+          ['j2', 2, 12, 21, 10, 10, 0],
+        ],
+        outcome: {
+          state: 'Job Complete',
+          processed: 20,
+          processed_through_line: 21,
+          stored: 20,
+          failed: 0,
+          unprocessed: 0,
+          aggregates: { total_amount: '30.00', average_amount: '1.50' },
+          first_errors: [],
+          job_errors: [],
+        },
       },
     ];
     expect(runAggregates(entries, [])).toEqual({ total_amount: '30.00', average_amount: '1.50' });

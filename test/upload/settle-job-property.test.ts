@@ -16,21 +16,52 @@ describe('settling a job from generated answers', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), scriptArb, fc.boolean(), (rows, script, paged) => {
         const processed = script.final === 'Job Complete' ? rows : Math.floor(script.processedShare * rows);
-        const truth: JobTruth = { id: 'j', seq: 0, script, descriptions: Array.from({ length: rows }, (_, i) => `d${i}`), processed, stored: new Set(), failed: new Set(), polls: 0, statusResets: 0 };
-        for (let i = 0; i < processed; i++) (script.failEvery > 0 && (i + script.failOffset) % script.failEvery === 0 ? truth.failed : truth.stored).add(i);
+        const truth: JobTruth = {
+          id: 'j',
+          seq: 0,
+          script,
+          descriptions: Array.from({ length: rows }, (_, i) => `d${i}`),
+          processed,
+          stored: new Set(),
+          failed: new Set(),
+          polls: 0,
+          statusResets: 0,
+        };
+        for (let i = 0; i < processed; i++)
+          (script.failEvery > 0 && (i + script.failOffset) % script.failEvery === 0 ? truth.failed : truth.stored).add(
+            i,
+          );
         const answer = finalStatus(truth, 'http://a', 'http://b');
         // The status parser stands between the server and the settler: a state word outside the protocol stops there.
         if (script.lie === 'unknown-state') {
-          expect(() => parseStatus(answer, 'j')).toThrow(/the state "(Job Completed|Weird)", which is not one of the protocol's/);
+          expect(() => parseStatus(answer, 'j')).toThrow(
+            /the state "(Job Completed|Weird)", which is not one of the protocol's/,
+          );
           return;
         }
         const status = parseStatus(answer, 'j');
-        const fromStatus = (status.errors ?? []).filter((e) => e && typeof e === 'object' && (e as { index: unknown }).index != null);
+        const fromStatus = (status.errors ?? []).filter(
+          (e) => e && typeof e === 'object' && (e as { index: unknown }).index != null,
+        );
         // With an errors endpoint the client reads every error from it; else only the status's.
         const recordErrors = paged && script.errorsUrl ? recordErrorList(truth) : fromStatus;
         const jobErrors = (status.errors ?? []).filter((e): e is string => typeof e === 'string');
-        const batch = makeBatch(1, 'f.csv', truth.descriptions.map((d) => ({ d })), truth.descriptions.map((_, i) => i + 2));
-        const entry: CheckpointEntry = { key: 'k', file: 'f.csv', batch: 1, first_line: 2, last_line: rows + 1, rows, job_id: 'j', state: 'submitted' };
+        const batch = makeBatch(
+          1,
+          'f.csv',
+          truth.descriptions.map((d) => ({ d })),
+          truth.descriptions.map((_, i) => i + 2),
+        );
+        const entry: CheckpointEntry = {
+          key: 'k',
+          file: 'f.csv',
+          batch: 1,
+          first_line: 2,
+          last_line: rows + 1,
+          rows,
+          job_id: 'j',
+          state: 'submitted',
+        };
         const s = settlementOf(entry, batch, status, { aggregates: null, recordErrors, jobErrors });
         const o = s.outcome;
         expect(o.stored + o.failed + o.unprocessed).toBe(rows);
@@ -40,7 +71,11 @@ describe('settling a job from generated answers', () => {
           expect(o).toMatchObject({ stored: 0, failed: 0, unprocessed: rows });
         } else {
           expect(s.stop).toBeNull();
-          expect(o).toMatchObject({ stored: truth.stored.size, failed: truth.failed.size, unprocessed: rows - processed });
+          expect(o).toMatchObject({
+            stored: truth.stored.size,
+            failed: truth.failed.size,
+            unprocessed: rows - processed,
+          });
           for (const f of s.failedRows) expect(truth.failed.has(f.error.line - 2)).toBe(true);
         }
       }),

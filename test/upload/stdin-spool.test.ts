@@ -13,7 +13,10 @@ const CSV = 'a,b\n1,x\n\n2,"two\nlines"\n3\n4,y\n';
 describe('the stdin spool', () => {
   it('gives a resume the very items the run read: rows, rejected rows, lines and the CSV header', async () => {
     const spoolPath = path.join(tempDir('bulk-spool-'), 'run', 'stdin.spool.ndjson');
-    const spooled = spoolStdin(openStream(Readable.from([Buffer.from(CSV)]), { format: 'csv', name: 'stdin' }), spoolPath);
+    const spooled = spoolStdin(
+      openStream(Readable.from([Buffer.from(CSV)]), { format: 'csv', name: 'stdin' }),
+      spoolPath,
+    );
     const first = await drain(spooled.source, 2);
     expect(spooled.complete()).toBe(true);
     const again = readStdinSpool(spoolPath, 'csv');
@@ -31,7 +34,10 @@ describe('the stdin spool', () => {
 
   it('a spool torn by a kill, without its end mark: the torn line is dropped, and the spool says where it ends', async () => {
     const spoolPath = path.join(tempDir('bulk-spool-'), 'stdin.spool.ndjson');
-    writeFileSync(spoolPath, '{"line":1,"record":{"a":1}}\n{"line":3,"rejected":{"raw":"x","reason":"invalid JSON: x"}}\n');
+    writeFileSync(
+      spoolPath,
+      '{"line":1,"record":{"a":1}}\n{"line":3,"rejected":{"raw":"x","reason":"invalid JSON: x"}}\n',
+    );
     appendFileSync(spoolPath, '{"line":4,"rec');
     const spool = readStdinSpool(spoolPath, 'ndjson');
     const { items, error } = await drain(spool.source);
@@ -55,12 +61,30 @@ describe('which stdin lines were read but not confirmed', () => {
     rows: last - first + 1,
     job_id: 'j',
     state: through === null ? 'submitted' : 'finished',
-    outcome: through === null ? undefined : { state: 'Job Complete', processed: through - first + 1, processed_through_line: through, stored: 0, failed: 0, unprocessed: 0, aggregates: null, first_errors: [], job_errors: [] },
+    outcome:
+      through === null
+        ? undefined
+        : {
+            state: 'Job Complete',
+            processed: through - first + 1,
+            processed_through_line: through,
+            stored: 0,
+            failed: 0,
+            unprocessed: 0,
+            aggregates: null,
+            first_errors: [],
+            job_errors: [],
+          },
   });
   it.each([
     ['nothing settled', [], 500, '1-500'],
     ['the first jobs settled, the rest read', [entry(1, 250, 250), entry(251, 500, 500)], 800, '501-800'],
-    ['a job in flight between settled ones', [entry(1, 250, 250), entry(251, 500, null), entry(501, 750, 750)], 900, '251-500, 751-900'],
+    [
+      'a job in flight between settled ones',
+      [entry(1, 250, 250), entry(251, 500, null), entry(501, 750, 750)],
+      900,
+      '251-500, 751-900',
+    ],
     ['a job cut short by the server', [entry(1, 250, 100)], 250, '101-250'],
     ['stdin read to its end', [entry(1, 250, 250)], null, '251 to the end'],
     ['all settled', [entry(1, 250, 250)], 250, ''],

@@ -36,7 +36,11 @@ describe('stop policy: --max-errors', () => {
   it.each(table)('%j with %i failed of %i read → stop %s', (max, failed, read, stops) => {
     const decision = maxErrorsStop(max, failed, read);
     expect(decision !== null).toBe(stops);
-    if (decision) expect(decision).toEqual({ reason: 'max-errors', message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)` });
+    if (decision)
+      expect(decision).toEqual({
+        reason: 'max-errors',
+        message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)`,
+      });
   });
 
   it('keeps the first stop decision', () => {

@@ -54,20 +54,33 @@ async function newPage(width = 1280): Promise<{ context: BrowserContext; page: P
 }
 
 const row = (page: Page, id: string) => page.locator(`tr[data-job-id="${id}"]`);
-const progressOf = (page: Page, id: string) => row(page, id).locator('.bar').evaluate((p) => Number(p.getAttribute('aria-valuenow')));
+const progressOf = (page: Page, id: string) =>
+  row(page, id)
+    .locator('.bar')
+    .evaluate((p) => Number(p.getAttribute('aria-valuenow')));
 async function waitForProgress(page: Page, id: string, value: number): Promise<void> {
   // Polled from the test rather than page.waitForFunction: a string predicate is evaluated with
   // eval in the page, which the page's CSP (rightly) refuses now and then.
   await expect.poll(() => progressOf(page, id).catch(() => null), { timeout: WAIT.timeout, interval: 50 }).toBe(value);
 }
-const waitForState = (page: Page, id: string, state: string) => row(page, id).locator('td.state', { hasText: state }).waitFor(WAIT);
+const waitForState = (page: Page, id: string, state: string) =>
+  row(page, id).locator('td.state', { hasText: state }).waitFor(WAIT);
 
 beforeAll(async () => {
   if (!haveChromium) return;
   dir = tempDir('bulk-web-');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     // launch() gives the browser a new, empty profile directory of its own (--user-data-dir).
     headless: true,
   });
@@ -98,7 +111,9 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
 
   it("a running job's bar moves and it reaches Job Complete without a reload", async () => {
     holding = true;
-    const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: Array.from({ length: 5000 }, (_, i) => tx(i, { description: `live-${i}` })) });
+    const start = await call(server.url, 'POST', '/api/transactions/bulk/', {
+      body: Array.from({ length: 5000 }, (_, i) => tx(i, { description: `live-${i}` })),
+    });
     const id = String(start.body.job_id);
     await waitForState(page, id, 'Open');
     expect(await progressOf(page, id)).toBe(0);
@@ -110,18 +125,28 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
     releaseAll();
     await waitForState(page, id, 'Job Complete');
     expect(await progressOf(page, id)).toBe(100);
-    await expect(row(page, id).locator('td[data-label="Counts"]').textContent()).resolves.toContain('5,000 / 5,000 · 5,000 stored · 0 rejected');
+    await expect(row(page, id).locator('td[data-label="Counts"]').textContent()).resolves.toContain(
+      '5,000 / 5,000 · 5,000 stored · 0 rejected',
+    );
     // A finished job has no Abort button.
-    expect(await row(page, id).getByRole('button', { name: /^Abort/ }).count()).toBe(0);
+    expect(
+      await row(page, id)
+        .getByRole('button', { name: /^Abort/ })
+        .count(),
+    ).toBe(0);
     expect(await page.evaluate('window.noReload')).toBe(true);
   });
 
   it("a job's details show its aggregates and its record errors, paged, opened from the keyboard", async () => {
-    const rows = Array.from({ length: 100 }, (_, i) => (i % 5 < 3 ? tx(i, { description: `err-${i}`, amount: 'not money' }) : tx(i, { description: `err-${i}` })));
+    const rows = Array.from({ length: 100 }, (_, i) =>
+      i % 5 < 3 ? tx(i, { description: `err-${i}`, amount: 'not money' }) : tx(i, { description: `err-${i}` }),
+    );
     const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: rows });
     const id = String(start.body.job_id);
     await waitForState(page, id, 'Job Complete');
-    await row(page, id).getByRole('button', { name: /^Details/ }).focus();
+    await row(page, id)
+      .getByRole('button', { name: /^Details/ })
+      .focus();
     await page.keyboard.press('Enter');
     await page.locator('#detail-title', { hasText: 'Job Complete' }).waitFor(WAIT);
     expect(await page.evaluate('document.activeElement?.id')).toBe('detail-title');
@@ -143,12 +168,18 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
 
   it('Abort on a running job ends it Aborted; the state filter shows only that state', async () => {
     holding = true;
-    const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: Array.from({ length: 4000 }, (_, i) => tx(i, { description: `abort-${i}` })) });
+    const start = await call(server.url, 'POST', '/api/transactions/bulk/', {
+      body: Array.from({ length: 4000 }, (_, i) => tx(i, { description: `abort-${i}` })),
+    });
     const id = String(start.body.job_id);
     await releaseOne();
     await waitForState(page, id, 'In Progress');
-    const answered = page.waitForResponse((r) => r.url().endsWith(`/api/jobs/${id}/abort/`) && r.request().method() === 'POST');
-    await row(page, id).getByRole('button', { name: /^Abort/ }).click();
+    const answered = page.waitForResponse(
+      (r) => r.url().endsWith(`/api/jobs/${id}/abort/`) && r.request().method() === 'POST',
+    );
+    await row(page, id)
+      .getByRole('button', { name: /^Abort/ })
+      .click();
     expect((await answered).status()).toBe(202);
     releaseAll();
     await waitForState(page, id, 'Aborted');
@@ -170,37 +201,71 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
     await page.locator('#connection[data-state="disconnected"]', { hasText: 'Disconnected' }).waitFor(WAIT);
     server = await startServer({ port, host: '127.0.0.1', dbPath: db(), beforeChunk });
     await page.locator('#connection[data-state="connected"]').waitFor(WAIT);
-    const start = await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(1, { description: 'after-restart' })] });
+    const start = await call(server.url, 'POST', '/api/transactions/bulk/', {
+      body: [tx(1, { description: 'after-restart' })],
+    });
     await waitForState(page, String(start.body.job_id), 'Job Complete');
     expect(await page.evaluate('window.noReload')).toBe(true);
   });
 
   it('a partly failed job: a red share of its bar, a count badge, rows/s and duration once finished; the header counts its rows', async () => {
-    const body = Array.from({ length: 100 }, (_, i) => tx(i, { description: `partly-${i}`, ...(i % 5 < 3 ? { amount: 'bad' } : {}) }));
-    const id = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body, headers: { 'bulk-source': 'transactions.csv:2-101' } })).body.job_id);
+    const body = Array.from({ length: 100 }, (_, i) =>
+      tx(i, { description: `partly-${i}`, ...(i % 5 < 3 ? { amount: 'bad' } : {}) }),
+    );
+    const id = String(
+      (
+        await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body,
+          headers: { 'bulk-source': 'transactions.csv:2-101' },
+        })
+      ).body.job_id,
+    );
     await waitForState(page, id, 'Job Complete');
     const r = row(page, id);
     // Where its rows came from, as the client said on job start.
     expect(await r.locator('.source').textContent()).toBe('transactions.csv:2–101');
     await expect.poll(() => r.locator('.badge').textContent()).toBe('60 failed');
     type Box = { getBoundingClientRect(): { width: number }; parentElement: Box };
-    const shareOfBar = (e: unknown) => Math.round(((e as Box).getBoundingClientRect().width / (e as Box).parentElement.getBoundingClientRect().width) * 100);
+    const shareOfBar = (e: unknown) =>
+      Math.round(
+        ((e as Box).getBoundingClientRect().width / (e as Box).parentElement.getBoundingClientRect().width) * 100,
+      );
     expect(await r.locator('.bar .bad').evaluate(shareOfBar)).toBe(60);
     expect(await r.locator('.bar .ok').evaluate(shareOfBar)).toBe(40);
-    expect(await r.locator('.bar .bad').evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor)).toBe('rgb(185, 28, 28)');
+    expect(
+      await r
+        .locator('.bar .bad')
+        .evaluate(
+          (e) =>
+            (globalThis as unknown as { getComputedStyle(x: unknown): { backgroundColor: string } }).getComputedStyle(e)
+              .backgroundColor,
+        ),
+    ).toBe('rgb(185, 28, 28)');
     expect(await r.locator('td[data-label="Rows/s"]').textContent()).not.toBe('—');
     expect(await r.locator('td[data-label="Duration"]').textContent()).not.toBe('—');
     // The header: jobs by state, rows stored and failed in the last hour, rows/s now, a chart.
-    await expect.poll(async () => Number((await page.locator('[data-stat="failed-hour"]').textContent())?.replace(/,/g, ''))).toBeGreaterThanOrEqual(60);
-    expect(Number((await page.locator('[data-stat="complete"]').textContent())?.replace(/,/g, ''))).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => Number((await page.locator('[data-stat="failed-hour"]').textContent())?.replace(/,/g, '')))
+      .toBeGreaterThanOrEqual(60);
+    expect(
+      Number((await page.locator('[data-stat="complete"]').textContent())?.replace(/,/g, '')),
+    ).toBeGreaterThanOrEqual(1);
     await page.locator('[data-stat="rate-now"]').waitFor(WAIT);
     await expect.poll(() => page.locator('#throughput rect[height]:not([height="0.00"])').count()).toBeGreaterThan(0);
     await page.getByRole('img', { name: /Rows per second over the last 5 minutes/ }).waitFor(WAIT);
-    for (const [width, name] of [[1280, 'jobs-page.png'], [390, 'jobs-page-phone.png']] as const) {
+    for (const [width, name] of [
+      [1280, 'jobs-page.png'],
+      [390, 'jobs-page-phone.png'],
+    ] as const) {
       await page.setViewportSize({ width, height: width > 400 ? 800 : 844 });
-      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${width} px`).toBeLessThanOrEqual(width);
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), `${width} px`).toBeLessThanOrEqual(
+        width,
+      );
       // UPDATE_SCREENSHOTS=1 refreshes the ones in docs/; otherwise they go with the test artifacts.
-      await page.screenshot({ path: path.join(process.env.UPDATE_SCREENSHOTS ? path.resolve('docs') : ARTIFACTS, name), fullPage: width < 400 });
+      await page.screenshot({
+        path: path.join(process.env.UPDATE_SCREENSHOTS ? path.resolve('docs') : ARTIFACTS, name),
+        fullPage: width < 400,
+      });
     }
     await page.setViewportSize({ width: 1280, height: 900 });
     expect(problems).toEqual([]);
@@ -209,9 +274,15 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
   it('fits a phone: no sideways scrolling at 390 px, each cell labelled', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
-    expect(await page.evaluate(`getComputedStyle(document.querySelector('#jobs-body td[data-label="State"]'), '::before').content`)).toBe('"State: "');
+    expect(
+      await page.evaluate(
+        `getComputedStyle(document.querySelector('#jobs-body td[data-label="State"]'), '::before').content`,
+      ),
+    ).toBe('"State: "');
     // The caption spans the card's width rather than wrapping into a narrow column.
-    expect(await page.evaluate<number>("document.querySelector('#jobs-table caption').getBoundingClientRect().width")).toBeGreaterThan(300);
+    expect(
+      await page.evaluate<number>("document.querySelector('#jobs-table caption').getBoundingClientRect().width"),
+    ).toBeGreaterThan(300);
     expect(problems).toEqual([]);
   });
 });
@@ -220,13 +291,32 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, with tokens', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'web-tokens.db'), tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test') });
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(dir, 'web-tokens.db'),
+      tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test'),
+    });
   });
   afterAll(async () => server?.close());
 
   it("asks for a token, keeps it out of URLs and the page, and shows only that token's jobs", async () => {
-    const bobBefore = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(1, { description: 'bob-1' })], headers: auth(TOKEN_B) })).body.job_id);
-    const aliceBefore = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(2, { description: 'alice-1' })], headers: auth(TOKEN_A) })).body.job_id);
+    const bobBefore = String(
+      (
+        await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body: [tx(1, { description: 'bob-1' })],
+          headers: auth(TOKEN_B),
+        })
+      ).body.job_id,
+    );
+    const aliceBefore = String(
+      (
+        await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body: [tx(2, { description: 'alice-1' })],
+          headers: auth(TOKEN_A),
+        })
+      ).body.job_id,
+    );
     const { context, page, problems } = await newPage();
     const urls: string[] = [];
     page.on('request', (r) => urls.push(r.url()));
@@ -245,9 +335,23 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, with tokens', () => {
     expect(await row(page, bobBefore).count()).toBe(0);
 
     // Live: Bob's new job runs to its end before Alice's next one exists; the page hears of Alice's only.
-    const bobLive = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(3, { description: 'bob-2' })], headers: auth(TOKEN_B) })).body.job_id);
+    const bobLive = String(
+      (
+        await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body: [tx(3, { description: 'bob-2' })],
+          headers: auth(TOKEN_B),
+        })
+      ).body.job_id,
+    );
     await waitForFinal(server.url, bobLive, 10_000, auth(TOKEN_B));
-    const aliceLive = String((await call(server.url, 'POST', '/api/transactions/bulk/', { body: [tx(4, { description: 'alice-2' })], headers: auth(TOKEN_A) })).body.job_id);
+    const aliceLive = String(
+      (
+        await call(server.url, 'POST', '/api/transactions/bulk/', {
+          body: [tx(4, { description: 'alice-2' })],
+          headers: auth(TOKEN_A),
+        })
+      ).body.job_id,
+    );
     await waitForState(page, aliceLive, 'Job Complete');
     expect(await row(page, bobLive).count()).toBe(0);
     expect(await page.locator('#jobs-body tr').count()).toBe(2);

@@ -20,7 +20,10 @@ function flagValues(c: Command): Record<string, string[]> {
 export function completionCommand(): Command {
   return new Command('completion')
     .description('print a shell completion script')
-    .addHelpText('before', '\nExamples:\n  $ bulk completion bash > ~/.local/share/bash-completion/completions/bulk\n  $ bulk completion zsh > "${fpath[1]}/_bulk"\n  $ bulk completion fish > ~/.config/fish/completions/bulk.fish\n')
+    .addHelpText(
+      'before',
+      '\nExamples:\n  $ bulk completion bash > ~/.local/share/bash-completion/completions/bulk\n  $ bulk completion zsh > "${fpath[1]}/_bulk"\n  $ bulk completion fish > ~/.config/fish/completions/bulk.fish\n',
+    )
     .addArgument(new Argument('<shell>').choices(SHELLS))
     .action(function (this: Command, shell: 'bash' | 'zsh' | 'fish') {
       const root = this.parent as Command;

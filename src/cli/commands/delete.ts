@@ -20,14 +20,28 @@ const NOT_FOR_DELETE = ['--upsert', '--unique-fields', '--update-fields', '--res
 
 export function deleteCommand(): Command {
   const cmd = new Command('delete')
-    .description("Delete the records each row's key names, in batches of DELETE jobs; keys with no record are failed rows by line")
-    .argument('[file...]', 'CSV, JSON array or NDJSON files of keys (other columns are read but not sent); - reads stdin (needs --format)')
+    .description(
+      "Delete the records each row's key names, in batches of DELETE jobs; keys with no record are failed rows by line",
+    )
+    .argument(
+      '[file...]',
+      'CSV, JSON array or NDJSON files of keys (other columns are read but not sent); - reads stdin (needs --format)',
+    )
     .addHelpText('before', EXAMPLES)
-    .addOption(new Option('--unique-fields <fields>', 'the key fields, comma-separated: a unique key of the resource').argParser(fieldList))
-    .option('--dry-run', 'check every key, and ask the server which name a record (where it can say): would-delete count and would-fail rows, deleting nothing');
+    .addOption(
+      new Option('--unique-fields <fields>', 'the key fields, comma-separated: a unique key of the resource').argParser(
+        fieldList,
+      ),
+    )
+    .option(
+      '--dry-run',
+      'check every key, and ask the server which name a record (where it can say): would-delete count and would-fail rows, deleting nothing',
+    );
   for (const opt of uploadCommand().options) {
     if (NOT_FOR_DELETE.includes(opt.long ?? '')) continue;
     cmd.addOption(opt);
   }
-  return cmd.action(async (files: string[], flags: UploadFlags) => settle(await runUploadCommand(files, { ...flags, delete: true })));
+  return cmd.action(async (files: string[], flags: UploadFlags) =>
+    settle(await runUploadCommand(files, { ...flags, delete: true })),
+  );
 }

@@ -12,7 +12,10 @@ type JsonFlag = { json?: boolean };
 export function jobCommands(): Command[] {
   const status = addConnectionOptions(new Command('status'))
     .description("show a job's state, progress and counts")
-    .addHelpText('before', '\nExamples:\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000 --json | jq .state\n')
+    .addHelpText(
+      'before',
+      '\nExamples:\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000 --json | jq .state\n',
+    )
     .argument('<job-id>')
     .option('--json', 'print the status JSON')
     .action(async (jobId: string, flags: ConnectionFlags & JsonFlag) => {
@@ -31,8 +34,11 @@ export function jobCommands(): Command[] {
     });
 
   const errors = addConnectionOptions(new Command('errors'))
-    .description("list every record error of a job, paged from the server")
-    .addHelpText('before', '\nExamples:\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000 --json > errors.json\n')
+    .description('list every record error of a job, paged from the server')
+    .addHelpText(
+      'before',
+      '\nExamples:\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000 --json > errors.json\n',
+    )
     .argument('<job-id>')
     .option('--json', 'print {job_id, total, errors} as JSON')
     .addOption(new Option('--page-size <n>', 'errors fetched per request').argParser(positiveInteger).default(1000))
@@ -64,7 +70,10 @@ export function jobCommands(): Command[] {
 
   const watch = addConnectionOptions(new Command('watch'))
     .description('follow jobs until they finish, with the same bars and lines as upload')
-    .addHelpText('before', '\nExamples:\n  $ bulk watch 550e8400-e29b-41d4-a716-446655440000 6ba7b810-9dad-11d1-80b4-00c04fd430c8\n')
+    .addHelpText(
+      'before',
+      '\nExamples:\n  $ bulk watch 550e8400-e29b-41d4-a716-446655440000 6ba7b810-9dad-11d1-80b4-00c04fd430c8\n',
+    )
     .argument('<job-id...>')
     .option('--json', 'print the final statuses as JSON')
     .option('--no-events', 'poll instead of following server events')

@@ -9,7 +9,14 @@ import type { RunReport, UploadEnd } from '../../upload/run-upload.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
 import { addInputOptions } from '../input-flags.js';
-import { fieldList, increaseVerbosity, maxErrors, nonNegativeSeconds, positiveInteger, recordSize } from '../options.js';
+import {
+  fieldList,
+  increaseVerbosity,
+  maxErrors,
+  nonNegativeSeconds,
+  positiveInteger,
+  recordSize,
+} from '../options.js';
 import type { UploadFlags } from '../upload-flags.js';
 
 const EXAMPLES = `
@@ -27,18 +34,46 @@ Examples:
 
 export function uploadCommand(): Command {
   const cmd = new Command('upload')
-    .description('Stream files into the job API in batches, watch each job, and report rows stored and rows rejected by line')
+    .description(
+      'Stream files into the job API in batches, watch each job, and report rows stored and rows rejected by line',
+    )
     .argument('[file...]', 'CSV, JSON array or NDJSON files; - reads stdin (needs --format)')
     .addHelpText('before', EXAMPLES)
-    .addOption(new Option('--url <url>', 'job API base URL; without it an embedded server runs on --db').env('BULK_URL'))
+    .addOption(
+      new Option('--url <url>', 'job API base URL; without it an embedded server runs on --db').env('BULK_URL'),
+    )
     .option('--resource <name>', "resource to load into (default: each file's name without extension)")
-    .addOption(new Option('--format <format>', 'input format (default: from the file extension)').choices(['csv', 'json', 'ndjson']))
-    .addOption(new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'))
+    .addOption(
+      new Option('--format <format>', 'input format (default: from the file extension)').choices([
+        'csv',
+        'json',
+        'ndjson',
+      ]),
+    )
+    .addOption(
+      new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'),
+    )
     // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-config.ts.
-    .addOption(new Option('--batch-size <rows>', 'rows per job (default 5000; env BULK_BATCH_SIZE)').argParser(positiveInteger))
-    .addOption(new Option('--concurrency <jobs>', 'jobs in flight at once (default 4; env BULK_CONCURRENCY)').argParser(positiveInteger))
-    .addOption(new Option('--max-record-size <size>', 'largest record (NDJSON line, JSON element, CSV record); a longer JSON one fails alone (default 16MiB)').argParser(recordSize))
-    .addOption(new Option('--max-depth <levels>', 'deepest nesting of objects and arrays in a JSON record; a deeper one fails alone (default 32)').argParser(positiveInteger))
+    .addOption(
+      new Option('--batch-size <rows>', 'rows per job (default 5000; env BULK_BATCH_SIZE)').argParser(positiveInteger),
+    )
+    .addOption(
+      new Option('--concurrency <jobs>', 'jobs in flight at once (default 4; env BULK_CONCURRENCY)').argParser(
+        positiveInteger,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-record-size <size>',
+        'largest record (NDJSON line, JSON element, CSV record); a longer JSON one fails alone (default 16MiB)',
+      ).argParser(recordSize),
+    )
+    .addOption(
+      new Option(
+        '--max-depth <levels>',
+        'deepest nesting of objects and arrays in a JSON record; a deeper one fails alone (default 32)',
+      ).argParser(positiveInteger),
+    )
     .option('--upsert', 'update rows that match --unique-fields instead of inserting (PATCH)')
     .option('--unique-fields <fields>', 'with --upsert: the key fields, comma-separated', fieldList)
     .option('--update-fields <fields>', 'with --upsert: only these fields change on a match', fieldList)
@@ -51,13 +86,29 @@ export function uploadCommand(): Command {
     .option('-q, --quiet', 'print only errors and the result')
     .option('-v, --verbose', 'more detail: -v batches and retries, -vv HTTP requests', increaseVerbosity, 0)
     .option('--no-color', 'no colour (also NO_COLOR, TERM=dumb)')
-    .addOption(new Option('--progress-interval <seconds>', 'off a terminal: seconds between progress lines').argParser(nonNegativeSeconds).default(5))
-    .addOption(new Option('--deadline <seconds>', 'how long a failing request keeps retrying before bulk gives up (exit 4)').argParser(nonNegativeSeconds).default(300))
+    .addOption(
+      new Option('--progress-interval <seconds>', 'off a terminal: seconds between progress lines')
+        .argParser(nonNegativeSeconds)
+        .default(5),
+    )
+    .addOption(
+      new Option('--deadline <seconds>', 'how long a failing request keeps retrying before bulk gives up (exit 4)')
+        .argParser(nonNegativeSeconds)
+        .default(300),
+    )
     .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(nonNegativeSeconds).default(30))
-    .addOption(new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env('BULK_DB'))
+    .addOption(
+      new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env(
+        'BULK_DB',
+      ),
+    )
     .option('--failed-rows-dir <dir>', 'where failed-rows files go (default: beside each input)')
     .addOption(new Option('--profile <name>', 'config file profile to use').env('BULK_PROFILE'))
-    .addOption(new Option('--config <file>', 'config file (default: ./bulk.config.json, then ~/.config/bulk/config.json)').env('BULK_CONFIG'))
+    .addOption(
+      new Option('--config <file>', 'config file (default: ./bulk.config.json, then ~/.config/bulk/config.json)').env(
+        'BULK_CONFIG',
+      ),
+    )
     .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
     .action(async (files: string[], flags: UploadFlags) => settle(await runUploadCommand(files, flags)));
   return addInputOptions(cmd);
@@ -65,26 +116,63 @@ export function uploadCommand(): Command {
 
 /** What a run keeps in its checkpoint: a resume takes them from there, not from flags. */
 const RUN_SETTINGS = [
-  ...['--resume', '--dry-run', '--upsert', '--unique-fields', '--update-fields', '--resource', '--format', '--encoding', '--batch-size', '--max-record-size', '--max-depth'],
-  ...['--delimiter', '--quote', '--escape', '--comment', '--skip-lines', '--no-header', '--columns', '--trim', '--null-value', '--map', '--ignore-unknown'],
+  ...[
+    '--resume',
+    '--dry-run',
+    '--upsert',
+    '--unique-fields',
+    '--update-fields',
+    '--resource',
+    '--format',
+    '--encoding',
+    '--batch-size',
+    '--max-record-size',
+    '--max-depth',
+  ],
+  ...[
+    '--delimiter',
+    '--quote',
+    '--escape',
+    '--comment',
+    '--skip-lines',
+    '--no-header',
+    '--columns',
+    '--trim',
+    '--null-value',
+    '--map',
+    '--ignore-unknown',
+  ],
 ];
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
 export function resumeCommand(): Command {
   const cmd = uploadCommand();
   const resume = new Command('resume')
-    .description('finish an earlier upload that stopped: re-attach to its jobs, resend what was not confirmed, send the rest')
-    .addHelpText('before', '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n')
+    .description(
+      'finish an earlier upload that stopped: re-attach to its jobs, resend what was not confirmed, send the rest',
+    )
+    .addHelpText(
+      'before',
+      '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
+    )
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {
     if (RUN_SETTINGS.includes(opt.long ?? '')) continue;
     resume.addOption(opt);
   }
-  return resume.action(async (runId: string | undefined, flags: UploadFlags) => settle(await runUploadCommand([], { ...flags, resume: runId ?? true })));
+  return resume.action(async (runId: string | undefined, flags: UploadFlags) =>
+    settle(await runUploadCommand([], { ...flags, resume: runId ?? true })),
+  );
 }
 
 /** A report of the run so far from its events, for an ending in the middle (a second Ctrl-C, a bug). */
-function reportFromEvents(files: string[], startedAt: Date, start: Extract<UploadEvent, { type: 'run-start' }> | null, counts: RunCounts | null, dryRun = false): RunReport {
+function reportFromEvents(
+  files: string[],
+  startedAt: Date,
+  start: Extract<UploadEvent, { type: 'run-start' }> | null,
+  counts: RunCounts | null,
+  dryRun = false,
+): RunReport {
   const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0 };
   const settled = c.stored + c.failed + c.unprocessed;
   return {
@@ -94,7 +182,12 @@ function reportFromEvents(files: string[], startedAt: Date, start: Extract<Uploa
     startedAt,
     summary: {
       // Rows read but not yet settled are unprocessed: the checkpoint sends them again on resume.
-      counts: { read: c.read, stored: c.stored, failed: c.failed, unprocessed: c.unprocessed + Math.max(0, c.read - settled) },
+      counts: {
+        read: c.read,
+        stored: c.stored,
+        failed: c.failed,
+        unprocessed: c.unprocessed + Math.max(0, c.read - settled),
+      },
       jobs: 0,
       elapsedMs: Date.now() - startedAt.getTime(),
       rowsPerSecond: 0,
@@ -112,7 +205,14 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
   let start: Extract<UploadEvent, { type: 'run-start' }> | null = null;
   let counts: RunCounts | null = null;
   trackRun(() => reportFromEvents(files, startedAt, start, counts, flags.dryRun));
-  const [{ uploadRequest }, { resolveFlags, connectTo }, { runUpload }, { createReporter }, { resolveColor }, { watchSignals }] = await Promise.all([
+  const [
+    { uploadRequest },
+    { resolveFlags, connectTo },
+    { runUpload },
+    { createReporter },
+    { resolveColor },
+    { watchSignals },
+  ] = await Promise.all([
     import('../upload-flags.js'),
     import('../connect.js'),
     import('../../upload/run-upload.js'),
@@ -125,17 +225,31 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
   const stderr = process.stderr;
   const mode = flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr });
-  const reporter = createReporter({ mode, stream: stderr, color, verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose), plainIntervalMs: flags.progressInterval * 1000 });
+  const reporter = createReporter({
+    mode,
+    stream: stderr,
+    color,
+    verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose),
+    plainIntervalMs: flags.progressInterval * 1000,
+  });
   const emit = (event: UploadEvent) => {
     if (event.type === 'run-start') start = event;
     else if (event.type === 'counts') counts = event.counts;
     reporter.handle(event);
   };
   const signals = watchSignals(
-    (sig) => reporter.handle({ type: 'warning', text: `${sig}: stopping after the requests in flight (press Ctrl-C again to quit at once)` }),
+    (sig) =>
+      reporter.handle({
+        type: 'warning',
+        text: `${sig}: stopping after the requests in flight (press Ctrl-C again to quit at once)`,
+      }),
     (sig) => {
       reporter.close();
-      return end({ kind: sig === 'SIGINT' ? 'interrupted' : 'terminated', message: `${sig} again: stopped at once`, run: reportFromEvents(files, startedAt, start, counts, flags.dryRun) });
+      return end({
+        kind: sig === 'SIGINT' ? 'interrupted' : 'terminated',
+        message: `${sig} again: stopped at once`,
+        run: reportFromEvents(files, startedAt, start, counts, flags.dryRun),
+      });
     },
   );
   let result: UploadEnd;
@@ -147,7 +261,11 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       stopSignal: signals.signal,
       signalReceived: signals.received,
       connect: async (target) => {
-        const conn = await connectTo(target, config, { timeoutSeconds: flags.timeout, hooks: { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: flags.deadline * 1000 } }, onStage: (text) => emit({ type: 'stage', text }) });
+        const conn = await connectTo(target, config, {
+          timeoutSeconds: flags.timeout,
+          hooks: { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: flags.deadline * 1000 } },
+          onStage: (text) => emit({ type: 'stage', text }),
+        });
         conn.client.setHooks({ signal: signals.signal });
         return conn;
       },
@@ -159,7 +277,9 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     signals.dispose();
   }
   const { report } = result;
-  if (!flags.json && !flags.wait) for (const job of result.submittedJobs) process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
+  if (!flags.json && !flags.wait)
+    for (const job of result.submittedJobs)
+      process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
   trackRun(null);
   return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown: mode !== 'json' };
 }

@@ -32,7 +32,8 @@ export function parseTokens(text: string, source: string): TokenEntry[] {
     const parts = line.split(/\s+/);
     if (parts.length > 2) throw new TokenConfigError(`${source}: entry ${i + 1}: expected "TOKEN" or "NAME TOKEN"`);
     const token = parts.length === 2 ? (parts[1] as string) : (parts[0] as string);
-    if (token.length < 16) throw new TokenConfigError(`${source}: entry ${i + 1}: a token must be at least 16 characters`);
+    if (token.length < 16)
+      throw new TokenConfigError(`${source}: entry ${i + 1}: a token must be at least 16 characters`);
     const name = parts.length === 2 ? (parts[0] as string) : `token-${sha(token).toString('hex').slice(0, 8)}`;
     if (names.has(name)) throw new TokenConfigError(`${source}: entry ${i + 1}: the name "${name}" is used twice`);
     names.add(name);
@@ -48,7 +49,9 @@ export function loadTokens(opts: { tokenFile?: string; envTokens?: string }): To
     try {
       text = readFileSync(opts.tokenFile, 'utf8');
     } catch (err) {
-      throw new TokenConfigError(`cannot read token file ${opts.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new TokenConfigError(
+        `cannot read token file ${opts.tokenFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     entries.push(...parseTokens(text, opts.tokenFile));
   }

@@ -4,13 +4,21 @@
  * without one. The records, their indexes and the stored payload are the same either way.
  */
 import type { BulkBodyType as BodyType } from '../../protocol/index.js';
-import { checkedRecords, parseRecords, RecordsError, type RecordLimits, type RecordSource } from '../records/json-records.js';
+import {
+  checkedRecords,
+  parseRecords,
+  RecordsError,
+  type RecordLimits,
+  type RecordSource,
+} from '../records/json-records.js';
 import { HttpError } from './http-io.js';
 
 /** The body type named by a Content-Type header; anything else (or none) is the guide's JSON. */
 export function bodyTypeOf(contentType: string | undefined): BodyType {
   const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
-  return media === 'application/x-ndjson' || media === 'application/ndjson' ? 'application/x-ndjson' : 'application/json';
+  return media === 'application/x-ndjson' || media === 'application/ndjson'
+    ? 'application/x-ndjson'
+    : 'application/json';
 }
 
 /**
@@ -18,7 +26,11 @@ export function bodyTypeOf(contentType: string | undefined): BodyType {
  * array, so a job resumed from the database is read one way. An NDJSON line that does not parse is
  * a 400 naming its item index (blank lines are not items).
  */
-export function parseBulkBody(type: BodyType, body: string, limits: RecordLimits): { records: RecordSource; payload: string } {
+export function parseBulkBody(
+  type: BodyType,
+  body: string,
+  limits: RecordLimits,
+): { records: RecordSource; payload: string } {
   try {
     if (type === 'application/json') return { records: parseRecords(body, limits), payload: body };
     const records: unknown[] = [];
@@ -33,7 +45,9 @@ export function parseBulkBody(type: BodyType, body: string, limits: RecordLimits
       try {
         records.push(JSON.parse(line));
       } catch (err) {
-        throw new HttpError(400, `Malformed NDJSON at item ${records.length}: ${(err as Error).message}`, { index: records.length });
+        throw new HttpError(400, `Malformed NDJSON at item ${records.length}: ${(err as Error).message}`, {
+          index: records.length,
+        });
       }
       lines.push(line);
     }

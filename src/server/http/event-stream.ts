@@ -20,7 +20,12 @@ export interface EventStream {
  * heartbeats, and an end on client close or server shutdown, with every subscription released.
  */
 export function openEventStream(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): EventStream {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   const cleanups: (() => void)[] = [];
   let closed = false;
   const close = () => {

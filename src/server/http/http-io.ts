@@ -16,14 +16,29 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendJsonText(res, status, JSON.stringify(body), headers);
 }
 
 /** For bodies whose JSON is built by hand (exact decimals). */
-export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+export function sendJsonText(
+  res: ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store', ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -38,7 +53,14 @@ export function readBody(req: IncomingMessage, limit: number, hash?: Hash): Prom
   const declared = Number(req.headers['content-length']);
   const sized = req.headers['content-length'] !== undefined && Number.isSafeInteger(declared) && declared >= 0;
   if (sized && declared > limit) {
-    return Promise.reject(new HttpError(413, `Request body too large: ${declared} bytes (the limit is ${limit})`, { limit_bytes: limit }, { connection: 'close' }));
+    return Promise.reject(
+      new HttpError(
+        413,
+        `Request body too large: ${declared} bytes (the limit is ${limit})`,
+        { limit_bytes: limit },
+        { connection: 'close' },
+      ),
+    );
   }
   return new Promise((resolve, reject) => {
     let whole: Buffer | null = null;
@@ -50,7 +72,14 @@ export function readBody(req: IncomingMessage, limit: number, hash?: Hash): Prom
       if (size + chunk.length > limit) {
         done = true;
         req.pause();
-        reject(new HttpError(413, `Request body too large: more than ${limit} bytes`, { limit_bytes: limit }, { connection: 'close' }));
+        reject(
+          new HttpError(
+            413,
+            `Request body too large: more than ${limit} bytes`,
+            { limit_bytes: limit },
+            { connection: 'close' },
+          ),
+        );
         return;
       }
       // Allocated when data arrives, not when a header promises it.
@@ -62,7 +91,10 @@ export function readBody(req: IncomingMessage, limit: number, hash?: Hash): Prom
     req.on('end', () => {
       if (done) return;
       done = true;
-      const bytes = whole && chunks.length === 0 ? whole.subarray(0, size) : Buffer.concat(whole ? [whole.subarray(0, whole.length), ...chunks] : chunks, size);
+      const bytes =
+        whole && chunks.length === 0
+          ? whole.subarray(0, size)
+          : Buffer.concat(whole ? [whole.subarray(0, whole.length), ...chunks] : chunks, size);
       whole = null;
       chunks.length = 0;
       // Fatal: a body with broken UTF-8 is refused, not silently given U+FFFD in place of the bytes.

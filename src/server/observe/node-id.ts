@@ -10,6 +10,9 @@ let started = 0;
  */
 export function newNodeId(now = new Date()): string {
   started++;
-  const start = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const start = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${hostname()}:${process.pid}:${start}${started > 1 ? `-${started}` : ''}`;
 }

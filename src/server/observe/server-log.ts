@@ -9,7 +9,11 @@ export type ServerLogger = Logger;
 import type { LogLevel } from './log-levels.js';
 
 /** A logger writing to `destination`; without one, a silent logger (the embedded server, tests). */
-export function createServerLogger(node: string, destination?: DestinationStream, level: LogLevel = 'info'): ServerLogger {
+export function createServerLogger(
+  node: string,
+  destination?: DestinationStream,
+  level: LogLevel = 'info',
+): ServerLogger {
   if (!destination) return pino({ level: 'silent' });
   return pino(
     {
@@ -18,7 +22,10 @@ export function createServerLogger(node: string, destination?: DestinationStream
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       // Tokens never reach a log line, whatever a caller passes by mistake.
-      redact: { paths: ['token', 'authorization', 'headers.authorization', 'req.headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: ['token', 'authorization', 'headers.authorization', 'req.headers.authorization'],
+        censor: '[redacted]',
+      },
     },
     destination,
   );

@@ -10,7 +10,12 @@ import type { JobCount } from '../store/store.js';
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly requests = new Counter({ name: 'bulk_http_requests_total', help: 'HTTP requests answered, by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
+  readonly requests = new Counter({
+    name: 'bulk_http_requests_total',
+    help: 'HTTP requests answered, by route, method and status',
+    labelNames: ['route', 'method', 'status'],
+    registers: [this.registry],
+  });
   readonly requestSeconds = new Histogram({
     name: 'bulk_http_request_duration_seconds',
     help: 'Time to answer an HTTP request (event streams: until they end)',
@@ -18,20 +23,55 @@ export class ServerMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
-  readonly jobs = new Gauge({ name: 'bulk_jobs', help: 'Jobs in the database, by state', labelNames: ['state'], registers: [this.registry] });
-  readonly queueDepth = new Gauge({ name: 'bulk_queue_depth', help: 'Open and running jobs, by the token (name) that made them', labelNames: ['token'], registers: [this.registry] });
-  readonly rowsStored = new Counter({ name: 'bulk_rows_stored_total', help: 'Records this node stored', registers: [this.registry] });
-  readonly rowsFailed = new Counter({ name: 'bulk_rows_failed_total', help: 'Records this node refused (invalid, duplicate, no such key)', registers: [this.registry] });
+  readonly jobs = new Gauge({
+    name: 'bulk_jobs',
+    help: 'Jobs in the database, by state',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'bulk_queue_depth',
+    help: 'Open and running jobs, by the token (name) that made them',
+    labelNames: ['token'],
+    registers: [this.registry],
+  });
+  readonly rowsStored = new Counter({
+    name: 'bulk_rows_stored_total',
+    help: 'Records this node stored',
+    registers: [this.registry],
+  });
+  readonly rowsFailed = new Counter({
+    name: 'bulk_rows_failed_total',
+    help: 'Records this node refused (invalid, duplicate, no such key)',
+    registers: [this.registry],
+  });
   readonly chunkSeconds = new Histogram({
     name: 'bulk_chunk_commit_seconds',
     help: 'Time to validate and commit one chunk of a job',
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
-  readonly storeErrors = new Counter({ name: 'bulk_store_errors_total', help: 'Database errors, by kind (busy, unavailable, other)', labelNames: ['kind'], registers: [this.registry] });
-  readonly heldJobs = new Gauge({ name: 'bulk_held_job_bodies', help: "Queued jobs whose parsed records this node holds in memory (it runs them without reloading their bodies)", registers: [this.registry] });
-  readonly heldBytes = new Gauge({ name: 'bulk_held_job_bytes', help: 'Approximate memory those held records take (bounded by the worker)', registers: [this.registry] });
-  readonly takeovers = new Counter({ name: 'bulk_lease_takeovers_total', help: 'Jobs this node took over from another node (or an earlier run of itself)', registers: [this.registry] });
+  readonly storeErrors = new Counter({
+    name: 'bulk_store_errors_total',
+    help: 'Database errors, by kind (busy, unavailable, other)',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly heldJobs = new Gauge({
+    name: 'bulk_held_job_bodies',
+    help: 'Queued jobs whose parsed records this node holds in memory (it runs them without reloading their bodies)',
+    registers: [this.registry],
+  });
+  readonly heldBytes = new Gauge({
+    name: 'bulk_held_job_bytes',
+    help: 'Approximate memory those held records take (bounded by the worker)',
+    registers: [this.registry],
+  });
+  readonly takeovers = new Counter({
+    name: 'bulk_lease_takeovers_total',
+    help: 'Jobs this node took over from another node (or an earlier run of itself)',
+    registers: [this.registry],
+  });
 
   constructor(defaults = true) {
     // Process memory, CPU and event-loop lag: what an operator looks at first when a node misbehaves.
@@ -39,7 +79,9 @@ export class ServerMetrics {
   }
 
   storeError(err: unknown): void {
-    this.storeErrors.inc({ kind: err instanceof StoreBusyError ? 'busy' : isStoreTransient(err) ? 'unavailable' : 'other' });
+    this.storeErrors.inc({
+      kind: err instanceof StoreBusyError ? 'busy' : isStoreTransient(err) ? 'unavailable' : 'other',
+    });
   }
 
   /** Sets the job gauges from one count by state and owner; every state appears, zero or not. */

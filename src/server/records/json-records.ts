@@ -71,7 +71,9 @@ export function checkedRecords(records: unknown, limits: RecordLimits, chars: nu
 
 /** A stored body, already checked when it was taken: for the worker. */
 export function recordsOfPayload(text: string, wholeParseMax = WHOLE_PARSE_MAX_CHARS): RecordSource {
-  return text.length <= wholeParseMax ? arraySource(JSON.parse(text) as unknown[], text.length) : slicedSource(text, scanItems(text));
+  return text.length <= wholeParseMax
+    ? arraySource(JSON.parse(text) as unknown[], text.length)
+    : slicedSource(text, scanItems(text));
 }
 
 export function arraySource(records: unknown[], chars = 0): RecordSource {
@@ -80,12 +82,17 @@ export function arraySource(records: unknown[], chars = 0): RecordSource {
 }
 
 function slicedSource(text: string, offsets: Uint32Array): RecordSource {
-  return { length: offsets.length / 2, at: (i) => JSON.parse(text.slice(offsets[2 * i], offsets[2 * i + 1])) as unknown, heldBytes: text.length + offsets.byteLength };
+  return {
+    length: offsets.length / 2,
+    at: (i) => JSON.parse(text.slice(offsets[2 * i], offsets[2 * i + 1])) as unknown,
+    heldBytes: text.length + offsets.byteLength,
+  };
 }
 
 function checkCount(n: number, maxItems: number): void {
   if (n === 0) throw new RecordsError(400, 'Empty array provided');
-  if (n > maxItems) throw new RecordsError(413, `Too many items: ${n} (the limit is ${maxItems} per job)`, { limit_items: maxItems });
+  if (n > maxItems)
+    throw new RecordsError(413, `Too many items: ${n} (the limit is ${maxItems} per job)`, { limit_items: maxItems });
 }
 
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
@@ -145,19 +152,28 @@ export function scanItems(text: string): Uint32Array {
     }
   }
   skip();
-  if (i < n) throw new RecordsError(400, `Malformed JSON: Unexpected non-whitespace character after JSON at position ${i}`);
+  if (i < n)
+    throw new RecordsError(400, `Malformed JSON: Unexpected non-whitespace character after JSON at position ${i}`);
   return out.slice(0, count);
 }
 
 /** Each item an object, with a bounded number of keys and no deeply nested values. */
 function checkShape(r: unknown, i: number, limits: RecordLimits): void {
-  if (!r || typeof r !== 'object' || Array.isArray(r)) throw new RecordsError(400, `Item ${i} is not a JSON object`, { index: i });
+  if (!r || typeof r !== 'object' || Array.isArray(r))
+    throw new RecordsError(400, `Item ${i} is not a JSON object`, { index: i });
   let keys = 0;
   for (const key in r) {
-    if (++keys > limits.maxKeysPerRecord) throw new RecordsError(400, `Item ${i} has more than ${limits.maxKeysPerRecord} keys`, { index: i, limit_keys: limits.maxKeysPerRecord });
+    if (++keys > limits.maxKeysPerRecord)
+      throw new RecordsError(400, `Item ${i} has more than ${limits.maxKeysPerRecord} keys`, {
+        index: i,
+        limit_keys: limits.maxKeysPerRecord,
+      });
     const v = (r as Record<string, unknown>)[key];
     if (v !== null && typeof v === 'object' && depthOf(v, 2, limits.maxDepth) > limits.maxDepth) {
-      throw new RecordsError(400, `Item ${i}: field ${key} is nested more than ${limits.maxDepth} levels deep`, { index: i, limit_depth: limits.maxDepth });
+      throw new RecordsError(400, `Item ${i}: field ${key} is nested more than ${limits.maxDepth} levels deep`, {
+        index: i,
+        limit_depth: limits.maxDepth,
+      });
     }
   }
 }

@@ -1,6 +1,13 @@
 // Running aggregates of a job's stored records (count, sum, avg, min, max, count_by and the
 // job's own counts), kept exact and committed with each chunk.
-import { addDecimal, compareDecimal, divideDecimal, formatDecimal, parseDecimal, type Decimal } from '../../protocol/decimal.js';
+import {
+  addDecimal,
+  compareDecimal,
+  divideDecimal,
+  formatDecimal,
+  parseDecimal,
+  type Decimal,
+} from '../../protocol/decimal.js';
 import type { AggregateDef, FieldDef, ResourceDef, SqlValue } from './resource-types.js';
 
 /** Running state of one aggregate; plain JSON so it can be committed with each chunk. */
@@ -114,7 +121,14 @@ export class AggregateAccumulator {
         case 'max': {
           if (acc.best === undefined || acc.best === null) acc.best = v;
           else {
-            const c = field?.type === 'decimal' ? compareDecimals(String(v), String(acc.best)) : v < acc.best ? -1 : v > acc.best ? 1 : 0;
+            const c =
+              field?.type === 'decimal'
+                ? compareDecimals(String(v), String(acc.best))
+                : v < acc.best
+                  ? -1
+                  : v > acc.best
+                    ? 1
+                    : 0;
             if ((def.fn === 'min' && c < 0) || (def.fn === 'max' && c > 0)) acc.best = v;
           }
           break;
@@ -157,9 +171,15 @@ export class AggregateAccumulator {
       case 'count':
         return String(def.field ? acc.n : this.state.stored);
       case 'sum':
-        return acc.sum ? formatDecimal(field?.type === 'decimal' ? divideDecimal(toDecimal(acc.sum), 1n, scale) : toDecimal(acc.sum)) : field?.type === 'decimal' ? formatDecimal({ units: 0n, scale }) : '0';
+        return acc.sum
+          ? formatDecimal(field?.type === 'decimal' ? divideDecimal(toDecimal(acc.sum), 1n, scale) : toDecimal(acc.sum))
+          : field?.type === 'decimal'
+            ? formatDecimal({ units: 0n, scale })
+            : '0';
       case 'avg':
-        return acc.n === 0 || !acc.sum ? 'null' : formatDecimal(divideDecimal(toDecimal(acc.sum), BigInt(acc.n), scale));
+        return acc.n === 0 || !acc.sum
+          ? 'null'
+          : formatDecimal(divideDecimal(toDecimal(acc.sum), BigInt(acc.n), scale));
       case 'min':
       case 'max':
         if (acc.best === undefined || acc.best === null) return 'null';

@@ -10,7 +10,9 @@ const DATETIME_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d
 
 function realDate(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
-  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1] as number;
+  const days = [31, y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
+    m - 1
+  ] as number;
   return d <= days;
 }
 
@@ -32,7 +34,11 @@ const PLAIN_INT_RE = /^-?[1-9]\d{0,14}$/;
 const canonicalDecimal = new Map<number, RegExp>();
 function canonicalRe(scale: number): RegExp {
   let re = canonicalDecimal.get(scale);
-  if (!re) canonicalDecimal.set(scale, (re = scale === 0 ? /^-?(?:0|[1-9]\d*)$/ : new RegExp(`^-?(?:0|[1-9]\\d*)\\.\\d{${scale}}$`)));
+  if (!re)
+    canonicalDecimal.set(
+      scale,
+      (re = scale === 0 ? /^-?(?:0|[1-9]\d*)$/ : new RegExp(`^-?(?:0|[1-9]\\d*)\\.\\d{${scale}}$`)),
+    );
   return re;
 }
 
@@ -53,7 +59,8 @@ export function coerceField(field: FieldDef, raw: unknown): SqlValue | Refusal {
       if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return fail('must be text');
       const text = String(raw);
       // Counted in characters (code points), not UTF-16 units; the cheap length is an upper bound.
-      if (field.maxLength !== undefined && text.length > field.maxLength && [...text].length > field.maxLength) return fail(`is longer than ${field.maxLength} characters`);
+      if (field.maxLength !== undefined && text.length > field.maxLength && [...text].length > field.maxLength)
+        return fail(`is longer than ${field.maxLength} characters`);
       return ok(text);
     }
     case 'integer': {
@@ -67,12 +74,14 @@ export function coerceField(field: FieldDef, raw: unknown): SqlValue | Refusal {
       const scale = field.scale ?? 2;
       // Already canonical (and not a negative zero): the text is the value.
       if (typeof raw === 'string' && canonicalRe(scale).test(raw) && !/^-0(?:\.0*)?$/.test(raw)) return raw;
-      const text = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
+      const text =
+        typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : null;
       const d = text === null || /e/i.test(text) ? null : parseDecimal(text);
       if (!d) return fail('must be a decimal number');
       // A JSON number arrives as a double. Up to 15 significant digits its shortest text is exactly
       // the digits the sender wrote; beyond that they may already be lost, so refuse, never guess.
-      if (typeof raw === 'number' && significantDigits(text as string) > 15) return fail('has more than 15 significant digits: send it as a string');
+      if (typeof raw === 'number' && significantDigits(text as string) > 15)
+        return fail('has more than 15 significant digits: send it as a string');
       if (d.scale > scale) return fail(`has more than ${scale} digits after the decimal point`);
       // Canonical text at the field's scale, so 1.5 and 1.50 are one value in keys and in min/max.
       return ok(formatDecimal(rescale(d, scale)));
@@ -92,10 +101,16 @@ export function coerceField(field: FieldDef, raw: unknown): SqlValue | Refusal {
     }
     case 'datetime': {
       const m = typeof raw === 'string' ? DATETIME_RE.exec(raw.trim()) : null;
-      if (!m || !realDate(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) {
+      if (
+        !m ||
+        !realDate(Number(m[1]), Number(m[2]), Number(m[3])) ||
+        Number(m[4]) > 23 ||
+        Number(m[5]) > 59 ||
+        Number(m[6] ?? 0) > 59
+      ) {
         return fail('must be a date and time (ISO 8601, e.g. 2024-01-15T10:30:00Z)');
       }
-      const parsed = new Date(m[8] ? raw as string : `${(raw as string).trim().replace(' ', 'T')}Z`);
+      const parsed = new Date(m[8] ? (raw as string) : `${(raw as string).trim().replace(' ', 'T')}Z`);
       if (Number.isNaN(parsed.getTime())) return fail('must be a date and time (ISO 8601)');
       return ok(parsed.toISOString());
     }

@@ -12,7 +12,17 @@ export interface FieldDef {
   scale?: number;
 }
 
-export const AGGREGATE_FNS = ['count', 'sum', 'avg', 'min', 'max', 'count_by', 'processed_count', 'success_count', 'error_count'] as const;
+export const AGGREGATE_FNS = [
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'count_by',
+  'processed_count',
+  'success_count',
+  'error_count',
+] as const;
 export type AggregateFn = (typeof AGGREGATE_FNS)[number];
 
 export interface AggregateDef {

@@ -6,7 +6,8 @@ export type Validated = { ok: true; values: SqlValue[] } | { ok: false; field?: 
 
 /** A record into one SQL value per field, or the first reason it does not fit, naming the field. */
 export function validateRecord(def: ResourceDef, fieldNames: ReadonlySet<string>, record: unknown): Validated {
-  if (!record || typeof record !== 'object' || Array.isArray(record)) return { ok: false, error: 'must be a JSON object' };
+  if (!record || typeof record !== 'object' || Array.isArray(record))
+    return { ok: false, error: 'must be a JSON object' };
   const obj = record as Record<string, unknown>;
   for (const key in obj) {
     if (!fieldNames.has(key)) return { ok: false, field: key, error: 'unknown field' };

@@ -18,7 +18,10 @@ const JOB_TYPE_OF: Record<string, JobType> = { POST: 'insert', PATCH: 'upsert', 
 
 function fieldList(value: string | null): string[] | null {
   if (value === null) return null;
-  const fields = value.split(',').map((f) => f.trim()).filter(Boolean);
+  const fields = value
+    .split(',')
+    .map((f) => f.trim())
+    .filter(Boolean);
   return fields.length ? fields : null;
 }
 
@@ -26,26 +29,47 @@ function fieldList(value: string | null): string[] | null {
 export function requiredKey(resource: ResourceDef, query: URLSearchParams, what: string): string[] {
   const uniqueFields = fieldList(query.get('unique_fields'));
   if (!uniqueFields) throw new HttpError(400, `unique_fields parameter is required for ${what}`);
-  const match = resource.uniqueKeys.find((k) => k.length === uniqueFields.length && k.every((f) => uniqueFields.includes(f)));
+  const match = resource.uniqueKeys.find(
+    (k) => k.length === uniqueFields.length && k.every((f) => uniqueFields.includes(f)),
+  );
   if (!match) {
     const keys = resource.uniqueKeys.map((k) => k.join(',')).join(' or ') || 'none';
-    throw new HttpError(400, `unique_fields must be a unique key of ${resource.name}: ${keys}`, { unique_keys: resource.uniqueKeys });
+    throw new HttpError(400, `unique_fields must be a unique key of ${resource.name}: ${keys}`, {
+      unique_keys: resource.uniqueKeys,
+    });
   }
   return uniqueFields;
 }
 
 /** POST (insert), PATCH (upsert), DELETE (delete by key) /api/{resource}/bulk/: start a job. */
-export async function startJob(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, resourceName: string, query: URLSearchParams, owner: string): Promise<string> {
+export async function startJob(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  resourceName: string,
+  query: URLSearchParams,
+  owner: string,
+): Promise<string> {
   const jobType = JOB_TYPE_OF[req.method ?? ''];
-  if (!jobType) throw new HttpError(405, `Method ${req.method} not allowed here (POST, PATCH or DELETE)`, {}, { allow: 'POST, PATCH, DELETE' });
+  if (!jobType)
+    throw new HttpError(
+      405,
+      `Method ${req.method} not allowed here (POST, PATCH or DELETE)`,
+      {},
+      { allow: 'POST, PATCH, DELETE' },
+    );
   if (ctx.draining) throw new HttpError(503, 'Server is shutting down; retry shortly', {}, { 'retry-after': '5' });
   const resource = ctx.resources.get(resourceName);
   if (!resource) throw new HttpError(404, `Unknown resource: ${resourceName}`);
-  const uniqueFields = jobType === 'insert' ? fieldList(query.get('unique_fields')) : requiredKey(resource, query, `${jobType} operations`);
+  const uniqueFields =
+    jobType === 'insert'
+      ? fieldList(query.get('unique_fields'))
+      : requiredKey(resource, query, `${jobType} operations`);
   const updateFields = fieldList(query.get('update_fields'));
   if (jobType !== 'insert') {
     const names = new Set(resource.fields.map((f) => f.name));
-    for (const f of updateFields ?? []) if (!names.has(f)) throw new HttpError(400, `update_fields: ${f} is not a field of ${resourceName}`);
+    for (const f of updateFields ?? [])
+      if (!names.has(f)) throw new HttpError(400, `update_fields: ${f} is not a field of ${resourceName}`);
   }
 
   const key = req.headers[IDEMPOTENCY_HEADER];
@@ -54,7 +78,12 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
   const inflight = idemKey ? `${owner}\u0000${idemKey}` : null;
   if (inflight && ctx.inflightKeys.has(inflight)) {
     req.resume();
-    throw new HttpError(409, 'A request with this Idempotency-Key is still being handled; retry shortly', {}, { 'retry-after': '1' });
+    throw new HttpError(
+      409,
+      'A request with this Idempotency-Key is still being handled; retry shortly',
+      {},
+      { 'retry-after': '1' },
+    );
   }
   // Admission per token, before the body is read: a burst from one token is turned away cheaply
   // and never holds up another token's uploads (each has its own share of the queue).
@@ -63,7 +92,12 @@ export async function startJob(ctx: ServerContext, req: IncomingMessage, res: Se
   const mine = (await ctx.store.queueDepth(owner)) + admitting;
   if (mine >= ctx.limits.maxQueuedJobsPerToken) {
     req.resume();
-    throw new HttpError(429, `Too many of your jobs waiting (${mine}); retry later`, { limit_jobs: ctx.limits.maxQueuedJobsPerToken }, { 'retry-after': '2' });
+    throw new HttpError(
+      429,
+      `Too many of your jobs waiting (${mine}); retry later`,
+      { limit_jobs: ctx.limits.maxQueuedJobsPerToken },
+      { 'retry-after': '2' },
+    );
   }
   ctx.admitting.set(owner, (ctx.admitting.get(owner) ?? 0) + 1);
   if (inflight) ctx.inflightKeys.add(inflight);
@@ -85,17 +119,21 @@ ${updateFields?.join(',') ?? ''}
     if (idemKey) {
       const earlier = await ctx.store.findIdempotency(owner, idemKey);
       if (earlier) {
-        if (earlier.hash !== hash) throw new HttpError(422, 'Idempotency-Key was already used with a different request body');
+        if (earlier.hash !== hash)
+          throw new HttpError(422, 'Idempotency-Key was already used with a different request body');
         const job = await ctx.store.getJob(earlier.jobId);
         if (job) {
-          const first = earlier.response ?? JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
+          const first =
+            earlier.response ??
+            JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
           sendJsonText(res, 202, first, { 'idempotency-replayed': 'true' });
           return job.id;
         }
       }
     }
     const depth = await ctx.store.queueDepth();
-    if (depth >= ctx.limits.maxQueuedJobs) throw new HttpError(429, `Too many jobs waiting (${depth}); retry later`, {}, { 'retry-after': '5' });
+    if (depth >= ctx.limits.maxQueuedJobs)
+      throw new HttpError(429, `Too many jobs waiting (${depth}); retry later`, {}, { 'retry-after': '5' });
 
     const job = {
       id: randomUUID(),
@@ -115,7 +153,13 @@ ${updateFields?.join(',') ?? ''}
       await ctx.store.createJob(job, payload, idemKey ? { key: idemKey, hash, response } : undefined);
     } catch (err) {
       // Another node committed the same key first: the retry replays its job.
-      if (err instanceof IdempotencyConflictError) throw new HttpError(409, 'A request with this Idempotency-Key is still being handled; retry shortly', {}, { 'retry-after': '1' });
+      if (err instanceof IdempotencyConflictError)
+        throw new HttpError(
+          409,
+          'A request with this Idempotency-Key is still being handled; retry shortly',
+          {},
+          { 'retry-after': '1' },
+        );
       throw err;
     }
     ctx.worker.notify(job.id, records, owner);

@@ -19,7 +19,12 @@ export async function getHealth(ctx: ServerContext, res: ServerResponse): Promis
   } catch (err) {
     if (!isStoreTransient(err)) throw err;
     ctx.metrics.storeError(err);
-    sendJson(res, 503, { status: 'unavailable', ...base, store: 'unavailable', error: 'the database cannot be reached; retry later' }, { 'retry-after': String(err.retryAfterSeconds) });
+    sendJson(
+      res,
+      503,
+      { status: 'unavailable', ...base, store: 'unavailable', error: 'the database cannot be reached; retry later' },
+      { 'retry-after': String(err.retryAfterSeconds) },
+    );
     return;
   }
   sendJson(res, 200, body);

@@ -31,7 +31,10 @@ export async function getStatus(ctx: ServerContext, res: ServerResponse, job: Jo
 
 export function getAggregates(res: ServerResponse, job: JobRecord): void {
   if (job.aggregates === null) {
-    const why = job.state === 'Failed' || job.state === 'Aborted' ? `Job ${job.state.toLowerCase()}: no aggregates` : 'Job not ready for aggregates';
+    const why =
+      job.state === 'Failed' || job.state === 'Aborted'
+        ? `Job ${job.state.toLowerCase()}: no aggregates`
+        : 'Job not ready for aggregates';
     throw new HttpError(400, why, { state: job.state });
   }
   sendJsonText(res, 200, `{"job_id":${JSON.stringify(job.id)},"aggregate_results":${job.aggregates}}`);
@@ -40,11 +43,17 @@ export function getAggregates(res: ServerResponse, job: JobRecord): void {
 function intParam(query: URLSearchParams, name: string, fallback: number, max: number, min = 0): number {
   const raw = query.get(name);
   if (raw === null) return fallback;
-  if (!/^\d{1,15}$/.test(raw) || Number(raw) < min) throw new HttpError(400, `${name} must be a whole number${min ? ` of at least ${min}` : ''}`);
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < min)
+    throw new HttpError(400, `${name} must be a whole number${min ? ` of at least ${min}` : ''}`);
   return Math.min(Number(raw), max);
 }
 
-export async function getErrors(ctx: ServerContext, res: ServerResponse, job: JobRecord, query: URLSearchParams): Promise<void> {
+export async function getErrors(
+  ctx: ServerContext,
+  res: ServerResponse,
+  job: JobRecord,
+  query: URLSearchParams,
+): Promise<void> {
   const offset = intParam(query, 'offset', 0, Number.MAX_SAFE_INTEGER);
   const limit = intParam(query, 'limit', 1000, 10_000, 1);
   const page = await ctx.store.recordErrors(job.id, offset, limit);
@@ -59,7 +68,13 @@ export async function abortJob(ctx: ServerContext, res: ServerResponse, job: Job
     // Nothing has run yet: end it now rather than when the worker reaches it. The store ends it
     // only if still no chunk has committed (and, on PostgreSQL, no node has claimed it); if a
     // worker got there first, it stops at its next boundary instead.
-    const ended = await ctx.store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: new AggregateAccumulator(resource).resultsJson(), jobErrors: [ABORTED], unstartedOnly: true });
+    const ended = await ctx.store.finishJob(job.id, {
+      state: 'Aborted',
+      now: nowIso(),
+      aggregates: new AggregateAccumulator(resource).resultsJson(),
+      jobErrors: [ABORTED],
+      unstartedOnly: true,
+    });
     if (ended) ctx.worker.forget(job.id);
     ctx.events.changed(job.id);
   }
@@ -68,15 +83,23 @@ export async function abortJob(ctx: ServerContext, res: ServerResponse, job: Job
   sendJson(res, 202, await statusOf(ctx, after));
 }
 
-export async function listJobs(ctx: ServerContext, res: ServerResponse, query: URLSearchParams, owner: string): Promise<void> {
+export async function listJobs(
+  ctx: ServerContext,
+  res: ServerResponse,
+  query: URLSearchParams,
+  owner: string,
+): Promise<void> {
   const state = query.get('state') ?? undefined;
-  if (state && !(JOB_STATES as readonly string[]).includes(state)) throw new HttpError(400, `state must be one of ${JOB_STATES.join(', ')}`);
+  if (state && !(JOB_STATES as readonly string[]).includes(state))
+    throw new HttpError(400, `state must be one of ${JOB_STATES.join(', ')}`);
   const limit = intParam(query, 'limit', 50, 500, 1);
   const idPrefix = query.get('id_prefix') ?? undefined;
-  if (idPrefix !== undefined && !/^[0-9a-f-]{1,36}$/i.test(idPrefix)) throw new HttpError(400, 'id_prefix must be the start of a job id (hex digits and dashes)');
+  if (idPrefix !== undefined && !/^[0-9a-f-]{1,36}$/i.test(idPrefix))
+    throw new HttpError(400, 'id_prefix must be the start of a job id (hex digits and dashes)');
   const jobs = await ctx.store.listJobs({ owner, state, limit, idPrefix: idPrefix?.toLowerCase() });
   const statuses = [];
-  for (const job of jobs) statuses.push(statusResponse(job, { firstErrors: [], rowsPerSecond: ctx.worker.rowsPerSecond }));
+  for (const job of jobs)
+    statuses.push(statusResponse(job, { firstErrors: [], rowsPerSecond: ctx.worker.rowsPerSecond }));
   sendJson(res, 200, { jobs: statuses });
 }
 
@@ -84,7 +107,12 @@ export async function listJobs(ctx: ServerContext, res: ServerResponse, query: U
  * Server events: the status JSON now, then at every change, until a final state. A comment line
  * every 15 s keeps proxies and the client's body timeout from closing a quiet stream.
  */
-export async function streamEvents(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, first: JobRecord): Promise<void> {
+export async function streamEvents(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  first: JobRecord,
+): Promise<void> {
   const stream = openEventStream(ctx, req, res);
   let sending = false;
   let again = false;

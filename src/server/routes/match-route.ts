@@ -15,7 +15,13 @@ import { recordValidator } from '../worker/record-validator.js';
 import { requiredKey } from './bulk-routes.js';
 import { NO_RECORD } from '../store/sqlite-record-writer.js';
 
-export async function matchKeys(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, resourceName: string, query: URLSearchParams): Promise<void> {
+export async function matchKeys(
+  ctx: ServerContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  resourceName: string,
+  query: URLSearchParams,
+): Promise<void> {
   const resource = ctx.resources.get(resourceName);
   if (!resource) throw new HttpError(404, `Unknown resource: ${resourceName}`);
   const keyFields = requiredKey(resource, query, 'a delete match');
@@ -43,7 +49,8 @@ export async function matchKeys(ctx: ServerContext, req: IncomingMessage, res: S
       }
     }
     const found = await ctx.store.existingKeys(resource, keyFields, first);
-    for (const row of first) if (!found.has(row.index)) errors.push({ index: row.index, field: label, error: NO_RECORD });
+    for (const row of first)
+      if (!found.has(row.index)) errors.push({ index: row.index, field: label, error: NO_RECORD });
     errors.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const answer: MatchResponse = { total_items: records.length, matched_items: found.size, errors };
     sendJson(res, 200, answer);

@@ -12,6 +12,10 @@ export async function getMetrics(ctx: ServerContext, res: ServerResponse): Promi
     ctx.metrics.storeError(err);
   }
   const text = await ctx.metrics.registry.metrics();
-  res.writeHead(200, { 'content-type': ctx.metrics.registry.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.writeHead(200, {
+    'content-type': ctx.metrics.registry.contentType,
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  });
   res.end(text);
 }

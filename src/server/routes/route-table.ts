@@ -9,7 +9,16 @@ import { HttpError } from '../http/http-io.js';
 import type { ServerContext } from '../server-context.js';
 import { startJob } from './bulk-routes.js';
 import { matchKeys } from './match-route.js';
-import { abortJob, getAggregates, getErrors, getStatus, listJobs, streamEvents, UUID_RE, visibleJob } from './job-routes.js';
+import {
+  abortJob,
+  getAggregates,
+  getErrors,
+  getStatus,
+  listJobs,
+  streamEvents,
+  UUID_RE,
+  visibleJob,
+} from './job-routes.js';
 import { streamAllEvents } from './jobs-stream.js';
 import { getHealth } from './health-route.js';
 import { getMetrics } from './metrics-route.js';
@@ -44,11 +53,17 @@ const PARAM = 'PARAMSLOT';
 
 /** `/api/jobs/PARAMSLOT/status/` → /^\/api\/jobs\/([^/]+)\/status\/?$/ */
 function patternOf(path: string): RegExp {
-  const body = path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll(PARAM, '([^/]+)').replace(/\/$/, '');
+  const body = path
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replaceAll(PARAM, '([^/]+)')
+    .replace(/\/$/, '');
   return new RegExp(`^${body}/?$`);
 }
 
-async function jobRoute(call: RouteCall, run: (job: Awaited<ReturnType<typeof visibleJob>>) => Promise<void> | void): Promise<void> {
+async function jobRoute(
+  call: RouteCall,
+  run: (job: Awaited<ReturnType<typeof visibleJob>>) => Promise<void> | void,
+): Promise<void> {
   const id = call.params[0] as string;
   if (UUID_RE.test(id)) call.setJobId(id);
   return run(await visibleJob(call.ctx, id, call.owner));
@@ -57,17 +72,69 @@ async function jobRoute(call: RouteCall, run: (job: Awaited<ReturnType<typeof vi
 const jobNotFound = () => 'Job not found';
 
 export const ROUTES: readonly Route[] = [
-  { name: 'health', method: 'GET', public: true, pattern: patternOf(apiPaths.health()), handle: (c) => getHealth(c.ctx, c.res) },
+  {
+    name: 'health',
+    method: 'GET',
+    public: true,
+    pattern: patternOf(apiPaths.health()),
+    handle: (c) => getHealth(c.ctx, c.res),
+  },
   { name: 'metrics', method: 'GET', pattern: patternOf(apiPaths.metrics()), handle: (c) => getMetrics(c.ctx, c.res) },
   // Before the job routes: "events" is not a job id (ids are UUIDs), and this path has no action.
-  { name: 'jobs_events', method: 'GET', pattern: patternOf(apiPaths.jobsEvents()), handle: (c) => streamAllEvents(c.ctx, c.req, c.res, c.owner) },
-  { name: 'jobs', method: 'GET', pattern: patternOf(apiPaths.jobs()), handle: (c) => listJobs(c.ctx, c.res, c.query, c.owner) },
-  { name: 'status', method: 'GET', pattern: patternOf(apiPaths.status(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => getStatus(c.ctx, c.res, job)) },
-  { name: 'aggregates', method: 'GET', pattern: patternOf(apiPaths.aggregates(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => getAggregates(c.res, job)) },
-  { name: 'errors', method: 'GET', pattern: patternOf(apiPaths.errors(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => getErrors(c.ctx, c.res, job, c.query)) },
-  { name: 'events', method: 'GET', pattern: patternOf(apiPaths.events(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => streamEvents(c.ctx, c.req, c.res, job)) },
-  { name: 'abort', method: 'POST', pattern: patternOf(apiPaths.abort(PARAM)), notFound: jobNotFound, handle: (c) => jobRoute(c, (job) => abortJob(c.ctx, c.res, job)) },
-  { name: 'bulk_match', method: 'POST', pattern: patternOf(apiPaths.bulkMatch(PARAM)), notFound: (raw) => `Unknown resource: ${raw}`, handle: (c) => matchKeys(c.ctx, c.req, c.res, c.params[0] as string, c.query) },
+  {
+    name: 'jobs_events',
+    method: 'GET',
+    pattern: patternOf(apiPaths.jobsEvents()),
+    handle: (c) => streamAllEvents(c.ctx, c.req, c.res, c.owner),
+  },
+  {
+    name: 'jobs',
+    method: 'GET',
+    pattern: patternOf(apiPaths.jobs()),
+    handle: (c) => listJobs(c.ctx, c.res, c.query, c.owner),
+  },
+  {
+    name: 'status',
+    method: 'GET',
+    pattern: patternOf(apiPaths.status(PARAM)),
+    notFound: jobNotFound,
+    handle: (c) => jobRoute(c, (job) => getStatus(c.ctx, c.res, job)),
+  },
+  {
+    name: 'aggregates',
+    method: 'GET',
+    pattern: patternOf(apiPaths.aggregates(PARAM)),
+    notFound: jobNotFound,
+    handle: (c) => jobRoute(c, (job) => getAggregates(c.res, job)),
+  },
+  {
+    name: 'errors',
+    method: 'GET',
+    pattern: patternOf(apiPaths.errors(PARAM)),
+    notFound: jobNotFound,
+    handle: (c) => jobRoute(c, (job) => getErrors(c.ctx, c.res, job, c.query)),
+  },
+  {
+    name: 'events',
+    method: 'GET',
+    pattern: patternOf(apiPaths.events(PARAM)),
+    notFound: jobNotFound,
+    handle: (c) => jobRoute(c, (job) => streamEvents(c.ctx, c.req, c.res, job)),
+  },
+  {
+    name: 'abort',
+    method: 'POST',
+    pattern: patternOf(apiPaths.abort(PARAM)),
+    notFound: jobNotFound,
+    handle: (c) => jobRoute(c, (job) => abortJob(c.ctx, c.res, job)),
+  },
+  {
+    name: 'bulk_match',
+    method: 'POST',
+    pattern: patternOf(apiPaths.bulkMatch(PARAM)),
+    notFound: (raw) => `Unknown resource: ${raw}`,
+    handle: (c) => matchKeys(c.ctx, c.req, c.res, c.params[0] as string, c.query),
+  },
   {
     name: 'bulk',
     method: null,
@@ -76,8 +143,19 @@ export const ROUTES: readonly Route[] = [
     handle: async (c) => c.setJobId(await startJob(c.ctx, c.req, c.res, c.params[0] as string, c.query, c.owner)),
   },
   // After bulk: /api/resources/bulk/ is the bulk route of a resource named "resources".
-  { name: 'resources', method: 'GET', pattern: patternOf(apiPaths.resources()), handle: (c) => listResources(c.ctx, c.res) },
-  { name: 'resource', method: 'GET', pattern: patternOf(apiPaths.resource(PARAM)), notFound: (raw) => `Unknown resource: ${raw}`, handle: (c) => getResource(c.ctx, c.res, c.params[0] as string) },
+  {
+    name: 'resources',
+    method: 'GET',
+    pattern: patternOf(apiPaths.resources()),
+    handle: (c) => listResources(c.ctx, c.res),
+  },
+  {
+    name: 'resource',
+    method: 'GET',
+    pattern: patternOf(apiPaths.resource(PARAM)),
+    notFound: (raw) => `Unknown resource: ${raw}`,
+    handle: (c) => getResource(c.ctx, c.res, c.params[0] as string),
+  },
 ];
 
 /** The route a path names, and its parameters as written (decoded by {@link decodeParams} once the caller may ask). */

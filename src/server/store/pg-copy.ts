@@ -24,7 +24,12 @@ const PIECE_CHARS = 256 * 1024;
  * in a newline). A COPY the server refuses rejects here, with the client out of COPY mode and
  * free for the transaction's ROLLBACK.
  */
-export async function copyLines(client: pg.PoolClient, table: string, columns: string, lines: Iterable<string>): Promise<void> {
+export async function copyLines(
+  client: pg.PoolClient,
+  table: string,
+  columns: string,
+  lines: Iterable<string>,
+): Promise<void> {
   const stream = client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`));
   const done = finished(stream);
   let piece = '';

@@ -44,7 +44,9 @@ export class PgRecordWriter {
     const indexOf = (name: string) => def.fields.findIndex((f) => f.name === name);
     const keys = job.uniqueFields ?? [];
     this.keyIdx = keys.map(indexOf);
-    this.updatable = (job.updateFields ?? def.fields.map((f) => f.name).filter((f) => !keys.includes(f))).map(indexOf).filter((i) => i >= 0);
+    this.updatable = (job.updateFields ?? def.fields.map((f) => f.name).filter((f) => !keys.includes(f)))
+      .map(indexOf)
+      .filter((i) => i >= 0);
     this.probes = def.uniqueKeys.map((key) => ({
       label: key.join(','),
       idx: key.map(indexOf),
@@ -86,7 +88,12 @@ export class PgRecordWriter {
     else {
       await client.query('SAVEPOINT bulk_direct');
       try {
-        await copyLines(client, this.table, `job_id, job_index, ${this.fieldCols.join(', ')}`, linesOf(rows, this.allFields, `${copyValue(jobId)}\t`));
+        await copyLines(
+          client,
+          this.table,
+          `job_id, job_index, ${this.fieldCols.join(', ')}`,
+          linesOf(rows, this.allFields, `${copyValue(jobId)}\t`),
+        );
         return rows.map(() => STORED);
       } catch (err) {
         await client.query('ROLLBACK TO SAVEPOINT bulk_direct');
@@ -112,7 +119,11 @@ export class PgRecordWriter {
       [jobId],
     );
     if (refused.length === 0) return rows.map(() => STORED);
-    const labels = await this.collisionLabels(client, jobId, refused.map((r) => r.job_index));
+    const labels = await this.collisionLabels(
+      client,
+      jobId,
+      refused.map((r) => r.job_index),
+    );
     return rows.map((r) => {
       const label = labels.get(r.index);
       return label === undefined ? STORED : { stored: false, field: label, error: DUPLICATE_RECORD };
@@ -123,7 +134,11 @@ export class PgRecordWriter {
    * For each refused index, the first declared key it matches a record on (the first key when none
    * does). Records this chunk stored from later rows are not looked at: one by one, they were not there yet.
    */
-  private async collisionLabels(client: pg.PoolClient, jobId: string, refused: number[]): Promise<Map<number, string | undefined>> {
+  private async collisionLabels(
+    client: pg.PoolClient,
+    jobId: string,
+    refused: number[],
+  ): Promise<Map<number, string | undefined>> {
     const fallback = this.probes[0]?.label;
     const labels = new Map<number, string | undefined>(refused.map((i) => [i, fallback]));
     // With one key (or none) every answer is the same label: nothing to ask.
@@ -154,7 +169,13 @@ export class PgRecordWriter {
     if (folded.repeats && this.probes.length > 1) return this.rowByRow.writeAll(client, jobId, rows);
     await this.copy(client, folded.rows);
     const cols = this.fieldCols.join(', ');
-    const sets = [...this.updatable.map((i) => `${this.fieldCols[i]} = COALESCE(excluded.${this.fieldCols[i]}, t.${this.fieldCols[i]})`), 'job_id = excluded.job_id', 'job_index = excluded.job_index'];
+    const sets = [
+      ...this.updatable.map(
+        (i) => `${this.fieldCols[i]} = COALESCE(excluded.${this.fieldCols[i]}, t.${this.fieldCols[i]})`,
+      ),
+      'job_id = excluded.job_id',
+      'job_index = excluded.job_index',
+    ];
     await client.query('SAVEPOINT bulk_set');
     try {
       await client.query(

@@ -39,11 +39,18 @@ export class PgRowByRow {
   private async upsert(client: pg.PoolClient, jobId: string, index: number, values: SqlValue[]): Promise<WriteOutcome> {
     const updated = updateColumns(this.def, this.job, values);
     const keys = (this.job.uniqueFields ?? []).map(quoteIdent).join(', ');
-    const sets = [...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`), 'job_id = excluded.job_id', 'job_index = excluded.job_index'];
+    const sets = [
+      ...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`),
+      'job_id = excluded.job_id',
+      'job_index = excluded.job_index',
+    ];
     const placeholders = Array.from({ length: values.length + 2 }, (_, i) => `$${i + 1}`).join(', ');
     await client.query('SAVEPOINT bulk_row');
     try {
-      await client.query(`INSERT INTO ${this.table} (${this.columns}) VALUES (${placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`, [jobId, index, ...values]);
+      await client.query(
+        `INSERT INTO ${this.table} (${this.columns}) VALUES (${placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`,
+        [jobId, index, ...values],
+      );
       await client.query('RELEASE SAVEPOINT bulk_row');
       return STORED;
     } catch (err) {
@@ -56,10 +63,12 @@ export class PgRowByRow {
   private async duplicate(client: pg.PoolClient, values: SqlValue[]): Promise<WriteOutcome> {
     for (const p of this.keyProbes) {
       if (!p.idx.every((i) => values[i] !== null && values[i] !== undefined)) continue;
-      const res = await client.query(p.sql, p.idx.map((i) => values[i]));
+      const res = await client.query(
+        p.sql,
+        p.idx.map((i) => values[i]),
+      );
       if ((res.rowCount ?? 0) > 0) return { stored: false, field: p.label, error: DUPLICATE_RECORD };
     }
     return { stored: false, field: this.keyProbes[0]?.label, error: DUPLICATE_RECORD };
   }
-
 }

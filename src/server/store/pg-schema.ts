@@ -12,11 +12,19 @@ export async function migratePg(client: pg.PoolClient, resources: Iterable<Resou
   try {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(MIGRATIONS_TABLE_SQL);
-    const done = new Set((await client.query<{ version: number }>('SELECT version FROM bulk_schema_migrations')).rows.map((r) => r.version));
+    const done = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM bulk_schema_migrations')).rows.map(
+        (r) => r.version,
+      ),
+    );
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;
       for (const sql of statements(m.sql('postgres'))) await client.query(sql);
-      await client.query('INSERT INTO bulk_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+      await client.query('INSERT INTO bulk_schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      ]);
     }
     for (const def of resources) await ensurePgResourceTable(client, def);
     await client.query('COMMIT');
@@ -29,7 +37,12 @@ export async function migratePg(client: pg.PoolClient, resources: Iterable<Resou
 async function ensurePgResourceTable(client: pg.PoolClient, def: ResourceDef): Promise<void> {
   await client.query(resourceTableSql('postgres', def));
   const existing = new Set(
-    (await client.query<{ column_name: string }>('SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1', [def.name])).rows.map((r) => r.column_name),
+    (
+      await client.query<{ column_name: string }>(
+        'SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
+        [def.name],
+      )
+    ).rows.map((r) => r.column_name),
   );
   for (const f of def.fields) if (!existing.has(f.name)) await client.query(addFieldSql('postgres', def, f));
   for (const key of def.uniqueKeys) await client.query(keyIndexSql('postgres', def, key));

@@ -2,7 +2,19 @@
 import pg from 'pg';
 import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
-import { DEFAULT_LEASE_MS, IdempotencyConflictError, LeaseLostError, type ChunkWrite, type ClaimedJob, type IdempotencyRecord, type JobCount, type JobEnd, type JobRecord, type JobStore, type NewJob } from './store.js';
+import {
+  DEFAULT_LEASE_MS,
+  IdempotencyConflictError,
+  LeaseLostError,
+  type ChunkWrite,
+  type ClaimedJob,
+  type IdempotencyRecord,
+  type JobCount,
+  type JobEnd,
+  type JobRecord,
+  type JobStore,
+  type NewJob,
+} from './store.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import * as q from './pg-job-queries.js';
 import { newNodeId } from '../observe/node-id.js';
@@ -41,7 +53,12 @@ export class PostgresStore implements JobStore {
   ) {
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     this.nodeId = opts.nodeId ?? newNodeId();
-    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, application_name: opts.applicationName ?? 'bulk serve', connectionTimeoutMillis: 10_000 });
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: opts.poolSize ?? 10,
+      application_name: opts.applicationName ?? 'bulk serve',
+      connectionTimeoutMillis: 10_000,
+    });
     // A connection ended under the server (a restart, pg_terminate_backend) is reported on the pool
     // for idle clients and on the client itself while checked out: neither may crash the node. The
     // query in flight fails with it, and the caller (worker, route) retries once the store is back.
@@ -76,22 +93,45 @@ export class PostgresStore implements JobStore {
     }
   }
 
-  async createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void> {
+  async createJob(
+    job: NewJob,
+    payload: string,
+    idempotency?: { key: string; hash: string; response: string },
+  ): Promise<void> {
     try {
       await this.tx(async (c) => {
         await c.query(
           `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, lease_owner, lease_until)
            VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10, CASE WHEN $10::text IS NULL THEN NULL ELSE now() + $11 * interval '1 millisecond' END)`,
-          [job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.source ? JSON.stringify(job.source) : null, job.runner ? this.owner(job.runner) : null, this.leaseMs],
+          [
+            job.id,
+            job.resource,
+            job.jobType,
+            job.owner,
+            job.totalItems,
+            job.uniqueFields ? JSON.stringify(job.uniqueFields) : null,
+            job.updateFields ? JSON.stringify(job.updateFields) : null,
+            job.createdAt,
+            job.source ? JSON.stringify(job.source) : null,
+            job.runner ? this.owner(job.runner) : null,
+            this.leaseMs,
+          ],
         );
         await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
         if (idempotency) {
-          await c.query('INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES ($1, $2, $3, $4, $5, $6)', [job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response]);
+          await c.query(
+            'INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES ($1, $2, $3, $4, $5, $6)',
+            [job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response],
+          );
         }
       });
     } catch (err) {
       // The same key committed by another node meanwhile: nothing of this job was kept.
-      if (idempotency && (err as { code?: string; constraint?: string }).code === '23505' && (err as { constraint?: string }).constraint === 'bulk_idempotency_pkey') {
+      if (
+        idempotency &&
+        (err as { code?: string; constraint?: string }).code === '23505' &&
+        (err as { constraint?: string }).constraint === 'bulk_idempotency_pkey'
+      ) {
         throw new IdempotencyConflictError('A request with this Idempotency-Key was taken meanwhile');
       }
       throw err;
@@ -99,7 +139,10 @@ export class PostgresStore implements JobStore {
   }
 
   async findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null> {
-    const { rows } = await this.pool.query<{ request_hash: string; job_id: string; response: string | null }>('SELECT request_hash, job_id, response FROM bulk_idempotency WHERE owner = $1 AND key = $2', [owner, key]);
+    const { rows } = await this.pool.query<{ request_hash: string; job_id: string; response: string | null }>(
+      'SELECT request_hash, job_id, response FROM bulk_idempotency WHERE owner = $1 AND key = $2',
+      [owner, key],
+    );
     const row = rows[0];
     return row ? { hash: row.request_hash, jobId: row.job_id, response: row.response } : null;
   }
@@ -108,7 +151,12 @@ export class PostgresStore implements JobStore {
     return q.getJob(this.pool, id);
   }
 
-  async listJobs(query: { owner: string | null; state?: string; limit: number; idPrefix?: string }): Promise<JobRecord[]> {
+  async listJobs(query: {
+    owner: string | null;
+    state?: string;
+    limit: number;
+    idPrefix?: string;
+  }): Promise<JobRecord[]> {
     return q.listJobs(this.pool, query);
   }
 
@@ -126,7 +174,9 @@ export class PostgresStore implements JobStore {
     const claimable = `j.state IN ('Open', 'In Progress') AND (j.lease_until IS NULL OR j.lease_until < now() OR j.lease_owner = $1)`;
     const args: unknown[] = [me, this.leaseMs, this.nodeId];
     if (owner !== undefined) args.push(owner);
-    const { rows } = await this.pool.query<JobRow & { prev_state: string; prev_owner: string | null; prev_node: string | null }>(
+    const { rows } = await this.pool.query<
+      JobRow & { prev_state: string; prev_owner: string | null; prev_node: string | null }
+    >(
       `WITH pick AS (
          SELECT j.id, j.state AS prev_state, j.lease_owner AS prev_owner, j.node AS prev_node FROM bulk_jobs j
          WHERE ${claimable} ${owner !== undefined ? 'AND j.owner = $4' : ''}
@@ -147,12 +197,17 @@ export class PostgresStore implements JobStore {
   }
 
   async renewLease(jobId: string, workerId: string): Promise<boolean> {
-    const res = await this.pool.query("UPDATE bulk_jobs SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND lease_owner = $2 AND state IN ('Open', 'In Progress')", [jobId, this.owner(workerId), this.leaseMs]);
+    const res = await this.pool.query(
+      "UPDATE bulk_jobs SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND lease_owner = $2 AND state IN ('Open', 'In Progress')",
+      [jobId, this.owner(workerId), this.leaseMs],
+    );
     return (res.rowCount ?? 0) > 0;
   }
 
   async loadPayload(id: string): Promise<string> {
-    const { rows } = await this.pool.query<{ body: string }>('SELECT body FROM bulk_job_payloads WHERE job_id = $1', [id]);
+    const { rows } = await this.pool.query<{ body: string }>('SELECT body FROM bulk_job_payloads WHERE job_id = $1', [
+      id,
+    ]);
     if (!rows[0]) throw new Error(`payload of job ${id} is missing`);
     return rows[0].body;
   }
@@ -166,10 +221,19 @@ export class PostgresStore implements JobStore {
     const { job, resource } = chunk;
     const writer = this.writers.get(resource, job);
     return this.tx(async (c) => {
-      const lock = await c.query<{ state: string; lease_owner: string | null }>('SELECT state, lease_owner FROM bulk_jobs WHERE id = $1 FOR UPDATE', [job.id]);
+      const lock = await c.query<{ state: string; lease_owner: string | null }>(
+        'SELECT state, lease_owner FROM bulk_jobs WHERE id = $1 FOR UPDATE',
+        [job.id],
+      );
       const held = lock.rows[0];
-      if (!held || held.lease_owner !== this.owner(chunk.workerId ?? 'local') || (held.state !== 'Open' && held.state !== 'In Progress')) {
-        throw new LeaseLostError(`job ${job.id}: lease lost (${held ? `${held.state}, held by ${held.lease_owner ?? 'no one'}` : 'gone'})`);
+      if (
+        !held ||
+        held.lease_owner !== this.owner(chunk.workerId ?? 'local') ||
+        (held.state !== 'Open' && held.state !== 'In Progress')
+      ) {
+        throw new LeaseLostError(
+          `job ${job.id}: lease lost (${held ? `${held.state}, held by ${held.lease_owner ?? 'no one'}` : 'gone'})`,
+        );
       }
       let stored = 0;
       const errors = [...chunk.invalid];
@@ -180,24 +244,36 @@ export class PostgresStore implements JobStore {
           stored++;
           chunk.onStored(row.values);
         } else if (outcome) {
-          errors.push(outcome.field === undefined ? { index: row.index, error: outcome.error } : { index: row.index, field: outcome.field, error: outcome.error });
+          errors.push(
+            outcome.field === undefined
+              ? { index: row.index, error: outcome.error }
+              : { index: row.index, field: outcome.field, error: outcome.error },
+          );
         }
       });
       if (errors.length) {
-        await c.query('INSERT INTO bulk_job_errors (job_id, idx, field, error) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING', [
-          job.id,
-          errors.map((e) => e.index),
-          errors.map((e) => e.field ?? null),
-          errors.map((e) => e.error),
-        ]);
+        await c.query(
+          'INSERT INTO bulk_job_errors (job_id, idx, field, error) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING',
+          [job.id, errors.map((e) => e.index), errors.map((e) => e.field ?? null), errors.map((e) => e.error)],
+        );
       }
-      if (chunk.start) await c.query("UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, $1) WHERE id = $2 AND state = 'Open'", [chunk.now, job.id]);
+      if (chunk.start)
+        await c.query(
+          "UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, $1) WHERE id = $2 AND state = 'Open'",
+          [chunk.now, job.id],
+        );
       await c.query(
         `UPDATE bulk_jobs SET processed_items = processed_items + $1, success_count = success_count + $2, error_count = error_count + $3,
            agg_state = $4, updated_at = $5, version = version + 1, lease_until = now() + $7 * interval '1 millisecond' WHERE id = $6`,
         [chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id, this.leaseMs],
       );
-      if (chunk.finish) await this.finishIn(c, job.id, { state: 'Job Complete', now: chunk.now, aggregates: chunk.finish(), jobErrors: null });
+      if (chunk.finish)
+        await this.finishIn(c, job.id, {
+          state: 'Job Complete',
+          now: chunk.now,
+          aggregates: chunk.finish(),
+          jobErrors: null,
+        });
       return { stored, errors };
     });
   }
@@ -208,7 +284,9 @@ export class PostgresStore implements JobStore {
 
   private async finishIn(c: pg.PoolClient, id: string, end: JobEnd): Promise<boolean> {
     // A job only reserved for the node that received it (leased at creation, never claimed: no node yet) is not running.
-    const guard = end.unstartedOnly ? "state = 'Open' AND processed_items = 0 AND (lease_until IS NULL OR lease_until < now() OR node IS NULL)" : "state IN ('Open', 'In Progress')";
+    const guard = end.unstartedOnly
+      ? "state = 'Open' AND processed_items = 0 AND (lease_until IS NULL OR lease_until < now() OR node IS NULL)"
+      : "state IN ('Open', 'In Progress')";
     const res = await c.query(
       `UPDATE bulk_jobs SET state = $1, completed_at = $2, updated_at = $2, aggregates = $3, job_errors = $4, version = version + 1, lease_owner = NULL, lease_until = NULL WHERE id = $5 AND ${guard}`,
       [end.state, end.now, end.aggregates, end.jobErrors ? JSON.stringify(end.jobErrors) : null, id],
@@ -219,15 +297,25 @@ export class PostgresStore implements JobStore {
   }
 
   async requestAbort(id: string, now: string): Promise<void> {
-    await this.pool.query('UPDATE bulk_jobs SET abort_requested = TRUE, updated_at = $1, version = version + 1 WHERE id = $2', [now, id]);
+    await this.pool.query(
+      'UPDATE bulk_jobs SET abort_requested = TRUE, updated_at = $1, version = version + 1 WHERE id = $2',
+      [now, id],
+    );
   }
 
   async isAbortRequested(id: string): Promise<boolean> {
-    const { rows } = await this.pool.query<{ abort_requested: boolean }>('SELECT abort_requested FROM bulk_jobs WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<{ abort_requested: boolean }>(
+      'SELECT abort_requested FROM bulk_jobs WHERE id = $1',
+      [id],
+    );
     return rows[0]?.abort_requested === true;
   }
 
-  async existingKeys(def: ResourceDef, keyFields: readonly string[], rows: readonly { index: number; values: SqlValue[] }[]): Promise<Set<number>> {
+  async existingKeys(
+    def: ResourceDef,
+    keyFields: readonly string[],
+    rows: readonly { index: number; values: SqlValue[] }[],
+  ): Promise<Set<number>> {
     return q.existingKeys(this.pool, def, keyFields, rows);
   }
 
@@ -253,7 +341,10 @@ export class PostgresStore implements JobStore {
 
   async expireJobs(cutoffIso: string): Promise<number> {
     return this.tx(async (c) => {
-      const { rows } = await c.query<{ id: string }>("SELECT id FROM bulk_jobs WHERE state IN ('Job Complete', 'Failed', 'Aborted') AND completed_at < $1", [cutoffIso]);
+      const { rows } = await c.query<{ id: string }>(
+        "SELECT id FROM bulk_jobs WHERE state IN ('Job Complete', 'Failed', 'Aborted') AND completed_at < $1",
+        [cutoffIso],
+      );
       const ids = rows.map((r) => r.id);
       if (ids.length === 0) return 0;
       await c.query('DELETE FROM bulk_job_errors WHERE job_id = ANY($1)', [ids]);
@@ -270,7 +361,11 @@ export class PostgresStore implements JobStore {
 
   async close(): Promise<void> {
     // A job this node held but did not finish is free for another node at once, not after its lease.
-    await this.pool.query("UPDATE bulk_jobs SET lease_until = NULL WHERE lease_owner LIKE $1 AND state IN ('Open', 'In Progress')", [`${this.nodeId}/%`]).catch(() => undefined);
+    await this.pool
+      .query("UPDATE bulk_jobs SET lease_until = NULL WHERE lease_owner LIKE $1 AND state IN ('Open', 'In Progress')", [
+        `${this.nodeId}/%`,
+      ])
+      .catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -42,14 +42,18 @@ export class SqliteRecordWriter {
     this.keyProbes = def.uniqueKeys.map((key) => ({
       label: key.join(','),
       idx: key.map(indexOf),
-      stmt: db.prepare(`SELECT 1 FROM ${this.table} WHERE ${key.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`),
+      stmt: db.prepare(
+        `SELECT 1 FROM ${this.table} WHERE ${key.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`,
+      ),
     }));
   }
 
   write(jobId: string, index: number, values: SqlValue[]): WriteOutcome {
     switch (this.job.jobType) {
       case 'delete': {
-        const changes = this.statement('delete', () => this.deleteSql()).run(...this.keyIdx.map((i) => values[i] ?? null)).changes;
+        const changes = this.statement('delete', () => this.deleteSql()).run(
+          ...this.keyIdx.map((i) => values[i] ?? null),
+        ).changes;
         return changes > 0 ? STORED : { stored: false, field: this.job.uniqueFields?.join(','), error: NO_RECORD };
       }
       case 'upsert': {
@@ -65,21 +69,31 @@ export class SqliteRecordWriter {
         }
       }
       case 'insert': {
-        const changes = this.statement('insert', () => `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ON CONFLICT DO NOTHING`).run(jobId, index, ...values).changes;
+        const changes = this.statement(
+          'insert',
+          () =>
+            `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ON CONFLICT DO NOTHING`,
+        ).run(jobId, index, ...values).changes;
         return changes > 0 ? STORED : this.duplicate(values);
       }
     }
   }
 
   private duplicate(values: SqlValue[]): WriteOutcome {
-    const hit = this.keyProbes.find((p) => p.idx.every((i) => values[i] !== null) && p.stmt.get(...p.idx.map((i) => values[i] ?? null)) !== undefined);
+    const hit = this.keyProbes.find(
+      (p) => p.idx.every((i) => values[i] !== null) && p.stmt.get(...p.idx.map((i) => values[i] ?? null)) !== undefined,
+    );
     return { stored: false, field: (hit ?? this.keyProbes[0])?.label, error: DUPLICATE_RECORD };
   }
 
   private upsertSql(updated: string[]): string {
     const keys = (this.job.uniqueFields ?? []).map(quoteIdent).join(', ');
     // job_id and job_index always move to the latest writer, so a match with nothing to change still counts as stored.
-    const sets = [...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`), 'job_id = excluded.job_id', 'job_index = excluded.job_index'];
+    const sets = [
+      ...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`),
+      'job_id = excluded.job_id',
+      'job_index = excluded.job_index',
+    ];
     return `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`;
   }
 

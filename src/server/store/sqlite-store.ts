@@ -4,7 +4,16 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
-import type { ChunkWrite, ClaimedJob, IdempotencyRecord, JobCount, JobEnd, JobRecord, JobStore, NewJob } from './store.js';
+import type {
+  ChunkWrite,
+  ClaimedJob,
+  IdempotencyRecord,
+  JobCount,
+  JobEnd,
+  JobRecord,
+  JobStore,
+  NewJob,
+} from './store.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
@@ -59,7 +68,9 @@ export class SqliteStore implements JobStore {
     const sync = Number(this.db.pragma('synchronous', { simple: true }));
     // Checked rather than assumed: a filesystem that refuses WAL must not silently weaken durability.
     if (dbPath !== ':memory:' && (mode !== 'wal' || sync !== 2)) {
-      throw new Error(`${dbPath}: SQLite is in journal_mode=${mode}, synchronous=${sync}; bulk serve needs WAL with synchronous=FULL`);
+      throw new Error(
+        `${dbPath}: SQLite is in journal_mode=${mode}, synchronous=${sync}; bulk serve needs WAL with synchronous=FULL`,
+      );
     }
     migrateSqlite(this.db);
   }
@@ -68,22 +79,43 @@ export class SqliteStore implements JobStore {
     for (const def of resources.values()) ensureResourceTable(this.db, def);
   }
 
-  async createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void> {
-    this.db.transaction(() => {
-      this.sql(
+  async createJob(
+    job: NewJob,
+    payload: string,
+    idempotency?: { key: string; hash: string; response: string },
+  ): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.sql(
           `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source)
            VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(job.id, job.resource, job.jobType, job.owner, job.totalItems, job.uniqueFields ? JSON.stringify(job.uniqueFields) : null, job.updateFields ? JSON.stringify(job.updateFields) : null, job.createdAt, job.createdAt, job.source ? JSON.stringify(job.source) : null);
-      this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
-      if (idempotency) {
-        this.sql('INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES (?, ?, ?, ?, ?, ?)').run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response);
-      }
-    }).immediate();
+        ).run(
+          job.id,
+          job.resource,
+          job.jobType,
+          job.owner,
+          job.totalItems,
+          job.uniqueFields ? JSON.stringify(job.uniqueFields) : null,
+          job.updateFields ? JSON.stringify(job.updateFields) : null,
+          job.createdAt,
+          job.createdAt,
+          job.source ? JSON.stringify(job.source) : null,
+        );
+        this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
+        if (idempotency) {
+          this.sql(
+            'INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES (?, ?, ?, ?, ?, ?)',
+          ).run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response);
+        }
+      })
+      .immediate();
   }
 
   async findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null> {
-    const row = this.sql('SELECT request_hash, job_id, response FROM bulk_idempotency WHERE owner = ? AND key = ?').get(owner, key) as { request_hash: string; job_id: string; response: string | null } | undefined;
+    const row = this.sql('SELECT request_hash, job_id, response FROM bulk_idempotency WHERE owner = ? AND key = ?').get(
+      owner,
+      key,
+    ) as { request_hash: string; job_id: string; response: string | null } | undefined;
     return row ? { hash: row.request_hash, jobId: row.job_id, response: row.response } : null;
   }
 
@@ -92,7 +124,12 @@ export class SqliteStore implements JobStore {
     return row ? toJobRecord(row) : null;
   }
 
-  async listJobs(query: { owner: string | null; state?: string; limit: number; idPrefix?: string }): Promise<JobRecord[]> {
+  async listJobs(query: {
+    owner: string | null;
+    state?: string;
+    limit: number;
+    idPrefix?: string;
+  }): Promise<JobRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (query.owner !== null) {
@@ -113,15 +150,24 @@ export class SqliteStore implements JobStore {
 
   /** One node, so no leases: the oldest unfinished job (of the owner), stamped with this node. A job left In Progress by another run of the server is a takeover. */
   async claimNext(_workerId: string, owner?: string): Promise<ClaimedJob | null> {
-    const row = (owner === undefined ? this.sql(`SELECT * FROM bulk_jobs WHERE ${UNFINISHED} ORDER BY seq LIMIT 1`).get() : this.sql(`SELECT * FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1`).get(owner)) as JobRow | undefined;
+    const row = (
+      owner === undefined
+        ? this.sql(`SELECT * FROM bulk_jobs WHERE ${UNFINISHED} ORDER BY seq LIMIT 1`).get()
+        : this.sql(`SELECT * FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1`).get(owner)
+    ) as JobRow | undefined;
     if (!row) return null;
     this.sql('UPDATE bulk_jobs SET node = ? WHERE id = ?').run(this.nodeId, row.id);
-    const takenOverFrom = row.state === 'In Progress' && row.node !== null && row.node !== this.nodeId ? row.node : null;
+    const takenOverFrom =
+      row.state === 'In Progress' && row.node !== null && row.node !== this.nodeId ? row.node : null;
     return { ...toJobRecord({ ...row, node: this.nodeId }), takenOverFrom };
   }
 
   async claimableOwners(): Promise<string[]> {
-    return (this.sql(`SELECT owner FROM bulk_jobs WHERE ${UNFINISHED} GROUP BY owner ORDER BY MIN(seq)`).all() as { owner: string }[]).map((r) => r.owner);
+    return (
+      this.sql(`SELECT owner FROM bulk_jobs WHERE ${UNFINISHED} GROUP BY owner ORDER BY MIN(seq)`).all() as {
+        owner: string;
+      }[]
+    ).map((r) => r.owner);
   }
 
   async loadPayload(id: string): Promise<string> {
@@ -133,31 +179,48 @@ export class SqliteStore implements JobStore {
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
     const { job, resource } = chunk;
     const writer = this.writers.get(resource, job);
-    const insertError = this.sql('INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)');
+    const insertError = this.sql(
+      'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)',
+    );
     // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere is a clean SQLITE_BUSY, never a stale snapshot.
-    return this.db.transaction(() => {
-      let stored = 0;
-      const errors = [...chunk.invalid];
-      for (const row of chunk.rows) {
-        const outcome = writer.write(job.id, row.index, row.values);
-        if (outcome.stored) {
-          stored++;
-          chunk.onStored(row.values);
-        } else {
-          errors.push(outcome.field === undefined ? { index: row.index, error: outcome.error } : { index: row.index, field: outcome.field, error: outcome.error });
+    return this.db
+      .transaction(() => {
+        let stored = 0;
+        const errors = [...chunk.invalid];
+        for (const row of chunk.rows) {
+          const outcome = writer.write(job.id, row.index, row.values);
+          if (outcome.stored) {
+            stored++;
+            chunk.onStored(row.values);
+          } else {
+            errors.push(
+              outcome.field === undefined
+                ? { index: row.index, error: outcome.error }
+                : { index: row.index, field: outcome.field, error: outcome.error },
+            );
+          }
         }
-      }
-      for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
-      if (chunk.start) this.sql("UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?) WHERE id = ? AND state = 'Open'").run(chunk.now, job.id);
-      this.sql(
-        `UPDATE bulk_jobs SET processed_items = processed_items + ?, success_count = success_count + ?, error_count = error_count + ?,
+        for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
+        if (chunk.start)
+          this.sql(
+            "UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?) WHERE id = ? AND state = 'Open'",
+          ).run(chunk.now, job.id);
+        this.sql(
+          `UPDATE bulk_jobs SET processed_items = processed_items + ?, success_count = success_count + ?, error_count = error_count + ?,
            agg_state = ?, updated_at = ? WHERE id = ?`,
-      ).run(chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id);
-      // The last chunk ends the job in the same transaction: one commit fewer per job, and no
-      // moment where every record is in but the job is not final.
-      if (chunk.finish) this.finishInTransaction(job.id, { state: 'Job Complete', now: chunk.now, aggregates: chunk.finish(), jobErrors: null });
-      return { stored, errors };
-    }).immediate();
+        ).run(chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id);
+        // The last chunk ends the job in the same transaction: one commit fewer per job, and no
+        // moment where every record is in but the job is not final.
+        if (chunk.finish)
+          this.finishInTransaction(job.id, {
+            state: 'Job Complete',
+            now: chunk.now,
+            aggregates: chunk.finish(),
+            jobErrors: null,
+          });
+        return { stored, errors };
+      })
+      .immediate();
   }
 
   async finishJob(id: string, end: JobEnd): Promise<boolean> {
@@ -167,8 +230,16 @@ export class SqliteStore implements JobStore {
   /** Ends a job that is not final yet; a final job is never changed again. */
   private finishInTransaction(id: string, end: JobEnd): boolean {
     const guard = end.unstartedOnly ? "state = 'Open' AND processed_items = 0" : "state IN ('Open', 'In Progress')";
-    const changed = this.sql(`UPDATE bulk_jobs SET state = ?, completed_at = ?, updated_at = ?, aggregates = ?, job_errors = ? WHERE id = ? AND ${guard}`)
-      .run(end.state, end.now, end.now, end.aggregates, end.jobErrors ? JSON.stringify(end.jobErrors) : null, id).changes;
+    const changed = this.sql(
+      `UPDATE bulk_jobs SET state = ?, completed_at = ?, updated_at = ?, aggregates = ?, job_errors = ? WHERE id = ? AND ${guard}`,
+    ).run(
+      end.state,
+      end.now,
+      end.now,
+      end.aggregates,
+      end.jobErrors ? JSON.stringify(end.jobErrors) : null,
+      id,
+    ).changes;
     // The records are in their tables now; the request body is no longer needed.
     if (changed > 0) this.sql('DELETE FROM bulk_job_payloads WHERE job_id = ?').run(id);
     return changed > 0;
@@ -179,24 +250,43 @@ export class SqliteStore implements JobStore {
   }
 
   async isAbortRequested(id: string): Promise<boolean> {
-    const row = this.sql('SELECT abort_requested FROM bulk_jobs WHERE id = ?').get(id) as { abort_requested: number } | undefined;
+    const row = this.sql('SELECT abort_requested FROM bulk_jobs WHERE id = ?').get(id) as
+      { abort_requested: number } | undefined;
     return row?.abort_requested === 1;
   }
 
   async recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }> {
     const total = (this.sql('SELECT COUNT(*) AS n FROM bulk_job_errors WHERE job_id = ?').get(id) as { n: number }).n;
-    const rows = this.db.prepare('SELECT idx, field, error FROM bulk_job_errors WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?').all(id, limit, offset) as { idx: number; field: string | null; error: string }[];
-    return { total, errors: rows.map((r) => (r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error })) };
+    const rows = this.db
+      .prepare('SELECT idx, field, error FROM bulk_job_errors WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?')
+      .all(id, limit, offset) as { idx: number; field: string | null; error: string }[];
+    return {
+      total,
+      errors: rows.map((r) =>
+        r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error },
+      ),
+    };
   }
 
-  async existingKeys(def: ResourceDef, keyFields: readonly string[], rows: readonly { index: number; values: SqlValue[] }[]): Promise<Set<number>> {
+  async existingKeys(
+    def: ResourceDef,
+    keyFields: readonly string[],
+    rows: readonly { index: number; values: SqlValue[] }[],
+  ): Promise<Set<number>> {
     const idx = keyFields.map((k) => def.fields.findIndex((f) => f.name === k));
-    const probe = this.sql(`SELECT 1 FROM ${quoteIdent(def.name)} WHERE ${keyFields.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`);
-    return new Set(rows.filter((r) => probe.get(...idx.map((i) => r.values[i] ?? null)) !== undefined).map((r) => r.index));
+    const probe = this.sql(
+      `SELECT 1 FROM ${quoteIdent(def.name)} WHERE ${keyFields.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`,
+    );
+    return new Set(
+      rows.filter((r) => probe.get(...idx.map((i) => r.values[i] ?? null)) !== undefined).map((r) => r.index),
+    );
   }
 
   async queueDepth(owner?: string): Promise<number> {
-    const row = owner === undefined ? this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE ${UNFINISHED}`).get() : this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED}`).get(owner);
+    const row =
+      owner === undefined
+        ? this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE ${UNFINISHED}`).get()
+        : this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED}`).get(owner);
     return (row as { n: number }).n;
   }
 
@@ -205,24 +295,37 @@ export class SqliteStore implements JobStore {
   }
 
   async getSetting(name: string): Promise<string | null> {
-    return (this.sql('SELECT value FROM bulk_settings WHERE name = ?').get(name) as { value: string } | undefined)?.value ?? null;
+    return (
+      (this.sql('SELECT value FROM bulk_settings WHERE name = ?').get(name) as { value: string } | undefined)?.value ??
+      null
+    );
   }
 
   async setSetting(name: string, value: string, now: string): Promise<void> {
-    this.sql('INSERT INTO bulk_settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(name, value, now);
+    this.sql(
+      'INSERT INTO bulk_settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    ).run(name, value, now);
   }
 
   async expireJobs(cutoffIso: string): Promise<number> {
-    return this.db.transaction(() => {
-      const ids = (this.db.prepare("SELECT id FROM bulk_jobs WHERE state IN ('Job Complete', 'Failed', 'Aborted') AND completed_at < ?").all(cutoffIso) as { id: string }[]).map((r) => r.id);
-      for (const id of ids) {
-        this.db.prepare('DELETE FROM bulk_job_errors WHERE job_id = ?').run(id);
-        this.db.prepare('DELETE FROM bulk_job_payloads WHERE job_id = ?').run(id);
-        this.db.prepare('DELETE FROM bulk_idempotency WHERE job_id = ?').run(id);
-        this.db.prepare('DELETE FROM bulk_jobs WHERE id = ?').run(id);
-      }
-      return ids.length;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const ids = (
+          this.db
+            .prepare(
+              "SELECT id FROM bulk_jobs WHERE state IN ('Job Complete', 'Failed', 'Aborted') AND completed_at < ?",
+            )
+            .all(cutoffIso) as { id: string }[]
+        ).map((r) => r.id);
+        for (const id of ids) {
+          this.db.prepare('DELETE FROM bulk_job_errors WHERE job_id = ?').run(id);
+          this.db.prepare('DELETE FROM bulk_job_payloads WHERE job_id = ?').run(id);
+          this.db.prepare('DELETE FROM bulk_idempotency WHERE job_id = ?').run(id);
+          this.db.prepare('DELETE FROM bulk_jobs WHERE id = ?').run(id);
+        }
+        return ids.length;
+      })
+      .immediate();
   }
 
   async close(): Promise<void> {

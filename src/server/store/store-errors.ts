@@ -76,17 +76,29 @@ const messageOf = (err: unknown): string => String((err as { message?: unknown }
 export const classifySqliteError: ErrorClassifier = (err) => {
   if (isStoreTransient(err)) return err;
   const code = codeOf(err);
-  if (/^SQLITE_(BUSY|LOCKED)/.test(code)) return new StoreBusyError(`database is locked: ${messageOf(err)}`, { cause: err });
-  if (/^SQLITE_(FULL|IOERR|CANTOPEN|PROTOCOL)/.test(code) || code === 'ENOSPC') return new StoreUnavailableError(`database cannot write: ${messageOf(err)}`, { cause: err });
+  if (/^SQLITE_(BUSY|LOCKED)/.test(code))
+    return new StoreBusyError(`database is locked: ${messageOf(err)}`, { cause: err });
+  if (/^SQLITE_(FULL|IOERR|CANTOPEN|PROTOCOL)/.test(code) || code === 'ENOSPC')
+    return new StoreUnavailableError(`database cannot write: ${messageOf(err)}`, { cause: err });
   return err;
 };
 
 /** SQLSTATEs: 08 connection exception, 57P0x shutdown, 53 out of resources; 40001/40P01/55P03 lock contention. */
 const PG_UNAVAILABLE = /^(08|57P0|53)/;
 const PG_BUSY = /^(40001|40P01|55P03)$/;
-const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const NET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
 /** pg raises these as plain Errors without a code when a connection ends under it. */
-const PG_CONNECTION_MESSAGE = /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|terminating connection/i;
+const PG_CONNECTION_MESSAGE =
+  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|terminating connection/i;
 
 export const classifyPgError: ErrorClassifier = (err) => {
   if (isStoreTransient(err)) return err;

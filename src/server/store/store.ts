@@ -135,7 +135,11 @@ export interface JobStore {
   isAbortRequested(id: string): Promise<boolean>;
   recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }>;
   /** (ext) Which of these rows' keys (the values of `keyFields`) name a record of the resource now. Reads only. */
-  existingKeys(def: ResourceDef, keyFields: readonly string[], rows: readonly { index: number; values: SqlValue[] }[]): Promise<Set<number>>;
+  existingKeys(
+    def: ResourceDef,
+    keyFields: readonly string[],
+    rows: readonly { index: number; values: SqlValue[] }[],
+  ): Promise<Set<number>>;
   /** Open and running jobs, of one owner when given. */
   queueDepth(owner?: string): Promise<number>;
   jobCounts(): Promise<JobCount[]>;

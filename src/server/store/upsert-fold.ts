@@ -15,7 +15,11 @@ export interface IndexedRow {
  * lends the key its index (job_index names the latest writer). Rows keep the order of their
  * key's last occurrence. `repeats` says whether any key came more than once.
  */
-export function foldByKey(rows: readonly IndexedRow[], keyIdx: readonly number[], updatable: readonly number[]): { rows: IndexedRow[]; repeats: boolean } {
+export function foldByKey(
+  rows: readonly IndexedRow[],
+  keyIdx: readonly number[],
+  updatable: readonly number[],
+): { rows: IndexedRow[]; repeats: boolean } {
   const byKey = new Map<string, IndexedRow>();
   let repeats = false;
   for (const row of rows) {
@@ -27,7 +31,8 @@ export function foldByKey(rows: readonly IndexedRow[], keyIdx: readonly number[]
     }
     repeats = true;
     const values = seen.values.slice();
-    for (const i of updatable) if (row.values[i] !== null && row.values[i] !== undefined) values[i] = row.values[i] as SqlValue;
+    for (const i of updatable)
+      if (row.values[i] !== null && row.values[i] !== undefined) values[i] = row.values[i] as SqlValue;
     // Deleted and set again, so the map's order follows the key's last occurrence.
     byKey.delete(key);
     byKey.set(key, { index: row.index, values });
@@ -44,4 +49,3 @@ function keyOf(values: readonly SqlValue[], keyIdx: readonly number[]): string {
   }
   return JSON.stringify(keyIdx.map((i) => values[i]));
 }
-

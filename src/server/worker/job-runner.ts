@@ -71,7 +71,12 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       if (leaseLost) throw new LeaseLostError(`job ${job.id}: lease lost (renewal refused)`);
       if (await store.isAbortRequested(job.id)) {
         // The records already stored keep their results, and their aggregates.
-        await store.finishJob(job.id, { state: 'Aborted', now: nowIso(), aggregates: agg.resultsJson(), jobErrors: [ABORTED] });
+        await store.finishJob(job.id, {
+          state: 'Aborted',
+          now: nowIso(),
+          aggregates: agg.resultsJson(),
+          jobErrors: [ABORTED],
+        });
         jobLog.info({ processed }, 'job aborted');
         events.changed(job.id);
         return 'final';
@@ -110,16 +115,32 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       deps.metrics?.chunkSeconds.observe(seconds);
       deps.metrics?.rowsStored.inc(result.stored);
       deps.metrics?.rowsFailed.inc(result.errors.length);
-      jobLog.debug({ rows: size, stored: result.stored, failed: result.errors.length, processed, ms: Math.round(seconds * 1000) }, 'chunk committed');
+      jobLog.debug(
+        { rows: size, stored: result.stored, failed: result.errors.length, processed, ms: Math.round(seconds * 1000) },
+        'chunk committed',
+      );
       events.changed(job.id);
       await yieldToLoop();
     }
     if (processed === job.processedItems) {
       // Every chunk was committed by an earlier run; only the end was missing.
-      await store.finishJob(job.id, { state: 'Job Complete', now: nowIso(), aggregates: agg.resultsJson(), jobErrors: null });
+      await store.finishJob(job.id, {
+        state: 'Job Complete',
+        now: nowIso(),
+        aggregates: agg.resultsJson(),
+        jobErrors: null,
+      });
       events.changed(job.id);
     }
-    jobLog.info({ state: 'Job Complete', items: records.length, stored: agg.state.stored, seconds: Math.round(performance.now() - started) / 1000 }, 'job finished');
+    jobLog.info(
+      {
+        state: 'Job Complete',
+        items: records.length,
+        stored: agg.state.stored,
+        seconds: Math.round(performance.now() - started) / 1000,
+      },
+      'job finished',
+    );
     return 'final';
   } catch (err) {
     return await settleFailure(deps, job, jobLog, err, records);
@@ -130,7 +151,13 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
 }
 
 /** A run that threw: let go (lease lost, store away) or, for anything else, the job fails. */
-async function settleFailure(deps: RunnerDeps, job: ClaimedJob, jobLog: ServerLogger, err: unknown, records: RecordSource | undefined): Promise<RunOutcome> {
+async function settleFailure(
+  deps: RunnerDeps,
+  job: ClaimedJob,
+  jobLog: ServerLogger,
+  err: unknown,
+  records: RecordSource | undefined,
+): Promise<RunOutcome> {
   if (err instanceof LeaseLostError) {
     // Another node holds the job now (this one was too slow, or paused): its chunk rolled back; drop the job.
     jobLog.warn({ err: err.message }, 'job taken over by another node');
@@ -145,7 +172,12 @@ async function settleFailure(deps: RunnerDeps, job: ClaimedJob, jobLog: ServerLo
   const error = err as Error;
   jobLog.error({ err: error }, 'job failed');
   try {
-    await deps.store.finishJob(job.id, { state: 'Failed', now: nowIso(), aggregates: null, jobErrors: [`Job could not finish: ${error.message}`] });
+    await deps.store.finishJob(job.id, {
+      state: 'Failed',
+      now: nowIso(),
+      aggregates: null,
+      jobErrors: [`Job could not finish: ${error.message}`],
+    });
   } catch (again) {
     if (isStoreTransient(again)) return 'store-error';
     jobLog.error({ err: again as Error }, 'could not record the failure');

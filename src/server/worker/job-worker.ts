@@ -72,7 +72,8 @@ export class JobWorker {
       chunkRows: () => this.chunkRows(),
       measured: (size, seconds) => {
         // A tiny chunk (the tail of a job, a 3-row job) is mostly commit cost: it would drag the estimate down.
-        if (seconds > 0 && size >= MIN_CHUNK_ROWS) this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
+        if (seconds > 0 && size >= MIN_CHUNK_ROWS)
+          this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
       },
       stopping: () => this.stopping,
       takeRecords: (id) => this.takeParsed(id),
@@ -110,7 +111,10 @@ export class JobWorker {
    */
   private chunkRows(): number {
     if (this.opts.chunkSize !== undefined) return this.opts.chunkSize;
-    return Math.max(MIN_CHUNK_ROWS, Math.min(MAX_CHUNK_ROWS, Math.round((this.rowsPerSecond * CHUNK_TARGET_MS) / 1000)));
+    return Math.max(
+      MIN_CHUNK_ROWS,
+      Math.min(MAX_CHUNK_ROWS, Math.round((this.rowsPerSecond * CHUNK_TARGET_MS) / 1000)),
+    );
   }
 
   private keep(jobId: string, records: RecordSource, owner: string): void {
@@ -189,9 +193,22 @@ export class JobWorker {
         }
         if (job.takenOverFrom) {
           this.opts.metrics?.takeovers.inc();
-          this.opts.log.warn({ job_id: job.id, from_node: job.takenOverFrom, processed: job.processedItems }, 'job taken over');
+          this.opts.log.warn(
+            { job_id: job.id, from_node: job.takenOverFrom, processed: job.processedItems },
+            'job taken over',
+          );
         }
-        this.opts.log.info({ job_id: job.id, owner, resource: job.resource, job_type: job.jobType, items: job.totalItems, processed: job.processedItems }, 'job claimed');
+        this.opts.log.info(
+          {
+            job_id: job.id,
+            owner,
+            resource: job.resource,
+            job_type: job.jobType,
+            items: job.totalItems,
+            processed: job.processedItems,
+          },
+          'job claimed',
+        );
         outcome = await runJob(this.deps, job, workerId);
       } catch (err) {
         if (!isStoreTransient(err)) {
@@ -203,7 +220,11 @@ export class JobWorker {
       }
       if (outcome === 'store-error') {
         failures++;
-        this.storeTrouble(null, 'database busy or unavailable; the job continues from its last committed chunk once it is back', failures);
+        this.storeTrouble(
+          null,
+          'database busy or unavailable; the job continues from its last committed chunk once it is back',
+          failures,
+        );
         await this.pause(backoffMs(failures));
       } else {
         failures = 0;
@@ -246,4 +267,3 @@ const MAX_CHUNK_ROWS = 20_000;
 const MAX_HELD_BYTES = 128 * 1024 * 1024;
 /** How often an idle worker looks for work (a new job on this node wakes it at once). */
 const IDLE_POLL_MS = 500;
-

@@ -14,11 +14,18 @@ export function recordValidator(resource: ResourceDef, job: Pick<JobRecord, 'job
   const fieldNames = new Set(resource.fields.map((f) => f.name));
   if (job.jobType === 'insert') return (record) => validateRecord(resource, fieldNames, record);
   const keys = new Set(job.uniqueFields ?? []);
-  const keyed: ResourceDef = { ...resource, fields: resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f)) };
+  const keyed: ResourceDef = {
+    ...resource,
+    fields: resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f)),
+  };
   if (job.jobType === 'upsert') return (record) => validateRecord(keyed, fieldNames, record);
-  const keyOnly: ResourceDef = { ...keyed, fields: keyed.fields.map((f) => (keys.has(f.name) ? f : { ...f, required: false })) };
+  const keyOnly: ResourceDef = {
+    ...keyed,
+    fields: keyed.fields.map((f) => (keys.has(f.name) ? f : { ...f, required: false })),
+  };
   return (record) => {
-    if (!record || typeof record !== 'object' || Array.isArray(record)) return { ok: false, error: 'must be a JSON object' };
+    if (!record || typeof record !== 'object' || Array.isArray(record))
+      return { ok: false, error: 'must be a JSON object' };
     const obj = record as Record<string, unknown>;
     const partial: Record<string, unknown> = {};
     for (const k of keys) partial[k] = obj[k];

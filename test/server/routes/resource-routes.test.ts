@@ -15,8 +15,28 @@ let server: RunningServer;
 beforeAll(async () => {
   const dir = tempDir();
   const resources = path.join(dir, 'resources.json');
-  writeFileSync(resources, JSON.stringify({ resources: { orders: { fields: { order_id: { type: 'integer', required: true }, price: { type: 'decimal', scale: 3 }, note: { type: 'text', max_length: 20 } }, unique: [['order_id']] } } }));
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 's.db'), resourcesFile: resources, tokens: parseTokens(TOKEN, 'test') });
+  writeFileSync(
+    resources,
+    JSON.stringify({
+      resources: {
+        orders: {
+          fields: {
+            order_id: { type: 'integer', required: true },
+            price: { type: 'decimal', scale: 3 },
+            note: { type: 'text', max_length: 20 },
+          },
+          unique: [['order_id']],
+        },
+      },
+    }),
+  );
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dbPath: path.join(dir, 's.db'),
+    resourcesFile: resources,
+    tokens: parseTokens(TOKEN, 'test'),
+  });
 });
 afterAll(async () => server?.close());
 
@@ -39,10 +59,13 @@ describe('GET /api/resources/ (ext)', () => {
     expect((res.body.resources as { name: string }[]).map((r) => r.name)).toContain('transactions');
   });
 
-  it('describes one resource; an unknown one is a 404 in the protocol\'s words; a token is needed', async () => {
+  it("describes one resource; an unknown one is a 404 in the protocol's words; a token is needed", async () => {
     const one = await call(server.url, 'GET', '/api/resources/transactions/', { headers: auth });
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ name: 'transactions', unique_keys: [['account_id', 'transaction_date', 'description']] });
+    expect(one.body).toMatchObject({
+      name: 'transactions',
+      unique_keys: [['account_id', 'transaction_date', 'description']],
+    });
     const missing = await call(server.url, 'GET', '/api/resources/nope/', { headers: auth });
     expect(missing).toMatchObject({ status: 404, body: { error: 'Unknown resource: nope' } });
     expect((await call(server.url, 'GET', '/api/resources/')).status).toBe(401);
@@ -63,7 +86,10 @@ describe('GET /api/resources/ (ext)', () => {
     });
     guideOnly.listen(0, '127.0.0.1');
     await once(guideOnly, 'listening');
-    const elsewhere = new JobApiClient({ baseUrl: `http://127.0.0.1:${(guideOnly.address() as { port: number }).port}`, timeoutMs: 5000 });
+    const elsewhere = new JobApiClient({
+      baseUrl: `http://127.0.0.1:${(guideOnly.address() as { port: number }).port}`,
+      timeoutMs: 5000,
+    });
     expect(await elsewhere.describeResources()).toBeNull();
     status = 503;
     expect(await elsewhere.describeResources()).toBeNull();

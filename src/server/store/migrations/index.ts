@@ -9,10 +9,18 @@ import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
-export const MIGRATIONS: readonly Migration[] = [jobTables, idempotencyResponse, jobLeases, settings, payloadCompression, jobSource];
+export const MIGRATIONS: readonly Migration[] = [
+  jobTables,
+  idempotencyResponse,
+  jobLeases,
+  settings,
+  payloadCompression,
+  jobSource,
+];
 
 /** The table that records which migrations a database has run (both databases). */
-export const MIGRATIONS_TABLE_SQL = 'CREATE TABLE IF NOT EXISTS bulk_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
+export const MIGRATIONS_TABLE_SQL =
+  'CREATE TABLE IF NOT EXISTS bulk_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
 
 /** The statements of a migration one by one (drivers differ on running several at once). */
 export function statements(sql: string): string[] {

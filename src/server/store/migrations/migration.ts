@@ -11,8 +11,18 @@ export interface Migration {
 
 /** Column types that differ between the two databases. */
 export const COLUMN = {
-  sqlite: { serial: 'INTEGER PRIMARY KEY AUTOINCREMENT', flag: 'INTEGER NOT NULL DEFAULT 0', instant: 'TEXT', counter: 'INTEGER NOT NULL DEFAULT 0' },
-  postgres: { serial: 'BIGSERIAL PRIMARY KEY', flag: 'BOOLEAN NOT NULL DEFAULT FALSE', instant: 'TIMESTAMPTZ', counter: 'BIGINT NOT NULL DEFAULT 0' },
+  sqlite: {
+    serial: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+    flag: 'INTEGER NOT NULL DEFAULT 0',
+    instant: 'TEXT',
+    counter: 'INTEGER NOT NULL DEFAULT 0',
+  },
+  postgres: {
+    serial: 'BIGSERIAL PRIMARY KEY',
+    flag: 'BOOLEAN NOT NULL DEFAULT FALSE',
+    instant: 'TIMESTAMPTZ',
+    counter: 'BIGINT NOT NULL DEFAULT 0',
+  },
 } as const satisfies Record<Dialect, Record<string, string>>;
 
 /** `ADD COLUMN` that a database which already has the column (PostgreSQL ones made before numbering was shared) skips. */
