@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCharFlag, type CsvDialect } from '../input/csv-dialect.js';
-import { parseColumnMap } from '../upload/column-plan.js';
+import { parseColumnMap } from '../upload/plan/column-plan.js';
 import { BulkError } from '../errors/bulk-error.js';
 
 /** The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`). */

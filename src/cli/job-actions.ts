@@ -4,9 +4,9 @@ import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js'
 import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id.js';
 import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
 import { jobsTable } from '../render/jobs-table.js';
-import { aggregateTexts } from '../upload/combine-aggregates.js';
-import { splitStatusErrors } from '../upload/job-results.js';
-import { watchJob } from '../upload/watch-job.js';
+import { aggregateTexts } from '../upload/aggregates/combine-aggregates.js';
+import { splitStatusErrors } from '../upload/settle/job-results.js';
+import { watchJob } from '../upload/settle/watch-job.js';
 import { BulkError } from '../errors/bulk-error.js';
 import { connect, type ConnectionFlags } from './connect.js';
 import type { Ending } from './exit-path.js';

@@ -1,7 +1,7 @@
 // Small text formats every reporter shares: durations, grouped digits, short job ids, error lines,
 // ASCII punctuation and the visible width of a string.
 import type { MappedRowError } from '../upload/upload-events.js';
-import { formatAggregates } from '../upload/combine-aggregates.js';
+import { formatAggregates } from '../upload/aggregates/combine-aggregates.js';
 
 export { formatAggregates };
 

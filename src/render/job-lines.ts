@@ -5,7 +5,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { JobOutcome } from '../upload/upload-events.js';
-import { aggregatePairs } from '../upload/combine-aggregates.js';
+import { aggregatePairs } from '../upload/aggregates/combine-aggregates.js';
 import type { LinePart } from './fit-parts.js';
 import { groupDigits, humanMs, shortId } from './format.js';
 

@@ -3,7 +3,7 @@ import type { TokenEntry } from './auth/tokens.js';
 import type { ServerLogger } from './observe/server-log.js';
 import type { ServerMetrics } from './observe/server-metrics.js';
 import type { JobEvents } from './job-events.js';
-import type { ResourceDef } from './resources/resource-types.js';
+import type { ResourceDef } from '../resources/resource-types.js';
 import type { JobStore } from './store/store.js';
 import type { JobWorker } from './worker/job-worker.js';
 

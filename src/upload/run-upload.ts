@@ -15,17 +15,17 @@ import type { CsvDialect } from '../input/csv-dialect.js';
 import type { InputFormat } from '../input/input-item.js';
 import type { RecordLimits } from '../input/record-limits.js';
 import type { AggregateValue } from '../protocol/index.js';
-import type { Checkpoint, CheckpointSettings } from './checkpoint.js';
-import { latestRunId, loadCheckpoint, runDir, runsDir } from './checkpoint-store.js';
-import { CheckpointWriter } from './checkpoint-writer.js';
-import { newCheckpoint, resumeRefusal } from './new-checkpoint.js';
-import { failedRowsFolders, prepareFolder } from './output-folders.js';
-import { lockRun, type RunLock } from './run-lock.js';
-import { runOutcome } from './run-outcome.js';
-import { runAggregates, runOutcomes, type UploadResult } from './run-result.js';
-import { ConcurrencyLimit } from './concurrency-limit.js';
-import { sendFiles } from './send-files.js';
-import { STDIN_SPOOL_FILE, unconfirmedStdinLines } from './stdin-spool.js';
+import type { Checkpoint, CheckpointSettings } from './state/checkpoint.js';
+import { latestRunId, loadCheckpoint, runDir, runsDir } from './state/checkpoint-store.js';
+import { CheckpointWriter } from './state/checkpoint-writer.js';
+import { newCheckpoint, resumeRefusal } from './state/new-checkpoint.js';
+import { failedRowsFolders, prepareFolder } from './plan/output-folders.js';
+import { lockRun, type RunLock } from './state/run-lock.js';
+import { runOutcome } from './state/run-outcome.js';
+import { runAggregates, runOutcomes, type UploadResult } from './state/run-result.js';
+import { ConcurrencyLimit } from './send/concurrency-limit.js';
+import { sendFiles } from './send/send-files.js';
+import { STDIN_SPOOL_FILE, unconfirmedStdinLines } from './send/stdin-spool.js';
 import type { JobOutcome, MappedRowError, UploadListener } from './upload-events.js';
 
 /** A server to send to, as the caller connects it (an embedded one, or the configured URL). */

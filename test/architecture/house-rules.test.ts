@@ -1,12 +1,11 @@
-// Issue 15's house rules for src/, checked on every test run: no room below cli/ imports from it,
-// no import cycle, no file over 300 lines, and every file opens with a comment saying its one job.
+// The house rules for src/, checked on every test run: the arrows docs/architecture.md draws between
+// rooms (read from src/, never listed by hand), no import cycle, rooms small enough to find a file
+// in, short files and lines, and every file opening with a comment saying its one job.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = path.resolve(import.meta.dirname, '../../src');
-/** The rooms below the command layer: none of them may import from src/cli. */
-const BELOW_CLI = ['upload', 'render', 'server', 'input', 'client', 'config', 'protocol', 'errors'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -16,14 +15,95 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+const IMPORT_SPECS = [
+  /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g,
+  /import\(\s*['"]([^'"]+)['"]\s*\)/g,
+  /(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g,
+];
+
+function specsOf(text: string): string[] {
+  return IMPORT_SPECS.flatMap((re) => [...text.matchAll(re)].map((m) => m[1] as string));
+}
+
 /** Every relative import of a file (static, type-only, re-exports and dynamic), resolved to a src path. */
 export function importsOf(file: string, text = readFileSync(file, 'utf8')): string[] {
-  const specs = [
-    ...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]/g),
-    ...text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g),
-    ...text.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g),
-  ].map((m) => m[1] as string);
-  return specs.filter((s) => s.startsWith('.')).map((s) => path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
+  return specsOf(text)
+    .filter((s) => s.startsWith('.'))
+    .map((s) => path.resolve(path.dirname(file), s.replace(/\.js$/, '.ts')));
+}
+
+/** The packages a file imports by name (`chalk`, `node:fs`, `@scope/pkg/sub` → `@scope/pkg`). */
+export function packagesOf(text: string): string[] {
+  return specsOf(text)
+    .filter((s) => !s.startsWith('.'))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] as string)));
+}
+
+/**
+ * The arrows of docs/architecture.md: the rooms each room may import. A room found in src/ that
+ * is not drawn here fails the test, so a new room is drawn before it is built.
+ */
+export const DRAWN_ARROWS: Record<string, readonly string[]> = {
+  cli: ['upload', 'render', 'server', 'config', 'client', 'input', 'resources', 'protocol', 'errors', 'version'],
+  upload: ['input', 'client', 'resources', 'protocol', 'errors'],
+  render: ['upload', 'protocol', 'errors'],
+  client: ['protocol', 'errors'],
+  input: ['protocol', 'errors'],
+  config: ['protocol', 'errors'],
+  server: ['resources', 'protocol', 'errors', 'version'],
+  resources: ['protocol', 'errors'],
+  protocol: [],
+  errors: [],
+  version: [],
+};
+
+/** The rooms on the client's side of the wire: none of them may reach into the server. */
+const CLIENT_SIDE = ['upload', 'client', 'render', 'input', 'config'];
+/** Terminal packages only the command layer and the reporters may load. */
+const TERMINAL_PACKAGES = ['commander', 'chalk', 'ora', 'cli-progress'];
+const DRAWS_ON_TERMINAL = ['cli', 'render'];
+
+/** The room of a src path: its top folder, or the file's stem for a file at the top (`version`). */
+export function roomOf(file: string): string {
+  const first = path.relative(SRC, file).split(path.sep)[0] as string;
+  return first.replace(/\.ts$/, '');
+}
+
+type Graph = Map<string, string[]>;
+
+/** Every import that crosses rooms against the drawing, as `from → to` lines. */
+export function undrawnArrows(graph: Graph, arrows = DRAWN_ARROWS): string[] {
+  const bad: string[] = [];
+  for (const [file, deps] of graph) {
+    const from = roomOf(file);
+    for (const dep of deps) {
+      const to = roomOf(dep);
+      if (to === from || to.startsWith('..')) continue;
+      if (!(arrows[from] ?? []).includes(to)) bad.push(`${rel(file)} → ${rel(dep)}`);
+    }
+  }
+  return bad;
+}
+
+/** The issue's named arrows, asserted on their own so a loosened table cannot hide them. */
+export function brokenNamedArrows(graph: Graph, packages: Map<string, string[]>): string[] {
+  const bad: string[] = [];
+  for (const [file, deps] of graph) {
+    const from = roomOf(file);
+    for (const dep of deps) {
+      const to = roomOf(dep);
+      if (to === from) continue;
+      if (from === 'protocol' || from === 'errors') bad.push(`${from} imports ${to}: ${rel(file)}`);
+      if (from === 'server' && to === 'upload') bad.push(`server imports upload: ${rel(file)}`);
+      if (CLIENT_SIDE.includes(from) && to === 'server') bad.push(`client side imports server: ${rel(file)}`);
+      if (from !== 'cli' && to === 'cli') bad.push(`${from} imports cli: ${rel(file)}`);
+    }
+    if (DRAWS_ON_TERMINAL.includes(from)) continue;
+    for (const pkg of packages.get(file) ?? []) {
+      if (TERMINAL_PACKAGES.includes(pkg)) bad.push(`${from} loads ${pkg}: ${rel(file)}`);
+    }
+  }
+  return bad;
 }
 
 /** Strongly connected components with more than one file, or a file importing itself (Tarjan). */
@@ -66,14 +146,19 @@ const rel = (f: string) => path.relative(SRC, f);
 describe('the import graph of src/', () => {
   const files = sourceFiles(SRC);
   const graph = new Map(files.map((f) => [f, importsOf(f)]));
+  const packages = new Map(files.map((f) => [f, packagesOf(readFileSync(f, 'utf8'))]));
 
-  it('has no import from a room below cli/ into cli/', () => {
-    const bad: string[] = [];
-    for (const [file, deps] of graph) {
-      if (!BELOW_CLI.includes(rel(file).split(path.sep)[0] as string)) continue;
-      for (const dep of deps) if (rel(dep).startsWith(`cli${path.sep}`)) bad.push(`${rel(file)} → ${rel(dep)}`);
-    }
-    expect(bad).toEqual([]);
+  it('has every room drawn in docs/architecture.md', () => {
+    const rooms = [...new Set(files.map(roomOf))].sort();
+    expect(rooms.filter((r) => !(r in DRAWN_ARROWS))).toEqual([]);
+  });
+
+  it('follows the drawn arrows only', () => {
+    expect(undrawnArrows(graph)).toEqual([]);
+  });
+
+  it('keeps the named arrows: protocol and errors import nothing of ours, the server never the upload, the client side never the server, the core no terminal package', () => {
+    expect(brokenNamedArrows(graph, packages)).toEqual([]);
   });
 
   it('has no import cycle', () => {
@@ -88,6 +173,10 @@ describe('the import graph of src/', () => {
         "import type { X } from '../cli/x.js';\nconst m = await import('./b.js');\nexport { y } from './c.js';",
       ),
     ).toEqual([path.join(SRC, 'cli', 'x.ts'), path.join(SRC, 'upload', 'c.ts'), path.join(SRC, 'upload', 'b.ts')]);
+    expect(packagesOf("import chalk from 'chalk';\nimport { x } from '@a/b/c';\nimport './d.js';")).toEqual([
+      'chalk',
+      '@a/b',
+    ]);
     expect(
       cycles(
         new Map([
@@ -106,6 +195,46 @@ describe('the import graph of src/', () => {
         ]),
       ),
     ).toEqual([]);
+  });
+
+  it('each named arrow fails when it is broken', () => {
+    const f = (room: string, name = 'x.ts') => path.join(SRC, room, name);
+    const cases: [string, string, string][] = [
+      ['protocol', 'errors', 'protocol imports errors'],
+      ['errors', 'protocol', 'errors imports protocol'],
+      ['server', 'upload', 'server imports upload'],
+      ['upload', 'server', 'client side imports server'],
+      ['render', 'server', 'client side imports server'],
+      ['client', 'server', 'client side imports server'],
+      ['input', 'server', 'client side imports server'],
+      ['upload', 'cli', 'upload imports cli'],
+    ];
+    for (const [from, to, says] of cases) {
+      const broken = brokenNamedArrows(new Map([[f(from), [f(to)]]]), new Map());
+      expect(broken.join('\n')).toContain(says);
+      expect(undrawnArrows(new Map([[f(from), [f(to)]]]))).toHaveLength(1);
+    }
+    for (const pkg of TERMINAL_PACKAGES) {
+      expect(brokenNamedArrows(new Map([[f('upload'), []]]), new Map([[f('upload'), [pkg]]]))).toHaveLength(1);
+      expect(brokenNamedArrows(new Map([[f('render'), []]]), new Map([[f('render'), [pkg]]]))).toEqual([]);
+    }
+    expect(undrawnArrows(new Map([[f('cli'), [f('upload')]]]))).toEqual([]);
+  });
+});
+
+/** The most files one folder of src/ may hold directly: past it, a newcomer cannot find the room for a change. */
+const MAX_FILES_PER_FOLDER = 20;
+
+export function crowdedFolders(dir: string): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const here = entries.filter((e) => e.isFile() && e.name.endsWith('.ts')).length;
+  const inside = entries.filter((e) => e.isDirectory()).flatMap((e) => crowdedFolders(path.join(dir, e.name)));
+  return here > MAX_FILES_PER_FOLDER ? [`${path.relative(SRC, dir) || 'src'}: ${here} files`, ...inside] : inside;
+}
+
+describe('the folders of src/', () => {
+  it(`hold at most ${MAX_FILES_PER_FOLDER} files each`, () => {
+    expect(crowdedFolders(SRC)).toEqual([]);
   });
 });
 

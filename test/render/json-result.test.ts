@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildJsonResult } from '../../src/render/json-result.js';
-import { combineAggregates } from '../../src/upload/combine-aggregates.js';
+import { combineAggregates } from '../../src/upload/aggregates/combine-aggregates.js';
 import { assertValidResult } from '../helpers/result-schema.js';
 import { FILE, batch3, batch4, outcome, rowError, summary } from './fixtures.js';
 

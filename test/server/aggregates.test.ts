@@ -9,7 +9,7 @@ import {
   rescale,
 } from '../../src/protocol/decimal.js';
 import { loadResources, parseResources } from '../../src/server/resources/load-resources.js';
-import type { SqlValue } from '../../src/server/resources/resource-types.js';
+import type { SqlValue } from '../../src/resources/resource-types.js';
 
 const d = (text: string) => parseDecimal(text)!;
 

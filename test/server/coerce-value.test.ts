@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { coerceValue } from '../../src/server/resources/coerce-value.js';
-import type { FieldDef, FieldType } from '../../src/server/resources/resource-types.js';
-import { validateRecord } from '../../src/server/resources/validate-record.js';
+import { coerceValue } from '../../src/resources/coerce-value.js';
+import type { FieldDef, FieldType } from '../../src/resources/resource-types.js';
+import { validateRecord } from '../../src/resources/validate-record.js';
 import { loadResources } from '../../src/server/resources/load-resources.js';
 
 const field = (type: FieldType, extra: Partial<FieldDef> = {}): FieldDef => ({

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_RESOURCES } from '../../src/server/resources/builtin-resources.js';
+import { BUILTIN_RESOURCES } from '../../src/resources/builtin-resources.js';
 import { loadResources, parseResources, ResourceConfigError } from '../../src/server/resources/load-resources.js';
 import { indexColumns } from '../../src/server/store/sql-helpers.js';
 import { tempDir } from '../helpers/temp.js';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AggregateAccumulator } from '../../src/server/resources/aggregates.js';
 import { loadResources } from '../../src/server/resources/load-resources.js';
-import type { ResourceDef, SqlValue } from '../../src/server/resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../src/resources/resource-types.js';
 import { PostgresStore } from '../../src/server/store/postgres-store.js';
 import { SqliteStore } from '../../src/server/store/sqlite-store.js';
 import { MIGRATIONS } from '../../src/server/store/migrations/index.js';

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { expect } from 'vitest';
 import { AggregateAccumulator } from '../../src/server/resources/aggregates.js';
 import { parseResources } from '../../src/server/resources/load-resources.js';
-import type { ResourceDef, SqlValue } from '../../src/server/resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../src/resources/resource-types.js';
 import { PostgresStore } from '../../src/server/store/postgres-store.js';
 import { SqliteStore } from '../../src/server/store/sqlite-store.js';
 import type { JobRecord, JobStore } from '../../src/server/store/store.js';

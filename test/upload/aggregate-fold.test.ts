@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AggregateValue } from '../../src/protocol/index.js';
-import { mergeStates, stateOf, valuesOf } from '../../src/upload/aggregate-state.js';
-import type { Checkpoint, CheckpointEntry } from '../../src/upload/checkpoint.js';
-import { combineAggregates } from '../../src/upload/combine-aggregates.js';
-import { CheckpointFolder } from '../../src/upload/checkpoint-fold.js';
-import { runAggregates } from '../../src/upload/run-result.js';
+import { mergeStates, stateOf, valuesOf } from '../../src/upload/aggregates/aggregate-state.js';
+import type { Checkpoint, CheckpointEntry } from '../../src/upload/state/checkpoint.js';
+import { combineAggregates } from '../../src/upload/aggregates/combine-aggregates.js';
+import { CheckpointFolder } from '../../src/upload/state/checkpoint-fold.js';
+import { runAggregates } from '../../src/upload/state/run-result.js';
 
 const RUNS = Number(process.env.BULK_FC_RUNS ?? 150);
 

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ResumeCursor, type Checkpoint, type CheckpointEntry, type EntryOutcome } from '../../src/upload/checkpoint.js';
-import { valuesOf } from '../../src/upload/aggregate-state.js';
-import { entryAggregateState, CheckpointFolder, unfold } from '../../src/upload/checkpoint-fold.js';
+import {
+  ResumeCursor,
+  type Checkpoint,
+  type CheckpointEntry,
+  type EntryOutcome,
+} from '../../src/upload/state/checkpoint.js';
+import { valuesOf } from '../../src/upload/aggregates/aggregate-state.js';
+import { entryAggregateState, CheckpointFolder, unfold } from '../../src/upload/state/checkpoint-fold.js';
 
 function checkpoint(): Checkpoint {
   return {

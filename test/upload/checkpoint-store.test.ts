@@ -9,9 +9,9 @@ import {
   latestRunId,
   loadCheckpoint,
   saveCheckpointText,
-} from '../../src/upload/checkpoint-store.js';
-import { CheckpointWriter } from '../../src/upload/checkpoint-writer.js';
-import type { Checkpoint } from '../../src/upload/checkpoint.js';
+} from '../../src/upload/state/checkpoint-store.js';
+import { CheckpointWriter } from '../../src/upload/state/checkpoint-writer.js';
+import type { Checkpoint } from '../../src/upload/state/checkpoint.js';
 
 const saveCheckpoint = (c: Checkpoint, env: Record<string, string>) =>
   saveCheckpointText(c.run_id, JSON.stringify(c), env);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ResourceDescription } from '../../src/protocol/index.js';
-import { closestName } from '../../src/upload/closest-name.js';
-import { HeaderMismatchError, parseColumnMap, planColumns, type PlanInput } from '../../src/upload/column-plan.js';
-import { rowChecker } from '../../src/upload/dry-run-check.js';
+import { closestName } from '../../src/upload/plan/closest-name.js';
+import { HeaderMismatchError, parseColumnMap, planColumns, type PlanInput } from '../../src/upload/plan/column-plan.js';
+import { rowChecker } from '../../src/upload/plan/dry-run-check.js';
 
 const TRANSACTIONS: ResourceDescription = {
   name: 'transactions',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateKind, combineAggregates, formatAggregates } from '../../src/upload/combine-aggregates.js';
+import { aggregateKind, combineAggregates, formatAggregates } from '../../src/upload/aggregates/combine-aggregates.js';
 
 const job = (aggregates: Record<string, unknown> | null, succeeded: number) => ({
   aggregates: aggregates as never,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit } from '../../src/upload/concurrency-limit.js';
-import { Semaphore } from '../../src/upload/semaphore.js';
+import { ConcurrencyLimit } from '../../src/upload/send/concurrency-limit.js';
+import { Semaphore } from '../../src/upload/send/semaphore.js';
 
 describe('ConcurrencyLimit: AIMD on smoothed start-request latency (ms per KiB sent; null for a failure)', () => {
   it.each([

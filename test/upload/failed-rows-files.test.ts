@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FailedRowsFiles } from '../../src/upload/failed-rows-files.js';
+import { FailedRowsFiles } from '../../src/upload/state/failed-rows-files.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('FailedRowsFiles claims', () => {

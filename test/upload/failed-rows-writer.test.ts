@@ -3,8 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { escapeFormula, unescapeFormula } from '../../src/input/reserved-columns.js';
-import { csvCell, FailedRowsWriter, formatFailedRow, type FailedRow } from '../../src/upload/failed-rows-writer.js';
-import { failedRowsPath } from '../../src/upload/output-paths.js';
+import {
+  csvCell,
+  FailedRowsWriter,
+  formatFailedRow,
+  type FailedRow,
+} from '../../src/upload/state/failed-rows-writer.js';
+import { failedRowsPath } from '../../src/upload/plan/output-paths.js';
 import { readAll, records } from '../input/read-helpers.js';
 
 /** A new failed-rows file for an input of this format (JSON inputs get NDJSON files), as the tests open them. */

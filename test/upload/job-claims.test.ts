@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CheckpointEntry } from '../../src/upload/checkpoint.js';
-import { JobClaims } from '../../src/upload/job-claims.js';
+import type { CheckpointEntry } from '../../src/upload/state/checkpoint.js';
+import { JobClaims } from '../../src/upload/state/job-claims.js';
 
 const entry = (e: Partial<CheckpointEntry>): CheckpointEntry => ({
   key: 'r:0:2-101',

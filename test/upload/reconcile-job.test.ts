@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconcileJob, type JobAnswer } from '../../src/upload/reconcile-job.js';
+import { reconcileJob, type JobAnswer } from '../../src/upload/settle/reconcile-job.js';
 
 const answer = (over: Partial<JobAnswer>): JobAnswer => ({
   state: 'Job Complete',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ResumeCursor, type CheckpointEntry } from '../../src/upload/checkpoint.js';
-import { BatchBuilder, makeBatch, splitToFit } from '../../src/upload/batch.js';
+import { ResumeCursor, type CheckpointEntry } from '../../src/upload/state/checkpoint.js';
+import { BatchBuilder, makeBatch, splitToFit } from '../../src/upload/send/batch.js';
 
 const entry = (first: number, last: number, over: Partial<CheckpointEntry> = {}): CheckpointEntry => ({
   key: `k${first}`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENDINGS } from '../../src/errors/exit-codes.js';
-import { runOutcome } from '../../src/upload/run-outcome.js';
-import type { StopReason } from '../../src/upload/stop-policy.js';
+import { runOutcome } from '../../src/upload/state/run-outcome.js';
+import type { StopReason } from '../../src/upload/state/stop-policy.js';
 import type { JobOutcome, RunCounts } from '../../src/upload/upload-events.js';
 
 const counts = (c: Partial<RunCounts>): RunCounts => ({

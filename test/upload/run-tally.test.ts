@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Checkpoint } from '../../src/upload/checkpoint.js';
-import { runAggregates } from '../../src/upload/run-result.js';
-import { RunTally } from '../../src/upload/run-tally.js';
+import type { Checkpoint } from '../../src/upload/state/checkpoint.js';
+import { runAggregates } from '../../src/upload/state/run-result.js';
+import { RunTally } from '../../src/upload/state/run-tally.js';
 
 describe('the run tally', () => {
   it('balances when every row read is stored, failed, unprocessed or deliberately unsettled', () => {

@@ -2,9 +2,9 @@
 // job server's (honest in every guide shape, or lying in plain sight), hundreds of cases a second.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeBatch } from '../../src/upload/batch.js';
-import type { CheckpointEntry } from '../../src/upload/checkpoint.js';
-import { settlementOf } from '../../src/upload/settle-job.js';
+import { makeBatch } from '../../src/upload/send/batch.js';
+import type { CheckpointEntry } from '../../src/upload/state/checkpoint.js';
+import { settlementOf } from '../../src/upload/settle/settle-job.js';
 import { parseStatus } from '../../src/client/parse-status.js';
 import { scriptArb } from '../helpers/accounting-run.js';
 import { finalStatus, recordErrorList, type JobTruth } from '../helpers/fake-job-server.js';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { openStream } from '../../src/input/open-input.js';
-import type { CheckpointEntry } from '../../src/upload/checkpoint.js';
-import { readStdinSpool, spoolStdin, unconfirmedStdinLines } from '../../src/upload/stdin-spool.js';
+import type { CheckpointEntry } from '../../src/upload/state/checkpoint.js';
+import { readStdinSpool, spoolStdin, unconfirmedStdinLines } from '../../src/upload/send/stdin-spool.js';
 import { drain } from '../input/read-helpers.js';
 import { tempDir } from '../helpers/temp.js';
 

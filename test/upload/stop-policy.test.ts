@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type ApiErrorKind } from '../../src/client/api-error.js';
-import { batchFailure, maxErrorsStop, StopLatch } from '../../src/upload/stop-policy.js';
+import { batchFailure, maxErrorsStop, StopLatch } from '../../src/upload/state/stop-policy.js';
 
 describe('stop policy: a failed batch', () => {
   const table: Array<[ApiErrorKind, number | null, string, 'failed' | 'unprocessed', string | null]> = [

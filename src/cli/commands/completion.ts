@@ -1,7 +1,7 @@
 // `bulk completion <shell>`: prints a bash, zsh or fish completion script built from the
 // commands and flags as they are registered, so it cannot drift from them.
 import { Argument, Command } from 'commander';
-import { BUILTIN_RESOURCES } from '../../server/resources/builtin-resources.js';
+import { BUILTIN_RESOURCES } from '../../resources/builtin-resources.js';
 import { completionScript, type CompletionSpec } from '../completion-scripts.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'];

@@ -8,7 +8,7 @@ import {
   parseDecimal,
   type Decimal,
 } from '../../protocol/decimal.js';
-import type { AggregateDef, FieldDef, ResourceDef, SqlValue } from './resource-types.js';
+import type { AggregateDef, FieldDef, ResourceDef, SqlValue } from '../../resources/resource-types.js';
 
 /** Running state of one aggregate; plain JSON so it can be committed with each chunk. */
 interface Acc {

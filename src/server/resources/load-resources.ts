@@ -1,7 +1,7 @@
 // The resources a server accepts: the built-in ones plus (overriding them) those of a resources
 // file, parsed and checked into definitions; a bad file is refused with one line.
 import { readFileSync } from 'node:fs';
-import { BUILTIN_RESOURCES } from './builtin-resources.js';
+import { BUILTIN_RESOURCES } from '../../resources/builtin-resources.js';
 import {
   AGGREGATE_FNS,
   FIELD_TYPES,
@@ -10,7 +10,7 @@ import {
   type FieldDef,
   type FieldType,
   type ResourceDef,
-} from './resource-types.js';
+} from '../../resources/resource-types.js';
 import { BulkError } from '../../errors/bulk-error.js';
 
 /** A server setting that cannot be used (exit 2 through the error table). */

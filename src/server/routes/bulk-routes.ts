@@ -12,7 +12,7 @@ import type { ServerContext } from '../server-context.js';
 import { IdempotencyConflictError } from '../store/store.js';
 import { parseSourceHeader, SOURCE_HEADER } from '../../protocol/job-source.js';
 import { laneWorkerId } from '../worker/job-worker.js';
-import type { ResourceDef } from '../resources/resource-types.js';
+import type { ResourceDef } from '../../resources/resource-types.js';
 
 const JOB_TYPE_OF: Record<string, JobType> = { POST: 'insert', PATCH: 'upsert', DELETE: 'delete' };
 

@@ -9,11 +9,11 @@ import type { MatchResponse, RecordError } from '../../protocol/index.js';
 import { bodyTypeOf, parseBulkBody } from '../http/bulk-body.js';
 import { HttpError, readBody, sendJson } from '../http/http-io.js';
 import { releaseAfter } from '../observe/heap-release.js';
-import type { SqlValue } from '../resources/resource-types.js';
+import type { SqlValue } from '../../resources/resource-types.js';
 import type { ServerContext } from '../server-context.js';
 import { recordValidator } from '../worker/record-validator.js';
 import { requiredKey } from './bulk-routes.js';
-import { NO_RECORD } from '../store/sqlite-record-writer.js';
+import { NO_RECORD } from '../../resources/refusal-reasons.js';
 
 export async function matchKeys(
   ctx: ServerContext,

@@ -5,7 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ResourceDescription } from '../../protocol/index.js';
 import { HttpError, sendJson } from '../http/http-io.js';
-import type { ResourceDef } from '../resources/resource-types.js';
+import type { ResourceDef } from '../../resources/resource-types.js';
 import type { ServerContext } from '../server-context.js';
 
 export function describeResource(def: ResourceDef): ResourceDescription {

@@ -5,7 +5,7 @@
 import { finished } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { SqlValue } from '../resources/resource-types.js';
+import type { SqlValue } from '../../resources/resource-types.js';
 
 /** One value in COPY's text format: `\N` for null; backslash, tab, newline and carriage return escaped. */
 export function copyValue(v: SqlValue): string {

@@ -7,7 +7,7 @@ import type { RecordError } from '../../protocol/index.js';
 import { isoAt } from '../clock.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import type { JobCount, JobRecord } from './store.js';
-import type { FieldDef, ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { FieldDef, ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { fieldSqlType, quoteIdent } from './sql-helpers.js';
 
 const UNFINISHED = "state IN ('Open', 'In Progress')";

@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { fieldSqlType, quoteIdent, type WriterShape } from './sql-helpers.js';
-import { DUPLICATE_RECORD, NO_RECORD, type WriteOutcome } from './sqlite-record-writer.js';
+import { DUPLICATE_RECORD, NO_RECORD } from '../../resources/refusal-reasons.js';
+import type { WriteOutcome } from './sql-helpers.js';
 import { copyLines, copyValue } from './pg-copy.js';
 import { foldByKey, type IndexedRow } from './upsert-fold.js';
 import { PgRowByRow } from './pg-row-by-row.js';

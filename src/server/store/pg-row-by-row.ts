@@ -3,9 +3,10 @@
  * upsert that clashes on another unique key than the one it names (only that row is refused).
  */
 import type pg from 'pg';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
-import { DUPLICATE_RECORD, type WriteOutcome } from './sqlite-record-writer.js';
+import { DUPLICATE_RECORD } from '../../resources/refusal-reasons.js';
+import type { WriteOutcome } from './sql-helpers.js';
 import type { IndexedRow } from './upsert-fold.js';
 
 const STORED: WriteOutcome = { stored: true };

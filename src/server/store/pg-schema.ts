@@ -1,6 +1,6 @@
 /** Brings a PostgreSQL schema to the current version: the shared numbered migrations, then a table per resource. */
 import type pg from 'pg';
-import type { ResourceDef } from '../resources/resource-types.js';
+import type { ResourceDef } from '../../resources/resource-types.js';
 import { MIGRATIONS, MIGRATIONS_TABLE_SQL, statements } from './migrations/index.js';
 import { addFieldSql, keyIndexSql, resourceTableSql } from './sql-helpers.js';
 

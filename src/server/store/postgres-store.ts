@@ -1,7 +1,7 @@
 /** The shared store: many `bulk serve` nodes on one PostgreSQL database. */
 import pg from 'pg';
 import type { RecordError } from '../../protocol/index.js';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import {
   DEFAULT_LEASE_MS,
   IdempotencyConflictError,

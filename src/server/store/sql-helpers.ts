@@ -3,7 +3,7 @@
  * fields, the column order of a key's index, the columns an upsert updates, and a per-shape cache
  * of record writers.
  */
-import type { FieldType, ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { FieldType, ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import type { JobRecord } from './store.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -87,3 +87,6 @@ export class WriterCache<W> {
     return writer;
   }
 }
+
+/** What writing one record did: stored (inserted, updated or deleted), or why not. */
+export type WriteOutcome = { stored: true } | { stored: false; field: string | undefined; error: string };

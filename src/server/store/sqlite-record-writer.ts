@@ -1,14 +1,8 @@
 /** Writes one chunk's records into a resource's SQLite table with prepared statements. */
 import type Database from 'better-sqlite3';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
-import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
-
-/** What writing one record did: stored (inserted, updated or deleted), or why not. */
-export type WriteOutcome = { stored: true } | { stored: false; field: string | undefined; error: string };
-
-/** Why a record was refused, in the same words on every store (and in a delete match's answer). */
-export const DUPLICATE_RECORD = 'duplicate of an existing record';
-export const NO_RECORD = 'no record with this key';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
+import { DUPLICATE_RECORD, NO_RECORD } from '../../resources/refusal-reasons.js';
+import { quoteIdent, updateColumns, type WriteOutcome, type WriterShape } from './sql-helpers.js';
 
 const STORED: WriteOutcome = { stored: true };
 /** Statement variants per writer; past this many distinct shapes the cache starts over. */

@@ -1,6 +1,6 @@
 /** Brings a SQLite database to the current schema: the shared numbered migrations, then a table per resource. */
 import type Database from 'better-sqlite3';
-import type { ResourceDef } from '../resources/resource-types.js';
+import type { ResourceDef } from '../../resources/resource-types.js';
 import { MIGRATIONS, MIGRATIONS_TABLE_SQL, statements } from './migrations/index.js';
 import { addFieldSql, keyIndexSql, quoteIdent, resourceTableSql } from './sql-helpers.js';
 

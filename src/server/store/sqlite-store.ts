@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordError } from '../../protocol/index.js';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import type {
   ChunkWrite,
   ClaimedJob,

@@ -1,7 +1,7 @@
 /** The job store interface both databases implement, and the records it deals in. */
 import type { JobState, JobType, RecordError } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import type { JobSource } from '../../protocol/job-source.js';
 
 export interface JobRecord {

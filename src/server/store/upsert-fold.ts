@@ -2,7 +2,7 @@
  * Folds the rows of one upsert chunk that repeat a key into one row each, in file order, so a
  * single set-based statement leaves the table exactly as upserting them one by one would.
  */
-import type { SqlValue } from '../resources/resource-types.js';
+import type { SqlValue } from '../../resources/resource-types.js';
 
 export interface IndexedRow {
   index: number;

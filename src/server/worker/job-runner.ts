@@ -12,7 +12,7 @@ import { releaseAfter } from '../observe/heap-release.js';
 import type { ServerLogger } from '../observe/server-log.js';
 import type { ServerMetrics } from '../observe/server-metrics.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
-import type { ResourceDef, SqlValue } from '../resources/resource-types.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore } from '../store/store.js';
 import { recordValidator } from './record-validator.js';

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { JobEvents } from '../job-events.js';
 import type { ServerLogger } from '../observe/server-log.js';
 import type { ServerMetrics } from '../observe/server-metrics.js';
-import type { ResourceDef } from '../resources/resource-types.js';
+import type { ResourceDef } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from '../store/store.js';
 import { runJob, type RunnerDeps } from './job-runner.js';

@@ -1,6 +1,6 @@
 /** How a job checks its records against its resource, decided once per job. */
-import type { ResourceDef } from '../resources/resource-types.js';
-import { validateRecord } from '../resources/validate-record.js';
+import type { ResourceDef } from '../../resources/resource-types.js';
+import { validateRecord } from '../../resources/validate-record.js';
 import type { JobRecord } from '../store/store.js';
 
 type Validate = (record: unknown) => ReturnType<typeof validateRecord>;

@@ -1,0 +1,175 @@
+/**
+ * Before the first job: learns what the server says of its resources (once), and checks every
+ * named file's header against its resource (column mapping included), so a file that cannot fit
+ * is refused before anything is sent. Then gives each file its column plan and, for a dry run,
+ * the client-side row check. A delete run checks its files against the key alone and sends each
+ * row's key fields only (delete-keys.ts).
+ */
+import type { JobApiClient } from '../../client/job-api-client.js';
+import type { InputItem } from '../../input/input-item.js';
+import { openInput, type InputSource } from '../../input/open-input.js';
+import { InputError } from '../../input/input-error.js';
+import type { ResourceDescription } from '../../protocol/index.js';
+import { planColumns, type ColumnPlan } from '../plan/column-plan.js';
+import { rowChecker, type RowCheck } from '../plan/dry-run-check.js';
+import { checkDeleteKey, keyedDescription, keyRecord } from '../plan/delete-keys.js';
+import type { FailedRowsFiles } from '../state/failed-rows-files.js';
+import { styleOf } from '../state/failed-rows-writer.js';
+import { openRunInput, type SpooledInput } from './stdin-spool.js';
+import type { UploadOptions } from '../plan/upload-options.js';
+import { BulkError } from '../../errors/bulk-error.js';
+
+export interface PlannerOptions extends UploadOptions {
+  /** The resource a file goes to. */
+  resourceOf: (file: string) => string;
+  notice: (text: string) => void;
+}
+
+export class InputPlanner {
+  private descriptions: Map<string, ResourceDescription> | null = null;
+  private readonly plans = new Map<number, ColumnPlan>();
+  private readonly checks = new Map<string, RowCheck>();
+
+  constructor(private readonly opts: PlannerOptions) {}
+
+  /** Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an unknown-resource BulkError. */
+  async prepare(client: JobApiClient, files: string[]): Promise<void> {
+    const list = await client.describeResources();
+    this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i] as string;
+      this.description(this.opts.resourceOf(file));
+      if (file === '-') continue;
+      let source: InputSource | null = null;
+      try {
+        source = await openInput(file, {
+          format: this.opts.format,
+          encoding: this.opts.encoding,
+          limits: this.opts.limits,
+          dialect: this.opts.csv,
+          onNotice: this.opts.notice,
+        });
+        if (source.format !== 'csv') continue;
+        // The header is read with the first rows; a file that cannot be read is the read's business.
+        for await (const items of source.batches(1)) if (items.length > 0) break;
+        this.planFor(i, source);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+      } finally {
+        await source?.close();
+      }
+    }
+  }
+
+  /**
+   * Opens a file for the run (stdin through its spool): rows go on under field names (--map,
+   * --ignore-unknown), failed rows are written back under the file's own names and dialect.
+   * `opened` is the file as read; `source` is what the run reads.
+   */
+  async open(
+    file: string,
+    fileIndex: number,
+    sink: FailedRowsFiles,
+  ): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
+    // A file {@link prepare} opened has told its guesses (the delimiter) already.
+    const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
+    const { opened, spool } = await openRunInput(file, this.opts, notice);
+    sink.describe(opened.displayName, opened.format, file);
+    const source = this.wrap(opened, fileIndex, (plan) =>
+      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())),
+    );
+    return { opened, source, spool };
+  }
+
+  /** The plan for a file whose header (if any) has been read. */
+  planFor(fileIndex: number, source: InputSource): ColumnPlan {
+    const known = this.plans.get(fileIndex);
+    if (known) return known;
+    const resourceName = this.opts.resourceOf(source.file);
+    const { plan, notices } = planColumns({
+      file: source.displayName,
+      header: source.format === 'csv' ? source.columns() : null,
+      map: this.opts.columnMap ?? {},
+      ignoreUnknown: this.opts.ignoreUnknown ?? false,
+      resourceName,
+      resource: this.description(resourceName),
+      delimiter: source.delimiter(),
+      nullValue: source.format === 'csv' ? this.opts.csv?.nullValue : undefined,
+    });
+    for (const n of notices) this.opts.notice(n);
+    this.plans.set(fileIndex, plan);
+    return plan;
+  }
+
+  /**
+   * The source as the upload reads it: rows under field names, the file's kept columns as its
+   * columns, and in a dry run each row checked as the server would (a refused row comes out
+   * rejected, with its record). `onPlan` hears the plan once the header is known.
+   */
+  private wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
+    const check = this.rowCheck(this.opts.resourceOf(source.file));
+    const map = this.opts.columnMap ?? {};
+    const del = this.opts.delete;
+    let plan: ColumnPlan | null = null;
+    const planned = (): ColumnPlan => {
+      if (!plan) onPlan((plan = this.planFor(fileIndex, source)));
+      return plan;
+    };
+    async function* batches(maxRows: number): AsyncGenerator<InputItem[]> {
+      for await (const items of source.batches(maxRows)) {
+        // The header has been read with the first items.
+        const { apply } = planned();
+        yield items.map((item): InputItem => {
+          // A row that did not parse is named by field as the rest are (its text stays as the file had it).
+          if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+          const applied = apply(item.record);
+          const keyed = del ? keyRecord(applied, del) : { record: applied };
+          if ('reason' in keyed)
+            return {
+              kind: 'rejected',
+              line: item.line,
+              raw: '',
+              field: keyed.field,
+              reason: keyed.reason,
+              record: applied,
+            };
+          const { record } = keyed;
+          const bad = check?.(record);
+          return bad
+            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record }
+            : { kind: 'row', line: item.line, record };
+        });
+      }
+    }
+    return { ...source, columns: () => plan?.sourceColumns ?? source.columns(), batches };
+  }
+
+  /** For a dry run against a server that describes the resource: the row check; else null. */
+  private rowCheck(resourceName: string): RowCheck | null {
+    if (!this.opts.dryRun) return null;
+    const description = this.description(resourceName);
+    if (!description) return null;
+    let check = this.checks.get(resourceName);
+    if (!check) this.checks.set(resourceName, (check = rowChecker(description)));
+    return check;
+  }
+
+  /**
+   * The resource's description (for a delete, with only its key required); an unknown resource on
+   * a server that lists its resources stops the run, and so does a delete by a key it does not declare.
+   */
+  private description(name: string): ResourceDescription | null {
+    if (!this.descriptions) return null;
+    const found = this.descriptions.get(name);
+    if (!found) {
+      const names = [...this.descriptions.keys()];
+      throw new BulkError(
+        'unknown-resource',
+        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`,
+      );
+    }
+    if (!this.opts.delete) return found;
+    checkDeleteKey(found, this.opts.delete);
+    return keyedDescription(found, this.opts.delete);
+  }
+}

@@ -1,0 +1,46 @@
+// Submitting a batch as a job: one start request per batch, or, when the server answers 413, the
+// batch halved (again and again if need be) with the run told the most rows the server takes.
+import path from 'node:path';
+import { ApiError } from '../../client/api-error.js';
+import type { DeleteByKey, JobApiClient } from '../../client/job-api-client.js';
+import type { JobRef } from '../../client/job-ref.js';
+import { splitToFit, type Batch } from './batch.js';
+
+export interface SubmitOptions {
+  client: JobApiClient;
+  resource: string;
+  upsert?: { uniqueFields: string[]; updateFields?: string[] };
+  delete?: DeleteByKey;
+  /** The batch's idempotency key: the same line range always gets the same key. */
+  keyOf: (batch: Batch) => string;
+  /** A 413 split the batch: parts of at most `rows` rows go from now on. */
+  onTooLarge: (batch: Batch, rows: number) => void;
+  /** A part was accepted as a job. */
+  onStarted: (part: Batch, started: { ref: JobRef; replayed: boolean; key: string }) => Promise<void>;
+}
+
+export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<void> {
+  const key = opts.keyOf(batch);
+  let started;
+  try {
+    const { file, firstLine, lastLine } = batch.origin;
+    // The file's name only: a local path says more than the server needs to show.
+    started = await opts.client.startJob({
+      resource: opts.resource,
+      body: batch.body,
+      idempotencyKey: key,
+      upsert: opts.upsert,
+      delete: opts.delete,
+      source: { file: path.basename(file), firstLine, lastLine },
+    });
+  } catch (err) {
+    if (err instanceof ApiError && err.kind === 'too-large' && batch.origin.rows > 1) {
+      const halves = splitToFit(batch, Math.ceil(batch.origin.rows / 2));
+      opts.onTooLarge(batch, halves[0]?.origin.rows ?? 1);
+      for (const half of halves) await submitBatch(opts, half);
+      return;
+    }
+    throw err;
+  }
+  await opts.onStarted(batch, { ref: started.ref, replayed: started.replayed, key });
+}

@@ -1,0 +1,101 @@
+// The stop policy: pure decisions of when a run stops sending and why (a failed request's kind,
+// the --max-errors limits). The run applies them; nothing here does I/O.
+import type { ApiError } from '../../client/api-error.js';
+import { BulkError } from '../../errors/bulk-error.js';
+
+export type StopReason =
+  | 'interrupted'
+  | 'unreachable'
+  | 'auth'
+  | 'protocol'
+  | 'max-errors'
+  | 'input'
+  | 'job-lost'
+  | 'unknown-resource'
+  | 'output';
+
+export interface StopDecision {
+  reason: StopReason;
+  message: string;
+}
+
+/** What becomes of a batch whose job could not be started or followed, and whether the run stops. */
+export interface BatchFailure {
+  /** `failed`: the server refused the rows themselves (each fails with the message); else they stay unprocessed. */
+  rows: 'failed' | 'unprocessed';
+  stop: StopDecision | null;
+}
+
+export function batchFailure(err: ApiError): BatchFailure {
+  switch (err.kind) {
+    case 'rejected':
+      // The server refused the whole batch (400/422): its rows fail with the server's reason.
+      return {
+        rows: 'failed',
+        stop:
+          err.status === 422
+            ? {
+                reason: 'protocol',
+                message: `${err.message} (an idempotency key was reused with another body: a bug, please report it)`,
+              }
+            : null,
+      };
+    case 'not-found':
+      return {
+        rows: 'unprocessed',
+        stop: { reason: /Unknown resource/i.test(err.message) ? 'unknown-resource' : 'job-lost', message: err.message },
+      };
+    case 'auth':
+      return {
+        rows: 'unprocessed',
+        stop: { reason: 'auth', message: `${err.message} (give the API token with --token-file or BULK_TOKEN_FILE)` },
+      };
+    case 'unreachable':
+      return { rows: 'unprocessed', stop: { reason: 'unreachable', message: err.message } };
+    default:
+      return { rows: 'unprocessed', stop: { reason: 'protocol', message: err.message } };
+  }
+}
+
+/** The stop for a failed write to the failed-rows file or the checkpoint; anything else is rethrown. */
+export function outputStop(err: unknown): StopDecision {
+  if (err instanceof BulkError && err.kind === 'output') return { reason: 'output', message: err.message };
+  throw err;
+}
+
+export interface MaxErrors {
+  count?: number;
+  percent?: number;
+}
+
+/** The --max-errors stop, once more rows failed than the count or the share of rows read allows. */
+export function maxErrorsStop(max: MaxErrors | undefined, failed: number, read: number): StopDecision | null {
+  if (!max) return null;
+  const overCount = max.count !== undefined && failed > max.count;
+  const overShare = max.percent !== undefined && read > 0 && (failed / read) * 100 > max.percent;
+  if (!overCount && !overShare) return null;
+  return {
+    reason: 'max-errors',
+    message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)`,
+  };
+}
+
+/** The run's stop: the first decision wins, later ones are ignored. */
+export class StopLatch {
+  decision: StopDecision | null = null;
+
+  set(decision: StopDecision | null): void {
+    if (decision && !this.decision) this.decision = decision;
+  }
+
+  /** Runs a write to the failed-rows file; a failed one (ENOSPC, EACCES, EIO) latches the `output` stop and returns false. */
+  recorded(write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      this.set(outputStop(err));
+      return false;
+    }
+  }
+}
