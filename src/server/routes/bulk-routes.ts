@@ -109,12 +109,14 @@ ${resourceName}
 ${uniqueFields?.join(',') ?? ''}
 ${updateFields?.join(',') ?? ''}
 `);
-    // Hashed as the payload kept (always a JSON array), so the same records as JSON or as NDJSON are
-    // one request; a JSON body is that payload and is hashed as bytes while read (no extra copy).
-    const body = await readBody(req, ctx.limits.maxBodyBytes, type === 'application/json' ? digest : undefined);
+    // NDJSON is hashed as the JSON array kept, so the same records as JSON or as NDJSON are one
+    // request; JSON and CSV bodies are hashed as bytes while read (no extra copy). A CSV body's
+    // hash is over its own bytes: a client sends the same canonical CSV for the same rows.
+    const asRead = type !== 'application/x-ndjson';
+    const body = await readBody(req, ctx.limits.maxBodyBytes, asRead ? digest : undefined);
     bodyChars = body.length;
     const { records, payload } = parseBulkBody(type, body, ctx.limits);
-    if (payload !== body) digest.update(payload);
+    if (!asRead) digest.update(payload);
     const hash = digest.digest('hex');
     if (idemKey) {
       const earlier = await ctx.store.findIdempotency(owner, idemKey);

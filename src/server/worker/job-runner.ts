@@ -16,7 +16,8 @@ import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore } from '../store/store.js';
 import { recordValidator } from './record-validator.js';
-import { recordsOfPayload, type RecordSource } from '../records/json-records.js';
+import type { RecordSource } from '../records/json-records.js';
+import { recordsOfStored } from '../records/stored-payload.js';
 
 /** How a run ended: the job final, or let go to be continued from its last committed chunk. */
 export type RunOutcome = 'final' | 'stopped' | 'lease-lost' | 'store-error';
@@ -59,7 +60,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
   try {
     const resource = deps.resources.get(job.resource);
     if (!resource) throw new Error(`resource ${job.resource} is no longer configured`);
-    records = deps.takeRecords(job.id) ?? recordsOfPayload(await store.loadPayload(job.id));
+    records = deps.takeRecords(job.id) ?? recordsOfStored(await store.loadPayload(job.id));
     const agg = new AggregateAccumulator(resource, job.aggState ?? undefined);
     const validate = recordValidator(resource, job);
     let processed = job.processedItems;
