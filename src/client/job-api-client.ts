@@ -59,6 +59,8 @@ export class JobApiClient {
   async startJob(args: {
     resource: string;
     body: string | Buffer;
+    /** The body's type: the guide's JSON array unless the server listed another in `body_types`. @default application/json */
+    contentType?: string;
     idempotencyKey?: string;
     upsert?: { uniqueFields: string[]; updateFields?: string[] };
     /** Delete the records with these keys instead (DELETE); the body holds key records. */
@@ -74,7 +76,7 @@ export class JobApiClient {
         query.set('update_fields', args.upsert.updateFields.join(','));
       path += `?${query.toString()}`;
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': args.contentType ?? 'application/json' };
     if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
     if (args.source)
       headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);

@@ -18,6 +18,7 @@ import { styleOf } from '../state/failed-rows-writer.js';
 import { openRunInput, type SpooledInput } from './stdin-spool.js';
 import type { UploadOptions } from '../plan/upload-options.js';
 import { BulkError } from '../../errors/bulk-error.js';
+import { csvBodiesFor, openCanonical } from './csv-path.js';
 
 export interface PlannerOptions extends UploadOptions {
   /** The resource a file goes to. */
@@ -29,6 +30,8 @@ export class InputPlanner {
   private descriptions: Map<string, ResourceDescription> | null = null;
   private readonly plans = new Map<number, ColumnPlan>();
   private readonly checks = new Map<string, RowCheck>();
+  /** The delimiter each named CSV file's header was read with (given or detected). */
+  private readonly delimiters = new Map<number, string | undefined>();
 
   constructor(private readonly opts: PlannerOptions) {}
 
@@ -53,6 +56,7 @@ export class InputPlanner {
         // The header is read with the first rows; a file that cannot be read is the read's business.
         for await (const items of source.batches(1)) if (items.length > 0) break;
         this.planFor(i, source);
+        this.delimiters.set(i, source.delimiter());
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
       } finally {
@@ -70,15 +74,25 @@ export class InputPlanner {
     file: string,
     fileIndex: number,
     sink: FailedRowsFiles,
-  ): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
+  ): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null; csvBodies: boolean }> {
     // A file {@link prepare} opened has told its guesses (the delimiter) already.
     const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
     const { opened, spool } = await openRunInput(file, this.opts, notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(opened, fileIndex, (plan) =>
-      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())),
-    );
-    return { opened, source, spool };
+    const onPlan = (plan: ColumnPlan) =>
+      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter()));
+    const description = this.descriptions ? this.description(this.opts.resourceOf(file)) : null;
+    const csvBodies = csvBodiesFor(this.opts, opened, description);
+    // A canonical file goes as its own bytes: no row is parsed, mapped or re-written.
+    const canonical =
+      csvBodies && description && this.plans.has(fileIndex)
+        ? await openCanonical(this.opts, opened, description, this.delimiters.get(fileIndex))
+        : null;
+    if (canonical) {
+      onPlan(this.plans.get(fileIndex) as ColumnPlan);
+      return { opened, source: canonical, spool, csvBodies };
+    }
+    return { opened, source: this.wrap(opened, fileIndex, onPlan), spool, csvBodies };
   }
 
   /** The plan for a file whose header (if any) has been read. */

@@ -154,7 +154,7 @@ class UploadRun {
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
-    const { opened, source, spool } = await this.planner.open(file, fileIndex, this.failedRows);
+    const { opened, source, spool, csvBodies } = await this.planner.open(file, fileIndex, this.failedRows);
     const readBefore = this.counts.read;
     const resource = this.opts.resource ?? resourceFromFile(file);
     const name = opened.displayName;
@@ -165,6 +165,7 @@ class UploadRun {
           name,
           batchSize: this.opts.batchSize,
           firstBatchNumber: this.batchCount,
+          csvBodies,
           ...resumePlan(this.checkpoint, name),
         },
         {
