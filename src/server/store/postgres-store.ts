@@ -98,35 +98,28 @@ export class PostgresStore implements JobStore {
     payload: string,
     idempotency?: { key: string; hash: string; response: string },
   ): Promise<void> {
+    await this.keyed(idempotency, () => this.tx((c) => this.insertJob(c, job, payload, idempotency)));
+  }
+
+  async createAndRun(
+    job: NewJob,
+    chunk: ChunkWrite,
+    idempotency?: { key: string; hash: string; response: string },
+  ): Promise<{ stored: number; errors: RecordError[] }> {
+    return this.keyed(idempotency, () =>
+      this.tx(async (c) => {
+        await this.insertJob(c, job, null, idempotency);
+        await c.query('UPDATE bulk_jobs SET node = $1 WHERE id = $2', [this.nodeId, job.id]);
+        return this.writeChunk(c, chunk);
+      }),
+    );
+  }
+
+  /** The same key committed by another node meanwhile: nothing of this job was kept. */
+  private async keyed<T>(idempotency: { key: string } | undefined, run: () => Promise<T>): Promise<T> {
     try {
-      await this.tx(async (c) => {
-        await c.query(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, lease_owner, lease_until)
-           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10, CASE WHEN $10::text IS NULL THEN NULL ELSE now() + $11 * interval '1 millisecond' END)`,
-          [
-            job.id,
-            job.resource,
-            job.jobType,
-            job.owner,
-            job.totalItems,
-            job.uniqueFields ? JSON.stringify(job.uniqueFields) : null,
-            job.updateFields ? JSON.stringify(job.updateFields) : null,
-            job.createdAt,
-            job.source ? JSON.stringify(job.source) : null,
-            job.runner ? this.owner(job.runner) : null,
-            this.leaseMs,
-          ],
-        );
-        await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
-        if (idempotency) {
-          await c.query(
-            'INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES ($1, $2, $3, $4, $5, $6)',
-            [job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response],
-          );
-        }
-      });
+      return await run();
     } catch (err) {
-      // The same key committed by another node meanwhile: nothing of this job was kept.
       if (
         idempotency &&
         (err as { code?: string; constraint?: string }).code === '23505' &&
@@ -135,6 +128,40 @@ export class PostgresStore implements JobStore {
         throw new IdempotencyConflictError('A request with this Idempotency-Key was taken meanwhile');
       }
       throw err;
+    }
+  }
+
+  /** The job's row (leased to its runner), its payload (none for a job run at once) and its idempotency key. */
+  private async insertJob(
+    c: pg.PoolClient,
+    job: NewJob,
+    payload: string | null,
+    idempotency: { key: string; hash: string; response: string } | undefined,
+  ): Promise<void> {
+    await c.query(
+      `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, lease_owner, lease_until)
+           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10, CASE WHEN $10::text IS NULL THEN NULL ELSE now() + $11 * interval '1 millisecond' END)`,
+      [
+        job.id,
+        job.resource,
+        job.jobType,
+        job.owner,
+        job.totalItems,
+        job.uniqueFields ? JSON.stringify(job.uniqueFields) : null,
+        job.updateFields ? JSON.stringify(job.updateFields) : null,
+        job.createdAt,
+        job.source ? JSON.stringify(job.source) : null,
+        job.runner ? this.owner(job.runner) : null,
+        this.leaseMs,
+      ],
+    );
+    if (payload !== null)
+      await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
+    if (idempotency) {
+      await c.query(
+        'INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES ($1, $2, $3, $4, $5, $6)',
+        [job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response],
+      );
     }
   }
 
@@ -218,64 +245,66 @@ export class PostgresStore implements JobStore {
    * chunk is rolled back and LeaseLostError tells the worker to drop the job.
    */
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
+    return this.tx((c) => this.writeChunk(c, chunk));
+  }
+
+  private async writeChunk(c: pg.PoolClient, chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
     const { job, resource } = chunk;
     const writer = this.writers.get(resource, job);
-    return this.tx(async (c) => {
-      const lock = await c.query<{ state: string; lease_owner: string | null }>(
-        'SELECT state, lease_owner FROM bulk_jobs WHERE id = $1 FOR UPDATE',
-        [job.id],
+    const lock = await c.query<{ state: string; lease_owner: string | null }>(
+      'SELECT state, lease_owner FROM bulk_jobs WHERE id = $1 FOR UPDATE',
+      [job.id],
+    );
+    const held = lock.rows[0];
+    if (
+      !held ||
+      held.lease_owner !== this.owner(chunk.workerId ?? 'local') ||
+      (held.state !== 'Open' && held.state !== 'In Progress')
+    ) {
+      throw new LeaseLostError(
+        `job ${job.id}: lease lost (${held ? `${held.state}, held by ${held.lease_owner ?? 'no one'}` : 'gone'})`,
       );
-      const held = lock.rows[0];
-      if (
-        !held ||
-        held.lease_owner !== this.owner(chunk.workerId ?? 'local') ||
-        (held.state !== 'Open' && held.state !== 'In Progress')
-      ) {
-        throw new LeaseLostError(
-          `job ${job.id}: lease lost (${held ? `${held.state}, held by ${held.lease_owner ?? 'no one'}` : 'gone'})`,
+    }
+    let stored = 0;
+    const errors = [...chunk.invalid];
+    const outcomes = await writer.writeAll(c, job.id, chunk.rows);
+    chunk.rows.forEach((row, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.stored) {
+        stored++;
+        chunk.onStored(row.values);
+      } else if (outcome) {
+        errors.push(
+          outcome.field === undefined
+            ? { index: row.index, error: outcome.error }
+            : { index: row.index, field: outcome.field, error: outcome.error },
         );
       }
-      let stored = 0;
-      const errors = [...chunk.invalid];
-      const outcomes = await writer.writeAll(c, job.id, chunk.rows);
-      chunk.rows.forEach((row, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.stored) {
-          stored++;
-          chunk.onStored(row.values);
-        } else if (outcome) {
-          errors.push(
-            outcome.field === undefined
-              ? { index: row.index, error: outcome.error }
-              : { index: row.index, field: outcome.field, error: outcome.error },
-          );
-        }
-      });
-      if (errors.length) {
-        await c.query(
-          'INSERT INTO bulk_job_errors (job_id, idx, field, error) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING',
-          [job.id, errors.map((e) => e.index), errors.map((e) => e.field ?? null), errors.map((e) => e.error)],
-        );
-      }
-      if (chunk.start)
-        await c.query(
-          "UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, $1) WHERE id = $2 AND state = 'Open'",
-          [chunk.now, job.id],
-        );
-      await c.query(
-        `UPDATE bulk_jobs SET processed_items = processed_items + $1, success_count = success_count + $2, error_count = error_count + $3,
-           agg_state = $4, updated_at = $5, version = version + 1, lease_until = now() + $7 * interval '1 millisecond' WHERE id = $6`,
-        [chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id, this.leaseMs],
-      );
-      if (chunk.finish)
-        await this.finishIn(c, job.id, {
-          state: 'Job Complete',
-          now: chunk.now,
-          aggregates: chunk.finish(),
-          jobErrors: null,
-        });
-      return { stored, errors };
     });
+    if (errors.length) {
+      await c.query(
+        'INSERT INTO bulk_job_errors (job_id, idx, field, error) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING',
+        [job.id, errors.map((e) => e.index), errors.map((e) => e.field ?? null), errors.map((e) => e.error)],
+      );
+    }
+    if (chunk.start)
+      await c.query(
+        "UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, $1) WHERE id = $2 AND state = 'Open'",
+        [chunk.now, job.id],
+      );
+    await c.query(
+      `UPDATE bulk_jobs SET processed_items = processed_items + $1, success_count = success_count + $2, error_count = error_count + $3,
+         agg_state = $4, updated_at = $5, version = version + 1, lease_until = now() + $7 * interval '1 millisecond' WHERE id = $6`,
+      [chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id, this.leaseMs],
+    );
+    if (chunk.finish)
+      await this.finishIn(c, job.id, {
+        state: 'Job Complete',
+        now: chunk.now,
+        aggregates: chunk.finish(),
+        jobErrors: null,
+      });
+    return { stored, errors };
   }
 
   async finishJob(id: string, end: JobEnd): Promise<boolean> {

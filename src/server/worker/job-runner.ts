@@ -84,13 +84,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       }
       const chunkStart = performance.now();
       const end = Math.min(records.length, processed + deps.chunkRows());
-      const rows: { index: number; values: SqlValue[] }[] = [];
-      const invalid: RecordError[] = [];
-      for (let i = processed; i < end; i++) {
-        const v = validate(records.at(i));
-        if (v.ok) rows.push({ index: i, values: v.values });
-        else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
-      }
+      const { rows, invalid } = validatedChunk(records, validate, processed, end);
       const size = end - processed;
       const storedBefore = agg.state.stored;
       const result = await store.commitChunk({
@@ -149,6 +143,23 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
     if (heartbeat) clearInterval(heartbeat);
     if (records) releaseAfter(records.heldBytes);
   }
+}
+
+/** Records [from, to) checked: the rows to write (their values as stored) and the records refused, by index. */
+export function validatedChunk(
+  records: RecordSource,
+  validate: ReturnType<typeof recordValidator>,
+  from: number,
+  to: number,
+): { rows: { index: number; values: SqlValue[] }[]; invalid: RecordError[] } {
+  const rows: { index: number; values: SqlValue[] }[] = [];
+  const invalid: RecordError[] = [];
+  for (let i = from; i < to; i++) {
+    const v = validate(records.at(i));
+    if (v.ok) rows.push({ index: i, values: v.values });
+    else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
+  }
+  return { rows, invalid };
 }
 
 /** A run that threw: let go (lease lost, store away) or, for anything else, the job fails. */

@@ -13,6 +13,8 @@ import { isStoreTransient } from '../store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from '../store/store.js';
 import { runJob, type RunnerDeps } from './job-runner.js';
 import type { RecordSource } from '../records/json-records.js';
+import type { NewJob } from '../store/store.js';
+import { runAtOnce } from './run-at-once.js';
 
 export interface WorkerOptions {
   store: JobStore;
@@ -58,6 +60,8 @@ export class JobWorker {
   /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
   private keeps = 0;
   private heldBytes = 0;
+  /** Jobs being run at once, in the requests that brought them: each takes a lane's place. */
+  private atOnce = 0;
   private readonly deps: RunnerDeps;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -94,6 +98,30 @@ export class JobWorker {
   /** A job ended without running (aborted while queued): drop the records held for it. */
   forget(jobId: string): void {
     this.takeParsed(jobId);
+  }
+
+  /**
+   * Whether a new job of `items` records can run at once, in the request that brings it (its
+   * owner has no job waiting, which the caller checks): a lane is free, nothing holds jobs at
+   * chunk boundaries (`beforeChunk`: tests, throttling), and it is no bigger than one chunk.
+   */
+  takesAtOnce(items: number): boolean {
+    const free = this.lanes.size + this.atOnce < (this.opts.lanes ?? 4);
+    return free && !this.stopping && !this.opts.beforeChunk && items <= this.chunkRows();
+  }
+
+  /** Runs a job whole in one transaction (run-at-once.ts); throws, with nothing committed, where that fails. */
+  async runAtOnce(
+    job: NewJob,
+    records: RecordSource,
+    idempotency: { key: string; hash: string; response: string } | undefined,
+  ): Promise<void> {
+    this.atOnce++;
+    try {
+      await runAtOnce(this.deps, job, records, idempotency);
+    } finally {
+      this.atOnce--;
+    }
   }
 
   /** Finishes the chunk in hand in every lane, then stops. */
