@@ -23,6 +23,8 @@ export interface Scenario {
   concurrency: number;
   /** Job k (in the order the fake creates them) follows scripts[k % length]. */
   scripts: JobScript[];
+  /** The fake takes CSV bodies (ext) too, so the CLI sends the file's own lines. */
+  csv?: boolean;
 }
 
 export interface JsonDoc {
@@ -56,6 +58,8 @@ export interface AccountingRun {
   /** Descriptions listed in the failed-rows file. */
   failedListed: string[];
   otherHits: { method: string; path: string; authorization: string | undefined }[];
+  /** The content type of every start request's body. */
+  bodyTypes: string[];
 }
 
 export const TOKEN = 'sekrit-token-for-the-one-origin';
@@ -65,7 +69,7 @@ const description = (line: number) => `row-at-line-${line}`;
 /** `human`: without --json, for what a person reads on stderr (the run then has no document). */
 export async function runScenario(scenario: Scenario, opts: { human?: boolean } = {}): Promise<AccountingRun> {
   const other = await startOtherOrigin();
-  const fake = await startFakeJobServer(scenario.scripts, other.url);
+  const fake = await startFakeJobServer(scenario.scripts, other.url, { csvBodies: scenario.csv });
   try {
     const dir = tempDir('bulk-accounting-');
     const input = path.join(dir, 'transactions.csv');
@@ -112,6 +116,7 @@ export async function runScenario(scenario: Scenario, opts: { human?: boolean } 
       stored: fake.storedDescriptions(),
       failedListed,
       otherHits: other.hits,
+      bodyTypes: fake.bodyTypes,
     };
   } finally {
     await fake.close();
@@ -160,6 +165,9 @@ export function checkAccounting(run: AccountingRun): void {
   if (!doc) throw new Error(`no --json document (exit ${run.code}); stderr:\n${run.stderr.slice(0, 2000)}`);
   const c = doc.counts;
   if (doc.exit_code !== run.code) problems.push(`--json says exit ${doc.exit_code}, the process exited ${run.code}`);
+  const bodyType = scenario.csv ? 'text/csv' : 'application/json';
+  const otherTypes = run.bodyTypes.filter((t) => t !== bodyType);
+  if (otherTypes.length) problems.push(`bodies sent as ${otherTypes.join(', ')}, not only ${bodyType}`);
   if (c.read !== c.stored + c.failed + c.unprocessed)
     problems.push(`read ${c.read} ≠ stored ${c.stored} + failed ${c.failed} + unprocessed ${c.unprocessed}`);
   const notRead = doc.not_read.reduce((n, r) => n + Math.max(0, scenario.rows - (r.from_line - 2)), 0);
@@ -262,4 +270,5 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   batchSize: fc.integer({ min: 1, max: 10 }),
   concurrency: fc.integer({ min: 1, max: 3 }),
   scripts: fc.array(scriptArb, { minLength: 1, maxLength: 3 }),
+  csv: fc.boolean(),
 });
