@@ -103,11 +103,14 @@ export class JobWorker {
   /**
    * Whether a new job of `items` records can run at once, in the request that brings it (its
    * owner has no job waiting, which the caller checks): a lane is free, nothing holds jobs at
-   * chunk boundaries (`beforeChunk`: tests, throttling), and it is no bigger than one chunk.
+   * chunk boundaries (`beforeChunk`: tests, throttling), and it is no bigger than one chunk (or
+   * {@link AT_ONCE_ROWS}).
    */
   takesAtOnce(items: number): boolean {
     const free = this.lanes.size + this.atOnce < (this.opts.lanes ?? 4);
-    return free && !this.stopping && !this.opts.beforeChunk && items <= this.chunkRows();
+    // A client's batch (5,000 rows by default) in one transaction even before the speed is known.
+    const most = this.opts.chunkSize ?? Math.max(this.chunkRows(), AT_ONCE_ROWS);
+    return free && !this.stopping && !this.opts.beforeChunk && items <= most;
   }
 
   /** Runs a job whole in one transaction (run-at-once.ts); throws, with nothing committed, where that fails. */
@@ -291,6 +294,8 @@ export class JobWorker {
 const CHUNK_TARGET_MS = 100;
 const MIN_CHUNK_ROWS = 500;
 const MAX_CHUNK_ROWS = 20_000;
+/** The most rows a job run at once may have, whatever the measured speed. */
+const AT_ONCE_ROWS = 10_000;
 /** Parsed records held for queued jobs, across all of them (beyond it, a job reads its stored body). */
 const MAX_HELD_BYTES = 128 * 1024 * 1024;
 /** How often an idle worker looks for work (a new job on this node wakes it at once). */
