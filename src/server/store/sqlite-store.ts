@@ -208,8 +208,10 @@ export class SqliteStore implements JobStore {
     );
     let stored = 0;
     const errors = [...chunk.invalid];
-    for (const row of chunk.rows) {
-      const outcome = writer.write(job.id, row.index, row.values);
+    const outcomes = writer.writeAll(job.id, chunk.rows);
+    for (let r = 0; r < chunk.rows.length; r++) {
+      const row = chunk.rows[r] as (typeof chunk.rows)[number];
+      const outcome = outcomes[r] as (typeof outcomes)[number];
       if (outcome.stored) {
         stored++;
         chunk.onStored(row.values);
