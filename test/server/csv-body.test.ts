@@ -3,7 +3,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
+import fc from 'fast-check';
 import { parseCsvRecords } from '../../src/server/records/csv-records.js';
+import { parseResources } from '../../src/server/resources/load-resources.js';
+import { columnValidator, recordValidator } from '../../src/server/worker/record-validator.js';
+import type { ResourceDef } from '../../src/resources/resource-types.js';
+import type { JobType } from '../../src/protocol/index.js';
 import { call, tx, waitForFinal } from '../helpers/http.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -98,6 +103,42 @@ describe('CSV bodies', () => {
       headers,
     });
     expect(other.status).toBe(422);
+  });
+});
+
+describe('checking CSV rows by column', () => {
+  it('gives what checking the record the header names gives, for any header and values', () => {
+    const def = parseResources(
+      {
+        resources: {
+          r: {
+            fields: {
+              k: { type: 'integer', required: true },
+              d: { type: 'decimal' },
+              t: { type: 'text', max_length: 3 },
+            },
+            unique: [['k']],
+          },
+        },
+      },
+      'test',
+    ).get('r') as ResourceDef;
+    const name = fc.constantFrom('k', 'd', 't', 'x');
+    const value = fc.constantFrom('', '1', '-2', '1.5', '1.505', 'abc', 'abcd', ' 7 ');
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(name, { minLength: 1, maxLength: 4 }),
+        fc.array(value, { minLength: 4, maxLength: 4 }),
+        fc.constantFrom<JobType>('insert', 'upsert'),
+        (columns, values, jobType) => {
+          const job = { jobType, uniqueFields: jobType === 'upsert' ? ['k'] : null };
+          const record = Object.fromEntries(columns.map((c, i) => [c, values[i]]));
+          const byColumn = columnValidator(def, job, columns);
+          expect(byColumn?.(values.slice(0, columns.length))).toEqual(recordValidator(def, job)(record));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
 

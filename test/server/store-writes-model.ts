@@ -17,7 +17,8 @@ import { createTestSchema } from '../helpers/pg.js';
 import { parseBulkBody } from '../../src/server/http/bulk-body.js';
 import type { RecordSource } from '../../src/server/records/json-records.js';
 import { validatedChunk } from '../../src/server/worker/job-runner.js';
-import { recordValidator } from '../../src/server/worker/record-validator.js';
+import { columnValidator, recordValidator } from '../../src/server/worker/record-validator.js';
+import { isCsvSource } from '../../src/server/records/csv-records.js';
 
 const LIMITS = { maxItems: 1000, maxKeysPerRecord: 100, maxDepth: 8 };
 import { tempDir } from '../helpers/temp.js';
@@ -243,7 +244,10 @@ function chunkRows(
   to: number,
 ) {
   if (!records) return m.rows.slice(from, to).map((values, i) => ({ index: from + i, values }));
-  const { rows, invalid } = validatedChunk(records, validate, from, to);
+  const def = MODEL_RESOURCES.get(m.resource) as ResourceDef;
+  const keyed = { jobType: m.jobType, uniqueFields: m.jobType === 'insert' ? null : m.key };
+  const byColumn = isCsvSource(records) ? columnValidator(def, keyed, records.columns) : null;
+  const { rows, invalid } = validatedChunk(records, validate, from, to, byColumn);
   expect(invalid).toEqual([]);
   return rows;
 }

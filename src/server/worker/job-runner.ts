@@ -15,7 +15,8 @@ import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore } from '../store/store.js';
-import { recordValidator } from './record-validator.js';
+import { columnValidator, recordValidator } from './record-validator.js';
+import { isCsvSource } from '../records/csv-records.js';
 import type { RecordSource } from '../records/json-records.js';
 import { recordsOfStored } from '../records/stored-payload.js';
 
@@ -63,6 +64,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
     records = deps.takeRecords(job.id) ?? recordsOfStored(await store.loadPayload(job.id));
     const agg = new AggregateAccumulator(resource, job.aggState ?? undefined);
     const validate = recordValidator(resource, job);
+    const byColumn = isCsvSource(records) ? columnValidator(resource, job, records.columns) : null;
     let processed = job.processedItems;
     let starting = job.state === 'Open';
     while (processed < records.length) {
@@ -84,7 +86,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       }
       const chunkStart = performance.now();
       const end = Math.min(records.length, processed + deps.chunkRows());
-      const { rows, invalid } = validatedChunk(records, validate, processed, end);
+      const { rows, invalid } = validatedChunk(records, validate, processed, end, byColumn);
       const size = end - processed;
       const storedBefore = agg.state.stored;
       const result = await store.commitChunk({
@@ -145,17 +147,22 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
   }
 }
 
-/** Records [from, to) checked: the rows to write (their values as stored) and the records refused, by index. */
+/**
+ * Records [from, to) checked: the rows to write (their values as stored) and the records refused,
+ * by index. A CSV source's rows are checked by column (`byColumn`), with no record object made.
+ */
 export function validatedChunk(
   records: RecordSource,
   validate: ReturnType<typeof recordValidator>,
   from: number,
   to: number,
+  byColumn: ReturnType<typeof columnValidator> = null,
 ): { rows: { index: number; values: SqlValue[] }[]; invalid: RecordError[] } {
   const rows: { index: number; values: SqlValue[] }[] = [];
   const invalid: RecordError[] = [];
+  const csv = byColumn && isCsvSource(records) ? records : null;
   for (let i = from; i < to; i++) {
-    const v = validate(records.at(i));
+    const v = csv && byColumn ? byColumn(csv.valuesAt(i)) : validate(records.at(i));
     if (v.ok) rows.push({ index: i, values: v.values });
     else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
   }

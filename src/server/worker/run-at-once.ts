@@ -11,7 +11,8 @@ import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { JobRecord, NewJob } from '../store/store.js';
 import type { RunnerDeps } from './job-runner.js';
 import { validatedChunk } from './job-runner.js';
-import { recordValidator } from './record-validator.js';
+import { columnValidator, recordValidator } from './record-validator.js';
+import { isCsvSource } from '../records/csv-records.js';
 
 export type AtOnceDeps = Pick<RunnerDeps, 'store' | 'resources' | 'events' | 'log' | 'metrics' | 'measured'>;
 
@@ -48,7 +49,8 @@ export async function runAtOnce(
   if (!resource) throw new Error(`resource ${job.resource} is not configured`);
   const claimed = asClaimed(job, deps.store.nodeId);
   const agg = new AggregateAccumulator(resource);
-  const { rows, invalid } = validatedChunk(records, recordValidator(resource, claimed), 0, records.length);
+  const byColumn = isCsvSource(records) ? columnValidator(resource, claimed, records.columns) : null;
+  const { rows, invalid } = validatedChunk(records, recordValidator(resource, claimed), 0, records.length, byColumn);
   const size = records.length;
   const result = await deps.store.createAndRun(
     job,
