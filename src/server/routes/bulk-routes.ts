@@ -42,7 +42,7 @@ export function requiredKey(resource: ResourceDef, query: URLSearchParams, what:
   return uniqueFields;
 }
 
-/** Whether a job runs in the request that brings it: its owner has no unfinished job, a lane is free, one chunk's size. */
+/** Whether a job runs in the request that brings it: its owner has no unfinished job, a lane is free, it is small. */
 async function runsAtOnce(ctx: ServerContext, owner: string, items: number, depth: number): Promise<boolean> {
   return ctx.worker.takesAtOnce(items) && (depth === 0 || (await ctx.store.queueDepth(owner)) === 0);
 }

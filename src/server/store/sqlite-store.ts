@@ -196,7 +196,8 @@ export class SqliteStore implements JobStore {
   }
 
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
-    // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere is a clean SQLITE_BUSY, never a stale snapshot.
+    // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a
+    // lock held elsewhere is a clean SQLITE_BUSY, never a stale snapshot.
     return this.db.transaction(() => this.writeChunk(chunk)).immediate();
   }
 

@@ -4,7 +4,6 @@
  * another's job behind it. A lane that loses the database lets its job go and claims it again
  * after a bounded backoff; the job continues from its last committed chunk and never fails for it.
  */
-import { createHash } from 'node:crypto';
 import type { JobEvents } from '../job-events.js';
 import type { ServerLogger } from '../observe/server-log.js';
 import type { ServerMetrics } from '../observe/server-metrics.js';
@@ -15,6 +14,9 @@ import { runJob, type RunnerDeps } from './job-runner.js';
 import type { RecordSource } from '../records/json-records.js';
 import type { NewJob } from '../store/store.js';
 import { runAtOnce } from './run-at-once.js';
+import { backoffMs, laneWorkerId } from './lane-ids.js';
+
+export { backoffMs, laneWorkerId };
 
 export interface WorkerOptions {
   store: JobStore;
@@ -35,17 +37,6 @@ export interface WorkerOptions {
   beforeChunk?: (job: { id: string; processedItems: number }) => Promise<void> | void;
 }
 
-/** Waits after a store error: doubling from 100 ms to at most 5 s, with jitter so nodes do not retry in step. */
-export function backoffMs(failures: number, random = Math.random): number {
-  const base = Math.min(5000, 100 * 2 ** Math.max(0, failures - 1));
-  return Math.round(base * (0.5 + random() / 2));
-}
-
-/** The lease owner of an owner's lane on a node: one per owner, so after a store error the lane can take back the job it let go. */
-export function laneWorkerId(owner: string): string {
-  return `lane-${createHash('sha256').update(owner).digest('hex').slice(0, 8)}`;
-}
-
 export class JobWorker {
   /** Measured throughput, for estimates and chunk sizes. */
   rowsPerSecond = 20_000;
@@ -60,6 +51,8 @@ export class JobWorker {
   /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
   private keeps = 0;
   private heldBytes = 0;
+  /** Whether a chunk of a useful size has been timed yet (rowsPerSecond is a guess before). */
+  private measuredOnce = false;
   /** Jobs being run at once, in the requests that brought them: each takes a lane's place. */
   private atOnce = 0;
   private readonly deps: RunnerDeps;
@@ -76,8 +69,10 @@ export class JobWorker {
       chunkRows: () => this.chunkRows(),
       measured: (size, seconds) => {
         // A tiny chunk (the tail of a job, a 3-row job) is mostly commit cost: it would drag the estimate down.
-        if (seconds > 0 && size >= MIN_CHUNK_ROWS)
+        if (seconds > 0 && size >= MIN_CHUNK_ROWS) {
           this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
+          this.measuredOnce = true;
+        }
       },
       stopping: () => this.stopping,
       takeRecords: (id) => this.takeParsed(id),
@@ -108,8 +103,10 @@ export class JobWorker {
    */
   takesAtOnce(items: number): boolean {
     const free = this.lanes.size + this.atOnce < (this.opts.lanes ?? 4);
-    // A client's batch (5,000 rows by default) in one transaction even before the speed is known.
-    const most = this.opts.chunkSize ?? Math.max(this.chunkRows(), AT_ONCE_ROWS);
+    // Once the node has measured its speed, a client's batch (5,000 rows by default) goes in one
+    // transaction even when a chunk would be smaller; before, only what a first chunk would hold.
+    const most =
+      this.opts.chunkSize ?? (this.measuredOnce ? Math.max(this.chunkRows(), AT_ONCE_ROWS) : this.chunkRows());
     return free && !this.stopping && !this.opts.beforeChunk && items <= most;
   }
 
