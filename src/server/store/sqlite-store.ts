@@ -19,6 +19,7 @@ import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { quoteIdent, WriterCache } from './sql-helpers.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
+import { keepWalAfterWrites, WalKeeper } from './sqlite-wal.js';
 import { newNodeId } from '../observe/node-id.js';
 
 const UNFINISHED = "state IN ('Open', 'In Progress')";
@@ -73,7 +74,11 @@ export class SqliteStore implements JobStore {
       );
     }
     migrateSqlite(this.db);
+    this.wal = new WalKeeper(this.db, dbPath, 5000);
   }
+
+  /** Checkpoints the WAL into the database after writes (see sqlite-wal.ts). */
+  readonly wal: WalKeeper;
 
   async init(resources: Map<string, ResourceDef>): Promise<void> {
     for (const def of resources.values()) ensureResourceTable(this.db, def);
@@ -333,4 +338,5 @@ export class SqliteStore implements JobStore {
   }
 }
 
+keepWalAfterWrites(SqliteStore.prototype);
 translateStoreErrors(SqliteStore.prototype, classifySqliteError);
