@@ -89,7 +89,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokens ?? [];
   if (tokens.length === 0 && !isLoopback(opts.host)) {
     throw new ServeConfigError(
-      `refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
+      `refusing to listen on ${opts.host} without tokens: ` +
+        `anyone who can reach it could read and write every job. ` +
+        `Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
     );
   }
   const nodeId = opts.nodeId ?? newNodeId();
@@ -108,7 +110,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new ServeConfigError(
-      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`,
+      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ` +
+        `${(err as Error).message}`,
     );
   }
   const events = new JobEvents();

@@ -5,7 +5,7 @@
  */
 import { Command, Option } from 'commander';
 import { ENDINGS } from '../../errors/exit-codes.js';
-import type { RunReport, UploadEnd } from '../../upload/run-upload.js';
+import type { RunReport, UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
 import { addInputOptions } from '../input-flags.js';
@@ -153,7 +153,10 @@ export function resumeCommand(): Command {
     )
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk resume                          # the newest run\n' +
+        '  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
     )
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {
