@@ -274,7 +274,7 @@ function parseJsonBody(text: string, contentType: string): unknown {
   }
 }
 
-/** A status whose meaning the client names itself, whatever the server's body says: 507 is a full disk on any server. */
+/** A status the client names itself, whatever the server's body says: 507 is a full disk on any server. */
 function meaningOf(status: number, message: string): string {
   if (status === 507 && !/disk is full/i.test(message)) return `the server's disk is full (${message})`;
   return message;

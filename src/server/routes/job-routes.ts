@@ -28,7 +28,9 @@ export async function statusOf(ctx: ServerContext, job: JobRecord) {
   const outage = isFinal(job.state) ? null : ctx.storeHealth.current();
   if (outage) {
     status.store_trouble = outage.trouble;
-    status.message = `Waiting: ${TROUBLE_TEXT[outage.trouble]}; the job continues from its last committed chunk once it can write`;
+    status.message =
+      `Waiting: ${TROUBLE_TEXT[outage.trouble]}; ` +
+      'the job continues from its last committed chunk once it can write';
   }
   return status;
 }

@@ -20,7 +20,7 @@ import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
 import * as q from './sqlite-job-queries.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
-import { keepWalAfterWrites, WalKeeper } from './sqlite-wal.js';
+import { keepWalAfterWrites } from './sqlite-wal.js';
 import { newNodeId } from '../observe/node-id.js';
 
 /** SQLite's page cache, in KiB (its default is 2000). */
@@ -77,11 +77,7 @@ export class SqliteStore implements JobStore {
       );
     }
     migrateSqlite(this.db);
-    this.wal = new WalKeeper(this.db, dbPath, 5000);
   }
-
-  /** Checkpoints the WAL into the database after writes (see sqlite-wal.ts). */
-  readonly wal: WalKeeper;
 
   async init(resources: Map<string, ResourceDef>): Promise<void> {
     for (const def of resources.values()) ensureResourceTable(this.db, def);

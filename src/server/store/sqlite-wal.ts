@@ -18,6 +18,8 @@ const MIN_WAL_BYTES = 1024 * 1024;
 const FREE_SHARE = 1 / 4;
 /** When a job ends, the database should hold its rows: a WAL larger than this is checkpointed then. */
 const END_OF_JOB_BYTES = 4 * 1024 * 1024;
+/** The store's busy timeout, put back after a checkpoint that does not wait. */
+const BUSY_TIMEOUT_MS = 5000;
 /** Free space is asked of the filesystem at most this often. */
 const STATFS_EVERY_MS = 1000;
 
@@ -86,10 +88,19 @@ function sizeOf(file: string): number {
   }
 }
 
+/** The store (a SqliteStore) as the wrapper below reaches it: its connection and its path. */
+interface WalOwner {
+  db: Database.Database;
+  dbPath: string;
+}
+
+const keepers = new WeakMap<object, WalKeeper>();
+
 /**
- * Wraps the writes of a store class that has a `wal` keeper (before its errors are translated, so
- * a full disk is still SQLITE_FULL here): after each, committed or refused for space, the keeper
- * looks at the WAL. Kept out of the store's methods so they stay about their SQL.
+ * Wraps the writes of a store class (before its errors are translated, so a full disk is still
+ * SQLITE_FULL here): after each, committed or refused for space, the store's keeper looks at the
+ * WAL. Kept out of the store's methods so they stay about their SQL; the keeper is made on the
+ * first write, from the store's connection and path.
  */
 export function keepWalAfterWrites(proto: object): void {
   const writes: Record<string, (args: unknown[]) => boolean> = {
@@ -101,13 +112,15 @@ export function keepWalAfterWrites(proto: object): void {
     const original = (proto as Record<string, (...a: unknown[]) => Promise<unknown>>)[name] as (
       ...a: unknown[]
     ) => Promise<unknown>;
-    (proto as Record<string, unknown>)[name] = async function (this: { wal: WalKeeper }, ...args: unknown[]) {
+    (proto as Record<string, unknown>)[name] = async function (this: WalOwner, ...args: unknown[]) {
+      let keeper = keepers.get(this);
+      if (!keeper) keepers.set(this, (keeper = new WalKeeper(this.db, this.dbPath, BUSY_TIMEOUT_MS)));
       try {
         const result = await original.apply(this, args);
-        this.wal.afterWrite({ jobEnded: endsJob(args) });
+        keeper.afterWrite({ jobEnded: endsJob(args) });
         return result;
       } catch (err) {
-        if ((err as { code?: unknown }).code === 'SQLITE_FULL') this.wal.afterWrite({ diskFull: true });
+        if ((err as { code?: unknown }).code === 'SQLITE_FULL') keeper.afterWrite({ diskFull: true });
         throw err;
       }
     };

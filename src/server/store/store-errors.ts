@@ -16,7 +16,10 @@ export class StoreBusyError extends Error {
   readonly trouble: StoreTrouble = 'locked';
 }
 
-/** The database cannot be reached or cannot write (connection lost, disk full, read-only, I/O error). Nothing was written. */
+/**
+ * The database cannot be reached or cannot write (connection lost, disk full, read-only, I/O
+ * error). Nothing was written.
+ */
 export class StoreUnavailableError extends Error {
   readonly retryAfterSeconds = 5;
   constructor(

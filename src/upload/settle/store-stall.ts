@@ -34,7 +34,8 @@ export class StoreStall {
     if (waited >= this.limitMs)
       throw new ApiError(
         'unreachable',
-        `job ${this.jobId}: ${storeTroubleText(trouble)}; the job made no progress for ${Math.round(waited / 1000)} s (--deadline) and continues on the server once it can write`,
+        `job ${this.jobId}: ${storeTroubleText(trouble)}; the job made no progress for ` +
+          `${Math.round(waited / 1000)} s (--deadline) and continues on the server once it can write`,
       );
   }
 }
