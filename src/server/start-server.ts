@@ -208,6 +208,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         events.shutdown();
         server.closeIdleConnections();
         await worker.stop();
+        await releaseJobs(store, log, metrics);
         server.closeIdleConnections();
         // Requests still being answered get a moment, then go.
         const timer = setTimeout(() => server.closeAllConnections(), 2000);
@@ -219,4 +220,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/** A graceful stop lets go of the jobs this node holds, said once at info with their ids (never a takeover). */
+async function releaseJobs(store: JobStore, log: ServerLogger, metrics: ServerMetrics): Promise<void> {
+  try {
+    const jobs = await store.releaseJobs();
+    metrics.releases.inc(jobs.length);
+    if (jobs.length > 0) log.info({ jobs, count: jobs.length }, 'jobs released for another node to continue');
+  } catch (err) {
+    // The store is away: the leases run out instead, and the next node takes the jobs over.
+    log.debug({ err: (err as Error).message }, 'could not release jobs');
+  }
 }

@@ -74,7 +74,12 @@ export class ServerMetrics {
   });
   readonly takeovers = new Counter({
     name: 'bulk_lease_takeovers_total',
-    help: 'Jobs this node took over from another node (or an earlier run of itself)',
+    help: 'Jobs this node took over from a node (or an earlier run of itself) that stopped without letting them go',
+    registers: [this.registry],
+  });
+  readonly releases = new Counter({
+    name: 'bulk_lease_releases_total',
+    help: 'Unfinished jobs this node let go on a graceful stop, for another node (or its next run) to continue',
     registers: [this.registry],
   });
 
