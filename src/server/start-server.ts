@@ -1,6 +1,6 @@
 /** Opens the store, starts the worker and listens: the one way a server starts (`bulk serve`, embedded, tests). */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
@@ -40,6 +40,8 @@ export interface ServeOptions {
   chunkSize?: number;
   /** With tokens, every request but health needs one, and each sees only its own jobs. */
   tokens?: TokenEntry[];
+  /** The operator's token for /metrics (tenant tokens never open it). */
+  metricsToken?: TokenEntry;
   /** Sets the database's retention (every node on it prunes by it). @default the database's, else 7 days */
   retentionMs?: number;
   /** Awaited by the worker at every chunk boundary (tests hold a job mid-way with it). */
@@ -151,6 +153,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     admitting: new Map(),
     draining: false,
     tokens,
+    metricsToken: opts.metricsToken ?? null,
     heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
   };
   const pruning = startPruning(store, log);
@@ -163,7 +166,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     { requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 },
     createApp(ctx),
   );
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, ctx));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

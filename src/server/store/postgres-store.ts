@@ -58,7 +58,8 @@ export class PostgresStore implements JobStore {
     this.pool = new pg.Pool({
       connectionString: url,
       max: opts.poolSize ?? 10,
-      application_name: opts.applicationName ?? 'bulk serve',
+      // pg_stat_activity shows which node a connection is (PostgreSQL keeps the first 63 bytes).
+      application_name: opts.applicationName ?? `bulk serve ${this.nodeId}`.slice(0, 63),
       connectionTimeoutMillis: 10_000,
     });
     // A connection ended under the server (a restart, pg_terminate_backend) is reported on the pool
