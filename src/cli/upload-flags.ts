@@ -12,7 +12,8 @@ export interface UploadFlags extends InputFlags {
   url?: string;
   resource?: string;
   format?: 'csv' | 'json' | 'ndjson';
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   batchSize?: number;
   concurrency?: number;
   upsert?: boolean;

@@ -42,7 +42,8 @@ export interface UploadRequest {
   resume?: string | true;
   resource?: string;
   format?: InputFormat;
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   /** How large and how deep one record may be. */
   limits: RecordLimits;
   /** How CSV files are written; a resume keeps its own. */

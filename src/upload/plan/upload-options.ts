@@ -10,7 +10,8 @@ import type { UploadListener } from '../upload-events.js';
 export interface UploadOptions {
   files: string[];
   format?: InputFormat;
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   /** How large and how deep one record may be. @default DEFAULT_RECORD_LIMITS */
   limits?: RecordLimits;
   /** How CSV files are written (delimiter, quote, comments, preamble, header, null text). */

@@ -76,7 +76,12 @@ export class InputPlanner {
     const { opened, spool } = await openRunInput(file, this.opts, notice);
     sink.describe(opened.displayName, opened.format, file);
     const source = this.wrap(opened, fileIndex, (plan) =>
-      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())),
+      sink.setColumns(
+        opened.displayName,
+        plan.sourceColumns,
+        plan.restore,
+        styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
+      ),
     );
     return { opened, source, spool };
   }
@@ -121,7 +126,10 @@ export class InputPlanner {
         const { apply } = planned();
         yield items.map((item): InputItem => {
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
-          if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+          if (item.kind !== 'row') {
+            const named = item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+            return named.record ? { ...named, record: apply(named.record) } : named;
+          }
           const applied = apply(item.record);
           const keyed = del ? keyRecord(applied, del) : { record: applied };
           if ('reason' in keyed)

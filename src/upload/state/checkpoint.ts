@@ -76,7 +76,8 @@ export interface CheckpointSettings {
   db: string | null;
   resource?: string;
   format?: 'csv' | 'json' | 'ndjson';
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   batch_size: number;
   concurrency: number;
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
