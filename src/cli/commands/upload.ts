@@ -146,6 +146,15 @@ const RUN_SETTINGS = [
     '--map',
     '--ignore-unknown',
   ],
+  ...[
+    '--locale',
+    '--decimal-separator',
+    '--date-format',
+    '--datetime-format',
+    '--timezone',
+    '--true-values',
+    '--false-values',
+  ],
 ];
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */

@@ -10,7 +10,7 @@ import type { StatusResponse } from '../../protocol/index.js';
 import { recordsOf, splitToFit, type Batch } from './batch.js';
 import { type Checkpoint, type CheckpointEntry, type EntryOutcome } from '../state/checkpoint.js';
 import { Semaphore } from './semaphore.js';
-import { FailedRowsFiles } from '../state/failed-rows-files.js';
+import { FailedRowsFiles, type FailedSource } from '../state/failed-rows-files.js';
 import { InputPlanner } from './input-planner.js';
 import { JobClaims } from '../state/job-claims.js';
 import { CheckpointFolder, type DispatchSlot } from '../state/checkpoint-fold.js';
@@ -179,6 +179,7 @@ class UploadRun {
                   error: { file: name, line: item.line, field: item.field, reason: item.reason },
                   raw: item.raw,
                   record: item.record,
+                  asRead: true,
                 },
               ])
             )
@@ -375,7 +376,7 @@ class UploadRun {
   }
 
   /** Failed rows: written first, counted once all are on disk; a failed write (ENOSPC, EACCES, EIO) stops the run and counts none. */
-  private failed(rows: { error: MappedRowError; record?: Record<string, unknown>; raw?: string }[]): boolean {
+  private failed(rows: ({ error: MappedRowError } & FailedSource)[]): boolean {
     if (!this.stopLatch.recorded(() => rows.forEach((r) => this.failedRows.write(r.error, r)))) return false;
     for (const { error } of rows) {
       this.counts.failed++;
