@@ -21,6 +21,17 @@ export interface InputFlags extends CsvDialect {
   falseValues?: string[];
 }
 
+/** The value-format flags: a run keeps them in its checkpoint. */
+export const VALUE_FORMAT_FLAGS = [
+  '--locale',
+  '--decimal-separator',
+  '--date-format',
+  '--datetime-format',
+  '--timezone',
+  '--true-values',
+  '--false-values',
+];
+
 function repeated(value: string, previous?: string[]): string[] {
   return [...(previous ?? []), value];
 }
@@ -76,7 +87,8 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--delimiter <char>',
-        'CSV delimiter: one character, or \\t for tab (default: detected from the header among , ; \\t |; .tsv files: tab)',
+        'CSV delimiter: one character, or \\t for tab (default: detected ' +
+          'from the header among , ; \\t |; .tsv files: tab)',
       ).argParser(char),
     )
     .addOption(new Option('--quote <char>', 'CSV quote character (default ")').argParser(char))

@@ -1,8 +1,7 @@
 // Config resolution, pure: flags beat the environment, the environment beats the config file, the
 // file beats the defaults. Reading files is load-config.ts's job.
 import { BulkError } from '../errors/bulk-error.js';
-import { FORMAT_KEYS, profileFormats } from './profile-formats.js';
-import type { ValueFormats } from '../upload/plan/value-formats.js';
+import { FORMAT_KEYS, profileFormats, type ProfileFormats } from './profile-formats.js';
 
 /** One profile of a config file, or the same settings from flags and environment. */
 export interface ProfileSettings {
@@ -13,7 +12,7 @@ export interface ProfileSettings {
   /** Input column → resource field, as `--map` gives it (a profile's `columns`). */
   columns?: Record<string, string>;
   /** How files write values (`locale`, `date_format`, …): flags override each key. */
-  formats?: ValueFormats;
+  formats?: ProfileFormats;
 }
 
 export interface ConfigFile {
@@ -34,7 +33,7 @@ export interface ResolvedConfig {
   /** The profile's column mapping; `--map` pairs are laid over it. */
   columns: Record<string, string>;
   /** The profile's value formats; the format flags are laid over them key by key. */
-  formats?: ValueFormats;
+  formats?: ProfileFormats;
 }
 
 export const DEFAULTS = { batchSize: 5000, concurrency: 4 } as const;
@@ -63,9 +62,8 @@ export function resolveConfig(input: {
     const found = file?.profiles[profileName];
     if (!found) {
       const known = Object.keys(file?.profiles ?? {});
-      throw new ConfigError(
-        `no profile named "${profileName}"${known.length ? ` (profiles: ${known.join(', ')})` : ' (no config file found)'}`,
-      );
+      const where = known.length ? ` (profiles: ${known.join(', ')})` : ' (no config file found)';
+      throw new ConfigError(`no profile named "${profileName}"${where}`);
     }
     profile = found;
   }

@@ -68,7 +68,8 @@ export async function* readCsv(
     opts.onNotice?.(
       delimiter === sep
         ? `${file}: delimiter ${showDelimiter(sep)} (from its first line "${firstLine}", which is not data)`
-        : `${file}: its first line "${firstLine}" names another delimiter: --delimiter ${showDelimiter(delimiter as string)} is used`,
+        : `${file}: its first line "${firstLine}" names another delimiter: ` +
+            `--delimiter ${showDelimiter(delimiter as string)} is used`,
     );
   }
   let rest = first.rest;
@@ -221,7 +222,8 @@ function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
     // there is no telling where the next record starts.
     return new InputError(
       file,
-      `the record starting at line ${line} is over ${formatChars(maxChars)}, most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
+      `the record starting at line ${line} is over ${formatChars(maxChars)}, ` +
+        `most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
       line,
     );
   }

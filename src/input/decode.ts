@@ -130,7 +130,8 @@ export function checkEncoding(
     const be = countNul(sample, 0) > countNul(sample, 1);
     throw new InputError(
       file,
-      `this file looks like UTF-16${be ? 'BE' : 'LE'} without a byte order mark, not UTF-8: use --encoding utf-16${be ? 'be' : 'le'}`,
+      `this file looks like UTF-16${be ? 'BE' : 'LE'} without a byte order mark, not UTF-8: ` +
+        `use --encoding utf-16${be ? 'be' : 'le'}`,
     );
   }
   if (isUtf8(sample)) return;
@@ -143,7 +144,8 @@ export function checkEncoding(
   if (bad * 2 > counted.length) {
     throw new InputError(
       file,
-      `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} lines): if it is text in another encoding, name it, e.g. --encoding windows-1252 (Excel's in western Europe)`,
+      `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} lines): if it is text in ` +
+        `another encoding, name it, e.g. --encoding windows-1252 (Excel's in western Europe)`,
     );
   }
 }

@@ -36,7 +36,9 @@ export function resolveEncoding(label: string): { name: EncodingName } | { error
     name = new TextDecoder(OLD_LABELS[given] ?? given).encoding;
   } catch {
     return {
-      error: `unknown encoding "${label}": use a WHATWG label such as utf-8, utf-16le, utf-16be, windows-1252 (latin1), iso-8859-15, shift_jis`,
+      error:
+        `unknown encoding "${label}": use a WHATWG label such as utf-8, utf-16le, utf-16be, ` +
+        'windows-1252 (latin1), iso-8859-15, shift_jis',
     };
   }
   if (!UTF.has(name) && !MULTI_BYTE.has(name) && !iconv.encodingExists(name))
@@ -77,7 +79,7 @@ export function textCodec(name: EncodingName): TextCodec {
   return codec;
 }
 
-/** String.prototype.isWellFormed (Node 20 has it; the TypeScript lib this project targets does not): no lone surrogate. */
+/** String.prototype.isWellFormed (Node 20 has it, the TypeScript lib targeted does not): no lone surrogate. */
 export function isWellFormed(text: string): boolean {
   return (text as unknown as { isWellFormed(): boolean }).isWellFormed();
 }

@@ -7,7 +7,10 @@ import { COMMON_ENCODINGS } from '../../input/text-codec.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'];
 
-/** Values a flag takes: its declared choices; for --resource, the resources known without a server; common encodings. */
+/**
+ * Values a flag takes: its declared choices; for --resource, the resources known without a server;
+ * for --encoding, the common ones.
+ */
 function flagValues(c: Command): Record<string, string[]> {
   const values: Record<string, string[]> = {};
   for (const o of c.options) {
@@ -24,7 +27,11 @@ export function completionCommand(): Command {
     .description('print a shell completion script')
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk completion bash > ~/.local/share/bash-completion/completions/bulk\n  $ bulk completion zsh > "${fpath[1]}/_bulk"\n  $ bulk completion fish > ~/.config/fish/completions/bulk.fish\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk completion bash > ~/.local/share/bash-completion/completions/bulk\n' +
+        '  $ bulk completion zsh > "${fpath[1]}/_bulk"\n' +
+        '  $ bulk completion fish > ~/.config/fish/completions/bulk.fish\n',
     )
     .addArgument(new Argument('<shell>').choices(SHELLS))
     .action(function (this: Command, shell: 'bash' | 'zsh' | 'fish') {

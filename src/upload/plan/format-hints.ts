@@ -51,7 +51,8 @@ function lookAlike(type: string, raw: string): string | null {
   if (type === 'boolean') {
     const langs = languagesWith(v);
     if (langs.length === 0) return null;
-    return `yes/no words of another language: try --locale ${LOCALE_OF[langs[0] as string] ?? langs[0]} (or --true-values/--false-values)`;
+    const locale = LOCALE_OF[langs[0] as string] ?? langs[0];
+    return `yes/no words of another language: try --locale ${locale} (or --true-values/--false-values)`;
   }
   return null;
 }

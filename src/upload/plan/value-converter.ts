@@ -132,6 +132,7 @@ function stepFor(
     const reader = c.datetimes;
     const out = toLuxonPattern((f.datetimeFormats as string[])[0] as string);
     const zone = f.timezone ?? 'UTC';
+    const zoneNote = f.timezone ? `, ${FORMAT_FLAGS.timezone} ${f.timezone}` : '';
     return {
       kind: 'datetime',
       read: (t) => reader.read(t),
@@ -139,7 +140,7 @@ function stepFor(
         const d = DateTime.fromISO(v, { setZone: true });
         return d.isValid ? d.setZone(zone).toFormat(out) : v;
       },
-      tried: `is not a date and time in the format ${reader.label} (${FORMAT_FLAGS.datetimeFormats}${f.timezone ? `, ${FORMAT_FLAGS.timezone} ${f.timezone}` : ''})`,
+      tried: `is not a date and time in the format ${reader.label} (${FORMAT_FLAGS.datetimeFormats}${zoneNote})`,
     };
   }
   return null;

@@ -39,7 +39,10 @@ export class InputPlanner {
 
   constructor(private readonly opts: PlannerOptions) {}
 
-  /** Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an unknown-resource BulkError. */
+  /**
+   * Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an
+   * unknown-resource BulkError.
+   */
   async prepare(client: JobApiClient, files: string[]): Promise<void> {
     const list = await client.describeResources();
     this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
@@ -189,7 +192,8 @@ export class InputPlanner {
       const description = this.description(resourceName);
       if (!description && convertsAnything(this.opts.formats))
         this.opts.notice(
-          `the server does not describe resource "${resourceName}", so the value formats (--locale, --date-format, …) cannot tell which columns hold numbers, dates or booleans: values go as read`,
+          `the server does not describe resource "${resourceName}", so the value formats (--locale, ` +
+            '--date-format, …) cannot tell which columns hold numbers, dates or booleans: values go as read',
         );
       this.conversions.set(resourceName, planConversion(this.opts.formats, description));
     }
@@ -217,7 +221,8 @@ export class InputPlanner {
       const names = [...this.descriptions.keys()];
       throw new BulkError(
         'unknown-resource',
-        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`,
+        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} ` +
+          `(--resource names it; the default is the file name's stem)`,
       );
     }
     if (!this.opts.delete) return found;

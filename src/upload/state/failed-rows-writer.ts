@@ -110,7 +110,8 @@ export function formatFailedRow(
   const cells = row.record
     ? columns.map((c) => csvCell(row.record?.[c], style))
     : columns.map((_, i) => (i === 0 ? csvCell(row.raw ?? '', style) : ''));
-  return `${[...cells, String(row.line), csvCell(reasonOf(row), style)].join(style.delimiter)}${style.eol ?? '\n'}`;
+  const eol = style.eol ?? '\n';
+  return `${[...cells, String(row.line), csvCell(reasonOf(row), style)].join(style.delimiter)}${eol}`;
 }
 
 /** The start of a failed-rows file: its byte order mark (as text), `sep=` line, preamble and header. */
@@ -138,7 +139,9 @@ export class FailedRowsWriter {
   private rows = 0;
   private closed = false;
 
-  /** `resumeAt`: reopen an existing file and cut it back to this many bytes; otherwise create it, never over another. */
+  /**
+   * `resumeAt`: reopen an existing file and cut it back to this many bytes; otherwise create it, never over another.
+   */
   constructor(
     readonly path: string,
     private readonly format: 'csv' | 'ndjson',
