@@ -10,12 +10,14 @@ import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
 import { createServerLogger, type ServerLogger } from './observe/server-log.js';
 import { ServerMetrics } from './observe/server-metrics.js';
+import { StoreHealth } from './observe/store-health.js';
 import { loadResources } from './resources/load-resources.js';
 import { setRetention, startPruning } from './retention.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { ServeConfigError } from './serve-config.js';
 import { PgEventsPoller } from './store/pg-events-poller.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { observeStoreCalls } from './store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from './store/store.js';
 import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 
@@ -96,7 +98,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.logger ?? createServerLogger(nodeId);
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const resources = loadResources(opts.resourcesFile);
+  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
+  const metrics = new ServerMetrics(opts.logger !== undefined);
+  const storeHealth = new StoreHealth(log, metrics);
   const store = await openStore(opts, nodeId, leaseMs);
+  observeStoreCalls(store, storeHealth.observe);
   const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
   try {
     await store.init(resources);
@@ -109,8 +115,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     );
   }
   const events = new JobEvents();
-  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
-  const metrics = new ServerMetrics(opts.logger !== undefined);
+  storeHealth.onChange = () => {
+    for (const id of events.watched().ids) events.changed(id);
+  };
   const worker = new JobWorker({
     store,
     resources,
@@ -129,6 +136,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     log,
     accessLog: opts.logger !== undefined && opts.quiet !== true,
     metrics,
+    storeHealth,
     nodeId,
     version: VERSION,
     limits: {

@@ -20,6 +20,7 @@ import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
 import * as q from './sqlite-job-queries.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
+import { keepWalAfterWrites } from './sqlite-wal.js';
 import { newNodeId } from '../observe/node-id.js';
 
 /** SQLite's page cache, in KiB (its default is 2000). */
@@ -294,4 +295,5 @@ export class SqliteStore implements JobStore {
   }
 }
 
+keepWalAfterWrites(SqliteStore.prototype);
 translateStoreErrors(SqliteStore.prototype, classifySqliteError);
