@@ -113,6 +113,17 @@ export class InputPlanner {
       nullValue: source.format === 'csv' ? this.opts.csv?.nullValue : undefined,
     });
     for (const n of notices) this.opts.notice(n);
+    const header = source.format === 'csv' ? source.columns() : null;
+    const full = this.descriptions?.get(resourceName);
+    if (this.opts.upsert && header && full) {
+      const present = new Set(header.map((c) => this.opts.columnMap?.[c] ?? c));
+      const absent = full.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name);
+      if (absent.length > 0)
+        this.opts.notice(
+          `${source.displayName}: no column for ${absent.join(', ')}: rows update only the fields the file has, ` +
+            `and a row whose key names no record fails (creating one needs ${absent.join(', ')})`,
+        );
+    }
     this.plans.set(fileIndex, plan);
     return plan;
   }
@@ -225,6 +236,8 @@ export class InputPlanner {
           `(--resource names it; the default is the file name's stem)`,
       );
     }
+    // An upsert needs its key, and may leave out other required fields (a partial update).
+    if (this.opts.upsert) return keyedDescription(found, this.opts.upsert);
     if (!this.opts.delete) return found;
     checkDeleteKey(found, this.opts.delete);
     return keyedDescription(found, this.opts.delete);
