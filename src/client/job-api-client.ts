@@ -43,6 +43,11 @@ export class JobApiClient {
     return this.transport.baseUrl;
   }
 
+  /** How long a failing operation keeps being retried (--deadline); a job the server cannot write for is one. */
+  get deadlineMs(): number {
+    return this.transport.deadlineMs;
+  }
+
   /** Reporters and signals are wired after the client exists (it may be made before the run starts). */
   setHooks(hooks: Pick<JobApiClientOptions, 'onHttp' | 'onRetry' | 'signal'>): void {
     this.transport.setHooks(hooks);
@@ -59,7 +64,7 @@ export class JobApiClient {
   async startJob(args: {
     resource: string;
     body: string | Buffer;
-    /** The body's type: the guide's JSON array unless the server listed another in `body_types`. @default application/json */
+    /** The body's type: the guide's JSON array unless the server listed another (`body_types`). */
     contentType?: string;
     idempotencyKey?: string;
     upsert?: { uniqueFields: string[]; updateFields?: string[] };
@@ -183,7 +188,8 @@ export class JobApiClient {
     uniqueFields: string[],
     body: string | Buffer,
   ): Promise<{ offered: false } | { offered: true; answer: Partial<MatchResponse> | null }> {
-    const path = `${apiPaths.bulkMatch(resource)}?${new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString()}`;
+    const query = new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString();
+    const path = `${apiPaths.bulkMatch(resource)}?${query}`;
     const res = await this.transport.send('POST', this.transport.resolve(path), {
       body,
       headers: { 'content-type': 'application/json' },

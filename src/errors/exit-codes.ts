@@ -34,7 +34,8 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]>
   ],
   [
     ExitCode.StoppedEarly,
-    'stopped early: input unreadable, auth refused, server broke the protocol, too many errors, a write failed, the run is locked or its checkpoint unreadable',
+    'stopped early: input unreadable, auth refused, server broke the protocol, too many errors, ' +
+      'a write failed, the run is locked or its checkpoint unreadable',
   ],
   [ExitCode.Unreachable, 'server unreachable, or it gave up after retries'],
   [ExitCode.Internal, 'internal error in bulk'],
@@ -139,7 +140,9 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   'unknown-resource': {
     exitCode: ExitCode.Usage,
     status: 'failed',
-    next: 'name a resource the server has with --resource, or give the server a resources file (bulk serve --resources)',
+    next:
+      'name a resource the server has with --resource, ' +
+      'or give the server a resources file (bulk serve --resources)',
     resumable: false,
   },
   'output-folder': {

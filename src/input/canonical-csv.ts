@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { CsvSplitError, CsvSplitter } from '../protocol/csv-splitter.js';
-import type { InputSource } from './open-input.js';
+import type { InputSource, TextLayout } from './open-input.js';
 import { readCsvSlabs } from './csv-slabs.js';
 
 /** How much of the start of a file is read to find its header. */
@@ -53,6 +53,7 @@ export async function canonicalHeader(file: string, fields: ReadonlySet<string>)
 export function openCsvSlabs(
   opened: Pick<InputSource, 'file' | 'displayName' | 'sizeBytes'>,
   columns: string[],
+  layout: TextLayout,
   maxRecordChars: number,
 ): InputSource {
   const stream = createReadStream(opened.file, { highWaterMark: 64 * 1024 });
@@ -65,6 +66,7 @@ export function openCsvSlabs(
     bytesRead: () => stream.bytesRead,
     columns: () => columns,
     delimiter: () => ',',
+    layout: () => layout,
     batches: () => {
       throw new Error('a canonical CSV input is read in slabs');
     },

@@ -11,6 +11,9 @@ import { CsvSplitter } from '../protocol/csv-splitter.js';
 import { CsvReadError } from './csv-records.js';
 import { csvFailure, csvQuote } from './csv-reader.js';
 import type { InputRejected, InputRow } from './input-item.js';
+import { showEncoding, textCodec } from './text-codec.js';
+
+const UTF8 = textCodec('utf-8');
 
 /** Rows as ranges of one buffer: row k is bytes[starts[k], ends[k]), its line break included. */
 export interface CsvSlab {
@@ -167,20 +170,25 @@ class SlabScanner {
  * batch, since a line break added after a trailing CR would change its value).
  */
 function item(bytes: Buffer, line: number, columns: readonly string[]): InputRow | InputRejected {
+  const decoder = UTF8.decoder();
   const rows: string[][] = [];
   const splitter = new CsvSplitter(Math.max(1, bytes.length));
-  splitter.push(bytes.toString('utf8'), rows);
+  splitter.push(decoder.write(bytes) + decoder.end(), rows);
   splitter.end(rows);
   const values = rows[0] ?? [''];
-  const raw = () => csvQuote(values, ',');
   if (values.length !== columns.length)
-    return { kind: 'rejected', line, raw: raw(), reason: `expected ${columns.length} columns, found ${values.length}` };
-  if (!isUtf8(bytes)) {
-    const bad = values.findIndex((v) => v.includes('\uFFFD'));
-    return { kind: 'rejected', line, raw: raw(), field: columns[bad], reason: 'invalid UTF-8' };
-  }
+    return {
+      kind: 'rejected',
+      line,
+      raw: csvQuote(values, ','),
+      reason: `expected ${columns.length} columns, found ${values.length}`,
+    };
   const record: Record<string, unknown> = {};
   columns.forEach((c, k) => (record[c] = values[k]));
+  // Bytes that are not UTF-8 stay in their values (as readCsv keeps them), and the row fails.
+  const bad = isUtf8(bytes) ? -1 : values.findIndex((v) => UTF8.undecodable(v));
+  if (bad !== -1)
+    return { kind: 'rejected', line, raw: '', field: columns[bad], reason: `invalid ${showEncoding('utf-8')}`, record };
   return { kind: 'row', line, record };
 }
 

@@ -1,20 +1,23 @@
 /** Opens the store, starts the worker and listens: the one way a server starts (`bulk serve`, embedded, tests). */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
 import { isPostgresUrl } from './default-db-path.js';
+import { HEARTBEAT_MS } from './http/event-stream.js';
 import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
 import { createServerLogger, type ServerLogger } from './observe/server-log.js';
 import { ServerMetrics } from './observe/server-metrics.js';
+import { StoreHealth } from './observe/store-health.js';
 import { loadResources } from './resources/load-resources.js';
 import { setRetention, startPruning } from './retention.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { ServeConfigError } from './serve-config.js';
 import { PgEventsPoller } from './store/pg-events-poller.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { observeStoreCalls } from './store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from './store/store.js';
 import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 
@@ -37,14 +40,18 @@ export interface ServeOptions {
   chunkSize?: number;
   /** With tokens, every request but health needs one, and each sees only its own jobs. */
   tokens?: TokenEntry[];
+  /** The operator's token for /metrics (tenant tokens never open it). */
+  metricsToken?: TokenEntry;
   /** Sets the database's retention (every node on it prunes by it). @default the database's, else 7 days */
   retentionMs?: number;
   /** Awaited by the worker at every chunk boundary (tests hold a job mid-way with it). */
   beforeChunk?: WorkerOptions['beforeChunk'];
   /** PostgreSQL: how long a claim holds a job without a heartbeat. @default 5000 */
   leaseMs?: number;
-  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve' */
+  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve <node id>' */
   applicationName?: string;
+  /** How often event streams send a heartbeat (announced to clients, who give up after about two). @default 5000 */
+  heartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -84,14 +91,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokens ?? [];
   if (tokens.length === 0 && !isLoopback(opts.host)) {
     throw new ServeConfigError(
-      `refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
+      `refusing to listen on ${opts.host} without tokens: ` +
+        `anyone who can reach it could read and write every job. ` +
+        `Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
     );
   }
   const nodeId = opts.nodeId ?? newNodeId();
   const log = opts.logger ?? createServerLogger(nodeId);
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const resources = loadResources(opts.resourcesFile);
+  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
+  const metrics = new ServerMetrics(opts.logger !== undefined);
+  const storeHealth = new StoreHealth(log, metrics);
   const store = await openStore(opts, nodeId, leaseMs);
+  observeStoreCalls(store, storeHealth.observe);
   const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
   try {
     await store.init(resources);
@@ -99,12 +112,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new ServeConfigError(
-      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`,
+      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ` +
+        `${(err as Error).message}`,
     );
   }
   const events = new JobEvents();
-  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
-  const metrics = new ServerMetrics(opts.logger !== undefined);
+  storeHealth.onChange = () => {
+    for (const id of events.watched().ids) events.changed(id);
+  };
   const worker = new JobWorker({
     store,
     resources,
@@ -123,6 +138,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     log,
     accessLog: opts.logger !== undefined && opts.quiet !== true,
     metrics,
+    storeHealth,
     nodeId,
     version: VERSION,
     limits: {
@@ -137,6 +153,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     admitting: new Map(),
     draining: false,
     tokens,
+    metricsToken: opts.metricsToken ?? null,
+    heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
   };
   const pruning = startPruning(store, log);
   await pruning.first;
@@ -148,7 +166,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     { requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 },
     createApp(ctx),
   );
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, ctx));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -193,6 +211,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         events.shutdown();
         server.closeIdleConnections();
         await worker.stop();
+        await releaseJobs(store, log, metrics);
         server.closeIdleConnections();
         // Requests still being answered get a moment, then go.
         const timer = setTimeout(() => server.closeAllConnections(), 2000);
@@ -204,4 +223,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/** A graceful stop lets go of the jobs this node holds, said once at info with their ids (never a takeover). */
+async function releaseJobs(store: JobStore, log: ServerLogger, metrics: ServerMetrics): Promise<void> {
+  try {
+    const jobs = await store.releaseJobs();
+    metrics.releases.inc(jobs.length);
+    if (jobs.length > 0) log.info({ jobs, count: jobs.length }, 'jobs released for another node to continue');
+  } catch (err) {
+    // The store is away: the leases run out instead, and the next node takes the jobs over.
+    log.debug({ err: (err as Error).message }, 'could not release jobs');
+  }
 }

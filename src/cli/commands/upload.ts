@@ -5,11 +5,12 @@
  */
 import { Command, Option } from 'commander';
 import { ENDINGS } from '../../errors/exit-codes.js';
-import type { RunReport, UploadEnd } from '../../upload/run-upload.js';
+import type { RunReport, UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
-import { addInputOptions } from '../input-flags.js';
+import { addInputOptions, VALUE_FORMAT_FLAGS } from '../input-flags.js';
 import {
+  encodingLabel,
   fieldList,
   increaseVerbosity,
   maxErrors,
@@ -51,7 +52,11 @@ export function uploadCommand(): Command {
       ]),
     )
     .addOption(
-      new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'),
+      new Option(
+        '--encoding <label>',
+        'input text encoding, a WHATWG label: utf-8, utf-16le, utf-16be, windows-1252 (latin1), iso-8859-15, … ' +
+          '(default: utf-8, or what a byte order mark says)',
+      ).argParser(encodingLabel),
     )
     // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-config.ts.
     .addOption(
@@ -142,6 +147,7 @@ const RUN_SETTINGS = [
     '--map',
     '--ignore-unknown',
   ],
+  ...VALUE_FORMAT_FLAGS,
 ];
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
@@ -153,7 +159,10 @@ export function resumeCommand(): Command {
     )
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk resume                          # the newest run\n' +
+        '  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
     )
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {

@@ -3,6 +3,7 @@
  * fields, the column order of a key's index, the columns an upsert updates, and a per-shape cache
  * of record writers.
  */
+import { NO_RECORD } from '../../resources/refusal-reasons.js';
 import type { FieldType, ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import type { JobRecord } from './store.js';
 
@@ -37,19 +38,23 @@ export function indexColumns(def: ResourceDef, key: readonly string[]): string[]
 /** The DDL of a resource's table: one column per field after the job's id and the record's index in it. */
 export function resourceTableSql(dialect: Dialect, def: ResourceDef): string {
   const cols = def.fields.map((f) => `${quoteIdent(f.name)} ${fieldSqlType(dialect, f.type)}`).join(', ');
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(def.name)} (job_id TEXT NOT NULL, job_index INTEGER NOT NULL, ${cols})`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(def.name)} (
+    job_id TEXT NOT NULL, job_index INTEGER NOT NULL, ${cols})`;
 }
 
 /** A field added to the resource after its table was made. */
 export function addFieldSql(dialect: Dialect, def: ResourceDef, field: ResourceDef['fields'][number]): string {
-  return `ALTER TABLE ${quoteIdent(def.name)} ADD COLUMN ${quoteIdent(field.name)} ${fieldSqlType(dialect, field.type)}`;
+  const column = `${quoteIdent(field.name)} ${fieldSqlType(dialect, field.type)}`;
+  return `ALTER TABLE ${quoteIdent(def.name)} ADD COLUMN ${column}`;
 }
 
 /** The unique index of a declared key (PostgreSQL cuts identifiers at 63 bytes). */
 export function keyIndexSql(dialect: Dialect, def: ResourceDef, key: readonly string[]): string {
   const columns = indexColumns(def, key);
   const name = `${def.name}_key_${columns.join('_')}`;
-  return `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(dialect === 'postgres' ? name.slice(0, 63) : name)} ON ${quoteIdent(def.name)} (${columns.map(quoteIdent).join(', ')})`;
+  const index = quoteIdent(dialect === 'postgres' ? name.slice(0, 63) : name);
+  return `CREATE UNIQUE INDEX IF NOT EXISTS ${index}
+    ON ${quoteIdent(def.name)} (${columns.map(quoteIdent).join(', ')})`;
 }
 
 export type WriterShape = Pick<JobRecord, 'jobType' | 'uniqueFields' | 'updateFields'>;
@@ -65,6 +70,24 @@ export function updateColumns(def: ResourceDef, job: WriterShape, values: readon
     const i = def.fields.findIndex((f) => f.name === name);
     return i >= 0 && values[i] !== null && values[i] !== undefined;
   });
+}
+
+/**
+ * The required fields an upsert's record leaves out (null), by name: it may update a record, and
+ * only creating one needs them. The key fields are checked before (a record always has its key).
+ */
+export function missingForCreate(def: ResourceDef, job: WriterShape, values: readonly SqlValue[]): string[] {
+  const keys = job.uniqueFields ?? [];
+  const out: string[] = [];
+  def.fields.forEach((f, i) => {
+    if (f.required && !keys.includes(f.name) && (values[i] === null || values[i] === undefined)) out.push(f.name);
+  });
+  return out;
+}
+
+/** Why a partial upsert's record was refused: it names no record, and cannot create one. */
+export function cannotCreate(missing: string[]): string {
+  return `${NO_RECORD}; creating one needs ${missing.join(', ')}`;
 }
 
 /** Writers hold prepared statements per job shape; past this many shapes the cache starts over. */

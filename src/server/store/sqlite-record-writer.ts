@@ -2,7 +2,14 @@
 import type Database from 'better-sqlite3';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { DUPLICATE_RECORD, NO_RECORD } from '../../resources/refusal-reasons.js';
-import { quoteIdent, updateColumns, type WriteOutcome, type WriterShape } from './sql-helpers.js';
+import {
+  cannotCreate,
+  missingForCreate,
+  quoteIdent,
+  updateColumns,
+  type WriteOutcome,
+  type WriterShape,
+} from './sql-helpers.js';
 
 const STORED: WriteOutcome = { stored: true };
 /** Insert rows per statement: SQLite binds at most 32,766 parameters, and a few hundred rows amortise a call well. */
@@ -97,6 +104,8 @@ export class SqliteRecordWriter {
       case 'upsert': {
         // Only the fields this record supplies are updated: a field it leaves out keeps its value.
         const updated = updateColumns(this.def, this.job, values);
+        const missing = missingForCreate(this.def, this.job, values);
+        if (missing.length > 0) return this.updateOnly(jobId, index, updated, values, missing);
         try {
           this.statement(`upsert:${updated.join(',')}`, () => this.upsertSql(updated)).run(jobId, index, ...values);
           return STORED;
@@ -117,6 +126,30 @@ export class SqliteRecordWriter {
     }
   }
 
+  /** A partial record (required fields left out): it updates the record its key names, or is refused. */
+  private updateOnly(
+    jobId: string,
+    index: number,
+    updated: string[],
+    values: SqlValue[],
+    missing: string[],
+  ): WriteOutcome {
+    const idx = updated.map((name) => this.def.fields.findIndex((f) => f.name === name));
+    const sets = [...updated.map((f) => `${quoteIdent(f)} = ?`), 'job_id = ?', 'job_index = ?'].join(', ');
+    const match = (this.job.uniqueFields ?? []).map((f) => `${quoteIdent(f)} = ?`).join(' AND ');
+    try {
+      const changes = this.statement(
+        `update:${updated.join(',')}`,
+        () => `UPDATE ${this.table} SET ${sets} WHERE ${match}`,
+      ).run(...idx.map((i) => values[i] ?? null), jobId, index, ...this.keyIdx.map((i) => values[i] ?? null)).changes;
+      if (changes > 0) return STORED;
+    } catch (err) {
+      if (isUniqueViolation(err)) return this.duplicate(values);
+      throw err;
+    }
+    return { stored: false, field: this.job.uniqueFields?.join(','), error: cannotCreate(missing) };
+  }
+
   private duplicate(values: SqlValue[]): WriteOutcome {
     const hit = this.keyProbes.find(
       (p) => p.idx.every((i) => values[i] !== null) && p.stmt.get(...p.idx.map((i) => values[i] ?? null)) !== undefined,
@@ -132,11 +165,15 @@ export class SqliteRecordWriter {
       'job_id = excluded.job_id',
       'job_index = excluded.job_index',
     ];
-    return `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`;
+    return (
+      `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ` +
+      `ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`
+    );
   }
 
   private deleteSql(): string {
-    return `DELETE FROM ${this.table} WHERE ${(this.job.uniqueFields ?? []).map((f) => `${quoteIdent(f)} = ?`).join(' AND ')}`;
+    const match = (this.job.uniqueFields ?? []).map((f) => `${quoteIdent(f)} = ?`).join(' AND ');
+    return `DELETE FROM ${this.table} WHERE ${match}`;
   }
 
   private statement(key: string, sql: () => string): Database.Statement {

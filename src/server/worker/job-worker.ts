@@ -12,8 +12,7 @@ import { isStoreTransient } from '../store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from '../store/store.js';
 import { runJob, type RunnerDeps } from './job-runner.js';
 import type { RecordSource } from '../records/json-records.js';
-import type { NewJob } from '../store/store.js';
-import { runAtOnce } from './run-at-once.js';
+import { AtOnce } from './run-at-once.js';
 import { backoffMs, laneWorkerId } from './lane-ids.js';
 
 export { backoffMs, laneWorkerId };
@@ -46,15 +45,17 @@ export class JobWorker {
   private readonly lanes = new Map<string, Promise<void>>();
   /** Owners with work but no lane (all lanes busy): a lane ends after its job so they get a turn. */
   private waiting = false;
-  /** Records the HTTP side already parsed, so the worker need not load and parse the stored body again; with their owner and when they were kept. */
+  /**
+   * Records the HTTP side already parsed, so the worker need not load and parse the stored body again; with their owner
+   * and when they were kept.
+   */
   private readonly parsed = new Map<string, { records: RecordSource; owner: string; keptAt: number }>();
   /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
   private keeps = 0;
   private heldBytes = 0;
-  /** Whether a chunk of a useful size has been timed yet (rowsPerSecond is a guess before). */
-  private measuredOnce = false;
-  /** Jobs being run at once, in the requests that brought them: each takes a lane's place. */
-  private atOnce = 0;
+  private readonly atOnce: AtOnce;
+  /** Owners whose lane is backing off after a store error. */
+  private readonly storeWaits = new Set<string>();
   private readonly deps: RunnerDeps;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -71,13 +72,14 @@ export class JobWorker {
         // A tiny chunk (the tail of a job, a 3-row job) is mostly commit cost: it would drag the estimate down.
         if (seconds > 0 && size >= MIN_CHUNK_ROWS) {
           this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
-          this.measuredOnce = true;
+          this.atOnce.timed = true;
         }
       },
       stopping: () => this.stopping,
       takeRecords: (id) => this.takeParsed(id),
       keepRecords: (id, records, owner) => this.keep(id, records, owner),
     };
+    this.atOnce = new AtOnce(this.deps, opts);
   }
 
   start(): void {
@@ -95,33 +97,13 @@ export class JobWorker {
     this.takeParsed(jobId);
   }
 
-  /**
-   * Whether a new job of `items` records can run at once, in the request that brings it (its
-   * owner has no job waiting, which the caller checks): a lane is free, nothing holds jobs at
-   * chunk boundaries (`beforeChunk`: tests, throttling), and it is no bigger than one chunk (or
-   * {@link AT_ONCE_ROWS}).
-   */
+  /** Whether a new job of `items` records can run at once, in the request that brings it (run-at-once.ts). */
   takesAtOnce(items: number): boolean {
-    const free = this.lanes.size + this.atOnce < (this.opts.lanes ?? 4);
-    // Once the node has measured its speed, a client's batch (5,000 rows by default) goes in one
-    // transaction even when a chunk would be smaller; before, only what a first chunk would hold.
-    const most =
-      this.opts.chunkSize ?? (this.measuredOnce ? Math.max(this.chunkRows(), AT_ONCE_ROWS) : this.chunkRows());
-    return free && !this.stopping && !this.opts.beforeChunk && items <= most;
+    return !this.stopping && this.atOnce.takes(items, this.lanes.size, this.chunkRows());
   }
 
-  /** Runs a job whole in one transaction (run-at-once.ts); throws, with nothing committed, where that fails. */
-  async runAtOnce(
-    job: NewJob,
-    records: RecordSource,
-    idempotency: { key: string; hash: string; response: string } | undefined,
-  ): Promise<void> {
-    this.atOnce++;
-    try {
-      await runAtOnce(this.deps, job, records, idempotency);
-    } finally {
-      this.atOnce--;
-    }
+  runAtOnce(...args: Parameters<AtOnce['run']>): Promise<void> {
+    return this.atOnce.run(...args);
   }
 
   /** Finishes the chunk in hand in every lane, then stops. */
@@ -187,7 +169,8 @@ export class JobWorker {
         failures = 0;
       } catch (err) {
         failures++;
-        this.storeTrouble(err, 'worker could not read the queue');
+        // Store health logs the outage once; this is the detail of each try.
+        this.opts.log.debug({ err: (err as Error).message, failures }, 'worker could not read the queue');
         await this.pause(backoffMs(failures));
         continue;
       }
@@ -197,6 +180,7 @@ export class JobWorker {
         if (this.lanes.size >= maxLanes) break;
         const lane = this.lane(owner).finally(() => {
           this.lanes.delete(owner);
+          this.storeWaits.delete(owner);
           this.wake();
         });
         this.lanes.set(owner, lane);
@@ -219,13 +203,19 @@ export class JobWorker {
           this.dropHeld(owner, keptBefore);
           return;
         }
+        // A node that died or stalled with the job claimed (running or not yet started) is trouble; a
+        // graceful release (a rolling restart) is not, and has its own line, never the takeover alert.
         if (job.takenOverFrom) {
           this.opts.metrics?.takeovers.inc();
           this.opts.log.warn(
-            { job_id: job.id, from_node: job.takenOverFrom, processed: job.processedItems },
+            { job_id: job.id, from_node: job.takenOverFrom, state: job.state, processed: job.processedItems },
             'job taken over',
           );
-        }
+        } else if (job.handedOverFrom)
+          this.opts.log.info(
+            { job_id: job.id, from_node: job.handedOverFrom, processed: job.processedItems },
+            'job handed over',
+          );
         this.opts.log.info(
           {
             job_id: job.id,
@@ -243,29 +233,28 @@ export class JobWorker {
           this.opts.log.error({ err: err as Error, owner }, 'worker lane failed');
           return;
         }
-        this.opts.metrics?.storeError(err);
         outcome = 'store-error';
       }
       if (outcome === 'store-error') {
         failures++;
-        this.storeTrouble(
-          null,
+        this.storeWaits.add(owner);
+        // Store health logs the outage once at warn and its end at info; each retry is detail.
+        this.opts.log.debug(
+          { owner, failures },
           'database busy or unavailable; the job continues from its last committed chunk once it is back',
-          failures,
         );
         await this.pause(backoffMs(failures));
       } else {
         failures = 0;
+        this.storeWaits.delete(owner);
         if (this.waiting) return;
       }
     }
   }
 
-  private storeTrouble(err: unknown, msg: string, failures = 1): void {
-    if (err) this.opts.metrics?.storeError(err);
-    // Once per outage at warn, then quieter: a long outage must not flood the log.
-    if (failures <= 1) this.opts.log.warn({ ...(err ? { err: (err as Error).message } : {}), failures }, msg);
-    else this.opts.log.debug({ failures }, msg);
+  /** Whether a lane is waiting to retry after a store error (its retries show when the store writes again). */
+  waitingOnStore(): boolean {
+    return this.storeWaits.size > 0;
   }
 
   private async pause(ms: number): Promise<void> {
@@ -291,8 +280,6 @@ export class JobWorker {
 const CHUNK_TARGET_MS = 100;
 const MIN_CHUNK_ROWS = 500;
 const MAX_CHUNK_ROWS = 20_000;
-/** The most rows a job run at once may have, whatever the measured speed. */
-const AT_ONCE_ROWS = 10_000;
 /** Parsed records held for queued jobs, across all of them (beyond it, a job reads its stored body). */
 const MAX_HELD_BYTES = 128 * 1024 * 1024;
 /** How often an idle worker looks for work (a new job on this node wakes it at once). */

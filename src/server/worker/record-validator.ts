@@ -1,6 +1,6 @@
 /** How a job checks its records against its resource, decided once per job. */
-import type { ResourceDef } from '../../resources/resource-types.js';
-import { validateRecord, type Validated } from '../../resources/validate-record.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
+import { refused, validateRecord, type FieldRefusal, type Validated } from '../../resources/validate-record.js';
 import { coerceField, Refusal } from '../../resources/coerce-value.js';
 import type { JobRecord } from '../store/store.js';
 
@@ -19,7 +19,13 @@ export function recordValidator(resource: ResourceDef, job: Pick<JobRecord, 'job
     ...resource,
     fields: resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f)),
   };
-  if (job.jobType === 'upsert') return (record) => validateRecord(keyed, fieldNames, record);
+  // An upsert may leave out other required fields: it then updates only (the writer refuses a
+  // record it would have to create, naming what creating one needs).
+  const partial: ResourceDef = {
+    ...keyed,
+    fields: keyed.fields.map((f) => (keys.has(f.name) ? f : { ...f, required: false })),
+  };
+  if (job.jobType === 'upsert') return (record) => validateRecord(partial, fieldNames, record);
   const keyOnly: ResourceDef = {
     ...keyed,
     fields: keyed.fields.map((f) => (keys.has(f.name) ? f : { ...f, required: false })),
@@ -36,9 +42,9 @@ export function recordValidator(resource: ResourceDef, job: Pick<JobRecord, 'job
 
 /**
  * The same check for rows read from a CSV body, by column, without a record object per row: the
- * record the header names would be refused at its first unknown column, else each field coerced
- * from its column (a field with no column is missing). Null for a delete, whose records are
- * checked by key alone (recordValidator).
+ * record the header names is refused for each unknown column (in header order) and each field
+ * that does not coerce from its column (a field with no column is missing), all at once. Null for
+ * a delete, whose records are checked by key alone (recordValidator).
  */
 export function columnValidator(
   resource: ResourceDef,
@@ -48,18 +54,20 @@ export function columnValidator(
   if (job.jobType === 'delete') return null;
   const keys = new Set(job.jobType === 'upsert' ? (job.uniqueFields ?? []) : []);
   const fields = resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f));
-  const unknown = columns.find((c) => !fields.some((f) => f.name === c));
-  if (unknown !== undefined) return () => ({ ok: false, field: unknown, error: 'unknown field' });
+  const unknown: FieldRefusal[] = columns
+    .filter((c) => !fields.some((f) => f.name === c))
+    .map((c) => ({ field: c, error: 'unknown field' }));
   const at = fields.map((f) => columns.indexOf(f.name));
   return (row) => {
-    const values: Validated & { ok: true } = { ok: true, values: new Array(fields.length) };
+    const values: SqlValue[] = new Array(fields.length);
+    let refusals: FieldRefusal[] | null = unknown.length > 0 ? [...unknown] : null;
     for (let i = 0; i < fields.length; i++) {
       const field = fields[i] as (typeof fields)[number];
       const col = at[i] as number;
       const value = coerceField(field, col < 0 ? undefined : row[col]);
-      if (value instanceof Refusal) return { ok: false, field: field.name, error: value.error };
-      values.values[i] = value;
+      if (value instanceof Refusal) (refusals ??= []).push({ field: field.name, error: value.error });
+      else values[i] = value;
     }
-    return values;
+    return refusals ? refused(refusals) : { ok: true, values };
   };
 }

@@ -16,6 +16,46 @@ import { isCsvSource } from '../records/csv-records.js';
 
 export type AtOnceDeps = Pick<RunnerDeps, 'store' | 'resources' | 'events' | 'log' | 'metrics' | 'measured'>;
 
+/** The most rows a job run at once may have once the node knows its speed, whatever a chunk holds. */
+const AT_ONCE_ROWS = 10_000;
+
+/** When a node takes a job at once, and the jobs it is running so (each takes a lane's place). */
+export class AtOnce {
+  private running = 0;
+  /** Whether a chunk of a useful size has been timed (the node's speed is a guess before). */
+  timed = false;
+
+  constructor(
+    private readonly deps: AtOnceDeps,
+    private readonly opts: { lanes?: number; chunkSize?: number; beforeChunk?: unknown },
+  ) {}
+
+  /**
+   * A job of `items` records, whose owner has no job waiting (the caller checks): taken when a
+   * lane is free, nothing holds jobs at chunk boundaries (`beforeChunk`: tests, throttling), and
+   * it is no bigger than a chunk; once the node has timed one, a client's batch (5,000 rows by
+   * default) up to AT_ONCE_ROWS too.
+   */
+  takes(items: number, lanesBusy: number, chunkRows: number): boolean {
+    const most = this.opts.chunkSize ?? (this.timed ? Math.max(chunkRows, AT_ONCE_ROWS) : chunkRows);
+    return lanesBusy + this.running < (this.opts.lanes ?? 4) && !this.opts.beforeChunk && items <= most;
+  }
+
+  /** Runs the job whole in one transaction; throws, with nothing committed, where that fails. */
+  async run(
+    job: NewJob,
+    records: RecordSource,
+    idempotency: { key: string; hash: string; response: string } | undefined,
+  ): Promise<void> {
+    this.running++;
+    try {
+      await runAtOnce(this.deps, job, records, idempotency);
+    } finally {
+      this.running--;
+    }
+  }
+}
+
 /** The job as a worker would have claimed it: Open, nothing processed, on this node. */
 function asClaimed(job: NewJob, node: string): JobRecord {
   return {

@@ -2,7 +2,7 @@
 // rows are text, as a CSV file's are; and, for a canonical file, its own bytes.
 import { canonicalHeader, openCsvSlabs } from '../../input/canonical-csv.js';
 import { isFastPathDialect } from '../../input/csv-dialect.js';
-import type { InputSource } from '../../input/open-input.js';
+import type { InputSource, TextLayout } from '../../input/open-input.js';
 import { DEFAULT_RECORD_LIMITS } from '../../input/record-limits.js';
 import { CSV_BODY_TYPE, type ResourceDescription } from '../../protocol/index.js';
 import type { UploadOptions } from '../plan/upload-options.js';
@@ -24,20 +24,29 @@ export function csvBodiesFor(
 
 /**
  * The file as byte ranges when it is canonical (a file on disk, uncompressed, UTF-8, the default
- * dialect, no --map or value conversion, a header naming only the resource's fields), else null.
+ * dialect, no --map, a header naming only the resource's fields; the caller checks that no value
+ * conversion applies), else null.
  * Its `opened` source is closed then.
  */
 export async function openCanonical(
-  opts: Pick<UploadOptions, 'encoding' | 'csv' | 'columnMap' | 'limits'>,
+  opts: Pick<UploadOptions, 'csv' | 'columnMap' | 'limits'>,
   opened: InputSource,
   description: ResourceDescription,
-  delimiter: string | undefined,
+  header: { delimiter: string | undefined; layout: TextLayout } | undefined,
 ): Promise<InputSource | null> {
-  if (opened.file === '-' || opened.compressed || (opts.encoding ?? 'utf8') !== 'utf8') return null;
+  if (opened.file === '-' || opened.compressed || !header) return null;
+  // Read as UTF-8 (as given, or by its byte order mark), without an Excel `sep=` line.
+  if (header.layout.encoding !== 'utf-8' || header.layout.sepLine !== undefined) return null;
   if (Object.keys(opts.columnMap ?? {}).length > 0) return null;
+  const { delimiter } = header;
   if (delimiter !== ',' || !isFastPathDialect({ ...opts.csv, delimiter })) return null;
-  const header = await canonicalHeader(opened.file, new Set(description.fields.map((f) => f.name)));
-  if (!header) return null;
+  const columns = await canonicalHeader(opened.file, new Set(description.fields.map((f) => f.name)));
+  if (!columns) return null;
   await opened.close();
-  return openCsvSlabs(opened, header, opts.limits?.maxRecordChars ?? DEFAULT_RECORD_LIMITS.maxRecordChars);
+  return openCsvSlabs(
+    opened,
+    columns,
+    header.layout,
+    opts.limits?.maxRecordChars ?? DEFAULT_RECORD_LIMITS.maxRecordChars,
+  );
 }

@@ -7,7 +7,7 @@
  */
 import type { JobApiClient } from '../../client/job-api-client.js';
 import type { InputItem } from '../../input/input-item.js';
-import { openInput, type InputSource } from '../../input/open-input.js';
+import { openInput, type InputSource, type TextLayout } from '../../input/open-input.js';
 import { InputError } from '../../input/input-error.js';
 import type { ResourceDescription } from '../../protocol/index.js';
 import { planColumns, type ColumnPlan } from '../plan/column-plan.js';
@@ -18,7 +18,13 @@ import { styleOf } from '../state/failed-rows-writer.js';
 import { openRunInput, type SpooledInput } from './stdin-spool.js';
 import type { UploadOptions } from '../plan/upload-options.js';
 import { BulkError } from '../../errors/bulk-error.js';
+import { FormatHints } from '../plan/format-hints.js';
+import { convertsAnything } from '../plan/value-formats.js';
+import { planConversion, problemsReason, type ValueConverter } from '../plan/value-converter.js';
 import { csvBodiesFor, openCanonical } from './csv-path.js';
+
+/** How many converted rows a dry run shows. */
+const PREVIEW_ROWS = 3;
 
 export interface PlannerOptions extends UploadOptions {
   /** The resource a file goes to. */
@@ -30,12 +36,16 @@ export class InputPlanner {
   private descriptions: Map<string, ResourceDescription> | null = null;
   private readonly plans = new Map<number, ColumnPlan>();
   private readonly checks = new Map<string, RowCheck>();
-  /** The delimiter each named CSV file's header was read with (given or detected). */
-  private readonly delimiters = new Map<number, string | undefined>();
+  private readonly conversions = new Map<string, ValueConverter | null>();
+  /** How each named CSV file's header was read: its delimiter (given or detected) and layout. */
+  private readonly headers = new Map<number, { delimiter: string | undefined; layout: TextLayout }>();
 
   constructor(private readonly opts: PlannerOptions) {}
 
-  /** Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an unknown-resource BulkError. */
+  /**
+   * Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an
+   * unknown-resource BulkError.
+   */
   async prepare(client: JobApiClient, files: string[]): Promise<void> {
     const list = await client.describeResources();
     this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
@@ -56,7 +66,7 @@ export class InputPlanner {
         // The header is read with the first rows; a file that cannot be read is the read's business.
         for await (const items of source.batches(1)) if (items.length > 0) break;
         this.planFor(i, source);
-        this.delimiters.set(i, source.delimiter());
+        this.headers.set(i, { delimiter: source.delimiter(), layout: source.layout() });
       } catch (err) {
         if (!(err instanceof InputError)) throw err;
       } finally {
@@ -79,20 +89,23 @@ export class InputPlanner {
     const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
     const { opened, spool } = await openRunInput(file, this.opts, notice);
     sink.describe(opened.displayName, opened.format, file);
-    const onPlan = (plan: ColumnPlan) =>
-      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter()));
+    const onPlan = (plan: ColumnPlan, convert: ValueConverter | null) =>
+      sink.setColumns(
+        opened.displayName,
+        plan.sourceColumns,
+        plan.restore,
+        styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
+        convert?.restore,
+      );
     const description = this.descriptions ? this.description(this.opts.resourceOf(file)) : null;
     const csvBodies = csvBodiesFor(this.opts, opened, description);
-    // A canonical file goes as its own bytes: no row is parsed, mapped or re-written.
+    // A canonical file goes as its own bytes: no row is parsed, mapped, converted or re-written.
     const canonical =
-      csvBodies && description && this.plans.has(fileIndex)
-        ? await openCanonical(this.opts, opened, description, this.delimiters.get(fileIndex))
+      csvBodies && description && this.plans.has(fileIndex) && !convertsAnything(this.opts.formats)
+        ? await openCanonical(this.opts, opened, description, this.headers.get(fileIndex))
         : null;
-    if (canonical) {
-      onPlan(this.plans.get(fileIndex) as ColumnPlan);
-      return { opened, source: canonical, spool, csvBodies };
-    }
-    return { opened, source: this.wrap(opened, fileIndex, onPlan), spool, csvBodies };
+    if (canonical) onPlan(this.plans.get(fileIndex) as ColumnPlan, null);
+    return { opened, source: canonical ?? this.wrap(opened, fileIndex, onPlan), spool, csvBodies };
   }
 
   /** The plan for a file whose header (if any) has been read. */
@@ -111,6 +124,17 @@ export class InputPlanner {
       nullValue: source.format === 'csv' ? this.opts.csv?.nullValue : undefined,
     });
     for (const n of notices) this.opts.notice(n);
+    const header = source.format === 'csv' ? source.columns() : null;
+    const full = this.descriptions?.get(resourceName);
+    if (this.opts.upsert && header && full) {
+      const present = new Set(header.map((c) => this.opts.columnMap?.[c] ?? c));
+      const absent = full.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name);
+      if (absent.length > 0)
+        this.opts.notice(
+          `${source.displayName}: no column for ${absent.join(', ')}: rows update only the fields the file has, ` +
+            `and a row whose key names no record fails (creating one needs ${absent.join(', ')})`,
+        );
+    }
     this.plans.set(fileIndex, plan);
     return plan;
   }
@@ -120,14 +144,35 @@ export class InputPlanner {
    * columns, and in a dry run each row checked as the server would (a refused row comes out
    * rejected, with its record). `onPlan` hears the plan once the header is known.
    */
-  private wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
-    const check = this.rowCheck(this.opts.resourceOf(source.file));
+  private wrap(
+    source: InputSource,
+    fileIndex: number,
+    onPlan: (plan: ColumnPlan, convert: ValueConverter | null) => void,
+  ): InputSource {
+    const resourceName = this.opts.resourceOf(source.file);
+    const check = this.rowCheck(resourceName);
+    const description = this.description(resourceName);
+    const convert = this.conversion(resourceName);
+    const hints = description ? new FormatHints(description) : null;
+    const notice = this.opts.notice;
+    const preview = this.opts.dryRun && convert ? { left: PREVIEW_ROWS } : null;
     const map = this.opts.columnMap ?? {};
     const del = this.opts.delete;
     let plan: ColumnPlan | null = null;
     const planned = (): ColumnPlan => {
-      if (!plan) onPlan((plan = this.planFor(fileIndex, source)));
+      if (!plan) onPlan((plan = this.planFor(fileIndex, source)), convert);
       return plan;
+    };
+    /** The record as it goes out, or the row's rejection (its record as read). */
+    const converted = (line: number, record: Record<string, unknown>): InputItem => {
+      const c = convert ? convert.convert(record) : { record };
+      hints?.observe(record, 'record' in c ? c.record : record);
+      if (!('record' in c)) return { kind: 'rejected', line, raw: '', ...problemsReason(c.problems), record };
+      if (preview && preview.left > 0 && c.record !== record) {
+        preview.left--;
+        notice(`${source.displayName}:${line} converted: ${JSON.stringify(c.record)}`);
+      }
+      return { kind: 'row', line, record: c.record };
     };
     async function* batches(maxRows: number): AsyncGenerator<InputItem[]> {
       for await (const items of source.batches(maxRows)) {
@@ -135,7 +180,10 @@ export class InputPlanner {
         const { apply } = planned();
         yield items.map((item): InputItem => {
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
-          if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+          if (item.kind !== 'row') {
+            const named = item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+            return named.record ? { ...named, record: apply(named.record) } : named;
+          }
           const applied = apply(item.record);
           const keyed = del ? keyRecord(applied, del) : { record: applied };
           if ('reason' in keyed)
@@ -147,15 +195,31 @@ export class InputPlanner {
               reason: keyed.reason,
               record: applied,
             };
-          const { record } = keyed;
-          const bad = check?.(record);
+          const out = converted(item.line, keyed.record);
+          if (out.kind !== 'row') return out;
+          const bad = check?.(out.record);
           return bad
-            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record }
-            : { kind: 'row', line: item.line, record };
+            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record: keyed.record }
+            : out;
         });
       }
+      for (const text of hints?.messages(source.displayName) ?? []) notice(text);
     }
     return { ...source, columns: () => plan?.sourceColumns ?? source.columns(), batches };
+  }
+
+  /** The value conversion for a resource (null: none applies). */
+  private conversion(resourceName: string): ValueConverter | null {
+    if (!this.conversions.has(resourceName)) {
+      const description = this.description(resourceName);
+      if (!description && convertsAnything(this.opts.formats))
+        this.opts.notice(
+          `the server does not describe resource "${resourceName}", so the value formats (--locale, ` +
+            '--date-format, …) cannot tell which columns hold numbers, dates or booleans: values go as read',
+        );
+      this.conversions.set(resourceName, planConversion(this.opts.formats, description));
+    }
+    return this.conversions.get(resourceName) ?? null;
   }
 
   /** For a dry run against a server that describes the resource: the row check; else null. */
@@ -179,9 +243,12 @@ export class InputPlanner {
       const names = [...this.descriptions.keys()];
       throw new BulkError(
         'unknown-resource',
-        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`,
+        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} ` +
+          `(--resource names it; the default is the file name's stem)`,
       );
     }
+    // An upsert needs its key, and may leave out other required fields (a partial update).
+    if (this.opts.upsert) return keyedDescription(found, this.opts.upsert);
     if (!this.opts.delete) return found;
     checkDeleteKey(found, this.opts.delete);
     return keyedDescription(found, this.opts.delete);
