@@ -240,7 +240,7 @@ const WORK = [
     ref: 'psql staging upsert',
     refOf: (m) => m.psql?.upsert,
     bulkOf: (m) => m.pg1?.upsert,
-    target: 3,
+    target: 2,
     rss: (m) => m.pg1,
   },
   {
@@ -256,7 +256,7 @@ const WORK = [
     ref: 'psql staging upsert',
     refOf: (m) => m.psql?.upsert,
     bulkOf: (m) => m.pg3?.upsert,
-    target: 3,
+    target: 2,
     rss: (m) => m.pg3,
   },
   {
