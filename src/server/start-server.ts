@@ -192,6 +192,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       store: store.kind,
       version: VERSION,
       tokens: tokens.length,
+      // Who may read /metrics (metrics-route.ts), so an operator sees at start why a scrape is refused.
+      metrics: opts.metricsToken ? 'operator token' : tokens.length > 0 ? 'refused: no --metrics-token-file' : 'open',
       lease_ms: store.kind === 'postgres' ? leaseMs : undefined,
     },
     'bulk serve started',
