@@ -74,7 +74,10 @@ export async function* readCsv(
   }
   let rest = first.rest;
   if (delimiter === undefined) {
-    const peeked = await peekUntil(rest, (t) => headerLineOf(t, dialect, false) !== null);
+    const peeked = await peekUntil(
+      rest,
+      (t, from) => t.indexOf('\n', from) !== -1 && headerLineOf(t, dialect, false) !== null,
+    );
     rest = peeked.rest;
     delimiter = detectDelimiter(headerLineOf(peeked.text, dialect, true) ?? '', dialect.quote);
     if (delimiter !== ',')
@@ -218,12 +221,13 @@ function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
   if (err.code === 'CSV_QUOTE_NOT_CLOSED')
     return new InputError(file, `unterminated quoted field (starts at line ${line}): ${rest}`, line);
   if (err.code === 'CSV_MAX_RECORD_SIZE') {
-    // Not read on past it, unlike JSON: a CSV record this long is almost always a stray quote, and
-    // there is no telling where the next record starts.
+    // Not read on past it, unlike JSON: there is no telling where the next record starts. A quote
+    // open in it is most likely one never closed; without one it is simply that long.
+    const why = err.quoteOpen ? ', most likely an unterminated quote' : '';
     return new InputError(
       file,
-      `the record starting at line ${line} is over ${formatChars(maxChars)}, ` +
-        `most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
+      `the record starting at line ${line} is over ${formatChars(maxChars)}${why} ` +
+        `(the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
       line,
     );
   }
