@@ -85,14 +85,18 @@ export class InputPlanner {
     const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
     const { opened, spool } = await openRunInput(file, this.opts, notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(opened, fileIndex, (plan, convert) =>
-      sink.setColumns(
-        opened.displayName,
-        plan.sourceColumns,
-        plan.restore,
-        styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
-        convert?.restore,
-      ),
+    const source = this.wrap(
+      opened,
+      fileIndex,
+      (plan, convert) =>
+        sink.setColumns(
+          opened.displayName,
+          plan.sourceColumns,
+          plan.restore,
+          styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
+          convert?.restore,
+        ),
+      (line, sourceLine) => sink.noteOrigin(opened.displayName, line, sourceLine),
     );
     return { opened, source, spool };
   }
@@ -137,6 +141,7 @@ export class InputPlanner {
     source: InputSource,
     fileIndex: number,
     onPlan: (plan: ColumnPlan, convert: ValueConverter | null) => void,
+    onOrigin: (line: number, sourceLine: number) => void,
   ): InputSource {
     const resourceName = this.opts.resourceOf(source.file);
     const check = this.rowCheck(resourceName);
@@ -168,6 +173,7 @@ export class InputPlanner {
         // The header has been read with the first items.
         const { apply } = planned();
         yield items.map((item): InputItem => {
+          if (item.sourceLine !== undefined) onOrigin(item.line, item.sourceLine);
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
           if (item.kind !== 'row') {
             const named = item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
