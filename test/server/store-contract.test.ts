@@ -90,7 +90,7 @@ function newJob(over: Partial<NewJob> = {}): NewJob {
   };
 }
 
-const row = (account: number, amount: string, description: string, category: string | null = null): SqlValue[] => [
+const row = (account: number, amount: string | null, description: string, category: string | null = null): SqlValue[] => [
   account,
   amount,
   '2024-01-02',
@@ -357,6 +357,42 @@ describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
         expect(delOut.stored).toBe(1);
         expect(delOut.errors[0]).toMatchObject({ index: 1, error: 'no record with this key' });
         expect(await b.query("SELECT 1 FROM transactions WHERE description = 'new'")).toHaveLength(0);
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
+
+  it.skipIf(skip)(
+    'upsert of a partial record (a required field left out): it updates the record its key names, and is refused where it would have to create one',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const ins = await createAndClaim(store, { totalItems: 2 });
+        await runChunk(store, ins, [row(1, '1.00', 'a', 'food'), row(2, '2.00', 'b', 'rent')]);
+        const keys = ['account_id', 'transaction_date', 'description'];
+        const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 3 });
+        const out = await runChunk(store, up, [
+          row(1, null, 'a', 'travel'),
+          row(9, null, 'nope', 'x'),
+          row(2, null, 'b', 'misc'),
+        ]);
+        expect(out.stored).toBe(2);
+        expect(out.errors).toEqual([
+          {
+            index: 1,
+            field: 'account_id,transaction_date,description',
+            error: 'no record with this key; creating one needs amount',
+          },
+        ]);
+        const rows = await b.query(
+          'SELECT account_id, amount, description, category FROM transactions ORDER BY account_id',
+        );
+        expect(rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category])).toEqual([
+          [1, '1.00', 'a', 'travel'],
+          [2, '2.00', 'b', 'misc'],
+        ]);
       } finally {
         await b.dispose();
       }

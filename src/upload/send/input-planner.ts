@@ -85,14 +85,18 @@ export class InputPlanner {
     const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
     const { opened, spool } = await openRunInput(file, this.opts, notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(opened, fileIndex, (plan, convert) =>
-      sink.setColumns(
-        opened.displayName,
-        plan.sourceColumns,
-        plan.restore,
-        styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
-        convert?.restore,
-      ),
+    const source = this.wrap(
+      opened,
+      fileIndex,
+      (plan, convert) =>
+        sink.setColumns(
+          opened.displayName,
+          plan.sourceColumns,
+          plan.restore,
+          styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
+          convert?.restore,
+        ),
+      (line, sourceLine) => sink.noteOrigin(opened.displayName, line, sourceLine),
     );
     return { opened, source, spool };
   }
@@ -113,6 +117,17 @@ export class InputPlanner {
       nullValue: source.format === 'csv' ? this.opts.csv?.nullValue : undefined,
     });
     for (const n of notices) this.opts.notice(n);
+    const header = source.format === 'csv' ? source.columns() : null;
+    const full = this.descriptions?.get(resourceName);
+    if (this.opts.upsert && header && full) {
+      const present = new Set(header.map((c) => this.opts.columnMap?.[c] ?? c));
+      const absent = full.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name);
+      if (absent.length > 0)
+        this.opts.notice(
+          `${source.displayName}: no column for ${absent.join(', ')}: rows update only the fields the file has, ` +
+            `and a row whose key names no record fails (creating one needs ${absent.join(', ')})`,
+        );
+    }
     this.plans.set(fileIndex, plan);
     return plan;
   }
@@ -126,6 +141,7 @@ export class InputPlanner {
     source: InputSource,
     fileIndex: number,
     onPlan: (plan: ColumnPlan, convert: ValueConverter | null) => void,
+    onOrigin: (line: number, sourceLine: number) => void,
   ): InputSource {
     const resourceName = this.opts.resourceOf(source.file);
     const check = this.rowCheck(resourceName);
@@ -157,6 +173,7 @@ export class InputPlanner {
         // The header has been read with the first items.
         const { apply } = planned();
         yield items.map((item): InputItem => {
+          if (item.sourceLine !== undefined) onOrigin(item.line, item.sourceLine);
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
           if (item.kind !== 'row') {
             const named = item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
@@ -225,6 +242,8 @@ export class InputPlanner {
           `(--resource names it; the default is the file name's stem)`,
       );
     }
+    // An upsert needs its key, and may leave out other required fields (a partial update).
+    if (this.opts.upsert) return keyedDescription(found, this.opts.upsert);
     if (!this.opts.delete) return found;
     checkDeleteKey(found, this.opts.delete);
     return keyedDescription(found, this.opts.delete);
