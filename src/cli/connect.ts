@@ -26,7 +26,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
     .addOption(new Option('--profile <name>', 'config file profile').env('BULK_PROFILE'))
     .addOption(new Option('--config <file>', 'config file').env('BULK_CONFIG'))
-    .addOption(new Option('--db <path>', 'embedded server only: its SQLite database').env('BULK_DB'));
+    .option('--db <path>', 'embedded server only: its SQLite database (or BULK_DB)');
 }
 
 export interface Connection {
@@ -75,13 +75,13 @@ export async function connectTo(
   let url = target.url;
   if (!url) {
     opts.onStage?.('Starting the embedded server…');
-    const [{ startEmbeddedServer }, { defaultDbPath }] = await Promise.all([
+    const [{ startEmbeddedServer }, { chooseDatabase }] = await Promise.all([
       import('../server/embedded-server.js'),
-      import('../server/default-db-path.js'),
+      import('../server/database-setting.js'),
     ]);
-    const dbPath = target.db ?? defaultDbPath();
+    const database = chooseDatabase(target.db);
     // What stops it is the database path or its disk, never a bug to report: a configuration error.
-    server = await startEmbeddedServer(dbPath).catch((err: Error) => {
+    server = await startEmbeddedServer(database).catch((err: Error) => {
       throw new BulkError(
         'config',
         `the embedded server could not start: ${err.message}`,

@@ -34,7 +34,7 @@ describe('following a job through its events stream', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       chunkSize: 10,
       // Each chunk waits for the test, so every progress step is a separate event.
       beforeChunk: ({ processedItems }) => {

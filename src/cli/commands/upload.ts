@@ -97,11 +97,7 @@ export function uploadCommand(): Command {
         .default(300),
     )
     .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(nonNegativeSeconds).default(30))
-    .addOption(
-      new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env(
-        'BULK_DB',
-      ),
-    )
+    .option('--db <path>', 'embedded server only: its SQLite database (or BULK_DB; default: see bulk serve --help)')
     .option('--failed-rows-dir <dir>', 'where failed-rows files go (default: beside each input)')
     .addOption(new Option('--profile <name>', 'config file profile to use').env('BULK_PROFILE'))
     .addOption(
