@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
 import { isPostgresUrl } from './database-setting.js';
+import { HEARTBEAT_MS } from './http/event-stream.js';
 import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
 import { createServerLogger, type ServerLogger } from './observe/server-log.js';
@@ -44,8 +45,10 @@ export interface ServeOptions {
   beforeChunk?: WorkerOptions['beforeChunk'];
   /** PostgreSQL: how long a claim holds a job without a heartbeat. @default 5000 */
   leaseMs?: number;
-  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve' */
+  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve <node id>' */
   applicationName?: string;
+  /** How often event streams send a heartbeat (announced to clients, who give up after about two). @default 5000 */
+  heartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -142,6 +145,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     admitting: new Map(),
     draining: false,
     tokens,
+    heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
   };
   const pruning = startPruning(store, log);
   await pruning.first;
