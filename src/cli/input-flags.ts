@@ -1,6 +1,6 @@
 /**
  * The upload flags that say how input files are written (CSV dialect) and how their columns become
- * fields (`--map`, `--ignore-unknown`): their commander options, and flags → upload settings.
+ * fields (`--map`, `--ignore-unknown`): their commander options, and the checks of their combinations.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCharFlag, type CsvDialect } from '../input/csv-dialect.js';
@@ -12,18 +12,6 @@ export interface InputFlags extends CsvDialect {
   map?: Record<string, string>;
   ignoreUnknown?: boolean;
 }
-
-const DIALECT_KEYS = [
-  'delimiter',
-  'quote',
-  'escape',
-  'comment',
-  'skipLines',
-  'header',
-  'columns',
-  'trim',
-  'nullValue',
-] as const satisfies readonly (keyof CsvDialect)[];
 
 function char(value: string): string {
   const parsed = parseCharFlag(value);
@@ -84,11 +72,8 @@ export function addInputOptions(cmd: Command): Command {
     .option('--ignore-unknown', 'leave out columns the resource does not have instead of refusing the file');
 }
 
-/** Flags → the upload's CSV dialect and column settings; `profileColumns` is the config profile's map. */
-export function inputSettings(
-  flags: InputFlags,
-  profileColumns: Record<string, string> = {},
-): { csv: CsvDialect | undefined; columnMap: Record<string, string> | undefined; ignoreUnknown: boolean | undefined } {
+/** The dialect flags no single flag's parser can check: `--no-header` with `--columns`, distinct characters. */
+export function checkInputFlags(flags: InputFlags): void {
   if (flags.header === false && !flags.columns)
     throw new BulkError(
       'usage',
@@ -111,13 +96,4 @@ export function inputSettings(
     if (other)
       throw new BulkError('usage', `${flag} and ${other[0]} cannot be the same character (${JSON.stringify(ch)})`);
   }
-  const csv: CsvDialect = {};
-  for (const key of DIALECT_KEYS) if (flags[key] !== undefined) Object.assign(csv, { [key]: flags[key] });
-  if (flags.header !== false) delete csv.header;
-  const map = { ...profileColumns, ...flags.map };
-  return {
-    csv: Object.keys(csv).length > 0 ? csv : undefined,
-    columnMap: Object.keys(map).length > 0 ? map : undefined,
-    ignoreUnknown: flags.ignoreUnknown,
-  };
 }

@@ -1,6 +1,6 @@
 /**
  * `bulk upload` and `bulk resume` (and, through delete.ts, `bulk delete`): a thin adapter. Flags →
- * options (upload-options.ts) → the one core call → reporter → the exit path. The core and the
+ * the run plan (resolveRunPlan) → the one core call → reporter → the exit path. The core and the
  * renderers load only when a run starts, so `--help` stays light.
  */
 import { Command, Option } from 'commander';
@@ -18,6 +18,7 @@ import {
   recordSize,
 } from '../options.js';
 import type { UploadFlags } from '../upload-flags.js';
+import { RUN_SETTING_FLAGS } from '../../upload/plan/run-plan.js';
 
 const EXAMPLES = `
 Examples:
@@ -53,7 +54,7 @@ export function uploadCommand(): Command {
     .addOption(
       new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'),
     )
-    // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-config.ts.
+    // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-run-plan.ts.
     .addOption(
       new Option('--batch-size <rows>', 'rows per job (default 5000; env BULK_BATCH_SIZE)').argParser(positiveInteger),
     )
@@ -110,36 +111,6 @@ export function uploadCommand(): Command {
   return addInputOptions(cmd);
 }
 
-/** What a run keeps in its checkpoint: a resume takes them from there, not from flags. */
-const RUN_SETTINGS = [
-  ...[
-    '--resume',
-    '--dry-run',
-    '--upsert',
-    '--unique-fields',
-    '--update-fields',
-    '--resource',
-    '--format',
-    '--encoding',
-    '--batch-size',
-    '--max-record-size',
-    '--max-depth',
-  ],
-  ...[
-    '--delimiter',
-    '--quote',
-    '--escape',
-    '--comment',
-    '--skip-lines',
-    '--no-header',
-    '--columns',
-    '--trim',
-    '--null-value',
-    '--map',
-    '--ignore-unknown',
-  ],
-];
-
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
 export function resumeCommand(): Command {
   const cmd = uploadCommand();
@@ -156,7 +127,7 @@ export function resumeCommand(): Command {
     )
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {
-    if (RUN_SETTINGS.includes(opt.long ?? '')) continue;
+    if (opt.long === '--resume' || (RUN_SETTING_FLAGS as readonly string[]).includes(opt.attributeName())) continue;
     resume.addOption(opt);
   }
   return resume.action(async (runId: string | undefined, flags: UploadFlags) =>
@@ -205,9 +176,11 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
   let counts: RunCounts | null = null;
   trackRun(() => reportFromEvents(files, startedAt, start, counts, flags.dryRun));
   const [
-    { uploadRequest },
+    { checkUploadFlags },
     { resolveFlags, connectTo },
     { runUpload },
+    { resolveRunPlan },
+    { loadResume },
     { createReporter },
     { resolveColor },
     { watchSignals },
@@ -215,12 +188,16 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     import('../upload-flags.js'),
     import('../connect.js'),
     import('../../upload/run-upload.js'),
+    import('../../upload/plan/resolve-run-plan.js'),
+    import('../../upload/state/new-checkpoint.js'),
     import('../../render/reporter.js'),
     import('../../render/color.js'),
     import('../signals.js'),
   ]);
   const config = resolveFlags(flags);
-  const request = uploadRequest(files, flags, config);
+  checkUploadFlags(files, flags);
+  const resumed = flags.resume !== undefined ? await loadResume(flags.resume) : null;
+  const plan = resolveRunPlan({ ...flags, files }, config, process.env, resumed?.plan);
   const stderr = process.stderr;
   const mode = flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr });
@@ -254,7 +231,8 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
   let result: UploadEnd;
   try {
     result = await runUpload({
-      ...request,
+      plan,
+      resumed,
       startedAt,
       emit,
       stopSignal: signals.signal,
