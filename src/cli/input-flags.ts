@@ -1,16 +1,28 @@
 /**
- * The upload flags that say how input files are written (CSV dialect) and how their columns become
- * fields (`--map`, `--ignore-unknown`): their commander options, and the checks of their combinations.
+ * The upload flags that say how input files are written (CSV dialect, value formats) and how their
+ * columns become fields (`--map`, `--ignore-unknown`): their commander options, and the checks of
+ * their combinations.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCharFlag, type CsvDialect } from '../input/csv-dialect.js';
 import { parseColumnMap } from '../upload/plan/column-plan.js';
 import { BulkError } from '../errors/bulk-error.js';
+import { splitList } from '../upload/plan/value-formats.js';
 
-/** The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`). */
-export interface InputFlags extends CsvDialect {
-  map?: Record<string, string>;
-  ignoreUnknown?: boolean;
+/**
+ * The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`); they,
+ * `--map`, `--ignore-unknown` and the value-format flags are fields of RunFlags (upload/plan/run-plan.ts).
+ */
+export type InputFlags = CsvDialect;
+
+function repeated(value: string, previous?: string[]): string[] {
+  return [...(previous ?? []), value];
+}
+
+function words(value: string): string[] {
+  const list = splitList(value);
+  if (list.length === 0) throw new InvalidArgumentError('expected comma-separated words, e.g. ja,wahr');
+  return list;
 }
 
 function char(value: string): string {
@@ -69,7 +81,29 @@ export function addInputOptions(cmd: Command): Command {
         'send column src as field (repeatable; adds to the profile\'s "columns")',
       ).argParser(columnMap),
     )
-    .option('--ignore-unknown', 'leave out columns the resource does not have instead of refusing the file');
+    .option('--ignore-unknown', 'leave out columns the resource does not have instead of refusing the file')
+    .option('--locale <tag>', 'numbers and yes/no words as this locale writes them (e.g. de-DE: 1.234,56, ja/nein)')
+    .addOption(
+      new Option('--decimal-separator <char>', 'the decimal mark of numbers (e.g. ,)').argParser((v: string) => {
+        if ([...v].length !== 1) throw new InvalidArgumentError('expected one character');
+        return v;
+      }),
+    )
+    .addOption(
+      new Option(
+        '--date-format <pattern>',
+        'dates written like this, e.g. DD.MM.YYYY (repeatable: tried in order)',
+      ).argParser(repeated),
+    )
+    .addOption(
+      new Option(
+        '--datetime-format <pattern>',
+        'datetimes written like this, e.g. "DD.MM.YYYY HH:mm" (repeatable: tried in order)',
+      ).argParser(repeated),
+    )
+    .option('--timezone <zone>', 'the IANA time zone of datetimes written without an offset (default UTC)')
+    .addOption(new Option('--true-values <a,b>', "the words that mean true (replace the locale's)").argParser(words))
+    .addOption(new Option('--false-values <a,b>', "the words that mean false (replace the locale's)").argParser(words));
 }
 
 /** The dialect flags no single flag's parser can check: `--no-header` with `--columns`, distinct characters. */

@@ -2,6 +2,7 @@
 // file beats the defaults. Reading files is load-config.ts's job; an upload's own settings (batch
 // size, concurrency, columns) are resolved with the rest of its plan (upload/plan/resolve-run-plan.ts).
 import { BulkError } from '../errors/bulk-error.js';
+import { FORMAT_KEYS, profileFormats, type ProfileFormats } from './profile-formats.js';
 
 /** One profile of a config file, or the same settings from flags and environment. */
 export interface ProfileSettings {
@@ -11,6 +12,8 @@ export interface ProfileSettings {
   concurrency?: number;
   /** Input column → resource field, as `--map` gives it (a profile's `columns`). */
   columns?: Record<string, string>;
+  /** How files write values (`locale`, `date_format`, …): flags override each key. */
+  formats?: ProfileFormats;
 }
 
 export interface ConfigFile {
@@ -110,7 +113,7 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
   for (const [name, value] of Object.entries(profilesRaw as Record<string, unknown>)) {
     if (!value || typeof value !== 'object') throw new ConfigError(`${source}: profile "${name}" must be an object`);
     const p = value as Record<string, unknown>;
-    const known = new Set(['url', 'token_file', 'batch_size', 'concurrency', 'columns']);
+    const known = new Set(['url', 'token_file', 'batch_size', 'concurrency', 'columns', ...FORMAT_KEYS]);
     for (const key of Object.keys(p)) {
       if (!known.has(key))
         throw new ConfigError(
@@ -124,6 +127,7 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
       batchSize: optNumber(p.batch_size, source, name, 'batch_size'),
       concurrency: optNumber(p.concurrency, source, name, 'concurrency'),
       columns: optColumns(p.columns, source, name),
+      formats: profileFormats(p, `${source}: profile "${name}"`),
     };
   }
   const def = obj.default_profile;

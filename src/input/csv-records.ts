@@ -6,6 +6,7 @@
 import { Parser, type CsvError, type Info } from 'csv-parse';
 import type { CsvDialect } from './csv-dialect.js';
 import { CsvSplitError, CsvSplitter } from './csv-splitter.js';
+import { isWellFormed } from './text-codec.js';
 
 export interface CsvRecord {
   values: string[];
@@ -21,6 +22,8 @@ export class CsvReadError extends Error {
     readonly code: CsvFaultCode,
     message: string,
     readonly line: number,
+    /** A record over the size cap: whether a quote was open in it (then most likely never closed). */
+    readonly quoteOpen = false,
   ) {
     super(message);
   }
@@ -64,7 +67,7 @@ export async function* splitRecords(
     if (!(err instanceof CsvSplitError)) throw err;
     // Records completed before the bad spot still go out; the one that broke starts on the next line.
     if (raw.length > 0) yield number();
-    throw new CsvReadError(err.code, err.message, nextLine);
+    throw new CsvReadError(err.code, err.message, nextLine, err.quoteOpen);
   }
   if (raw.length > 0) yield number();
 }
@@ -88,6 +91,15 @@ export function csvParseOptions(d: CsvDialect, delimiter: string, maxRecordChars
     // Only comments need csv-parse's line counts; the info object per record costs 2-3x its speed.
     info: d.comment !== undefined,
   };
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Where lone surrogates wait while csv-parse reads the text: U+10F800–U+10FFFF. */
+const PARKED = 0x10f800;
+const PARKED_RE = /[\u{10F800}-\u{10FFFF}]/gu;
+
+function unpark(value: string): string {
+  return value.replace(PARKED_RE, (c) => String.fromCharCode(0xd800 + (c.codePointAt(0) as number) - PARKED));
 }
 
 /** The engine inside csv-parse's Parser stream: it parses a buffer synchronously, pushing records. */
@@ -117,8 +129,17 @@ export async function* parsedRecords(
   let nextLine = (d.skipLines ?? 0) + 1;
   let comments = 0;
   const out: CsvRecord[] = [];
+  // csv-parse reads bytes: text holding bytes that did not decode (lone surrogates) goes through
+  // it with each surrogate moved to a plane-16 private-use character, and back in the values.
+  let moved = false;
+  const bytesOf = (chunk: string): Buffer => {
+    if (isWellFormed(chunk)) return Buffer.from(chunk);
+    moved = true;
+    return Buffer.from(chunk.replace(LONE_SURROGATE, (c) => String.fromCodePoint(PARKED + c.charCodeAt(0) - 0xd800)));
+  };
   const push = (parsed: string[] | { record: string[]; info: Info }) => {
-    const record = Array.isArray(parsed) ? parsed : parsed.record;
+    let record = Array.isArray(parsed) ? parsed : parsed.record;
+    if (moved) record = record.map(unpark);
     if (!Array.isArray(parsed)) {
       nextLine += parsed.info.comment_lines - comments;
       comments = parsed.info.comment_lines;
@@ -134,10 +155,15 @@ export async function* parsedRecords(
         (c) => c === err.code,
       ) ?? 'CSV_OTHER';
     const passed = (err as unknown as Partial<Info>).comment_lines ?? comments;
-    return new CsvReadError(code, err.message, nextLine + passed - comments);
+    return new CsvReadError(
+      code,
+      err.message,
+      nextLine + passed - comments,
+      (err as unknown as { quoting?: boolean }).quoting === true,
+    );
   };
   for await (const chunk of chunks) {
-    const failure = run(Buffer.from(chunk), false);
+    const failure = run(bytesOf(chunk), false);
     if (out.length > 0) yield out.splice(0);
     if (failure) throw failure;
   }

@@ -1,11 +1,14 @@
 // What a reader yields: a parsed row or a rejected one, each with the line of the file it starts on.
 export type InputFormat = 'csv' | 'json' | 'ndjson';
-export type InputEncoding = 'utf8' | 'utf16le' | 'latin1';
+/** An encoding label as given (`utf8`, `latin1`, `windows-1252`, `utf-16be`): see text-codec.ts. */
+export type InputEncoding = string;
 
 /** A parsed record and the 1-based physical line of the file where it starts. */
 export interface InputRow {
   kind: 'row';
   line: number;
+  /** A failed-rows file's row: the line it came from in the original input (its `_source_line`). */
+  sourceLine?: number;
   record: Record<string, unknown>;
 }
 
@@ -13,6 +16,7 @@ export interface InputRow {
 export interface InputRejected {
   kind: 'rejected';
   line: number;
+  sourceLine?: number;
   /** Its source text, as far as it is sensible to keep. */
   raw: string;
   field?: string;

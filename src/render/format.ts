@@ -37,7 +37,8 @@ export function shortId(id: string): string {
 
 /** `transactions.csv:2417 amount: must be a decimal number` */
 export function errorLine(e: MappedRowError): string {
-  return `${e.file}:${e.line} ${e.field ? `${e.field}: ` : ''}${e.reason}`;
+  const where = e.origin ? `${e.origin}, via ${e.file}:${e.line}` : `${e.file}:${e.line}`;
+  return `${where} ${e.field ? `${e.field}: ` : ''}${e.reason}`;
 }
 
 /** Plain output is ASCII where we choose the characters. */

@@ -10,6 +10,7 @@ import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
 import { addInputOptions } from '../input-flags.js';
 import {
+  encodingLabel,
   fieldList,
   increaseVerbosity,
   maxErrors,
@@ -52,7 +53,11 @@ export function uploadCommand(): Command {
       ]),
     )
     .addOption(
-      new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'),
+      new Option(
+        '--encoding <label>',
+        'input text encoding, a WHATWG label: utf-8, utf-16le, utf-16be, windows-1252 (latin1), iso-8859-15, … ' +
+          '(default: utf-8, or what a byte order mark says)',
+      ).argParser(encodingLabel),
     )
     // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-run-plan.ts.
     .addOption(

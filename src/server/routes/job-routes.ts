@@ -6,7 +6,9 @@ import { openEventStream } from '../http/event-stream.js';
 import { HttpError, sendJson, sendJsonText } from '../http/http-io.js';
 import { nowIso } from '../clock.js';
 import { statusResponse } from '../job-view.js';
+import { TROUBLE_TEXT } from '../observe/store-health.js';
 import type { ServerContext } from '../server-context.js';
+import { isStoreTransient } from '../store/store-errors.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
 import { ABORTED, type JobRecord } from '../store/store.js';
 
@@ -22,7 +24,16 @@ export async function visibleJob(ctx: ServerContext, id: string, owner: string):
 
 export async function statusOf(ctx: ServerContext, job: JobRecord) {
   const firstErrors = isFinal(job.state) ? (await ctx.store.recordErrors(job.id, 0, 100)).errors : [];
-  return statusResponse(job, { firstErrors, rowsPerSecond: ctx.worker.rowsPerSecond });
+  const status = statusResponse(job, { firstErrors, rowsPerSecond: ctx.worker.rowsPerSecond });
+  // A job that cannot move because the store cannot write says why, so a client can tell it from a slow one.
+  const outage = isFinal(job.state) ? null : ctx.storeHealth.current();
+  if (outage) {
+    status.store_trouble = outage.trouble;
+    status.message =
+      `Waiting: ${TROUBLE_TEXT[outage.trouble]}; ` +
+      'the job continues from its last committed chunk once it can write';
+  }
+  return status;
 }
 
 export async function getStatus(ctx: ServerContext, res: ServerResponse, job: JobRecord): Promise<void> {
@@ -137,7 +148,10 @@ export async function streamEvents(
         if (isFinal(job.state)) return stream.close();
       } while (again && !stream.closed);
     } catch (err) {
-      ctx.log.error({ err: err as Error, job_id: first.id }, 'events stream failed');
+      // The store away is expected (store health says it once; the client polls): no error, no stack.
+      if (isStoreTransient(err))
+        ctx.log.debug({ err: err.message, job_id: first.id }, 'events stream ended: store trouble');
+      else ctx.log.error({ err: err as Error, job_id: first.id }, 'events stream failed');
       stream.close();
     } finally {
       sending = false;

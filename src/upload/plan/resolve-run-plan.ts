@@ -9,6 +9,7 @@ import { ConfigError, DEFAULTS, type ProfileSettings } from '../../config/resolv
 import type { CsvDialect } from '../../input/csv-dialect.js';
 import { DEFAULT_RECORD_LIMITS } from '../../input/record-limits.js';
 import type { RunFlags, RunPlan } from './run-plan.js';
+import { mergeFormats } from './value-formats.js';
 
 /** What the configuration gives a plan: the URL it settled on (flag, BULK_URL, profile) and the profile's settings. */
 export interface PlanConfig {
@@ -59,6 +60,18 @@ export function resolveRunPlan(flags: RunFlags, config: PlanConfig, env: Env, re
     csv: dialectOf(flags),
     columnMap: Object.keys(map).length > 0 ? map : undefined,
     ignoreUnknown: flags.ignoreUnknown,
+    formats: mergeFormats(
+      {
+        locale: flags.locale,
+        decimalSeparator: flags.decimalSeparator,
+        dateFormats: flags.dateFormat,
+        datetimeFormats: flags.datetimeFormat,
+        timezone: flags.timezone,
+        trueValues: flags.trueValues,
+        falseValues: flags.falseValues,
+      },
+      profile.formats,
+    ),
     batchSize: positiveInt(
       flags.batchSize ?? envInt(env.BULK_BATCH_SIZE) ?? profile.batchSize ?? DEFAULTS.batchSize,
       'batch size',

@@ -10,6 +10,7 @@ import type { CsvDialect } from '../../input/csv-dialect.js';
 import type { InputEncoding, InputFormat } from '../../input/input-item.js';
 import type { RecordLimits } from '../../input/record-limits.js';
 import type { MaxErrors } from '../state/stop-policy.js';
+import type { ValueFormats } from './value-formats.js';
 
 export interface RunPlan {
   /** The inputs, as given ('-' is stdin). */
@@ -32,6 +33,8 @@ export interface RunPlan {
   columnMap?: Record<string, string>;
   /** Columns the resource does not have are left out instead of refusing the file. */
   ignoreUnknown?: boolean;
+  /** How values are written (locale, date patterns, …): the format flags laid over the profile's. */
+  formats?: ValueFormats;
   batchSize: number;
   /** Jobs in flight at most (fewer while the link is slow). */
   concurrency: number;
@@ -79,6 +82,14 @@ export interface RunFlags extends CsvDialect {
   maxDepth?: number;
   map?: Record<string, string>;
   ignoreUnknown?: boolean;
+  locale?: string;
+  decimalSeparator?: string;
+  /** Repeatable: tried in order. */
+  dateFormat?: string[];
+  datetimeFormat?: string[];
+  timezone?: string;
+  trueValues?: string[];
+  falseValues?: string[];
 }
 
 /**
@@ -109,6 +120,13 @@ export const RUN_SETTING_FLAGS: readonly (keyof RunFlags)[] = [
   'nullValue',
   'map',
   'ignoreUnknown',
+  'locale',
+  'decimalSeparator',
+  'dateFormat',
+  'datetimeFormat',
+  'timezone',
+  'trueValues',
+  'falseValues',
 ];
 
 /** The dialect input `i` is read with: its own once its header was read, else the one given. */

@@ -20,11 +20,18 @@ import { dialectOf, type RunPlan } from '../plan/run-plan.js';
 import type { SurveyedInput } from '../plan/survey-inputs.js';
 import { resourceFromFile } from '../plan/upload-inputs.js';
 import { BulkError } from '../../errors/bulk-error.js';
+import { FormatHints } from '../plan/format-hints.js';
+import { convertsAnything } from '../plan/value-formats.js';
+import { planConversion, problemsReason, type ValueConverter } from '../plan/value-converter.js';
+
+/** How many converted rows a dry run shows. */
+const PREVIEW_ROWS = 3;
 
 export class InputPlanner {
   private descriptions: Map<string, ResourceDescription> | null = null;
   private readonly plans = new Map<number, ColumnPlan>();
   private readonly checks = new Map<string, RowCheck>();
+  private readonly conversions = new Map<string, ValueConverter | null>();
 
   constructor(
     private readonly plan: RunPlan,
@@ -66,8 +73,18 @@ export class InputPlanner {
     const dialect = dialectOf(this.plan, fileIndex);
     const { opened, spool } = await openRunInput(file, this.plan, dialect, this.stdinSpool, this.notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(opened, fileIndex, (plan) =>
-      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.plan.csv, opened.delimiter())),
+    const source = this.wrap(
+      opened,
+      fileIndex,
+      (plan, convert) =>
+        sink.setColumns(
+          opened.displayName,
+          plan.sourceColumns,
+          plan.restore,
+          styleOf(this.plan.csv, opened.delimiter(), opened.layout()),
+          convert?.restore,
+        ),
+      (line, sourceLine) => sink.noteOrigin(opened.displayName, line, sourceLine),
     );
     return { opened, source, spool };
   }
@@ -88,6 +105,17 @@ export class InputPlanner {
       nullValue: source.format === 'csv' ? this.plan.csv?.nullValue : undefined,
     });
     for (const n of notices) this.notice(n);
+    const header = source.format === 'csv' ? source.columns() : null;
+    const full = this.descriptions?.get(resourceName);
+    if (this.plan.upsert && header && full) {
+      const present = new Set(header.map((c) => this.plan.columnMap?.[c] ?? c));
+      const absent = full.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name);
+      if (absent.length > 0)
+        this.notice(
+          `${source.displayName}: no column for ${absent.join(', ')}: rows update only the fields the file has, ` +
+            `and a row whose key names no record fails (creating one needs ${absent.join(', ')})`,
+        );
+    }
     this.plans.set(fileIndex, plan);
     return plan;
   }
@@ -97,22 +125,48 @@ export class InputPlanner {
    * columns, and in a dry run each row checked as the server would (a refused row comes out
    * rejected, with its record). `onPlan` hears the plan once the header is known.
    */
-  private wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
-    const check = this.rowCheck(this.resourceOf(source.file));
+  private wrap(
+    source: InputSource,
+    fileIndex: number,
+    onPlan: (plan: ColumnPlan, convert: ValueConverter | null) => void,
+    onOrigin: (line: number, sourceLine: number) => void,
+  ): InputSource {
+    const resourceName = this.resourceOf(source.file);
+    const check = this.rowCheck(resourceName);
+    const description = this.description(resourceName);
+    const convert = this.conversion(resourceName);
+    const hints = description ? new FormatHints(description) : null;
+    const notice = this.notice;
+    const preview = this.plan.dryRun && convert ? { left: PREVIEW_ROWS } : null;
     const map = this.plan.columnMap ?? {};
     const del = this.plan.delete;
     let plan: ColumnPlan | null = null;
     const planned = (): ColumnPlan => {
-      if (!plan) onPlan((plan = this.planFor(fileIndex, source)));
+      if (!plan) onPlan((plan = this.planFor(fileIndex, source)), convert);
       return plan;
+    };
+    /** The record as it goes out, or the row's rejection (its record as read). */
+    const converted = (line: number, record: Record<string, unknown>): InputItem => {
+      const c = convert ? convert.convert(record) : { record };
+      hints?.observe(record, 'record' in c ? c.record : record);
+      if (!('record' in c)) return { kind: 'rejected', line, raw: '', ...problemsReason(c.problems), record };
+      if (preview && preview.left > 0 && c.record !== record) {
+        preview.left--;
+        notice(`${source.displayName}:${line} converted: ${JSON.stringify(c.record)}`);
+      }
+      return { kind: 'row', line, record: c.record };
     };
     async function* batches(maxRows: number): AsyncGenerator<InputItem[]> {
       for await (const items of source.batches(maxRows)) {
         // The header has been read with the first items.
         const { apply } = planned();
         yield items.map((item): InputItem => {
+          if (item.sourceLine !== undefined) onOrigin(item.line, item.sourceLine);
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
-          if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+          if (item.kind !== 'row') {
+            const named = item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+            return named.record ? { ...named, record: apply(named.record) } : named;
+          }
           const applied = apply(item.record);
           const keyed = del ? keyRecord(applied, del) : { record: applied };
           if ('reason' in keyed)
@@ -124,15 +178,31 @@ export class InputPlanner {
               reason: keyed.reason,
               record: applied,
             };
-          const { record } = keyed;
-          const bad = check?.(record);
+          const out = converted(item.line, keyed.record);
+          if (out.kind !== 'row') return out;
+          const bad = check?.(out.record);
           return bad
-            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record }
-            : { kind: 'row', line: item.line, record };
+            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record: keyed.record }
+            : out;
         });
       }
+      for (const text of hints?.messages(source.displayName) ?? []) notice(text);
     }
     return { ...source, columns: () => plan?.sourceColumns ?? source.columns(), batches };
+  }
+
+  /** The value conversion for a resource (null: none applies). */
+  private conversion(resourceName: string): ValueConverter | null {
+    if (!this.conversions.has(resourceName)) {
+      const description = this.description(resourceName);
+      if (!description && convertsAnything(this.plan.formats))
+        this.notice(
+          `the server does not describe resource "${resourceName}", so the value formats (--locale, ` +
+            '--date-format, …) cannot tell which columns hold numbers, dates or booleans: values go as read',
+        );
+      this.conversions.set(resourceName, planConversion(this.plan.formats, description));
+    }
+    return this.conversions.get(resourceName) ?? null;
   }
 
   /** For a dry run against a server that describes the resource: the row check; else null. */
@@ -160,6 +230,8 @@ export class InputPlanner {
           `(--resource names it; the default is the file name's stem)`,
       );
     }
+    // An upsert needs its key, and may leave out other required fields (a partial update).
+    if (this.plan.upsert) return keyedDescription(found, this.plan.upsert);
     if (!this.plan.delete) return found;
     checkDeleteKey(found, this.plan.delete);
     return keyedDescription(found, this.plan.delete);

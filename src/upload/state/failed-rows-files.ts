@@ -10,12 +10,21 @@ import { FailedRowsWriter, type CsvStyle } from './failed-rows-writer.js';
 import { failedRowsPath } from '../plan/output-paths.js';
 import type { MappedRowError } from '../upload-events.js';
 
+/** A failed row as the run has it: the record as sent (or, `asRead`, as read, before any value conversion), or text. */
+export interface FailedSource {
+  record?: Record<string, unknown>;
+  raw?: string;
+  asRead?: boolean;
+}
+
 interface FileEntry {
   input: string;
   format: InputFormat;
   columns: string[] | null;
   /** A record as sent → the row under the input's own column names. */
   restore: (record: Record<string, unknown>) => Record<string, unknown>;
+  /** A record as sent → its values as the file writes them (a value conversion undone). */
+  unconvert?: (record: Record<string, unknown>) => Record<string, unknown>;
   style?: CsvStyle;
   writer: FailedRowsWriter | null;
   state: FailedRowsState;
@@ -27,6 +36,8 @@ interface FileEntry {
  */
 export class FailedRowsFiles {
   private readonly files = new Map<string, FileEntry>();
+  /** For inputs that are failed-rows files: each row's line in the original input, by its line here. */
+  private readonly origins = new Map<string, Map<number, number>>();
   /** The first write that failed: from then on nothing more is written or recorded. */
   private broken: Error | null = null;
 
@@ -81,11 +92,26 @@ export class FailedRowsFiles {
     columns: string[] | null,
     restore?: (record: Record<string, unknown>) => Record<string, unknown>,
     style?: CsvStyle,
+    unconvert?: (record: Record<string, unknown>) => Record<string, unknown>,
   ): void {
     const entry = this.files.get(displayName);
     if (entry && !entry.columns && columns) entry.columns = columns;
     if (entry && restore) entry.restore = restore;
     if (entry && style) entry.style = style;
+    if (entry && unconvert) entry.unconvert = unconvert;
+  }
+
+  /** A row of a failed-rows file: `line` here came from `sourceLine` of the original input. */
+  noteOrigin(displayName: string, line: number, sourceLine: number): void {
+    let lines = this.origins.get(displayName);
+    if (!lines) this.origins.set(displayName, (lines = new Map()));
+    lines.set(line, sourceLine);
+  }
+
+  /** The error with where its row first came from, when the input is a failed-rows file. */
+  withOrigin(error: MappedRowError): MappedRowError {
+    const line = this.origins.get(error.file)?.get(error.line);
+    return line === undefined ? error : { ...error, origin: `${originalName(error.file)}:${line}` };
   }
 
   /** A parse failure: counted in the checkpoint so a resume does not write it twice. */
@@ -101,7 +127,7 @@ export class FailedRowsFiles {
    * every write and every checkpointState() throws it too, so no checkpoint ever records rows that
    * are not on disk, and the last good checkpoint stays what a resume starts from.
    */
-  write(error: MappedRowError, sent: { record?: Record<string, unknown>; raw?: string }): void {
+  write(error: MappedRowError, sent: FailedSource): void {
     this.guard(() => this.writeRow(error, sent));
   }
 
@@ -129,10 +155,11 @@ export class FailedRowsFiles {
     return this.broken;
   }
 
-  private writeRow(error: MappedRowError, sent: { record?: Record<string, unknown>; raw?: string }): void {
+  private writeRow(error: MappedRowError, sent: FailedSource): void {
     const entry = this.files.get(error.file);
     if (!entry) return;
-    const source = sent.record ? { record: entry.restore(sent.record) } : sent;
+    const values = sent.record && !sent.asRead && entry.unconvert ? entry.unconvert(sent.record) : sent.record;
+    const source = values ? { record: entry.restore(values) } : sent;
     if (!entry.writer) {
       const format = entry.format === 'csv' ? 'csv' : 'ndjson';
       const columns = entry.columns ?? (source.record ? Object.keys(source.record) : []);
@@ -146,7 +173,8 @@ export class FailedRowsFiles {
       }
     }
     entry.writer.write({
-      line: error.line,
+      // The next failed-rows file keeps the original line, through any number of re-uploads.
+      line: this.origins.get(error.file)?.get(error.line) ?? error.line,
       record: source.record,
       raw: source.raw,
       reason: error.reason,
@@ -176,4 +204,9 @@ export class FailedRowsFiles {
       for (const entry of this.files.values()) entry.writer?.close();
     });
   }
+}
+
+/** The input a failed-rows file came from, by bulk's naming: `orders.failed-2.csv` → `orders.csv`. */
+export function originalName(failedFile: string): string {
+  return failedFile.replace(/\.failed(-\d+)?(\.[^./\\]+)$/, '$2');
 }

@@ -9,7 +9,7 @@ import { recordsOf, type Batch } from '../send/batch.js';
 import type { BatchOrigin, JobOutcome, MappedRowError, RunCounts, UploadEvent } from '../upload-events.js';
 import type { Checkpoint, CheckpointEntry, EntryOutcome } from './checkpoint.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
-import { FailedRowsFiles } from './failed-rows-files.js';
+import { FailedRowsFiles, type FailedSource } from './failed-rows-files.js';
 import { assembleResult, outcomeOf, type UploadResult } from './run-result.js';
 import { RunTally } from './run-tally.js';
 import { batchFailure, maxErrorsStop, outputStop, StopLatch, type MaxErrors } from './stop-policy.js';
@@ -27,7 +27,7 @@ export interface LedgerOptions {
 }
 
 /** A failed row as the ledger records it: its error, and the record or raw text to write back out. */
-export type FailedRow = { error: MappedRowError; record?: Record<string, unknown>; raw?: string };
+export type FailedRow = { error: MappedRowError } & FailedSource;
 
 export class RunLedger {
   readonly tally: RunTally;
@@ -127,7 +127,8 @@ export class RunLedger {
    * Failed rows: written first, counted once all are on disk; a failed write (ENOSPC, EACCES, EIO)
    * stops the run and counts none.
    */
-  failed(rows: FailedRow[]): boolean {
+  failed(given: FailedRow[]): boolean {
+    const rows = given.map((r) => ({ ...r, error: this.failedRows.withOrigin(r.error) }));
     if (!this.stopLatch.recorded(() => rows.forEach((r) => this.failedRows.write(r.error, r)))) return false;
     for (const { error } of rows) {
       this.counts.failed++;
