@@ -77,7 +77,7 @@ let server: RunningServer;
 let dir: string;
 beforeEach(async () => {
   dir = tempDir('bulk-csv-bodies-');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
 });
 afterEach(async () => server?.close());
 
@@ -89,7 +89,7 @@ async function upload(file: string, url: string, extra: string[] = []) {
 }
 
 function stored(): string[] {
-  const db = new Database(server.dbPath, { readonly: true });
+  const db = new Database(server.database, { readonly: true });
   try {
     return (
       db.prepare('SELECT description FROM transactions ORDER BY description').all() as { description: string }[]
@@ -146,7 +146,7 @@ describe('CSV job bodies', () => {
       await proxy.close();
     }
     await server.close();
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server2.db') });
+    server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server2.db') });
     const file = path.join(dir, 'guide.csv');
     writeFileSync(file, `${HEADER}\n${ROWS.join('\n')}\n`);
     const guide = await recordingProxy(server.url, true);

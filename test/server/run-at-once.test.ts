@@ -31,7 +31,7 @@ const STORES: Store[] = [
     skip: false,
     async start(opts = {}) {
       const dbPath = path.join(tempDir('bulk-at-once-'), 'at-once.db');
-      const server = await startServer({ port: 0, host: '127.0.0.1', dbPath, ...opts });
+      const server = await startServer({ port: 0, host: '127.0.0.1', database: dbPath, ...opts });
       cleanups.push(() => server.close());
       const payloads = async () => {
         const db = new Database(dbPath, { readonly: true });
@@ -50,7 +50,7 @@ const STORES: Store[] = [
     async start(opts = {}) {
       const schema = await createTestSchema();
       cleanups.push(schema.drop);
-      const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: schema.url, ...opts });
+      const server = await startServer({ port: 0, host: '127.0.0.1', database: schema.url, ...opts });
       cleanups.push(() => server.close());
       const payloads = async () => {
         const c = new pg.Client({ connectionString: schema.url });

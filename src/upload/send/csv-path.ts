@@ -5,7 +5,8 @@ import { isFastPathDialect } from '../../input/csv-dialect.js';
 import type { InputSource, TextLayout } from '../../input/open-input.js';
 import { DEFAULT_RECORD_LIMITS } from '../../input/record-limits.js';
 import { CSV_BODY_TYPE, type ResourceDescription } from '../../protocol/index.js';
-import type { UploadOptions } from '../plan/upload-options.js';
+import type { CsvDialect } from '../../input/csv-dialect.js';
+import type { RunPlan } from '../plan/run-plan.js';
 
 /**
  * CSV bodies for a CSV input whose server lists `text/csv` for the resource. Not for a dry run or
@@ -13,7 +14,7 @@ import type { UploadOptions } from '../plan/upload-options.js';
  * carry (a null, a number) goes as JSON all the same (batch.ts).
  */
 export function csvBodiesFor(
-  opts: Pick<UploadOptions, 'dryRun' | 'delete'>,
+  opts: Pick<RunPlan, 'dryRun' | 'delete'>,
   opened: InputSource,
   description: ResourceDescription | null,
 ): boolean {
@@ -29,24 +30,23 @@ export function csvBodiesFor(
  * Its `opened` source is closed then.
  */
 export async function openCanonical(
-  opts: Pick<UploadOptions, 'csv' | 'columnMap' | 'limits'>,
+  opts: Pick<RunPlan, 'columnMap' | 'limits'>,
   opened: InputSource,
   description: ResourceDescription,
-  header: { delimiter: string | undefined; layout: TextLayout } | undefined,
+  read: { dialect: CsvDialect | undefined; layout: TextLayout },
 ): Promise<InputSource | null> {
-  if (opened.file === '-' || opened.compressed || !header) return null;
+  if (opened.file === '-' || opened.compressed) return null;
   // Read as UTF-8 (as given, or by its byte order mark), without an Excel `sep=` line.
-  if (header.layout.encoding !== 'utf-8' || header.layout.sepLine !== undefined) return null;
+  if (read.layout.encoding !== 'utf-8' || read.layout.sepLine !== undefined) return null;
   if (Object.keys(opts.columnMap ?? {}).length > 0) return null;
-  const { delimiter } = header;
-  if (delimiter !== ',' || !isFastPathDialect({ ...opts.csv, delimiter })) return null;
+  if (read.dialect?.delimiter !== ',' || !isFastPathDialect(read.dialect)) return null;
   const columns = await canonicalHeader(opened.file, new Set(description.fields.map((f) => f.name)));
   if (!columns) return null;
   await opened.close();
   return openCsvSlabs(
     opened,
     columns,
-    header.layout,
+    read.layout,
     opts.limits?.maxRecordChars ?? DEFAULT_RECORD_LIMITS.maxRecordChars,
   );
 }
