@@ -15,6 +15,7 @@ const HEADLINE: Record<RunSummary['status'], string> = {
   failed: 'Failed',
   dry_run: 'Dry run: nothing stored or deleted',
   submitted: 'Submitted (not waiting for the jobs)',
+  nothing_to_resume: 'Nothing to resume: the run had finished',
 };
 
 const NO_COLOR = new Chalk({ level: 0 });

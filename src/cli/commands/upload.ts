@@ -271,7 +271,9 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       },
     });
     const row = ENDINGS[result.kind];
-    reporter.finish({ ...result.report.summary, status: row.status, exitCode: row.exitCode });
+    // Nothing was sent: one line says so (the exit path writes it), not a summary of the old run.
+    if (result.kind !== 'nothing-to-resume')
+      reporter.finish({ ...result.report.summary, status: row.status, exitCode: row.exitCode });
   } finally {
     reporter.close();
     signals.dispose();
@@ -281,5 +283,6 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     for (const job of result.submittedJobs)
       process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
   trackRun(null);
-  return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown: mode !== 'json' };
+  const summaryShown = mode !== 'json' && result.kind !== 'nothing-to-resume';
+  return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown };
 }

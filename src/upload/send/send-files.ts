@@ -17,7 +17,7 @@ import { CheckpointFolder, type DispatchSlot } from '../state/checkpoint-fold.js
 import { batchInput, resumePlan } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
 import { settleJob } from '../settle/settle-job.js';
-import { batchFailure, maxErrorsStop, outputStop, StopLatch } from '../state/stop-policy.js';
+import { batchFailure, maxErrorsStop, outputStop, StopLatch, stopWithFinalCounts } from '../state/stop-policy.js';
 import { assembleResult, outcomeOf, type UploadResult } from '../state/run-result.js';
 import type { UploadOptions } from '../plan/upload-options.js';
 import { resourceFromFile, totalSize } from '../plan/upload-inputs.js';
@@ -149,7 +149,7 @@ class UploadRun {
       notRead,
       submitted,
       failedRowsFiles: this.failedRows.paths(),
-      stop: this.stopLatch.decision,
+      stop: stopWithFinalCounts(this.stopLatch.decision, this.opts.maxErrors, this.counts),
     });
   }
 
