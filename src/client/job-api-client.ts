@@ -3,6 +3,7 @@
 import {
   apiPaths,
   IDEMPOTENCY_HEADER,
+  RUN_HEADER,
   type AggregatesResponse,
   type ErrorsPage,
   type HealthResponse,
@@ -34,6 +35,8 @@ const EVERY_STATUS = Array.from({ length: 300 }, (_, i) => 300 + i);
 
 export class JobApiClient {
   private readonly transport: HttpTransport;
+  /** The run every job started from here belongs to (ext Bulk-Run header); null sends none. */
+  private runId: string | null = null;
 
   constructor(opts: JobApiClientOptions) {
     this.transport = new HttpTransport(opts);
@@ -41,6 +44,11 @@ export class JobApiClient {
 
   get baseUrl(): string {
     return this.transport.baseUrl;
+  }
+
+  /** Labels every job this client starts with its run, so the server can group them (a guide-only server ignores it). */
+  setRun(runId: string | null): void {
+    this.runId = runId;
   }
 
   /** Reporters and signals are wired after the client exists (it may be made before the run starts). */
@@ -76,6 +84,7 @@ export class JobApiClient {
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
+    if (this.runId) headers[RUN_HEADER] = this.runId;
     if (args.source)
       headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
     const res = await this.transport.send(

@@ -170,6 +170,7 @@ async function send(
   );
   try {
     const { client, embedded } = connection;
+    client.setRun(run.runId);
     const batchSize = s?.batch_size ?? req.batchSize;
     const concurrency = s && !req.concurrencyGiven ? s.concurrency : req.concurrency;
     // Fewer jobs in flight when start requests slow down (a slow link), more when they speed up.

@@ -38,6 +38,7 @@ export function jobColumns(alias = ''): string {
     'job_errors',
     'node',
     'source',
+    'run_id',
   ];
   return `${plain.map((c) => a + c).join(', ')}, (${a}state = 'In Progress' AND (${a}lease_until IS NULL OR ${a}lease_until < now())) AS awaiting_takeover`;
 }

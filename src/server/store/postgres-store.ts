@@ -14,7 +14,10 @@ import {
   type JobRecord,
   type JobStore,
   type NewJob,
+  type StoredRecordError,
 } from './store.js';
+import { RunQueries } from './run-queries.js';
+import { withoutValue, writtenValue } from './error-value.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import * as q from './pg-job-queries.js';
 import { newNodeId } from '../observe/node-id.js';
@@ -43,6 +46,13 @@ export class PostgresStore implements JobStore {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly writers = new WriterCache((def, job) => new PgRecordWriter(def, job));
+  /** Errors classified here: the run queries are a property, not a method translateStoreErrors wraps. */
+  readonly runs = new RunQueries(
+    'postgres',
+    async (sql, args) =>
+      (await this.pool.query(sql, args).catch((err: unknown) => Promise.reject(classifyPgError(err)))).rows,
+    q.jobColumns(),
+  );
   readonly leaseMs: number;
   /** host:pid:start; leases are owned by `${nodeId}/${workerId}` (an operator can see who holds a job). */
   readonly nodeId: string;
@@ -101,8 +111,8 @@ export class PostgresStore implements JobStore {
     try {
       await this.tx(async (c) => {
         await c.query(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, lease_owner, lease_until)
-           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10, CASE WHEN $10::text IS NULL THEN NULL ELSE now() + $11 * interval '1 millisecond' END)`,
+          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, lease_owner, lease_until, run_id)
+           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10, CASE WHEN $10::text IS NULL THEN NULL ELSE now() + $11 * interval '1 millisecond' END, $12)`,
           [
             job.id,
             job.resource,
@@ -115,6 +125,7 @@ export class PostgresStore implements JobStore {
             job.source ? JSON.stringify(job.source) : null,
             job.runner ? this.owner(job.runner) : null,
             this.leaseMs,
+            job.runId ?? null,
           ],
         );
         await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
@@ -236,7 +247,7 @@ export class PostgresStore implements JobStore {
         );
       }
       let stored = 0;
-      const errors = [...chunk.invalid];
+      const errors: StoredRecordError[] = [...chunk.invalid];
       const outcomes = await writer.writeAll(c, job.id, chunk.rows);
       chunk.rows.forEach((row, i) => {
         const outcome = outcomes[i];
@@ -244,17 +255,24 @@ export class PostgresStore implements JobStore {
           stored++;
           chunk.onStored(row.values);
         } else if (outcome) {
+          const value = writtenValue(resource, row.values, outcome.field);
           errors.push(
             outcome.field === undefined
-              ? { index: row.index, error: outcome.error }
-              : { index: row.index, field: outcome.field, error: outcome.error },
+              ? { index: row.index, error: outcome.error, value }
+              : { index: row.index, field: outcome.field, error: outcome.error, value },
           );
         }
       });
       if (errors.length) {
         await c.query(
-          'INSERT INTO bulk_job_errors (job_id, idx, field, error) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING',
-          [job.id, errors.map((e) => e.index), errors.map((e) => e.field ?? null), errors.map((e) => e.error)],
+          'INSERT INTO bulk_job_errors (job_id, idx, field, error, value) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING',
+          [
+            job.id,
+            errors.map((e) => e.index),
+            errors.map((e) => e.field ?? null),
+            errors.map((e) => e.error),
+            errors.map((e) => e.value ?? null),
+          ],
         );
       }
       if (chunk.start)
@@ -274,7 +292,7 @@ export class PostgresStore implements JobStore {
           aggregates: chunk.finish(),
           jobErrors: null,
         });
-      return { stored, errors };
+      return { stored, errors: errors.map(withoutValue) };
     });
   }
 

@@ -13,7 +13,10 @@ import type {
   JobRecord,
   JobStore,
   NewJob,
+  StoredRecordError,
 } from './store.js';
+import { RunQueries } from './run-queries.js';
+import { withoutValue, writtenValue } from './error-value.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
@@ -36,6 +39,14 @@ export class SqliteStore implements JobStore {
   private readonly db: Database.Database;
   private readonly writers = new WriterCache((def, job) => new SqliteRecordWriter(this.db, def, job));
   private readonly statements = new Map<string, Database.Statement>();
+  /** Errors classified here: the run queries are a property, not a method translateStoreErrors wraps. */
+  readonly runs = new RunQueries('sqlite', async (sql, args) => {
+    try {
+      return this.db.prepare(sql).all(...args);
+    } catch (err) {
+      throw classifySqliteError(err);
+    }
+  });
 
   /** Prepared once, reused: the same statements run for every chunk, and preparing is parse and plan work on that hot path. */
   private sql(text: string): Database.Statement {
@@ -87,8 +98,8 @@ export class SqliteStore implements JobStore {
     this.db
       .transaction(() => {
         this.sql(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source)
-           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, run_id)
+           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           job.id,
           job.resource,
@@ -100,6 +111,7 @@ export class SqliteStore implements JobStore {
           job.createdAt,
           job.createdAt,
           job.source ? JSON.stringify(job.source) : null,
+          job.runId ?? null,
         );
         this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
         if (idempotency) {
@@ -180,27 +192,28 @@ export class SqliteStore implements JobStore {
     const { job, resource } = chunk;
     const writer = this.writers.get(resource, job);
     const insertError = this.sql(
-      'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error, value) VALUES (?, ?, ?, ?, ?)',
     );
     // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere is a clean SQLITE_BUSY, never a stale snapshot.
     return this.db
       .transaction(() => {
         let stored = 0;
-        const errors = [...chunk.invalid];
+        const errors: StoredRecordError[] = [...chunk.invalid];
         for (const row of chunk.rows) {
           const outcome = writer.write(job.id, row.index, row.values);
           if (outcome.stored) {
             stored++;
             chunk.onStored(row.values);
           } else {
+            const value = writtenValue(resource, row.values, outcome.field);
             errors.push(
               outcome.field === undefined
-                ? { index: row.index, error: outcome.error }
-                : { index: row.index, field: outcome.field, error: outcome.error },
+                ? { index: row.index, error: outcome.error, value }
+                : { index: row.index, field: outcome.field, error: outcome.error, value },
             );
           }
         }
-        for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
+        for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error, e.value ?? null);
         if (chunk.start)
           this.sql(
             "UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?) WHERE id = ? AND state = 'Open'",
@@ -218,7 +231,7 @@ export class SqliteStore implements JobStore {
             aggregates: chunk.finish(),
             jobErrors: null,
           });
-        return { stored, errors };
+        return { stored, errors: errors.map(withoutValue) };
       })
       .immediate();
   }

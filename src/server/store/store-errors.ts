@@ -48,7 +48,7 @@ const STORE_METHODS = {
   close: true,
   jobVersions: true,
   renewLease: true,
-} as const satisfies Record<Exclude<keyof JobStore, 'kind' | 'nodeId'>, true>;
+} as const satisfies Record<Exclude<keyof JobStore, 'kind' | 'nodeId' | 'runs'>, true>;
 
 /**
  * Wraps a store class's methods once, at definition, so whatever calls the store (routes, the

@@ -5,7 +5,6 @@
  * heartbeat keeps the job's lease (on stores that lease), whatever the size of a chunk.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { RecordError } from '../../protocol/index.js';
 import { nowIso } from '../clock.js';
 import type { JobEvents } from '../job-events.js';
 import { releaseAfter } from '../observe/heap-release.js';
@@ -14,7 +13,8 @@ import type { ServerMetrics } from '../observe/server-metrics.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
-import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore } from '../store/store.js';
+import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore, type StoredRecordError } from '../store/store.js';
+import { sentValue } from '../store/error-value.js';
 import { recordValidator } from './record-validator.js';
 import { recordsOfPayload, type RecordSource } from '../records/json-records.js';
 
@@ -84,11 +84,17 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       const chunkStart = performance.now();
       const end = Math.min(records.length, processed + deps.chunkRows());
       const rows: { index: number; values: SqlValue[] }[] = [];
-      const invalid: RecordError[] = [];
+      const invalid: StoredRecordError[] = [];
       for (let i = processed; i < end; i++) {
-        const v = validate(records.at(i));
+        const record = records.at(i);
+        const v = validate(record);
         if (v.ok) rows.push({ index: i, values: v.values });
-        else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
+        else
+          invalid.push(
+            v.field
+              ? { index: i, field: v.field, error: v.error, value: sentValue(record, v.field) }
+              : { index: i, error: v.error },
+          );
       }
       const size = end - processed;
       const storedBefore = agg.state.stored;
