@@ -9,6 +9,9 @@ import { splitStatusErrors } from '../upload/settle/job-results.js';
 import { watchJob } from '../upload/settle/watch-job.js';
 import { BulkError } from '../errors/bulk-error.js';
 import { connect, type ConnectionFlags } from './connect.js';
+import { jobErrorsPage } from '../client/run-api.js';
+import type { RunErrorView } from '../protocol/run-shapes.js';
+import { errorLine } from './run-actions.js';
 import type { Ending } from './exit-path.js';
 
 type Flags = ConnectionFlags & { json?: boolean };
@@ -96,6 +99,8 @@ export async function showAggregates(jobId: string, flags: Flags): Promise<Endin
 
 export async function showErrors(jobId: string, flags: Flags & { pageSize: number }): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
+    // A server that keeps runs places each error in the input (file:line, the value); else the guide's form.
+    if (await showLocatedErrors(client, ref.jobId, flags)) return answered(flags);
     const status = await client.getStatus(ref);
     const full = withStatusUrls(ref, status, (p) => client.resolve(p));
     let errors: RecordError[] = splitStatusErrors(status.errors).records;
@@ -118,13 +123,31 @@ export async function showErrors(jobId: string, flags: Flags & { pageSize: numbe
   });
 }
 
+/** The job's errors as `file:line  field  error  value`; false when the server has only the offset form. */
+async function showLocatedErrors(client: Connection['client'], jobId: string, flags: Flags & { pageSize: number }) {
+  const all: RunErrorView[] = [];
+  let total = 0;
+  let after = '';
+  for (;;) {
+    const page = await jobErrorsPage(client, jobId, flags.pageSize, after);
+    if (!page) return false;
+    total = page.total ?? total;
+    if (flags.json) all.push(...page.errors);
+    else page.errors.forEach((e) => out(errorLine(e)));
+    if (!page.next || page.errors.length === 0) break;
+    after = page.next;
+  }
+  if (flags.json) printJson({ job_id: jobId, total, errors: all });
+  return true;
+}
+
 export async function showJobs(flags: Flags & { state?: string; limit: number }): Promise<Ending> {
   const conn = await connect(flags);
   try {
     const list = await conn.client.listJobs({ state: flags.state, limit: flags.limit });
     if (flags.json) printJson(list);
     else if (list.jobs.length === 0) process.stderr.write('no jobs\n');
-    else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs)) out(l);
+    else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs, process.stdout.columns || undefined)) out(l);
     else
       for (const j of list.jobs)
         out(

@@ -203,6 +203,17 @@ export class JobApiClient {
       : { offered: false };
   }
 
+  /** (ext) A read or action of an endpoint this class does not model (runs: run-api.ts); `answers` are returned, not thrown. */
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    what: string,
+    answers: number[] = [],
+  ): Promise<{ status: number; body: unknown }> {
+    const res = await this.transport.send(method, this.transport.resolve(path), { what, retry: true, answers });
+    return { status: res.status, body: res.body };
+  }
+
   async health(): Promise<HealthResponse> {
     const res = await this.transport.send('GET', this.transport.resolve(apiPaths.health()), {
       what: 'health',

@@ -19,7 +19,7 @@ import type { Checkpoint, CheckpointSettings } from './state/checkpoint.js';
 import { latestRunId, loadCheckpoint, runDir, runsDir } from './state/checkpoint-store.js';
 import { CheckpointWriter } from './state/checkpoint-writer.js';
 import { newCheckpoint, resumeRefusal } from './state/new-checkpoint.js';
-import { finishedRunEnd } from './state/finished-run.js';
+import { finishedRunEnd, nothingLeft } from './state/finished-run.js';
 import { failedRowsFolders, prepareFolder } from './plan/output-folders.js';
 import { lockRun, type RunLock } from './state/run-lock.js';
 import { runOutcome } from './state/run-outcome.js';
@@ -124,7 +124,7 @@ export function newRunId(now = new Date()): string {
 export async function runUpload(req: UploadRequest): Promise<UploadEnd> {
   const startedAt = req.startedAt ?? new Date();
   const resumed = req.resume !== undefined ? await loadResume(req.resume) : null;
-  if (resumed?.finished) return finishedRunEnd(resumed, startedAt);
+  if (resumed && nothingLeft(resumed)) return finishedRunEnd(resumed, startedAt);
   const s = resumed?.settings;
   const files = s?.files ?? req.files;
   for (const f of files)
@@ -341,7 +341,7 @@ async function loadResume(runIdArg: string | true): Promise<Checkpoint> {
       `bulk resume with no id takes the newest run in ${runsDir()}`,
     );
   // A finished run is not resumed, so a changed input does not matter to it.
-  if (cp.finished) return cp;
+  if (nothingLeft(cp)) return cp;
   const refusal = await resumeRefusal(cp);
   if (refusal) throw new BulkError('resume-refused', `cannot resume run ${runId}: ${refusal}`);
   if (cp.cwd && cp.cwd !== process.cwd() && existsSync(cp.cwd)) process.chdir(cp.cwd);

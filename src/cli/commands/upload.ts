@@ -283,6 +283,12 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     for (const job of result.submittedJobs)
       process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
   trackRun(null);
+  // The jobs go on without us: say how to follow them later and get the failed-rows file.
+  const follow =
+    result.kind === 'submitted' && report.runId && !flags.dryRun
+      ? `bulk upload --resume ${report.runId} follows these jobs and writes the failed-rows file`
+      : null;
+  if (follow && !flags.json && !flags.quiet) process.stderr.write(`bulk: ${follow}\n`);
   const summaryShown = mode !== 'json' && result.kind !== 'nothing-to-resume';
-  return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown };
+  return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown, next: follow };
 }

@@ -241,7 +241,19 @@ class UploadRun {
   }
 
   private idempotencyKey(batch: Batch, fileIndex: number): string {
-    return `${this.checkpoint.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
+    const { file, firstLine, lastLine } = batch.origin;
+    const key = `${this.checkpoint.run_id}:${fileIndex}:${firstLine}-${lastLine}`;
+    // The same rows again after their job ended unprocessed (aborted, failed): under the first key
+    // the server would replay that job, and the rows would never be sent.
+    const ended = this.earlier.find(
+      (e) =>
+        e.file === file &&
+        e.first_line === firstLine &&
+        e.last_line === lastLine &&
+        e.outcome !== undefined &&
+        e.outcome.state !== 'Job Complete',
+    );
+    return ended?.job_id ? `${key}:after-${ended.job_id}` : key;
   }
 
   private async send(batch: Batch, resource: string, fileIndex: number, slot: DispatchSlot): Promise<void> {

@@ -6,6 +6,11 @@
 import type { Checkpoint } from './checkpoint.js';
 import { runAggregates, runOutcomes } from './run-result.js';
 
+/** The run finished and no job of it left rows for a resume to send (an aborted job does). */
+export function nothingLeft(cp: Checkpoint): boolean {
+  return cp.finished && cp.entries.every((e) => e.state === 'finished' && (e.outcome?.unprocessed ?? 0) === 0);
+}
+
 /** `nothing to resume: run R finished at 2026-12-06T20:25:33Z`, with the run's totals as its checkpoint keeps them. */
 export function finishedRunEnd(cp: Checkpoint, startedAt: Date) {
   const settled = cp.entries.filter((e) => e.state === 'finished' && e.outcome);
