@@ -17,7 +17,7 @@ export interface RunRow {
 const COLUMNS: TableColumn[] = [
   { title: 'RUN' },
   { title: 'STARTED', dropRank: 2 },
-  { title: 'FILES', dropRank: 5 },
+  { title: 'FILES', dropRank: 7 },
   { title: 'SENT', right: true, dropRank: 3 },
   { title: 'STORED', right: true, dropRank: 4 },
   { title: 'FAILED', right: true, dropRank: 6 },

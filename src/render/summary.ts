@@ -70,6 +70,7 @@ export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] 
       ? [label, `      ${c.bold(value)}`]
       : [`${label} ${c.bold(value)}`];
   if (s.resumeCommand) lines.push(...whole('  resume with:', s.resumeCommand));
+  if (s.logFile) lines.push(...whole('  log:', s.logFile));
   if (s.failedRowsFile) lines.push(...whole('  failed rows:', s.failedRowsFile));
   return lines;
 }

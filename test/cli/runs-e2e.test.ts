@@ -1,4 +1,4 @@
-import { mkdirSync, utimesSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, utimesSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +44,14 @@ describe('runs on the command line', () => {
     const doc = JSON.parse(up.stdout);
     expect(doc.exit_code).toBe(1);
     const runId = doc.run_id as string;
+    // The run's own log, named in the document (and the summary): plain timestamped lines at -v detail.
+    expect(doc.log_file).toBe(path.join(env.BULK_STATE_DIR, runId, 'run.log'));
+    const log = readFileSync(doc.log_file, 'utf8');
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ run /);
+    expect(log).toMatch(/ batch 1 lines 2-201 \(200 rows\) -> job /);
+    expect(log).toMatch(/ rejected: .*tx\.csv:101/);
+    expect(log).toContain(`log: ${doc.log_file}`);
+    expect(log).not.toContain('\u001b');
 
     const runs = await runCli(['runs'], { env });
     expect(runs.code, runs.stderr).toBe(0);

@@ -212,6 +212,8 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     { createReporter },
     { resolveColor },
     { watchSignals },
+    { RunLog, teeReporter },
+    { runDir },
   ] = await Promise.all([
     import('../upload-flags.js'),
     import('../connect.js'),
@@ -219,19 +221,25 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     import('../../render/reporter.js'),
     import('../../render/color.js'),
     import('../signals.js'),
+    import('../run-log.js'),
+    import('../../upload/state/checkpoint-store.js'),
   ]);
   const config = resolveFlags(flags);
   const request = uploadRequest(files, flags, config);
   const stderr = process.stderr;
   const mode = flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr });
-  const reporter = createReporter({
-    mode,
-    stream: stderr,
-    color,
-    verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose),
-    plainIntervalMs: flags.progressInterval * 1000,
-  });
+  const runLog = new RunLog(runDir, flags.progressInterval * 1000);
+  const reporter = teeReporter([
+    createReporter({
+      mode,
+      stream: stderr,
+      color,
+      verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose),
+      plainIntervalMs: flags.progressInterval * 1000,
+    }),
+    runLog,
+  ]);
   const emit = (event: UploadEvent) => {
     if (event.type === 'run-start') start = event;
     else if (event.type === 'counts') counts = event.counts;
@@ -271,6 +279,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       },
     });
     const row = ENDINGS[result.kind];
+    result.report.summary.logFile = runLog.path;
     // Nothing was sent: one line says so (the exit path writes it), not a summary of the old run.
     if (result.kind !== 'nothing-to-resume')
       reporter.finish({ ...result.report.summary, status: row.status, exitCode: row.exitCode });
