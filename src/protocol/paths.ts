@@ -19,8 +19,8 @@ export const apiPaths = {
   runErrors: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/errors/`,
   /** (ext) Aborts every unfinished job of a run in one call. */
   runAbort: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/abort/`,
-  /** (ext) Rows stored per second over the last minutes, for the jobs page's chart. */
-  rate: () => '/api/rate/',
+  /** (ext) The jobs page's header: jobs by state, rows in the last hour, rows per 5 s over the last minutes. */
+  overview: () => '/api/overview/',
   jobsEvents: () => '/api/jobs/events/',
   health: () => '/api/health/',
   /** (ext) Prometheus metrics of one `bulk serve` node. */

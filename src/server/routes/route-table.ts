@@ -20,6 +20,7 @@ import {
   visibleJob,
 } from './job-routes.js';
 import { streamAllEvents } from './jobs-stream.js';
+import { getOverview } from './overview-route.js';
 import {
   abortRun,
   getRun,
@@ -112,6 +113,12 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     pattern: patternOf(apiPaths.runs()),
     handle: (c) => listRuns(c.ctx, c.res, c.query, c.owner),
+  },
+  {
+    name: 'overview',
+    method: 'GET',
+    pattern: patternOf(apiPaths.overview()),
+    handle: (c) => getOverview(c.ctx, c.res, c.owner),
   },
   {
     name: 'run',

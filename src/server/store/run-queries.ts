@@ -173,6 +173,21 @@ export class RunQueries implements RunReader {
     return rows.map(errorRecord);
   }
 
+  async overview(owner: string, sinceIso: string) {
+    const states = await this.query('SELECT state, COUNT(*) AS n FROM bulk_jobs WHERE owner = ? GROUP BY state', [
+      owner,
+    ]);
+    const recent = await this.query(
+      'SELECT SUM(success_count) AS stored, SUM(error_count) AS failed FROM bulk_jobs WHERE owner = ? AND updated_at >= ?',
+      [owner, sinceIso],
+    );
+    return {
+      byState: Object.fromEntries(states.map((r) => [String(r.state), num(r.n)])),
+      stored: num(recent[0]?.stored),
+      failed: num(recent[0]?.failed),
+    };
+  }
+
   /** A run's record errors counted by field and reason, the largest first, each with its first row. */
   async reasons(owner: string, runId: string, limit: number): Promise<ReasonCount[]> {
     const groups = await this.query(

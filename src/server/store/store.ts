@@ -197,4 +197,9 @@ export interface RunReader {
     opts: { limit: number; after?: ErrorCursor },
   ): Promise<RunErrorRecord[]>;
   reasons(owner: string, runId: string, limit: number): Promise<ReasonCount[]>;
+  /** The owner's jobs by state, and the rows stored and failed by jobs changed since `sinceIso`. */
+  overview(
+    owner: string,
+    sinceIso: string,
+  ): Promise<{ byState: Record<string, number>; stored: number; failed: number }>;
 }

@@ -30,7 +30,7 @@ export interface RunnerDeps {
   /** Rows for the next chunk. */
   chunkRows(): number;
   /** Told how long a chunk of `size` rows took, for the speed estimate. */
-  measured(size: number, seconds: number): void;
+  measured(size: number, seconds: number, owner: string): void;
   stopping(): boolean;
   /** The records the HTTP side already parsed, if it kept them. */
   takeRecords(jobId: string): RecordSource | undefined;
@@ -117,7 +117,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       starting = false;
       processed = end;
       const seconds = (performance.now() - chunkStart) / 1000;
-      deps.measured(size, seconds);
+      deps.measured(size, seconds, job.owner);
       deps.metrics?.chunkSeconds.observe(seconds);
       deps.metrics?.rowsStored.inc(result.stored);
       deps.metrics?.rowsFailed.inc(result.errors.length);
