@@ -69,7 +69,8 @@ export function describeStatus(s: StatusResponse): string[] {
   const lines = [
     `${s.job_id}  ${s.state} (${s.status})  ${s.job_type ?? ''}${s.resource ? ` ${s.resource}` : ''}`.trimEnd(),
     `  ${s.message}`,
-    `  processed ${s.processed_items} of ${s.total_items} (${Number(s.percentage ?? 0).toFixed(1)}%): ${s.success_count} stored, ${s.error_count} failed`,
+    `  processed ${s.processed_items} of ${s.total_items} (${Number(s.percentage ?? 0).toFixed(1)}%): ` +
+      `${s.success_count} stored, ${s.error_count} failed`,
   ];
   if (s.estimated_remaining && !isFinal(s.state)) lines.push(`  ${remainingText(s.estimated_remaining)}`);
   const { records, job } = splitStatusErrors(s.errors);
@@ -151,7 +152,8 @@ export async function showJobs(flags: Flags & { state?: string; limit: number })
     else
       for (const j of list.jobs)
         out(
-          `${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`,
+          `${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t` +
+            `${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`,
         );
     return answered(flags);
   } finally {

@@ -73,8 +73,10 @@ export function describeRun(r: RunDetail | RunView): string[] {
   const n = groupDigits;
   const lines = [
     `${r.run_id}  ${r.state}  ${r.files.join(', ') || '(no file named)'}`,
-    `  jobs: ${n(r.jobs)} (${n(r.unfinished_jobs)} unfinished, ${n(r.failed_jobs)} failed, ${n(r.aborted_jobs)} aborted)`,
-    `  rows: ${n(r.total_items)} sent, ${n(r.processed_items)} processed: ${n(r.success_count)} stored, ${n(r.error_count)} failed`,
+    `  jobs: ${n(r.jobs)} (${n(r.unfinished_jobs)} unfinished, ${n(r.failed_jobs)} failed, ` +
+      `${n(r.aborted_jobs)} aborted)`,
+    `  rows: ${n(r.total_items)} sent, ${n(r.processed_items)} processed: ` +
+      `${n(r.success_count)} stored, ${n(r.error_count)} failed`,
     `  from ${r.first_at} to ${r.last_at}`,
   ];
   const reasons = 'reasons' in r ? r.reasons : [];
@@ -163,7 +165,8 @@ export async function abortRunAction(typed: string, flags: Flags): Promise<Endin
     else {
       process.stderr.write(
         result
-          ? `asked ${result.aborted.length} unfinished ${result.aborted.length === 1 ? 'job' : 'jobs'} of run ${runId} to stop\n`
+          ? `asked ${result.aborted.length} unfinished ${result.aborted.length === 1 ? 'job' : 'jobs'} ` +
+              `of run ${runId} to stop\n`
           : `run ${runId} had already finished: nothing to abort\n`,
       );
       describeRun(run).forEach(out);

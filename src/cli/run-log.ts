@@ -11,9 +11,16 @@ import { PlainReporter } from '../render/plain-reporter.js';
 import type { Reporter } from '../render/reporter.js';
 import type { RunSummary } from '../render/run-summary.js';
 import type { UploadEvent } from '../upload/upload-events.js';
+import { runDir } from '../upload/state/checkpoint-store.js';
 
 export const RUN_LOG_FILE = 'run.log';
 
+/** After `--no-wait` the jobs go on without us: how to follow them later and get the failed-rows file. */
+export function followHint(runId: string): string {
+  return `bulk upload --resume ${runId} follows these jobs and writes the failed-rows file`;
+}
+
+/** The screen's reporter, and the run's log file beside it. */
 export class RunLog implements Reporter {
   private inner: PlainReporter | null = null;
   private fd: number | null = null;
@@ -21,18 +28,19 @@ export class RunLog implements Reporter {
   path: string | null = null;
 
   constructor(
-    /** The run's folder (it exists only for a run that can be resumed: not a dry run). */
-    private readonly folderOf: (runId: string) => string,
+    private readonly screen: Reporter,
     private readonly intervalMs: number,
   ) {}
 
   handle(event: UploadEvent): void {
+    this.screen.handle(event);
     if (event.type === 'run-start' && this.fd === null) this.open(event.runId);
     this.inner?.handle(event);
   }
 
   private open(runId: string): void {
-    const dir = this.folderOf(runId);
+    // The run's folder exists only for a run that can be resumed (not a dry run).
+    const dir = runDir(runId);
     if (!existsSync(dir)) return;
     const file = path.join(dir, RUN_LOG_FILE);
     try {
@@ -67,21 +75,14 @@ export class RunLog implements Reporter {
   }
 
   finish(summary: RunSummary): void {
+    this.screen.finish(summary);
     this.inner?.finish(summary);
   }
 
   close(): void {
+    this.screen.close();
     this.drop();
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
-}
-
-/** A reporter that hands every event to each of several (the screen's and the log's). */
-export function teeReporter(reporters: Reporter[]): Reporter {
-  return {
-    handle: (event) => reporters.forEach((r) => r.handle(event)),
-    finish: (summary) => reporters.forEach((r) => r.finish(summary)),
-    close: () => reporters.forEach((r) => r.close()),
-  };
 }

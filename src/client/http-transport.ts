@@ -86,6 +86,11 @@ export class HttpTransport {
     return this.opts.signal;
   }
 
+  /** How long a failing operation keeps being retried (--deadline). */
+  get deadlineMs(): number {
+    return this.retry.deadlineMs;
+  }
+
   resolve(pathOrUrl: string): string {
     try {
       return new URL(pathOrUrl, `${this.baseUrl}/`).toString();
@@ -188,7 +193,7 @@ export class HttpTransport {
           return { status: res.statusCode, headers: res.headers, body, text };
         }
         if (opts.answers?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body };
-        const message = errorMessageOf(body, `HTTP ${res.statusCode}`);
+        const message = meaningOf(res.statusCode, errorMessageOf(body, `HTTP ${res.statusCode}`));
         const error = classifyStatus(res.statusCode, `${opts.what}: ${message}`, body);
         if (!isRetryableStatus(res.statusCode)) throw error;
         failure = {
@@ -252,7 +257,8 @@ class LinkTimeoutError extends Error {
   readonly code = 'UND_ERR_HEADERS_TIMEOUT';
   constructor(timeoutMs: number) {
     super(
-      `no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s beyond the time to send the requests in flight (--timeout)`,
+      `no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s ` +
+        `beyond the time to send the requests in flight (--timeout)`,
     );
   }
 }
@@ -266,6 +272,12 @@ function parseJsonBody(text: string, contentType: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** A status the client names itself, whatever the server's body says: 507 is a full disk on any server. */
+function meaningOf(status: number, message: string): string {
+  if (status === 507 && !/disk is full/i.test(message)) return `the server's disk is full (${message})`;
+  return message;
 }
 
 function classifyStatus(status: number, message: string, body: unknown): ApiError {

@@ -46,9 +46,14 @@ export class JobApiClient {
     return this.transport.baseUrl;
   }
 
-  /** Labels every job this client starts with its run, so the server can group them (a guide-only server ignores it). */
+  /** Labels every job this client starts with its run, so the server can group them (a guide-only one ignores it). */
   setRun(runId: string | null): void {
     this.runId = runId;
+  }
+
+  /** How long a failing operation keeps being retried (--deadline); a job the server cannot write for is one. */
+  get deadlineMs(): number {
+    return this.transport.deadlineMs;
   }
 
   /** Reporters and signals are wired after the client exists (it may be made before the run starts). */
@@ -190,7 +195,8 @@ export class JobApiClient {
     uniqueFields: string[],
     body: string | Buffer,
   ): Promise<{ offered: false } | { offered: true; answer: Partial<MatchResponse> | null }> {
-    const path = `${apiPaths.bulkMatch(resource)}?${new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString()}`;
+    const query = new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString();
+    const path = `${apiPaths.bulkMatch(resource)}?${query}`;
     const res = await this.transport.send('POST', this.transport.resolve(path), {
       body,
       headers: { 'content-type': 'application/json' },
@@ -203,7 +209,10 @@ export class JobApiClient {
       : { offered: false };
   }
 
-  /** (ext) A read or action of an endpoint this class does not model (runs: run-api.ts); `answers` are returned, not thrown. */
+  /**
+   * (ext) A read or action of an endpoint this class does not model (runs: run-api.ts); `answers`
+   * are returned, not thrown.
+   */
   async request(
     method: 'GET' | 'POST',
     path: string,

@@ -36,7 +36,8 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]>
   ],
   [
     ExitCode.StoppedEarly,
-    "stopped early: input unreadable, auth refused, server broke the protocol, too many errors, a write failed, the run's checkpoint unreadable",
+    'stopped early: input unreadable, auth refused, server broke the protocol, too many errors, ' +
+      "a write failed, the run's checkpoint unreadable",
   ],
   [ExitCode.Unreachable, 'server unreachable, or it gave up after retries'],
   [ExitCode.Internal, 'internal error in bulk'],
@@ -151,7 +152,9 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   'unknown-resource': {
     exitCode: ExitCode.Usage,
     status: 'failed',
-    next: 'name a resource the server has with --resource, or give the server a resources file (bulk serve --resources)',
+    next:
+      'name a resource the server has with --resource, ' +
+      'or give the server a resources file (bulk serve --resources)',
     resumable: false,
   },
   'output-folder': {

@@ -6,3 +6,4 @@ export * from './body-types.js';
 export * from './run-header.js';
 export type * from './resource-description.js';
 export type * from './run-shapes.js';
+export * from './store-trouble.js';

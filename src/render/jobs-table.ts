@@ -4,10 +4,10 @@
  * (scripts read those), so this is for people only.
  */
 import type { StatusResponse } from '../protocol/index.js';
-import { fitTable, type TableColumn } from './fit-table.js';
+import { fitTable, type TableColumn } from './fit-parts.js';
 import { groupDigits, shortId } from './format.js';
 
-/** At a narrow width the least important columns go whole (fit-table.ts); JOB and STATE always stay. */
+/** At a narrow width the least important columns go whole (fit-parts.ts); JOB and STATE always stay. */
 const COLUMNS: TableColumn[] = [
   { title: 'JOB' },
   { title: 'STATE' },

@@ -65,7 +65,8 @@ export function hintLines(
     const names = files.filter((f) => f !== '-');
     hints.push(
       ...fit(
-        `warning: no rows read${names.length ? ` from ${names.join(', ')}` : ''}: the input is empty or has only a header row`,
+        `warning: no rows read${names.length ? ` from ${names.join(', ')}` : ''}: ` +
+          `the input is empty or has only a header row`,
         '  ',
         c.yellow,
       ),

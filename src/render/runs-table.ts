@@ -1,10 +1,10 @@
 /**
- * `bulk runs`: on a terminal, a table fitted to its width (fit-table.ts); elsewhere tab-separated
+ * `bulk runs`: on a terminal, a table fitted to its width (fit-parts.ts); elsewhere tab-separated
  * lines without a header, for scripts. One row per run: id, when it started, its files, rows
  * read/stored/failed/unconfirmed and its state.
  */
 import type { RunView } from '../protocol/run-shapes.js';
-import { fitTable, type TableColumn } from './fit-table.js';
+import { fitTable, type TableColumn } from './fit-parts.js';
 import { groupDigits } from './format.js';
 
 /** A run as `bulk runs` shows it: the server's view plus the rows no job answered for yet. */

@@ -1,4 +1,7 @@
-/** The request handler: routing through the route table, one access line and one metrics sample per request, and errors that never leak internals. */
+/**
+ * The request handler: routing through the route table, one access line and one metrics sample per request, and errors
+ * that never leak internals.
+ */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -7,6 +10,7 @@ import { HttpError, sendJson } from './http/http-io.js';
 import { decodeParams, matchRoute } from './routes/route-table.js';
 import { sendAsset, webAsset } from './routes/web-routes.js';
 import type { ServerContext } from './server-context.js';
+import { TROUBLE_TEXT } from './observe/store-health.js';
 import { isStoreTransient } from './store/store-errors.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -46,9 +50,11 @@ export function createApp(ctx: ServerContext): Handler {
 }
 
 /**
- * The one place an error becomes an answer: a protocol error as itself; a busy or unavailable
- * database as 503 with Retry-After (the write rolled back, so a retry is safe); anything else 500
- * with an error_id that is also in the log.
+ * The one place an error becomes an answer: a protocol error as itself; a store that cannot write
+ * as 507 (its disk is full) or 503 (busy, read-only, unreachable), with Retry-After (the write
+ * rolled back, so a retry is safe); anything else 500 with an error_id that is also in the log.
+ * A store refusal is expected while an outage lasts: store health logs the outage once, and each
+ * refusal is only its access line (and a debug line), never an error with a stack.
  */
 function answerError(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, err: unknown): void {
   if (err instanceof HttpError) {
@@ -56,20 +62,22 @@ function answerError(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     if (err.headers.connection === 'close') req.socket.end();
     return;
   }
-  const errorId = randomUUID();
-  if (isStoreTransient(err)) ctx.metrics.storeError(err);
-  ctx.log.error(
-    { error_id: errorId, method: req.method, path, err: err as Error },
-    isStoreTransient(err) ? 'store error' : 'internal error',
-  );
-  if (isStoreTransient(err))
+  if (isStoreTransient(err)) {
+    ctx.log.debug(
+      { method: req.method, path, trouble: err.trouble, err: err.message },
+      'request refused: store trouble',
+    );
     sendJson(
       res,
-      503,
-      { error: 'storage busy or unavailable; retry later', error_id: errorId },
+      err.trouble === 'disk-full' ? 507 : 503,
+      { error: `${TROUBLE_TEXT[err.trouble]}; retry later`, reason: err.trouble },
       { 'retry-after': String(err.retryAfterSeconds) },
     );
-  else sendJson(res, 500, { error: 'internal error', error_id: errorId });
+    return;
+  }
+  const errorId = randomUUID();
+  ctx.log.error({ error_id: errorId, method: req.method, path, err: err as Error }, 'internal error');
+  sendJson(res, 500, { error: 'internal error', error_id: errorId });
 }
 
 /**
@@ -134,7 +142,9 @@ async function dispatch(
   await route.handle({ ctx, req, res, params, query: queryOf(req.url), owner, setJobId: seen.setJobId });
 }
 
-/** Who is asking: '' without tokens; with tokens, the token's name, or 401 (the same for missing, wrong and near-miss). */
+/**
+ * Who is asking: '' without tokens; with tokens, the token's name, or 401 (the same for missing, wrong and near-miss).
+ */
 function ownerOf(ctx: ServerContext, req: IncomingMessage): string {
   if (ctx.tokens.length === 0) return '';
   const owner = authenticate(ctx.tokens, presentedToken(req.headers.authorization));
@@ -170,6 +180,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
         : [400, 'Bad Request'];
   const body = JSON.stringify({ error: status === 400 ? 'Bad request: not valid HTTP' : reason });
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+      `content-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`,
   );
 }

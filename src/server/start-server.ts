@@ -5,16 +5,19 @@ import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
 import { isPostgresUrl } from './default-db-path.js';
+import { HEARTBEAT_MS } from './http/event-stream.js';
 import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
 import { createServerLogger, type ServerLogger } from './observe/server-log.js';
 import { ServerMetrics } from './observe/server-metrics.js';
+import { StoreHealth } from './observe/store-health.js';
 import { loadResources } from './resources/load-resources.js';
 import { setRetention, startPruning } from './retention.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { ServeConfigError } from './serve-config.js';
 import { PgEventsPoller } from './store/pg-events-poller.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { observeStoreCalls } from './store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from './store/store.js';
 import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 
@@ -43,8 +46,10 @@ export interface ServeOptions {
   beforeChunk?: WorkerOptions['beforeChunk'];
   /** PostgreSQL: how long a claim holds a job without a heartbeat. @default 5000 */
   leaseMs?: number;
-  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve' */
+  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve <node id>' */
   applicationName?: string;
+  /** How often event streams send a heartbeat (announced to clients, who give up after about two). @default 5000 */
+  heartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -84,14 +89,20 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokens ?? [];
   if (tokens.length === 0 && !isLoopback(opts.host)) {
     throw new ServeConfigError(
-      `refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
+      `refusing to listen on ${opts.host} without tokens: ` +
+        `anyone who can reach it could read and write every job. ` +
+        `Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
     );
   }
   const nodeId = opts.nodeId ?? newNodeId();
   const log = opts.logger ?? createServerLogger(nodeId);
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const resources = loadResources(opts.resourcesFile);
+  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
+  const metrics = new ServerMetrics(opts.logger !== undefined);
+  const storeHealth = new StoreHealth(log, metrics);
   const store = await openStore(opts, nodeId, leaseMs);
+  observeStoreCalls(store, storeHealth.observe);
   const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
   try {
     await store.init(resources);
@@ -99,12 +110,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new ServeConfigError(
-      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`,
+      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ` +
+        `${(err as Error).message}`,
     );
   }
   const events = new JobEvents();
-  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
-  const metrics = new ServerMetrics(opts.logger !== undefined);
+  storeHealth.onChange = () => {
+    for (const id of events.watched().ids) events.changed(id);
+  };
   const worker = new JobWorker({
     store,
     resources,
@@ -123,6 +136,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     log,
     accessLog: opts.logger !== undefined && opts.quiet !== true,
     metrics,
+    storeHealth,
     nodeId,
     version: VERSION,
     limits: {
@@ -137,6 +151,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     admitting: new Map(),
     draining: false,
     tokens,
+    heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
   };
   const pruning = startPruning(store, log);
   await pruning.first;

@@ -4,17 +4,17 @@
  * connects, sends and follows the batches (sendFiles), and returns the run's report with how it
  * ended. Draws nothing: progress goes out as events, the ending goes back to the caller.
  */
+import type { ValueFormats } from './plan/value-formats.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { BulkError } from '../errors/bulk-error.js';
-import { ENDINGS, type EndKind } from '../errors/exit-codes.js';
+import { ENDINGS } from '../errors/exit-codes.js';
 import type { DeleteByKey, JobApiClient } from '../client/job-api-client.js';
 import { checkInput } from '../input/open-input.js';
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { InputFormat } from '../input/input-item.js';
 import type { RecordLimits } from '../input/record-limits.js';
-import type { AggregateValue } from '../protocol/index.js';
 import type { Checkpoint, CheckpointSettings } from './state/checkpoint.js';
 import { latestRunId, loadCheckpoint, runDir, runsDir } from './state/checkpoint-store.js';
 import { CheckpointWriter } from './state/checkpoint-writer.js';
@@ -22,12 +22,12 @@ import { newCheckpoint, resumeRefusal } from './state/new-checkpoint.js';
 import { finishedRunEnd, nothingLeft } from './state/finished-run.js';
 import { failedRowsFolders, prepareFolder } from './plan/output-folders.js';
 import { lockRun, type RunLock } from './state/run-lock.js';
-import { runOutcome } from './state/run-outcome.js';
-import { runAggregates, runOutcomes, type UploadResult } from './state/run-result.js';
+import type { UploadResult } from './state/run-result.js';
+import { endOfRun, type UploadEnd } from './state/run-report.js';
 import { ConcurrencyLimit } from './send/concurrency-limit.js';
 import { sendFiles } from './send/send-files.js';
-import { STDIN_SPOOL_FILE, unconfirmedStdinLines } from './send/stdin-spool.js';
-import type { JobOutcome, MappedRowError, UploadListener } from './upload-events.js';
+import { STDIN_SPOOL_FILE } from './send/stdin-spool.js';
+import type { UploadListener } from './upload-events.js';
 
 /** A server to send to, as the caller connects it (an embedded one, or the configured URL). */
 export interface ServerConnection {
@@ -43,7 +43,8 @@ export interface UploadRequest {
   resume?: string | true;
   resource?: string;
   format?: InputFormat;
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   /** How large and how deep one record may be. */
   limits: RecordLimits;
   /** How CSV files are written; a resume keeps its own. */
@@ -51,6 +52,8 @@ export interface UploadRequest {
   /** Source column (or JSON key) → resource field. */
   columnMap?: Record<string, string>;
   ignoreUnknown?: boolean;
+  /** How values are written (locale, date patterns, …); a resume keeps its own. */
+  formats?: ValueFormats;
   /** Rows per job, resolved from flags, environment, config file and default. A resume keeps its own. */
   batchSize: number;
   /** Jobs in flight; a resume keeps its own unless `concurrencyGiven`. */
@@ -75,43 +78,6 @@ export interface UploadRequest {
   signalReceived?: () => 'SIGINT' | 'SIGTERM' | null;
   /** When the run started. @default now */
   startedAt?: Date;
-}
-
-/** The run's totals for its summary and document (the renderers add how it ended). */
-export interface RunTotals {
-  /** wouldDelete: a delete dry run's count of rows whose key names a record, when the server said. */
-  counts: { read: number; stored: number; failed: number; unprocessed: number; wouldDelete?: number };
-  jobs: number;
-  elapsedMs: number;
-  rowsPerSecond: number;
-  /** Combined across jobs (combineAggregates). */
-  aggregates: Record<string, AggregateValue>;
-  failedRowsFile: string | null;
-  /** The run's own log (run.log in its folder), once the command layer opened one. */
-  logFile?: string | null;
-  /** The exact command that continues this run, when it can be resumed. */
-  resumeCommand: string | null;
-  /** Why the run stopped, when it did not complete. */
-  message?: string;
-  /** Where reading stopped early, per file. */
-  notRead?: { file: string; fromLine: number }[];
-}
-
-/** What a run has to show for itself: everything its summary and its `--json` document say. */
-export interface RunReport {
-  runId: string | null;
-  files: string[];
-  url: string | null;
-  startedAt: Date;
-  summary: RunTotals;
-  jobs: JobOutcome[];
-  firstErrors: MappedRowError[];
-}
-
-export interface UploadEnd {
-  kind: EndKind;
-  report: RunReport;
-  submittedJobs: { jobId: string; batch: number; file: string; firstLine: number; lastLine: number }[];
 }
 
 /** A run id people can read and sort: when it started, plus a little randomness. */
@@ -203,6 +169,7 @@ async function send(
       csv: req.csv,
       column_map: req.columnMap,
       ignore_unknown: req.ignoreUnknown,
+      formats: req.formats,
     };
     const checkpoint = run.resumed ?? (await newCheckpoint(run.runId, settings, process.cwd()));
     const writer = run.resumable ? new CheckpointWriter() : undefined;
@@ -228,8 +195,8 @@ async function send(
         encoding: s?.encoding ?? req.encoding,
         limits: s?.limits ?? req.limits,
         ...(s
-          ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown }
-          : { csv: req.csv, columnMap: req.columnMap, ignoreUnknown: req.ignoreUnknown }),
+          ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown, formats: s.formats }
+          : { csv: req.csv, columnMap: req.columnMap, ignoreUnknown: req.ignoreUnknown, formats: req.formats }),
         resource: s ? s.resource : req.resource,
         batchSize,
         concurrency,
@@ -259,75 +226,24 @@ async function send(
         rmSync(runDir(run.runId), { recursive: true, force: true });
       throw err;
     }
-    const result = sent.stop?.reason === 'output' && run.resumable ? asRecorded(sent, run.runId) : sent;
-    const ended = runOutcome(result, {
-      signal: req.signalReceived?.() ?? null,
-      dryRun: req.dryRun,
-      noWait: req.noWait,
-    });
-    const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stop !== null;
-    const { kind } = ended;
-    const resumeCommand =
-      run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
-    // No resume can follow: stdin's copy of the rows has done its work.
-    if (!resumeCommand && run.resumable && run.files.includes('-'))
-      rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
-    const elapsedMs = Date.now() - run.startedAt.getTime();
-    const report: RunReport = {
+    const end = endOfRun(sent, {
       runId: run.runId,
       files: run.files,
       url: client.baseUrl,
       startedAt: run.startedAt,
-      summary: {
-        counts: {
-          read: result.counts.read,
-          stored: result.counts.stored,
-          failed: result.counts.failed,
-          unprocessed: result.counts.unprocessed,
-          wouldDelete: result.counts.wouldDelete,
-        },
-        jobs: result.jobs.length || result.submittedJobs.length,
-        elapsedMs,
-        rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,
-        aggregates: result.aggregates,
-        failedRowsFile: result.failedRowsFiles[0] ?? null,
-        resumeCommand,
-        message: stdinMessage(result, resumeCommand, checkpoint) ?? ended.message ?? undefined,
-        notRead: result.notRead,
-      },
-      jobs: result.jobs,
-      firstErrors: result.firstErrors,
-    };
-    return { kind, report, submittedJobs: result.submittedJobs };
+      resumable: run.resumable,
+      checkpoint,
+      signal: req.signalReceived?.() ?? null,
+      dryRun: req.dryRun,
+      noWait: req.noWait,
+    });
+    // No resume can follow: stdin's copy of the rows has done its work.
+    if (!end.report.summary.resumeCommand && run.resumable && run.files.includes('-'))
+      rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
+    return end;
   } finally {
     await connection.close();
   }
-}
-
-/**
- * After a failed write the run's record is its last good checkpoint, and a resume starts from it:
- * what it does not name as settled is reported unprocessed, never as stored or failed.
- */
-function asRecorded(result: UploadResult, runId: string): UploadResult {
-  const saved = loadCheckpoint(runId);
-  if (!saved) return result;
-  const settled = saved.entries.filter((e) => e.state === 'finished' && e.outcome);
-  const stored = settled.reduce((n, e) => n + (e.outcome?.stored ?? 0), 0);
-  const failed =
-    settled.reduce((n, e) => n + (e.outcome?.failed ?? 0), 0) +
-    Object.values(saved.failed_rows).reduce((n, f) => n + f.rejected, 0);
-  const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, result.counts.read - stored - failed) };
-  return { ...result, counts, jobs: runOutcomes(settled, []), aggregates: runAggregates(settled, []) };
-}
-
-/** A stopped stdin run names the lines it read but could not confirm, and how they get sent. */
-function stdinMessage(result: UploadResult, resumeCommand: string | null, checkpoint: Checkpoint): string | null {
-  if (!resumeCommand || !checkpoint.settings.files.includes('-')) return null;
-  const notRead = result.notRead.find((n) => n.file === 'stdin');
-  const lines = unconfirmedStdinLines(checkpoint.entries, notRead ? notRead.fromLine - 1 : null);
-  if (!lines) return null;
-  const rest = notRead ? `; stdin from line ${notRead.fromLine} on was not read` : '';
-  return `${result.stop?.message ?? 'stopped'}: stdin lines ${lines} hold rows read but not confirmed, kept in the run's directory; ${resumeCommand} sends them${rest}`;
 }
 
 /** Loads the run to resume, refusing clearly when it cannot be resumed. */

@@ -15,7 +15,10 @@ export function jobCommands(): Command[] {
     .description("show a job's (or a run's) state, progress and counts")
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000 --json | jq .state\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk status 550e8400-e29b-41d4-a716-446655440000\n' +
+        '  $ bulk status 550e8400-e29b-41d4-a716-446655440000 --json | jq .state\n',
     )
     .argument('<job-or-run-id>', 'a job id (or its 8-character start), or a run id (or a unique start of one)')
     .option('--json', 'print the status JSON')
@@ -39,7 +42,10 @@ export function jobCommands(): Command[] {
     .description('list every record error of a job or a run: file:line, field, error, value')
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000 --json > errors.json\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk errors 550e8400-e29b-41d4-a716-446655440000\n' +
+        '  $ bulk errors 550e8400-e29b-41d4-a716-446655440000 --json > errors.json\n',
     )
     .argument('<job-or-run-id>', 'a job id (or its 8-character start), or a run id (or a unique start of one)')
     .option('--json', 'print {job_id, total, errors} as JSON')

@@ -7,6 +7,12 @@ import { positiveInteger } from '../options.js';
 
 type JsonFlag = { json?: boolean };
 
+const prunedJson = (p: { runId: string; lastChange: Date; unfinished: boolean }) => ({
+  run_id: p.runId,
+  last_change: p.lastChange.toISOString(),
+  unfinished: p.unfinished,
+});
+
 export function runCommands(): Command {
   const runs = addConnectionOptions(new Command('runs'))
     .description('list recent runs (one per upload), newest first: files, rows read/stored/failed, state')
@@ -33,13 +39,14 @@ export function runCommands(): Command {
       const { pruned, kept } = pruneRuns(parseAge(flags.olderThan), { dryRun: flags.dryRun });
       if (flags.json)
         process.stdout.write(
-          `${JSON.stringify({ pruned: pruned.map((p) => ({ run_id: p.runId, last_change: p.lastChange.toISOString(), unfinished: p.unfinished })), kept, dry_run: Boolean(flags.dryRun) }, null, 2)}\n`,
+          `${JSON.stringify({ pruned: pruned.map(prunedJson), kept, dry_run: Boolean(flags.dryRun) }, null, 2)}\n`,
         );
       else {
         for (const p of pruned)
           process.stdout.write(`${p.runId}\t${p.lastChange.toISOString()}${p.unfinished ? '\tunfinished' : ''}\n`);
         process.stderr.write(
-          `${flags.dryRun ? 'would remove' : 'removed'} ${pruned.length} run ${pruned.length === 1 ? 'folder' : 'folders'}, kept ${kept}\n`,
+          `${flags.dryRun ? 'would remove' : 'removed'} ${pruned.length} run ` +
+            `${pruned.length === 1 ? 'folder' : 'folders'}, kept ${kept}\n`,
         );
       }
       settle({ kind: 'completed', message: null, documentWritten: Boolean(flags.json) });

@@ -5,11 +5,13 @@
  */
 import { Command, Option } from 'commander';
 import { ENDINGS } from '../../errors/exit-codes.js';
-import type { RunReport, UploadEnd } from '../../upload/run-upload.js';
+import type { UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
+import { reportFromEvents } from '../run-snapshot.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
-import { addInputOptions } from '../input-flags.js';
+import { addInputOptions, VALUE_FORMAT_FLAGS } from '../input-flags.js';
 import {
+  encodingLabel,
   fieldList,
   increaseVerbosity,
   maxErrors,
@@ -51,7 +53,11 @@ export function uploadCommand(): Command {
       ]),
     )
     .addOption(
-      new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'),
+      new Option(
+        '--encoding <label>',
+        'input text encoding, a WHATWG label: utf-8, utf-16le, utf-16be, windows-1252 (latin1), iso-8859-15, … ' +
+          '(default: utf-8, or what a byte order mark says)',
+      ).argParser(encodingLabel),
     )
     // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-config.ts.
     .addOption(
@@ -142,6 +148,7 @@ const RUN_SETTINGS = [
     '--map',
     '--ignore-unknown',
   ],
+  ...VALUE_FORMAT_FLAGS,
 ];
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
@@ -153,7 +160,10 @@ export function resumeCommand(): Command {
     )
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk resume                          # the newest run\n' +
+        '  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
     )
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {
@@ -163,41 +173,6 @@ export function resumeCommand(): Command {
   return resume.action(async (runId: string | undefined, flags: UploadFlags) =>
     settle(await runUploadCommand([], { ...flags, resume: runId ?? true })),
   );
-}
-
-/** A report of the run so far from its events, for an ending in the middle (a second Ctrl-C, a bug). */
-function reportFromEvents(
-  files: string[],
-  startedAt: Date,
-  start: Extract<UploadEvent, { type: 'run-start' }> | null,
-  counts: RunCounts | null,
-  dryRun = false,
-): RunReport {
-  const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0 };
-  const settled = c.stored + c.failed + c.unprocessed;
-  return {
-    runId: start?.runId ?? null,
-    files: start?.files ?? files,
-    url: start?.url ?? null,
-    startedAt,
-    summary: {
-      // Rows read but not yet settled are unprocessed: the checkpoint sends them again on resume.
-      counts: {
-        read: c.read,
-        stored: c.stored,
-        failed: c.failed,
-        unprocessed: c.unprocessed + Math.max(0, c.read - settled),
-      },
-      jobs: 0,
-      elapsedMs: Date.now() - startedAt.getTime(),
-      rowsPerSecond: 0,
-      aggregates: {},
-      failedRowsFile: null,
-      resumeCommand: start && !dryRun ? `bulk upload --resume ${start.runId}` : null,
-    },
-    jobs: [],
-    firstErrors: [],
-  };
 }
 
 export async function runUploadCommand(files: string[], flags: UploadFlags): Promise<Ending> {
@@ -212,8 +187,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     { createReporter },
     { resolveColor },
     { watchSignals },
-    { RunLog, teeReporter },
-    { runDir },
+    { RunLog, followHint },
   ] = await Promise.all([
     import('../upload-flags.js'),
     import('../connect.js'),
@@ -222,15 +196,14 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     import('../../render/color.js'),
     import('../signals.js'),
     import('../run-log.js'),
-    import('../../upload/state/checkpoint-store.js'),
   ]);
   const config = resolveFlags(flags);
   const request = uploadRequest(files, flags, config);
   const stderr = process.stderr;
   const mode = flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr });
-  const runLog = new RunLog(runDir, flags.progressInterval * 1000);
-  const reporter = teeReporter([
+  // What the screen shows, and the run's own log file beside it.
+  const reporter = new RunLog(
     createReporter({
       mode,
       stream: stderr,
@@ -238,8 +211,8 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose),
       plainIntervalMs: flags.progressInterval * 1000,
     }),
-    runLog,
-  ]);
+    flags.progressInterval * 1000,
+  );
   const emit = (event: UploadEvent) => {
     if (event.type === 'run-start') start = event;
     else if (event.type === 'counts') counts = event.counts;
@@ -279,7 +252,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       },
     });
     const row = ENDINGS[result.kind];
-    result.report.summary.logFile = runLog.path;
+    result.report.summary.logFile = reporter.path;
     // Nothing was sent: one line says so (the exit path writes it), not a summary of the old run.
     if (result.kind !== 'nothing-to-resume')
       reporter.finish({ ...result.report.summary, status: row.status, exitCode: row.exitCode });
@@ -292,11 +265,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     for (const job of result.submittedJobs)
       process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
   trackRun(null);
-  // The jobs go on without us: say how to follow them later and get the failed-rows file.
-  const follow =
-    result.kind === 'submitted' && report.runId && !flags.dryRun
-      ? `bulk upload --resume ${report.runId} follows these jobs and writes the failed-rows file`
-      : null;
+  const follow = result.kind === 'submitted' && report.runId ? followHint(report.runId) : null;
   if (follow && !flags.json && !flags.quiet) process.stderr.write(`bulk: ${follow}\n`);
   const summaryShown = mode !== 'json' && result.kind !== 'nothing-to-resume';
   return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown, next: follow };

@@ -53,8 +53,13 @@ export class ServerMetrics {
   });
   readonly storeErrors = new Counter({
     name: 'bulk_store_errors_total',
-    help: 'Database errors, by kind (busy, unavailable, other)',
+    help: 'Store calls that failed, by kind (busy: locked; unavailable; disk_full; read_only)',
     labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly storeWritable = new Gauge({
+    name: 'bulk_store_writable',
+    help: '1 while the store writes, 0 from its first failed call until a write succeeds again',
     registers: [this.registry],
   });
   readonly heldJobs = new Gauge({
@@ -79,9 +84,7 @@ export class ServerMetrics {
   }
 
   storeError(err: unknown): void {
-    this.storeErrors.inc({
-      kind: err instanceof StoreBusyError ? 'busy' : isStoreTransient(err) ? 'unavailable' : 'other',
-    });
+    this.storeErrors.inc({ kind: storeErrorKind(err) });
   }
 
   /** Sets the job gauges from one count by state and owner; every state appears, zero or not. */
@@ -94,4 +97,13 @@ export class ServerMetrics {
       if (c.state === 'Open' || c.state === 'In Progress') this.queueDepth.inc({ token: c.owner || '-' }, c.n);
     }
   }
+}
+
+/** The `kind` label of bulk_store_errors_total. */
+export const STORE_ERROR_KINDS = ['busy', 'unavailable', 'disk_full', 'read_only'] as const;
+
+function storeErrorKind(err: unknown): (typeof STORE_ERROR_KINDS)[number] | 'other' {
+  if (err instanceof StoreBusyError) return 'busy';
+  if (!isStoreTransient(err)) return 'other';
+  return err.trouble === 'disk-full' ? 'disk_full' : err.trouble === 'read-only' ? 'read_only' : 'unavailable';
 }

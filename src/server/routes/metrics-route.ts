@@ -9,7 +9,6 @@ export async function getMetrics(ctx: ServerContext, res: ServerResponse): Promi
   } catch (err) {
     // A scrape while the database is away still answers: counters and process series, the gauges as last read.
     if (!isStoreTransient(err)) throw err;
-    ctx.metrics.storeError(err);
   }
   const text = await ctx.metrics.registry.metrics();
   res.writeHead(200, {

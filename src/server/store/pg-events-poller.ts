@@ -46,12 +46,14 @@ export class PgEventsPoller {
       for (const [id, version] of now) {
         const before = this.seen.get(id);
         this.seen.set(id, version);
-        // First sight too: a change between a stream's first send and this poll must not be lost (streams skip repeats).
+        // First sight too: a change between a stream's first send and this poll must not be lost (streams skip
+        // repeats).
         if (before !== version) this.events.changed(id);
       }
       for (const id of this.seen.keys()) if (!now.has(id)) this.seen.delete(id);
     } catch (err) {
-      this.log?.warn({ err: (err as Error).message }, 'events poll failed');
+      // Every 250 ms while the database is away: store health logs the outage once; this is detail.
+      this.log?.debug({ err: (err as Error).message }, 'events poll failed');
     } finally {
       this.polling = false;
     }

@@ -14,6 +14,23 @@ export type { ErrorCursor, ReasonCount, RunCursor, RunErrorRecord, RunRecord } f
 /** Runs a query and returns its rows: the one thing a store hands this module. */
 export type SqlAll = (sql: string, args: unknown[]) => Promise<unknown[]>;
 
+/**
+ * The store's query with its errors classified as its methods' are (the run queries are a
+ * property, which translateStoreErrors does not wrap).
+ */
+export function classified(
+  all: (sql: string, args: unknown[]) => unknown[] | Promise<unknown[]>,
+  classify: (err: unknown) => unknown,
+): SqlAll {
+  return async (sql, args) => {
+    try {
+      return await all(sql, args);
+    } catch (err) {
+      throw classify(err);
+    }
+  };
+}
+
 const SUMS = `COUNT(*) AS jobs, SUM(total_items) AS total_items, SUM(processed_items) AS processed_items,
   SUM(success_count) AS success_count, SUM(error_count) AS error_count,
   SUM(CASE WHEN job_type = 'insert' THEN success_count ELSE 0 END) AS created,
@@ -178,7 +195,8 @@ export class RunQueries implements RunReader {
       owner,
     ]);
     const recent = await this.query(
-      'SELECT SUM(success_count) AS stored, SUM(error_count) AS failed FROM bulk_jobs WHERE owner = ? AND updated_at >= ?',
+      `SELECT SUM(success_count) AS stored, SUM(error_count) AS failed FROM bulk_jobs
+       WHERE owner = ? AND updated_at >= ?`,
       [owner, sinceIso],
     );
     return {
@@ -200,7 +218,8 @@ export class RunQueries implements RunReader {
       const first = await this.query(
         `SELECT j.id AS job_id, j.seq, j.source, j.total_items, e.idx, e.field, e.error, e.value
          FROM bulk_job_errors e JOIN bulk_jobs j ON j.id = e.job_id
-         WHERE j.owner = ? AND j.run_id = ? AND COALESCE(e.field, '') = ? AND e.error = ? ORDER BY j.seq, e.idx LIMIT 1`,
+         WHERE j.owner = ? AND j.run_id = ? AND COALESCE(e.field, '') = ? AND e.error = ?
+         ORDER BY j.seq, e.idx LIMIT 1`,
         [owner, runId, g.field ?? '', g.error],
       );
       out.push({

@@ -14,7 +14,7 @@ import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore, type StoredRecordError } from '../store/store.js';
-import { sentValue } from '../store/error-value.js';
+import { sentValue } from '../records/error-value.js';
 import { recordValidator } from './record-validator.js';
 import { recordsOfPayload, type RecordSource } from '../records/json-records.js';
 
@@ -171,7 +171,6 @@ async function settleFailure(
   }
   if (isStoreTransient(err)) {
     // The chunk in hand rolled back; the job stays where its last commit left it, for a retry.
-    deps.metrics?.storeError(err);
     if (records) deps.keepRecords(job.id, records, job.owner);
     return 'store-error';
   }

@@ -40,7 +40,10 @@ export function backoffMs(failures: number, random = Math.random): number {
   return Math.round(base * (0.5 + random() / 2));
 }
 
-/** The lease owner of an owner's lane on a node: one per owner, so after a store error the lane can take back the job it let go. */
+/**
+ * The lease owner of an owner's lane on a node: one per owner, so after a store error the lane can take back the job it
+ * let go.
+ */
 export function laneWorkerId(owner: string): string {
   return `lane-${createHash('sha256').update(owner).digest('hex').slice(0, 8)}`;
 }
@@ -56,11 +59,16 @@ export class JobWorker {
   private readonly lanes = new Map<string, Promise<void>>();
   /** Owners with work but no lane (all lanes busy): a lane ends after its job so they get a turn. */
   private waiting = false;
-  /** Records the HTTP side already parsed, so the worker need not load and parse the stored body again; with their owner and when they were kept. */
+  /**
+   * Records the HTTP side already parsed, so the worker need not load and parse the stored body again; with their owner
+   * and when they were kept.
+   */
   private readonly parsed = new Map<string, { records: RecordSource; owner: string; keptAt: number }>();
   /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
   private keeps = 0;
   private heldBytes = 0;
+  /** Owners whose lane is backing off after a store error. */
+  private readonly storeWaits = new Set<string>();
   private readonly deps: RunnerDeps;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -163,7 +171,8 @@ export class JobWorker {
         failures = 0;
       } catch (err) {
         failures++;
-        this.storeTrouble(err, 'worker could not read the queue');
+        // Store health logs the outage once; this is the detail of each try.
+        this.opts.log.debug({ err: (err as Error).message, failures }, 'worker could not read the queue');
         await this.pause(backoffMs(failures));
         continue;
       }
@@ -173,6 +182,7 @@ export class JobWorker {
         if (this.lanes.size >= maxLanes) break;
         const lane = this.lane(owner).finally(() => {
           this.lanes.delete(owner);
+          this.storeWaits.delete(owner);
           this.wake();
         });
         this.lanes.set(owner, lane);
@@ -219,29 +229,28 @@ export class JobWorker {
           this.opts.log.error({ err: err as Error, owner }, 'worker lane failed');
           return;
         }
-        this.opts.metrics?.storeError(err);
         outcome = 'store-error';
       }
       if (outcome === 'store-error') {
         failures++;
-        this.storeTrouble(
-          null,
+        this.storeWaits.add(owner);
+        // Store health logs the outage once at warn and its end at info; each retry is detail.
+        this.opts.log.debug(
+          { owner, failures },
           'database busy or unavailable; the job continues from its last committed chunk once it is back',
-          failures,
         );
         await this.pause(backoffMs(failures));
       } else {
         failures = 0;
+        this.storeWaits.delete(owner);
         if (this.waiting) return;
       }
     }
   }
 
-  private storeTrouble(err: unknown, msg: string, failures = 1): void {
-    if (err) this.opts.metrics?.storeError(err);
-    // Once per outage at warn, then quieter: a long outage must not flood the log.
-    if (failures <= 1) this.opts.log.warn({ ...(err ? { err: (err as Error).message } : {}), failures }, msg);
-    else this.opts.log.debug({ failures }, msg);
+  /** Whether a lane is waiting to retry after a store error (its retries show when the store writes again). */
+  waitingOnStore(): boolean {
+    return this.storeWaits.size > 0;
   }
 
   private async pause(ms: number): Promise<void> {

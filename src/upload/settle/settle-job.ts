@@ -64,7 +64,9 @@ export async function settleJob(
         unattributed: 0,
         stop: {
           reason: 'job-lost',
-          message: `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file}) is no longer known to the server; its rows are unprocessed`,
+          message:
+            `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file}) ` +
+            `is no longer known to the server; its rows are unprocessed`,
         },
       };
     }
@@ -95,7 +97,9 @@ export function settlementOf(
       unattributed: 0,
       stop: {
         reason: 'protocol',
-        message: `${where}: the server's answer cannot be reconciled with the batch (${reconciled.reason}); its ${origin.rows} rows are unprocessed`,
+        message:
+          `${where}: the server's answer cannot be reconciled with the batch ` +
+          `(${reconciled.reason}); its ${origin.rows} rows are unprocessed`,
       },
     };
   }
@@ -113,7 +117,9 @@ export function settlementOf(
   let unattributed: Settlement['unattributed'] = 0;
   if (reconciled.unattributed > 0) {
     const n = reconciled.unattributed;
-    const reason = `${n} ${n === 1 ? 'row' : 'rows'} of ${where} failed; the server did not say which rows (see: bulk errors ${jobId})`;
+    const reason =
+      `${n} ${n === 1 ? 'row' : 'rows'} of ${where} failed; the server ` +
+      `did not say which rows (see: bulk errors ${jobId})`;
     jobErrors.push(reason);
     unattributed = { rows: n, note: { file: origin.file, line: origin.firstLine, reason } };
   }

@@ -33,7 +33,9 @@ export class JobClaims {
     if (owner && !sameBatch(owner, batch)) {
       throw new ApiError(
         'protocol',
-        `the server answered job id ${jobId} for ${describe(batch)}, but that id is already the job of ${describe(owner)}: a job id belongs to one batch; the batch's rows are unprocessed`,
+        `the server answered job id ${jobId} for ${describe(batch)}, ` +
+          `but that id is already the job of ${describe(owner)}: ` +
+          `a job id belongs to one batch; the batch's rows are unprocessed`,
       );
     }
     this.owners.set(jobId, batch);

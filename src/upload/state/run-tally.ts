@@ -54,8 +54,10 @@ export class RunTally {
   checkBalance(): void {
     const { read, stored, failed, unprocessed } = this.counts;
     if (read === stored + failed + unprocessed + this.unsettled) return;
+    const unsettled = this.unsettled ? ` + ${this.unsettled} not settled` : '';
     throw new Error(
-      `the run's accounting does not add up: ${read} read ≠ ${stored} stored + ${failed} failed + ${unprocessed} unprocessed${this.unsettled ? ` + ${this.unsettled} not settled` : ''}`,
+      `the run's accounting does not add up: ` +
+        `${read} read ≠ ${stored} stored + ${failed} failed + ${unprocessed} unprocessed${unsettled}`,
     );
   }
 

@@ -38,3 +38,16 @@ export function withoutValue<E extends { value?: string | null }>(e: E): Omit<E,
   const { value: _value, ...rest } = e;
   return rest;
 }
+
+/** A writer's refusal of row `index` as a stored error, with the value of the fields it names. */
+export function refusalOf(
+  def: ResourceDef,
+  index: number,
+  values: readonly SqlValue[],
+  outcome: { field?: string; error: string },
+): { index: number; field?: string; error: string; value: string | null } {
+  const value = writtenValue(def, values, outcome.field);
+  return outcome.field === undefined
+    ? { index, error: outcome.error, value }
+    : { index, field: outcome.field, error: outcome.error, value };
+}
