@@ -6,11 +6,18 @@ import { startServer, type RunningServer } from '../../src/server/start-server.j
 import { call } from '../helpers/http.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { waitUntil } from '../helpers/wait-until.js';
 
 let server: RunningServer | null = null;
-let slow = false;
+/** While closed, the worker waits at each chunk boundary: jobs stay unfinished until the test says. */
+let closed = false;
+const waiting: (() => void)[] = [];
+const open = () => {
+  closed = false;
+  waiting.splice(0).forEach((r) => r());
+};
 afterEach(async () => {
-  slow = false;
+  open();
   await server?.close();
   server = null;
 });
@@ -24,7 +31,7 @@ async function setup() {
     host: '127.0.0.1',
     dbPath: path.join(dir, 'server.db'),
     chunkSize: 50,
-    beforeChunk: () => (slow ? new Promise((r) => setTimeout(r, 100)) : Promise.resolve()),
+    beforeChunk: () => (closed ? new Promise<void>((r) => waiting.push(r)) : Promise.resolve()),
   });
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
   const input = path.join(dir, 'tx.csv');
@@ -89,7 +96,7 @@ describe('runs on the command line', () => {
 
   it('bulk abort RUN stops every unfinished job of a --no-wait run in one call; resume then follows and writes the failed rows', async () => {
     const { env, input, dir } = await setup();
-    slow = true;
+    closed = true;
     const up = await runCli(
       ['upload', input, '--resource', 'transactions', '--batch-size', '100', '--concurrency', '6', '--no-wait'],
       { env },
@@ -97,7 +104,14 @@ describe('runs on the command line', () => {
     expect(up.code, up.stderr).toBe(0);
     const runId = /run (\S+):/.exec(up.stderr)?.[1] as string;
     expect(up.stderr).toContain(`bulk upload --resume ${runId} follows these jobs and writes the failed-rows file`);
-    const abort = await runCli(['abort', runId, '--json'], { env });
+    const aborting = runCli(['abort', runId, '--json'], { env });
+    // The queued jobs end Aborted at once; then the one held at its chunk boundary may go on, and stops there.
+    await waitUntil('the abort to reach the server', async () => {
+      const run = await call(server!.url, 'GET', `/api/runs/${runId}/`);
+      return Number(run.body.aborted_jobs) >= 1 || undefined;
+    });
+    open();
+    const abort = await aborting;
     expect(abort.code, abort.stderr).toBe(0);
     const after = JSON.parse(abort.stdout);
     expect(after).toMatchObject({ run_id: runId, state: 'aborted', unfinished_jobs: 0, jobs: 6 });
@@ -108,7 +122,6 @@ describe('runs on the command line', () => {
     ).toBe(true);
     // The run was stopped by hand: a resume follows the jobs (the aborted ones' rows unprocessed),
     // the next sends those rows; the failed-rows file is written as a waited run's is.
-    slow = false;
     const followed = JSON.parse((await runCli(['upload', '--resume', runId, '--json'], { env })).stdout);
     expect(followed.counts.read).toBe(600);
     expect(followed.counts.unprocessed).toBeGreaterThan(0);

@@ -48,9 +48,10 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
 
 /**
  * A batch's idempotency key: the run, the file and the line range, so a resend after a lost answer
- * replays the first job. The same rows again after their job ended unprocessed (aborted, failed)
- * get a key of their own: under the first one the server would replay that job, and the rows
- * would never be sent.
+ * replays the first job. The same rows again after the server ended their job unprocessed
+ * (Aborted, Failed) get a key of their own: under the first one the server would replay that job,
+ * and the rows would never be sent. A job the server forgot (Lost) or answered wrongly keeps its
+ * key: it may still exist, and only a replay of it cannot store its rows twice.
  */
 export function batchKey(checkpoint: Pick<Checkpoint, 'run_id' | 'entries'>, fileIndex: number, batch: Batch): string {
   const { file, firstLine, lastLine } = batch.origin;
@@ -61,8 +62,7 @@ export function batchKey(checkpoint: Pick<Checkpoint, 'run_id' | 'entries'>, fil
       e.file === file &&
       e.first_line === firstLine &&
       e.last_line === lastLine &&
-      e.outcome !== undefined &&
-      e.outcome.state !== 'Job Complete',
+      (e.outcome?.state === 'Aborted' || e.outcome?.state === 'Failed'),
   );
   return ended?.job_id ? `${key}:after-${ended.job_id}` : key;
 }
