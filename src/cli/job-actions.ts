@@ -4,6 +4,7 @@ import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js'
 import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id.js';
 import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
 import { jobsTable } from '../render/jobs-table.js';
+import { wrapForTerminal } from '../render/fit-parts.js';
 import { aggregateTexts } from '../upload/aggregates/combine-aggregates.js';
 import { splitStatusErrors } from '../upload/settle/job-results.js';
 import { watchJob } from '../upload/settle/watch-job.js';
@@ -20,6 +21,8 @@ type Flags = ConnectionFlags & { json?: boolean };
 const answered = (flags: Flags): Ending => ({ kind: 'completed', message: null, documentWritten: Boolean(flags.json) });
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+/** A line for people: on a terminal broken at spaces (its own wrap would cut words and numbers). */
+const say = (text: string) => wrapForTerminal(text, process.stdout.isTTY ? process.stdout.columns : 0).forEach(out);
 const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
 
 type Connection = Awaited<ReturnType<typeof connect>>;
@@ -84,7 +87,7 @@ export async function showStatus(jobId: string, flags: Flags): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
     const status = await client.getStatus(ref);
     if (flags.json) printJson(status);
-    else describeStatus(status).forEach(out);
+    else describeStatus(status).forEach(say);
     return answered(flags);
   });
 }
@@ -169,7 +172,7 @@ export async function abortJob(jobId: string, flags: Flags): Promise<Ending> {
     // The server stops a running job at its next chunk: wait for that, so what we print is final.
     if (!isFinal(after.state)) after = await watchJob(client, full, { onStatus: () => undefined, useEvents: false });
     if (flags.json) printJson(after);
-    else describeStatus(after).forEach(out);
+    else describeStatus(after).forEach(say);
     return answered(flags);
   });
 }
@@ -214,7 +217,7 @@ export async function watchJobs(jobIds: string[], flags: Flags & { events: boole
     );
     reporter.close();
     if (flags.json) printJson({ jobs: finals });
-    else for (const s of finals) describeStatus(s).forEach(out);
+    else for (const s of finals) describeStatus(s).forEach(say);
     const documentWritten = Boolean(flags.json);
     const failed = finals.find((s) => s.state !== 'Job Complete');
     if (failed)

@@ -17,6 +17,7 @@ import {
 import { BulkError } from '../errors/bulk-error.js';
 import type { RunDetail, RunErrorView, RunView } from '../protocol/run-shapes.js';
 import { groupDigits } from '../render/format.js';
+import { wrapForTerminal } from '../render/fit-parts.js';
 import { runsTable, runsTsv, type RunRow } from '../render/runs-table.js';
 import { connect, type ConnectionFlags } from './connect.js';
 import type { Ending } from './exit-path.js';
@@ -26,6 +27,8 @@ type Flags = ConnectionFlags & { json?: boolean };
 type Connection = Awaited<ReturnType<typeof connect>>;
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+/** A line for people: on a terminal broken at spaces (its own wrap would cut words and numbers). */
+const say = (text: string) => wrapForTerminal(text, process.stdout.isTTY ? process.stdout.columns : 0).forEach(out);
 const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
 const answered = (flags: Flags): Ending => ({ kind: 'completed', message: null, documentWritten: Boolean(flags.json) });
 
@@ -115,7 +118,7 @@ export async function showRunStatus(typed: string, flags: Flags): Promise<Ending
   return withRun(typed, flags, async ({ client }, runId) => {
     const run = await getRun(client, runId);
     if (flags.json) printJson(run);
-    else describeRun(run).forEach(out);
+    else describeRun(run).forEach(say);
     return answered(flags);
   });
 }
@@ -169,7 +172,7 @@ export async function abortRunAction(typed: string, flags: Flags): Promise<Endin
               `of run ${runId} to stop\n`
           : `run ${runId} had already finished: nothing to abort\n`,
       );
-      describeRun(run).forEach(out);
+      describeRun(run).forEach(say);
     }
     return answered(flags);
   });

@@ -68,6 +68,12 @@ function packParts(parts: readonly LinePart[], width: number, sep: string, inden
   return lines;
 }
 
+/** Lines for a terminal `columns` wide (none: one line): broken at spaces, continuations indented. */
+export function wrapForTerminal(text: string, columns: number | undefined, indent = '    '): string[] {
+  if (!columns) return [text];
+  return breakWords(text, columns - 1, columns - 1 - indent.length).map((piece, i) => (i ? indent + piece : piece));
+}
+
 /** Splits text at spaces into pieces of at most `first` (then `rest`) characters; a longer word stands alone. */
 export function breakWords(text: string, first: number, rest = first): string[] {
   if (text.length <= first) return [text];

@@ -115,3 +115,22 @@ describe('bulk runs and bulk jobs at 40, 60 and 120 columns: the upload view’s
     ]);
   });
 });
+
+describe('bulk status and bulk watch lines at 40, 60 and 120 columns', () => {
+  it('break at spaces only: nothing wider than the terminal, no word or number cut', async () => {
+    const { wrapForTerminal } = await import('../../src/render/fit-parts.js');
+    const { describeStatus } = await import('../../src/cli/job-actions.js');
+    fc.assert(
+      fc.property(jobArb, (job) => {
+        const lines = describeStatus({ ...job, status: 'completed', message: 'Job completed', percentage: 100 });
+        for (const width of WIDTHS)
+          for (const text of lines) {
+            const pieces = wrapForTerminal(text, width);
+            for (const p of pieces) expect(p.length, p).toBeLessThan(width);
+            expect(pieces.map((p, i) => (i ? p.trimStart() : p)).join(' ')).toBe(text);
+          }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
