@@ -108,6 +108,12 @@ describe.skipIf(!haveChromium)('runs on the jobs page, in Chromium', () => {
       .click();
     await expect.poll(() => page.locator('#jobs-body tr:not([hidden])').count(), WAIT).toBe(40);
     expect(await page.locator('#run-filter').textContent()).toContain(runId);
+    // A job's record errors are placed in the file, as the run's are.
+    const firstJob = page.locator('#jobs-body tr:not([hidden])').first();
+    await firstJob.getByRole('button', { name: /^Details of/ }).click();
+    await expect.poll(() => page.locator('#errors-body tr').count(), WAIT).toBeGreaterThan(0);
+    expect(await page.locator('#errors-body tr td').first().textContent()).toMatch(/^tx200k\.csv:\d+$/);
+    await page.getByRole('button', { name: 'Close' }).click();
     await page.getByRole('button', { name: 'Show all jobs' }).click();
     expect(await page.locator('#runs-body tr').count()).toBe(20);
     await page.getByRole('button', { name: 'Older runs' }).click();
