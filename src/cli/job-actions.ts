@@ -5,7 +5,7 @@ import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id
 import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
 import { jobsTable } from '../render/jobs-table.js';
 import { wrapForTerminal } from '../render/fit-parts.js';
-import { aggregateTexts } from '../upload/aggregates/combine-aggregates.js';
+import { aggregateTexts } from '../render/format.js';
 import { splitStatusErrors } from '../upload/settle/job-results.js';
 import { watchJob } from '../upload/settle/watch-job.js';
 import { BulkError } from '../errors/bulk-error.js';

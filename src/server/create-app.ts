@@ -164,7 +164,7 @@ function ownerOf(ctx: ServerContext, req: IncomingMessage): string {
  * Requests node:http refuses before they reach the handler (unparsable, headers too large, too
  * slow) still get a JSON body with `error`, as every non-2xx answer must.
  */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket, ctx?: ServerContext): void {
   // Past the start of an answer on this socket, a second status line would corrupt it: just close.
   const answering =
     (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
@@ -179,6 +179,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
         ? [408, 'Request Timeout']
         : [400, 'Bad Request'];
   const body = JSON.stringify({ error: status === 400 ? 'Bad request: not valid HTTP' : reason });
+  // Answered like any request, so counted and logged like one (a slow-header flood shows as 408s).
+  ctx?.metrics.requests.inc({ route: 'unparsed', method: '-', status });
+  if (ctx?.accessLog) ctx.log.info({ route: 'unparsed', status, reason: err.code }, 'request');
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\n` +
       `content-type: application/json; charset=utf-8\r\n` +

@@ -56,6 +56,8 @@ export interface ServerContext {
   draining: boolean;
   /** Empty: no auth, every job belongs to ''. */
   tokens: TokenEntry[];
+  /** The operator's token for /metrics (never a tenant's); null: see metrics-route.ts. */
+  metricsToken: TokenEntry | null;
   /** How often event streams send a heartbeat comment (and announce it). */
   heartbeatMs: number;
 }

@@ -1,10 +1,10 @@
 /** Opens the store, starts the worker and listens: the one way a server starts (`bulk serve`, embedded, tests). */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
-import { isPostgresUrl } from './default-db-path.js';
+import { isPostgresUrl } from './database-setting.js';
 import { HEARTBEAT_MS } from './http/event-stream.js';
 import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
@@ -24,7 +24,8 @@ import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 export interface ServeOptions {
   port: number;
   host: string;
-  dbPath: string;
+  /** The database: a SQLite file's path, or a postgres:// URL. */
+  database: string;
   resourcesFile?: string;
   /** The log stream (pino); silent when absent. Give `nodeId` too so its lines and the server agree. */
   logger?: ServerLogger;
@@ -40,6 +41,8 @@ export interface ServeOptions {
   chunkSize?: number;
   /** With tokens, every request but health needs one, and each sees only its own jobs. */
   tokens?: TokenEntry[];
+  /** The operator's token for /metrics (tenant tokens never open it). */
+  metricsToken?: TokenEntry;
   /** Sets the database's retention (every node on it prunes by it). @default the database's, else 7 days */
   retentionMs?: number;
   /** Awaited by the worker at every chunk boundary (tests hold a job mid-way with it). */
@@ -55,7 +58,8 @@ export interface ServeOptions {
 export interface RunningServer {
   url: string;
   port: number;
-  dbPath: string;
+  /** The database as the server names it: the SQLite path, or the PostgreSQL URL without its password. */
+  database: string;
   nodeId: string;
   /** Stops taking requests, finishes the chunk in hand, closes the database. */
   close(): Promise<void>;
@@ -72,16 +76,16 @@ function redactUrl(url: string): string {
 }
 
 async function openStore(opts: ServeOptions, nodeId: string, leaseMs: number): Promise<JobStore> {
-  if (isPostgresUrl(opts.dbPath)) {
+  if (isPostgresUrl(opts.database)) {
     // Loaded only here: SQLite users never load pg.
     const { PostgresStore } = await import('./store/postgres-store.js');
-    return new PostgresStore(opts.dbPath, { leaseMs, nodeId, applicationName: opts.applicationName });
+    return new PostgresStore(opts.database, { leaseMs, nodeId, applicationName: opts.applicationName });
   }
   try {
-    return new SqliteStore(opts.dbPath, nodeId);
+    return new SqliteStore(opts.database, nodeId);
   } catch (err) {
     // A path that is a directory, unwritable, or not a database: the person running it can fix that.
-    throw new ServeConfigError(`cannot open the database ${opts.dbPath}: ${(err as Error).message}`);
+    throw new ServeConfigError(`cannot open the database ${opts.database}: ${(err as Error).message}`);
   }
 }
 
@@ -103,7 +107,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const storeHealth = new StoreHealth(log, metrics);
   const store = await openStore(opts, nodeId, leaseMs);
   observeStoreCalls(store, storeHealth.observe);
-  const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
+  const dbName = store.kind === 'postgres' ? redactUrl(opts.database) : opts.database;
   try {
     await store.init(resources);
     if (opts.retentionMs !== undefined) await setRetention(store, opts.retentionMs, log);
@@ -151,6 +155,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     admitting: new Map(),
     draining: false,
     tokens,
+    metricsToken: opts.metricsToken ?? null,
     heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
   };
   const pruning = startPruning(store, log);
@@ -163,7 +168,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     { requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 },
     createApp(ctx),
   );
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, ctx));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -189,6 +194,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       store: store.kind,
       version: VERSION,
       tokens: tokens.length,
+      // Who may read /metrics (metrics-route.ts), so an operator sees at start why a scrape is refused.
+      metrics: opts.metricsToken ? 'operator token' : tokens.length > 0 ? 'refused: no --metrics-token-file' : 'open',
       lease_ms: store.kind === 'postgres' ? leaseMs : undefined,
     },
     'bulk serve started',
@@ -197,7 +204,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   return {
     url,
     port,
-    dbPath: dbName,
+    database: dbName,
     nodeId,
     close() {
       closing ??= (async () => {
@@ -208,6 +215,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         events.shutdown();
         server.closeIdleConnections();
         await worker.stop();
+        await releaseJobs(store, log, metrics);
         server.closeIdleConnections();
         // Requests still being answered get a moment, then go.
         const timer = setTimeout(() => server.closeAllConnections(), 2000);
@@ -219,4 +227,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/** A graceful stop lets go of the jobs this node holds, said once at info with their ids (never a takeover). */
+async function releaseJobs(store: JobStore, log: ServerLogger, metrics: ServerMetrics): Promise<void> {
+  try {
+    const jobs = await store.releaseJobs();
+    metrics.releases.inc(jobs.length);
+    if (jobs.length > 0) log.info({ jobs, count: jobs.length }, 'jobs released for another node to continue');
+  } catch (err) {
+    // The store is away: the leases run out instead, and the next node takes the jobs over.
+    log.debug({ err: (err as Error).message }, 'could not release jobs');
+  }
 }

@@ -19,7 +19,7 @@ async function setup(rows: number, chunkDelayMs?: number) {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'server.db'),
+    database: path.join(dir, 'server.db'),
     chunkSize: 100,
     beforeChunk: chunkDelayMs ? () => new Promise((r) => setTimeout(r, chunkDelayMs)) : undefined,
   });

@@ -29,7 +29,7 @@ async function setup() {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'server.db'),
+    database: path.join(dir, 'server.db'),
     chunkSize: 50,
     beforeChunk: () => (closed ? new Promise<void>((r) => waiting.push(r)) : Promise.resolve()),
   });

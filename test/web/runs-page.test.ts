@@ -31,7 +31,7 @@ const stat = async (page: Page, key: string) =>
 describe.skipIf(!haveChromium)('runs on the jobs page, in Chromium', () => {
   beforeAll(async () => {
     const dir = tempDir('bulk-runs-web-');
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'web.db'), beforeChunk });
+    server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'web.db'), beforeChunk });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],

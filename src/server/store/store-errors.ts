@@ -67,6 +67,7 @@ const STORE_METHODS = {
   close: true,
   jobVersions: true,
   renewLease: true,
+  releaseJobs: true,
 } as const satisfies Record<Exclude<keyof JobStore, 'kind' | 'nodeId' | 'runs'>, true>;
 
 /** Told the outcome of every store call: null for success, else the (typed) error. */

@@ -205,13 +205,19 @@ export class JobWorker {
           this.dropHeld(owner, keptBefore);
           return;
         }
+        // A node that died or stalled with the job claimed (running or not yet started) is trouble; a
+        // graceful release (a rolling restart) is not, and has its own line, never the takeover alert.
         if (job.takenOverFrom) {
           this.opts.metrics?.takeovers.inc();
           this.opts.log.warn(
-            { job_id: job.id, from_node: job.takenOverFrom, processed: job.processedItems },
+            { job_id: job.id, from_node: job.takenOverFrom, state: job.state, processed: job.processedItems },
             'job taken over',
           );
-        }
+        } else if (job.handedOverFrom)
+          this.opts.log.info(
+            { job_id: job.id, from_node: job.handedOverFrom, processed: job.processedItems },
+            'job handed over',
+          );
         this.opts.log.info(
           {
             job_id: job.id,

@@ -37,8 +37,8 @@ export function finishedRunEnd(cp: Checkpoint, startedAt: Date) {
   };
   const report = {
     runId: cp.run_id,
-    files: cp.settings.files,
-    url: cp.settings.url,
+    files: cp.plan.files,
+    url: cp.plan.target.url,
     startedAt,
     summary,
     jobs,

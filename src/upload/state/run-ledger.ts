@@ -134,7 +134,8 @@ export class RunLedger {
    * Failed rows: written first, counted once all are on disk; a failed write (ENOSPC, EACCES, EIO)
    * stops the run and counts none.
    */
-  failed(rows: FailedRow[]): boolean {
+  failed(given: FailedRow[]): boolean {
+    const rows = given.map((r) => ({ ...r, error: this.failedRows.withOrigin(r.error) }));
     if (!this.stopLatch.recorded(() => rows.forEach((r) => this.failedRows.write(r.error, r)))) return false;
     for (const { error } of rows) {
       this.counts.failed++;

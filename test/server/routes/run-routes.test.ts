@@ -15,7 +15,7 @@ beforeAll(async () => {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(tempDir(), 'runs.db'),
+    database: path.join(tempDir(), 'runs.db'),
     tokens: parseTokens('alice alice-token-0123456789abcdef\nbob bob-token-0123456789abcdef0', 'test'),
     chunkSize: 10,
     beforeChunk: () => (slow ? new Promise((r) => setTimeout(r, 200)) : Promise.resolve()),
