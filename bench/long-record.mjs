@@ -22,7 +22,9 @@ for (const mb of sizes.length ? sizes : [8, 16, 32, 50]) {
     }
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const rss = Math.round(process.memoryUsage().rss / 2 ** 20);
-    console.log(`${mb} MB field, limit ${limit >> 20} MiB: ${ms.toFixed(0)} ms, rss ${rss} MiB, ${rows} rows, ${outcome}`);
+    console.log(
+      `${mb} MB field, limit ${limit >> 20} MiB: ${ms.toFixed(0)} ms, rss ${rss} MiB, ${rows} rows, ${outcome}`,
+    );
   }
   rmSync(file);
 }
