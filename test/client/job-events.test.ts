@@ -39,7 +39,7 @@ describe('following a job through its events stream', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       chunkSize: 10,
       // Each chunk waits for the test, so every progress step is a separate event.
       beforeChunk: ({ processedItems }) => {
@@ -98,7 +98,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       chunkSize: 10,
       heartbeatMs: 100,
       // The job stays In Progress until the test lets it go: only silence can end the stream.
@@ -139,7 +139,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       heartbeatMs: 100,
       beforeChunk: () => held,
     });

@@ -26,7 +26,7 @@ afterEach(async () => {
 
 async function serve(opts: { tokens?: TokenEntry[]; metricsToken?: TokenEntry } = {}): Promise<string> {
   const dbPath = path.join(tempDir('bulk-ops-'), 'bulk.db');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath, ...opts });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: dbPath, ...opts });
   return server.url;
 }
 

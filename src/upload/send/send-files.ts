@@ -18,19 +18,16 @@ import { submitBatch } from './submit-batch.js';
 import { settleJob } from '../settle/settle-job.js';
 import type { UploadResult } from '../state/run-result.js';
 import { RunLedger } from '../state/run-ledger.js';
-import type { UploadOptions } from '../plan/upload-options.js';
-import { resourceFromFile, totalSize } from '../plan/upload-inputs.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import { totalSize } from '../plan/upload-inputs.js';
 import { DryRunBatches } from '../plan/predict-deletes.js';
 import type { RunCounts, UploadEvent } from '../upload-events.js';
+import type { SendRun } from './send-run.js';
 
-export async function sendFiles(opts: UploadOptions): Promise<UploadResult> {
+export async function sendFiles(opts: SendRun): Promise<UploadResult> {
   // Every named file's header is checked against its resource before the run starts.
-  const planner = new InputPlanner({
-    ...opts,
-    resourceOf: (file) => opts.resource ?? resourceFromFile(file),
-    notice: (text) => opts.emit({ type: 'warning', text }),
-  });
-  await planner.prepare(opts.client, opts.files);
+  const planner = new InputPlanner(opts.plan, (text) => opts.emit({ type: 'warning', text }), opts.stdinSpool);
+  await planner.prepare(opts.client, opts.surveyed);
   return new UploadRun(opts, planner).run();
 }
 
@@ -40,6 +37,7 @@ class UploadRun {
   private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
   private readonly checkpoint: Checkpoint;
+  private readonly plan: RunPlan;
   private readonly claims: JobClaims;
   private batchCount = 0;
   /** After a 413: the most rows the server took in one job. Batches are pre-split to fit. */
@@ -52,20 +50,27 @@ class UploadRun {
   private readonly dryRun: DryRunBatches;
 
   constructor(
-    private readonly opts: UploadOptions,
+    private readonly opts: SendRun,
     private readonly planner: InputPlanner,
   ) {
     this.checkpoint = opts.checkpoint;
+    this.plan = opts.plan;
+    const { concurrency } = this.plan;
     this.slots = new Semaphore(
-      opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency,
+      opts.concurrencyLimit ? () => Math.min(concurrency, opts.concurrencyLimit?.current ?? 1) : concurrency,
     );
-    this.ledger = new RunLedger({ ...opts, inFlight: () => this.slots.inUse });
+    this.ledger = new RunLedger({
+      ...opts,
+      failedRowsDir: this.plan.failedRowsDir,
+      maxErrors: this.plan.maxErrors,
+      inFlight: () => this.slots.inUse,
+    });
     this.counts = this.ledger.counts;
     this.folder = new CheckpointFolder(this.checkpoint);
     this.claims = new JobClaims(this.checkpoint.entries);
     this.dryRun = new DryRunBatches({
       client: opts.client,
-      uniqueFields: (opts.dryRun && opts.delete?.uniqueFields) || null,
+      uniqueFields: (this.plan.dryRun && this.plan.delete?.uniqueFields) || null,
       counts: this.counts,
       warn: (text) => this.emit({ type: 'warning', text }),
       failed: (rows) => this.ledger.failed(rows),
@@ -84,7 +89,7 @@ class UploadRun {
   }
 
   async run(): Promise<UploadResult> {
-    this.counts.totalBytes = await totalSize(this.opts.files);
+    this.counts.totalBytes = await totalSize(this.plan.files);
     let graceTimer: NodeJS.Timeout | undefined;
     const onStop = () => {
       // Nothing accepted to wait for (a send retried in vain, say): end now, not after the grace.
@@ -96,9 +101,9 @@ class UploadRun {
     // lets the jobs in flight be sent, followed and settled (else they were all left unprocessed).
     this.opts.client.setHooks({ signal: this.followAbort.signal });
     try {
-      for (let i = 0; i < this.opts.files.length; i++) {
+      for (let i = 0; i < this.plan.files.length; i++) {
         if (this.stopped) break;
-        await this.readFile(this.opts.files[i] as string, i);
+        await this.readFile(this.plan.files[i] as string, i);
       }
       if (!this.stopped) this.counts.totalRows = this.counts.read;
       if (this.tasks.size > 0) this.emit({ type: 'stage', text: 'Waiting for jobs to finish…' });
@@ -116,14 +121,14 @@ class UploadRun {
     const { failedRows } = this.ledger;
     const { opened, source, spool } = await this.planner.open(file, fileIndex, failedRows);
     const readBefore = this.counts.read;
-    const resource = this.opts.resource ?? resourceFromFile(file);
+    const resource = this.planner.resourceOf(file);
     const name = opened.displayName;
     try {
       const batched = await batchInput(
         source,
         {
           name,
-          batchSize: this.opts.batchSize,
+          batchSize: this.plan.batchSize,
           firstBatchNumber: this.batchCount,
           ...resumePlan(this.checkpoint, name),
         },
@@ -167,7 +172,7 @@ class UploadRun {
 
   private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
     this.ledger.failedRows.setColumns(batch.origin.file, columns);
-    if (this.opts.dryRun) return this.dryRun.settle(batch, resource);
+    if (this.plan.dryRun) return this.dryRun.settle(batch, resource);
     for (const part of splitToFit(batch, this.itemLimit)) {
       const slot = this.folder.open(part.origin.file);
       await this.runInSlot(part, slot, () => this.send(part, resource, fileIndex, slot));
@@ -175,7 +180,7 @@ class UploadRun {
   }
 
   private async dispatchAttach(entry: CheckpointEntry, batch: Batch): Promise<void> {
-    if (this.opts.dryRun) return this.ledger.tally.notSettled(batch.origin.rows);
+    if (this.plan.dryRun) return this.ledger.tally.notSettled(batch.origin.rows);
     const slot = this.folder.open(entry.file);
     slot.entries.push(entry);
     await this.runInSlot(batch, slot, () => this.follow(entry, batch));
@@ -213,8 +218,8 @@ class UploadRun {
       {
         client: this.opts.client,
         resource,
-        upsert: this.opts.upsert,
-        delete: this.opts.delete,
+        upsert: this.plan.upsert,
+        delete: this.plan.delete,
         keyOf: (part) => this.idempotencyKey(part, fileIndex),
         onTooLarge: (big, rows) => {
           this.itemLimit = Math.min(this.itemLimit, rows);
@@ -228,7 +233,7 @@ class UploadRun {
           this.claims.claim(ref.jobId, origin);
           const entry = this.ledger.submittedEntry(origin, ref.jobId, key, replayed);
           slot.entries.push(entry);
-          if (this.opts.noWait) this.ledger.tally.notSettled(origin.rows);
+          if (this.plan.noWait) this.ledger.tally.notSettled(origin.rows);
           else await this.follow(entry, part, ref);
         },
       },
@@ -271,7 +276,7 @@ class UploadRun {
     let settled;
     try {
       settled = await settleJob(
-        { client: this.opts.client, useEvents: this.opts.useEvents, signal: this.followAbort.signal, onStatus },
+        { client: this.opts.client, useEvents: this.plan.useEvents, signal: this.followAbort.signal, onStatus },
         entry,
         batch,
         known,
