@@ -78,7 +78,7 @@ describe('hints where they help', () => {
     const short = await runCli(['status', id.slice(0, 5)], { env: shared.env });
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('a job id needs at least 8 characters');
-  });
+  }, 90_000); // ten CLI processes one after another
 
   it('an auth failure names --token-file and BULK_TOKEN_FILE', async () => {
     const { parseTokens } = await import('../../src/server/auth/tokens.js');
