@@ -131,7 +131,7 @@ describe('the conversion step', () => {
   });
   it('names every value a row could not convert, its field and the format tried', () => {
     const out = convert?.convert({ nr: '1', umsatz: '12.34,5', seit: '31.02.2022', newsletter: 'vielleicht' });
-    expect(out).toEqual({
+    expect(out).toMatchObject({
       problems: [
         { field: 'umsatz', reason: '"12.34,5" is not a number as de-DE (1.234,56) writes it (--locale de-DE)' },
         { field: 'seit', reason: '"31.02.2022" is not a date in the format DD.MM.YYYY (--date-format)' },
@@ -174,6 +174,15 @@ describe('hints for a column that fails in a way a format would fix', () => {
     hints.observe({ umsatz: '1,5' });
     hints.observe({ umsatz: '2.5' });
     hints.observe({ umsatz: '3' });
+    expect(hints.messages('k.csv')).toEqual([]);
+  });
+  it('never suggests a flag already given: rows failing on another field, or on a value the format cannot read', () => {
+    const convert = planConversion({ locale: 'de-DE', dateFormats: ['DD.MM.YYYY'] }, KUNDEN);
+    const hints = new FormatHints(KUNDEN, convert?.fields);
+    for (let i = 0; i < 10; i++) {
+      const record = { umsatz: '1.234,56', seit: '31.02.2022', newsletter: 'vielleicht', nr: '1' };
+      hints.observe(record, convert?.convert(record).record);
+    }
     expect(hints.messages('k.csv')).toEqual([]);
   });
 });

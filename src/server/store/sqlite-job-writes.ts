@@ -4,6 +4,7 @@
  * last one). The store (sqlite-store.ts) runs them in its transactions.
  */
 import type { RecordError } from '../../protocol/index.js';
+import { refusalOf, withoutValue } from '../records/error-value.js';
 import type { SqliteRecordWriter } from './sqlite-record-writer.js';
 import type { SqliteAccess } from './sqlite-job-queries.js';
 import type { ChunkWrite, JobEnd, NewJob } from './store.js';
@@ -17,8 +18,8 @@ export function insertJob(
 ): void {
   sql(
     `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields,
-       created_at, updated_at, source)
-     VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?)`,
+       created_at, updated_at, source, run_id)
+     VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?, ?)`,
   ).run(
     job.id,
     job.resource,
@@ -30,6 +31,7 @@ export function insertJob(
     job.createdAt,
     job.createdAt,
     job.source ? JSON.stringify(job.source) : null,
+    job.runId ?? null,
   );
   if (payload !== null) sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
   if (idempotency) {
@@ -48,7 +50,9 @@ export function writeChunk(
   finishIn: (id: string, end: JobEnd) => boolean,
 ): { stored: number; errors: RecordError[] } {
   const { job } = chunk;
-  const insertError = sql('INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)');
+  const insertError = sql(
+    'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error, value) VALUES (?, ?, ?, ?, ?)',
+  );
   let stored = 0;
   const errors = [...chunk.invalid];
   const outcomes = writer.writeAll(job.id, chunk.rows);
@@ -58,15 +62,9 @@ export function writeChunk(
     if (outcome.stored) {
       stored++;
       chunk.onStored(row.values);
-    } else {
-      errors.push(
-        outcome.field === undefined
-          ? { index: row.index, error: outcome.error }
-          : { index: row.index, field: outcome.field, error: outcome.error },
-      );
-    }
+    } else errors.push(refusalOf(chunk.resource, row.index, row.values, outcome));
   }
-  for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
+  for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error, e.value ?? null);
   if (chunk.start)
     sql(
       `UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?)
@@ -80,5 +78,5 @@ export function writeChunk(
   // moment where every record is in but the job is not final.
   if (chunk.finish)
     finishIn(job.id, { state: 'Job Complete', now: chunk.now, aggregates: chunk.finish(), jobErrors: null });
-  return { stored, errors };
+  return { stored, errors: errors.map(withoutValue) };
 }

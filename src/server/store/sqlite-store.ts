@@ -14,6 +14,7 @@ import {
   type JobStore,
   type NewJob,
 } from './store.js';
+import { classified, RunQueries } from './run-queries.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
@@ -37,6 +38,10 @@ export class SqliteStore implements JobStore {
   readonly db: Database.Database;
   private readonly writers = new WriterCache((def, job) => new SqliteRecordWriter(this.db, def, job));
   private readonly statements = new Map<string, Database.Statement>();
+  readonly runs = new RunQueries(
+    'sqlite',
+    classified((q, a) => this.db.prepare(q).all(...a), classifySqliteError),
+  );
 
   /**
    * Prepared once, reused: the same statements run for every chunk, and preparing is parse and plan work on that hot

@@ -5,7 +5,6 @@
  * heartbeat keeps the job's lease (on stores that lease), whatever the size of a chunk.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { RecordError } from '../../protocol/index.js';
 import { nowIso } from '../clock.js';
 import type { JobEvents } from '../job-events.js';
 import { releaseAfter } from '../observe/heap-release.js';
@@ -14,7 +13,8 @@ import type { ServerMetrics } from '../observe/server-metrics.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
-import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore } from '../store/store.js';
+import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore, type StoredRecordError } from '../store/store.js';
+import { sentValue } from '../records/error-value.js';
 import { columnValidator, recordValidator } from './record-validator.js';
 import { isCsvSource } from '../records/csv-records.js';
 import type { RecordSource } from '../records/json-records.js';
@@ -35,7 +35,7 @@ export interface RunnerDeps {
   /** Rows for the next chunk. */
   chunkRows(): number;
   /** Told how long a chunk of `size` rows took, for the speed estimate. */
-  measured(size: number, seconds: number): void;
+  measured(size: number, seconds: number, owner: string): void;
   stopping(): boolean;
   /** The records the HTTP side already parsed, if it kept them. */
   takeRecords(jobId: string): RecordSource | undefined;
@@ -126,7 +126,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       starting = false;
       processed = end;
       const seconds = (performance.now() - chunkStart) / 1000;
-      deps.measured(size, seconds);
+      deps.measured(size, seconds, job.owner);
       deps.metrics?.chunkSeconds.observe(seconds);
       deps.metrics?.rowsStored.inc(result.stored);
       deps.metrics?.rowsFailed.inc(result.errors.length);
@@ -175,14 +175,17 @@ export function validatedChunk(
   from: number,
   to: number,
   byColumn: ReturnType<typeof columnValidator> = null,
-): { rows: { index: number; values: SqlValue[] }[]; invalid: RecordError[] } {
+): { rows: { index: number; values: SqlValue[] }[]; invalid: StoredRecordError[] } {
   const rows: { index: number; values: SqlValue[] }[] = [];
-  const invalid: RecordError[] = [];
+  const invalid: StoredRecordError[] = [];
   const csv = byColumn && isCsvSource(records) ? records : null;
   for (let i = from; i < to; i++) {
-    const v = csv && byColumn ? byColumn(csv.valuesAt(i)) : validate(records.at(i));
+    const record = csv ? null : records.at(i);
+    const v = csv && byColumn ? byColumn(csv.valuesAt(i)) : validate(record);
     if (v.ok) rows.push({ index: i, values: v.values });
-    else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
+    else if (!v.field) invalid.push({ index: i, error: v.error });
+    // The value as sent, beside the error: a CSV row's record is made only for a row refused.
+    else invalid.push({ index: i, field: v.field, error: v.error, value: sentValue(record ?? records.at(i), v.field) });
   }
   return { rows, invalid };
 }

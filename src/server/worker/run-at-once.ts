@@ -113,7 +113,7 @@ export async function runAtOnce(
     idempotency,
   );
   const seconds = (performance.now() - started) / 1000;
-  deps.measured(size, seconds);
+  deps.measured(size, seconds, job.owner);
   deps.metrics?.chunkSeconds.observe(seconds);
   deps.metrics?.rowsStored.inc(result.stored);
   deps.metrics?.rowsFailed.inc(result.errors.length);

@@ -18,9 +18,14 @@ export interface ValueProblem {
   reason: string;
 }
 
-export type Converted = { record: Record<string, unknown> } | { problems: ValueProblem[] };
+/** The record converted; or its problems, with the record as far as it converted (for checking the rest). */
+export type Converted =
+  | { record: Record<string, unknown>; problems?: undefined }
+  | { record: Record<string, unknown>; problems: ValueProblem[] };
 
 export interface ValueConverter {
+  /** The fields a format flag converts: a hint never suggests a flag for these. */
+  readonly fields: ReadonlySet<string>;
   convert(record: Record<string, unknown>): Converted;
   /** A record as sent → its values as the file writes them. */
   restore(record: Record<string, unknown>): Record<string, unknown>;
@@ -54,6 +59,7 @@ export function planConversion(
   }
   if (steps.size === 0) return null;
   return {
+    fields: new Set(steps.keys()),
     convert(record) {
       let out: Record<string, unknown> | null = null;
       let problems: ValueProblem[] | null = null;
@@ -64,7 +70,7 @@ export function planConversion(
         if (read === null) (problems ??= []).push({ field: name, reason: `${JSON.stringify(v)} ${step.tried}` });
         else if (read !== v) (out ??= { ...record })[name] = read;
       }
-      return problems ? { problems } : { record: out ?? record };
+      return problems ? { problems, record: out ?? record } : { record: out ?? record };
     },
     restore(record) {
       let out: Record<string, unknown> | null = null;
