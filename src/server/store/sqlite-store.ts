@@ -19,7 +19,6 @@ import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
 import * as q from './sqlite-job-queries.js';
-import * as w from './sqlite-job-writes.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
 import { keepWalAfterWrites } from './sqlite-wal.js';
 import { newNodeId } from '../observe/node-id.js';
@@ -93,7 +92,7 @@ export class SqliteStore implements JobStore {
     payload: string,
     idempotency?: { key: string; hash: string; response: string },
   ): Promise<void> {
-    this.db.transaction(() => w.insertJob(this, job, payload, idempotency)).immediate();
+    this.db.transaction(() => q.insertJob(this, job, payload, idempotency)).immediate();
   }
 
   async createAndRun(
@@ -103,7 +102,7 @@ export class SqliteStore implements JobStore {
   ): Promise<{ stored: number; errors: RecordError[] }> {
     return this.db
       .transaction(() => {
-        w.insertJob(this, job, null, idempotency);
+        q.insertJob(this, job, null, idempotency);
         this.sql('UPDATE bulk_jobs SET node = ? WHERE id = ?').run(this.nodeId, job.id);
         return this.writeChunk(chunk);
       })
@@ -154,7 +153,7 @@ export class SqliteStore implements JobStore {
 
   private writeChunk(chunk: ChunkWrite): { stored: number; errors: RecordError[] } {
     const writer = this.writers.get(chunk.resource, chunk.job);
-    return w.writeChunk(this, writer, chunk, (id, end) => this.finishInTransaction(id, end));
+    return q.writeChunk(this, writer, chunk, (id, end) => this.finishInTransaction(id, end));
   }
 
   async finishJob(id: string, end: JobEnd): Promise<boolean> {
