@@ -61,7 +61,8 @@ describe('a slow, distant link', () => {
     expect(result.exit_code, res.stderr).toBe(1);
     // Each batch crossed the link once: no start request was timed out and sent again.
     expect(res.stderr).not.toMatch(/retry|timeout/i);
-    expect(link.carried.up).toBeGreaterThan(ROWS * 100);
+    // The rows crossed the link (as CSV, about 65 bytes a row: the server takes text/csv).
+    expect(link.carried.up).toBeGreaterThan(ROWS * 50);
     const failed = readdirSync(dir)
       .filter((f) => f.includes('.failed'))
       .map((f) => path.join(dir, f));

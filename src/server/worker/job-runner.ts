@@ -20,9 +20,6 @@ import { isCsvSource } from '../records/csv-records.js';
 import type { RecordSource } from '../records/json-records.js';
 import { recordsOfStored } from '../records/stored-payload.js';
 
-/** A chunk's records checked ahead of its turn, with where it ends. */
-type Checked = ReturnType<typeof validatedChunk> & { end: number };
-
 /** How a run ended: the job final, or let go to be continued from its last committed chunk. */
 export type RunOutcome = 'final' | 'stopped' | 'lease-lost' | 'store-error';
 
@@ -70,8 +67,6 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
     const byColumn = isCsvSource(records) ? columnValidator(resource, job, records.columns) : null;
     let processed = job.processedItems;
     let starting = job.state === 'Open';
-    /** The next chunk, checked while the one before it committed (PostgreSQL commits off this thread). */
-    let ahead: Checked | null = null;
     while (processed < records.length) {
       if (deps.stopping()) return 'stopped';
       await deps.beforeChunk?.({ id: job.id, processedItems: processed });
@@ -90,12 +85,11 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
         return 'final';
       }
       const chunkStart = performance.now();
-      const end: number = ahead?.end ?? Math.min(records.length, processed + deps.chunkRows());
-      const { rows, invalid } = ahead ?? validatedChunk(records, validate, processed, end, byColumn);
-      ahead = null;
+      const end = Math.min(records.length, processed + deps.chunkRows());
+      const { rows, invalid } = validatedChunk(records, validate, processed, end, byColumn);
       const size = end - processed;
       const storedBefore = agg.state.stored;
-      const committing = store.commitChunk({
+      const result = await store.commitChunk({
         job,
         resource,
         rows,
@@ -111,18 +105,6 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
         finish: end === records.length ? () => agg.resultsJson() : undefined,
         workerId,
       });
-      // Checking the next chunk changes nothing stored: it runs on this thread while the database
-      // works on this one's commit (the first moment the commit waits for an answer), then is kept.
-      const nextEnd = Math.min(records.length, end + deps.chunkRows());
-      const checking: Promise<Checked> | null =
-        nextEnd > end
-          ? yieldToLoop().then(() => ({
-              ...validatedChunk(records as RecordSource, validate, end, nextEnd, byColumn),
-              end: nextEnd,
-            }))
-          : null;
-      const [result, next] = await Promise.all([committing, checking]);
-      ahead = next;
       starting = false;
       processed = end;
       const seconds = (performance.now() - chunkStart) / 1000;

@@ -53,7 +53,11 @@ export function columnValidator(
 ): ((values: readonly string[]) => Validated) | null {
   if (job.jobType === 'delete') return null;
   const keys = new Set(job.jobType === 'upsert' ? (job.uniqueFields ?? []) : []);
-  const fields = resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f));
+  // As recordValidator: an upsert needs its key, and no other field (a partial update).
+  const upsert = job.jobType === 'upsert';
+  const fields = resource.fields.map((f) =>
+    keys.has(f.name) ? { ...f, required: true } : upsert ? { ...f, required: false } : f,
+  );
   const unknown: FieldRefusal[] = columns
     .filter((c) => !fields.some((f) => f.name === c))
     .map((c) => ({ field: c, error: 'unknown field' }));
