@@ -40,6 +40,10 @@ export interface UploadFlags extends InputFlags {
   resume?: string | true;
   maxRecordSize?: number;
   maxDepth?: number;
+  maxAnswerSize?: number;
+  /** Seconds. */
+  stallTimeout?: number;
+  resendUnconfirmed?: boolean;
 }
 
 /** Combinations no single flag's parser can see. */
@@ -113,6 +117,8 @@ export function uploadRequest(
     dryRun: flags.dryRun,
     noWait: !flags.wait,
     useEvents: flags.events,
+    stallMs: flags.stallTimeout === undefined ? undefined : flags.stallTimeout * 1000,
+    resendUnconfirmed: flags.resendUnconfirmed,
     target: { url: config.url, db: flags.db ?? null },
   };
 }

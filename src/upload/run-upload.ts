@@ -63,6 +63,10 @@ export interface UploadRequest {
   dryRun?: boolean;
   noWait?: boolean;
   useEvents?: boolean;
+  /** Gives up on a job whose progress has not moved for this long. */
+  stallMs?: number;
+  /** A resume re-sends batches still unconfirmed even where that could store rows twice. */
+  resendUnconfirmed?: boolean;
   /** The server the run's settings name: a resumed run's own URL and database unless the caller overrides them. */
   connect(target: { url: string | null; db: string | null }, run: { runId: string }): Promise<ServerConnection>;
   /** The URL and database a new run is sent to (null: the embedded server on its default database). */
@@ -79,7 +83,15 @@ export interface UploadRequest {
 /** The run's totals for its summary and document (the renderers add how it ended). */
 export interface RunTotals {
   /** wouldDelete: a delete dry run's count of rows whose key names a record, when the server said. */
-  counts: { read: number; stored: number; failed: number; unprocessed: number; wouldDelete?: number };
+  counts: {
+    read: number;
+    stored: number;
+    failed: number;
+    unprocessed: number;
+    /** Rows the server took (or may have) whose fate bulk could not learn. @default 0 */
+    unconfirmed?: number;
+    wouldDelete?: number;
+  };
   jobs: number;
   elapsedMs: number;
   rowsPerSecond: number;
@@ -246,6 +258,8 @@ async function send(
         dryRun: req.dryRun,
         noWait: req.noWait,
         useEvents: req.useEvents,
+        stallMs: req.stallMs,
+        resendUnconfirmed: req.resendUnconfirmed,
       });
     } catch (err) {
       // A fresh run refused before any job (its header, its resource) leaves no run behind: a
@@ -260,7 +274,11 @@ async function send(
       dryRun: req.dryRun,
       noWait: req.noWait,
     });
-    const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stop !== null;
+    const unsettled =
+      result.counts.unprocessed > 0 ||
+      result.counts.unconfirmed > 0 ||
+      result.notRead.length > 0 ||
+      result.stop !== null;
     const { kind } = ended;
     const resumeCommand =
       run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
@@ -279,6 +297,7 @@ async function send(
           stored: result.counts.stored,
           failed: result.counts.failed,
           unprocessed: result.counts.unprocessed,
+          unconfirmed: result.counts.unconfirmed,
           wouldDelete: result.counts.wouldDelete,
         },
         jobs: result.jobs.length || result.submittedJobs.length,
@@ -311,7 +330,8 @@ function asRecorded(result: UploadResult, runId: string): UploadResult {
   const failed =
     settled.reduce((n, e) => n + (e.outcome?.failed ?? 0), 0) +
     Object.values(saved.failed_rows).reduce((n, f) => n + f.rejected, 0);
-  const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, result.counts.read - stored - failed) };
+  const { read, unconfirmed } = result.counts;
+  const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, read - stored - failed - unconfirmed) };
   return { ...result, counts, jobs: runOutcomes(settled, []), aggregates: runAggregates(settled, []) };
 }
 

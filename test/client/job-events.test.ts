@@ -43,7 +43,9 @@ describe('following a job through its events stream', () => {
       },
     });
     const client = new JobApiClient({ baseUrl: server.url });
-    const { ref } = await client.startJob({ resource: 'transactions', body: rows(30) });
+    const started = await client.startJob({ resource: 'transactions', body: rows(30) });
+    if (started.kind !== 'job') throw new Error('expected a job');
+    const { ref } = started;
     const seen: StatusResponse[] = [];
     const following = client.followEvents(ref, (s) => {
       seen.push(s);

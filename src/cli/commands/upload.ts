@@ -96,7 +96,32 @@ export function uploadCommand(): Command {
         .argParser(nonNegativeSeconds)
         .default(300),
     )
-    .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(nonNegativeSeconds).default(30))
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'per-request timeout: silence before an answer, or inside one (a body that stops or drips)',
+      )
+        .argParser(nonNegativeSeconds)
+        .default(30),
+    )
+    .addOption(
+      new Option(
+        '--max-answer-size <size>',
+        'largest server answer (JSON body or event line) bulk reads (default 64MiB)',
+      ).argParser(recordSize),
+    )
+    .addOption(
+      new Option(
+        '--stall-timeout <seconds>',
+        'give up on a job whose progress has not moved for this long: its rows are unconfirmed',
+      )
+        .argParser(nonNegativeSeconds)
+        .default(600),
+    )
+    .option(
+      '--resend-unconfirmed',
+      'on resume: send again the batches still unconfirmed after asking the server, even where that could store rows twice',
+    )
     .addOption(
       new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env(
         'BULK_DB',
@@ -173,8 +198,8 @@ function reportFromEvents(
   counts: RunCounts | null,
   dryRun = false,
 ): RunReport {
-  const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0 };
-  const settled = c.stored + c.failed + c.unprocessed;
+  const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0, unconfirmed: 0 };
+  const settled = c.stored + c.failed + c.unprocessed + c.unconfirmed;
   return {
     runId: start?.runId ?? null,
     files: start?.files ?? files,
@@ -187,6 +212,7 @@ function reportFromEvents(
         stored: c.stored,
         failed: c.failed,
         unprocessed: c.unprocessed + Math.max(0, c.read - settled),
+        unconfirmed: c.unconfirmed,
       },
       jobs: 0,
       elapsedMs: Date.now() - startedAt.getTime(),
@@ -263,6 +289,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       connect: async (target) => {
         const conn = await connectTo(target, config, {
           timeoutSeconds: flags.timeout,
+          maxAnswerBytes: flags.maxAnswerSize,
           hooks: { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: flags.deadline * 1000 } },
           onStage: (text) => emit({ type: 'stage', text }),
         });

@@ -55,4 +55,8 @@ export interface UploadOptions {
   /** Submit only; do not wait for jobs to finish. */
   noWait?: boolean;
   useEvents?: boolean;
+  /** Gives up on a job whose progress has not moved for this long (--stall-timeout). @default 10 min */
+  stallMs?: number;
+  /** A resume sends batches still unconfirmed after asking again, even where that could store rows twice. */
+  resendUnconfirmed?: boolean;
 }

@@ -16,9 +16,11 @@ import { JobClaims } from '../state/job-claims.js';
 import { CheckpointFolder, type DispatchSlot } from '../state/checkpoint-fold.js';
 import { batchInput, resumePlan } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
-import { settleJob } from '../settle/settle-job.js';
-import { batchFailure, maxErrorsStop, outputStop, StopLatch } from '../state/stop-policy.js';
-import { assembleResult, outcomeOf, type UploadResult } from '../state/run-result.js';
+import { settleJob, type Settlement } from '../settle/settle-job.js';
+import { AggregatesPolicy } from '../settle/job-results.js';
+import { applySyncResults, resendVerdict } from './job-fates.js';
+import { batchFailure, maxErrorsStop, outputStop, StopLatch, type StopDecision } from '../state/stop-policy.js';
+import { assembleResult, outcomeOf, unconfirmedOutcome, type UploadResult } from '../state/run-result.js';
 import type { UploadOptions } from '../plan/upload-options.js';
 import { resourceFromFile, totalSize } from '../plan/upload-inputs.js';
 import { RunTally } from '../state/run-tally.js';
@@ -59,6 +61,7 @@ class UploadRun {
   private readonly sessionOutcomes: JobOutcome[] = [];
   private readonly earlier: CheckpointEntry[];
   private readonly dryRun: DryRunBatches;
+  private readonly aggregates = new AggregatesPolicy((text) => this.emit({ type: 'warning', text }));
 
   constructor(
     private readonly opts: UploadOptions,
@@ -187,7 +190,7 @@ class UploadRun {
           },
           rowDone: () => this.folder.barrier(),
           dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),
-          attach: (entry, batch) => this.dispatchAttach(entry, batch),
+          attach: (entry, batch) => this.dispatchAttach(entry, batch, resource, fileIndex),
           progress: (bytesRead) => void ((this.counts.bytesRead = this.bytesBefore + bytesRead), this.emitCounts()),
         },
       );
@@ -212,11 +215,21 @@ class UploadRun {
     }
   }
 
-  private async dispatchAttach(entry: CheckpointEntry, batch: Batch): Promise<void> {
+  /** A job an earlier run left unconfirmed or unfinished: asked about again; re-sent only where that cannot store twice. */
+  private async dispatchAttach(entry: CheckpointEntry, batch: Batch, resource: string, fileIndex: number) {
     if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
     const slot = this.folder.open(entry.file);
     slot.entries.push(entry);
-    await this.runInSlot(batch, slot, () => this.follow(entry, batch));
+    const resend = async (why: string) => {
+      const verdict = resendVerdict(batch, why, this.checkpoint, this.opts);
+      this.emit({ type: 'warning', text: verdict.text });
+      if (!verdict.resend) return false;
+      this.checkpoint.entries.splice(this.checkpoint.entries.indexOf(entry), 1);
+      slot.entries.splice(slot.entries.indexOf(entry), 1);
+      await this.send(batch, resource, fileIndex, slot);
+      return true;
+    };
+    await this.runInSlot(batch, slot, () => this.follow(entry, batch, undefined, resend));
   }
 
   /** Waits for a free slot (so reading pauses while the queue is full), then runs the job in the background. */
@@ -259,9 +272,17 @@ class UploadRun {
             text: `batch ${big.origin.batch} is too large for the server (413): sending it in halves`,
           });
         },
-        onStarted: async (part, { ref, replayed, key }) => {
+        onResults: (part, answer) => applySyncResults(this.syncHooks(), part, answer),
+        onStarted: async (part, { ref, replayed, key, keyHonoured }) => {
           const { origin } = part;
-          this.claims.claim(ref.jobId, origin);
+          if (keyHonoured) this.checkpoint.keys_honoured = true;
+          try {
+            this.claims.claim(ref.jobId, origin);
+          } catch (err) {
+            // An id already another batch's: the server has this batch, under a job that cannot be told apart.
+            if (!(err instanceof ApiError)) throw err;
+            return this.unconfirmed(part, ref.jobId, null, { reason: 'protocol', message: err.message });
+          }
           const entry: CheckpointEntry = {
             key,
             file: origin.file,
@@ -291,8 +312,16 @@ class UploadRun {
     );
   }
 
-  /** Follows a submitted job to its end and applies its settlement: stored, failed with their lines, or unprocessed. */
-  private async follow(entry: CheckpointEntry, batch: Batch, known?: JobRef): Promise<void> {
+  /**
+   * Follows a submitted job to its end and applies its settlement: stored, failed with their lines,
+   * unprocessed, or unconfirmed. `resend` (a resume) may send a batch that stays unconfirmed again.
+   */
+  private async follow(
+    entry: CheckpointEntry,
+    batch: Batch,
+    known?: JobRef,
+    resend?: (why: string) => Promise<boolean>,
+  ): Promise<void> {
     const jobId = entry.job_id as string;
     this.following++;
     this.tally.setLive(jobId, {}, batch.origin.rows);
@@ -320,21 +349,42 @@ class UploadRun {
       });
       this.emitCounts();
     };
-    let settled;
+    let settled: Settlement;
     try {
       settled = await settleJob(
-        { client: this.opts.client, useEvents: this.opts.useEvents, signal: this.followAbort.signal, onStatus },
+        {
+          client: this.opts.client,
+          useEvents: this.opts.useEvents,
+          signal: this.followAbort.signal,
+          onStatus,
+          aggregates: this.aggregates,
+          stallMs: this.opts.stallMs,
+          onStalling: (ms, limit) =>
+            this.emit({
+              type: 'warning',
+              text: `job ${jobId.slice(0, 8)} (${batch.origin.file}:${batch.origin.firstLine}-${batch.origin.lastLine}) has not moved for ${Math.round(ms / 1000)} s; bulk waits up to ${Math.round(limit / 1000)} s (--stall-timeout), then stops with its rows unconfirmed`,
+            }),
+          conflicted: (id) => this.claims.conflicted(id),
+        },
         entry,
         batch,
         known,
       );
+    } catch (err) {
+      // Stopped while following (the grace period ended): the server has the batch, its fate is not known.
+      if (!this.opts.stopSignal?.aborted && !this.followAbort.signal.aborted) throw err;
+      return this.unconfirmed(batch, jobId, null, null);
     } finally {
       this.tally.endLive(jobId);
       this.following--;
       if (this.following === 0 && this.opts.stopSignal?.aborted) this.followAbort.abort(new Error('stopped'));
     }
-    // A job whose failed rows cannot all be recorded is not finished: its rows stay unprocessed, and the resume re-attaches to it.
-    if (!this.failed(settled.failedRows)) return void (this.counts.unprocessed += batch.origin.rows);
+    if (settled.kind === 'unconfirmed') {
+      if (resend && (await resend(settled.stop.message))) return;
+      return this.unconfirmed(batch, jobId, settled.serverState, settled.stop, settled.jobErrors);
+    }
+    // A job whose failed rows cannot all be recorded is not finished: its rows are unconfirmed, and the resume re-attaches to it.
+    if (!this.failed(settled.failedRows)) return this.unconfirmed(batch, jobId, null, null);
     if (settled.unattributed) {
       // Its note is among the job's errors, which every reporter prints with the job.
       this.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
@@ -356,6 +406,33 @@ class UploadRun {
     this.emitCounts();
   }
 
+  /** A batch the server has (or may have) whose fate is not known: counted unconfirmed, its entry left for the resume to ask about. */
+  private unconfirmed(
+    batch: Batch,
+    jobId: string,
+    serverState: string | null,
+    stop: StopDecision | null,
+    jobErrors: string[] = stop ? [stop.message] : [],
+  ): void {
+    this.tally.unconfirmed(batch.origin.rows);
+    const outcome = unconfirmedOutcome(batch.origin, jobId, serverState, jobErrors);
+    this.sessionOutcomes.push(outcome);
+    this.emit({ type: 'job-finished', outcome });
+    this.stopLatch.set(stop);
+    this.emitCounts();
+  }
+
+  private syncHooks() {
+    return {
+      failed: (rows: Parameters<UploadRun['failed']>[0]) => this.failed(rows),
+      finish: (entry: CheckpointEntry, outcome: EntryOutcome) => {
+        this.checkpoint.entries.push(entry);
+        this.finishEntry(entry, outcome);
+      },
+      unconfirmed: (batch: Batch, stop: StopDecision) => this.unconfirmed(batch, '', null, stop),
+    };
+  }
+
   private batchFailed(batch: Batch, err: unknown): void {
     if (!(err instanceof ApiError)) {
       if (!this.opts.stopSignal?.aborted && !this.followAbort.signal.aborted) throw err;
@@ -370,7 +447,8 @@ class UploadRun {
             error: { file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message },
           }))
         : null;
-    if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
+    if (failure.rows === 'unconfirmed') this.tally.unconfirmed(batch.origin.rows);
+    else if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
     this.stopLatch.set(failure.stop);
   }
 
