@@ -19,9 +19,10 @@ export type ApiErrorKind =
 /**
  * What came back, where the status code alone does not say it: no answer in time (`timeout`), the
  * connection broken (`reset`), a body that stopped moving or dripped (`trickle`), a body over the
- * answer size limit (`over-limit`), a start the server has no resource for (`unknown-resource`).
+ * answer size limit (`over-limit`), a start the server has no resource for (`unknown-resource`), a
+ * URL the server gave on another origin, refused before any request (`other-origin`).
  */
-export type AnswerDetail = 'timeout' | 'reset' | 'trickle' | 'over-limit' | 'unknown-resource';
+export type AnswerDetail = 'timeout' | 'reset' | 'trickle' | 'over-limit' | 'unknown-resource' | 'other-origin';
 
 export class ApiError extends BulkError {
   declare readonly kind: ApiErrorKind;

@@ -138,6 +138,9 @@ export class HttpTransport {
       throw new ApiError(
         'protocol',
         `${what}: the server gave a URL on another origin (${origin}); bulk follows URLs only on ${this.origin}`,
+        null,
+        null,
+        'other-origin',
       );
     }
   }

@@ -26,7 +26,8 @@ export type Answer =
   | 'timeout'
   | 'reset'
   | 'trickle'
-  | 'over-limit';
+  | 'over-limit'
+  | 'other-origin';
 
 export const ANSWERS: readonly Answer[] = [
   '2xx-adds-up',
@@ -47,6 +48,7 @@ export const ANSWERS: readonly Answer[] = [
   'reset',
   'trickle',
   'over-limit',
+  'other-origin',
 ];
 
 /**
@@ -94,6 +96,7 @@ const START: Record<Answer, AnswerRule> = {
   reset: stop('unprocessed', 'unreachable'),
   trickle: stop('unconfirmed', 'unconfirmed'),
   'over-limit': stop('unconfirmed', 'unconfirmed'),
+  'other-origin': stop('unprocessed', 'protocol'),
 };
 
 /** After a 202: the server has the batch, so nothing short of a final status that adds up settles it. */
@@ -116,16 +119,23 @@ const STATUS: Record<Answer, AnswerRule> = {
   reset: stop('unconfirmed', 'unreachable'),
   trickle: stop('unconfirmed', 'unconfirmed'),
   'over-limit': stop('unconfirmed', 'unconfirmed'),
+  'other-origin': stop('unconfirmed', 'protocol'),
 };
+
+/**
+ * A URL the server gave on another origin is never followed, at any endpoint: the job's answer is
+ * refused whole (the token stays on its origin), as the status's row says.
+ */
+const refuseElsewhere = (a: Answer, rule: AnswerRule): AnswerRule => (a === 'other-origin' ? STATUS[a] : rule);
 
 /** After a final status that adds up: the counts stand; an errors page that cannot be read only hides which rows failed. */
 const ERRORS: Record<Answer, AnswerRule> = Object.fromEntries(
-  ANSWERS.map((a) => [a, go(a === '2xx-adds-up' ? 'settled' : 'unattributed')]),
+  ANSWERS.map((a) => [a, refuseElsewhere(a, go(a === '2xx-adds-up' ? 'settled' : 'unattributed'))]),
 ) as Record<Answer, AnswerRule>;
 
 /** Aggregates are an extra: never a reason to doubt the rows or to stop. */
 const AGGREGATES: Record<Answer, AnswerRule> = Object.fromEntries(
-  ANSWERS.map((a) => [a, go(a === '2xx-adds-up' ? 'settled' : 'kept')]),
+  ANSWERS.map((a) => [a, refuseElsewhere(a, go(a === '2xx-adds-up' ? 'settled' : 'kept'))]),
 ) as Record<Answer, AnswerRule>;
 
 export const ANSWER_TABLE: Readonly<Record<Endpoint, Readonly<Record<Answer, AnswerRule>>>> = {
@@ -141,9 +151,8 @@ export function classifyAnswer(endpoint: Endpoint, answer: Answer): AnswerRule {
 
 /** The kind of answer a failed request got, from the ApiError the client threw. */
 export function answerOf(err: ApiError): Answer {
-  if (err.detail === 'timeout' || err.detail === 'reset' || err.detail === 'trickle' || err.detail === 'over-limit')
-    return err.detail;
   if (err.detail === 'unknown-resource') return '404';
+  if (err.detail) return err.detail;
   const status = err.status;
   if (status === null) return err.kind === 'unreachable' ? 'reset' : '2xx-not-adding-up';
   if (status >= 200 && status < 300) return '2xx-not-adding-up';

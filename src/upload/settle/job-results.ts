@@ -4,6 +4,7 @@ import type { AggregateValue, RecordError, StatusResponse } from '../../protocol
 import { ApiError, errorMessageOf } from '../../client/api-error.js';
 import type { JobApiClient } from '../../client/job-api-client.js';
 import { sleep } from '../../client/sleep.js';
+import { answerOf, classifyAnswer } from './answer-table.js';
 import type { JobRef } from '../../client/job-ref.js';
 
 export interface JobResults {
@@ -49,29 +50,41 @@ function rawStatusErrors(errors: unknown): { records: unknown[]; job: string[] }
  */
 export class AggregatesPolicy {
   private unavailable = false;
+  /** One job at a time asks once more: jobs finishing together do not each wait and ask again. */
+  private askingAgain = false;
   constructor(private readonly notice: (text: string) => void = () => undefined) {}
 
   async ask(client: JobApiClient, ref: JobRef, signal?: AbortSignal): Promise<Record<string, AggregateValue> | null> {
-    const tries = this.unavailable ? 1 : 2;
-    let why = '';
-    for (let attempt = 0; attempt < tries; attempt++) {
-      if (attempt > 0) await sleep(AGGREGATES_RETRY_MS, signal);
+    let answer = await askOnce(client, ref);
+    if (typeof answer === 'string' && !this.unavailable && !this.askingAgain) {
+      this.askingAgain = true;
       try {
-        const res = await client.getAggregates(ref);
-        if (res && typeof res.aggregate_results === 'object' && res.aggregate_results !== null)
-          return res.aggregate_results;
-        why = errorMessageOf(res, 'an answer without aggregate_results');
-      } catch (err) {
-        // The table's aggregates row: whatever the answer, the rows stand and the run goes on.
-        if (!(err instanceof ApiError)) throw err;
-        why = err.message;
+        await sleep(AGGREGATES_RETRY_MS, signal);
+        answer = await askOnce(client, ref);
+      } finally {
+        this.askingAgain = false;
       }
     }
+    if (typeof answer !== 'string') return answer;
     if (!this.unavailable) {
       this.unavailable = true;
-      this.notice(`aggregates: not available from this server (${why}); the rows' counts are not affected`);
+      this.notice(`aggregates: not available from this server (${answer}); the rows' counts are not affected`);
     }
     return null;
+  }
+}
+
+/** The job's aggregates, or why there are none. */
+async function askOnce(client: JobApiClient, ref: JobRef): Promise<Record<string, AggregateValue> | string> {
+  try {
+    const res = await client.getAggregates(ref);
+    if (res && typeof res.aggregate_results === 'object' && res.aggregate_results !== null)
+      return res.aggregate_results;
+    return errorMessageOf(res, 'an answer without aggregate_results');
+  } catch (err) {
+    // The table's aggregates row: whatever the answer, the rows stand and the run goes on.
+    if (!(err instanceof ApiError) || classifyAnswer('aggregates', answerOf(err)).rows !== 'kept') throw err;
+    return err.message;
   }
 }
 
@@ -101,7 +114,7 @@ export async function collectJobResults(
       const all = await errorPages(client, ref, rows);
       if (all.length >= records.length) recordErrors = all;
     } catch (err) {
-      if (!(err instanceof ApiError)) throw err;
+      if (!(err instanceof ApiError) || classifyAnswer('errors', answerOf(err)).rows !== 'unattributed') throw err;
       job.push(`the errors of job ${ref.jobId} could not be read (${err.message})`);
     }
   }

@@ -85,6 +85,7 @@ export async function settleJob(
   };
   let status: StatusResponse;
   let ref: JobRef;
+  let results: JobResults;
   try {
     ref = known ?? jobRefFromId(jobId, (p) => client.resolve(p));
     if (!known) {
@@ -100,6 +101,9 @@ export async function settleJob(
       stallMs: opts.stallMs,
       onStalling: opts.onStalling,
     });
+    // Errors pages and aggregates that cannot be read are settled inside (the table's rows for
+    // them); only a URL on another origin comes out of here.
+    results = await collectJobResults(client, ref, status, rows, opts.aggregates, opts.signal);
   } catch (err) {
     if (err instanceof JobStalled)
       return unconfirmedJob(batch, lastState, {
@@ -119,7 +123,6 @@ export async function settleJob(
       reason: 'protocol',
       message: `${where}: the server answered the same job id for another batch of this run, so none of its answers can be trusted; its ${rows} rows are unconfirmed`,
     });
-  const results = await collectJobResults(client, ref, status, rows, opts.aggregates, opts.signal);
   return settlementOf(entry, batch, status, results);
 }
 
