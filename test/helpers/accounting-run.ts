@@ -67,7 +67,10 @@ export const TOKEN = 'sekrit-token-for-the-one-origin';
 const description = (line: number) => `row-at-line-${line}`;
 
 /** `human`: without --json, for what a person reads on stderr (the run then has no document). */
-export async function runScenario(scenario: Scenario, opts: { human?: boolean } = {}): Promise<AccountingRun> {
+export async function runScenario(
+  scenario: Scenario,
+  opts: { human?: boolean; args?: string[] } = {},
+): Promise<AccountingRun> {
   const other = await startOtherOrigin();
   const fake = await startFakeJobServer(scenario.scripts, other.url);
   try {
@@ -96,6 +99,7 @@ export async function runScenario(scenario: Scenario, opts: { human?: boolean } 
         '64KiB',
         // A dripping answer must end the run within a few of these.
         ...(scenario.scripts.some((s) => s.statusBody === 'drip') ? ['--timeout', '2'] : []),
+        ...(opts.args ?? []),
       ],
       { env: { BULK_STATE_DIR: path.join(dir, 'state'), BULK_TOKEN: TOKEN }, cwd: dir },
     );

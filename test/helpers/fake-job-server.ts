@@ -88,8 +88,12 @@ export const OVERSIZE_PAD = 80 * 1024;
 
 /** Whether the client cannot learn this job's fate (its status cannot be read): every row must be unconfirmed. */
 export function unknowable(script: JobScript): boolean {
-  return (script.statusHttp ?? null) !== null || (script.statusBody ?? 'normal') !== 'normal';
+  const neverFinal = script.pollsBeforeFinal >= NEVER;
+  return neverFinal || (script.statusHttp ?? null) !== null || (script.statusBody ?? 'normal') !== 'normal';
 }
+
+/** pollsBeforeFinal at least this: the job never finishes (the run's --stall-timeout ends it). */
+export const NEVER = 1_000_000;
 
 export const HONEST: JobScript = {
   final: 'Job Complete',
@@ -345,9 +349,11 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) =>
-        send(res, 500, { error: err.message }),
-      );
+      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) => {
+        // A client that gave up mid-answer (a drip, an oversized body) leaves nothing to answer.
+        if (res.headersSent || res.destroyed) return void res.destroy();
+        send(res, 500, { error: err.message });
+      });
     });
   });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
