@@ -99,14 +99,14 @@ function fishScript(spec: CompletionSpec): string {
   ];
   const all = spec.commands.map((c) => c.name).join(' ');
   for (const c of spec.commands) {
-    lines.push(
-      `complete -c bulk -n "not __fish_seen_subcommand_from ${all}" -a ${c.name} -d '${c.description.replace(/'/g, "\\'")}'`,
-    );
+    const description = c.description.replace(/'/g, "\\'");
+    lines.push(`complete -c bulk -n "not __fish_seen_subcommand_from ${all}" -a ${c.name} -d '${description}'`);
     for (const flag of c.flags) {
       if (!flag.startsWith('--')) continue;
       const values = c.values?.[flag];
       lines.push(
-        `complete -c bulk -n "__fish_seen_subcommand_from ${c.name}" -l ${flag.slice(2)}${values ? ` -x -a '${words(values, 'fish')}'` : ''}`,
+        `complete -c bulk -n "__fish_seen_subcommand_from ${c.name}" ` +
+          `-l ${flag.slice(2)}${values ? ` -x -a '${words(values, 'fish')}'` : ''}`,
       );
     }
     if (c.args) lines.push(`complete -c bulk -n "__fish_seen_subcommand_from ${c.name}" -a '${c.args.join(' ')}'`);

@@ -1,4 +1,6 @@
-/** Connecting a command to its server: the shared connection flags, the config, an embedded server when no URL is given. */
+/**
+ * Connecting a command to its server: the shared connection flags, the config, an embedded server when no URL is given.
+ */
 import { Option, type Command } from 'commander';
 // Types only: undici loads when a command first talks to a server, not for --version or --help.
 import type { JobApiClient } from '../client/job-api-client.js';

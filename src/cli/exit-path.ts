@@ -17,7 +17,7 @@ import {
 import { breakWords } from '../render/fit-parts.js';
 import { buildJsonResult, RESULT_SCHEMA_VERSION } from '../render/json-result.js';
 import type { RunSummary } from '../render/run-summary.js';
-import type { RunReport } from '../upload/run-upload.js';
+import type { RunReport } from '../upload/state/run-report.js';
 
 export interface Ending {
   kind: EndKind;
@@ -102,7 +102,9 @@ export function endingOfError(err: unknown): Ending {
 function nextStep(ending: Ending, row: EndingRow, withResume = true): string | null {
   let next = ending.next ?? row.next;
   if (ending.kind === 'usage' && !ending.next)
-    next = `see bulk ${invocation.command && !invocation.command.startsWith('-') ? `${invocation.command} ` : ''}--help`;
+    next =
+      `see bulk ${invocation.command && !invocation.command.startsWith('-') ? `${invocation.command} ` : ''}` +
+      '--help';
   const resume = row.resumable && withResume ? ending.run?.summary.resumeCommand : null;
   if (resume && isErrorKind(ending.kind))
     next = next ? `${next}, then resume with: ${resume}` : `resume with: ${resume}`;
@@ -158,7 +160,10 @@ function errorDocument(ending: Ending, row: EndingRow, next: string | null): unk
   };
 }
 
-/** On a terminal the line breaks at spaces to fit its width (a terminal's own wrap would cut words); elsewhere it stays one line. */
+/**
+ * On a terminal the line breaks at spaces to fit its width (a terminal's own wrap would cut words); elsewhere it stays
+ * one line.
+ */
 function onTerminal(text: string, stream: NodeJS.WritableStream): string {
   const { isTTY, columns } = stream as { isTTY?: boolean; columns?: number };
   return isTTY && columns ? breakWords(text, columns, columns - 2).join('\n  ') : text;

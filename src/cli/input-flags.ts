@@ -58,7 +58,8 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--delimiter <char>',
-        'CSV delimiter: one character, or \\t for tab (default: detected from the header among , ; \\t |; .tsv files: tab)',
+        'CSV delimiter: one character, or \\t for tab (default: detected ' +
+          'from the header among , ; \\t |; .tsv files: tab)',
       ).argParser(char),
     )
     .addOption(new Option('--quote <char>', 'CSV quote character (default ")').argParser(char))

@@ -66,7 +66,8 @@ export function describeStatus(s: StatusResponse): string[] {
   const lines = [
     `${s.job_id}  ${s.state} (${s.status})  ${s.job_type ?? ''}${s.resource ? ` ${s.resource}` : ''}`.trimEnd(),
     `  ${s.message}`,
-    `  processed ${s.processed_items} of ${s.total_items} (${Number(s.percentage ?? 0).toFixed(1)}%): ${s.success_count} stored, ${s.error_count} failed`,
+    `  processed ${s.processed_items} of ${s.total_items} (${Number(s.percentage ?? 0).toFixed(1)}%): ` +
+      `${s.success_count} stored, ${s.error_count} failed`,
   ];
   if (s.estimated_remaining && !isFinal(s.state)) lines.push(`  ${remainingText(s.estimated_remaining)}`);
   const { records, job } = splitStatusErrors(s.errors);
@@ -118,7 +119,8 @@ export async function showErrors(jobId: string, flags: Flags & { pageSize: numbe
     if (!full.errorsUrl && Number.isFinite(count) && errors.length < count)
       throw new BulkError(
         'not-found',
-        `job ${ref.jobId} has ${count} record errors; this server names ${errors.length} of them and has no errors endpoint (errors_url) for the rest`,
+        `job ${ref.jobId} has ${count} record errors; this server names ${errors.length} of them ` +
+          `and has no errors endpoint (errors_url) for the rest`,
         'the failed-rows file of the upload lists the rows it could name',
       );
     return answered(flags);
@@ -135,7 +137,8 @@ export async function showJobs(flags: Flags & { state?: string; limit: number })
     else
       for (const j of list.jobs)
         out(
-          `${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`,
+          `${j.job_id}\t${j.state}\t${j.job_type}\t${j.resource ?? ''}\t${j.processed_items}/${j.total_items}\t` +
+            `${j.success_count} stored\t${j.error_count} failed\t${j.created_at}`,
         );
     return answered(flags);
   } finally {

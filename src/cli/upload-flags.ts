@@ -77,7 +77,10 @@ export function checkUploadFlags(files: string[], flags: UploadFlags): void {
     throw new BulkError('usage', 'reading stdin (-) needs --format csv|json|ndjson');
 }
 
-/** What the core needs from the flags and the resolved configuration (batch size and concurrency come from the latter only). */
+/**
+ * What the core needs from the flags and the resolved configuration (batch size and concurrency come from the latter
+ * only).
+ */
 export type UploadCommandRequest = Omit<
   UploadRequest,
   'connect' | 'emit' | 'stopSignal' | 'signalReceived' | 'startedAt'

@@ -1,12 +1,14 @@
 // Following one job's server events (text/event-stream) to its final status. Falls silent rather
-// than failing: a stream that ends early or breaks returns null and the caller polls instead.
+// than failing: a stream that ends early, breaks or goes silent past its heartbeat returns null and
+// the caller polls instead (through the balancer, so another node answers).
 import { createParser } from 'eventsource-parser';
-import { isFinal, type StatusResponse } from '../protocol/index.js';
+import { HEARTBEAT_HEADER, isFinal, type StatusResponse } from '../protocol/index.js';
 import { ApiError } from './api-error.js';
 import type { HttpTransport } from './http-transport.js';
 import type { JobRef } from './job-ref.js';
 import { parseStatus } from './parse-status.js';
 import { parseServerJson } from './server-text.js';
+import { silenceLimitMs, StreamSilentError, watchSilence, type SilenceWatch } from './stream-silence.js';
 
 /**
  * Follows a job's server events until it reaches a final state. Returns the final status, or
@@ -32,6 +34,7 @@ export async function followEvents(
   let pendingSince = 0;
   // A state word outside the protocol is not malformed JSON to skip: it ends the run (see parse-status).
   let violation: ApiError | null = null;
+  let silence: SilenceWatch | null = null;
   try {
     const res = await transport.openStream(ref.eventsUrl, 'text/event-stream', `events of job ${ref.jobId}`, signal);
     if (res.statusCode !== 200) {
@@ -39,6 +42,10 @@ export async function followEvents(
       if (res.statusCode === 404) throw new ApiError('not-found', `job ${ref.jobId} is not known to the server`, 404);
       return null;
     }
+    // A peer that died without closing (a killed node behind a balancer that keeps our side open)
+    // is only silence: past about two of its announced heartbeats, the stream is given up.
+    const limit = silenceLimitMs(res.headers[HEARTBEAT_HEADER]);
+    if (limit !== null) silence = watchSilence(limit, () => res.body.destroy(new StreamSilentError(limit)));
     const parser = createParser({
       onComment: () => void (pending = 0),
       onEvent: (message) => {
@@ -66,6 +73,7 @@ export async function followEvents(
     // character split across two chunks whole.
     const decoder = new TextDecoder();
     for await (const chunk of res.body) {
+      silence?.heard();
       const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
       if (pending === 0) pendingSince = Date.now();
       pending += text.length;
@@ -88,6 +96,8 @@ export async function followEvents(
     if (err instanceof ApiError) throw err;
     if ((signal ?? transport.signal)?.aborted) throw err;
     return null;
+  } finally {
+    silence?.stop();
   }
   return final;
 }

@@ -8,7 +8,8 @@ export class LinkTimeoutError extends Error {
   readonly code = 'UND_ERR_HEADERS_TIMEOUT';
   constructor(timeoutMs: number) {
     super(
-      `no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s beyond the time to send the requests in flight (--timeout)`,
+      `no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s ` +
+        `beyond the time to send the requests in flight (--timeout)`,
     );
   }
 }

@@ -201,7 +201,8 @@ export class JobApiClient {
     uniqueFields: string[],
     body: string | Buffer,
   ): Promise<{ offered: false } | { offered: true; answer: Partial<MatchResponse> | null }> {
-    const path = `${apiPaths.bulkMatch(resource)}?${new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString()}`;
+    const query = new URLSearchParams({ unique_fields: uniqueFields.join(',') }).toString();
+    const path = `${apiPaths.bulkMatch(resource)}?${query}`;
     const res = await this.transport.send('POST', this.transport.resolve(path), {
       body,
       headers: { 'content-type': 'application/json' },

@@ -36,7 +36,8 @@ export async function resolveJobId(client: Pick<JobApiClient, 'listJobs'>, typed
   if (matches.length > 1) {
     const shown = matches.slice(0, 3).map((j) => j.job_id);
     throw new JobIdError(
-      `${id} is the start of ${matches.length} jobs (${shown.join(', ')}${matches.length > 3 ? ', …' : ''}): give more of the id`,
+      `${id} is the start of ${matches.length} jobs (${shown.join(', ')}${matches.length > 3 ? ', …' : ''}): ` +
+        `give more of the id`,
       'ambiguous',
     );
   }

@@ -95,7 +95,7 @@ export function nextDelay(opts: {
   return wanted;
 }
 
-/** The least wait before attempt `attempt` whatever Retry-After says: half the backoff ceiling, plus up to as much jitter. */
+/** The least wait before attempt `attempt`, whatever Retry-After says: half the backoff ceiling, plus jitter. */
 export function floorDelay(attempt: number, opts: RetryOptions, random: () => number = Math.random): number {
   const ceiling = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** Math.max(0, attempt));
   return Math.floor(ceiling / 2 + (random() * ceiling) / 2);

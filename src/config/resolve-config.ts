@@ -57,9 +57,8 @@ export function resolveConfig(input: {
     const found = file?.profiles[profileName];
     if (!found) {
       const known = Object.keys(file?.profiles ?? {});
-      throw new ConfigError(
-        `no profile named "${profileName}"${known.length ? ` (profiles: ${known.join(', ')})` : ' (no config file found)'}`,
-      );
+      const where = known.length ? ` (profiles: ${known.join(', ')})` : ' (no config file found)';
+      throw new ConfigError(`no profile named "${profileName}"${where}`);
     }
     profile = found;
   }

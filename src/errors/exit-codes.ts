@@ -11,7 +11,7 @@ export const ExitCode = {
   RowsRejected: 1,
   /** Usage or configuration error. */
   Usage: 2,
-  /** Stopped early: input unreadable, auth refused, protocol broken, rows unconfirmed, too many errors, output not writable. */
+  /** Stopped early: input unreadable, auth refused, protocol broken, rows unconfirmed, too many errors, output. */
   StoppedEarly: 3,
   /** Server unreachable, or it kept failing until the retries ran out. */
   Unreachable: 4,
@@ -34,7 +34,8 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]>
   ],
   [
     ExitCode.StoppedEarly,
-    'stopped early: input unreadable, auth refused, server broke the protocol, rows unconfirmed, too many errors, a write failed, the run is locked or its checkpoint unreadable',
+    'stopped early: input unreadable, auth refused, server broke the protocol, rows unconfirmed, ' +
+      'too many errors, a write failed, the run is locked or its checkpoint unreadable',
   ],
   [ExitCode.Unreachable, 'server unreachable, or it gave up after retries'],
   [ExitCode.Internal, 'internal error in bulk'],
@@ -141,7 +142,9 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   'unknown-resource': {
     exitCode: ExitCode.Usage,
     status: 'failed',
-    next: 'name a resource the server has with --resource, or give the server a resources file (bulk serve --resources)',
+    next:
+      'name a resource the server has with --resource, ' +
+      'or give the server a resources file (bulk serve --resources)',
     resumable: false,
   },
   'output-folder': {

@@ -202,7 +202,8 @@ function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
     // there is no telling where the next record starts.
     return new InputError(
       file,
-      `the record starting at line ${line} is over ${formatChars(maxChars)}, most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
+      `the record starting at line ${line} is over ${formatChars(maxChars)}, ` +
+        `most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
       line,
     );
   }

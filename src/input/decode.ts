@@ -88,7 +88,8 @@ export function checkEncoding(sample: Buffer, encoding: InputEncoding, file: str
     const be = sample[0] === 0xfe;
     throw new InputError(
       file,
-      `this file looks like UTF-16${be ? ' big-endian' : ''}, not UTF-8: ${be ? 'convert it to UTF-8 (only UTF-16LE is read)' : 'use --encoding utf16le'}`,
+      `this file looks like UTF-16${be ? ' big-endian' : ''}, not UTF-8: ` +
+        `${be ? 'convert it to UTF-8 (only UTF-16LE is read)' : 'use --encoding utf16le'}`,
     );
   }
   if (isUtf8(sample)) return;
@@ -101,7 +102,8 @@ export function checkEncoding(sample: Buffer, encoding: InputEncoding, file: str
   if (bad * 2 > counted.length) {
     throw new InputError(
       file,
-      `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} lines): if it is text in another encoding, try --encoding latin1`,
+      `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} ` +
+        `lines): if it is text in another encoding, try --encoding latin1`,
     );
   }
 }

@@ -32,7 +32,8 @@ export function gunzipSample(sample: Buffer, file: string): Buffer {
       return Buffer.alloc(0);
     throw new InputError(
       file,
-      `starts like a gzip file but cannot be decompressed (${(err as Error).message}): check the file, or that it is not cut short`,
+      `starts like a gzip file but cannot be decompressed (${(err as Error).message}): ` +
+        `check the file, or that it is not cut short`,
     );
   }
 }

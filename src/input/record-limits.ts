@@ -41,7 +41,10 @@ export function formatChars(chars: number): string {
 }
 
 export function overSizeReason(limits: RecordLimits): string {
-  return `the record is longer than ${formatChars(limits.maxRecordChars)}, the limit (raise it with ${RECORD_SIZE_FLAG})`;
+  return (
+    `the record is longer than ${formatChars(limits.maxRecordChars)}, ` +
+    `the limit (raise it with ${RECORD_SIZE_FLAG})`
+  );
 }
 
 export function overDepthReason(limits: RecordLimits): string {

@@ -20,3 +20,9 @@ export const apiPaths = {
 } as const;
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/**
+ * (ext) On an event stream's answer: how often, in milliseconds, the server sends a heartbeat
+ * comment. A client that hears nothing for about two intervals may take the peer for dead.
+ */
+export const HEARTBEAT_HEADER = 'x-heartbeat-ms';

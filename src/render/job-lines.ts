@@ -26,7 +26,9 @@ export function jobLines(o: JobOutcome): JobLines {
     `${o.failed} failed`,
     ...(o.unprocessed ? [`${o.unprocessed} unprocessed`] : []),
   ];
-  const headCounts = `batch ${o.batch} job ${shortId(o.jobId)} lines ${o.origin.firstLine}-${o.origin.lastLine}: ${complete ? '' : `${o.state}, `}${o.total} rows, ${counts.join(', ')}`;
+  const headCounts =
+    `batch ${o.batch} job ${shortId(o.jobId)} lines ${o.origin.firstLine}-${o.origin.lastLine}: ` +
+    `${complete ? '' : `${o.state}, `}${o.total} rows, ${counts.join(', ')}`;
   const aggs = aggregatePairs(o.aggregates).join(' ');
   return {
     complete,

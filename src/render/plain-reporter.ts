@@ -71,7 +71,9 @@ export class PlainReporter implements Reporter {
         this.files = event.files;
         if (v >= 0)
           this.line(
-            `run ${event.runId}: ${event.files.join(', ')} -> ${event.embedded ? `embedded server ${event.url}` : event.url} (batches of ${event.batchSize}, ${event.concurrency} at a time)`,
+            `run ${event.runId}: ${event.files.join(', ')} -> ` +
+              `${event.embedded ? `embedded server ${event.url}` : event.url} ` +
+              `(batches of ${event.batchSize}, ${event.concurrency} at a time)`,
           );
         break;
       case 'stage':
@@ -84,7 +86,8 @@ export class PlainReporter implements Reporter {
         const o = event.origin;
         if (v >= 1)
           this.line(
-            `batch ${o.batch} lines ${o.firstLine}-${o.lastLine} (${o.rows} rows) -> job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`,
+            `batch ${o.batch} lines ${o.firstLine}-${o.lastLine} (${o.rows} rows) ` +
+              `-> job ${event.jobId}${event.replayed ? ' (replayed)' : ''}`,
           );
         break;
       }

@@ -52,7 +52,8 @@ export function hintLines(
   if (key !== null && k.read > 0 && k.stored === 0 && k.failed === k.read) {
     hints.push(
       ...fit(
-        `hint: every row is a duplicate of a stored record; to update those records instead, add --upsert --unique-fields ${key || '<key fields>'}`,
+        `hint: every row is a duplicate of a stored record; to update ` +
+          `those records instead, add --upsert --unique-fields ${key || '<key fields>'}`,
         '  ',
         c.yellow,
       ),
@@ -62,7 +63,8 @@ export function hintLines(
     const names = files.filter((f) => f !== '-');
     hints.push(
       ...fit(
-        `warning: no rows read${names.length ? ` from ${names.join(', ')}` : ''}: the input is empty or has only a header row`,
+        `warning: no rows read${names.length ? ` from ${names.join(', ')}` : ''}: ` +
+          `the input is empty or has only a header row`,
         '  ',
         c.yellow,
       ),

@@ -1,6 +1,6 @@
 /** The end of a run, as every reporter and the JSON result see it: the run's totals and how it ended. */
 import type { ErrorKind, ExitCodeValue, RunStatus } from '../errors/exit-codes.js';
-import type { RunTotals } from '../upload/run-upload.js';
+import type { RunTotals } from '../upload/state/run-report.js';
 
 export interface RunSummary extends RunTotals {
   /** completed | completed_with_errors | stopped | interrupted | unreachable | failed | dry_run | submitted */

@@ -56,7 +56,8 @@ export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] 
     ...(k.wouldDelete === undefined
       ? []
       : wrap(
-          `  would delete: ${n(k.wouldDelete)} ${k.wouldDelete === 1 ? 'record' : 'records'} (matched by the server, batch by batch; nothing was deleted)`,
+          `  would delete: ${n(k.wouldDelete)} ${k.wouldDelete === 1 ? 'record' : 'records'} ` +
+            `(matched by the server, batch by batch; nothing was deleted)`,
         )),
     ...wrap(`  jobs: ${n(s.jobs)}, elapsed ${humanMs(s.elapsedMs)}, ${n(s.rowsPerSecond)} rows/s`),
   ];

@@ -5,7 +5,6 @@
  * grouped by reason, any hint, and the summary. Only built on a real terminal (createReporter
  * checks), so neither library ever writes to a pipe or beside --json.
  */
-import ora, { type Ora } from 'ora';
 import type { JobOutcome, JobProgress, RunCounts, UploadEvent } from '../upload/upload-events.js';
 import { fitParts, type LinePart } from './fit-parts.js';
 import { errorLine, groupDigits, humanMs } from './format.js';
@@ -17,6 +16,7 @@ import { clampVerbosity, type Reporter, type ReporterOptions, type Verbosity } f
 import { hintLines, rejectedGroupLines } from './run-end-lines.js';
 import type { RunSummary } from './run-summary.js';
 import { summaryLines } from './summary.js';
+import { StageSpinner } from './stage-spinner.js';
 import { jobBarLine, jobsProgress, overallFrame, retryText, type JobBarState, type RetryWait } from './tty-lines.js';
 
 /** At most this many job bars (fewer on a short terminal); the rest are counted on the overall line. */
@@ -34,7 +34,7 @@ export class TtyReporter implements Reporter {
   private readonly jobs = new Map<string, RunningJob>();
   private readonly finishedJobs = new Set<string>();
   private readonly region: BarRows;
-  private spinner: Ora | null = null;
+  private readonly spinner: StageSpinner;
   private files: string[] = [];
   private stage: string | null = null;
   private counts: RunCounts | null = null;
@@ -47,6 +47,14 @@ export class TtyReporter implements Reporter {
     this.now = opts.now ?? (() => new Date());
     this.started = this.now().getTime();
     this.region = new BarRows(opts.stream, () => this.frame());
+    this.spinner = new StageSpinner({
+      stream: opts.stream,
+      color: opts.color,
+      width: () => this.width,
+      now: this.now,
+      stage: () => this.stage,
+      retry: () => this.retry,
+    });
   }
 
   private get width(): number {
@@ -66,7 +74,9 @@ export class TtyReporter implements Reporter {
         this.files = event.files;
         if (v >= 0)
           this.say(
-            `run ${event.runId} → ${event.url}${event.embedded ? ' (embedded)' : ''}  batches of ${groupDigits(event.batchSize)}, ${event.concurrency} at a time`,
+            `run ${event.runId} → ${event.url}${event.embedded ? ' (embedded)' : ''} ` +
+              ` batches of ${groupDigits(event.batchSize)}, ${event.concurrency} ` +
+              `at a time`,
             c.dim,
           );
         break;
@@ -82,7 +92,8 @@ export class TtyReporter implements Reporter {
         const o = event.origin;
         if (v >= 1)
           this.say(
-            `→ batch ${o.batch}  lines ${o.firstLine}–${o.lastLine}  ${groupDigits(o.rows)} rows  job ${event.jobId}${event.replayed ? '  (replayed)' : ''}`,
+            `→ batch ${o.batch}  lines ${o.firstLine}–${o.lastLine}  ${groupDigits(o.rows)} ` +
+              `rows  job ${event.jobId}${event.replayed ? '  (replayed)' : ''}`,
             c.dim,
           );
         this.track(
@@ -149,7 +160,7 @@ export class TtyReporter implements Reporter {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.stopSpinner();
+      this.spinner.stop();
       this.region.stop(summary ? this.finalFrame(summary) : undefined);
     } catch {
       // Closing runs from signal handlers and finally blocks: a broken stream must not mask the exit.
@@ -163,9 +174,9 @@ export class TtyReporter implements Reporter {
   private live(): void {
     if (this.verbosity < 0 || this.closed || this.region.running) return;
     if (this.counts || this.jobs.size > 0) {
-      this.stopSpinner();
+      this.spinner.stop();
       this.region.start();
-    } else if (this.stage !== null || this.retry) this.spin();
+    } else if (this.stage !== null || this.retry) this.spinner.show();
   }
 
   private progress(nowMs: number): ProgressEstimate | null {
@@ -220,45 +231,6 @@ export class TtyReporter implements Reporter {
     return overallFrame(p, { hiddenJobs: 0, chalk: this.opts.color.chalk, width: this.width, ended }).lines;
   }
 
-  /** The spinner's line: the stage, fitted to the width. */
-  private spinnerText(): string {
-    return fitParts([{ text: this.stage ?? 'Waiting for the server…' }], this.width - 3, { indent: '  ' }).join('\n');
-  }
-
-  /** Under the spinner, worked out at each of its frames so the wait counts down. */
-  private spinnerRetry(): string {
-    if (!this.retry) return '';
-    return `\n${fitParts(
-      [{ text: retryText(this.retry, this.now().getTime()), paint: this.opts.color.chalk.yellow }],
-      this.width - 3,
-      { indent: '  ' },
-    )
-      .map((l) => `  ${l}`)
-      .join('\n')}`;
-  }
-
-  private spin(): void {
-    if (this.spinner) {
-      this.spinner.text = this.spinnerText();
-      return;
-    }
-    this.spinner = ora({
-      text: this.spinnerText(),
-      suffixText: () => this.spinnerRetry(),
-      stream: this.opts.stream as NodeJS.WritableStream,
-      color: this.opts.color.enabled ? 'cyan' : false,
-      // createReporter has checked for a terminal; ora's own check would also refuse CI.
-      isEnabled: true,
-      discardStdin: false,
-    }).start();
-  }
-
-  private stopSpinner(): void {
-    const spinner = this.spinner;
-    this.spinner = null;
-    if (spinner) spinner.stop();
-  }
-
   /** A line (or a few, fitted to the width) above the live view. */
   private say(text: string, paint?: (t: string) => string, first = ''): void {
     const parts: LinePart[] = [{ text, paint }];
@@ -269,10 +241,7 @@ export class TtyReporter implements Reporter {
   }
 
   private print(lines: string[]): void {
-    const spinner = this.spinner;
-    spinner?.clear();
-    this.region.log(lines);
-    spinner?.render();
+    this.spinner.around(() => this.region.log(lines));
   }
 
   /** A job bar appears when its batch is submitted (or first heard of) and goes when it finishes. */

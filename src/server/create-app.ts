@@ -1,4 +1,7 @@
-/** The request handler: routing through the route table, one access line and one metrics sample per request, and errors that never leak internals. */
+/**
+ * The request handler: routing through the route table, one access line and one metrics sample per request, and errors
+ * that never leak internals.
+ */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -134,7 +137,9 @@ async function dispatch(
   await route.handle({ ctx, req, res, params, query: queryOf(req.url), owner, setJobId: seen.setJobId });
 }
 
-/** Who is asking: '' without tokens; with tokens, the token's name, or 401 (the same for missing, wrong and near-miss). */
+/**
+ * Who is asking: '' without tokens; with tokens, the token's name, or 401 (the same for missing, wrong and near-miss).
+ */
 function ownerOf(ctx: ServerContext, req: IncomingMessage): string {
   if (ctx.tokens.length === 0) return '';
   const owner = authenticate(ctx.tokens, presentedToken(req.headers.authorization));
@@ -170,6 +175,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
         : [400, 'Bad Request'];
   const body = JSON.stringify({ error: status === 400 ? 'Bad request: not valid HTTP' : reason });
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${reason}\r\n` +
+      `content-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `connection: close\r\n\r\n${body}`,
   );
 }

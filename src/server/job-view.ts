@@ -73,7 +73,10 @@ function message(job: JobRecord, pct: number): string {
       return `Job queued: ${job.totalItems} items waiting to start`;
     case 'In Progress':
       if (job.awaitingTakeover)
-        return `Waiting for another node to take over (${job.node ?? 'its node'} stopped); ${job.processedItems} of ${job.totalItems} items done`;
+        return (
+          `Waiting for another node to take over (${job.node ?? 'its node'} ` +
+          `stopped); ${job.processedItems} of ${job.totalItems} items done`
+        );
       return `Processing ${job.processedItems} of ${job.totalItems} items (${pct.toFixed(1)}% complete)`;
     case 'Job Complete':
       return `Job completed successfully! Processed ${job.processedItems} items with ${job.errorCount} errors`;

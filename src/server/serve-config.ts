@@ -51,6 +51,7 @@ export interface ServeConfig {
   tokens: TokenEntry[];
   retentionMs?: number;
   leaseMs?: number;
+  heartbeatMs?: number;
   quiet: boolean;
 }
 
@@ -58,7 +59,8 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Flags win over the environment: --db over BULK_DB and BULK_DATABASE_URL, --token-file over
- * BULK_SERVE_TOKEN_FILE; BULK_SERVE_TOKENS adds tokens; --lease-seconds over BULK_LEASE_MS.
+ * BULK_SERVE_TOKEN_FILE; BULK_SERVE_TOKENS adds tokens; --lease-seconds over BULK_LEASE_MS;
+ * BULK_HEARTBEAT_MS sets the event streams' heartbeat.
  */
 export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
   let retentionMs: number | undefined;
@@ -89,14 +91,16 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     chunkSize: flags.chunkRows,
     tokens,
     retentionMs,
-    leaseMs: flags.leaseSeconds !== undefined ? flags.leaseSeconds * 1000 : leaseFromEnv(env.BULK_LEASE_MS),
+    leaseMs: flags.leaseSeconds !== undefined ? flags.leaseSeconds * 1000 : msFromEnv('BULK_LEASE_MS', env),
+    heartbeatMs: msFromEnv('BULK_HEARTBEAT_MS', env),
     quiet: flags.quiet === true,
   };
 }
 
-function leaseFromEnv(value: string | undefined): number | undefined {
+function msFromEnv(name: string, env: Env): number | undefined {
+  const value = env[name];
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(value))
-    throw new ServeConfigError(`BULK_LEASE_MS must be a positive whole number of milliseconds (got ${value})`);
+    throw new ServeConfigError(`${name} must be a positive whole number of milliseconds (got ${value})`);
   return Number(value);
 }

@@ -53,4 +53,6 @@ export interface ServerContext {
   draining: boolean;
   /** Empty: no auth, every job belongs to ''. */
   tokens: TokenEntry[];
+  /** How often event streams send a heartbeat comment (and announce it). */
+  heartbeatMs: number;
 }

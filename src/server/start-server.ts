@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
 import { isPostgresUrl } from './default-db-path.js';
+import { HEARTBEAT_MS } from './http/event-stream.js';
 import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
 import { createServerLogger, type ServerLogger } from './observe/server-log.js';
@@ -43,8 +44,10 @@ export interface ServeOptions {
   beforeChunk?: WorkerOptions['beforeChunk'];
   /** PostgreSQL: how long a claim holds a job without a heartbeat. @default 5000 */
   leaseMs?: number;
-  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve' */
+  /** PostgreSQL: the application_name of this server's connections. @default 'bulk serve <node id>' */
   applicationName?: string;
+  /** How often event streams send a heartbeat (announced to clients, who give up after about two). @default 5000 */
+  heartbeatMs?: number;
 }
 
 export interface RunningServer {
@@ -84,7 +87,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const tokens = opts.tokens ?? [];
   if (tokens.length === 0 && !isLoopback(opts.host)) {
     throw new ServeConfigError(
-      `refusing to listen on ${opts.host} without tokens: anyone who can reach it could read and write every job. Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
+      `refusing to listen on ${opts.host} without tokens: ` +
+        `anyone who can reach it could read and write every job. ` +
+        `Give --token-file or BULK_SERVE_TOKENS, or listen on 127.0.0.1.`,
     );
   }
   const nodeId = opts.nodeId ?? newNodeId();
@@ -99,7 +104,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   } catch (err) {
     await store.close().catch(() => undefined);
     throw new ServeConfigError(
-      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ${(err as Error).message}`,
+      `${dbName}: cannot prepare the ${store.kind === 'postgres' ? 'database' : 'resource tables'}: ` +
+        `${(err as Error).message}`,
     );
   }
   const events = new JobEvents();
@@ -137,6 +143,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     admitting: new Map(),
     draining: false,
     tokens,
+    heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
   };
   const pruning = startPruning(store, log);
   await pruning.first;

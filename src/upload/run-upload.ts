@@ -8,25 +8,24 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { BulkError } from '../errors/bulk-error.js';
-import { ENDINGS, type EndKind } from '../errors/exit-codes.js';
+import { ENDINGS } from '../errors/exit-codes.js';
 import type { DeleteByKey, JobApiClient } from '../client/job-api-client.js';
 import { checkInput } from '../input/open-input.js';
 import type { CsvDialect } from '../input/csv-dialect.js';
 import type { InputFormat } from '../input/input-item.js';
 import type { RecordLimits } from '../input/record-limits.js';
-import type { AggregateValue } from '../protocol/index.js';
 import type { Checkpoint, CheckpointSettings } from './state/checkpoint.js';
 import { latestRunId, loadCheckpoint, runDir, runsDir } from './state/checkpoint-store.js';
 import { CheckpointWriter } from './state/checkpoint-writer.js';
 import { newCheckpoint, resumeRefusal } from './state/new-checkpoint.js';
 import { failedRowsFolders, prepareFolder } from './plan/output-folders.js';
 import { lockRun, type RunLock } from './state/run-lock.js';
-import { runOutcome } from './state/run-outcome.js';
-import { runAggregates, runOutcomes, type UploadResult } from './state/run-result.js';
+import type { UploadResult } from './state/run-result.js';
+import { endOfRun, type UploadEnd } from './state/run-report.js';
 import { ConcurrencyLimit } from './send/concurrency-limit.js';
 import { sendFiles } from './send/send-files.js';
-import { STDIN_SPOOL_FILE, unconfirmedStdinLines } from './send/stdin-spool.js';
-import type { JobOutcome, MappedRowError, UploadListener } from './upload-events.js';
+import { STDIN_SPOOL_FILE } from './send/stdin-spool.js';
+import type { UploadListener } from './upload-events.js';
 
 /** A server to send to, as the caller connects it (an embedded one, or the configured URL). */
 export interface ServerConnection {
@@ -78,49 +77,6 @@ export interface UploadRequest {
   signalReceived?: () => 'SIGINT' | 'SIGTERM' | null;
   /** When the run started. @default now */
   startedAt?: Date;
-}
-
-/** The run's totals for its summary and document (the renderers add how it ended). */
-export interface RunTotals {
-  /** wouldDelete: a delete dry run's count of rows whose key names a record, when the server said. */
-  counts: {
-    read: number;
-    stored: number;
-    failed: number;
-    unprocessed: number;
-    /** Rows the server took (or may have) whose fate bulk could not learn. @default 0 */
-    unconfirmed?: number;
-    wouldDelete?: number;
-  };
-  jobs: number;
-  elapsedMs: number;
-  rowsPerSecond: number;
-  /** Combined across jobs (combineAggregates). */
-  aggregates: Record<string, AggregateValue>;
-  failedRowsFile: string | null;
-  /** The exact command that continues this run, when it can be resumed. */
-  resumeCommand: string | null;
-  /** Why the run stopped, when it did not complete. */
-  message?: string;
-  /** Where reading stopped early, per file. */
-  notRead?: { file: string; fromLine: number }[];
-}
-
-/** What a run has to show for itself: everything its summary and its `--json` document say. */
-export interface RunReport {
-  runId: string | null;
-  files: string[];
-  url: string | null;
-  startedAt: Date;
-  summary: RunTotals;
-  jobs: JobOutcome[];
-  firstErrors: MappedRowError[];
-}
-
-export interface UploadEnd {
-  kind: EndKind;
-  report: RunReport;
-  submittedJobs: { jobId: string; batch: number; file: string; firstLine: number; lastLine: number }[];
 }
 
 /** A run id people can read and sort: when it started, plus a little randomness. */
@@ -268,81 +224,24 @@ async function send(
         rmSync(runDir(run.runId), { recursive: true, force: true });
       throw err;
     }
-    const result = sent.stop?.reason === 'output' && run.resumable ? asRecorded(sent, run.runId) : sent;
-    const ended = runOutcome(result, {
-      signal: req.signalReceived?.() ?? null,
-      dryRun: req.dryRun,
-      noWait: req.noWait,
-    });
-    const unsettled =
-      result.counts.unprocessed > 0 ||
-      result.counts.unconfirmed > 0 ||
-      result.notRead.length > 0 ||
-      result.stop !== null;
-    const { kind } = ended;
-    const resumeCommand =
-      run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
-    // No resume can follow: stdin's copy of the rows has done its work.
-    if (!resumeCommand && run.resumable && run.files.includes('-'))
-      rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
-    const elapsedMs = Date.now() - run.startedAt.getTime();
-    const report: RunReport = {
+    const end = endOfRun(sent, {
       runId: run.runId,
       files: run.files,
       url: client.baseUrl,
       startedAt: run.startedAt,
-      summary: {
-        counts: {
-          read: result.counts.read,
-          stored: result.counts.stored,
-          failed: result.counts.failed,
-          unprocessed: result.counts.unprocessed,
-          unconfirmed: result.counts.unconfirmed,
-          wouldDelete: result.counts.wouldDelete,
-        },
-        jobs: result.jobs.length || result.submittedJobs.length,
-        elapsedMs,
-        rowsPerSecond: elapsedMs > 0 ? Math.round((result.counts.read / elapsedMs) * 1000) : 0,
-        aggregates: result.aggregates,
-        failedRowsFile: result.failedRowsFiles[0] ?? null,
-        resumeCommand,
-        message: stdinMessage(result, resumeCommand, checkpoint) ?? ended.message ?? undefined,
-        notRead: result.notRead,
-      },
-      jobs: result.jobs,
-      firstErrors: result.firstErrors,
-    };
-    return { kind, report, submittedJobs: result.submittedJobs };
+      resumable: run.resumable,
+      checkpoint,
+      signal: req.signalReceived?.() ?? null,
+      dryRun: req.dryRun,
+      noWait: req.noWait,
+    });
+    // No resume can follow: stdin's copy of the rows has done its work.
+    if (!end.report.summary.resumeCommand && run.resumable && run.files.includes('-'))
+      rmSync(path.join(runDir(run.runId), STDIN_SPOOL_FILE), { force: true });
+    return end;
   } finally {
     await connection.close();
   }
-}
-
-/**
- * After a failed write the run's record is its last good checkpoint, and a resume starts from it:
- * what it does not name as settled is reported unprocessed, never as stored or failed.
- */
-function asRecorded(result: UploadResult, runId: string): UploadResult {
-  const saved = loadCheckpoint(runId);
-  if (!saved) return result;
-  const settled = saved.entries.filter((e) => e.state === 'finished' && e.outcome);
-  const stored = settled.reduce((n, e) => n + (e.outcome?.stored ?? 0), 0);
-  const failed =
-    settled.reduce((n, e) => n + (e.outcome?.failed ?? 0), 0) +
-    Object.values(saved.failed_rows).reduce((n, f) => n + f.rejected, 0);
-  const { read, unconfirmed } = result.counts;
-  const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, read - stored - failed - unconfirmed) };
-  return { ...result, counts, jobs: runOutcomes(settled, []), aggregates: runAggregates(settled, []) };
-}
-
-/** A stopped stdin run names the lines it read but could not confirm, and how they get sent. */
-function stdinMessage(result: UploadResult, resumeCommand: string | null, checkpoint: Checkpoint): string | null {
-  if (!resumeCommand || !checkpoint.settings.files.includes('-')) return null;
-  const notRead = result.notRead.find((n) => n.file === 'stdin');
-  const lines = unconfirmedStdinLines(checkpoint.entries, notRead ? notRead.fromLine - 1 : null);
-  if (!lines) return null;
-  const rest = notRead ? `; stdin from line ${notRead.fromLine} on was not read` : '';
-  return `${result.stop?.message ?? 'stopped'}: stdin lines ${lines} hold rows read but not confirmed, kept in the run's directory; ${resumeCommand} sends them${rest}`;
 }
 
 /** Loads the run to resume, refusing clearly when it cannot be resumed. */

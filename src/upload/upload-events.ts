@@ -91,8 +91,6 @@ export type UploadEvent =
   | { type: 'row-rejected'; error: MappedRowError }
   | { type: 'counts'; counts: RunCounts }
   | { type: 'http'; method: string; url: string; status: number | null; ms: number }
-  | { type: 'warning'; text: string }
-  /** A job whose progress has not moved: shown on the bar while bulk waits, until it moves or the stall bound ends it. */
-  | { type: 'job-stalled'; jobId: string; batch: number; stalledMs: number; limitMs: number };
+  | { type: 'warning'; text: string };
 
 export type UploadListener = (event: UploadEvent) => void;

@@ -247,6 +247,14 @@ export function lineCount(text: string): number {
   return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 }
 
+/** The widest a line in src/ may be (prettier's print width): past it, the 300-line rule is met by long lines. */
+const MAX_LINE_CHARS = 120;
+
+/** The 1-based numbers of the lines longer than `max` characters. */
+export function longLines(text: string, max = MAX_LINE_CHARS): number[] {
+  return text.split('\n').flatMap((line, i) => ([...line].length > max ? [i + 1] : []));
+}
+
 /**
  * Whether a file opens with a comment (its one job) before any import or code. A lint or type
  * directive is not one.
@@ -266,6 +274,11 @@ describe('the files of src/', () => {
     expect(long.map((x) => `${x.file}: ${x.lines} lines`)).toEqual([]);
   });
 
+  it(`no line in src/ is over ${MAX_LINE_CHARS} characters`, () => {
+    const long = files.flatMap((f) => longLines(readFileSync(f, 'utf8')).map((n) => `${rel(f)}:${n}`));
+    expect(long).toEqual([]);
+  });
+
   it('each open with a comment saying their one job', () => {
     expect(files.filter((f) => !opensWithComment(readFileSync(f, 'utf8'))).map(rel)).toEqual([]);
   });
@@ -274,6 +287,8 @@ describe('the files of src/', () => {
     expect([lineCount(''), lineCount('a'), lineCount('a\n'), lineCount('a\nb'), lineCount('a\n\n')]).toEqual([
       0, 1, 1, 2, 2,
     ]);
+    expect(longLines(`${'a'.repeat(120)}\n${'b'.repeat(121)}\n\n${'c'.repeat(121)}`)).toEqual([2, 4]);
+    expect(longLines('é'.repeat(120))).toEqual([]);
     expect(opensWithComment('// Reads CSV.\nimport x from "y";')).toBe(true);
     expect(opensWithComment('\n/**\n * Reads CSV.\n */\nexport {};')).toBe(true);
     expect(opensWithComment("import x from 'y';\n// Reads CSV.")).toBe(false);

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobApiClient } from '../../src/client/job-api-client.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
-import type { StatusResponse } from '../../src/protocol/index.js';
+import { HEARTBEAT_HEADER, type StatusResponse } from '../../src/protocol/index.js';
+import { silenceLimitMs } from '../../src/client/stream-silence.js';
+import { watchJob } from '../../src/upload/settle/watch-job.js';
+import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { tempDir } from '../helpers/temp.js';
 
 let server: RunningServer | null = null;
@@ -87,3 +90,70 @@ describe('following a job through its events stream', () => {
     expect(final?.message).toBe(status.message);
   });
 });
+
+describe('a stream whose peer goes silent (killed behind a balancer that keeps the client side open)', () => {
+  it('is given up after about two of its announced heartbeats, and the job is then followed by polling', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      chunkSize: 10,
+      heartbeatMs: 100,
+      // The job stays In Progress until the test lets it go: only silence can end the stream.
+      beforeChunk: ({ processedItems }) => (processedItems === 10 ? held : undefined),
+    });
+    const proxy = await startFaultProxy(server.url);
+    try {
+      proxy.arm({ kind: 'go-silent' }, { match: (req) => /\/events\/$/.test(req.url ?? '') });
+      const client = new JobApiClient({ baseUrl: proxy.url });
+      const { ref } = jobOf(await client.startJob({ resource: 'transactions', body: rows(30) }));
+      // The transport's own body timeout is 60 s and this test's 30 s: only the heartbeat watch can end it.
+      const final = await client.followEvents(ref, () => undefined);
+      expect(final).toBeNull();
+      expect(proxy.seen.filter((s) => s.includes('/events/'))).toHaveLength(1);
+      release();
+      const polled = await watchJob(client, ref, { onStatus: () => undefined, useEvents: false });
+      expect(polled.state).toBe('Job Complete');
+    } finally {
+      release();
+      await proxy.close();
+    }
+  });
+
+  it('reads the announced interval into a silence limit of about two heartbeats, ignoring nonsense', () => {
+    expect(silenceLimitMs('5000')).toBe(11_000);
+    expect(silenceLimitMs(['200'])).toBe(600);
+    for (const bad of [undefined, '', 'soon', '-5', '0', '10', '1e9', String(24 * 3600_000)])
+      expect(silenceLimitMs(bad), String(bad)).toBeNull();
+  });
+
+  it('a server that announces its heartbeat sends one that often on a quiet stream', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    server = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      heartbeatMs: 100,
+      beforeChunk: () => held,
+    });
+    const client = new JobApiClient({ baseUrl: server.url });
+    const { ref } = jobOf(await client.startJob({ resource: 'transactions', body: rows(3) }));
+    const res = await fetch(ref.eventsUrl as string);
+    expect(res.headers.get(HEARTBEAT_HEADER)).toBe('100');
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/: keep-alive/g) ?? []).length < 2)
+      text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    release();
+  });
+});
+
+/** The job a start answered (bulk serve always answers one). */
+function jobOf<T extends { kind: string }>(started: T): Extract<T, { kind: 'job' }> {
+  if (started.kind !== 'job') throw new Error('expected a job');
+  return started as Extract<T, { kind: 'job' }>;
+}

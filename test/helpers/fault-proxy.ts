@@ -27,7 +27,13 @@ export type Fault =
   /** Forward, but trickle the answer back at this many bytes a second. */
   | { kind: 'slow'; bytesPerSecond: number }
   /** Forward, and rewrite the server's JSON answer (a server that answers differently, on purpose). */
-  | { kind: 'rewrite'; body: (answer: Record<string, unknown>) => Record<string, unknown> };
+  | { kind: 'rewrite'; body: (answer: Record<string, unknown>) => Record<string, unknown> }
+  /**
+   * Forward the answer's headers and its first bytes, then nothing more, keeping the client's side
+   * open: a node that died (or hung, or was cut off) behind a balancer that does not close the
+   * client's connection. The server's side is closed.
+   */
+  | { kind: 'go-silent' };
 
 interface Armed {
   fault: Fault;
@@ -151,6 +157,14 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
             res.writeHead(up.statusCode ?? 502, { ...up.headers, 'content-length': String(all.length) });
             res.write(all.subarray(0, Math.floor(all.length / 2)));
             setTimeout(() => req.socket.destroy(), 10);
+          });
+          return;
+        }
+        if (fault?.kind === 'go-silent') {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.once('data', (c: Buffer) => {
+            res.write(c);
+            up.destroy();
           });
           return;
         }

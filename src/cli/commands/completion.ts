@@ -22,7 +22,11 @@ export function completionCommand(): Command {
     .description('print a shell completion script')
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk completion bash > ~/.local/share/bash-completion/completions/bulk\n  $ bulk completion zsh > "${fpath[1]}/_bulk"\n  $ bulk completion fish > ~/.config/fish/completions/bulk.fish\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk completion bash > ~/.local/share/bash-completion/completions/bulk\n' +
+        '  $ bulk completion zsh > "${fpath[1]}/_bulk"\n' +
+        '  $ bulk completion fish > ~/.config/fish/completions/bulk.fish\n',
     )
     .addArgument(new Argument('<shell>').choices(SHELLS))
     .action(function (this: Command, shell: 'bash' | 'zsh' | 'fish') {

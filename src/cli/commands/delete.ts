@@ -35,7 +35,8 @@ export function deleteCommand(): Command {
     )
     .option(
       '--dry-run',
-      'check every key, and ask the server which name a record (where it can say): would-delete count and would-fail rows, deleting nothing',
+      'check every key, and ask the server which name a record (where it can say): ' +
+        'would-delete count and would-fail rows, deleting nothing',
     );
   for (const opt of uploadCommand().options) {
     if (NOT_FOR_DELETE.includes(opt.long ?? '')) continue;

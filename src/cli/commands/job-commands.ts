@@ -14,7 +14,10 @@ export function jobCommands(): Command[] {
     .description("show a job's state, progress and counts")
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000\n  $ bulk status 550e8400-e29b-41d4-a716-446655440000 --json | jq .state\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk status 550e8400-e29b-41d4-a716-446655440000\n' +
+        '  $ bulk status 550e8400-e29b-41d4-a716-446655440000 --json | jq .state\n',
     )
     .argument('<job-id>')
     .option('--json', 'print the status JSON')
@@ -37,7 +40,10 @@ export function jobCommands(): Command[] {
     .description('list every record error of a job, paged from the server')
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000\n  $ bulk errors 550e8400-e29b-41d4-a716-446655440000 --json > errors.json\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk errors 550e8400-e29b-41d4-a716-446655440000\n' +
+        '  $ bulk errors 550e8400-e29b-41d4-a716-446655440000 --json > errors.json\n',
     )
     .argument('<job-id>')
     .option('--json', 'print {job_id, total, errors} as JSON')

@@ -16,14 +16,18 @@ export function serveCommand(): Command {
     .description('run the bundled job server: the bulk job API on an embedded SQLite database')
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk serve                                  # http://127.0.0.1:8000\n  $ bulk serve --port 9000 --db ./jobs.db --resources resources.json\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk serve                                  # http://127.0.0.1:8000\n' +
+        '  $ bulk serve --port 9000 --db ./jobs.db --resources resources.json\n',
     )
     .addOption(new Option('--port <n>', 'port to listen on (0: any free port)').argParser(port).default(8000))
     .addOption(new Option('--host <addr>', 'address to listen on').default('127.0.0.1'))
     .addOption(
       new Option(
         '--db <path|url>',
-        'SQLite database (default: $XDG_DATA_HOME/bulk/bulk.db, ~/.local/share/bulk/bulk.db), or a postgres:// URL for many nodes sharing the work; also BULK_DB, BULK_DATABASE_URL',
+        'SQLite database (default: $XDG_DATA_HOME/bulk/bulk.db, ~/.local/share/bulk/bulk.db), ' +
+          'or a postgres:// URL for many nodes sharing the work; also BULK_DB, BULK_DATABASE_URL',
       ),
     )
     .option('--resources <file>', 'JSON file defining more resources (see docs/server.md)')
@@ -51,13 +55,15 @@ export function serveCommand(): Command {
     .addOption(
       new Option(
         '--token-file <path>',
-        'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKEN_FILE, and BULK_SERVE_TOKENS (comma-separated)',
+        'tokens, one a line as TOKEN or NAME TOKEN; also BULK_SERVE_TOKEN_FILE, ' +
+          'and BULK_SERVE_TOKENS (comma-separated)',
       ),
     )
     .addOption(
       new Option(
         '--retention <duration>',
-        "sets how long the database keeps finished jobs and their errors (7d, 12h, 30m), for every node on it (default: the database's, else 7d)",
+        'sets how long the database keeps finished jobs and their errors (7d, 12h, 30m), ' +
+          "for every node on it (default: the database's, else 7d)",
       ),
     )
     .addOption(

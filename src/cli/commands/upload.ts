@@ -5,9 +5,10 @@
  */
 import { Command, Option } from 'commander';
 import { ENDINGS } from '../../errors/exit-codes.js';
-import type { RunReport, UploadEnd } from '../../upload/run-upload.js';
+import type { RunReport, UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
+import { addAnswerOptions } from '../answer-flags.js';
 import { addInputOptions } from '../input-flags.js';
 import {
   fieldList,
@@ -105,24 +106,6 @@ export function uploadCommand(): Command {
         .default(30),
     )
     .addOption(
-      new Option(
-        '--max-answer-size <size>',
-        'largest server answer (JSON body or event line) bulk reads (default 64MiB)',
-      ).argParser(recordSize),
-    )
-    .addOption(
-      new Option(
-        '--stall-timeout <seconds>',
-        'give up on a job whose progress has not moved for this long: its rows are unconfirmed',
-      )
-        .argParser(nonNegativeSeconds)
-        .default(600),
-    )
-    .option(
-      '--resend-unconfirmed',
-      'on resume: send again the batches still unconfirmed after asking the server, even where that could store rows twice',
-    )
-    .addOption(
       new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env(
         'BULK_DB',
       ),
@@ -136,7 +119,7 @@ export function uploadCommand(): Command {
     )
     .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
     .action(async (files: string[], flags: UploadFlags) => settle(await runUploadCommand(files, flags)));
-  return addInputOptions(cmd);
+  return addInputOptions(addAnswerOptions(cmd));
 }
 
 /** What a run keeps in its checkpoint: a resume takes them from there, not from flags. */
@@ -178,7 +161,10 @@ export function resumeCommand(): Command {
     )
     .addHelpText(
       'before',
-      '\nExamples:\n  $ bulk resume                          # the newest run\n  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
+      '\n' +
+        'Examples:\n' +
+        '  $ bulk resume                          # the newest run\n' +
+        '  $ bulk resume 20261128T140305Z-3f9a2c --json\n',
     )
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {

@@ -1,10 +1,16 @@
 // One Server-Sent Events stream's lifecycle (headers, heartbeat, shutdown, cleanup), shared by
 // the per-job and the server-wide event routes.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HEARTBEAT_HEADER } from '../../protocol/index.js';
 import type { ServerContext } from '../server-context.js';
 
-/** A comment line this often keeps proxies and clients' body timeouts from closing a quiet stream. */
-export const HEARTBEAT_MS = 15_000;
+/**
+ * A comment line this often keeps proxies from closing a quiet stream, and lets a client tell a
+ * quiet stream from a dead peer: the interval is announced in {@link HEARTBEAT_HEADER}, and a
+ * client that hears nothing for about two of them gives the stream up (a node killed behind a
+ * balancer that holds the client's side open sends no FIN, only silence).
+ */
+export const HEARTBEAT_MS = 5_000;
 
 export interface EventStream {
   readonly closed: boolean;
@@ -25,6 +31,7 @@ export function openEventStream(ctx: ServerContext, req: IncomingMessage, res: S
     'cache-control': 'no-store',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
+    [HEARTBEAT_HEADER]: String(ctx.heartbeatMs),
   });
   const cleanups: (() => void)[] = [];
   let closed = false;
@@ -34,7 +41,7 @@ export function openEventStream(ctx: ServerContext, req: IncomingMessage, res: S
     for (const fn of cleanups) fn();
     res.end();
   };
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), ctx.heartbeatMs);
   cleanups.push(() => clearInterval(heartbeat), ctx.events.onShutdown(close));
   req.on('close', close);
   return {

@@ -46,7 +46,8 @@ export class PgEventsPoller {
       for (const [id, version] of now) {
         const before = this.seen.get(id);
         this.seen.set(id, version);
-        // First sight too: a change between a stream's first send and this poll must not be lost (streams skip repeats).
+        // First sight too: a change between a stream's first send and this poll must not be lost (streams skip
+        // repeats).
         if (before !== version) this.events.changed(id);
       }
       for (const id of this.seen.keys()) if (!now.has(id)) this.seen.delete(id);

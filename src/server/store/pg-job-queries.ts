@@ -39,7 +39,8 @@ export function jobColumns(alias = ''): string {
     'node',
     'source',
   ];
-  return `${plain.map((c) => a + c).join(', ')}, (${a}state = 'In Progress' AND (${a}lease_until IS NULL OR ${a}lease_until < now())) AS awaiting_takeover`;
+  const awaiting = `(${a}state = 'In Progress' AND (${a}lease_until IS NULL OR ${a}lease_until < now()))`;
+  return `${plain.map((c) => a + c).join(', ')}, ${awaiting} AS awaiting_takeover`;
 }
 
 export async function getJob(pool: pg.Pool, id: string): Promise<JobRecord | null> {
@@ -67,7 +68,8 @@ export async function listJobs(
   }
   args.push(query.limit);
   const { rows } = await pool.query<JobRow>(
-    `SELECT ${jobColumns()} FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${args.length}`,
+    `SELECT ${jobColumns()} FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ` +
+      `ORDER BY seq DESC LIMIT $${args.length}`,
     args,
   );
   return rows.map(toJobRecord);
@@ -123,7 +125,8 @@ export async function existingKeys(
   const cols = fields.map((f, i) => `$${i + 2}::${fieldSqlType('postgres', f.type)}[]`).join(', ');
   const match = keyFields.map((k, i) => `t.${quoteIdent(k)} = s.k${i}`).join(' AND ');
   const { rows: found } = await pool.query<{ i: number }>(
-    `SELECT s.i FROM unnest($1::int[], ${cols}) AS s(i, ${keyFields.map((_, i) => `k${i}`).join(', ')}) WHERE EXISTS (SELECT 1 FROM ${quoteIdent(def.name)} t WHERE ${match})`,
+    `SELECT s.i FROM unnest($1::int[], ${cols}) AS s(i, ${keyFields.map((_, i) => `k${i}`).join(', ')}) ` +
+      `WHERE EXISTS (SELECT 1 FROM ${quoteIdent(def.name)} t WHERE ${match})`,
     [rows.map((r) => r.index), ...idx.map((i) => rows.map((r) => r.values[i] ?? null))],
   );
   return new Set(found.map((r) => r.i));
@@ -131,7 +134,9 @@ export async function existingKeys(
 
 export async function claimableOwners(pool: pg.Pool, nodeId: string): Promise<string[]> {
   const { rows } = await pool.query<{ owner: string }>(
-    `SELECT owner FROM bulk_jobs WHERE ${UNFINISHED} AND (lease_until IS NULL OR lease_until < now() OR starts_with(lease_owner, $1)) GROUP BY owner ORDER BY MIN(seq)`,
+    `SELECT owner FROM bulk_jobs
+     WHERE ${UNFINISHED} AND (lease_until IS NULL OR lease_until < now() OR starts_with(lease_owner, $1))
+     GROUP BY owner ORDER BY MIN(seq)`,
     [`${nodeId}/`],
   );
   return rows.map((r) => r.owner);
@@ -157,7 +162,8 @@ export async function getSetting(pool: pg.Pool, name: string): Promise<string | 
 
 export async function setSetting(pool: pg.Pool, name: string, value: string, now: string): Promise<void> {
   await pool.query(
-    'INSERT INTO bulk_settings (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    `INSERT INTO bulk_settings (name, value, updated_at) VALUES ($1, $2, $3)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
     [name, value, now],
   );
 }

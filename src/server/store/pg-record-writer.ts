@@ -41,7 +41,10 @@ export class PgRecordWriter {
     this.stage = quoteIdent(`bulk_stage_${createHash('sha256').update(def.name).digest('hex').slice(0, 16)}`);
     this.fieldCols = def.fields.map((f) => quoteIdent(f.name));
     this.allFields = def.fields.map((_, i) => i);
-    this.createStage = `CREATE TEMP TABLE IF NOT EXISTS ${this.stage} (job_index INTEGER NOT NULL, ${def.fields.map((f, i) => `${this.fieldCols[i]} ${fieldSqlType('postgres', f.type)}`).join(', ')}) ON COMMIT DELETE ROWS`;
+    const stageCols = def.fields.map((f, i) => `${this.fieldCols[i]} ${fieldSqlType('postgres', f.type)}`).join(', ');
+    this.createStage =
+      `CREATE TEMP TABLE IF NOT EXISTS ${this.stage} (job_index INTEGER NOT NULL, ${stageCols}) ` +
+      `ON COMMIT DELETE ROWS`;
     const indexOf = (name: string) => def.fields.findIndex((f) => f.name === name);
     const keys = job.uniqueFields ?? [];
     this.keyIdx = keys.map(indexOf);
@@ -114,7 +117,8 @@ export class PgRecordWriter {
     const cols = this.fieldCols.join(', ');
     const { rows: refused } = await client.query<{ job_index: number }>(
       `WITH ins AS (
-         INSERT INTO ${this.table} (job_id, job_index, ${cols}) SELECT $1, job_index, ${cols} FROM ${this.stage} ORDER BY job_index
+         INSERT INTO ${this.table} (job_id, job_index, ${cols})
+         SELECT $1, job_index, ${cols} FROM ${this.stage} ORDER BY job_index
          ON CONFLICT DO NOTHING RETURNING job_index)
        SELECT s.job_index FROM ${this.stage} s LEFT JOIN ins USING (job_index) WHERE ins.job_index IS NULL`,
       [jobId],
@@ -149,7 +153,8 @@ export class PgRecordWriter {
       if (open.length === 0) break;
       const { rows } = await client.query<{ job_index: number }>(
         `SELECT s.job_index FROM ${this.stage} s WHERE s.job_index = ANY($1)
-         AND EXISTS (SELECT 1 FROM ${this.table} t WHERE ${p.where} AND NOT (t.job_id = $2 AND t.job_index > s.job_index))`,
+         AND EXISTS (SELECT 1 FROM ${this.table} t
+                     WHERE ${p.where} AND NOT (t.job_id = $2 AND t.job_index > s.job_index))`,
         [open, jobId],
       );
       const hit = new Set(rows.map((r) => r.job_index));
@@ -180,7 +185,8 @@ export class PgRecordWriter {
     await client.query('SAVEPOINT bulk_set');
     try {
       await client.query(
-        `INSERT INTO ${this.table} AS t (job_id, job_index, ${cols}) SELECT $1, job_index, ${cols} FROM ${this.stage} ORDER BY job_index
+        `INSERT INTO ${this.table} AS t (job_id, job_index, ${cols})
+         SELECT $1, job_index, ${cols} FROM ${this.stage} ORDER BY job_index
          ON CONFLICT (${this.keyIdx.map((i) => this.fieldCols[i]).join(', ')}) DO UPDATE SET ${sets.join(', ')}`,
         [jobId],
       );
@@ -198,7 +204,8 @@ export class PgRecordWriter {
     const keys = this.keyIdx.map((i) => this.fieldCols[i]).join(', ');
     const match = this.keyIdx.map((i) => `t.${this.fieldCols[i]} = s.${this.fieldCols[i]}`).join(' AND ');
     const { rows: deleted } = await client.query<{ job_index: number }>(
-      `DELETE FROM ${this.table} t USING (SELECT DISTINCT ON (${keys}) job_index, ${keys} FROM ${this.stage} ORDER BY ${keys}, job_index) s
+      `DELETE FROM ${this.table} t
+       USING (SELECT DISTINCT ON (${keys}) job_index, ${keys} FROM ${this.stage} ORDER BY ${keys}, job_index) s
        WHERE ${match} RETURNING s.job_index`,
     );
     const done = new Set(deleted.map((r) => r.job_index));

@@ -26,7 +26,8 @@ export class PgRowByRow {
     this.keyProbes = def.uniqueKeys.map((key) => ({
       label: key.join(','),
       idx: key.map(indexOf),
-      sql: `SELECT 1 FROM ${this.table} WHERE ${key.map((k, i) => `${quoteIdent(k)} = $${i + 1}`).join(' AND ')} LIMIT 1`,
+      sql: `SELECT 1 FROM ${this.table}
+            WHERE ${key.map((k, i) => `${quoteIdent(k)} = $${i + 1}`).join(' AND ')} LIMIT 1`,
     }));
   }
 
@@ -49,7 +50,8 @@ export class PgRowByRow {
     await client.query('SAVEPOINT bulk_row');
     try {
       await client.query(
-        `INSERT INTO ${this.table} (${this.columns}) VALUES (${placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`,
+        `INSERT INTO ${this.table} (${this.columns}) VALUES (${placeholders}) ` +
+          `ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`,
         [jobId, index, ...values],
       );
       await client.query('RELEASE SAVEPOINT bulk_row');

@@ -15,8 +15,9 @@ import {
   type JobStore,
   type NewJob,
 } from './store.js';
-import { toJobRecord, type JobRow } from './job-row.js';
+import { toJobRecord } from './job-row.js';
 import * as q from './pg-job-queries.js';
+import * as w from './pg-job-writes.js';
 import { newNodeId } from '../observe/node-id.js';
 import { migratePg } from './pg-schema.js';
 import { PgRecordWriter } from './pg-record-writer.js';
@@ -99,32 +100,15 @@ export class PostgresStore implements JobStore {
     idempotency?: { key: string; hash: string; response: string },
   ): Promise<void> {
     try {
-      await this.tx(async (c) => {
-        await c.query(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source, lease_owner, lease_until)
-           VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10, CASE WHEN $10::text IS NULL THEN NULL ELSE now() + $11 * interval '1 millisecond' END)`,
-          [
-            job.id,
-            job.resource,
-            job.jobType,
-            job.owner,
-            job.totalItems,
-            job.uniqueFields ? JSON.stringify(job.uniqueFields) : null,
-            job.updateFields ? JSON.stringify(job.updateFields) : null,
-            job.createdAt,
-            job.source ? JSON.stringify(job.source) : null,
-            job.runner ? this.owner(job.runner) : null,
-            this.leaseMs,
-          ],
-        );
-        await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
-        if (idempotency) {
-          await c.query(
-            'INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES ($1, $2, $3, $4, $5, $6)',
-            [job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response],
-          );
-        }
-      });
+      await this.tx((c) =>
+        w.insertJob(
+          c,
+          job,
+          payload,
+          { owner: job.runner ? this.owner(job.runner) : null, ms: this.leaseMs },
+          idempotency,
+        ),
+      );
     } catch (err) {
       // The same key committed by another node meanwhile: nothing of this job was kept.
       if (
@@ -171,22 +155,7 @@ export class PostgresStore implements JobStore {
    */
   async claimNext(workerId: string, owner?: string): Promise<ClaimedJob | null> {
     const me = this.owner(workerId);
-    const claimable = `j.state IN ('Open', 'In Progress') AND (j.lease_until IS NULL OR j.lease_until < now() OR j.lease_owner = $1)`;
-    const args: unknown[] = [me, this.leaseMs, this.nodeId];
-    if (owner !== undefined) args.push(owner);
-    const { rows } = await this.pool.query<
-      JobRow & { prev_state: string; prev_owner: string | null; prev_node: string | null }
-    >(
-      `WITH pick AS (
-         SELECT j.id, j.state AS prev_state, j.lease_owner AS prev_owner, j.node AS prev_node FROM bulk_jobs j
-         WHERE ${claimable} ${owner !== undefined ? 'AND j.owner = $4' : ''}
-         ORDER BY j.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
-       UPDATE bulk_jobs j SET lease_owner = $1, lease_until = now() + $2 * interval '1 millisecond', node = $3, version = j.version + 1
-       FROM pick WHERE j.id = pick.id AND ${claimable}
-       RETURNING ${q.jobColumns('j')}, pick.prev_state, pick.prev_owner, pick.prev_node`,
-      args,
-    );
-    const row = rows[0];
+    const row = await w.claimJob(this.pool, { me, ms: this.leaseMs, nodeId: this.nodeId }, owner);
     if (!row) return null;
     const takeover = row.prev_state === 'In Progress' && row.prev_owner !== me;
     return { ...toJobRecord(row), takenOverFrom: takeover ? (row.prev_node ?? row.prev_owner ?? 'unknown') : null };
@@ -197,11 +166,7 @@ export class PostgresStore implements JobStore {
   }
 
   async renewLease(jobId: string, workerId: string): Promise<boolean> {
-    const res = await this.pool.query(
-      "UPDATE bulk_jobs SET lease_until = now() + $3 * interval '1 millisecond' WHERE id = $1 AND lease_owner = $2 AND state IN ('Open', 'In Progress')",
-      [jobId, this.owner(workerId), this.leaseMs],
-    );
-    return (res.rowCount ?? 0) > 0;
+    return w.renewLease(this.pool, jobId, this.owner(workerId), this.leaseMs);
   }
 
   async loadPayload(id: string): Promise<string> {
@@ -251,24 +216,9 @@ export class PostgresStore implements JobStore {
           );
         }
       });
-      if (errors.length) {
-        await c.query(
-          'INSERT INTO bulk_job_errors (job_id, idx, field, error) SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING',
-          [job.id, errors.map((e) => e.index), errors.map((e) => e.field ?? null), errors.map((e) => e.error)],
-        );
-      }
-      if (chunk.start)
-        await c.query(
-          "UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, $1) WHERE id = $2 AND state = 'Open'",
-          [chunk.now, job.id],
-        );
-      await c.query(
-        `UPDATE bulk_jobs SET processed_items = processed_items + $1, success_count = success_count + $2, error_count = error_count + $3,
-           agg_state = $4, updated_at = $5, version = version + 1, lease_until = now() + $7 * interval '1 millisecond' WHERE id = $6`,
-        [chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id, this.leaseMs],
-      );
+      await w.writeChunkProgress(c, chunk, { stored, errors }, this.leaseMs);
       if (chunk.finish)
-        await this.finishIn(c, job.id, {
+        await w.finishJobIn(c, job.id, {
           state: 'Job Complete',
           now: chunk.now,
           aggregates: chunk.finish(),
@@ -279,21 +229,7 @@ export class PostgresStore implements JobStore {
   }
 
   async finishJob(id: string, end: JobEnd): Promise<boolean> {
-    return this.tx((c) => this.finishIn(c, id, end));
-  }
-
-  private async finishIn(c: pg.PoolClient, id: string, end: JobEnd): Promise<boolean> {
-    // A job only reserved for the node that received it (leased at creation, never claimed: no node yet) is not running.
-    const guard = end.unstartedOnly
-      ? "state = 'Open' AND processed_items = 0 AND (lease_until IS NULL OR lease_until < now() OR node IS NULL)"
-      : "state IN ('Open', 'In Progress')";
-    const res = await c.query(
-      `UPDATE bulk_jobs SET state = $1, completed_at = $2, updated_at = $2, aggregates = $3, job_errors = $4, version = version + 1, lease_owner = NULL, lease_until = NULL WHERE id = $5 AND ${guard}`,
-      [end.state, end.now, end.aggregates, end.jobErrors ? JSON.stringify(end.jobErrors) : null, id],
-    );
-    const changed = (res.rowCount ?? 0) > 0;
-    if (changed) await c.query('DELETE FROM bulk_job_payloads WHERE job_id = $1', [id]);
-    return changed;
+    return this.tx((c) => w.finishJobIn(c, id, end));
   }
 
   async requestAbort(id: string, now: string): Promise<void> {
@@ -340,19 +276,7 @@ export class PostgresStore implements JobStore {
   }
 
   async expireJobs(cutoffIso: string): Promise<number> {
-    return this.tx(async (c) => {
-      const { rows } = await c.query<{ id: string }>(
-        "SELECT id FROM bulk_jobs WHERE state IN ('Job Complete', 'Failed', 'Aborted') AND completed_at < $1",
-        [cutoffIso],
-      );
-      const ids = rows.map((r) => r.id);
-      if (ids.length === 0) return 0;
-      await c.query('DELETE FROM bulk_job_errors WHERE job_id = ANY($1)', [ids]);
-      await c.query('DELETE FROM bulk_job_payloads WHERE job_id = ANY($1)', [ids]);
-      await c.query('DELETE FROM bulk_idempotency WHERE job_id = ANY($1)', [ids]);
-      await c.query('DELETE FROM bulk_jobs WHERE id = ANY($1)', [ids]);
-      return ids.length;
-    });
+    return this.tx((c) => w.expireJobsIn(c, cutoffIso));
   }
 
   async jobVersions(ids: string[], all: boolean): Promise<Map<string, number>> {
@@ -361,11 +285,7 @@ export class PostgresStore implements JobStore {
 
   async close(): Promise<void> {
     // A job this node held but did not finish is free for another node at once, not after its lease.
-    await this.pool
-      .query("UPDATE bulk_jobs SET lease_until = NULL WHERE lease_owner LIKE $1 AND state IN ('Open', 'In Progress')", [
-        `${this.nodeId}/%`,
-      ])
-      .catch(() => undefined);
+    await w.releaseLeases(this.pool, this.nodeId).catch(() => undefined);
     await this.pool.end();
   }
 }

@@ -37,19 +37,23 @@ export function indexColumns(def: ResourceDef, key: readonly string[]): string[]
 /** The DDL of a resource's table: one column per field after the job's id and the record's index in it. */
 export function resourceTableSql(dialect: Dialect, def: ResourceDef): string {
   const cols = def.fields.map((f) => `${quoteIdent(f.name)} ${fieldSqlType(dialect, f.type)}`).join(', ');
-  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(def.name)} (job_id TEXT NOT NULL, job_index INTEGER NOT NULL, ${cols})`;
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdent(def.name)} (
+    job_id TEXT NOT NULL, job_index INTEGER NOT NULL, ${cols})`;
 }
 
 /** A field added to the resource after its table was made. */
 export function addFieldSql(dialect: Dialect, def: ResourceDef, field: ResourceDef['fields'][number]): string {
-  return `ALTER TABLE ${quoteIdent(def.name)} ADD COLUMN ${quoteIdent(field.name)} ${fieldSqlType(dialect, field.type)}`;
+  const column = `${quoteIdent(field.name)} ${fieldSqlType(dialect, field.type)}`;
+  return `ALTER TABLE ${quoteIdent(def.name)} ADD COLUMN ${column}`;
 }
 
 /** The unique index of a declared key (PostgreSQL cuts identifiers at 63 bytes). */
 export function keyIndexSql(dialect: Dialect, def: ResourceDef, key: readonly string[]): string {
   const columns = indexColumns(def, key);
   const name = `${def.name}_key_${columns.join('_')}`;
-  return `CREATE UNIQUE INDEX IF NOT EXISTS ${quoteIdent(dialect === 'postgres' ? name.slice(0, 63) : name)} ON ${quoteIdent(def.name)} (${columns.map(quoteIdent).join(', ')})`;
+  const index = quoteIdent(dialect === 'postgres' ? name.slice(0, 63) : name);
+  return `CREATE UNIQUE INDEX IF NOT EXISTS ${index}
+    ON ${quoteIdent(def.name)} (${columns.map(quoteIdent).join(', ')})`;
 }
 
 export type WriterShape = Pick<JobRecord, 'jobType' | 'uniqueFields' | 'updateFields'>;

@@ -88,11 +88,15 @@ export class SqliteRecordWriter {
       'job_id = excluded.job_id',
       'job_index = excluded.job_index',
     ];
-    return `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`;
+    return (
+      `INSERT INTO ${this.table} (${this.columns}) VALUES (?, ?, ${this.placeholders}) ` +
+      `ON CONFLICT (${keys}) DO UPDATE SET ${sets.join(', ')}`
+    );
   }
 
   private deleteSql(): string {
-    return `DELETE FROM ${this.table} WHERE ${(this.job.uniqueFields ?? []).map((f) => `${quoteIdent(f)} = ?`).join(' AND ')}`;
+    const match = (this.job.uniqueFields ?? []).map((f) => `${quoteIdent(f)} = ?`).join(' AND ');
+    return `DELETE FROM ${this.table} WHERE ${match}`;
   }
 
   private statement(key: string, sql: () => string): Database.Statement {

@@ -17,11 +17,11 @@ import type {
 import { toJobRecord, type JobRow } from './job-row.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
-import { quoteIdent, WriterCache } from './sql-helpers.js';
+import { WriterCache } from './sql-helpers.js';
+import * as q from './sqlite-job-queries.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
 import { newNodeId } from '../observe/node-id.js';
 
-const UNFINISHED = "state IN ('Open', 'In Progress')";
 /** SQLite's page cache, in KiB (its default is 2000). */
 const CACHE_KIB = 32 * 1024;
 /** WAL pages between automatic checkpoints (its default is 1000, about 4 MB). */
@@ -33,19 +33,22 @@ const CHECKPOINT_PAGES = 10_000;
  */
 export class SqliteStore implements JobStore {
   readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
+  readonly db: Database.Database;
   private readonly writers = new WriterCache((def, job) => new SqliteRecordWriter(this.db, def, job));
   private readonly statements = new Map<string, Database.Statement>();
 
-  /** Prepared once, reused: the same statements run for every chunk, and preparing is parse and plan work on that hot path. */
-  private sql(text: string): Database.Statement {
+  /**
+   * Prepared once, reused: the same statements run for every chunk, and preparing is parse and plan work on that hot
+   * path. An arrow, so the queries (sqlite-job-queries.ts) can take it on its own.
+   */
+  readonly sql = (text: string): Database.Statement => {
     let stmt = this.statements.get(text);
     if (!stmt) {
       stmt = this.db.prepare(text);
       this.statements.set(text, stmt);
     }
     return stmt;
-  }
+  };
 
   constructor(
     readonly dbPath: string,
@@ -87,7 +90,8 @@ export class SqliteStore implements JobStore {
     this.db
       .transaction(() => {
         this.sql(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields, created_at, updated_at, source)
+          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields,
+             created_at, updated_at, source)
            VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?)`,
         ).run(
           job.id,
@@ -104,7 +108,8 @@ export class SqliteStore implements JobStore {
         this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
         if (idempotency) {
           this.sql(
-            'INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response) VALUES (?, ?, ?, ?, ?, ?)',
+            `INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response)
+             VALUES (?, ?, ?, ?, ?, ?)`,
           ).run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response);
         }
       })
@@ -112,16 +117,11 @@ export class SqliteStore implements JobStore {
   }
 
   async findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null> {
-    const row = this.sql('SELECT request_hash, job_id, response FROM bulk_idempotency WHERE owner = ? AND key = ?').get(
-      owner,
-      key,
-    ) as { request_hash: string; job_id: string; response: string | null } | undefined;
-    return row ? { hash: row.request_hash, jobId: row.job_id, response: row.response } : null;
+    return q.findIdempotency(this, owner, key);
   }
 
   async getJob(id: string): Promise<JobRecord | null> {
-    const row = this.sql('SELECT * FROM bulk_jobs WHERE id = ?').get(id) as JobRow | undefined;
-    return row ? toJobRecord(row) : null;
+    return q.getJob(this, id);
   }
 
   async listJobs(query: {
@@ -130,30 +130,18 @@ export class SqliteStore implements JobStore {
     limit: number;
     idPrefix?: string;
   }): Promise<JobRecord[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (query.owner !== null) {
-      where.push('owner = ?');
-      args.push(query.owner);
-    }
-    if (query.state) {
-      where.push('state = ?');
-      args.push(query.state);
-    }
-    if (query.idPrefix) {
-      where.push('id LIKE ?');
-      args.push(`${query.idPrefix}%`);
-    }
-    const sql = `SELECT * FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, query.limit) as JobRow[]).map(toJobRecord);
+    return q.listJobs(this, query);
   }
 
-  /** One node, so no leases: the oldest unfinished job (of the owner), stamped with this node. A job left In Progress by another run of the server is a takeover. */
+  /**
+   * One node, so no leases: the oldest unfinished job (of the owner), stamped with this node. A job left In Progress by
+   * another run of the server is a takeover.
+   */
   async claimNext(_workerId: string, owner?: string): Promise<ClaimedJob | null> {
     const row = (
       owner === undefined
-        ? this.sql(`SELECT * FROM bulk_jobs WHERE ${UNFINISHED} ORDER BY seq LIMIT 1`).get()
-        : this.sql(`SELECT * FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1`).get(owner)
+        ? this.sql(`SELECT * FROM bulk_jobs WHERE ${q.UNFINISHED} ORDER BY seq LIMIT 1`).get()
+        : this.sql(`SELECT * FROM bulk_jobs WHERE owner = ? AND ${q.UNFINISHED} ORDER BY seq LIMIT 1`).get(owner)
     ) as JobRow | undefined;
     if (!row) return null;
     this.sql('UPDATE bulk_jobs SET node = ? WHERE id = ?').run(this.nodeId, row.id);
@@ -163,11 +151,7 @@ export class SqliteStore implements JobStore {
   }
 
   async claimableOwners(): Promise<string[]> {
-    return (
-      this.sql(`SELECT owner FROM bulk_jobs WHERE ${UNFINISHED} GROUP BY owner ORDER BY MIN(seq)`).all() as {
-        owner: string;
-      }[]
-    ).map((r) => r.owner);
+    return q.claimableOwners(this);
   }
 
   async loadPayload(id: string): Promise<string> {
@@ -182,7 +166,8 @@ export class SqliteStore implements JobStore {
     const insertError = this.sql(
       'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)',
     );
-    // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere is a clean SQLITE_BUSY, never a stale snapshot.
+    // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere
+    // is a clean SQLITE_BUSY, never a stale snapshot.
     return this.db
       .transaction(() => {
         let stored = 0;
@@ -203,11 +188,12 @@ export class SqliteStore implements JobStore {
         for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
         if (chunk.start)
           this.sql(
-            "UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?) WHERE id = ? AND state = 'Open'",
+            `UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?)
+             WHERE id = ? AND state = 'Open'`,
           ).run(chunk.now, job.id);
         this.sql(
-          `UPDATE bulk_jobs SET processed_items = processed_items + ?, success_count = success_count + ?, error_count = error_count + ?,
-           agg_state = ?, updated_at = ? WHERE id = ?`,
+          `UPDATE bulk_jobs SET processed_items = processed_items + ?, success_count = success_count + ?,
+           error_count = error_count + ?, agg_state = ?, updated_at = ? WHERE id = ?`,
         ).run(chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id);
         // The last chunk ends the job in the same transaction: one commit fewer per job, and no
         // moment where every record is in but the job is not final.
@@ -231,7 +217,8 @@ export class SqliteStore implements JobStore {
   private finishInTransaction(id: string, end: JobEnd): boolean {
     const guard = end.unstartedOnly ? "state = 'Open' AND processed_items = 0" : "state IN ('Open', 'In Progress')";
     const changed = this.sql(
-      `UPDATE bulk_jobs SET state = ?, completed_at = ?, updated_at = ?, aggregates = ?, job_errors = ? WHERE id = ? AND ${guard}`,
+      `UPDATE bulk_jobs SET state = ?, completed_at = ?, updated_at = ?, aggregates = ?, job_errors = ?
+       WHERE id = ? AND ${guard}`,
     ).run(
       end.state,
       end.now,
@@ -250,22 +237,11 @@ export class SqliteStore implements JobStore {
   }
 
   async isAbortRequested(id: string): Promise<boolean> {
-    const row = this.sql('SELECT abort_requested FROM bulk_jobs WHERE id = ?').get(id) as
-      { abort_requested: number } | undefined;
-    return row?.abort_requested === 1;
+    return q.isAbortRequested(this, id);
   }
 
   async recordErrors(id: string, offset: number, limit: number): Promise<{ total: number; errors: RecordError[] }> {
-    const total = (this.sql('SELECT COUNT(*) AS n FROM bulk_job_errors WHERE job_id = ?').get(id) as { n: number }).n;
-    const rows = this.db
-      .prepare('SELECT idx, field, error FROM bulk_job_errors WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?')
-      .all(id, limit, offset) as { idx: number; field: string | null; error: string }[];
-    return {
-      total,
-      errors: rows.map((r) =>
-        r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error },
-      ),
-    };
+    return q.recordErrors(this, id, offset, limit);
   }
 
   async existingKeys(
@@ -273,38 +249,23 @@ export class SqliteStore implements JobStore {
     keyFields: readonly string[],
     rows: readonly { index: number; values: SqlValue[] }[],
   ): Promise<Set<number>> {
-    const idx = keyFields.map((k) => def.fields.findIndex((f) => f.name === k));
-    const probe = this.sql(
-      `SELECT 1 FROM ${quoteIdent(def.name)} WHERE ${keyFields.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`,
-    );
-    return new Set(
-      rows.filter((r) => probe.get(...idx.map((i) => r.values[i] ?? null)) !== undefined).map((r) => r.index),
-    );
+    return q.existingKeys(this, def, keyFields, rows);
   }
 
   async queueDepth(owner?: string): Promise<number> {
-    const row =
-      owner === undefined
-        ? this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE ${UNFINISHED}`).get()
-        : this.sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED}`).get(owner);
-    return (row as { n: number }).n;
+    return q.queueDepth(this, owner);
   }
 
   async jobCounts(): Promise<JobCount[]> {
-    return this.sql('SELECT state, owner, COUNT(*) AS n FROM bulk_jobs GROUP BY state, owner').all() as JobCount[];
+    return q.jobCounts(this);
   }
 
   async getSetting(name: string): Promise<string | null> {
-    return (
-      (this.sql('SELECT value FROM bulk_settings WHERE name = ?').get(name) as { value: string } | undefined)?.value ??
-      null
-    );
+    return q.getSetting(this, name);
   }
 
   async setSetting(name: string, value: string, now: string): Promise<void> {
-    this.sql(
-      'INSERT INTO bulk_settings (name, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-    ).run(name, value, now);
+    q.setSetting(this, name, value, now);
   }
 
   async expireJobs(cutoffIso: string): Promise<number> {

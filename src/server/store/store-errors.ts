@@ -24,7 +24,10 @@ export function isStoreTransient(err: unknown): err is StoreTransientError {
 /** Turns a driver's error into a typed one when it is busy or unavailable; anything else unchanged. */
 export type ErrorClassifier = (err: unknown) => unknown;
 
-/** Every method of the JobStore interface, optional ones too, listed so a new method cannot be left unguarded (the type checks the list is whole). */
+/**
+ * Every method of the JobStore interface, optional ones too, listed so a new method cannot be left unguarded (the type
+ * checks the list is whole).
+ */
 const STORE_METHODS = {
   init: true,
   createJob: true,
@@ -97,8 +100,16 @@ const NET_CODES = new Set([
   'EAI_AGAIN',
 ]);
 /** pg raises these as plain Errors without a code when a connection ends under it. */
-const PG_CONNECTION_MESSAGE =
-  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|terminating connection/i;
+const PG_CONNECTION_MESSAGE = new RegExp(
+  [
+    'Connection terminated',
+    'connection error',
+    'not queryable',
+    'timeout exceeded when trying to connect',
+    'terminating connection',
+  ].join('|'),
+  'i',
+);
 
 export const classifyPgError: ErrorClassifier = (err) => {
   if (isStoreTransient(err)) return err;

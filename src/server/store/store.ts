@@ -122,7 +122,10 @@ export interface JobStore {
   getJob(id: string): Promise<JobRecord | null>;
   /** `idPrefix`: only jobs whose id starts with it (hex digits and dashes only). */
   listJobs(query: { owner: string | null; state?: string; limit: number; idPrefix?: string }): Promise<JobRecord[]>;
-  /** The oldest job (of `owner`, when given) that is Open or In Progress and not held by someone else; this node's own worker may take back its own. */
+  /**
+   * The oldest job (of `owner`, when given) that is Open or In Progress and not held by someone else; this node's own
+   * worker may take back its own.
+   */
   claimNext(workerId: string, owner?: string): Promise<ClaimedJob | null>;
   /** Owners with a job to claim, the one waiting longest first. */
   claimableOwners(): Promise<string[]>;
@@ -165,7 +168,10 @@ export const DEFAULT_LEASE_MS = 5_000;
 /** The job-level error an aborted job ends with. */
 export const ABORTED = 'Job aborted on request';
 
-/** A chunk commit found the job's lease held by another worker (or the job final): the work is rolled back and the job dropped. */
+/**
+ * A chunk commit found the job's lease held by another worker (or the job final): the work is rolled back and the job
+ * dropped.
+ */
 export class LeaseLostError extends Error {}
 
 /** Another request with the same Idempotency-Key committed first (a shared store, another node). */

@@ -39,7 +39,10 @@ export function backoffMs(failures: number, random = Math.random): number {
   return Math.round(base * (0.5 + random() / 2));
 }
 
-/** The lease owner of an owner's lane on a node: one per owner, so after a store error the lane can take back the job it let go. */
+/**
+ * The lease owner of an owner's lane on a node: one per owner, so after a store error the lane can take back the job it
+ * let go.
+ */
 export function laneWorkerId(owner: string): string {
   return `lane-${createHash('sha256').update(owner).digest('hex').slice(0, 8)}`;
 }
@@ -53,7 +56,10 @@ export class JobWorker {
   private readonly lanes = new Map<string, Promise<void>>();
   /** Owners with work but no lane (all lanes busy): a lane ends after its job so they get a turn. */
   private waiting = false;
-  /** Records the HTTP side already parsed, so the worker need not load and parse the stored body again; with their owner and when they were kept. */
+  /**
+   * Records the HTTP side already parsed, so the worker need not load and parse the stored body again; with their owner
+   * and when they were kept.
+   */
   private readonly parsed = new Map<string, { records: RecordSource; owner: string; keptAt: number }>();
   /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
   private keeps = 0;

@@ -69,16 +69,17 @@ export function planColumns(input: PlanInput): { plan: ColumnPlan; notices: stri
   const known = resource ? new Set(resource.fields.map((f) => f.name)) : null;
   if (input.ignoreUnknown && !known)
     notices.push(
-      `${input.file}: the server does not describe resource "${input.resourceName}", so --ignore-unknown cannot tell which columns to drop: none are dropped`,
+      `${input.file}: the server does not describe resource "${input.resourceName}", ` +
+        `so --ignore-unknown cannot tell which columns to drop: none are dropped`,
     );
   let dropped = new Set<string>();
   if (header) {
     const fieldOf = (c: string) => map[c] ?? c;
     const twice = header.map(fieldOf).find((f, i, all) => all.indexOf(f) !== i);
-    if (twice)
-      throw new HeaderMismatchError(
-        `${input.file}: two columns become field "${twice}" (${header.filter((c) => fieldOf(c) === twice).join(', ')}): check --map`,
-      );
+    if (twice) {
+      const columns = header.filter((c) => fieldOf(c) === twice).join(', ');
+      throw new HeaderMismatchError(`${input.file}: two columns become field "${twice}" (${columns}): check --map`);
+    }
     if (resource && known) {
       const unknown = header.filter((c) => !known.has(fieldOf(c)));
       const present = new Set(header.map(fieldOf));
@@ -145,12 +146,14 @@ function headerMessage(
     );
   else if (unknown.length > 0)
     parts.push(
-      `column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')} ${unknown.length > 1 ? 'are not fields' : 'is not a field'} of ${resource.name}`,
+      `column${unknown.length > 1 ? 's' : ''} ${unknown.map((c) => JSON.stringify(c)).join(', ')} ` +
+        `${unknown.length > 1 ? 'are not fields' : 'is not a field'} of ${resource.name}`,
     );
   // With no column known, the missing fields say nothing more: the columns are the news.
   if (missing.length > 0 && !allUnknown)
     parts.push(
-      `required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
+      `required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ` +
+        `${missing.length > 1 ? 'are' : 'is'} missing`,
     );
   const hints: string[] = [];
   const only = header.length === 1 ? (header[0] as string) : null;
@@ -166,7 +169,8 @@ function headerMessage(
     .filter((g): g is readonly [string, string] => g[1] !== null);
   if (guesses.length > 0) {
     hints.push(
-      `did you mean ${guesses.map(([c, f]) => `${f} for ${c}`).join(', ')}? (--map ${guesses.map(([c, f]) => `${c}=${f}`).join(',')})`,
+      `did you mean ${guesses.map(([c, f]) => `${f} for ${c}`).join(', ')}? ` +
+        `(--map ${guesses.map(([c, f]) => `${c}=${f}`).join(',')})`,
     );
   }
   if (hints.length === 0 && unknown.length > 0 && missing.length === 0)

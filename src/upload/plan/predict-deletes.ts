@@ -101,7 +101,8 @@ export class DryRunBatches {
       this.asking = null;
       this.run.counts.wouldDelete = undefined;
       this.run.warn(
-        `${predicted.unavailable}: how many records the delete would remove is not known (the client-side check still ran)`,
+        `${predicted.unavailable}: how many records the delete would remove ` +
+          `is not known (the client-side check still ran)`,
       );
       return this.run.notSettled(batch.origin.rows);
     }

@@ -32,7 +32,10 @@ export class InputPlanner {
 
   constructor(private readonly opts: PlannerOptions) {}
 
-  /** Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an unknown-resource BulkError. */
+  /**
+   * Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an
+   * unknown-resource BulkError.
+   */
   async prepare(client: JobApiClient, files: string[]): Promise<void> {
     const list = await client.describeResources();
     this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
@@ -165,7 +168,8 @@ export class InputPlanner {
       const names = [...this.descriptions.keys()];
       throw new BulkError(
         'unknown-resource',
-        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} (--resource names it; the default is the file name's stem)`,
+        `unknown resource "${name}": the server has ${names.join(', ') || 'none'} ` +
+          `(--resource names it; the default is the file name's stem)`,
       );
     }
     if (!this.opts.delete) return found;

@@ -1,7 +1,9 @@
 // Two fates of a batch decided outside the job settler: a start answered with results instead of a
 // job (settled where they add up to the batch, else unconfirmed), and, on a resume, whether a batch
 // that stays unconfirmed after the server was asked again may be sent again.
+import { ApiError } from '../../client/api-error.js';
 import { recordsOf, type Batch } from './batch.js';
+import type { JobClaims } from '../state/job-claims.js';
 import type { Checkpoint, CheckpointEntry, EntryOutcome } from '../state/checkpoint.js';
 import type { StopDecision } from '../state/stop-policy.js';
 import { judgeSyncResults } from '../settle/sync-results.js';
@@ -9,8 +11,8 @@ import type { MappedRowError } from '../upload-events.js';
 
 export interface SyncHooks {
   failed: (rows: { error: MappedRowError; record?: Record<string, unknown> }[]) => boolean;
-  finish: (entry: CheckpointEntry, outcome: EntryOutcome) => void;
-  unconfirmed: (batch: Batch, stop: StopDecision) => void;
+  finishedAtOnce: (entry: CheckpointEntry, outcome: EntryOutcome) => void;
+  unconfirmed: (batch: Batch, jobId: string, serverState: string | null, stop: StopDecision) => void;
 }
 
 /** A start answered with results and no job: its rows settled from the answer where it adds up, else unconfirmed. */
@@ -19,7 +21,7 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
   const where = `lines ${origin.firstLine}-${origin.lastLine} of ${origin.file}`;
   const verdict = judgeSyncResults(origin.rows, answer.status, answer.body);
   if (verdict.kind === 'unconfirmed')
-    return hooks.unconfirmed(batch, {
+    return hooks.unconfirmed(batch, '', null, {
       reason: 'unconfirmed',
       message: `${where}: ${verdict.reason}; its ${origin.rows} rows are unconfirmed (the server may have stored them)`,
     });
@@ -29,7 +31,7 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
     record: records[f.index],
   }));
   if (!hooks.failed(failedRows))
-    return hooks.unconfirmed(batch, {
+    return hooks.unconfirmed(batch, '', null, {
       reason: 'output',
       message: `${where}: the failed rows could not be written; its ${origin.rows} rows are unconfirmed`,
     });
@@ -43,7 +45,7 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
     job_id: null,
     state: 'submitted',
   };
-  hooks.finish(entry, {
+  hooks.finishedAtOnce(entry, {
     state: 'Job Complete',
     processed: origin.rows,
     processed_through_line: origin.lastLine,
@@ -54,6 +56,21 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
     first_errors: failedRows.slice(0, 5).map((f) => f.error),
     job_errors: [`handled at once by the server (HTTP ${answer.status}, no job)`],
   });
+}
+
+/**
+ * Claims the job id for the batch. An id already another batch's leaves this batch unconfirmed (the
+ * server has it, under a job that cannot be told apart) and the run stopping: false.
+ */
+export function claimJob(claims: JobClaims, hooks: Pick<SyncHooks, 'unconfirmed'>, batch: Batch, jobId: string) {
+  try {
+    claims.claim(jobId, batch.origin);
+    return true;
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    hooks.unconfirmed(batch, jobId, null, { reason: 'protocol', message: err.message });
+    return false;
+  }
 }
 
 /**
@@ -79,6 +96,8 @@ export function resendVerdict(
   if (because) return { resend: true, text: `${where} are still unconfirmed (${why}): sent again: ${because}` };
   return {
     resend: false,
-    text: `${where} are still unconfirmed (${why}): not sent again, as this server has not shown it honours Idempotency-Key and a resend could store rows twice; --resend-unconfirmed sends them anyway`,
+    text:
+      `${where} are still unconfirmed (${why}): not sent again, as this server has not shown it honours ` +
+      `Idempotency-Key and a resend could store rows twice; --resend-unconfirmed sends them anyway`,
   };
 }

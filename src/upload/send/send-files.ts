@@ -1,16 +1,14 @@
-// Sending a run's files: files → batches → jobs → outcomes. Owns the run's counts, slots and
-// checkpoint entries, and applies what the batcher, the job settler and the stop policy decide.
-// runUpload (run-upload.ts) prepares the run and calls it. Draws nothing: everything goes out as events.
+// Sending a run's files: files → batches → jobs → outcomes. Owns the run's flow (reading, slots,
+// submitting, following) and hands what each job and row came to to the run's ledger
+// (state/run-ledger.ts), which records it. runUpload (run-upload.ts) prepares the run and calls it.
+// Draws nothing: everything goes out as events.
 import { setMaxListeners } from 'node:events';
 import { withStdinSpool } from './stdin-spool.js';
 import type { InputRejected } from '../../input/input-item.js';
-import { ApiError } from '../../client/api-error.js';
 import type { JobRef } from '../../client/job-ref.js';
-import type { StatusResponse } from '../../protocol/index.js';
-import { recordsOf, splitToFit, type Batch } from './batch.js';
-import { type Checkpoint, type CheckpointEntry, type EntryOutcome } from '../state/checkpoint.js';
+import { splitToFit, type Batch } from './batch.js';
+import type { Checkpoint, CheckpointEntry } from '../state/checkpoint.js';
 import { Semaphore } from './semaphore.js';
-import { FailedRowsFiles } from '../state/failed-rows-files.js';
 import { InputPlanner } from './input-planner.js';
 import { JobClaims } from '../state/job-claims.js';
 import { CheckpointFolder, type DispatchSlot } from '../state/checkpoint-fold.js';
@@ -18,14 +16,14 @@ import { batchInput, resumePlan } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
 import { settleJob, type Settlement } from '../settle/settle-job.js';
 import { AggregatesPolicy } from '../settle/job-results.js';
-import { applySyncResults, resendVerdict } from './job-fates.js';
-import { batchFailure, maxErrorsStop, outputStop, StopLatch, type StopDecision } from '../state/stop-policy.js';
-import { assembleResult, outcomeOf, unconfirmedOutcome, type UploadResult } from '../state/run-result.js';
+import { applySyncResults, claimJob, resendVerdict } from './job-fates.js';
+import { jobProgress } from './job-progress.js';
+import type { UploadResult } from '../state/run-result.js';
+import { RunLedger } from '../state/run-ledger.js';
 import type { UploadOptions } from '../plan/upload-options.js';
 import { resourceFromFile, totalSize } from '../plan/upload-inputs.js';
-import { RunTally } from '../state/run-tally.js';
 import { DryRunBatches } from '../plan/predict-deletes.js';
-import type { JobOutcome, MappedRowError, RunCounts, UploadEvent } from '../upload-events.js';
+import type { RunCounts, UploadEvent } from '../upload-events.js';
 
 export async function sendFiles(opts: UploadOptions): Promise<UploadResult> {
   // Every named file's header is checked against its resource before the run starts.
@@ -39,16 +37,12 @@ export async function sendFiles(opts: UploadOptions): Promise<UploadResult> {
 }
 
 class UploadRun {
-  private readonly tally: RunTally;
+  private readonly ledger: RunLedger;
   private readonly counts: RunCounts;
-  private readonly submitted: UploadResult['submittedJobs'] = [];
-  private readonly notRead: UploadResult['notRead'] = [];
-  private readonly failedRows: FailedRowsFiles;
   private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
   private readonly checkpoint: Checkpoint;
   private readonly claims: JobClaims;
-  private readonly stopLatch = new StopLatch();
   private batchCount = 0;
   /** After a 413: the most rows the server took in one job. Batches are pre-split to fit. */
   private itemLimit = Number.POSITIVE_INFINITY;
@@ -57,9 +51,6 @@ class UploadRun {
   private readonly followAbort = new AbortController();
   /** Jobs accepted and being followed: after a stop, only these are waited for. */ private following = 0;
   private readonly folder: CheckpointFolder;
-  /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
-  private readonly sessionOutcomes: JobOutcome[] = [];
-  private readonly earlier: CheckpointEntry[];
   private readonly dryRun: DryRunBatches;
   private readonly aggregates = new AggregatesPolicy((text) => this.emit({ type: 'warning', text }));
 
@@ -68,13 +59,11 @@ class UploadRun {
     private readonly planner: InputPlanner,
   ) {
     this.checkpoint = opts.checkpoint;
-    this.failedRows = new FailedRowsFiles(opts.failedRowsDir, this.checkpoint.failed_rows, opts.failedRowsClaims);
     this.slots = new Semaphore(
       opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency,
     );
-    this.tally = RunTally.resuming(this.checkpoint);
-    this.counts = this.tally.counts;
-    this.earlier = this.checkpoint.entries.filter((e) => e.state === 'finished' && e.outcome);
+    this.ledger = new RunLedger({ ...opts, inFlight: () => this.slots.inUse });
+    this.counts = this.ledger.counts;
     this.folder = new CheckpointFolder(this.checkpoint);
     this.claims = new JobClaims(this.checkpoint.entries);
     this.dryRun = new DryRunBatches({
@@ -82,32 +71,19 @@ class UploadRun {
       uniqueFields: (opts.dryRun && opts.delete?.uniqueFields) || null,
       counts: this.counts,
       warn: (text) => this.emit({ type: 'warning', text }),
-      failed: (rows) => this.failed(rows),
-      notSettled: (n) => this.tally.notSettled(n),
+      failed: (rows) => this.ledger.failed(rows),
+      notSettled: (n) => this.ledger.tally.notSettled(n),
     });
     // Every job being followed waits on this signal: over Node's 10 listeners is by design, not a leak.
     setMaxListeners(0, this.followAbort.signal);
   }
 
   private emit(event: UploadEvent): void {
-    this.opts.emit(event);
-  }
-  private emitCounts(): void {
-    this.emit({ type: 'counts', counts: this.tally.snapshot(this.slots.inUse) });
+    this.ledger.emit(event);
   }
 
   private get stopped(): boolean {
-    // A checkpoint that cannot be saved stops the run: going on would store rows no record names.
-    if (this.opts.checkpointWriter?.failure()) this.stopLatch.set(outputStop(this.opts.checkpointWriter.failure()));
-    return this.stopLatch.decision !== null || Boolean(this.opts.stopSignal?.aborted);
-  }
-
-  private save(): void {
-    if (!this.opts.checkpointWriter) return;
-    this.opts.checkpointWriter.request(() => {
-      this.checkpoint.failed_rows = this.failedRows.checkpointState();
-      return this.checkpoint;
-    });
+    return this.ledger.stopDecided() || Boolean(this.opts.stopSignal?.aborted);
   }
 
   async run(): Promise<UploadResult> {
@@ -133,31 +109,15 @@ class UploadRun {
     } finally {
       clearTimeout(graceTimer);
       this.opts.stopSignal?.removeEventListener('abort', onStop);
-      if (this.opts.stopSignal?.aborted) this.stopLatch.set({ reason: 'interrupted', message: 'interrupted' });
-      this.checkpoint.finished = !this.stopped && this.checkpoint.entries.every((e) => e.state === 'finished');
-      this.save();
-      // The last save and the last write can fail too: the run then ends stopped, on the last good checkpoint.
-      await Promise.resolve(this.opts.checkpointWriter?.flush())
-        .then(() => this.failedRows.close())
-        .catch((err: unknown) => this.stopLatch.set(outputStop(err)));
+      if (this.opts.stopSignal?.aborted) this.ledger.stopLatch.set({ reason: 'interrupted', message: 'interrupted' });
+      await this.ledger.close(!this.stopped && this.checkpoint.entries.every((e) => e.state === 'finished'));
     }
-    // The one check of the run's accounting, before its counts are printed or returned.
-    this.tally.checkBalance();
-    this.emitCounts();
-    const { tally, earlier, sessionOutcomes, notRead, submitted } = this;
-    return assembleResult({
-      tally,
-      earlier,
-      sessionOutcomes,
-      notRead,
-      submitted,
-      failedRowsFiles: this.failedRows.paths(),
-      stop: this.stopLatch.decision,
-    });
+    return this.ledger.result();
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
-    const { opened, source, spool } = await this.planner.open(file, fileIndex, this.failedRows);
+    const { failedRows } = this.ledger;
+    const { opened, source, spool } = await this.planner.open(file, fileIndex, failedRows);
     const readBefore = this.counts.read;
     const resource = this.opts.resource ?? resourceFromFile(file);
     const name = opened.displayName;
@@ -174,10 +134,10 @@ class UploadRun {
           stopped: () => this.stopped,
           rowRead: () => void this.counts.read++,
           rowRejected: (item: InputRejected) => {
-            this.failedRows.setColumns(name, source.columns());
+            failedRows.setColumns(name, source.columns());
             // Not in the failed-rows file, so not failed: unprocessed, and read again by the resume.
             if (
-              !this.failed([
+              !this.ledger.failed([
                 {
                   error: { file: name, line: item.line, field: item.field, reason: item.reason },
                   raw: item.raw,
@@ -186,20 +146,21 @@ class UploadRun {
               ])
             )
               return void this.counts.unprocessed++;
-            this.failedRows.noteRejected(name, item.line);
+            failedRows.noteRejected(name, item.line);
           },
           rowDone: () => this.folder.barrier(),
           dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),
           attach: (entry, batch) => this.dispatchAttach(entry, batch, resource, fileIndex),
-          progress: (bytesRead) => void ((this.counts.bytesRead = this.bytesBefore + bytesRead), this.emitCounts()),
+          progress: (bytesRead) =>
+            void ((this.counts.bytesRead = this.bytesBefore + bytesRead), this.ledger.emitCounts()),
         },
       );
       const end = withStdinSpool(batched, spool, this.counts.read - readBefore);
       this.batchCount = end.lastBatchNumber;
       this.counts.read += end.keptUnread;
       this.counts.unprocessed += end.unsentRows + end.keptUnread;
-      if (end.notReadFrom !== null) this.notRead.push({ file: name, fromLine: end.notReadFrom });
-      if (end.stopMessage) this.stopLatch.set({ reason: 'input', message: end.stopMessage });
+      if (end.notReadFrom !== null) this.ledger.notRead.push({ file: name, fromLine: end.notReadFrom });
+      if (end.stopMessage) this.ledger.stopLatch.set({ reason: 'input', message: end.stopMessage });
     } finally {
       this.bytesBefore += source.bytesRead();
       await source.close();
@@ -207,7 +168,7 @@ class UploadRun {
   }
 
   private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
-    this.failedRows.setColumns(batch.origin.file, columns);
+    this.ledger.failedRows.setColumns(batch.origin.file, columns);
     if (this.opts.dryRun) return this.dryRun.settle(batch, resource);
     for (const part of splitToFit(batch, this.itemLimit)) {
       const slot = this.folder.open(part.origin.file);
@@ -215,9 +176,9 @@ class UploadRun {
     }
   }
 
-  /** A job an earlier run left unconfirmed or unfinished: asked about again; re-sent only where that cannot store twice. */
+  /** A job an earlier run left unconfirmed or unfinished: asked again; re-sent only where that cannot store twice. */
   private async dispatchAttach(entry: CheckpointEntry, batch: Batch, resource: string, fileIndex: number) {
-    if (this.opts.dryRun) return this.tally.notSettled(batch.origin.rows);
+    if (this.opts.dryRun) return this.ledger.tally.notSettled(batch.origin.rows);
     const slot = this.folder.open(entry.file);
     slot.entries.push(entry);
     const resend = async (why: string) => {
@@ -243,7 +204,9 @@ class UploadRun {
       return;
     }
     const task: Promise<void> = work()
-      .catch((err: unknown) => this.batchFailed(batch, err))
+      .catch((err: unknown) =>
+        this.ledger.batchFailed(batch, err, Boolean(this.opts.stopSignal?.aborted) || this.followAbort.signal.aborted),
+      )
       .finally(() => {
         this.slots.release();
         this.tasks.delete(task);
@@ -272,39 +235,14 @@ class UploadRun {
             text: `batch ${big.origin.batch} is too large for the server (413): sending it in halves`,
           });
         },
-        onResults: (part, answer) => applySyncResults(this.syncHooks(), part, answer),
+        onResults: (part, answer) => applySyncResults(this.ledger, part, answer),
         onStarted: async (part, { ref, replayed, key, keyHonoured }) => {
           const { origin } = part;
           if (keyHonoured) this.checkpoint.keys_honoured = true;
-          try {
-            this.claims.claim(ref.jobId, origin);
-          } catch (err) {
-            // An id already another batch's: the server has this batch, under a job that cannot be told apart.
-            if (!(err instanceof ApiError)) throw err;
-            return this.unconfirmed(part, ref.jobId, null, { reason: 'protocol', message: err.message });
-          }
-          const entry: CheckpointEntry = {
-            key,
-            file: origin.file,
-            batch: origin.batch,
-            first_line: origin.firstLine,
-            last_line: origin.lastLine,
-            rows: origin.rows,
-            job_id: ref.jobId,
-            state: 'submitted',
-          };
-          this.checkpoint.entries.push(entry);
+          if (!claimJob(this.claims, this.ledger, part, ref.jobId)) return;
+          const entry = this.ledger.submittedEntry(origin, ref.jobId, key, replayed);
           slot.entries.push(entry);
-          this.save();
-          this.submitted.push({
-            jobId: ref.jobId,
-            batch: origin.batch,
-            file: origin.file,
-            firstLine: origin.firstLine,
-            lastLine: origin.lastLine,
-          });
-          this.emit({ type: 'batch-submitted', origin, jobId: ref.jobId, replayed });
-          if (this.opts.noWait) this.tally.notSettled(origin.rows);
+          if (this.opts.noWait) this.ledger.tally.notSettled(origin.rows);
           else await this.follow(entry, part, ref);
         },
       },
@@ -324,143 +262,37 @@ class UploadRun {
   ): Promise<void> {
     const jobId = entry.job_id as string;
     this.following++;
-    this.tally.setLive(jobId, {}, batch.origin.rows);
-    let awaitingTakeover = false;
-    const onStatus = (s: StatusResponse) => {
-      this.tally.setLive(jobId, s, batch.origin.rows);
-      // A stalled bar alone would not tell the user why: say once that the job's node is gone.
-      if (s.awaiting_takeover === true && !awaitingTakeover)
-        this.emit({
-          type: 'warning',
-          text: `job ${jobId.slice(0, 8)} (${batch.origin.file}:${batch.origin.firstLine}-${batch.origin.lastLine}): its server node stopped; waiting for another node to take it over`,
-        });
-      awaitingTakeover = s.awaiting_takeover === true;
-      this.emit({
-        type: 'job-progress',
-        progress: {
-          batch: batch.origin.batch,
-          jobId,
-          state: s.state,
-          total: s.total_items,
-          processed: s.processed_items,
-          succeeded: s.success_count,
-          failed: s.error_count,
-        },
-      });
-      this.emitCounts();
-    };
+    this.ledger.tally.setLive(jobId, {}, batch.origin.rows);
+    const { onStatus, onStalling } = jobProgress(this.ledger, batch, jobId);
+    const { client, useEvents, stallMs } = this.opts;
+    const signal = this.followAbort.signal;
+    const conflicted = (id: string) => this.claims.conflicted(id);
     let settled: Settlement;
     try {
-      settled = await settleJob(
-        {
-          client: this.opts.client,
-          useEvents: this.opts.useEvents,
-          signal: this.followAbort.signal,
-          onStatus,
-          aggregates: this.aggregates,
-          stallMs: this.opts.stallMs,
-          onStalling: (ms, limit) =>
-            this.emit({
-              type: 'warning',
-              text: `job ${jobId.slice(0, 8)} (${batch.origin.file}:${batch.origin.firstLine}-${batch.origin.lastLine}) has not moved for ${Math.round(ms / 1000)} s; bulk waits up to ${Math.round(limit / 1000)} s (--stall-timeout), then stops with its rows unconfirmed`,
-            }),
-          conflicted: (id) => this.claims.conflicted(id),
-        },
-        entry,
-        batch,
-        known,
-      );
+      const settle = { client, useEvents, signal, onStatus, onStalling, stallMs, conflicted };
+      settled = await settleJob({ ...settle, aggregates: this.aggregates }, entry, batch, known);
     } catch (err) {
       // Stopped while following (the grace period ended): the server has the batch, its fate is not known.
-      if (!this.opts.stopSignal?.aborted && !this.followAbort.signal.aborted) throw err;
-      return this.unconfirmed(batch, jobId, null, null);
+      if (!this.opts.stopSignal?.aborted && !signal.aborted) throw err;
+      return this.ledger.unconfirmed(batch, jobId, null, null);
     } finally {
-      this.tally.endLive(jobId);
+      this.ledger.tally.endLive(jobId);
       this.following--;
       if (this.following === 0 && this.opts.stopSignal?.aborted) this.followAbort.abort(new Error('stopped'));
     }
     if (settled.kind === 'unconfirmed') {
       if (resend && (await resend(settled.stop.message))) return;
-      return this.unconfirmed(batch, jobId, settled.serverState, settled.stop, settled.jobErrors);
+      return this.ledger.unconfirmed(batch, jobId, settled.serverState, settled.stop, settled.jobErrors);
     }
-    // A job whose failed rows cannot all be recorded is not finished: its rows are unconfirmed, and the resume re-attaches to it.
-    if (!this.failed(settled.failedRows)) return this.unconfirmed(batch, jobId, null, null);
+    // A job whose failed rows cannot all be recorded is not finished: its rows are unconfirmed, and the
+    // resume re-attaches to it.
+    if (!this.ledger.failed(settled.failedRows)) return this.ledger.unconfirmed(batch, jobId, null, null);
     if (settled.unattributed) {
       // Its note is among the job's errors, which every reporter prints with the job.
-      this.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
-      this.stopLatch.set(maxErrorsStop(this.opts.maxErrors, this.counts.failed, this.counts.read));
+      this.ledger.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
+      this.ledger.maxErrorsCheck();
     }
-    this.finishEntry(entry, settled.outcome);
-    this.stopLatch.set(settled.stop);
-  }
-
-  private finishEntry(entry: CheckpointEntry, outcome: EntryOutcome): void {
-    entry.state = 'finished';
-    entry.outcome = outcome;
-    this.counts.stored += outcome.stored;
-    this.counts.unprocessed += outcome.unprocessed;
-    this.save();
-    const finished = outcomeOf(entry);
-    this.sessionOutcomes.push(finished);
-    this.emit({ type: 'job-finished', outcome: finished });
-    this.emitCounts();
-  }
-
-  /** A batch the server has (or may have) whose fate is not known: counted unconfirmed, its entry left for the resume to ask about. */
-  private unconfirmed(
-    batch: Batch,
-    jobId: string,
-    serverState: string | null,
-    stop: StopDecision | null,
-    jobErrors: string[] = stop ? [stop.message] : [],
-  ): void {
-    this.tally.unconfirmed(batch.origin.rows);
-    const outcome = unconfirmedOutcome(batch.origin, jobId, serverState, jobErrors);
-    this.sessionOutcomes.push(outcome);
-    this.emit({ type: 'job-finished', outcome });
-    this.stopLatch.set(stop);
-    this.emitCounts();
-  }
-
-  private syncHooks() {
-    return {
-      failed: (rows: Parameters<UploadRun['failed']>[0]) => this.failed(rows),
-      finish: (entry: CheckpointEntry, outcome: EntryOutcome) => {
-        this.checkpoint.entries.push(entry);
-        this.finishEntry(entry, outcome);
-      },
-      unconfirmed: (batch: Batch, stop: StopDecision) => this.unconfirmed(batch, '', null, stop),
-    };
-  }
-
-  private batchFailed(batch: Batch, err: unknown): void {
-    if (!(err instanceof ApiError)) {
-      if (!this.opts.stopSignal?.aborted && !this.followAbort.signal.aborted) throw err;
-      this.counts.unprocessed += batch.origin.rows;
-      return;
-    }
-    const failure = batchFailure(err);
-    const rows =
-      failure.rows === 'failed'
-        ? recordsOf(batch).map((record, i) => ({
-            record,
-            error: { file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message },
-          }))
-        : null;
-    if (failure.rows === 'unconfirmed') this.tally.unconfirmed(batch.origin.rows);
-    else if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
-    this.stopLatch.set(failure.stop);
-  }
-
-  /** Failed rows: written first, counted once all are on disk; a failed write (ENOSPC, EACCES, EIO) stops the run and counts none. */
-  private failed(rows: { error: MappedRowError; record?: Record<string, unknown>; raw?: string }[]): boolean {
-    if (!this.stopLatch.recorded(() => rows.forEach((r) => this.failedRows.write(r.error, r)))) return false;
-    for (const { error } of rows) {
-      this.counts.failed++;
-      this.tally.keepError(error);
-      this.emit({ type: 'row-rejected', error });
-    }
-    this.stopLatch.set(maxErrorsStop(this.opts.maxErrors, this.counts.failed, this.counts.read));
-    return true;
+    this.ledger.finishEntry(entry, settled.outcome);
+    this.ledger.stopLatch.set(settled.stop);
   }
 }

@@ -46,9 +46,10 @@ export function spoolStdin(source: InputSource, spoolPath: string): SpooledInput
     try {
       writeSync(fd, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
     } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new InputError(
         'stdin',
-        `could not keep a copy of the rows read in ${spoolPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): the rest of stdin was not read`,
+        `could not keep a copy of the rows read in ${spoolPath} (${why}): the rest of stdin was not read`,
       );
     }
   };
@@ -172,7 +173,9 @@ export function withStdinSpool(end: BatcherEnd, spool: SpooledInput | null, reac
     ...plain,
     keptUnread,
     notReadFrom: from,
-    stopMessage: `stdin from line ${from} on was never read (the run that read it stopped there): send those rows as a new upload`,
+    stopMessage:
+      `stdin from line ${from} on was never read (the run that read ` +
+      `it stopped there): send those rows as a new upload`,
   };
 }
 

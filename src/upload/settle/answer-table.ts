@@ -128,7 +128,7 @@ const STATUS: Record<Answer, AnswerRule> = {
  */
 const refuseElsewhere = (a: Answer, rule: AnswerRule): AnswerRule => (a === 'other-origin' ? STATUS[a] : rule);
 
-/** After a final status that adds up: the counts stand; an errors page that cannot be read only hides which rows failed. */
+/** After a final status that adds up: the counts stand; an unreadable errors page only hides which rows failed. */
 const ERRORS: Record<Answer, AnswerRule> = Object.fromEntries(
   ANSWERS.map((a) => [a, refuseElsewhere(a, go(a === '2xx-adds-up' ? 'settled' : 'unattributed'))]),
 ) as Record<Answer, AnswerRule>;

@@ -122,7 +122,7 @@ export async function collectJobResults(
   return { aggregates: aggs, recordErrors, jobErrors: job };
 }
 
-/** Every record error from the errors pages, followed by what each page held, not by the limit asked (a server may cap its pages). */
+/** Every record error of the errors pages, paged by what each held, not the limit asked (a server may cap pages). */
 async function errorPages(client: JobApiClient, ref: JobRef, rows: number): Promise<unknown[]> {
   const all: unknown[] = [];
   for (let offset = 0; offset < rows && all.length < rows;) {

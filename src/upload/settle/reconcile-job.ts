@@ -62,7 +62,8 @@ export function reconcileJob(rows: number, answer: JobAnswer): Reconciliation {
   }
   if (stored + failed !== processed) {
     return contradiction(
-      `success_count ${stored} + error_count ${failed} ≠ ${processed} rows processed${complete ? ' (the job is complete)' : ''}`,
+      `success_count ${stored} + error_count ${failed} ≠ ${processed} ` +
+        `rows processed${complete ? ' (the job is complete)' : ''}`,
     );
   }
   const attributed: AttributedError[] = [];

@@ -121,12 +121,14 @@ export async function settleJob(
   if (opts.conflicted?.(jobId))
     return unconfirmedJob(batch, status.state, {
       reason: 'protocol',
-      message: `${where}: the server answered the same job id for another batch of this run, so none of its answers can be trusted; its ${rows} rows are unconfirmed`,
+      message:
+        `${where}: the server answered the same job id for another batch of this run, ` +
+        `so none of its answers can be trusted; its ${rows} rows are unconfirmed`,
     });
   return settlementOf(entry, batch, status, results);
 }
 
-/** The first few texts the server gave about a job's failure, record errors included (a job-level error may carry an index). */
+/** The first few texts the server gave about a job's failure (a job error may carry an index). */
 function serverWords(results: JobResults): string {
   const texts = new Set<string>(results.jobErrors);
   for (const e of results.recordErrors) {
@@ -157,7 +159,10 @@ export function settlementOf(
       status.state,
       {
         reason: ended && words ? 'job-failed' : 'protocol',
-        message: `${where}${ended ? ` ended ${status.state}` : ''}: ${words ? `the server says "${words}"; ` : ''}its answer cannot be reconciled with the batch (${reconciled.reason}); its ${origin.rows} rows are unconfirmed`,
+        message:
+          `${where}${ended ? ` ended ${status.state}` : ''}: ${words ? `the server says "${words}"; ` : ''}` +
+          `its answer cannot be reconciled with the batch (${reconciled.reason}); ` +
+          `its ${origin.rows} rows are unconfirmed`,
       },
       results.jobErrors,
     );
@@ -176,7 +181,9 @@ export function settlementOf(
   let unattributed: SettledJob['unattributed'] = 0;
   if (reconciled.unattributed > 0) {
     const n = reconciled.unattributed;
-    const reason = `${n} ${n === 1 ? 'row' : 'rows'} of ${where} failed; the server did not say which rows (see: bulk errors ${jobId})`;
+    const reason =
+      `${n} ${n === 1 ? 'row' : 'rows'} of ${where} failed; the server ` +
+      `did not say which rows (see: bulk errors ${jobId})`;
     jobErrors.push(reason);
     unattributed = { rows: n, note: { file: origin.file, line: origin.firstLine, reason } };
   }

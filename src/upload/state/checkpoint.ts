@@ -41,7 +41,10 @@ export interface CheckpointEntry {
 export type FoldedJob = [string, number, number, number, number, number, number];
 
 export interface EntryOutcome {
-  /** 'Lost': the server forgot the job; 'Unreconciled': its answer contradicted the batch. Both leave every row unprocessed. */
+  /**
+   * 'Lost': the server forgot the job; 'Unreconciled': its answer contradicted the batch. Both leave every row
+   * unprocessed.
+   */
   state: JobState | 'Lost' | 'Unreconciled';
   processed: number;
   /** The line of the last row the server processed; rows after it were not processed. */

@@ -1,4 +1,6 @@
-/** The run's failed-rows files, one per input: where rejected rows are written and what the checkpoint records of them. */
+/**
+ * The run's failed-rows files, one per input: where rejected rows are written and what the checkpoint records of them.
+ */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BulkError, describeFsError } from '../../errors/bulk-error.js';
@@ -114,7 +116,8 @@ export class FailedRowsFiles {
           ? err
           : new BulkError(
               'output',
-              `cannot record the run's failed-rows file in ${this.claimsFile ?? 'the run directory'}: ${describeFsError(err)}`,
+              `cannot record the run's failed-rows file in ${this.claimsFile ?? 'the run directory'}: ` +
+                `${describeFsError(err)}`,
             );
       for (const entry of this.files.values()) entry.writer?.abandon();
       throw this.broken;

@@ -105,7 +105,8 @@ export function failedRowsHeader(format: 'csv' | 'ndjson', columns: string[], st
   const preamble = Array.from({ length: style.preambleLines }, (_, i) =>
     i === 0 ? 'bulk failed rows (these lines stand in for the preamble --skip-lines skips)\n' : '\n',
   ).join('');
-  return `${preamble}${[...columns.map((c) => csvCell(c, style)), SOURCE_LINE_COLUMN, ERROR_COLUMN].join(style.delimiter)}\n`;
+  const header = [...columns.map((c) => csvCell(c, style)), SOURCE_LINE_COLUMN, ERROR_COLUMN];
+  return `${preamble}${header.join(style.delimiter)}\n`;
 }
 
 /**
@@ -120,7 +121,9 @@ export class FailedRowsWriter {
   private rows = 0;
   private closed = false;
 
-  /** `resumeAt`: reopen an existing file and cut it back to this many bytes; otherwise create it, never over another. */
+  /**
+   * `resumeAt`: reopen an existing file and cut it back to this many bytes; otherwise create it, never over another.
+   */
   constructor(
     readonly path: string,
     private readonly format: 'csv' | 'ndjson',

@@ -36,7 +36,9 @@ export class JobClaims {
       this.conflicts.add(jobId);
       throw new ApiError(
         'protocol',
-        `the server answered job id ${jobId} for ${describe(batch)}, but that id is already the job of ${describe(owner)}: a job id belongs to one batch; the rows of both are unconfirmed`,
+        `the server answered job id ${jobId} for ${describe(batch)}, ` +
+          `but that id is already the job of ${describe(owner)}: ` +
+          `a job id belongs to one batch; the rows of both are unconfirmed`,
       );
     }
     this.owners.set(jobId, batch);

@@ -75,7 +75,8 @@ export function lockRun(runDir: string, runId: string): RunLock {
       if (holder && alive(holder)) {
         throw new BulkError(
           'locked',
-          `run ${runId} is in use by process ${holder.pid}${holder.host !== mine.host ? ` on ${holder.host}` : ''} (since ${holder.started_at})`,
+          `run ${runId} is in use by process ${holder.pid}${holder.host !== mine.host ? ` on ${holder.host}` : ''} ` +
+            `(since ${holder.started_at})`,
           `wait for process ${holder.pid} to end, or stop it; its lock is ${file}`,
         );
       }

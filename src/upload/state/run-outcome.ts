@@ -1,4 +1,6 @@
-/** How a run ended, as a kind of the exit-code table with the reason it stopped, from what happened to its rows. Pure. */
+/**
+ * How a run ended, as a kind of the exit-code table with the reason it stopped, from what happened to its rows. Pure.
+ */
 import type { ErrorKind, OutcomeKind } from '../../errors/exit-codes.js';
 import type { UploadResult } from './run-result.js';
 
@@ -23,7 +25,10 @@ export function runOutcome(
   return { kind: result.counts.failed > 0 ? 'rows-rejected' : 'completed', message: null };
 }
 
-/** Why rows are unprocessed with no stop decided: the jobs that ended early, in the server's own words where it gave any. */
+/**
+ * Why rows are unprocessed with no stop decided: the jobs that ended early, in the server's own words where it gave
+ * any.
+ */
 function unfinishedJobs(result: Pick<UploadResult, 'counts' | 'jobs'>): string {
   const ended = result.jobs.filter((j) => j.unprocessed > 0);
   const first = ended[0];
@@ -31,7 +36,10 @@ function unfinishedJobs(result: Pick<UploadResult, 'counts' | 'jobs'>): string {
   const { origin } = first;
   const why = first.jobErrors.length > 0 ? `: ${first.jobErrors.join('; ')}` : ' without saying why';
   const more = ended.length > 1 ? ` (and ${ended.length - 1} more ${ended.length === 2 ? 'job' : 'jobs'})` : '';
-  return `job ${first.jobId} (lines ${origin.firstLine}-${origin.lastLine} of ${origin.file}) ended ${first.state} with ${first.unprocessed} of ${origin.rows} rows unprocessed${why}${more}`;
+  return (
+    `job ${first.jobId} (lines ${origin.firstLine}-${origin.lastLine} of ${origin.file}) ` +
+    `ended ${first.state} with ${first.unprocessed} of ${origin.rows} rows unprocessed${why}${more}`
+  );
 }
 
 /** The summary's line for rows whose fate bulk could not learn. */

@@ -66,7 +66,10 @@ export class StopLatch {
     if (decision && !this.decision) this.decision = decision;
   }
 
-  /** Runs a write to the failed-rows file; a failed one (ENOSPC, EACCES, EIO) latches the `output` stop and returns false. */
+  /**
+   * Runs a write to the failed-rows file; a failed one (ENOSPC, EACCES, EIO) latches the `output` stop and returns
+   * false.
+   */
   recorded(write: () => void): boolean {
     try {
       write();

@@ -30,6 +30,11 @@ CREATE TABLE IF NOT EXISTS bulk_jobs (
 CREATE INDEX IF NOT EXISTS bulk_jobs_state ON bulk_jobs(state, seq);
 CREATE INDEX IF NOT EXISTS bulk_jobs_owner ON bulk_jobs(owner, seq);
 CREATE TABLE IF NOT EXISTS bulk_job_payloads (job_id TEXT PRIMARY KEY, body TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS bulk_job_errors (job_id TEXT NOT NULL, idx INTEGER NOT NULL, field TEXT, error TEXT NOT NULL, PRIMARY KEY (job_id, idx));
-CREATE TABLE IF NOT EXISTS bulk_idempotency (owner TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, job_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (owner, key))`,
+CREATE TABLE IF NOT EXISTS bulk_job_errors (
+  job_id TEXT NOT NULL, idx INTEGER NOT NULL, field TEXT, error TEXT NOT NULL, PRIMARY KEY (job_id, idx)
+);
+CREATE TABLE IF NOT EXISTS bulk_idempotency (
+  owner TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL, job_id TEXT NOT NULL, created_at TEXT NOT NULL,
+  PRIMARY KEY (owner, key)
+)`,
 };

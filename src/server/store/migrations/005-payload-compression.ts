@@ -11,6 +11,7 @@ export const payloadCompression: Migration = {
   name: '005_payload_compression',
   sql: (dialect) =>
     dialect === 'postgres'
-      ? 'DO $$ BEGIN ALTER TABLE bulk_job_payloads ALTER COLUMN body SET COMPRESSION lz4; EXCEPTION WHEN OTHERS THEN ALTER TABLE bulk_job_payloads ALTER COLUMN body SET STORAGE EXTERNAL; END $$'
+      ? 'DO $$ BEGIN ALTER TABLE bulk_job_payloads ALTER COLUMN body SET COMPRESSION lz4; ' +
+        'EXCEPTION WHEN OTHERS THEN ALTER TABLE bulk_job_payloads ALTER COLUMN body SET STORAGE EXTERNAL; END $$'
       : '',
 };

@@ -20,7 +20,8 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** The table that records which migrations a database has run (both databases). */
 export const MIGRATIONS_TABLE_SQL =
-  'CREATE TABLE IF NOT EXISTS bulk_schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
+  'CREATE TABLE IF NOT EXISTS bulk_schema_migrations ' +
+  '(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
 
 /** The statements of a migration one by one (drivers differ on running several at once). */
 export function statements(sql: string): string[] {

@@ -25,7 +25,9 @@ export const COLUMN = {
   },
 } as const satisfies Record<Dialect, Record<string, string>>;
 
-/** `ADD COLUMN` that a database which already has the column (PostgreSQL ones made before numbering was shared) skips. */
+/**
+ * `ADD COLUMN` that a database which already has the column (PostgreSQL ones made before numbering was shared) skips.
+ */
 export function addColumn(dialect: Dialect, table: string, column: string): string {
   return `ALTER TABLE ${table} ADD COLUMN ${dialect === 'postgres' ? 'IF NOT EXISTS ' : ''}${column}`;
 }

@@ -1,0 +1,123 @@
+/**
+ * The SQLite store's reads that change nothing (listing, counting, errors, key probes, idempotency
+ * keys) and its settings: plain statements on the store's prepared-statement cache, kept apart from
+ * the claim and commit logic.
+ */
+import type Database from 'better-sqlite3';
+import type { RecordError } from '../../protocol/index.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
+import { toJobRecord, type JobRow } from './job-row.js';
+import { quoteIdent } from './sql-helpers.js';
+import type { IdempotencyRecord, JobCount, JobRecord } from './store.js';
+
+export const UNFINISHED = "state IN ('Open', 'In Progress')";
+
+/** The store's database and its prepared-once statements. */
+export interface SqliteAccess {
+  db: Database.Database;
+  sql(text: string): Database.Statement;
+}
+
+export function findIdempotency({ sql }: SqliteAccess, owner: string, key: string): IdempotencyRecord | null {
+  const row = sql('SELECT request_hash, job_id, response FROM bulk_idempotency WHERE owner = ? AND key = ?').get(
+    owner,
+    key,
+  ) as { request_hash: string; job_id: string; response: string | null } | undefined;
+  return row ? { hash: row.request_hash, jobId: row.job_id, response: row.response } : null;
+}
+
+export function getJob({ sql }: SqliteAccess, id: string): JobRecord | null {
+  const row = sql('SELECT * FROM bulk_jobs WHERE id = ?').get(id) as JobRow | undefined;
+  return row ? toJobRecord(row) : null;
+}
+
+export function listJobs(
+  { db }: SqliteAccess,
+  query: { owner: string | null; state?: string; limit: number; idPrefix?: string },
+): JobRecord[] {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (query.owner !== null) {
+    where.push('owner = ?');
+    args.push(query.owner);
+  }
+  if (query.state) {
+    where.push('state = ?');
+    args.push(query.state);
+  }
+  if (query.idPrefix) {
+    where.push('id LIKE ?');
+    args.push(`${query.idPrefix}%`);
+  }
+  const sql = `SELECT * FROM bulk_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+  return (db.prepare(sql).all(...args, query.limit) as JobRow[]).map(toJobRecord);
+}
+
+export function claimableOwners({ sql }: SqliteAccess): string[] {
+  const rows = sql(`SELECT owner FROM bulk_jobs WHERE ${UNFINISHED} GROUP BY owner ORDER BY MIN(seq)`).all() as {
+    owner: string;
+  }[];
+  return rows.map((r) => r.owner);
+}
+
+export function isAbortRequested({ sql }: SqliteAccess, id: string): boolean {
+  const row = sql('SELECT abort_requested FROM bulk_jobs WHERE id = ?').get(id) as
+    { abort_requested: number } | undefined;
+  return row?.abort_requested === 1;
+}
+
+export function recordErrors(
+  { db, sql }: SqliteAccess,
+  id: string,
+  offset: number,
+  limit: number,
+): { total: number; errors: RecordError[] } {
+  const total = (sql('SELECT COUNT(*) AS n FROM bulk_job_errors WHERE job_id = ?').get(id) as { n: number }).n;
+  const rows = db
+    .prepare('SELECT idx, field, error FROM bulk_job_errors WHERE job_id = ? ORDER BY idx LIMIT ? OFFSET ?')
+    .all(id, limit, offset) as { idx: number; field: string | null; error: string }[];
+  return {
+    total,
+    errors: rows.map((r) =>
+      r.field === null ? { index: r.idx, error: r.error } : { index: r.idx, field: r.field, error: r.error },
+    ),
+  };
+}
+
+export function existingKeys(
+  { sql }: SqliteAccess,
+  def: ResourceDef,
+  keyFields: readonly string[],
+  rows: readonly { index: number; values: SqlValue[] }[],
+): Set<number> {
+  const idx = keyFields.map((k) => def.fields.findIndex((f) => f.name === k));
+  const match = keyFields.map((k) => `${quoteIdent(k)} = ?`).join(' AND ');
+  const probe = sql(`SELECT 1 FROM ${quoteIdent(def.name)} WHERE ${match} LIMIT 1`);
+  return new Set(
+    rows.filter((r) => probe.get(...idx.map((i) => r.values[i] ?? null)) !== undefined).map((r) => r.index),
+  );
+}
+
+export function queueDepth({ sql }: SqliteAccess, owner?: string): number {
+  const row =
+    owner === undefined
+      ? sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE ${UNFINISHED}`).get()
+      : sql(`SELECT COUNT(*) AS n FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED}`).get(owner);
+  return (row as { n: number }).n;
+}
+
+export function jobCounts({ sql }: SqliteAccess): JobCount[] {
+  return sql('SELECT state, owner, COUNT(*) AS n FROM bulk_jobs GROUP BY state, owner').all() as JobCount[];
+}
+
+export function getSetting({ sql }: SqliteAccess, name: string): string | null {
+  const row = sql('SELECT value FROM bulk_settings WHERE name = ?').get(name) as { value: string } | undefined;
+  return row?.value ?? null;
+}
+
+export function setSetting({ sql }: SqliteAccess, name: string, value: string, now: string): void {
+  sql(
+    `INSERT INTO bulk_settings (name, value, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  ).run(name, value, now);
+}

@@ -1,0 +1,205 @@
+/**
+ * The run's ledger: what became of its rows and jobs as the send learns it. Failed rows are written
+ * to their file before they are counted, submitted and finished jobs go into the checkpoint (saved
+ * after each), and the stop their outcomes call for is latched. The send (send-files.ts) decides
+ * when; this records it.
+ */
+import { ApiError } from '../../client/api-error.js';
+import { recordsOf, type Batch } from '../send/batch.js';
+import type { BatchOrigin, JobOutcome, MappedRowError, RunCounts, UploadEvent } from '../upload-events.js';
+import type { Checkpoint, CheckpointEntry, EntryOutcome } from './checkpoint.js';
+import type { CheckpointWriter } from './checkpoint-writer.js';
+import { FailedRowsFiles } from './failed-rows-files.js';
+import { assembleResult, outcomeOf, unconfirmedOutcome, type UploadResult } from './run-result.js';
+import { RunTally } from './run-tally.js';
+import {
+  batchFailure,
+  maxErrorsStop,
+  outputStop,
+  StopLatch,
+  type MaxErrors,
+  type StopDecision,
+} from './stop-policy.js';
+
+export interface LedgerOptions {
+  checkpoint: Checkpoint;
+  /** Saves the checkpoint; absent for runs that cannot be resumed (a dry run). */
+  checkpointWriter?: CheckpointWriter;
+  failedRowsDir?: string;
+  failedRowsClaims?: string;
+  maxErrors?: MaxErrors;
+  emit: (event: UploadEvent) => void;
+  /** Jobs in flight now, for the counts' snapshot. */
+  inFlight: () => number;
+}
+
+/** A failed row as the ledger records it: its error, and the record or raw text to write back out. */
+export type FailedRow = { error: MappedRowError; record?: Record<string, unknown>; raw?: string };
+
+export class RunLedger {
+  readonly tally: RunTally;
+  readonly counts: RunCounts;
+  readonly failedRows: FailedRowsFiles;
+  readonly stopLatch = new StopLatch();
+  readonly submitted: UploadResult['submittedJobs'] = [];
+  readonly notRead: UploadResult['notRead'] = [];
+  /** Jobs this run saw finish, for the result; earlier runs' are in `earlier`. */
+  private readonly sessionOutcomes: JobOutcome[] = [];
+  private readonly earlier: CheckpointEntry[];
+  private readonly checkpoint: Checkpoint;
+
+  constructor(private readonly opts: LedgerOptions) {
+    this.checkpoint = opts.checkpoint;
+    this.failedRows = new FailedRowsFiles(opts.failedRowsDir, this.checkpoint.failed_rows, opts.failedRowsClaims);
+    this.tally = RunTally.resuming(this.checkpoint);
+    this.counts = this.tally.counts;
+    this.earlier = this.checkpoint.entries.filter((e) => e.state === 'finished' && e.outcome);
+  }
+
+  emit(event: UploadEvent): void {
+    this.opts.emit(event);
+  }
+
+  emitCounts(): void {
+    this.emit({ type: 'counts', counts: this.tally.snapshot(this.opts.inFlight()) });
+  }
+
+  /** Whether the run stops. A checkpoint that cannot be saved stops it: going on would store rows no record names. */
+  stopDecided(): boolean {
+    const failure = this.opts.checkpointWriter?.failure();
+    if (failure) this.stopLatch.set(outputStop(failure));
+    return this.stopLatch.decision !== null;
+  }
+
+  save(): void {
+    if (!this.opts.checkpointWriter) return;
+    this.opts.checkpointWriter.request(() => {
+      this.checkpoint.failed_rows = this.failedRows.checkpointState();
+      return this.checkpoint;
+    });
+  }
+
+  /** A job the server accepted: into the checkpoint (saved) and the run's list, and out as an event. */
+  submittedEntry(origin: BatchOrigin, jobId: string, key: string, replayed: boolean): CheckpointEntry {
+    const entry: CheckpointEntry = {
+      key,
+      file: origin.file,
+      batch: origin.batch,
+      first_line: origin.firstLine,
+      last_line: origin.lastLine,
+      rows: origin.rows,
+      job_id: jobId,
+      state: 'submitted',
+    };
+    this.checkpoint.entries.push(entry);
+    this.save();
+    const { file, batch, firstLine, lastLine } = origin;
+    this.submitted.push({ jobId, batch, file, firstLine, lastLine });
+    this.emit({ type: 'batch-submitted', origin, jobId, replayed });
+    return entry;
+  }
+
+  finishEntry(entry: CheckpointEntry, outcome: EntryOutcome): void {
+    entry.state = 'finished';
+    entry.outcome = outcome;
+    this.counts.stored += outcome.stored;
+    this.counts.unprocessed += outcome.unprocessed;
+    this.save();
+    const finished = outcomeOf(entry);
+    this.sessionOutcomes.push(finished);
+    this.emit({ type: 'job-finished', outcome: finished });
+    this.emitCounts();
+  }
+
+  /**
+   * A batch the server has (or may have) whose fate is not known: counted unconfirmed, listed with
+   * its job, and its checkpoint entry (if any) left for the resume to ask about again.
+   */
+  unconfirmed(
+    batch: Batch,
+    jobId: string,
+    serverState: string | null,
+    stop: StopDecision | null,
+    jobErrors: string[] = stop ? [stop.message] : [],
+  ): void {
+    this.tally.unconfirmed(batch.origin.rows);
+    const outcome = unconfirmedOutcome(batch.origin, jobId, serverState, jobErrors);
+    this.sessionOutcomes.push(outcome);
+    this.emit({ type: 'job-finished', outcome });
+    this.stopLatch.set(stop);
+    this.emitCounts();
+  }
+
+  /** A batch handled at once by the server (no job): into the checkpoint as finished. */
+  finishedAtOnce(entry: CheckpointEntry, outcome: EntryOutcome): void {
+    this.checkpoint.entries.push(entry);
+    this.finishEntry(entry, outcome);
+  }
+
+  /** A batch whose job could not be started or followed; `stopping`: the run was told to stop. */
+  batchFailed(batch: Batch, err: unknown, stopping: boolean): void {
+    if (!(err instanceof ApiError)) {
+      if (!stopping) throw err;
+      this.counts.unprocessed += batch.origin.rows;
+      return;
+    }
+    const failure = batchFailure(err);
+    const rows =
+      failure.rows === 'failed'
+        ? recordsOf(batch).map((record, i) => ({
+            record,
+            error: { file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message },
+          }))
+        : null;
+    if (failure.rows === 'unconfirmed') this.tally.unconfirmed(batch.origin.rows);
+    else if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
+    this.stopLatch.set(failure.stop);
+  }
+
+  /**
+   * Failed rows: written first, counted once all are on disk; a failed write (ENOSPC, EACCES, EIO)
+   * stops the run and counts none.
+   */
+  failed(rows: FailedRow[]): boolean {
+    if (!this.stopLatch.recorded(() => rows.forEach((r) => this.failedRows.write(r.error, r)))) return false;
+    for (const { error } of rows) {
+      this.counts.failed++;
+      this.tally.keepError(error);
+      this.emit({ type: 'row-rejected', error });
+    }
+    this.maxErrorsCheck();
+    return true;
+  }
+
+  /** Applies --max-errors to the counts as they stand. */
+  maxErrorsCheck(): void {
+    this.stopLatch.set(maxErrorsStop(this.opts.maxErrors, this.counts.failed, this.counts.read));
+  }
+
+  /**
+   * The last save and the last write; either can fail too, and the run then ends stopped on its last good checkpoint.
+   */
+  async close(finished: boolean): Promise<void> {
+    this.checkpoint.finished = finished;
+    this.save();
+    await Promise.resolve(this.opts.checkpointWriter?.flush())
+      .then(() => this.failedRows.close())
+      .catch((err: unknown) => this.stopLatch.set(outputStop(err)));
+  }
+
+  /** The run's result, once its accounting is checked (before its counts are printed or returned). */
+  result(): UploadResult {
+    this.tally.checkBalance();
+    this.emitCounts();
+    const { tally, earlier, sessionOutcomes, notRead, submitted } = this;
+    return assembleResult({
+      tally,
+      earlier,
+      sessionOutcomes,
+      notRead,
+      submitted,
+      failedRowsFiles: this.failedRows.paths(),
+      stop: this.stopLatch.decision,
+    });
+  }
+}
