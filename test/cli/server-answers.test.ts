@@ -232,3 +232,31 @@ describe('one job id answered for different batches is a protocol violation, enf
     checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
   });
 });
+
+describe('a status URL that redirects after the 202: unconfirmed, asked again on resume, resent only under a key the server honours', () => {
+  it('307 for every status: nothing failed; a resume resends under the key bulk serve honours; the run converges, each row once', async () => {
+    const { input, env, db, failedFiles } = await setup();
+    let redirecting = true;
+    proxy!.arm(
+      { kind: 'json-status', status: 307, body: { error: 'moved' } },
+      {
+        count: 100_000,
+        match: (req) => redirecting && req.method === 'GET' && /\/(status|events)\/$/.test(req.url ?? ''),
+      },
+    );
+    const first = await upload([input], env);
+    // main: every row of the job in the failed-rows file ("status of job …: moved"), exit 1, no resume.
+    expect(first.result.exit_code).toBe(3);
+    expect(first.result.error_kind).toBe('unconfirmed');
+    expect(first.result.counts.failed).toBe(0);
+    expect(first.result.counts.unconfirmed).toBeGreaterThanOrEqual(200);
+    expect(first.result.failed_rows_file).toBeNull();
+    // Asked again and still unknowable: bulk serve echoed the Idempotency-Key, so the batch goes again under it.
+    const again = await upload(['--resume', first.result.run_id], env);
+    expect(again.res.stderr).toMatch(/sent again: this server honours Idempotency-Key/);
+    expect(again.result.counts.failed).toBe(0);
+    redirecting = false;
+    const { result } = await upload(['--resume', first.result.run_id], env);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
+  });
+});

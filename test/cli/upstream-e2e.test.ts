@@ -76,6 +76,13 @@ describe('the upstream server, answered honestly', () => {
     expect(JSON.parse(again.stdout).counts).toMatchObject({ stored: 100, unconfirmed: 100 });
     // Asked again, never resent: the server got two jobs, not three.
     expect(fake!.jobs).toHaveLength(2);
+    // Only when the user says so, and the run says which.
+    const forced = await runCli([...doc.resume_command.split(' ').slice(1), '--json', '--resend-unconfirmed'], {
+      env: { BULK_STATE_DIR: path.join(dir, 'state') },
+      cwd: dir,
+    });
+    expect(forced.stderr).toMatch(/sent again: --resend-unconfirmed was given \(rows the server did store may be/);
+    expect(fake!.jobs).toHaveLength(3);
   }, 60_000);
 
   it('an unknown resource (404 HTML to the start) is exit 2, names the resource and the URL, and offers no resume', async () => {
