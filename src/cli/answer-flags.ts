@@ -1,10 +1,18 @@
-// The flags that bound what bulk waits for and reads from a server after a batch is sent (the
+// The flags that bound what bulk waits for and reads from a server (the request timeout, the
 // answer size limit, the stall bound), and the resume's consent to resend unconfirmed batches.
 import { Option, type Command } from 'commander';
 import { nonNegativeSeconds, recordSize } from './options.js';
 
 export function addAnswerOptions(cmd: Command): Command {
   return cmd
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'per-request timeout: silence before an answer, or inside one (a body that stops or drips)',
+      )
+        .argParser(nonNegativeSeconds)
+        .default(30),
+    )
     .addOption(
       new Option(
         '--max-answer-size <size>',

@@ -6,11 +6,40 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCharFlag, type CsvDialect } from '../input/csv-dialect.js';
 import { parseColumnMap } from '../upload/plan/column-plan.js';
 import { BulkError } from '../errors/bulk-error.js';
+import { mergeFormats, splitList, type ValueFormats } from '../upload/plan/value-formats.js';
 
 /** The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`). */
 export interface InputFlags extends CsvDialect {
   map?: Record<string, string>;
   ignoreUnknown?: boolean;
+  locale?: string;
+  decimalSeparator?: string;
+  dateFormat?: string[];
+  datetimeFormat?: string[];
+  timezone?: string;
+  trueValues?: string[];
+  falseValues?: string[];
+}
+
+/** The value-format flags: a run keeps them in its checkpoint. */
+export const VALUE_FORMAT_FLAGS = [
+  '--locale',
+  '--decimal-separator',
+  '--date-format',
+  '--datetime-format',
+  '--timezone',
+  '--true-values',
+  '--false-values',
+];
+
+function repeated(value: string, previous?: string[]): string[] {
+  return [...(previous ?? []), value];
+}
+
+function words(value: string): string[] {
+  const list = splitList(value);
+  if (list.length === 0) throw new InvalidArgumentError('expected comma-separated words, e.g. ja,wahr');
+  return list;
 }
 
 const DIALECT_KEYS = [
@@ -81,7 +110,45 @@ export function addInputOptions(cmd: Command): Command {
         'send column src as field (repeatable; adds to the profile\'s "columns")',
       ).argParser(columnMap),
     )
-    .option('--ignore-unknown', 'leave out columns the resource does not have instead of refusing the file');
+    .option('--ignore-unknown', 'leave out columns the resource does not have instead of refusing the file')
+    .option('--locale <tag>', 'numbers and yes/no words as this locale writes them (e.g. de-DE: 1.234,56, ja/nein)')
+    .addOption(
+      new Option('--decimal-separator <char>', 'the decimal mark of numbers (e.g. ,)').argParser((v: string) => {
+        if ([...v].length !== 1) throw new InvalidArgumentError('expected one character');
+        return v;
+      }),
+    )
+    .addOption(
+      new Option(
+        '--date-format <pattern>',
+        'dates written like this, e.g. DD.MM.YYYY (repeatable: tried in order)',
+      ).argParser(repeated),
+    )
+    .addOption(
+      new Option(
+        '--datetime-format <pattern>',
+        'datetimes written like this, e.g. "DD.MM.YYYY HH:mm" (repeatable: tried in order)',
+      ).argParser(repeated),
+    )
+    .option('--timezone <zone>', 'the IANA time zone of datetimes written without an offset (default UTC)')
+    .addOption(new Option('--true-values <a,b>', "the words that mean true (replace the locale's)").argParser(words))
+    .addOption(new Option('--false-values <a,b>', "the words that mean false (replace the locale's)").argParser(words));
+}
+
+/** The value-format flags as settings, laid over the profile's. */
+export function formatSettings(flags: InputFlags, profile?: ValueFormats): ValueFormats | undefined {
+  return mergeFormats(
+    {
+      locale: flags.locale,
+      decimalSeparator: flags.decimalSeparator,
+      dateFormats: flags.dateFormat,
+      datetimeFormats: flags.datetimeFormat,
+      timezone: flags.timezone,
+      trueValues: flags.trueValues,
+      falseValues: flags.falseValues,
+    },
+    profile,
+  );
 }
 
 /** Flags → the upload's CSV dialect and column settings; `profileColumns` is the config profile's map. */

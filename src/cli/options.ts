@@ -1,5 +1,6 @@
 // Parsers for commander option values: a bad value is a usage error (exit 2) naming the flag.
 import { InvalidArgumentError } from 'commander';
+import { resolveEncoding } from '../input/text-codec.js';
 import { parseSize } from '../input/record-limits.js';
 
 export function positiveInteger(value: string): number {
@@ -46,4 +47,11 @@ export function maxErrors(value: string): { count?: number; percent?: number } {
 
 export function increaseVerbosity(_value: string, previous: number): number {
   return previous + 1;
+}
+
+/** `--encoding`: a label Node's TextDecoder knows (and bulk can write back), kept as given. */
+export function encodingLabel(value: string): string {
+  const resolved = resolveEncoding(value);
+  if ('error' in resolved) throw new InvalidArgumentError(resolved.error);
+  return value;
 }

@@ -6,13 +6,15 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import { DEFAULT_RECORD_LIMITS } from '../input/record-limits.js';
 import { BulkError } from '../errors/bulk-error.js';
 import type { UploadRequest } from '../upload/run-upload.js';
-import { inputSettings, type InputFlags } from './input-flags.js';
+import { formatSettings, inputSettings, type InputFlags } from './input-flags.js';
+import type { ValueFormats } from '../upload/plan/value-formats.js';
 
 export interface UploadFlags extends InputFlags {
   url?: string;
   resource?: string;
   format?: 'csv' | 'json' | 'ndjson';
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   batchSize?: number;
   concurrency?: number;
   upsert?: boolean;
@@ -89,13 +91,14 @@ export type UploadCommandRequest = Omit<
 export function uploadRequest(
   files: string[],
   flags: UploadFlags,
-  config: Pick<ResolvedConfig, 'url' | 'batchSize' | 'concurrency' | 'columns'>,
+  config: Pick<ResolvedConfig, 'url' | 'batchSize' | 'concurrency' | 'columns'> & { formats?: ValueFormats },
 ): UploadCommandRequest {
   checkUploadFlags(files, flags);
   const input =
     flags.resume === undefined
       ? inputSettings(flags, config.columns)
       : { csv: undefined, columnMap: undefined, ignoreUnknown: undefined };
+  const formats = flags.resume === undefined ? formatSettings(flags, config.formats) : undefined;
   return {
     files,
     resume: flags.resume,
@@ -107,6 +110,7 @@ export function uploadRequest(
       maxDepth: flags.maxDepth ?? DEFAULT_RECORD_LIMITS.maxDepth,
     },
     ...input,
+    formats,
     batchSize: config.batchSize,
     concurrency: config.concurrency,
     concurrencyGiven: flags.concurrency !== undefined,

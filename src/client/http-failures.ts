@@ -25,6 +25,12 @@ export function parseJsonBody(text: string, contentType: string): unknown {
   }
 }
 
+/** A status the client names itself, whatever the server's body says: 507 is a full disk on any server. */
+export function meaningOf(status: number, message: string): string {
+  if (status === 507 && !/disk is full/i.test(message)) return `the server's disk is full (${message})`;
+  return message;
+}
+
 export function classifyStatus(status: number, message: string, body: unknown): ApiError {
   if (status === 401 || status === 403) return new ApiError('auth', message, status, body);
   if (status === 404) return new ApiError('not-found', message, status, body);

@@ -4,7 +4,14 @@
 // there). Knows HTTP, not the protocol.
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, errorMessageOf } from './api-error.js';
-import { classifyStatus, describeNetworkError, detailOf, LinkTimeoutError, parseJsonBody } from './http-failures.js';
+import {
+  classifyStatus,
+  describeNetworkError,
+  detailOf,
+  LinkTimeoutError,
+  meaningOf,
+  parseJsonBody,
+} from './http-failures.js';
 import {
   DEFAULT_RETRY,
   isRetryableNetworkError,
@@ -89,6 +96,11 @@ export class HttpTransport {
 
   get signal(): AbortSignal | undefined {
     return this.opts.signal;
+  }
+
+  /** How long a failing operation keeps being retried (--deadline). */
+  get deadlineMs(): number {
+    return this.retry.deadlineMs;
   }
 
   resolve(pathOrUrl: string): string {
@@ -213,7 +225,7 @@ export class HttpTransport {
           return { status: res.statusCode, headers: res.headers, body, text };
         }
         if (opts.answers?.includes(res.statusCode)) return { status: res.statusCode, headers: res.headers, body };
-        const message = errorMessageOf(body, `HTTP ${res.statusCode}`);
+        const message = meaningOf(res.statusCode, errorMessageOf(body, `HTTP ${res.statusCode}`));
         const error = classifyStatus(res.statusCode, `${opts.what}: ${message}`, body);
         if (!isRetryableStatus(res.statusCode)) throw error;
         failure = {

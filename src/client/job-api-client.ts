@@ -55,6 +55,11 @@ export class JobApiClient {
     return this.transport.baseUrl;
   }
 
+  /** How long a failing operation keeps being retried (--deadline); a job the server cannot write for is one. */
+  get deadlineMs(): number {
+    return this.transport.deadlineMs;
+  }
+
   /** Reporters and signals are wired after the client exists (it may be made before the run starts). */
   setHooks(hooks: Pick<JobApiClientOptions, 'onHttp' | 'onRetry' | 'signal'>): void {
     this.transport.setHooks(hooks);

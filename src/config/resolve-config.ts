@@ -1,6 +1,7 @@
 // Config resolution, pure: flags beat the environment, the environment beats the config file, the
 // file beats the defaults. Reading files is load-config.ts's job.
 import { BulkError } from '../errors/bulk-error.js';
+import { FORMAT_KEYS, profileFormats, type ProfileFormats } from './profile-formats.js';
 
 /** One profile of a config file, or the same settings from flags and environment. */
 export interface ProfileSettings {
@@ -10,6 +11,8 @@ export interface ProfileSettings {
   concurrency?: number;
   /** Input column → resource field, as `--map` gives it (a profile's `columns`). */
   columns?: Record<string, string>;
+  /** How files write values (`locale`, `date_format`, …): flags override each key. */
+  formats?: ProfileFormats;
 }
 
 export interface ConfigFile {
@@ -29,6 +32,8 @@ export interface ResolvedConfig {
   profile: string | null;
   /** The profile's column mapping; `--map` pairs are laid over it. */
   columns: Record<string, string>;
+  /** The profile's value formats; the format flags are laid over them key by key. */
+  formats?: ProfileFormats;
 }
 
 export const DEFAULTS = { batchSize: 5000, concurrency: 4 } as const;
@@ -90,6 +95,7 @@ export function resolveConfig(input: {
     ),
     profile: profileName,
     columns: { ...profile.columns },
+    formats: profile.formats,
   };
 }
 
@@ -130,7 +136,7 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
   for (const [name, value] of Object.entries(profilesRaw as Record<string, unknown>)) {
     if (!value || typeof value !== 'object') throw new ConfigError(`${source}: profile "${name}" must be an object`);
     const p = value as Record<string, unknown>;
-    const known = new Set(['url', 'token_file', 'batch_size', 'concurrency', 'columns']);
+    const known = new Set(['url', 'token_file', 'batch_size', 'concurrency', 'columns', ...FORMAT_KEYS]);
     for (const key of Object.keys(p)) {
       if (!known.has(key))
         throw new ConfigError(
@@ -144,6 +150,7 @@ export function parseConfigFile(raw: unknown, source: string): ConfigFile {
       batchSize: optNumber(p.batch_size, source, name, 'batch_size'),
       concurrency: optNumber(p.concurrency, source, name, 'concurrency'),
       columns: optColumns(p.columns, source, name),
+      formats: profileFormats(p, `${source}: profile "${name}"`),
     };
   }
   const def = obj.default_profile;

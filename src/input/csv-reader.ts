@@ -17,11 +17,18 @@ import { isReservedColumn, SOURCE_LINE_COLUMN, ERROR_COLUMN, unescapeFormula } f
  */
 export const MAX_RECORD_BYTES = DEFAULT_RECORD_LIMITS.maxRecordChars;
 
-/** What the reader learnt of the file, for the caller: the header, and the delimiter it used. */
+/** What the reader learnt of the file, for the caller: the header, the delimiter it used, how lines end. */
 export interface CsvHeader {
   columns: string[] | null;
   delimiter?: string;
+  /** How the first line ends. */
+  eol?: '\n' | '\r\n';
+  /** The delimiter an Excel `sep=X` first line named (the line is skipped). */
+  sepLine?: string;
 }
+
+/** Excel's first line naming the delimiter: `sep=;` (some writers quote it). */
+const SEP_LINE = /^"?sep=(.)"?$/i;
 
 export interface CsvReadOptions {
   dialect?: CsvDialect;
@@ -47,11 +54,29 @@ export async function* readCsv(
   header: CsvHeader,
   opts: CsvReadOptions = {},
 ): AsyncGenerator<InputItem[]> {
-  const dialect = opts.dialect ?? {};
-  const { head, rest } = await peekHeader(text.chunks, dialect);
-  let delimiter = dialect.delimiter;
+  const given = opts.dialect ?? {};
+  const first = await peekUntil(text.chunks, (t, from) => t.indexOf('\n', from) !== -1);
+  const nl = first.text.indexOf('\n');
+  const firstLine = (nl === -1 ? first.text : first.text.slice(0, nl)).replace(/\r$/, '');
+  header.eol = nl > 0 && first.text.charCodeAt(nl - 1) === 13 ? '\r\n' : '\n';
+  const sep = SEP_LINE.exec(firstLine)?.[1];
+  // The `sep=` line comes before any preamble --skip-lines skips.
+  const dialect = sep === undefined ? given : { ...given, skipLines: (given.skipLines ?? 0) + 1 };
+  let delimiter = dialect.delimiter ?? sep;
+  if (sep !== undefined) {
+    header.sepLine = sep;
+    opts.onNotice?.(
+      delimiter === sep
+        ? `${file}: delimiter ${showDelimiter(sep)} (from its first line "${firstLine}", which is not data)`
+        : `${file}: its first line "${firstLine}" names another delimiter: ` +
+            `--delimiter ${showDelimiter(delimiter as string)} is used`,
+    );
+  }
+  let rest = first.rest;
   if (delimiter === undefined) {
-    delimiter = detectDelimiter(head ?? '', dialect.quote);
+    const peeked = await peekUntil(rest, (t) => headerLineOf(t, dialect, false) !== null);
+    rest = peeked.rest;
+    delimiter = detectDelimiter(headerLineOf(peeked.text, dialect, true) ?? '', dialect.quote);
     if (delimiter !== ',')
       opts.onNotice?.(
         `${file}: delimiter ${showDelimiter(delimiter)} (detected from the header line; --delimiter chooses another)`,
@@ -97,24 +122,18 @@ export async function* readCsv(
         });
         continue;
       }
-      const bad = text.replacementMeansInvalid() ? values.findIndex((v) => v.includes('\uFFFD')) : -1;
-      if (bad !== -1) {
-        items.push({
-          kind: 'rejected',
-          line,
-          raw: csvQuote(values, delimiter),
-          field: cols[bad],
-          reason: 'invalid UTF-8',
-        });
-        continue;
-      }
       const record: Record<string, unknown> = {};
       for (const i of keep) {
         const v = values[i] as string;
         record[cols[i] as string] =
           nullValue !== undefined && v === nullValue ? null : unescape ? unescapeFormula(v) : v;
       }
-      items.push({ kind: 'row', line, record });
+      // Its values stay in their columns, with the bytes that did not decode: the failed-rows file
+      // gives them back as they were.
+      const bad = keep.find((i) => text.undecodable(values[i] as string));
+      if (bad !== undefined)
+        items.push({ kind: 'rejected', line, raw: '', field: cols[bad], reason: text.undecodableReason, record });
+      else items.push({ kind: 'row', line, record });
     }
   };
 
@@ -145,27 +164,28 @@ export async function* readCsv(
 }
 
 /**
- * Reads the start of the text until the header line is whole, and gives the text back unconsumed.
- * The look-ahead is bounded: past the record size cap, whatever was read is the header's text.
+ * Reads the start of the text until `enough` says it holds what is looked for (told where the
+ * newest chunk starts), and gives the text back unconsumed. Bounded: past the record size cap,
+ * or at the end, whatever was read is what there is.
  */
-async function peekHeader(
+async function peekUntil(
   chunks: AsyncIterable<string>,
-  dialect: CsvDialect,
-): Promise<{ head: string | null; rest: AsyncIterable<string> }> {
-  if (dialect.delimiter !== undefined) return { head: null, rest: chunks };
+  enough: (text: string, newFrom: number) => boolean,
+): Promise<{ text: string; rest: AsyncIterable<string> }> {
   const iterator = chunks[Symbol.asyncIterator]();
   const seen: string[] = [];
   let text = '';
   let done = false;
-  let head: string | null = null;
-  while (head === null) {
+  for (;;) {
     const next = await iterator.next();
-    if (next.done) done = true;
-    else {
-      seen.push(next.value);
-      text += next.value;
+    if (next.done) {
+      done = true;
+      break;
     }
-    head = headerLineOf(text, dialect, done || text.length > MAX_RECORD_BYTES);
+    seen.push(next.value);
+    const from = text.length;
+    text += next.value;
+    if (enough(text, from) || text.length > MAX_RECORD_BYTES) break;
   }
   async function* replay(): AsyncGenerator<string> {
     yield* seen.splice(0);
@@ -176,7 +196,7 @@ async function peekHeader(
       yield next.value;
     }
   }
-  return { head, rest: replay() };
+  return { text, rest: replay() };
 }
 
 /** Names are kept exactly as written; an empty name or a name used twice stops the file. */

@@ -6,6 +6,7 @@
 import { Parser, type CsvError, type Info } from 'csv-parse';
 import type { CsvDialect } from './csv-dialect.js';
 import { CsvSplitError, CsvSplitter } from './csv-splitter.js';
+import { isWellFormed } from './text-codec.js';
 
 export interface CsvRecord {
   values: string[];
@@ -90,6 +91,15 @@ export function csvParseOptions(d: CsvDialect, delimiter: string, maxRecordChars
   };
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** Where lone surrogates wait while csv-parse reads the text: U+10F800–U+10FFFF. */
+const PARKED = 0x10f800;
+const PARKED_RE = /[\u{10F800}-\u{10FFFF}]/gu;
+
+function unpark(value: string): string {
+  return value.replace(PARKED_RE, (c) => String.fromCharCode(0xd800 + (c.codePointAt(0) as number) - PARKED));
+}
+
 /** The engine inside csv-parse's Parser stream: it parses a buffer synchronously, pushing records. */
 interface CsvParseEngine {
   parse(
@@ -117,8 +127,17 @@ export async function* parsedRecords(
   let nextLine = (d.skipLines ?? 0) + 1;
   let comments = 0;
   const out: CsvRecord[] = [];
+  // csv-parse reads bytes: text holding bytes that did not decode (lone surrogates) goes through
+  // it with each surrogate moved to a plane-16 private-use character, and back in the values.
+  let moved = false;
+  const bytesOf = (chunk: string): Buffer => {
+    if (isWellFormed(chunk)) return Buffer.from(chunk);
+    moved = true;
+    return Buffer.from(chunk.replace(LONE_SURROGATE, (c) => String.fromCodePoint(PARKED + c.charCodeAt(0) - 0xd800)));
+  };
   const push = (parsed: string[] | { record: string[]; info: Info }) => {
-    const record = Array.isArray(parsed) ? parsed : parsed.record;
+    let record = Array.isArray(parsed) ? parsed : parsed.record;
+    if (moved) record = record.map(unpark);
     if (!Array.isArray(parsed)) {
       nextLine += parsed.info.comment_lines - comments;
       comments = parsed.info.comment_lines;
@@ -137,7 +156,7 @@ export async function* parsedRecords(
     return new CsvReadError(code, err.message, nextLine + passed - comments);
   };
   for await (const chunk of chunks) {
-    const failure = run(Buffer.from(chunk), false);
+    const failure = run(bytesOf(chunk), false);
     if (out.length > 0) yield out.splice(0);
     if (failure) throw failure;
   }

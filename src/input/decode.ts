@@ -1,50 +1,81 @@
-// Bytes to text for the readers: the input's encoding decoded as a stream, a wrong encoding
-// refused before any row goes out, and invalid UTF-8 told apart from a real U+FFFD.
+// Bytes to text for the readers: the input's encoding (or its byte order mark's) decoded as a
+// stream, a wrong encoding refused before any row goes out, and bytes that do not decode kept.
 import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { InputError } from './input-error.js';
 import type { InputEncoding } from './input-item.js';
+import { bomOf, resolveEncoding, showEncoding, textCodec, type EncodingName } from './text-codec.js';
 
 export interface TextSource {
   chunks: AsyncIterable<string>;
   bytesRead(): number;
   /**
-   * Whether a U+FFFD in the text may stand for bytes that could not be decoded. False while every
-   * byte so far was valid UTF-8, so a file that really holds U+FFFD characters keeps them.
+   * Whether a value holds bytes that did not decode. False for every value while every byte so
+   * far decoded, so a file that really holds U+FFFD characters keeps them.
    */
-  replacementMeansInvalid(): boolean;
+  undecodable(value: string): boolean;
+  /** Why such a value is refused (`invalid UTF-8`). */
+  undecodableReason: string;
+  /** The encoding read (the byte order mark's, once the first bytes are in), and whether it had one. */
+  encoding(): { name: EncodingName; bom: boolean };
 }
 
 /** How much of the start of a file is looked at to refuse a wrong encoding. */
 export const SNIFF_BYTES = 64 * 1024;
 
-// TextDecoder's 'latin1' is windows-1252, as in browsers and spreadsheets: it differs from
-// ISO-8859-1 only in 0x80–0x9F, where real files hold €, curly quotes and dashes, not controls.
-const DECODER_LABEL: Record<InputEncoding, string> = { utf8: 'utf-8', utf16le: 'utf-16le', latin1: 'latin1' };
+/** A label (`utf8`, `latin1`, `windows-1252`) as the codec's canonical name; throws InputError for an unknown one. */
+export function encodingName(label: InputEncoding | undefined, file: string): EncodingName {
+  const resolved = resolveEncoding(label ?? 'utf-8');
+  if ('error' in resolved) throw new InputError(file, resolved.error);
+  return resolved.name;
+}
 
 /**
- * Bytes to text in the chosen encoding. Unless `sniffed`, the first 64 KiB are gathered and checked
- * before any text is produced, so a file clearly in another encoding is refused before a row goes
- * out. Invalid UTF-8 becomes U+FFFD, which the readers turn into a rejected row with its line.
+ * Bytes to text in the chosen encoding, or in the one a byte order mark names. Unless `sniffed`,
+ * the first 64 KiB are gathered and checked before any text is produced, so a file clearly in
+ * another encoding is refused before a row goes out.
  */
 export function decodeStream(
   stream: Readable,
-  encoding: InputEncoding,
+  encoding: InputEncoding | undefined,
   file: string,
-  opts: { sniffed?: boolean } = {},
+  opts: { sniffed?: boolean; onNotice?: (text: string) => void } = {},
 ): TextSource {
   let bytes = 0;
-  const validity = encoding === 'utf8' ? new Utf8Validity() : null;
+  let codec = textCodec(encodingName(encoding, file));
+  let bom = false;
+  let decoder = codec.decoder();
+  /** The first bytes: the byte order mark decides the codec, and is not text. */
+  const start = (buf: Buffer): Buffer => {
+    const mark = bomOf(buf);
+    if (!mark) return buf;
+    bom = true;
+    if (mark.name !== codec.name) {
+      if (encoding !== undefined)
+        opts.onNotice?.(
+          `${file}: read as ${showEncoding(mark.name)}, as its byte order mark says (not ${showEncoding(codec.name)})`,
+        );
+      codec = textCodec(mark.name);
+      decoder = codec.decoder();
+    }
+    return buf.subarray(mark.length);
+  };
+  /** The first bytes, held until a byte order mark (3 bytes at most) can be told. */
+  let first: Buffer | null = Buffer.alloc(0);
+  const text = (buf: Buffer, end: boolean): string => {
+    if (first) {
+      first = Buffer.concat([first, buf]);
+      if (first.length < 3 && !end) return '';
+      buf = start(first);
+      first = null;
+    }
+    return decoder.write(buf);
+  };
   async function* chunks(): AsyncGenerator<string> {
-    const decoder = new TextDecoder(DECODER_LABEL[encoding]);
-    const decode = (buf: Buffer) => {
-      validity?.check(buf);
-      return decoder.decode(buf, { stream: true });
-    };
     let head: Buffer[] | null = opts.sniffed ? null : [];
     let headBytes = 0;
     for await (const chunk of stream) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      let buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       bytes += buf.length;
       if (head) {
         head.push(buf);
@@ -53,43 +84,54 @@ export function decodeStream(
         const all = Buffer.concat(head);
         head = null;
         checkEncoding(all.subarray(0, SNIFF_BYTES), encoding, file, false);
-        const text = decode(all);
-        if (text) yield text;
-        continue;
+        buf = all;
       }
-      const text = decode(buf);
-      if (text) yield text;
+      const t = text(buf, false);
+      if (t) yield t;
     }
     if (head) {
-      const all = Buffer.concat(head);
+      const all: Buffer = Buffer.concat(head);
       checkEncoding(all, encoding, file, true);
-      const text = decode(all);
-      if (text) yield text;
+      const t = text(all, true);
+      if (t) yield t;
+    } else if (first) {
+      const t = text(Buffer.alloc(0), true);
+      if (t) yield t;
     }
-    validity?.end();
-    const rest = decoder.decode();
+    const rest = decoder.end();
     if (rest) yield rest;
   }
   return {
     chunks: chunks(),
     bytesRead: () => bytes,
-    replacementMeansInvalid: () => (validity ? validity.invalid : true),
+    undecodable: (value) => decoder.invalid && codec.undecodable(value),
+    get undecodableReason() {
+      return `invalid ${showEncoding(codec.name)}`;
+    },
+    encoding: () => ({ name: codec.name, bom }),
   };
 }
 
 /**
  * Refuses a sample (the start of a file) that is clearly not in `encoding`: UTF-16 read as UTF-8,
  * or text where most lines hold bytes that are not UTF-8. `complete`: the sample is the whole file.
+ * A byte order mark decides the encoding and passes.
  */
-export function checkEncoding(sample: Buffer, encoding: InputEncoding, file: string, complete: boolean): void {
-  if (encoding !== 'utf8' || sample.length === 0) return;
-  const bom16 = (sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff);
-  if (bom16 || countNul(sample) > Math.max(2, sample.length / 10)) {
-    const be = sample[0] === 0xfe;
+export function checkEncoding(
+  sample: Buffer,
+  encoding: InputEncoding | undefined,
+  file: string,
+  complete: boolean,
+): void {
+  if (encodingName(encoding, file) !== 'utf-8' || sample.length === 0 || bomOf(sample)) return;
+  const nuls = countNul(sample);
+  if (nuls > Math.max(2, sample.length / 10)) {
+    // ASCII in UTF-16: the NULs are the high bytes, second in little-endian, first in big-endian.
+    const be = countNul(sample, 0) > countNul(sample, 1);
     throw new InputError(
       file,
-      `this file looks like UTF-16${be ? ' big-endian' : ''}, not UTF-8: ` +
-        `${be ? 'convert it to UTF-8 (only UTF-16LE is read)' : 'use --encoding utf16le'}`,
+      `this file looks like UTF-16${be ? 'BE' : 'LE'} without a byte order mark, not UTF-8: ` +
+        `use --encoding utf-16${be ? 'be' : 'le'}`,
     );
   }
   if (isUtf8(sample)) return;
@@ -102,64 +144,15 @@ export function checkEncoding(sample: Buffer, encoding: InputEncoding, file: str
   if (bad * 2 > counted.length) {
     throw new InputError(
       file,
-      `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} ` +
-        `lines): if it is text in another encoding, try --encoding latin1`,
+      `this file is mostly not valid UTF-8 (${bad} of the first ${counted.length} lines): if it is text in ` +
+        `another encoding, name it, e.g. --encoding windows-1252 (Excel's in western Europe)`,
     );
   }
 }
 
-function countNul(buf: Buffer): number {
+/** NUL bytes in the sample; with `parity`, only at even (0) or odd (1) offsets. */
+function countNul(buf: Buffer, parity?: 0 | 1): number {
   let n = 0;
-  for (let i = buf.indexOf(0); i !== -1; i = buf.indexOf(0, i + 1)) n++;
+  for (let i = buf.indexOf(0); i !== -1; i = buf.indexOf(0, i + 1)) if (parity === undefined || i % 2 === parity) n++;
   return n;
-}
-
-/** Follows whether a byte stream has held any invalid UTF-8, across chunk boundaries. */
-export class Utf8Validity {
-  invalid = false;
-  /** The start of a character cut off at the end of the previous chunk. */
-  private tail: Buffer | null = null;
-
-  check(buf: Buffer): void {
-    if (this.invalid) return;
-    let start = 0;
-    if (this.tail) {
-      while (start < 3 && start < buf.length && ((buf[start] as number) & 0xc0) === 0x80) start++;
-      const joined = Buffer.concat([this.tail, buf.subarray(0, start)]);
-      this.tail = null;
-      if (start === buf.length && joined.length < sequenceLength(joined[0] as number)) {
-        this.tail = joined;
-        return;
-      }
-      if (!isUtf8(joined)) {
-        this.invalid = true;
-        return;
-      }
-    }
-    const end = cutCharacterStart(buf, start);
-    if (!isUtf8(buf.subarray(start, end))) {
-      this.invalid = true;
-      return;
-    }
-    if (end < buf.length) this.tail = Buffer.from(buf.subarray(end));
-  }
-
-  /** At the end of the stream a character still cut off is invalid. */
-  end(): void {
-    if (this.tail) this.invalid = true;
-  }
-}
-
-function sequenceLength(lead: number): number {
-  return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
-}
-
-/** Where a multi-byte character that the buffer cuts off begins (buf.length when none is cut). */
-function cutCharacterStart(buf: Buffer, from: number): number {
-  for (let i = buf.length - 1; i >= from && i >= buf.length - 3; i--) {
-    const byte = buf[i] as number;
-    if ((byte & 0xc0) === 0x80) continue;
-    return byte >= 0xc0 && buf.length - i < sequenceLength(byte) ? i : buf.length;
-  }
-  return buf.length;
 }

@@ -1,6 +1,7 @@
 // What a reader yields: a parsed row or a rejected one, each with the line of the file it starts on.
 export type InputFormat = 'csv' | 'json' | 'ndjson';
-export type InputEncoding = 'utf8' | 'utf16le' | 'latin1';
+/** An encoding label as given (`utf8`, `latin1`, `windows-1252`, `utf-16be`): see text-codec.ts. */
+export type InputEncoding = string;
 
 /** A parsed record and the 1-based physical line of the file where it starts. */
 export interface InputRow {

@@ -36,7 +36,7 @@ export async function* readJsonArray(
   maxRows: number,
   limits: RecordLimits = DEFAULT_RECORD_LIMITS,
 ): AsyncGenerator<InputItem[]> {
-  const scanner = new ArrayScanner(file, text.replacementMeansInvalid, limits);
+  const scanner = new ArrayScanner(file, { test: (v) => text.undecodable(v), reason: text.undecodableReason }, limits);
   const drain = function* (): Generator<InputItem[]> {
     const items = scanner.take();
     if (items.length <= maxRows) {
@@ -87,7 +87,7 @@ class ArrayScanner {
 
   constructor(
     private readonly file: string,
-    private readonly replacementMeansInvalid: () => boolean,
+    private readonly undecodable: { test(value: string): boolean; reason: string },
     private readonly limits: RecordLimits,
   ) {}
 
@@ -238,7 +238,7 @@ class ArrayScanner {
     } else {
       // Checked as NDJSON lines are, in the same order (UTF-8, JSON, an object, depth), so both
       // formats give one row the same reason.
-      this.items.push(parseJsonRecord(text, this.elementLine, this.replacementMeansInvalid(), this.limits));
+      this.items.push(parseJsonRecord(text, this.elementLine, this.undecodable, this.limits));
     }
   }
 

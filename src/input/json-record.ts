@@ -5,18 +5,18 @@ import { ERROR_COLUMN, SOURCE_LINE_COLUMN } from './reserved-columns.js';
 
 /**
  * One JSON record's text (an NDJSON line, a JSON array element) to a row, or to a rejected item
- * with its line and reason: invalid UTF-8, invalid JSON, not an object, or nested past the limit.
+ * with its line and reason: bytes that do not decode, invalid JSON, not an object, or nested past the limit.
  * V8's JSON.parse does not recurse, so a deep value parses; the depth check then keeps it from
  * everything after the reader that does (JSON.stringify of a batch, a server's validator).
  */
 export function parseJsonRecord(
   text: string,
   line: number,
-  checkReplacement: boolean,
+  undecodable: { test(value: string): boolean; reason: string },
   limits: RecordLimits,
 ): InputItem {
-  if (checkReplacement && text.includes('\uFFFD'))
-    return { kind: 'rejected', line, raw: rawPrefix(text), reason: 'invalid UTF-8' };
+  // Its text whole, not a prefix: the failed-rows file gives the line back with its original bytes.
+  if (undecodable.test(text)) return { kind: 'rejected', line, raw: text, reason: undecodable.reason };
   let value: unknown;
   try {
     value = JSON.parse(text);

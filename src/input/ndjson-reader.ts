@@ -22,6 +22,7 @@ export async function* readNdjson(
   // The start of a line over the limit, while the rest of it is skipped.
   let oversized: string | null = null;
   let items: InputItem[] = [];
+  const undecodable = { test: (v: string) => text.undecodable(v), reason: text.undecodableReason };
   const take = (source: string) => {
     line++;
     if (oversized !== null) {
@@ -40,7 +41,7 @@ export async function* readNdjson(
       return;
     }
     if (trimmed.trim() === '') return;
-    items.push(parseJsonRecord(trimmed, line, text.replacementMeansInvalid(), limits));
+    items.push(parseJsonRecord(trimmed, line, undecodable, limits));
   };
   for await (const chunk of text.chunks) {
     let start = 0;

@@ -10,6 +10,7 @@ import type { CsvDialect } from './csv-dialect.js';
 import { readCsv, type CsvHeader } from './csv-reader.js';
 import { formatName, gunzipStream, gunzipSample, isGzip } from './gzip-input.js';
 import { checkEncoding, decodeStream, SNIFF_BYTES } from './decode.js';
+import type { EncodingName } from './text-codec.js';
 import { InputError } from './input-error.js';
 import type { InputEncoding, InputFormat, InputItem } from './input-item.js';
 import { readJsonArray } from './json-array-reader.js';
@@ -29,11 +30,24 @@ export interface InputSource {
   columns(): string[] | null;
   /** The CSV delimiter once the header was read (given or detected). */
   delimiter(): string | undefined;
+  /** How the text is written, once the first rows were read: what its failed-rows file repeats. */
+  layout(): TextLayout;
   /** Whether the bytes are gzip-compressed (then `bytesRead` counts compressed bytes). */
   compressed: boolean;
   /** Items in arrays of up to maxRows, in file order. Throws InputError where the file cannot be read on. */
   batches(maxRows: number): AsyncIterable<InputItem[]>;
   close(): Promise<void>;
+}
+
+/** How an input's text is written, so that bulk's own files of its rows read back with the same flags. */
+export interface TextLayout {
+  encoding: EncodingName;
+  /** It starts with a byte order mark. */
+  bom: boolean;
+  /** CSV: how lines end (the first line's ending). */
+  eol: '\n' | '\r\n';
+  /** CSV: the delimiter of an Excel `sep=X` first line, when it has one. */
+  sepLine?: string;
 }
 
 const EXTENSIONS: Record<string, InputFormat> = {
@@ -61,7 +75,7 @@ export function detectFormat(file: string, explicit?: string): InputFormat {
 export interface OpenInputOptions {
   /** Overrides the extension; required for stdin. */
   format?: InputFormat;
-  /** @default 'utf8' */
+  /** A WHATWG label; a byte order mark overrides it. @default 'utf-8' */
   encoding?: InputEncoding;
   /** What '-' reads. @default process.stdin */
   stdin?: Readable;
@@ -104,18 +118,13 @@ async function inspectInput(
   // gzip is known by its bytes whatever the name; the encoding is checked on what it holds.
   const compressed = isGzip(sample);
   const text = compressed ? gunzipSample(sample, file) : sample;
-  checkEncoding(
-    text.subarray(0, SNIFF_BYTES),
-    opts.encoding ?? 'utf8',
-    file,
-    !compressed && sample.length < SNIFF_BYTES,
-  );
+  checkEncoding(text.subarray(0, SNIFF_BYTES), opts.encoding, file, !compressed && sample.length < SNIFF_BYTES);
   return { format, sizeBytes: size, compressed };
 }
 
 /** Opens a file (or '-' for stdin), refusing clearly before anything is read when it cannot be. */
 export async function openInput(file: string, opts: OpenInputOptions = {}): Promise<InputSource> {
-  const encoding = opts.encoding ?? 'utf8';
+  const encoding = opts.encoding;
   const { format, sizeBytes, compressed } = await inspectInput(file, opts);
   const csv = { dialect: dialectFor(file, opts.dialect), onNotice: opts.onNotice };
   if (file === '-')
@@ -208,7 +217,7 @@ export function openStream(
     onNotice?: (text: string) => void;
   },
 ): InputSource {
-  const text = decodeStream(stream, opts.encoding ?? 'utf8', opts.name, { sniffed: opts.sniffed });
+  const text = decodeStream(stream, opts.encoding, opts.name, { sniffed: opts.sniffed, onNotice: opts.onNotice });
   const header: CsvHeader = { columns: null };
   return {
     file: opts.file ?? opts.name,
@@ -218,6 +227,12 @@ export function openStream(
     bytesRead: text.bytesRead,
     columns: () => header.columns,
     delimiter: () => header.delimiter,
+    layout: () => ({
+      encoding: text.encoding().name,
+      bom: text.encoding().bom,
+      eol: header.eol ?? '\n',
+      sepLine: header.sepLine,
+    }),
     compressed: false,
     batches(maxRows: number) {
       if (opts.format === 'csv')

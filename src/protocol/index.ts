@@ -4,3 +4,4 @@ export type * from './shapes.js';
 export * from './paths.js';
 export * from './body-types.js';
 export type * from './resource-description.js';
+export * from './store-trouble.js';

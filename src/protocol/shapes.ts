@@ -69,6 +69,11 @@ export interface StatusResponse {
   node?: string | null;
   /** Running, but its node stopped renewing its lease: another node takes it over within seconds. */
   awaiting_takeover?: boolean;
+  /**
+   * Unfinished, and the server's store cannot write (`disk-full`, `read-only`, `locked`,
+   * `unavailable`): the job waits for it, not for its turn. Absent while the store writes.
+   */
+  store_trouble?: string;
   /** Where the job's rows came from, when the client said on job start (job-source.ts). */
   source?: { file: string; first_line: number; last_line: number } | null;
 }

@@ -10,6 +10,7 @@ import { HttpError, sendJson } from './http/http-io.js';
 import { decodeParams, matchRoute } from './routes/route-table.js';
 import { sendAsset, webAsset } from './routes/web-routes.js';
 import type { ServerContext } from './server-context.js';
+import { TROUBLE_TEXT } from './observe/store-health.js';
 import { isStoreTransient } from './store/store-errors.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -49,9 +50,11 @@ export function createApp(ctx: ServerContext): Handler {
 }
 
 /**
- * The one place an error becomes an answer: a protocol error as itself; a busy or unavailable
- * database as 503 with Retry-After (the write rolled back, so a retry is safe); anything else 500
- * with an error_id that is also in the log.
+ * The one place an error becomes an answer: a protocol error as itself; a store that cannot write
+ * as 507 (its disk is full) or 503 (busy, read-only, unreachable), with Retry-After (the write
+ * rolled back, so a retry is safe); anything else 500 with an error_id that is also in the log.
+ * A store refusal is expected while an outage lasts: store health logs the outage once, and each
+ * refusal is only its access line (and a debug line), never an error with a stack.
  */
 function answerError(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, path: string, err: unknown): void {
   if (err instanceof HttpError) {
@@ -59,20 +62,22 @@ function answerError(ctx: ServerContext, req: IncomingMessage, res: ServerRespon
     if (err.headers.connection === 'close') req.socket.end();
     return;
   }
-  const errorId = randomUUID();
-  if (isStoreTransient(err)) ctx.metrics.storeError(err);
-  ctx.log.error(
-    { error_id: errorId, method: req.method, path, err: err as Error },
-    isStoreTransient(err) ? 'store error' : 'internal error',
-  );
-  if (isStoreTransient(err))
+  if (isStoreTransient(err)) {
+    ctx.log.debug(
+      { method: req.method, path, trouble: err.trouble, err: err.message },
+      'request refused: store trouble',
+    );
     sendJson(
       res,
-      503,
-      { error: 'storage busy or unavailable; retry later', error_id: errorId },
+      err.trouble === 'disk-full' ? 507 : 503,
+      { error: `${TROUBLE_TEXT[err.trouble]}; retry later`, reason: err.trouble },
       { 'retry-after': String(err.retryAfterSeconds) },
     );
-  else sendJson(res, 500, { error: 'internal error', error_id: errorId });
+    return;
+  }
+  const errorId = randomUUID();
+  ctx.log.error({ error_id: errorId, method: req.method, path, err: err as Error }, 'internal error');
+  sendJson(res, 500, { error: 'internal error', error_id: errorId });
 }
 
 /**
@@ -159,7 +164,7 @@ function ownerOf(ctx: ServerContext, req: IncomingMessage): string {
  * Requests node:http refuses before they reach the handler (unparsable, headers too large, too
  * slow) still get a JSON body with `error`, as every non-2xx answer must.
  */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket, ctx?: ServerContext): void {
   // Past the start of an answer on this socket, a second status line would corrupt it: just close.
   const answering =
     (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent === true;
@@ -174,6 +179,9 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
         ? [408, 'Request Timeout']
         : [400, 'Bad Request'];
   const body = JSON.stringify({ error: status === 400 ? 'Bad request: not valid HTTP' : reason });
+  // Answered like any request, so counted and logged like one (a slow-header flood shows as 408s).
+  ctx?.metrics.requests.inc({ route: 'unparsed', method: '-', status });
+  if (ctx?.accessLog) ctx.log.info({ route: 'unparsed', status, reason: err.code }, 'request');
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\n` +
       `content-type: application/json; charset=utf-8\r\n` +

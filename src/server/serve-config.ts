@@ -2,9 +2,10 @@
  * Server configuration, validated once: `bulk serve` flags and the environment become the typed
  * options startServer takes, and every environment variable the server knows is read here.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BulkError } from '../errors/bulk-error.js';
-import { loadTokens, TokenConfigError, type TokenEntry } from './auth/tokens.js';
+import { loadTokens, parseTokens, TokenConfigError, type TokenEntry } from './auth/tokens.js';
 import { defaultDbPath, isPostgresUrl } from './default-db-path.js';
 import type { LogLevel } from './observe/log-levels.js';
 import { parseDuration } from './retention.js';
@@ -34,6 +35,7 @@ export interface ServeFlags {
   leaseSeconds?: number;
   maxQueuedJobsPerToken?: number;
   logLevel?: LogLevel;
+  metricsTokenFile?: string;
 }
 
 /** What the flags and environment settle to (the options startServer takes, less its test seams). */
@@ -49,6 +51,7 @@ export interface ServeConfig {
   maxQueuedJobsPerToken?: number;
   chunkSize?: number;
   tokens: TokenEntry[];
+  metricsToken?: TokenEntry;
   retentionMs?: number;
   leaseMs?: number;
   heartbeatMs?: number;
@@ -77,6 +80,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     if (err instanceof TokenConfigError) throw new ServeConfigError(err.message);
     throw err;
   }
+  const metricsToken = loadMetricsToken(flags.metricsTokenFile ?? env.BULK_METRICS_TOKEN_FILE, env.BULK_METRICS_TOKEN);
   const db = flags.db ?? env.BULK_DB ?? env.BULK_DATABASE_URL;
   const dbPath = db && isPostgresUrl(db) ? db : path.resolve(db ?? defaultDbPath(env));
   return {
@@ -90,6 +94,7 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     maxQueuedJobsPerToken: flags.maxQueuedJobsPerToken,
     chunkSize: flags.chunkRows,
     tokens,
+    metricsToken,
     retentionMs,
     leaseMs: flags.leaseSeconds !== undefined ? flags.leaseSeconds * 1000 : msFromEnv('BULK_LEASE_MS', env),
     heartbeatMs: msFromEnv('BULK_HEARTBEAT_MS', env),
@@ -103,4 +108,26 @@ function msFromEnv(name: string, env: Env): number | undefined {
   if (!/^[1-9]\d*$/.test(value))
     throw new ServeConfigError(`${name} must be a positive whole number of milliseconds (got ${value})`);
   return Number(value);
+}
+
+/** The operator's /metrics token: a file holding it (first line), or BULK_METRICS_TOKEN; kept as a hash. */
+function loadMetricsToken(file: string | undefined, fromEnv: string | undefined): TokenEntry | undefined {
+  let token = fromEnv;
+  let source = 'BULK_METRICS_TOKEN';
+  if (file !== undefined) {
+    try {
+      token = readFileSync(file, 'utf8').split(/\r?\n/, 1)[0]?.trim();
+    } catch (err) {
+      throw new ServeConfigError(`cannot read the metrics token file ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    source = file;
+  }
+  if (token === undefined || token === '') return undefined;
+  if (/\s/.test(token.trim())) throw new ServeConfigError(`${source}: the metrics token is one word, no name`);
+  try {
+    return { ...(parseTokens(token, source)[0] as TokenEntry), name: 'operator' };
+  } catch (err) {
+    if (err instanceof TokenConfigError) throw new ServeConfigError(err.message);
+    throw err;
+  }
 }

@@ -2,6 +2,7 @@
 import type { TokenEntry } from './auth/tokens.js';
 import type { ServerLogger } from './observe/server-log.js';
 import type { ServerMetrics } from './observe/server-metrics.js';
+import type { StoreHealth } from './observe/store-health.js';
 import type { JobEvents } from './job-events.js';
 import type { ResourceDef } from '../resources/resource-types.js';
 import type { JobStore } from './store/store.js';
@@ -45,6 +46,8 @@ export interface ServerContext {
   /** Whether each request gets an access line (`--quiet` drops them; errors are always logged). */
   accessLog: boolean;
   metrics: ServerMetrics;
+  /** Whether the store writes, from every store call's outcome (health answers from it). */
+  storeHealth: StoreHealth;
   /** Bulk requests admitted but not yet answered, per token (their jobs are not in the queue yet). */
   admitting: Map<string, number>;
   /** Keys whose first request is still being taken: a second one gets 409. */
@@ -53,6 +56,8 @@ export interface ServerContext {
   draining: boolean;
   /** Empty: no auth, every job belongs to ''. */
   tokens: TokenEntry[];
+  /** The operator's token for /metrics (never a tenant's); null: see metrics-route.ts. */
+  metricsToken: TokenEntry | null;
   /** How often event streams send a heartbeat comment (and announce it). */
   heartbeatMs: number;
 }

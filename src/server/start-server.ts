@@ -1,6 +1,6 @@
 /** Opens the store, starts the worker and listens: the one way a server starts (`bulk serve`, embedded, tests). */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
@@ -10,12 +10,14 @@ import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
 import { createServerLogger, type ServerLogger } from './observe/server-log.js';
 import { ServerMetrics } from './observe/server-metrics.js';
+import { StoreHealth } from './observe/store-health.js';
 import { loadResources } from './resources/load-resources.js';
 import { setRetention, startPruning } from './retention.js';
 import { DEFAULT_LIMITS, type ServerContext } from './server-context.js';
 import { ServeConfigError } from './serve-config.js';
 import { PgEventsPoller } from './store/pg-events-poller.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { observeStoreCalls } from './store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from './store/store.js';
 import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 
@@ -38,6 +40,8 @@ export interface ServeOptions {
   chunkSize?: number;
   /** With tokens, every request but health needs one, and each sees only its own jobs. */
   tokens?: TokenEntry[];
+  /** The operator's token for /metrics (tenant tokens never open it). */
+  metricsToken?: TokenEntry;
   /** Sets the database's retention (every node on it prunes by it). @default the database's, else 7 days */
   retentionMs?: number;
   /** Awaited by the worker at every chunk boundary (tests hold a job mid-way with it). */
@@ -96,7 +100,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const log = opts.logger ?? createServerLogger(nodeId);
   const leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
   const resources = loadResources(opts.resourcesFile);
+  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
+  const metrics = new ServerMetrics(opts.logger !== undefined);
+  const storeHealth = new StoreHealth(log, metrics);
   const store = await openStore(opts, nodeId, leaseMs);
+  observeStoreCalls(store, storeHealth.observe);
   const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
   try {
     await store.init(resources);
@@ -109,8 +117,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     );
   }
   const events = new JobEvents();
-  // Default process metrics only for a real `bulk serve` (one per process); embedded and test servers skip them.
-  const metrics = new ServerMetrics(opts.logger !== undefined);
+  storeHealth.onChange = () => {
+    for (const id of events.watched().ids) events.changed(id);
+  };
   const worker = new JobWorker({
     store,
     resources,
@@ -129,6 +138,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     log,
     accessLog: opts.logger !== undefined && opts.quiet !== true,
     metrics,
+    storeHealth,
     nodeId,
     version: VERSION,
     limits: {
@@ -143,6 +153,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     admitting: new Map(),
     draining: false,
     tokens,
+    metricsToken: opts.metricsToken ?? null,
     heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS,
   };
   const pruning = startPruning(store, log);
@@ -155,7 +166,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     { requestTimeout: 120_000, headersTimeout: 20_000, keepAliveTimeout: 10_000 },
     createApp(ctx),
   );
-  server.on('clientError', answerClientError);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerClientError(err, socket, ctx));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -200,6 +211,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         events.shutdown();
         server.closeIdleConnections();
         await worker.stop();
+        await releaseJobs(store, log, metrics);
         server.closeIdleConnections();
         // Requests still being answered get a moment, then go.
         const timer = setTimeout(() => server.closeAllConnections(), 2000);
@@ -211,4 +223,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       return closing;
     },
   };
+}
+
+/** A graceful stop lets go of the jobs this node holds, said once at info with their ids (never a takeover). */
+async function releaseJobs(store: JobStore, log: ServerLogger, metrics: ServerMetrics): Promise<void> {
+  try {
+    const jobs = await store.releaseJobs();
+    metrics.releases.inc(jobs.length);
+    if (jobs.length > 0) log.info({ jobs, count: jobs.length }, 'jobs released for another node to continue');
+  } catch (err) {
+    // The store is away: the leases run out instead, and the next node takes the jobs over.
+    log.debug({ err: (err as Error).message }, 'could not release jobs');
+  }
 }

@@ -4,6 +4,7 @@
  * connects, sends and follows the batches (sendFiles), and returns the run's report with how it
  * ended. Draws nothing: progress goes out as events, the ending goes back to the caller.
  */
+import type { ValueFormats } from './plan/value-formats.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -41,7 +42,8 @@ export interface UploadRequest {
   resume?: string | true;
   resource?: string;
   format?: InputFormat;
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   /** How large and how deep one record may be. */
   limits: RecordLimits;
   /** How CSV files are written; a resume keeps its own. */
@@ -49,6 +51,8 @@ export interface UploadRequest {
   /** Source column (or JSON key) → resource field. */
   columnMap?: Record<string, string>;
   ignoreUnknown?: boolean;
+  /** How values are written (locale, date patterns, …); a resume keeps its own. */
+  formats?: ValueFormats;
   /** Rows per job, resolved from flags, environment, config file and default. A resume keeps its own. */
   batchSize: number;
   /** Jobs in flight; a resume keeps its own unless `concurrencyGiven`. */
@@ -166,6 +170,7 @@ async function send(
       csv: req.csv,
       column_map: req.columnMap,
       ignore_unknown: req.ignoreUnknown,
+      formats: req.formats,
     };
     const checkpoint = run.resumed ?? (await newCheckpoint(run.runId, settings, process.cwd()));
     const writer = run.resumable ? new CheckpointWriter() : undefined;
@@ -191,8 +196,8 @@ async function send(
         encoding: s?.encoding ?? req.encoding,
         limits: s?.limits ?? req.limits,
         ...(s
-          ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown }
-          : { csv: req.csv, columnMap: req.columnMap, ignoreUnknown: req.ignoreUnknown }),
+          ? { csv: s.csv, columnMap: s.column_map, ignoreUnknown: s.ignore_unknown, formats: s.formats }
+          : { csv: req.csv, columnMap: req.columnMap, ignoreUnknown: req.ignoreUnknown, formats: req.formats }),
         resource: s ? s.resource : req.resource,
         batchSize,
         concurrency,

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -103,10 +103,12 @@ describe('input faults, end to end', () => {
     expect(failedLines(file)).toEqual([3]);
   });
 
-  it('UTF-16 without --encoding, a duplicate header, a directory: a clear error before any job', async () => {
+  it('UTF-16 without a byte order mark or --encoding, a duplicate header, a directory: a clear error before any job', async () => {
     const before = (await (await fetch(`${server.url}/api/jobs/?limit=500`)).json()) as { jobs: unknown[] };
+    const bare = path.join(dir, 'bare16.csv');
+    writeFileSync(bare, readFileSync(path.join(FIXTURES, 'utf16.csv')).subarray(2));
     for (const [target, pattern] of [
-      [stage('utf16.csv'), /--encoding utf16le/],
+      [bare, /--encoding utf-16le/],
       [stage('duplicate-header.csv'), /amount/],
       [dir, /directory|cannot tell the format/],
     ] as const) {

@@ -7,6 +7,8 @@ export interface TinyDisk {
   path: string;
   /** Makes room again (remount with more space), as a person freeing space would. */
   grow(size: string): void;
+  /** Read-only or writable again, as a failing disk or an operator would make it. */
+  remount(mode: 'ro' | 'rw'): void;
   unmount(): void;
 }
 
@@ -20,6 +22,7 @@ export function mountTinyDisk(dir: string, size: string): TinyDisk | null {
   return {
     path: dir,
     grow: (more) => execFileSync('mount', ['-o', `remount,size=${more}`, dir], { stdio: 'ignore' }),
+    remount: (mode) => execFileSync('mount', ['-o', `remount,${mode}`, dir], { stdio: 'ignore' }),
     unmount: () => execFileSync('umount', ['-l', dir], { stdio: 'ignore' }),
   };
 }

@@ -220,19 +220,19 @@ describe('CSV: encodings', () => {
     }
   });
 
-  it('refuses UTF-16 with the --encoding hint, and reads it with --encoding utf16le', async () => {
-    const refused = await readAll(fx('utf16.csv'));
-    expect(refused.error?.message).toMatch(
-      /utf16\.csv: this file looks like UTF-16, not UTF-8: use --encoding utf16le/,
-    );
-    const ok = await readAll(fx('utf16.csv'), { encoding: 'utf16le' });
-    expect(ok.error).toBeNull();
-    expect(shape(ok.items)).toEqual(SMALL);
+  it('reads UTF-16 by its byte order mark, with or without --encoding', async () => {
+    for (const encoding of [undefined, 'utf16le', 'utf-16le', 'windows-1252']) {
+      const ok = await readAll(fx('utf16.csv'), { encoding });
+      expect(ok.error, encoding).toBeNull();
+      expect(shape(ok.items), encoding).toEqual(SMALL);
+    }
   });
 
-  it('refuses Latin-1 read as UTF-8 (mostly undecodable) with the latin1 hint, and reads it with --encoding latin1', async () => {
+  it('refuses Latin-1 read as UTF-8 (mostly undecodable) with the windows-1252 hint, and reads it with --encoding latin1', async () => {
     const refused = await readAll(fx('latin1.csv'));
-    expect(refused.error?.message).toMatch(/latin1\.csv: this file is mostly not valid UTF-8 .*--encoding latin1/);
+    expect(refused.error?.message).toMatch(
+      /latin1\.csv: this file is mostly not valid UTF-8 .*--encoding windows-1252/,
+    );
     const ok = await readAll(fx('latin1.csv'), { encoding: 'latin1' });
     expect(records(ok.items).map((r) => r?.description)).toEqual(['café crème', 'naïve façade']);
   });

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -45,9 +45,11 @@ describe('openInput refuses before anything is read', () => {
     await expect(openInput(file, {})).rejects.toThrow(/locked\.csv: cannot read: permission denied/);
   });
 
-  it('a UTF-16 or mostly-Latin-1 file read as UTF-8: refused by openInput itself, with the hint', async () => {
-    await expect(openInput(fx('utf16.csv'), {})).rejects.toThrow(/--encoding utf16le/);
-    await expect(openInput(fx('latin1.csv'), {})).rejects.toThrow(/--encoding latin1/);
+  it('a UTF-16 file without a byte order mark or a mostly-Latin-1 file read as UTF-8: refused by openInput itself, with the hint', async () => {
+    const bare = path.join(dir, 'bare16.csv');
+    writeFileSync(bare, Buffer.from('a,b\n1,2\n3,4\n', 'utf16le'));
+    await expect(openInput(bare, {})).rejects.toThrow(/UTF-16LE without a byte order mark.*--encoding utf-16le/);
+    await expect(openInput(fx('latin1.csv'), {})).rejects.toThrow(/--encoding windows-1252/);
   });
 
   it('checkInput refuses the same files without opening a stream, for a preflight over many files', async () => {
@@ -57,13 +59,16 @@ describe('openInput refuses before anything is read', () => {
     });
     await expect(checkInput('-', { format: 'ndjson' })).resolves.toEqual({ format: 'ndjson', sizeBytes: null });
     await expect(checkInput('/nope/x.csv')).rejects.toThrow(/no such file/);
-    await expect(checkInput(fx('utf16.csv'))).rejects.toThrow(/--encoding utf16le/);
-    await expect(checkInput(fx('utf16.csv'), { encoding: 'utf16le' })).resolves.toMatchObject({ format: 'csv' });
+    const bare = path.join(dir, 'bare16b.csv');
+    writeFileSync(bare, Buffer.from('a,b\n1,2\n3,4\n', 'utf16le').swap16());
+    await expect(checkInput(bare)).rejects.toThrow(/--encoding utf-16be/);
+    await expect(checkInput(bare, { encoding: 'utf-16be' })).resolves.toMatchObject({ format: 'csv' });
+    await expect(checkInput(fx('utf16.csv'))).resolves.toMatchObject({ format: 'csv' });
   });
 
   it('a UTF-16 file under another name is refused too (content, not extension)', async () => {
     const file = path.join(dir, 'renamed.ndjson');
-    copyFileSync(fx('utf16.csv'), file);
+    writeFileSync(file, Buffer.from('{"a":1}\n{"a":2}\n', 'utf16le'));
     await expect(openInput(file, {})).rejects.toThrow(/renamed\.ndjson: this file looks like UTF-16/);
   });
 });
@@ -99,14 +104,22 @@ describe('InputSource', () => {
     }
   });
 
-  it('refuses UTF-16 on stdin at the first read, before any row', async () => {
+  it('refuses UTF-16 without a byte order mark on stdin at the first read, before any row', async () => {
     const src = await openInput('-', {
       format: 'csv',
-      stdin: Readable.from([Buffer.from('\uFEFFa,b\n1,2\n', 'utf16le')]),
+      stdin: Readable.from([Buffer.from('a,b\n1,2\n', 'utf16le')]),
     });
     const { items, error } = await drain(src);
     expect(items).toEqual([]);
-    expect(error?.message).toMatch(/^stdin: this file looks like UTF-16.*--encoding utf16le/);
+    expect(error?.message).toMatch(/^stdin: this file looks like UTF-16LE.*--encoding utf-16le/);
+  });
+
+  it('reads UTF-16 on stdin by its byte order mark', async () => {
+    const src = await openInput('-', {
+      format: 'csv',
+      stdin: Readable.from([Buffer.from('\uFEFFa,b\n1,é\n', 'utf16le').swap16()]),
+    });
+    expect(records((await drain(src)).items)).toEqual([{ a: '1', b: 'é' }]);
   });
 
   it('reads stdin in UTF-16 with --encoding utf16le', async () => {

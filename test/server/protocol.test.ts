@@ -456,6 +456,25 @@ describe('what a record becomes', () => {
     ).toEqual([{ amount: '1.50' }, { amount: '3.00' }]);
   });
 
+  it('a record with several bad fields lists them all in its one error, its index listed once', async () => {
+    const start = await call(base, 'POST', '/api/orders/bulk/', {
+      body: [
+        { order_id: 7001, paid: 'true' },
+        { order_id: 7002, price: '1,50', paid: 'ja', at: '13.11.2022', colour: 'red' },
+      ],
+    });
+    const st = await waitForFinal(base, String(start.body.job_id));
+    expect(st.errors).toEqual([
+      {
+        index: 1,
+        field: 'colour',
+        error:
+          'unknown field; price: must be a decimal number; paid: must be true or false; ' +
+          'at: must be a date and time (ISO 8601, e.g. 2024-01-15T10:30:00Z)',
+      },
+    ]);
+  });
+
   it('every record error is {index, field, error}, index 0-based in the job', async () => {
     const start = await call(base, 'POST', '/api/transactions/bulk/', {
       body: [tx(950), { ...tx(951), colour: 'red' }, tx(952, { amount: '' })],

@@ -83,7 +83,13 @@ describe('bulk serve on SQLite: another process holding the write lock past the 
             );
         }
         expect(met, 'the lock never met a commit').toBe(true);
-        expect(server.stderr()).toMatch(/"level":"warn".*database busy or unavailable/);
+        // The outage once at warn, its end once at info with the failures in between.
+        expect(server.stderr()).toMatch(
+          /"level":"warn".*"trouble":"locked".*store trouble: the server's database is locked/,
+        );
+        expect(server.stderr()).toMatch(
+          /"level":"info".*"trouble":"locked","failures":[1-9]\d*.*"msg":"store writes again"/,
+        );
         expect(server.stderr()).not.toMatch(/"msg":"job failed"/);
       } finally {
         await server.stop();

@@ -90,7 +90,7 @@ function newJob(over: Partial<NewJob> = {}): NewJob {
   };
 }
 
-const row = (account: number, amount: string, description: string, category: string | null = null): SqlValue[] => [
+const row = (account: number, amount: string | null, description: string, category: string | null = null): SqlValue[] => [
   account,
   amount,
   '2024-01-02',
@@ -364,6 +364,42 @@ describe.each(backends)('JobStore contract: %s', (_name, make, skip) => {
   );
 
   it.skipIf(skip)(
+    'upsert of a partial record (a required field left out): it updates the record its key names, and is refused where it would have to create one',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const ins = await createAndClaim(store, { totalItems: 2 });
+        await runChunk(store, ins, [row(1, '1.00', 'a', 'food'), row(2, '2.00', 'b', 'rent')]);
+        const keys = ['account_id', 'transaction_date', 'description'];
+        const up = await createAndClaim(store, { jobType: 'upsert', uniqueFields: keys, totalItems: 3 });
+        const out = await runChunk(store, up, [
+          row(1, null, 'a', 'travel'),
+          row(9, null, 'nope', 'x'),
+          row(2, null, 'b', 'misc'),
+        ]);
+        expect(out.stored).toBe(2);
+        expect(out.errors).toEqual([
+          {
+            index: 1,
+            field: 'account_id,transaction_date,description',
+            error: 'no record with this key; creating one needs amount',
+          },
+        ]);
+        const rows = await b.query(
+          'SELECT account_id, amount, description, category FROM transactions ORDER BY account_id',
+        );
+        expect(rows.map((r) => [Number(r.account_id), r.amount, r.description, r.category])).toEqual([
+          [1, '1.00', 'a', 'travel'],
+          [2, '2.00', 'b', 'misc'],
+        ]);
+      } finally {
+        await b.dispose();
+      }
+    },
+  );
+
+  it.skipIf(skip)(
     'upsert: a key repeated inside one chunk is applied in file order; every row is stored, the last writer named',
     async () => {
       const b = await make();
@@ -574,6 +610,96 @@ describe('PostgresStore COPY', () => {
       } finally {
         await store.close();
       }
+    },
+  );
+});
+
+/**
+ * Nodes on one database, by name: for SQLite one after the other (each run closes the one before,
+ * as a restart would), for PostgreSQL side by side. `lapse` lets every lease run out (a dead node).
+ */
+const nodeStores: [
+  string,
+  () => Promise<{ node: (id: string) => Promise<JobStore>; lapse: () => Promise<void> }>,
+  boolean,
+][] = [
+  [
+    'SqliteStore',
+    async () => {
+      const file = path.join(tempDir(), 'handover.db');
+      let open: JobStore | null = null;
+      cleanups.push(async () => open?.close());
+      return {
+        node: async (id) => {
+          await open?.close();
+          open = new SqliteStore(file, id);
+          await open.init(resources);
+          return open;
+        },
+        lapse: async () => undefined,
+      };
+    },
+    false,
+  ],
+  [
+    'PostgresStore',
+    async () => {
+      const schema = await createTestSchema();
+      cleanups.push(schema.drop);
+      return {
+        node: async (id) => {
+          const store = new PostgresStore(schema.url, { leaseMs: 60_000, nodeId: id });
+          await store.init(resources);
+          // Not closed before the test ends: closing releases, and these nodes die.
+          cleanups.push(() => store.close());
+          return store;
+        },
+        lapse: async () => {
+          const c = new pg.Client({ connectionString: schema.url });
+          await c.connect();
+          await c.query("UPDATE bulk_jobs SET lease_until = now() - interval '1 second' WHERE lease_until IS NOT NULL");
+          await c.end();
+        },
+      };
+    },
+    !pgUp,
+  ],
+];
+
+describe.each(nodeStores)('takeover and hand-over: %s', (_name, make, skip) => {
+  it.skipIf(skip)(
+    'a job claimed by a node that stopped without letting go is a takeover, started or not; one it released is a hand-over',
+    async () => {
+      const { node, lapse } = await make();
+      const claimedOnly = newJob({ owner: 'one' });
+      const started = newJob({ owner: 'two', totalItems: 2 });
+      const later = newJob({ owner: 'three', totalItems: 2 });
+      const a = await node('node-a');
+      for (const j of [claimedOnly, started, later]) await a.createJob(j, '[]');
+      expect(await a.claimNext('lane-1', 'one')).toMatchObject({ takenOverFrom: null, handedOverFrom: null });
+      const running = (await a.claimNext('lane-1', 'two')) as JobRecord;
+      await runChunk(a, running, [row(1, '1.00', 'started-1')], [], { finish: false, workerId: 'lane-1' });
+      // Node A dies (kill -9): nothing let go; its leases run out.
+      await lapse();
+      const b = await node('node-b');
+      expect(await b.claimNext('lane-2', 'one')).toMatchObject({
+        id: claimedOnly.id,
+        state: 'Open',
+        takenOverFrom: 'node-a',
+        handedOverFrom: null,
+      });
+      expect(await b.claimNext('lane-2', 'two')).toMatchObject({ id: started.id, takenOverFrom: 'node-a' });
+      // Claimed again by the same node (after a store error): neither.
+      expect(await b.claimNext('lane-2', 'one')).toMatchObject({ takenOverFrom: null, handedOverFrom: null });
+      const mine = (await b.claimNext('lane-2', 'three')) as JobRecord;
+      expect(mine).toMatchObject({ id: later.id, takenOverFrom: null, handedOverFrom: null });
+      await runChunk(b, mine, [row(2, '1.00', 'later-1')], [], { finish: false, workerId: 'lane-2' });
+      // Node B stops gracefully: it lets go of every unfinished job it holds, and says which.
+      expect((await b.releaseJobs()).sort()).toEqual([claimedOnly.id, started.id, later.id].sort());
+      expect(await b.releaseJobs()).toEqual([]);
+      const c = await node('node-c');
+      for (const owner of ['one', 'two', 'three'])
+        expect(await c.claimNext('lane-3', owner)).toMatchObject({ takenOverFrom: null, handedOverFrom: 'node-b' });
     },
   );
 });

@@ -3,16 +3,21 @@
 import { Argument, Command } from 'commander';
 import { BUILTIN_RESOURCES } from '../../resources/builtin-resources.js';
 import { completionScript, type CompletionSpec } from '../completion-scripts.js';
+import { COMMON_ENCODINGS } from '../../input/text-codec.js';
 
 const SHELLS = ['bash', 'zsh', 'fish'];
 
-/** Values a flag takes: its declared choices; for --resource, the resources known without a server. */
+/**
+ * Values a flag takes: its declared choices; for --resource, the resources known without a server;
+ * for --encoding, the common ones.
+ */
 function flagValues(c: Command): Record<string, string[]> {
   const values: Record<string, string[]> = {};
   for (const o of c.options) {
     if (!o.long) continue;
     if (o.argChoices) values[o.long] = o.argChoices;
     else if (o.long === '--resource') values[o.long] = Object.keys(BUILTIN_RESOURCES.resources);
+    else if (o.long === '--encoding') values[o.long] = [...COMMON_ENCODINGS];
   }
   return values;
 }

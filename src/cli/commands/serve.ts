@@ -61,6 +61,13 @@ export function serveCommand(): Command {
     )
     .addOption(
       new Option(
+        '--metrics-token-file <path>',
+        "the operator's token for GET /metrics (first line of the file); also BULK_METRICS_TOKEN_FILE and " +
+          'BULK_METRICS_TOKEN. Tenant tokens never open /metrics; with them and without this, it is refused',
+      ),
+    )
+    .addOption(
+      new Option(
         '--retention <duration>',
         'sets how long the database keeps finished jobs and their errors (7d, 12h, 30m), ' +
           "for every node on it (default: the database's, else 7d)",

@@ -9,8 +9,9 @@ import type { RunReport, UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
 import { addAnswerOptions } from '../answer-flags.js';
-import { addInputOptions } from '../input-flags.js';
+import { addInputOptions, VALUE_FORMAT_FLAGS } from '../input-flags.js';
 import {
+  encodingLabel,
   fieldList,
   increaseVerbosity,
   maxErrors,
@@ -52,7 +53,11 @@ export function uploadCommand(): Command {
       ]),
     )
     .addOption(
-      new Option('--encoding <encoding>', 'input text encoding').choices(['utf8', 'utf16le', 'latin1']).default('utf8'),
+      new Option(
+        '--encoding <label>',
+        'input text encoding, a WHATWG label: utf-8, utf-16le, utf-16be, windows-1252 (latin1), iso-8859-15, … ' +
+          '(default: utf-8, or what a byte order mark says)',
+      ).argParser(encodingLabel),
     )
     // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-config.ts.
     .addOption(
@@ -96,14 +101,6 @@ export function uploadCommand(): Command {
       new Option('--deadline <seconds>', 'how long a failing request keeps retrying before bulk gives up (exit 4)')
         .argParser(nonNegativeSeconds)
         .default(300),
-    )
-    .addOption(
-      new Option(
-        '--timeout <seconds>',
-        'per-request timeout: silence before an answer, or inside one (a body that stops or drips)',
-      )
-        .argParser(nonNegativeSeconds)
-        .default(30),
     )
     .addOption(
       new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env(
@@ -150,6 +147,7 @@ const RUN_SETTINGS = [
     '--map',
     '--ignore-unknown',
   ],
+  ...VALUE_FORMAT_FLAGS,
 ];
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */

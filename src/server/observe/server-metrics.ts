@@ -8,6 +8,9 @@ import { JOB_STATES } from '../../protocol/index.js';
 import { isStoreTransient, StoreBusyError } from '../store/store-errors.js';
 import type { JobCount } from '../store/store.js';
 
+/** The `kind` label of bulk_store_errors_total. */
+export const STORE_ERROR_KINDS = ['busy', 'unavailable', 'disk_full', 'read_only'] as const;
+
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
@@ -53,8 +56,13 @@ export class ServerMetrics {
   });
   readonly storeErrors = new Counter({
     name: 'bulk_store_errors_total',
-    help: 'Database errors, by kind (busy, unavailable, other)',
+    help: 'Store calls that failed, by kind (busy: locked; unavailable; disk_full; read_only)',
     labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly storeWritable = new Gauge({
+    name: 'bulk_store_writable',
+    help: '1 while the store writes, 0 from its first failed call until a write succeeds again',
     registers: [this.registry],
   });
   readonly heldJobs = new Gauge({
@@ -69,29 +77,44 @@ export class ServerMetrics {
   });
   readonly takeovers = new Counter({
     name: 'bulk_lease_takeovers_total',
-    help: 'Jobs this node took over from another node (or an earlier run of itself)',
+    help: 'Jobs this node took over from a node (or an earlier run of itself) that stopped without letting them go',
+    registers: [this.registry],
+  });
+  readonly releases = new Counter({
+    name: 'bulk_lease_releases_total',
+    help: 'Unfinished jobs this node let go on a graceful stop, for another node (or its next run) to continue',
     registers: [this.registry],
   });
 
   constructor(defaults = true) {
+    // Present at 0 from the start: an alert on rate() or on a missing series needs a sample before the first error.
+    for (const kind of STORE_ERROR_KINDS) this.storeErrors.inc({ kind }, 0);
     // Process memory, CPU and event-loop lag: what an operator looks at first when a node misbehaves.
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'bulk_' });
   }
 
   storeError(err: unknown): void {
-    this.storeErrors.inc({
-      kind: err instanceof StoreBusyError ? 'busy' : isStoreTransient(err) ? 'unavailable' : 'other',
-    });
+    this.storeErrors.inc({ kind: storeErrorKind(err) });
   }
 
-  /** Sets the job gauges from one count by state and owner; every state appears, zero or not. */
-  setJobCounts(counts: JobCount[]): void {
+  /**
+   * Sets the job gauges from one count by state and owner; every state appears, zero or not, and
+   * every configured token's queue (`-` without tokens), so a quiet tenant reads 0, not nothing.
+   */
+  setJobCounts(counts: JobCount[], tokenNames: readonly string[] = []): void {
     this.jobs.reset();
     this.queueDepth.reset();
     for (const state of JOB_STATES) this.jobs.set({ state }, 0);
+    for (const token of tokenNames.length > 0 ? tokenNames : ['-']) this.queueDepth.set({ token }, 0);
     for (const c of counts) {
       this.jobs.inc({ state: c.state }, c.n);
       if (c.state === 'Open' || c.state === 'In Progress') this.queueDepth.inc({ token: c.owner || '-' }, c.n);
     }
   }
+}
+
+function storeErrorKind(err: unknown): (typeof STORE_ERROR_KINDS)[number] | 'other' {
+  if (err instanceof StoreBusyError) return 'busy';
+  if (!isStoreTransient(err)) return 'other';
+  return err.trouble === 'disk-full' ? 'disk_full' : err.trouble === 'read-only' ? 'read_only' : 'unavailable';
 }

@@ -6,6 +6,7 @@ import { openEventStream } from '../http/event-stream.js';
 import { HttpError, sendJson, sendJsonText } from '../http/http-io.js';
 import { nowIso } from '../clock.js';
 import { statusResponse } from '../job-view.js';
+import { TROUBLE_TEXT } from '../observe/store-health.js';
 import type { ServerContext } from '../server-context.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
 import { ABORTED, type JobRecord } from '../store/store.js';
@@ -22,7 +23,16 @@ export async function visibleJob(ctx: ServerContext, id: string, owner: string):
 
 export async function statusOf(ctx: ServerContext, job: JobRecord) {
   const firstErrors = isFinal(job.state) ? (await ctx.store.recordErrors(job.id, 0, 100)).errors : [];
-  return statusResponse(job, { firstErrors, rowsPerSecond: ctx.worker.rowsPerSecond });
+  const status = statusResponse(job, { firstErrors, rowsPerSecond: ctx.worker.rowsPerSecond });
+  // A job that cannot move because the store cannot write says why, so a client can tell it from a slow one.
+  const outage = isFinal(job.state) ? null : ctx.storeHealth.current();
+  if (outage) {
+    status.store_trouble = outage.trouble;
+    status.message =
+      `Waiting: ${TROUBLE_TEXT[outage.trouble]}; ` +
+      'the job continues from its last committed chunk once it can write';
+  }
+  return status;
 }
 
 export async function getStatus(ctx: ServerContext, res: ServerResponse, job: JobRecord): Promise<void> {

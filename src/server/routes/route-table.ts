@@ -79,7 +79,14 @@ export const ROUTES: readonly Route[] = [
     pattern: patternOf(apiPaths.health()),
     handle: (c) => getHealth(c.ctx, c.res),
   },
-  { name: 'metrics', method: 'GET', pattern: patternOf(apiPaths.metrics()), handle: (c) => getMetrics(c.ctx, c.res) },
+  // Its own rule (metrics-route.ts): an operator's token, never a tenant's.
+  {
+    name: 'metrics',
+    method: 'GET',
+    public: true,
+    pattern: patternOf(apiPaths.metrics()),
+    handle: (c) => getMetrics(c.ctx, c.req, c.res),
+  },
   // Before the job routes: "events" is not a job id (ids are UUIDs), and this path has no action.
   {
     name: 'jobs_events',

@@ -52,7 +52,8 @@ export class PgEventsPoller {
       }
       for (const id of this.seen.keys()) if (!now.has(id)) this.seen.delete(id);
     } catch (err) {
-      this.log?.warn({ err: (err as Error).message }, 'events poll failed');
+      // Every 250 ms while the database is away: store health logs the outage once; this is detail.
+      this.log?.debug({ err: (err as Error).message }, 'events poll failed');
     } finally {
       this.polling = false;
     }

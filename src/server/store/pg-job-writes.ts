@@ -49,7 +49,12 @@ export async function insertJob(
   }
 }
 
-export type ClaimedRow = JobRow & { prev_state: string; prev_owner: string | null; prev_node: string | null };
+export type ClaimedRow = JobRow & {
+  prev_state: string;
+  prev_owner: string | null;
+  prev_node: string | null;
+  prev_released: boolean;
+};
 
 /**
  * Leases the oldest unfinished job (of `owner`) no live lease holds, or one `me` still holds, to
@@ -65,12 +70,13 @@ export async function claimJob(
   if (owner !== undefined) args.push(owner);
   const { rows } = await pool.query<ClaimedRow>(
     `WITH pick AS (
-       SELECT j.id, j.state AS prev_state, j.lease_owner AS prev_owner, j.node AS prev_node FROM bulk_jobs j
+       SELECT j.id, j.state AS prev_state, j.lease_owner AS prev_owner, j.node AS prev_node,
+         (j.lease_owner IS NOT NULL AND j.lease_until IS NULL) AS prev_released FROM bulk_jobs j
        WHERE ${claimable} ${owner !== undefined ? 'AND j.owner = $4' : ''}
        ORDER BY j.seq LIMIT 1 FOR UPDATE SKIP LOCKED)
      UPDATE bulk_jobs j SET lease_owner = $1, lease_until = ${leaseEnd(2)}, node = $3, version = j.version + 1
      FROM pick WHERE j.id = pick.id AND ${claimable}
-     RETURNING ${jobColumns('j')}, pick.prev_state, pick.prev_owner, pick.prev_node`,
+     RETURNING ${jobColumns('j')}, pick.prev_state, pick.prev_owner, pick.prev_node, pick.prev_released`,
     args,
   );
   return rows[0];
@@ -85,10 +91,14 @@ export async function renewLease(pool: pg.Pool, jobId: string, owner: string, ms
 }
 
 /** Frees at once every unfinished job a node's workers hold, instead of after their leases. */
-export async function releaseLeases(pool: pg.Pool, nodeId: string): Promise<void> {
-  await pool.query(`UPDATE bulk_jobs SET lease_until = NULL WHERE lease_owner LIKE $1 AND ${UNFINISHED}`, [
-    `${nodeId}/%`,
-  ]);
+export async function releaseLeases(pool: pg.Pool, nodeId: string): Promise<string[]> {
+  // The owner stays: a lease owner without a lease end is how the next claim tells a release.
+  const { rows } = await pool.query<{ id: string }>(
+    `UPDATE bulk_jobs SET lease_until = NULL, version = version + 1
+     WHERE lease_owner LIKE $1 AND lease_until IS NOT NULL AND ${UNFINISHED} RETURNING id`,
+    [`${nodeId}/%`],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** A chunk's record errors, its start and its progress (renewing the lease), in the caller's transaction. */

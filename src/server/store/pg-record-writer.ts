@@ -12,6 +12,7 @@ import { DUPLICATE_RECORD, NO_RECORD } from '../../resources/refusal-reasons.js'
 import type { WriteOutcome } from './sql-helpers.js';
 import { copyLines, copyValue } from './pg-copy.js';
 import { foldByKey, type IndexedRow } from './upsert-fold.js';
+import { missingForCreate } from './sql-helpers.js';
 import { PgRowByRow } from './pg-row-by-row.js';
 
 const STORED: WriteOutcome = { stored: true };
@@ -173,6 +174,8 @@ export class PgRecordWriter {
   private async upsertAll(client: pg.PoolClient, jobId: string, rows: IndexedRow[]): Promise<WriteOutcome[]> {
     const folded = foldByKey(rows, this.keyIdx, this.updatable);
     if (folded.repeats && this.probes.length > 1) return this.rowByRow.writeAll(client, jobId, rows);
+    if (rows.some((r) => missingForCreate(this.def, this.job, r.values).length > 0))
+      return this.rowByRow.writeAll(client, jobId, rows);
     await this.copy(client, folded.rows);
     const cols = this.fieldCols.join(', ');
     const sets = [

@@ -1,10 +1,11 @@
 /**
  * The one-row-at-a-time PostgreSQL upsert, for the rare chunk a set cannot write exactly: an
- * upsert that clashes on another unique key than the one it names (only that row is refused).
+ * upsert that clashes on another unique key than the one it names (only that row is refused), or
+ * one whose records leave out required fields (they update, or are refused: they cannot create).
  */
 import type pg from 'pg';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
-import { quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
+import { cannotCreate, missingForCreate, quoteIdent, updateColumns, type WriterShape } from './sql-helpers.js';
 import { DUPLICATE_RECORD } from '../../resources/refusal-reasons.js';
 import type { WriteOutcome } from './sql-helpers.js';
 import type { IndexedRow } from './upsert-fold.js';
@@ -40,6 +41,8 @@ export class PgRowByRow {
 
   private async upsert(client: pg.PoolClient, jobId: string, index: number, values: SqlValue[]): Promise<WriteOutcome> {
     const updated = updateColumns(this.def, this.job, values);
+    const missing = missingForCreate(this.def, this.job, values);
+    if (missing.length > 0) return this.updateOnly(client, jobId, index, updated, values, missing);
     const keys = (this.job.uniqueFields ?? []).map(quoteIdent).join(', ');
     const sets = [
       ...updated.map((f) => `${quoteIdent(f)} = excluded.${quoteIdent(f)}`),
@@ -56,6 +59,33 @@ export class PgRowByRow {
       );
       await client.query('RELEASE SAVEPOINT bulk_row');
       return STORED;
+    } catch (err) {
+      await client.query('ROLLBACK TO SAVEPOINT bulk_row');
+      if ((err as { code?: string }).code === '23505') return this.duplicate(client, values);
+      throw err;
+    }
+  }
+
+  /** A partial record (required fields left out): it updates the record its key names, or is refused. */
+  private async updateOnly(
+    client: pg.PoolClient,
+    jobId: string,
+    index: number,
+    updated: string[],
+    values: SqlValue[],
+    missing: string[],
+  ): Promise<WriteOutcome> {
+    const at = (name: string) => values[this.def.fields.findIndex((f) => f.name === name)] ?? null;
+    const keys = this.job.uniqueFields ?? [];
+    const params = [...updated.map(at), jobId, index, ...keys.map(at)];
+    const sets = [...updated, 'job_id', 'job_index'].map((f, i) => `${quoteIdent(f)} = $${i + 1}`).join(', ');
+    const match = keys.map((k, i) => `${quoteIdent(k)} = $${updated.length + 3 + i}`).join(' AND ');
+    await client.query('SAVEPOINT bulk_row');
+    try {
+      const res = await client.query(`UPDATE ${this.table} SET ${sets} WHERE ${match}`, params);
+      await client.query('RELEASE SAVEPOINT bulk_row');
+      if ((res.rowCount ?? 0) > 0) return STORED;
+      return { stored: false, field: keys.join(','), error: cannotCreate(missing) };
     } catch (err) {
       await client.query('ROLLBACK TO SAVEPOINT bulk_row');
       if ((err as { code?: string }).code === '23505') return this.duplicate(client, values);

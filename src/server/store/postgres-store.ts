@@ -14,6 +14,7 @@ import {
   type JobRecord,
   type JobStore,
   type NewJob,
+  handoverOf,
 } from './store.js';
 import { toJobRecord } from './job-row.js';
 import * as q from './pg-job-queries.js';
@@ -57,7 +58,8 @@ export class PostgresStore implements JobStore {
     this.pool = new pg.Pool({
       connectionString: url,
       max: opts.poolSize ?? 10,
-      application_name: opts.applicationName ?? 'bulk serve',
+      // pg_stat_activity shows which node a connection is (PostgreSQL keeps the first 63 bytes).
+      application_name: opts.applicationName ?? `bulk serve ${this.nodeId}`.slice(0, 63),
       connectionTimeoutMillis: 10_000,
     });
     // A connection ended under the server (a restart, pg_terminate_backend) is reported on the pool
@@ -157,8 +159,7 @@ export class PostgresStore implements JobStore {
     const me = this.owner(workerId);
     const row = await w.claimJob(this.pool, { me, ms: this.leaseMs, nodeId: this.nodeId }, owner);
     if (!row) return null;
-    const takeover = row.prev_state === 'In Progress' && row.prev_owner !== me;
-    return { ...toJobRecord(row), takenOverFrom: takeover ? (row.prev_node ?? row.prev_owner ?? 'unknown') : null };
+    return { ...toJobRecord(row), ...handoverOf({ node: row.prev_node, released: row.prev_released }, this.nodeId) };
   }
 
   async claimableOwners(): Promise<string[]> {
@@ -281,6 +282,10 @@ export class PostgresStore implements JobStore {
 
   async jobVersions(ids: string[], all: boolean): Promise<Map<string, number>> {
     return q.jobVersions(this.pool, ids, all);
+  }
+
+  async releaseJobs(): Promise<string[]> {
+    return w.releaseLeases(this.pool, this.nodeId);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
  * fields, the column order of a key's index, the columns an upsert updates, and a per-shape cache
  * of record writers.
  */
+import { NO_RECORD } from '../../resources/refusal-reasons.js';
 import type { FieldType, ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import type { JobRecord } from './store.js';
 
@@ -69,6 +70,24 @@ export function updateColumns(def: ResourceDef, job: WriterShape, values: readon
     const i = def.fields.findIndex((f) => f.name === name);
     return i >= 0 && values[i] !== null && values[i] !== undefined;
   });
+}
+
+/**
+ * The required fields an upsert's record leaves out (null), by name: it may update a record, and
+ * only creating one needs them. The key fields are checked before (a record always has its key).
+ */
+export function missingForCreate(def: ResourceDef, job: WriterShape, values: readonly SqlValue[]): string[] {
+  const keys = job.uniqueFields ?? [];
+  const out: string[] = [];
+  def.fields.forEach((f, i) => {
+    if (f.required && !keys.includes(f.name) && (values[i] === null || values[i] === undefined)) out.push(f.name);
+  });
+  return out;
+}
+
+/** Why a partial upsert's record was refused: it names no record, and cannot create one. */
+export function cannotCreate(missing: string[]): string {
+  return `${NO_RECORD}; creating one needs ${missing.join(', ')}`;
 }
 
 /** Writers hold prepared statements per job shape; past this many shapes the cache starts over. */

@@ -1,16 +1,45 @@
 /**
  * The SQLite store's reads that change nothing (listing, counting, errors, key probes, idempotency
- * keys) and its settings: plain statements on the store's prepared-statement cache, kept apart from
- * the claim and commit logic.
+ * keys), its settings, and the claim with its hand-over mark: plain statements on the store's
+ * prepared-statement cache, kept apart from the commit logic.
  */
 import type Database from 'better-sqlite3';
 import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { toJobRecord, type JobRow } from './job-row.js';
 import { quoteIdent } from './sql-helpers.js';
-import type { IdempotencyRecord, JobCount, JobRecord } from './store.js';
+import { handoverOf, type ClaimedJob, type IdempotencyRecord, type JobCount, type JobRecord } from './store.js';
 
 export const UNFINISHED = "state IN ('Open', 'In Progress')";
+
+/**
+ * One node, so no leases: the oldest unfinished job (of the owner), stamped with this node. A job
+ * another run of the server had claimed is a takeover, or a hand-over if that run released it.
+ */
+export function claimJob({ sql }: SqliteAccess, nodeId: string, owner?: string): ClaimedJob | null {
+  const row = (
+    owner === undefined
+      ? sql(`SELECT * FROM bulk_jobs WHERE ${UNFINISHED} ORDER BY seq LIMIT 1`).get()
+      : sql(`SELECT * FROM bulk_jobs WHERE owner = ? AND ${UNFINISHED} ORDER BY seq LIMIT 1`).get(owner)
+  ) as (JobRow & { lease_owner: string | null }) | undefined;
+  if (!row) return null;
+  sql('UPDATE bulk_jobs SET node = ?, lease_owner = NULL WHERE id = ?').run(nodeId, row.id);
+  const prev = { node: row.node, released: row.lease_owner !== null };
+  return { ...toJobRecord({ ...row, node: nodeId }), ...handoverOf(prev, nodeId) };
+}
+
+/**
+ * Marks the unfinished jobs this node claimed as let go on a graceful stop: without leases, a lease
+ * owner on such a job is the mark (see handoverOf).
+ */
+export function releaseJobs({ db }: SqliteAccess, nodeId: string): string[] {
+  const rows = db
+    .prepare(
+      `UPDATE bulk_jobs SET lease_owner = node WHERE node = ? AND lease_owner IS NULL AND ${UNFINISHED} RETURNING id`,
+    )
+    .all(nodeId) as { id: string }[];
+  return rows.map((r) => r.id);
+}
 
 /** The store's database and its prepared-once statements. */
 export interface SqliteAccess {

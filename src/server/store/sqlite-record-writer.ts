@@ -2,7 +2,14 @@
 import type Database from 'better-sqlite3';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { DUPLICATE_RECORD, NO_RECORD } from '../../resources/refusal-reasons.js';
-import { quoteIdent, updateColumns, type WriteOutcome, type WriterShape } from './sql-helpers.js';
+import {
+  cannotCreate,
+  missingForCreate,
+  quoteIdent,
+  updateColumns,
+  type WriteOutcome,
+  type WriterShape,
+} from './sql-helpers.js';
 
 const STORED: WriteOutcome = { stored: true };
 /** Statement variants per writer; past this many distinct shapes the cache starts over. */
@@ -53,6 +60,8 @@ export class SqliteRecordWriter {
       case 'upsert': {
         // Only the fields this record supplies are updated: a field it leaves out keeps its value.
         const updated = updateColumns(this.def, this.job, values);
+        const missing = missingForCreate(this.def, this.job, values);
+        if (missing.length > 0) return this.updateOnly(jobId, index, updated, values, missing);
         try {
           this.statement(`upsert:${updated.join(',')}`, () => this.upsertSql(updated)).run(jobId, index, ...values);
           return STORED;
@@ -71,6 +80,30 @@ export class SqliteRecordWriter {
         return changes > 0 ? STORED : this.duplicate(values);
       }
     }
+  }
+
+  /** A partial record (required fields left out): it updates the record its key names, or is refused. */
+  private updateOnly(
+    jobId: string,
+    index: number,
+    updated: string[],
+    values: SqlValue[],
+    missing: string[],
+  ): WriteOutcome {
+    const idx = updated.map((name) => this.def.fields.findIndex((f) => f.name === name));
+    const sets = [...updated.map((f) => `${quoteIdent(f)} = ?`), 'job_id = ?', 'job_index = ?'].join(', ');
+    const match = (this.job.uniqueFields ?? []).map((f) => `${quoteIdent(f)} = ?`).join(' AND ');
+    try {
+      const changes = this.statement(
+        `update:${updated.join(',')}`,
+        () => `UPDATE ${this.table} SET ${sets} WHERE ${match}`,
+      ).run(...idx.map((i) => values[i] ?? null), jobId, index, ...this.keyIdx.map((i) => values[i] ?? null)).changes;
+      if (changes > 0) return STORED;
+    } catch (err) {
+      if (isUniqueViolation(err)) return this.duplicate(values);
+      throw err;
+    }
+    return { stored: false, field: this.job.uniqueFields?.join(','), error: cannotCreate(missing) };
   }
 
   private duplicate(values: SqlValue[]): WriteOutcome {

@@ -4,22 +4,22 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
-import type {
-  ChunkWrite,
-  ClaimedJob,
-  IdempotencyRecord,
-  JobCount,
-  JobEnd,
-  JobRecord,
-  JobStore,
-  NewJob,
+import {
+  type ChunkWrite,
+  type ClaimedJob,
+  type IdempotencyRecord,
+  type JobCount,
+  type JobEnd,
+  type JobRecord,
+  type JobStore,
+  type NewJob,
 } from './store.js';
-import { toJobRecord, type JobRow } from './job-row.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
 import * as q from './sqlite-job-queries.js';
 import { classifySqliteError, translateStoreErrors } from './store-errors.js';
+import { keepWalAfterWrites } from './sqlite-wal.js';
 import { newNodeId } from '../observe/node-id.js';
 
 /** SQLite's page cache, in KiB (its default is 2000). */
@@ -133,21 +133,13 @@ export class SqliteStore implements JobStore {
     return q.listJobs(this, query);
   }
 
-  /**
-   * One node, so no leases: the oldest unfinished job (of the owner), stamped with this node. A job left In Progress by
-   * another run of the server is a takeover.
-   */
+  /** See q.claimJob: the oldest unfinished job, stamped with this node; another run's is a takeover or hand-over. */
   async claimNext(_workerId: string, owner?: string): Promise<ClaimedJob | null> {
-    const row = (
-      owner === undefined
-        ? this.sql(`SELECT * FROM bulk_jobs WHERE ${q.UNFINISHED} ORDER BY seq LIMIT 1`).get()
-        : this.sql(`SELECT * FROM bulk_jobs WHERE owner = ? AND ${q.UNFINISHED} ORDER BY seq LIMIT 1`).get(owner)
-    ) as JobRow | undefined;
-    if (!row) return null;
-    this.sql('UPDATE bulk_jobs SET node = ? WHERE id = ?').run(this.nodeId, row.id);
-    const takenOverFrom =
-      row.state === 'In Progress' && row.node !== null && row.node !== this.nodeId ? row.node : null;
-    return { ...toJobRecord({ ...row, node: this.nodeId }), takenOverFrom };
+    return q.claimJob(this, this.nodeId, owner);
+  }
+
+  async releaseJobs(): Promise<string[]> {
+    return q.releaseJobs(this, this.nodeId);
   }
 
   async claimableOwners(): Promise<string[]> {
@@ -294,4 +286,5 @@ export class SqliteStore implements JobStore {
   }
 }
 
+keepWalAfterWrites(SqliteStore.prototype);
 translateStoreErrors(SqliteStore.prototype, classifySqliteError);

@@ -37,8 +37,31 @@ export interface JobRecord {
 
 /** A job a worker has just claimed. */
 export interface ClaimedJob extends JobRecord {
-  /** The node that was running it when this one took it over (a dead or stalled node), else null. */
+  /**
+   * The node that had claimed it (running or not yet started) and stopped without letting it go:
+   * a dead or stalled node, or an earlier run of this one that was killed. Else null.
+   */
   takenOverFrom: string | null;
+  /** The node that had claimed it and let it go on a graceful stop (releaseJobs), else null. */
+  handedOverFrom: string | null;
+}
+
+/**
+ * Who had a job before this claim, and how they let it go. A lease owner with no lease end is a
+ * graceful release (releaseJobs clears only the end); one whose lease ran out, or a job left
+ * claimed by an earlier run of a lease-less store, is a takeover. A job only reserved for the node
+ * that accepted it (no node has claimed it yet) is neither: its reservation lapses under a backlog
+ * too, and any node may run it then.
+ */
+export function handoverOf(
+  prev: { node: string | null; released: boolean },
+  nodeId: string,
+): Pick<ClaimedJob, 'takenOverFrom' | 'handedOverFrom'> {
+  const from = prev.node !== null && prev.node !== nodeId;
+  return {
+    takenOverFrom: from && !prev.released ? prev.node : null,
+    handedOverFrom: from && prev.released ? prev.node : null,
+  };
 }
 
 /** Jobs counted by state and owner (metrics, admission). */
@@ -158,6 +181,12 @@ export interface JobStore {
    * streams about jobs another node runs. Absent: every change happens on this node.
    */
   jobVersions?(ids: string[], all: boolean): Promise<Map<string, number>>;
+  /**
+   * Lets go of every unfinished job this node has claimed, so the next claim (another node, or
+   * this one restarted) continues it at once and knows it was handed over, not taken over. Called
+   * on a graceful stop; returns the jobs released.
+   */
+  releaseJobs(): Promise<string[]>;
   /** Optional capability of a leasing store: extends the worker's lease; false when it is no longer the worker's. */
   renewLease?(jobId: string, workerId: string): Promise<boolean>;
 }

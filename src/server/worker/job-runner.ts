@@ -165,7 +165,6 @@ async function settleFailure(
   }
   if (isStoreTransient(err)) {
     // The chunk in hand rolled back; the job stays where its last commit left it, for a retry.
-    deps.metrics?.storeError(err);
     if (records) deps.keepRecords(job.id, records, job.owner);
     return 'store-error';
   }

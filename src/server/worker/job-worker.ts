@@ -64,6 +64,8 @@ export class JobWorker {
   /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
   private keeps = 0;
   private heldBytes = 0;
+  /** Owners whose lane is backing off after a store error. */
+  private readonly storeWaits = new Set<string>();
   private readonly deps: RunnerDeps;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -165,7 +167,8 @@ export class JobWorker {
         failures = 0;
       } catch (err) {
         failures++;
-        this.storeTrouble(err, 'worker could not read the queue');
+        // Store health logs the outage once; this is the detail of each try.
+        this.opts.log.debug({ err: (err as Error).message, failures }, 'worker could not read the queue');
         await this.pause(backoffMs(failures));
         continue;
       }
@@ -175,6 +178,7 @@ export class JobWorker {
         if (this.lanes.size >= maxLanes) break;
         const lane = this.lane(owner).finally(() => {
           this.lanes.delete(owner);
+          this.storeWaits.delete(owner);
           this.wake();
         });
         this.lanes.set(owner, lane);
@@ -197,13 +201,19 @@ export class JobWorker {
           this.dropHeld(owner, keptBefore);
           return;
         }
+        // A node that died or stalled with the job claimed (running or not yet started) is trouble; a
+        // graceful release (a rolling restart) is not, and has its own line, never the takeover alert.
         if (job.takenOverFrom) {
           this.opts.metrics?.takeovers.inc();
           this.opts.log.warn(
-            { job_id: job.id, from_node: job.takenOverFrom, processed: job.processedItems },
+            { job_id: job.id, from_node: job.takenOverFrom, state: job.state, processed: job.processedItems },
             'job taken over',
           );
-        }
+        } else if (job.handedOverFrom)
+          this.opts.log.info(
+            { job_id: job.id, from_node: job.handedOverFrom, processed: job.processedItems },
+            'job handed over',
+          );
         this.opts.log.info(
           {
             job_id: job.id,
@@ -221,29 +231,28 @@ export class JobWorker {
           this.opts.log.error({ err: err as Error, owner }, 'worker lane failed');
           return;
         }
-        this.opts.metrics?.storeError(err);
         outcome = 'store-error';
       }
       if (outcome === 'store-error') {
         failures++;
-        this.storeTrouble(
-          null,
+        this.storeWaits.add(owner);
+        // Store health logs the outage once at warn and its end at info; each retry is detail.
+        this.opts.log.debug(
+          { owner, failures },
           'database busy or unavailable; the job continues from its last committed chunk once it is back',
-          failures,
         );
         await this.pause(backoffMs(failures));
       } else {
         failures = 0;
+        this.storeWaits.delete(owner);
         if (this.waiting) return;
       }
     }
   }
 
-  private storeTrouble(err: unknown, msg: string, failures = 1): void {
-    if (err) this.opts.metrics?.storeError(err);
-    // Once per outage at warn, then quieter: a long outage must not flood the log.
-    if (failures <= 1) this.opts.log.warn({ ...(err ? { err: (err as Error).message } : {}), failures }, msg);
-    else this.opts.log.debug({ failures }, msg);
+  /** Whether a lane is waiting to retry after a store error (its retries show when the store writes again). */
+  waitingOnStore(): boolean {
+    return this.storeWaits.size > 0;
   }
 
   private async pause(ms: number): Promise<void> {

@@ -18,7 +18,13 @@ export function recordValidator(resource: ResourceDef, job: Pick<JobRecord, 'job
     ...resource,
     fields: resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f)),
   };
-  if (job.jobType === 'upsert') return (record) => validateRecord(keyed, fieldNames, record);
+  // An upsert may leave out other required fields: it then updates only (the writer refuses a
+  // record it would have to create, naming what creating one needs).
+  const partial: ResourceDef = {
+    ...keyed,
+    fields: keyed.fields.map((f) => (keys.has(f.name) ? f : { ...f, required: false })),
+  };
+  if (job.jobType === 'upsert') return (record) => validateRecord(partial, fieldNames, record);
   const keyOnly: ResourceDef = {
     ...keyed,
     fields: keyed.fields.map((f) => (keys.has(f.name) ? f : { ...f, required: false })),

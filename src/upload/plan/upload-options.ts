@@ -6,17 +6,21 @@ import type { DeleteByKey, JobApiClient } from '../../client/job-api-client.js';
 import type { Checkpoint } from '../state/checkpoint.js';
 import type { CheckpointWriter } from '../state/checkpoint-writer.js';
 import type { UploadListener } from '../upload-events.js';
+import type { ValueFormats } from './value-formats.js';
 
 export interface UploadOptions {
   files: string[];
   format?: InputFormat;
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   /** How large and how deep one record may be. @default DEFAULT_RECORD_LIMITS */
   limits?: RecordLimits;
   /** How CSV files are written (delimiter, quote, comments, preamble, header, null text). */
   csv?: CsvDialect;
   /** Source column (or JSON key) → resource field. */
   columnMap?: Record<string, string>;
+  /** How the files write numbers, dates and booleans, when not as the server does. */
+  formats?: ValueFormats;
   /** Columns the resource does not have are left out instead of refusing the file. */
   ignoreUnknown?: boolean;
   /** Resource name; default: each file's stem (`transactions.csv` → `transactions`). */

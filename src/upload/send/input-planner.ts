@@ -18,6 +18,12 @@ import { styleOf } from '../state/failed-rows-writer.js';
 import { openRunInput, type SpooledInput } from './stdin-spool.js';
 import type { UploadOptions } from '../plan/upload-options.js';
 import { BulkError } from '../../errors/bulk-error.js';
+import { FormatHints } from '../plan/format-hints.js';
+import { convertsAnything } from '../plan/value-formats.js';
+import { planConversion, problemsReason, type ValueConverter } from '../plan/value-converter.js';
+
+/** How many converted rows a dry run shows. */
+const PREVIEW_ROWS = 3;
 
 export interface PlannerOptions extends UploadOptions {
   /** The resource a file goes to. */
@@ -29,6 +35,7 @@ export class InputPlanner {
   private descriptions: Map<string, ResourceDescription> | null = null;
   private readonly plans = new Map<number, ColumnPlan>();
   private readonly checks = new Map<string, RowCheck>();
+  private readonly conversions = new Map<string, ValueConverter | null>();
 
   constructor(private readonly opts: PlannerOptions) {}
 
@@ -78,8 +85,14 @@ export class InputPlanner {
     const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
     const { opened, spool } = await openRunInput(file, this.opts, notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(opened, fileIndex, (plan) =>
-      sink.setColumns(opened.displayName, plan.sourceColumns, plan.restore, styleOf(this.opts.csv, opened.delimiter())),
+    const source = this.wrap(opened, fileIndex, (plan, convert) =>
+      sink.setColumns(
+        opened.displayName,
+        plan.sourceColumns,
+        plan.restore,
+        styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
+        convert?.restore,
+      ),
     );
     return { opened, source, spool };
   }
@@ -100,6 +113,17 @@ export class InputPlanner {
       nullValue: source.format === 'csv' ? this.opts.csv?.nullValue : undefined,
     });
     for (const n of notices) this.opts.notice(n);
+    const header = source.format === 'csv' ? source.columns() : null;
+    const full = this.descriptions?.get(resourceName);
+    if (this.opts.upsert && header && full) {
+      const present = new Set(header.map((c) => this.opts.columnMap?.[c] ?? c));
+      const absent = full.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name);
+      if (absent.length > 0)
+        this.opts.notice(
+          `${source.displayName}: no column for ${absent.join(', ')}: rows update only the fields the file has, ` +
+            `and a row whose key names no record fails (creating one needs ${absent.join(', ')})`,
+        );
+    }
     this.plans.set(fileIndex, plan);
     return plan;
   }
@@ -109,14 +133,35 @@ export class InputPlanner {
    * columns, and in a dry run each row checked as the server would (a refused row comes out
    * rejected, with its record). `onPlan` hears the plan once the header is known.
    */
-  private wrap(source: InputSource, fileIndex: number, onPlan: (plan: ColumnPlan) => void): InputSource {
-    const check = this.rowCheck(this.opts.resourceOf(source.file));
+  private wrap(
+    source: InputSource,
+    fileIndex: number,
+    onPlan: (plan: ColumnPlan, convert: ValueConverter | null) => void,
+  ): InputSource {
+    const resourceName = this.opts.resourceOf(source.file);
+    const check = this.rowCheck(resourceName);
+    const description = this.description(resourceName);
+    const convert = this.conversion(resourceName);
+    const hints = description ? new FormatHints(description) : null;
+    const notice = this.opts.notice;
+    const preview = this.opts.dryRun && convert ? { left: PREVIEW_ROWS } : null;
     const map = this.opts.columnMap ?? {};
     const del = this.opts.delete;
     let plan: ColumnPlan | null = null;
     const planned = (): ColumnPlan => {
-      if (!plan) onPlan((plan = this.planFor(fileIndex, source)));
+      if (!plan) onPlan((plan = this.planFor(fileIndex, source)), convert);
       return plan;
+    };
+    /** The record as it goes out, or the row's rejection (its record as read). */
+    const converted = (line: number, record: Record<string, unknown>): InputItem => {
+      const c = convert ? convert.convert(record) : { record };
+      hints?.observe(record, 'record' in c ? c.record : record);
+      if (!('record' in c)) return { kind: 'rejected', line, raw: '', ...problemsReason(c.problems), record };
+      if (preview && preview.left > 0 && c.record !== record) {
+        preview.left--;
+        notice(`${source.displayName}:${line} converted: ${JSON.stringify(c.record)}`);
+      }
+      return { kind: 'row', line, record: c.record };
     };
     async function* batches(maxRows: number): AsyncGenerator<InputItem[]> {
       for await (const items of source.batches(maxRows)) {
@@ -124,7 +169,10 @@ export class InputPlanner {
         const { apply } = planned();
         yield items.map((item): InputItem => {
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
-          if (item.kind !== 'row') return item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+          if (item.kind !== 'row') {
+            const named = item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
+            return named.record ? { ...named, record: apply(named.record) } : named;
+          }
           const applied = apply(item.record);
           const keyed = del ? keyRecord(applied, del) : { record: applied };
           if ('reason' in keyed)
@@ -136,15 +184,31 @@ export class InputPlanner {
               reason: keyed.reason,
               record: applied,
             };
-          const { record } = keyed;
-          const bad = check?.(record);
+          const out = converted(item.line, keyed.record);
+          if (out.kind !== 'row') return out;
+          const bad = check?.(out.record);
           return bad
-            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record }
-            : { kind: 'row', line: item.line, record };
+            ? { kind: 'rejected', line: item.line, raw: '', field: bad.field, reason: bad.reason, record: keyed.record }
+            : out;
         });
       }
+      for (const text of hints?.messages(source.displayName) ?? []) notice(text);
     }
     return { ...source, columns: () => plan?.sourceColumns ?? source.columns(), batches };
+  }
+
+  /** The value conversion for a resource (null: none applies). */
+  private conversion(resourceName: string): ValueConverter | null {
+    if (!this.conversions.has(resourceName)) {
+      const description = this.description(resourceName);
+      if (!description && convertsAnything(this.opts.formats))
+        this.opts.notice(
+          `the server does not describe resource "${resourceName}", so the value formats (--locale, ` +
+            '--date-format, …) cannot tell which columns hold numbers, dates or booleans: values go as read',
+        );
+      this.conversions.set(resourceName, planConversion(this.opts.formats, description));
+    }
+    return this.conversions.get(resourceName) ?? null;
   }
 
   /** For a dry run against a server that describes the resource: the row check; else null. */
@@ -172,6 +236,8 @@ export class InputPlanner {
           `(--resource names it; the default is the file name's stem)`,
       );
     }
+    // An upsert needs its key, and may leave out other required fields (a partial update).
+    if (this.opts.upsert) return keyedDescription(found, this.opts.upsert);
     if (!this.opts.delete) return found;
     checkDeleteKey(found, this.opts.delete);
     return keyedDescription(found, this.opts.delete);

@@ -142,6 +142,7 @@ class UploadRun {
                   error: { file: name, line: item.line, field: item.field, reason: item.reason },
                   raw: item.raw,
                   record: item.record,
+                  asRead: true,
                 },
               ])
             )

@@ -4,7 +4,13 @@ import { closeSync, createReadStream, mkdirSync, openSync, writeSync } from 'nod
 import path from 'node:path';
 import { InputError } from '../../input/input-error.js';
 import type { InputFormat, InputItem } from '../../input/input-item.js';
-import { openInput, openStream, type InputSource, type OpenInputOptions } from '../../input/open-input.js';
+import {
+  openInput,
+  openStream,
+  type InputSource,
+  type OpenInputOptions,
+  type TextLayout,
+} from '../../input/open-input.js';
 import type { BatcherEnd } from './batcher.js';
 import type { CheckpointEntry, EntryOutcome } from '../state/checkpoint.js';
 import type { UploadOptions } from '../plan/upload-options.js';
@@ -19,9 +25,9 @@ import type { UploadOptions } from '../plan/upload-options.js';
 export const STDIN_SPOOL_FILE = 'stdin.spool.ndjson';
 
 type SpoolLine =
-  | { columns: string[]; delimiter?: string }
+  | { columns: string[]; delimiter?: string; layout?: TextLayout }
   | { line: number; record: Record<string, unknown> }
-  | { line: number; rejected: { raw: string; reason: string; field?: string } }
+  | { line: number; rejected: { raw: string; reason: string; field?: string; record?: Record<string, unknown> } }
   | { end: true };
 
 export interface SpooledInput {
@@ -59,14 +65,17 @@ export function spoolStdin(source: InputSource, spoolPath: string): SpooledInput
         const lines: SpoolLine[] = [];
         const columns = source.columns();
         if (!columnsWritten && columns) {
-          lines.push({ columns, delimiter: source.delimiter() });
+          lines.push({ columns, delimiter: source.delimiter(), layout: source.layout() });
           columnsWritten = true;
         }
         for (const item of items)
           lines.push(
             item.kind === 'row'
               ? { line: item.line, record: item.record }
-              : { line: item.line, rejected: { raw: item.raw, reason: item.reason, field: item.field } },
+              : {
+                  line: item.line,
+                  rejected: { raw: item.raw, reason: item.reason, field: item.field, record: item.record },
+                },
           );
         write(lines);
         count += items.length;
@@ -97,6 +106,7 @@ export function readStdinSpool(spoolPath: string, format: InputFormat): SpooledI
   });
   let columns: string[] | null = null;
   let delimiter: string | undefined;
+  let layout: TextLayout | undefined;
   let last = 0;
   let count = 0;
   let done = false;
@@ -107,7 +117,7 @@ export function readStdinSpool(spoolPath: string, format: InputFormat): SpooledI
         // Only a line torn by a kill fails to parse: nothing on it was ever seen by a job.
         if (l.kind !== 'row') break;
         const entry = l.record as SpoolLine;
-        if ('columns' in entry) ({ columns, delimiter } = entry);
+        if ('columns' in entry) ({ columns, delimiter, layout } = entry);
         else if ('end' in entry) done = true;
         else if ('record' in entry) items.push({ kind: 'row', line: entry.line, record: entry.record });
         else items.push({ kind: 'rejected', line: entry.line, ...entry.rejected });
@@ -124,6 +134,7 @@ export function readStdinSpool(spoolPath: string, format: InputFormat): SpooledI
     format,
     columns: () => columns,
     delimiter: () => delimiter,
+    layout: () => layout ?? lines.layout(),
     batches,
   };
   return { source, items: () => count, lastLine: () => last, complete: () => done };

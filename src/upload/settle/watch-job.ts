@@ -1,10 +1,12 @@
 // Follows one job to its final status: by server events where offered, else by polling on a
-// schedule that backs off; a job whose progress does not move for the stall bound is given up on.
+// schedule that backs off; a job whose progress does not move for the stall bound is given up on,
+// and one whose server says it cannot write is bounded by --deadline.
 import { isFinal, type StatusResponse } from '../../protocol/index.js';
 import type { JobApiClient } from '../../client/job-api-client.js';
 import { sleep } from '../../client/sleep.js';
 import type { JobRef } from '../../client/job-ref.js';
 import { DEFAULT_POLL, nextPollInterval, type PollSchedule } from './poll-schedule.js';
+import { StoreStall } from './store-stall.js';
 
 /** 10 minutes: generous for a busy server, finite for one that forgot a job. */
 export const DEFAULT_STALL_MS = 10 * 60_000;
@@ -35,9 +37,12 @@ const progressOf = (s: StatusResponse) =>
 /**
  * Waits for a job to reach a final state, through its events stream when the server has one, else
  * by polling. A dropped stream falls back to polling, so the answer is always a real final status.
+ * A stream that says the server cannot write is left for polling too: a stuck job sends no more
+ * events, and only polling can tell when the wait has outlasted --deadline.
  */
 export async function watchJob(client: JobApiClient, ref: JobRef, opts: WatchOptions): Promise<StatusResponse> {
   const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+  const store = new StoreStall(ref.jobId, client.deadlineMs);
   let progress = '';
   let moved = Date.now();
   let told = false;
@@ -59,8 +64,21 @@ export async function watchJob(client: JobApiClient, ref: JobRef, opts: WatchOpt
   const signal = opts.signal ? AbortSignal.any([opts.signal, stalled.signal]) : stalled.signal;
   try {
     if (ref.eventsUrl && opts.useEvents !== false) {
-      const final = await client.followEvents(ref, onStatus, signal);
-      if (final) return final;
+      const leave = new AbortController();
+      try {
+        const final = await client.followEvents(
+          ref,
+          (s) => {
+            onStatus(s);
+            store.see(s);
+            if (store.troubled) leave.abort();
+          },
+          AbortSignal.any([signal, leave.signal]),
+        );
+        if (final) return final;
+      } catch (err) {
+        if (!leave.signal.aborted || signal.aborted) throw err;
+      }
     }
     const schedule = opts.poll ?? DEFAULT_POLL;
     let interval = schedule.initialMs;
@@ -69,6 +87,7 @@ export async function watchJob(client: JobApiClient, ref: JobRef, opts: WatchOpt
       const status = await client.getStatus(ref);
       onStatus(status);
       if (isFinal(status.state)) return status;
+      store.see(status);
       interval = nextPollInterval(interval, Number(status.percentage) || 0, schedule);
       await sleep(interval, signal);
     }

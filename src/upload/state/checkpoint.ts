@@ -1,5 +1,6 @@
 // The checkpoint a run keeps in its run directory (settings, input fingerprints, one entry per job
 // or folded run of jobs, failed-rows files), and the cursor a resume reads it back with.
+import type { ValueFormats } from '../plan/value-formats.js';
 import type { DeleteByKey } from '../../client/job-api-client.js';
 import type { RecordLimits } from '../../input/record-limits.js';
 import type { CsvDialect } from '../../input/csv-dialect.js';
@@ -79,7 +80,8 @@ export interface CheckpointSettings {
   db: string | null;
   resource?: string;
   format?: 'csv' | 'json' | 'ndjson';
-  encoding?: 'utf8' | 'utf16le' | 'latin1';
+  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
+  encoding?: string;
   batch_size: number;
   concurrency: number;
   upsert?: { uniqueFields: string[]; updateFields?: string[] };
@@ -92,6 +94,8 @@ export interface CheckpointSettings {
   csv?: CsvDialect;
   column_map?: Record<string, string>;
   ignore_unknown?: boolean;
+  /** How values are written (locale, date patterns, …); a resume converts them the same way. */
+  formats?: ValueFormats;
 }
 
 export interface Checkpoint {

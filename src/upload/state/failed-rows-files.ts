@@ -10,12 +10,21 @@ import { FailedRowsWriter, type CsvStyle } from './failed-rows-writer.js';
 import { failedRowsPath } from '../plan/output-paths.js';
 import type { MappedRowError } from '../upload-events.js';
 
+/** A failed row as the run has it: the record as sent (or, `asRead`, as read, before any value conversion), or text. */
+export interface FailedSource {
+  record?: Record<string, unknown>;
+  raw?: string;
+  asRead?: boolean;
+}
+
 interface FileEntry {
   input: string;
   format: InputFormat;
   columns: string[] | null;
   /** A record as sent → the row under the input's own column names. */
   restore: (record: Record<string, unknown>) => Record<string, unknown>;
+  /** A record as sent → its values as the file writes them (a value conversion undone). */
+  unconvert?: (record: Record<string, unknown>) => Record<string, unknown>;
   style?: CsvStyle;
   writer: FailedRowsWriter | null;
   state: FailedRowsState;
@@ -81,11 +90,13 @@ export class FailedRowsFiles {
     columns: string[] | null,
     restore?: (record: Record<string, unknown>) => Record<string, unknown>,
     style?: CsvStyle,
+    unconvert?: (record: Record<string, unknown>) => Record<string, unknown>,
   ): void {
     const entry = this.files.get(displayName);
     if (entry && !entry.columns && columns) entry.columns = columns;
     if (entry && restore) entry.restore = restore;
     if (entry && style) entry.style = style;
+    if (entry && unconvert) entry.unconvert = unconvert;
   }
 
   /** A parse failure: counted in the checkpoint so a resume does not write it twice. */
@@ -101,7 +112,7 @@ export class FailedRowsFiles {
    * every write and every checkpointState() throws it too, so no checkpoint ever records rows that
    * are not on disk, and the last good checkpoint stays what a resume starts from.
    */
-  write(error: MappedRowError, sent: { record?: Record<string, unknown>; raw?: string }): void {
+  write(error: MappedRowError, sent: FailedSource): void {
     this.guard(() => this.writeRow(error, sent));
   }
 
@@ -129,10 +140,11 @@ export class FailedRowsFiles {
     return this.broken;
   }
 
-  private writeRow(error: MappedRowError, sent: { record?: Record<string, unknown>; raw?: string }): void {
+  private writeRow(error: MappedRowError, sent: FailedSource): void {
     const entry = this.files.get(error.file);
     if (!entry) return;
-    const source = sent.record ? { record: entry.restore(sent.record) } : sent;
+    const values = sent.record && !sent.asRead && entry.unconvert ? entry.unconvert(sent.record) : sent.record;
+    const source = values ? { record: entry.restore(values) } : sent;
     if (!entry.writer) {
       const format = entry.format === 'csv' ? 'csv' : 'ndjson';
       const columns = entry.columns ?? (source.record ? Object.keys(source.record) : []);

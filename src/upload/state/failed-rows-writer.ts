@@ -3,6 +3,8 @@ import { closeSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:f
 import type { CsvDialect } from '../../input/csv-dialect.js';
 import { BulkError, describeFsError } from '../../errors/bulk-error.js';
 import { ERROR_COLUMN, escapeFormula, SOURCE_LINE_COLUMN } from '../../input/reserved-columns.js';
+import type { TextLayout } from '../../input/open-input.js';
+import { textCodec, type EncodingName } from '../../input/text-codec.js';
 
 /** For every CSV writer in bulk: spreadsheets must show cells, never run them. */
 export { escapeFormula, unescapeFormula } from '../../input/reserved-columns.js';
@@ -32,12 +34,19 @@ export interface CsvStyle {
   /** A cell starting with it is quoted, so it cannot read as a comment line. */
   comment?: string;
   preambleLines: number;
+  /** How lines end, as in the input. @default '\n' */
+  eol?: '\n' | '\r\n';
+  /** The delimiter of the input's Excel `sep=X` first line, written first again. */
+  sepLine?: string;
+  /** The input's encoding (canonical WHATWG name), and whether it began with a byte order mark. @default utf-8 */
+  encoding?: EncodingName;
+  bom?: boolean;
 }
 
 const RFC_4180: CsvStyle = { delimiter: ',', quote: '"', escape: '"', preambleLines: 0 };
 
-/** The style of a CSV input's failed-rows file. */
-export function styleOf(dialect: CsvDialect | undefined, delimiter: string | undefined): CsvStyle {
+/** The style of an input's failed-rows file: its dialect, and how its text is written. */
+export function styleOf(dialect: CsvDialect | undefined, delimiter: string | undefined, layout?: TextLayout): CsvStyle {
   const quote = dialect?.quote ?? '"';
   return {
     delimiter: delimiter ?? ',',
@@ -45,6 +54,10 @@ export function styleOf(dialect: CsvDialect | undefined, delimiter: string | und
     escape: dialect?.escape ?? quote,
     comment: dialect?.comment,
     preambleLines: dialect?.skipLines ?? 0,
+    eol: layout?.eol,
+    sepLine: layout?.sepLine,
+    encoding: layout?.encoding,
+    bom: layout?.bom,
   };
 }
 
@@ -92,21 +105,26 @@ export function formatFailedRow(
     const obj: Record<string, unknown> = row.record ? { ...row.record } : { [RAW_KEY]: row.raw ?? '' };
     obj[SOURCE_LINE_COLUMN] = row.line;
     obj[ERROR_COLUMN] = reasonOf(row);
-    return `${JSON.stringify(obj)}\n`;
+    return `${JSON.stringify(obj)}${style.eol ?? '\n'}`;
   }
   const cells = row.record
     ? columns.map((c) => csvCell(row.record?.[c], style))
     : columns.map((_, i) => (i === 0 ? csvCell(row.raw ?? '', style) : ''));
-  return `${[...cells, String(row.line), csvCell(reasonOf(row), style)].join(style.delimiter)}\n`;
+  const eol = style.eol ?? '\n';
+  return `${[...cells, String(row.line), csvCell(reasonOf(row), style)].join(style.delimiter)}${eol}`;
 }
 
+/** The start of a failed-rows file: its byte order mark (as text), `sep=` line, preamble and header. */
 export function failedRowsHeader(format: 'csv' | 'ndjson', columns: string[], style: CsvStyle = RFC_4180): string {
-  if (format !== 'csv') return '';
+  const bom = style.bom ? '\uFEFF' : '';
+  if (format !== 'csv') return bom;
+  const eol = style.eol ?? '\n';
+  const sep = style.sepLine !== undefined ? `sep=${style.sepLine}${eol}` : '';
   const preamble = Array.from({ length: style.preambleLines }, (_, i) =>
-    i === 0 ? 'bulk failed rows (these lines stand in for the preamble --skip-lines skips)\n' : '\n',
+    i === 0 ? `bulk failed rows (these lines stand in for the preamble --skip-lines skips)${eol}` : eol,
   ).join('');
-  const header = [...columns.map((c) => csvCell(c, style)), SOURCE_LINE_COLUMN, ERROR_COLUMN];
-  return `${preamble}${header.join(style.delimiter)}\n`;
+  const names = [...columns.map((c) => csvCell(c, style)), SOURCE_LINE_COLUMN, ERROR_COLUMN];
+  return `${bom}${sep}${preamble}${names.join(style.delimiter)}${eol}`;
 }
 
 /**
@@ -161,7 +179,8 @@ export class FailedRowsWriter {
   flush(sync = false): number {
     try {
       if (this.buffer) {
-        const data = Buffer.from(this.buffer, 'utf8');
+        // In the input's own encoding; bytes of a row that did not decode are written as they were.
+        const data = textCodec(this.style.encoding ?? 'utf-8').encode(this.buffer);
         // writeSync may write less than asked (a disk filling up): go on from where it stopped.
         for (let done = 0; done < data.length;)
           done += writeSync(this.fd, data, done, data.length - done, this.written + done);

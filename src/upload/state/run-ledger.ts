@@ -9,7 +9,7 @@ import { recordsOf, type Batch } from '../send/batch.js';
 import type { BatchOrigin, JobOutcome, MappedRowError, RunCounts, UploadEvent } from '../upload-events.js';
 import type { Checkpoint, CheckpointEntry, EntryOutcome } from './checkpoint.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
-import { FailedRowsFiles } from './failed-rows-files.js';
+import { FailedRowsFiles, type FailedSource } from './failed-rows-files.js';
 import { assembleResult, outcomeOf, unconfirmedOutcome, type UploadResult } from './run-result.js';
 import { RunTally } from './run-tally.js';
 import {
@@ -34,7 +34,7 @@ export interface LedgerOptions {
 }
 
 /** A failed row as the ledger records it: its error, and the record or raw text to write back out. */
-export type FailedRow = { error: MappedRowError; record?: Record<string, unknown>; raw?: string };
+export type FailedRow = { error: MappedRowError } & FailedSource;
 
 export class RunLedger {
   readonly tally: RunTally;
