@@ -22,7 +22,7 @@ export function addAnswerOptions(cmd: Command): Command {
     .addOption(
       new Option(
         '--stall-timeout <seconds>',
-        'give up on a job whose progress has not moved for this long: its rows are unconfirmed',
+        'give up on a job whose progress has not moved for this long: its rows are unconfirmed (0: never)',
       )
         .argParser(nonNegativeSeconds)
         .default(600),

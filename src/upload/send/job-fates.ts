@@ -8,6 +8,7 @@ import type { Checkpoint, CheckpointEntry, EntryOutcome } from '../state/checkpo
 import type { StopDecision } from '../state/stop-policy.js';
 import { judgeSyncResults } from '../settle/sync-results.js';
 import type { MappedRowError } from '../upload-events.js';
+import { unconfirmedRowsOf } from '../state/run-outcome.js';
 
 export interface SyncHooks {
   failed: (rows: { error: MappedRowError; record?: Record<string, unknown> }[]) => boolean;
@@ -23,7 +24,7 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
   if (verdict.kind === 'unconfirmed')
     return hooks.unconfirmed(batch, '', null, {
       reason: 'unconfirmed',
-      message: `${where}: ${verdict.reason}; its ${origin.rows} rows are unconfirmed (the server may have stored them)`,
+      message: `${where}: ${verdict.reason}; ${unconfirmedRowsOf(origin.rows)} (the server may have stored them)`,
     });
   const records = verdict.failed.length > 0 ? recordsOf(batch) : [];
   const failedRows = verdict.failed.map((f) => ({
@@ -33,7 +34,7 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
   if (!hooks.failed(failedRows))
     return hooks.unconfirmed(batch, '', null, {
       reason: 'output',
-      message: `${where}: the failed rows could not be written; its ${origin.rows} rows are unconfirmed`,
+      message: `${where}: the failed rows could not be written; ${unconfirmedRowsOf(origin.rows)}`,
     });
   const entry: CheckpointEntry = {
     key: '',

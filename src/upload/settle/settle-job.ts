@@ -15,6 +15,7 @@ import type { StopDecision } from '../state/stop-policy.js';
 import type { MappedRowError } from '../upload-events.js';
 import { JobStalled, watchJob } from './watch-job.js';
 import { answerOf, classifyAnswer } from './answer-table.js';
+import { unconfirmedRowsOf } from '../state/run-outcome.js';
 
 const FIRST_ERRORS_PER_JOB = 5;
 
@@ -108,14 +109,14 @@ export async function settleJob(
     if (err instanceof JobStalled)
       return unconfirmedJob(batch, lastState, {
         reason: 'unconfirmed',
-        message: `${where}: ${err.message}; its ${rows} rows are unconfirmed`,
+        message: `${where}: ${err.message}; ${unconfirmedRowsOf(rows)}`,
       });
     if (!(err instanceof ApiError)) throw err;
     const rule = classifyAnswer('status', answerOf(err));
     const message =
       rule.stop === 'job-lost'
-        ? `${where} is no longer known to the server; its ${rows} rows are unconfirmed`
-        : `${where}: ${err.message}; its ${rows} rows are unconfirmed`;
+        ? `${where} is no longer known to the server; ${unconfirmedRowsOf(rows)}`
+        : `${where}: ${err.message}; ${unconfirmedRowsOf(rows)}`;
     return unconfirmedJob(batch, lastState, { reason: rule.stop ?? 'unconfirmed', message });
   }
   if (opts.conflicted?.(jobId))
@@ -123,7 +124,7 @@ export async function settleJob(
       reason: 'protocol',
       message:
         `${where}: the server answered the same job id for another batch of this run, ` +
-        `so none of its answers can be trusted; its ${rows} rows are unconfirmed`,
+        `so none of its answers can be trusted; ${unconfirmedRowsOf(rows)}`,
     });
   return settlementOf(entry, batch, status, results);
 }
@@ -162,7 +163,7 @@ export function settlementOf(
         message:
           `${where}${ended ? ` ended ${status.state}` : ''}: ${words ? `the server says "${words}"; ` : ''}` +
           `its answer cannot be reconciled with the batch (${reconciled.reason}); ` +
-          `its ${origin.rows} rows are unconfirmed`,
+          `${unconfirmedRowsOf(origin.rows)}`,
       },
       results.jobErrors,
     );

@@ -41,7 +41,8 @@ const progressOf = (s: StatusResponse) =>
  * events, and only polling can tell when the wait has outlasted --deadline.
  */
 export async function watchJob(client: JobApiClient, ref: JobRef, opts: WatchOptions): Promise<StatusResponse> {
-  const stallMs = opts.stallMs ?? DEFAULT_STALL_MS;
+  // 0 means no stall bound.
+  const stallMs = opts.stallMs === 0 ? Number.POSITIVE_INFINITY : (opts.stallMs ?? DEFAULT_STALL_MS);
   const store = new StoreStall(ref.jobId, client.deadlineMs);
   let progress = '';
   let moved = Date.now();

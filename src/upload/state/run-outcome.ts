@@ -46,3 +46,8 @@ function unfinishedJobs(result: Pick<UploadResult, 'counts' | 'jobs'>): string {
 export function unconfirmedRows(rows: number | string): string {
   return `${rows} unconfirmed: the server took them, its answers about them could not be read`;
 }
+
+/** "its 300 rows are unconfirmed", or "its row is unconfirmed" for a batch of one. */
+export function unconfirmedRowsOf(rows: number): string {
+  return rows === 1 ? 'its row is unconfirmed' : `its ${rows} rows are unconfirmed`;
+}
