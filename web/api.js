@@ -3,8 +3,18 @@
 // text/event-stream reader (fetch, not EventSource: a token must go in a header, never a URL).
 
 const TOKEN_KEY = 'bulk.token';
-// Three missed heartbeats (15 s each) and the stream is taken for dead.
+// A server that does not announce its heartbeat: 45 s of silence and the stream is taken for dead.
 const STREAM_SILENCE_MS = 45_000;
+
+/**
+ * How long a stream may stay silent: about two of the heartbeats the server announces
+ * (X-Heartbeat-Ms), as the CLI allows, else STREAM_SILENCE_MS.
+ * @param {string | null} announced
+ */
+export function silenceMsOf(announced) {
+  const ms = Number(announced);
+  return /^\d+$/.test(announced ?? '') && ms >= 50 && ms <= 600_000 ? 2 * ms + Math.min(ms, 1000) : STREAM_SILENCE_MS;
+}
 
 export class AuthError extends Error {}
 
@@ -47,23 +57,24 @@ export async function api(path, init = {}) {
 
 /**
  * Reads text/event-stream from a fetch body and calls onData with each event's data. Silence past
- * STREAM_SILENCE_MS calls onSilence (the caller aborts and reconnects).
+ * silenceMs calls onSilence (the caller aborts and reconnects).
  * @param {ReadableStream<any>} body
  * @param {(data: string) => void} onData
  * @param {AbortSignal} signal
  * @param {() => void} onSilence
+ * @param {number} [silenceMs]
  */
-export async function readEvents(body, onData, signal, onSilence) {
+export async function readEvents(body, onData, signal, onSilence, silenceMs = STREAM_SILENCE_MS) {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined));
   let buf = '';
-  let silence = setTimeout(onSilence, STREAM_SILENCE_MS);
+  let silence = setTimeout(onSilence, silenceMs);
   try {
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
       clearTimeout(silence);
-      silence = setTimeout(onSilence, STREAM_SILENCE_MS);
+      silence = setTimeout(onSilence, silenceMs);
       buf += value.replace(/\r\n?/g, '\n');
       let at;
       while ((at = buf.indexOf('\n\n')) >= 0) {

@@ -4,7 +4,7 @@
 // format.js words the numbers, overview.js draws the header, detail.js shows one job. Live updates
 // come from the server-wide stream GET /api/jobs/events/ (see api.js for why not EventSource).
 
-import { api, AuthError, authHeaders, readEvents, setToken, token } from './api.js';
+import { api, AuthError, authHeaders, readEvents, setToken, silenceMsOf, token } from './api.js';
 import { duration, FINAL, n, rate, shortId, shortTime, sourceText } from './format.js';
 import { closeDetail, detailId, initDetail, loadDetailData, openDetail, renderDetail } from './detail.js';
 import { $, el } from './dom.js';
@@ -262,6 +262,7 @@ async function connect() {
       },
       ctrl.signal,
       () => streamCtrl?.abort(),
+      silenceMsOf(res.headers.get('x-heartbeat-ms')),
     );
   } catch (err) {
     if (err instanceof AuthError) return needToken(token() ? 'That token was refused.' : '');

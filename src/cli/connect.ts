@@ -10,8 +10,6 @@ import { BulkError } from '../errors/bulk-error.js';
 
 export interface ConnectionFlags {
   url?: string;
-  batchSize?: number;
-  concurrency?: number;
   tokenFile?: string;
   profile?: string;
   config?: string;
@@ -26,7 +24,7 @@ export function addConnectionOptions(cmd: Command): Command {
     .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
     .addOption(new Option('--profile <name>', 'config file profile').env('BULK_PROFILE'))
     .addOption(new Option('--config <file>', 'config file').env('BULK_CONFIG'))
-    .addOption(new Option('--db <path>', 'embedded server only: its SQLite database').env('BULK_DB'));
+    .option('--db <path>', 'embedded server only: its SQLite database (or BULK_DB)');
 }
 
 export interface Connection {
@@ -36,14 +34,12 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-export function resolveFlags(flags: ConnectionFlags & { batchSize?: number; concurrency?: number }): ResolvedConfig {
+export function resolveFlags(flags: ConnectionFlags): ResolvedConfig {
   return loadConfig({
     url: flags.url,
     tokenFile: flags.tokenFile,
     profile: flags.profile,
     config: flags.config,
-    batchSize: flags.batchSize,
-    concurrency: flags.concurrency,
   });
 }
 
@@ -58,16 +54,16 @@ export async function connect(
   onStage?: (text: string) => void,
 ): Promise<Connection> {
   const config = resolveFlags(flags);
-  return connectTo({ url: config.url, db: flags.db ?? null }, config, {
+  return connectTo({ url: config.url, database: flags.db ?? null }, config, {
     timeoutSeconds: flags.timeout,
     hooks,
     onStage,
   });
 }
 
-/** A client for `target.url`, or for an embedded server on `target.db` (the default database when null). */
+/** A client for `target.url`, or for an embedded server on `target.database` (the default database when null). */
 export async function connectTo(
-  target: { url: string | null; db: string | null },
+  target: { url: string | null; database: string | null },
   config: ResolvedConfig,
   opts: {
     timeoutSeconds?: number;
@@ -80,13 +76,13 @@ export async function connectTo(
   let url = target.url;
   if (!url) {
     opts.onStage?.('Starting the embedded server…');
-    const [{ startEmbeddedServer }, { defaultDbPath }] = await Promise.all([
+    const [{ startEmbeddedServer }, { chooseDatabase }] = await Promise.all([
       import('../server/embedded-server.js'),
-      import('../server/default-db-path.js'),
+      import('../server/database-setting.js'),
     ]);
-    const dbPath = target.db ?? defaultDbPath();
+    const database = chooseDatabase(target.database);
     // What stops it is the database path or its disk, never a bug to report: a configuration error.
-    server = await startEmbeddedServer(dbPath).catch((err: Error) => {
+    server = await startEmbeddedServer(database).catch((err: Error) => {
       throw new BulkError(
         'config',
         `the embedded server could not start: ${err.message}`,

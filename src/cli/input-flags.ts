@@ -1,36 +1,19 @@
 /**
- * The upload flags that say how input files are written (CSV dialect) and how their columns become
- * fields (`--map`, `--ignore-unknown`): their commander options, and flags → upload settings.
+ * The upload flags that say how input files are written (CSV dialect, value formats) and how their
+ * columns become fields (`--map`, `--ignore-unknown`): their commander options, and the checks of
+ * their combinations.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCharFlag, type CsvDialect } from '../input/csv-dialect.js';
 import { parseColumnMap } from '../upload/plan/column-plan.js';
 import { BulkError } from '../errors/bulk-error.js';
-import { mergeFormats, splitList, type ValueFormats } from '../upload/plan/value-formats.js';
+import { splitList } from '../upload/plan/value-formats.js';
 
-/** The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`). */
-export interface InputFlags extends CsvDialect {
-  map?: Record<string, string>;
-  ignoreUnknown?: boolean;
-  locale?: string;
-  decimalSeparator?: string;
-  dateFormat?: string[];
-  datetimeFormat?: string[];
-  timezone?: string;
-  trueValues?: string[];
-  falseValues?: string[];
-}
-
-/** The value-format flags: a run keeps them in its checkpoint. */
-export const VALUE_FORMAT_FLAGS = [
-  '--locale',
-  '--decimal-separator',
-  '--date-format',
-  '--datetime-format',
-  '--timezone',
-  '--true-values',
-  '--false-values',
-];
+/**
+ * The dialect flags are named as the dialect's settings (`--no-header` gives `header: false`); they,
+ * `--map`, `--ignore-unknown` and the value-format flags are fields of RunFlags (upload/plan/run-plan.ts).
+ */
+export type InputFlags = CsvDialect;
 
 function repeated(value: string, previous?: string[]): string[] {
   return [...(previous ?? []), value];
@@ -41,18 +24,6 @@ function words(value: string): string[] {
   if (list.length === 0) throw new InvalidArgumentError('expected comma-separated words, e.g. ja,wahr');
   return list;
 }
-
-const DIALECT_KEYS = [
-  'delimiter',
-  'quote',
-  'escape',
-  'comment',
-  'skipLines',
-  'header',
-  'columns',
-  'trim',
-  'nullValue',
-] as const satisfies readonly (keyof CsvDialect)[];
 
 function char(value: string): string {
   const parsed = parseCharFlag(value);
@@ -135,27 +106,8 @@ export function addInputOptions(cmd: Command): Command {
     .addOption(new Option('--false-values <a,b>', "the words that mean false (replace the locale's)").argParser(words));
 }
 
-/** The value-format flags as settings, laid over the profile's. */
-export function formatSettings(flags: InputFlags, profile?: ValueFormats): ValueFormats | undefined {
-  return mergeFormats(
-    {
-      locale: flags.locale,
-      decimalSeparator: flags.decimalSeparator,
-      dateFormats: flags.dateFormat,
-      datetimeFormats: flags.datetimeFormat,
-      timezone: flags.timezone,
-      trueValues: flags.trueValues,
-      falseValues: flags.falseValues,
-    },
-    profile,
-  );
-}
-
-/** Flags → the upload's CSV dialect and column settings; `profileColumns` is the config profile's map. */
-export function inputSettings(
-  flags: InputFlags,
-  profileColumns: Record<string, string> = {},
-): { csv: CsvDialect | undefined; columnMap: Record<string, string> | undefined; ignoreUnknown: boolean | undefined } {
+/** The dialect flags no single flag's parser can check: `--no-header` with `--columns`, distinct characters. */
+export function checkInputFlags(flags: InputFlags): void {
   if (flags.header === false && !flags.columns)
     throw new BulkError(
       'usage',
@@ -178,13 +130,4 @@ export function inputSettings(
     if (other)
       throw new BulkError('usage', `${flag} and ${other[0]} cannot be the same character (${JSON.stringify(ch)})`);
   }
-  const csv: CsvDialect = {};
-  for (const key of DIALECT_KEYS) if (flags[key] !== undefined) Object.assign(csv, { [key]: flags[key] });
-  if (flags.header !== false) delete csv.header;
-  const map = { ...profileColumns, ...flags.map };
-  return {
-    csv: Object.keys(csv).length > 0 ? csv : undefined,
-    columnMap: Object.keys(map).length > 0 ? map : undefined,
-    ignoreUnknown: flags.ignoreUnknown,
-  };
 }

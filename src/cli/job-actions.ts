@@ -4,7 +4,7 @@ import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js'
 import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id.js';
 import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
 import { jobsTable } from '../render/jobs-table.js';
-import { aggregateTexts } from '../upload/aggregates/combine-aggregates.js';
+import { aggregateTexts } from '../render/format.js';
 import { splitStatusErrors } from '../upload/settle/job-results.js';
 import { watchJob } from '../upload/settle/watch-job.js';
 import { BulkError } from '../errors/bulk-error.js';

@@ -1,51 +1,27 @@
 /**
- * `bulk upload` and `bulk resume` flags, checked and turned into the core's request: pure, so
- * every flag's path into runUpload is tested without a server (test/cli/upload-flags.test.ts).
+ * `bulk upload` and `bulk resume` flags as commander hands them over, and the combinations of them
+ * no single flag's parser can see. The plan they make is resolveRunPlan's (upload/plan/).
  */
-import type { ResolvedConfig } from '../config/resolve-config.js';
-import { DEFAULT_RECORD_LIMITS } from '../input/record-limits.js';
 import { BulkError } from '../errors/bulk-error.js';
-import type { UploadRequest } from '../upload/run-upload.js';
-import { formatSettings, inputSettings, type InputFlags } from './input-flags.js';
-import type { ValueFormats } from '../upload/plan/value-formats.js';
+import type { RunFlags } from '../upload/plan/run-plan.js';
+import { checkInputFlags } from './input-flags.js';
 
-export interface UploadFlags extends InputFlags {
-  url?: string;
-  resource?: string;
-  format?: 'csv' | 'json' | 'ndjson';
-  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
-  encoding?: string;
-  batchSize?: number;
-  concurrency?: number;
-  upsert?: boolean;
-  /** `bulk delete`: the rows' keys name records to delete. */
-  delete?: boolean;
-  uniqueFields?: string[];
-  updateFields?: string[];
+/** The plan's flags (run-plan.ts), and those of this invocation alone: output, connection, resume. */
+export interface UploadFlags extends Omit<RunFlags, 'files'> {
   json?: boolean;
   quiet?: boolean;
   verbose: number;
   color: boolean;
   progressInterval: number;
-  maxErrors?: { count?: number; percent?: number };
-  dryRun?: boolean;
   wait: boolean;
   events: boolean;
   deadline: number;
   timeout: number;
-  db?: string;
-  failedRowsDir?: string;
   profile?: string;
   config?: string;
   tokenFile?: string;
   /** A run id, or true for the newest run. */
   resume?: string | true;
-  maxRecordSize?: number;
-  maxDepth?: number;
-  maxAnswerSize?: number;
-  /** Seconds. */
-  stallTimeout?: number;
-  resendUnconfirmed?: boolean;
 }
 
 /** Combinations no single flag's parser can see. */
@@ -77,55 +53,5 @@ export function checkUploadFlags(files: string[], flags: UploadFlags): void {
     throw new BulkError('usage', '--unique-fields and --update-fields go with --upsert');
   if (files.includes('-') && !flags.format)
     throw new BulkError('usage', 'reading stdin (-) needs --format csv|json|ndjson');
-}
-
-/**
- * What the core needs from the flags and the resolved configuration (batch size and concurrency come from the latter
- * only).
- */
-export type UploadCommandRequest = Omit<
-  UploadRequest,
-  'connect' | 'emit' | 'stopSignal' | 'signalReceived' | 'startedAt'
->;
-
-export function uploadRequest(
-  files: string[],
-  flags: UploadFlags,
-  config: Pick<ResolvedConfig, 'url' | 'batchSize' | 'concurrency' | 'columns'> & { formats?: ValueFormats },
-): UploadCommandRequest {
-  checkUploadFlags(files, flags);
-  const input =
-    flags.resume === undefined
-      ? inputSettings(flags, config.columns)
-      : { csv: undefined, columnMap: undefined, ignoreUnknown: undefined };
-  const formats = flags.resume === undefined ? formatSettings(flags, config.formats) : undefined;
-  return {
-    files,
-    resume: flags.resume,
-    resource: flags.resource,
-    format: flags.format,
-    encoding: flags.encoding,
-    limits: {
-      maxRecordChars: flags.maxRecordSize ?? DEFAULT_RECORD_LIMITS.maxRecordChars,
-      maxDepth: flags.maxDepth ?? DEFAULT_RECORD_LIMITS.maxDepth,
-    },
-    ...input,
-    formats,
-    batchSize: config.batchSize,
-    concurrency: config.concurrency,
-    concurrencyGiven: flags.concurrency !== undefined,
-    upsert:
-      flags.upsert && !flags.delete
-        ? { uniqueFields: flags.uniqueFields ?? [], updateFields: flags.updateFields }
-        : undefined,
-    delete: flags.delete ? { uniqueFields: flags.uniqueFields ?? [] } : undefined,
-    failedRowsDir: flags.failedRowsDir,
-    maxErrors: flags.maxErrors,
-    dryRun: flags.dryRun,
-    noWait: !flags.wait,
-    useEvents: flags.events,
-    stallMs: flags.stallTimeout === undefined ? undefined : flags.stallTimeout * 1000,
-    resendUnconfirmed: flags.resendUnconfirmed,
-    target: { url: config.url, db: flags.db ?? null },
-  };
+  checkInputFlags(flags);
 }

@@ -20,7 +20,7 @@ function configFileCandidates(env: Record<string, string | undefined> = process.
 }
 
 export function loadConfig(
-  flags: ProfileSettings & { profile?: string; config?: string },
+  flags: Pick<ProfileSettings, 'url' | 'tokenFile'> & { profile?: string; config?: string },
   env = process.env,
 ): ResolvedConfig & { configFile: string | null } {
   const explicit = flags.config ?? env.BULK_CONFIG;

@@ -1,5 +1,6 @@
 // Config resolution, pure: flags beat the environment, the environment beats the config file, the
-// file beats the defaults. Reading files is load-config.ts's job.
+// file beats the defaults. Reading files is load-config.ts's job; an upload's own settings (batch
+// size, concurrency, columns) are resolved with the rest of its plan (upload/plan/resolve-run-plan.ts).
 import { BulkError } from '../errors/bulk-error.js';
 import { FORMAT_KEYS, profileFormats, type ProfileFormats } from './profile-formats.js';
 
@@ -27,13 +28,9 @@ export interface ResolvedConfig {
   token: string | null;
   tokenSource: 'env' | 'token-file' | null;
   tokenFile: string | null;
-  batchSize: number;
-  concurrency: number;
   profile: string | null;
-  /** The profile's column mapping; `--map` pairs are laid over it. */
-  columns: Record<string, string>;
-  /** The profile's value formats; the format flags are laid over them key by key. */
-  formats?: ProfileFormats;
+  /** The chosen profile's settings as the file gives them ({} without a profile): an upload's plan reads them. */
+  settings: ProfileSettings;
 }
 
 export const DEFAULTS = { batchSize: 5000, concurrency: 4 } as const;
@@ -50,7 +47,7 @@ export class ConfigError extends BulkError {
  * reading files happens in load-config.ts, so every precedence rule is unit-tested here.
  */
 export function resolveConfig(input: {
-  flags: ProfileSettings & { profile?: string };
+  flags: Pick<ProfileSettings, 'url' | 'tokenFile'> & { profile?: string };
   env: Record<string, string | undefined>;
   file: ConfigFile | null;
   readToken: (path: string) => string;
@@ -85,33 +82,13 @@ export function resolveConfig(input: {
     token,
     tokenSource,
     tokenFile: tokenSource === 'token-file' ? tokenFile : null,
-    batchSize: positiveInt(
-      flags.batchSize ?? envInt(env.BULK_BATCH_SIZE) ?? profile.batchSize ?? DEFAULTS.batchSize,
-      'batch size',
-    ),
-    concurrency: positiveInt(
-      flags.concurrency ?? envInt(env.BULK_CONCURRENCY) ?? profile.concurrency ?? DEFAULTS.concurrency,
-      'concurrency',
-    ),
     profile: profileName,
-    columns: { ...profile.columns },
-    formats: profile.formats,
+    settings: profile,
   };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function envInt(value: string | undefined): number | undefined {
-  const v = nonEmpty(value);
-  return v === undefined ? undefined : Number(v);
-}
-
-function positiveInt(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new ConfigError(`${what} must be a whole number of at least 1 (got ${value})`);
-  return value;
 }
 
 function checkUrl(url: string): void {

@@ -232,7 +232,3 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   interrupted: { exitCode: ExitCode.Interrupted, status: 'interrupted', next: null, resumable: true },
   terminated: { exitCode: ExitCode.Terminated, status: 'interrupted', next: null, resumable: true },
 };
-
-export function exitCodeOf(kind: EndKind): ExitCodeValue {
-  return ENDINGS[kind].exitCode;
-}

@@ -74,7 +74,10 @@ export async function* readCsv(
   }
   let rest = first.rest;
   if (delimiter === undefined) {
-    const peeked = await peekUntil(rest, (t) => headerLineOf(t, dialect, false) !== null);
+    const peeked = await peekUntil(
+      rest,
+      (t, from) => t.indexOf('\n', from) !== -1 && headerLineOf(t, dialect, false) !== null,
+    );
     rest = peeked.rest;
     delimiter = detectDelimiter(headerLineOf(peeked.text, dialect, true) ?? '', dialect.quote);
     if (delimiter !== ',')
@@ -94,11 +97,14 @@ export async function* readCsv(
     throw new InputError(file, 'a file without a header row needs --columns a,b,c');
   let keep: number[] = [];
   let unescape = false;
+  /** Where a failed-rows file keeps each row's original line. */
+  let sourceAt = -1;
   const nullValue = dialect.nullValue;
   const setColumns = (names: string[]) => {
     columns = names;
     unescape = columns.includes(SOURCE_LINE_COLUMN) && columns.includes(ERROR_COLUMN);
     if (unescape) columns = columns.map(unescapeFormula);
+    sourceAt = unescape ? columns.indexOf(SOURCE_LINE_COLUMN) : -1;
     header.columns = columns.filter((c) => !isReservedColumn(c));
     keep = columns.map((c, i) => (isReservedColumn(c) ? -1 : i)).filter((i) => i >= 0);
   };
@@ -131,9 +137,19 @@ export async function* readCsv(
       // Its values stay in their columns, with the bytes that did not decode: the failed-rows file
       // gives them back as they were.
       const bad = keep.find((i) => text.undecodable(values[i] as string));
+      const origin = sourceAt >= 0 ? sourceLineOf(values[sourceAt]) : undefined;
+      const from = origin !== undefined ? { sourceLine: origin } : {};
       if (bad !== undefined)
-        items.push({ kind: 'rejected', line, raw: '', field: cols[bad], reason: text.undecodableReason, record });
-      else items.push({ kind: 'row', line, record });
+        items.push({
+          kind: 'rejected',
+          line,
+          raw: '',
+          field: cols[bad],
+          reason: text.undecodableReason,
+          record,
+          ...from,
+        });
+      else items.push({ kind: 'row', line, record, ...from });
     }
   };
 
@@ -199,6 +215,12 @@ async function peekUntil(
   return { text, rest: replay() };
 }
 
+/** A `_source_line` cell as a line number (a line of the original input), if it is one. */
+function sourceLineOf(cell: string | undefined): number | undefined {
+  const n = Number(cell);
+  return cell && /^\d+$/.test(cell) && n >= 1 && Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** Names are kept exactly as written; an empty name or a name used twice stops the file. */
 function checkHeader(values: string[], file: string, line: number): string[] {
   const seen = new Map<string, number>();
@@ -218,12 +240,13 @@ function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
   if (err.code === 'CSV_QUOTE_NOT_CLOSED')
     return new InputError(file, `unterminated quoted field (starts at line ${line}): ${rest}`, line);
   if (err.code === 'CSV_MAX_RECORD_SIZE') {
-    // Not read on past it, unlike JSON: a CSV record this long is almost always a stray quote, and
-    // there is no telling where the next record starts.
+    // Not read on past it, unlike JSON: there is no telling where the next record starts. A quote
+    // open in it is most likely one never closed; without one it is simply that long.
+    const why = err.quoteOpen ? ', most likely an unterminated quote' : '';
     return new InputError(
       file,
-      `the record starting at line ${line} is over ${formatChars(maxChars)}, ` +
-        `most likely an unterminated quote (the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
+      `the record starting at line ${line} is over ${formatChars(maxChars)}${why} ` +
+        `(the limit: ${RECORD_SIZE_FLAG}): ${rest}`,
       line,
     );
   }

@@ -22,6 +22,8 @@ export class CsvReadError extends Error {
     readonly code: CsvFaultCode,
     message: string,
     readonly line: number,
+    /** A record over the size cap: whether a quote was open in it (then most likely never closed). */
+    readonly quoteOpen = false,
   ) {
     super(message);
   }
@@ -65,7 +67,7 @@ export async function* splitRecords(
     if (!(err instanceof CsvSplitError)) throw err;
     // Records completed before the bad spot still go out; the one that broke starts on the next line.
     if (raw.length > 0) yield number();
-    throw new CsvReadError(err.code, err.message, nextLine);
+    throw new CsvReadError(err.code, err.message, nextLine, err.quoteOpen);
   }
   if (raw.length > 0) yield number();
 }
@@ -153,7 +155,12 @@ export async function* parsedRecords(
         (c) => c === err.code,
       ) ?? 'CSV_OTHER';
     const passed = (err as unknown as Partial<Info>).comment_lines ?? comments;
-    return new CsvReadError(code, err.message, nextLine + passed - comments);
+    return new CsvReadError(
+      code,
+      err.message,
+      nextLine + passed - comments,
+      (err as unknown as { quoting?: boolean }).quoting === true,
+    );
   };
   for await (const chunk of chunks) {
     const failure = run(bytesOf(chunk), false);

@@ -8,6 +8,8 @@ export class CsvSplitError extends Error {
   constructor(
     readonly code: 'CSV_QUOTE_NOT_CLOSED' | 'CSV_MAX_RECORD_SIZE',
     message: string,
+    /** Over the size cap: whether the record had a quote open (an odd number of quotes). */
+    readonly quoteOpen = false,
   ) {
     super(message);
   }
@@ -31,24 +33,51 @@ const CR = 13;
 export class CsvSplitter {
   /** The start of a record not yet complete, waiting for the next chunk. */
   private carry = '';
+  /** Chunks after the carry, not scanned yet: held apart so a long record is not re-read per chunk. */
+  private pending: string[] = [];
+  private pendingChars = 0;
 
   constructor(private readonly maxRecordChars: number) {}
 
-  /** Appends every record completed by `chunk` to `out`. */
+  /**
+   * Appends every record completed by `chunk` to `out`. A record longer than a chunk is scanned
+   * again only once as much new text has come as was scanned before (or a line break that may end
+   * it), so reading stays linear in the bytes read, and it is refused as soon as it passes the cap.
+   */
   push(chunk: string, out: string[][]): void {
-    const text = this.carry.length > 0 ? this.carry + chunk : chunk;
+    if (this.carry.length > 0) {
+      this.pending.push(chunk);
+      this.pendingChars += chunk.length;
+      if (this.carry.length + this.pendingChars > this.maxRecordChars) {
+        const text = this.carry + this.pending.join('');
+        this.drop();
+        throw new CsvSplitError('CSV_MAX_RECORD_SIZE', 'record over the size cap', quoteOpen(text));
+      }
+      // Nothing can end before a line break; and a long record waits for as much text again.
+      if (chunk.indexOf('\n') === -1 || this.pendingChars < this.carry.length) return;
+    }
+    const text = this.carry.length > 0 ? this.carry + this.pending.join('') : chunk;
+    this.pending = [];
+    this.pendingChars = 0;
     const done = this.scan(text, out, false);
     this.carry = done < text.length ? text.slice(done) : '';
     if (this.carry.length > this.maxRecordChars) {
-      this.carry = '';
-      throw new CsvSplitError('CSV_MAX_RECORD_SIZE', 'record over the size cap');
+      const open = quoteOpen(this.carry);
+      this.drop();
+      throw new CsvSplitError('CSV_MAX_RECORD_SIZE', 'record over the size cap', open);
     }
+  }
+
+  private drop(): void {
+    this.carry = '';
+    this.pending = [];
+    this.pendingChars = 0;
   }
 
   /** The end of the input: the last record, if the text did not end with a line break. */
   end(out: string[][]): void {
-    const text = this.carry;
-    this.carry = '';
+    const text = this.carry + this.pending.join('');
+    this.drop();
     if (text.length > 0) this.scan(text, out, true);
   }
 
@@ -162,4 +191,11 @@ export class CsvSplitter {
       }
     }
   }
+}
+
+/** Whether a record's text leaves a quote open: an odd number of quotes (a doubled one counts two). */
+function quoteOpen(text: string): boolean {
+  let n = 0;
+  for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) n++;
+  return n % 2 === 1;
 }

@@ -7,6 +7,8 @@ export type InputEncoding = string;
 export interface InputRow {
   kind: 'row';
   line: number;
+  /** A failed-rows file's row: the line it came from in the original input (its `_source_line`). */
+  sourceLine?: number;
   record: Record<string, unknown>;
 }
 
@@ -14,6 +16,7 @@ export interface InputRow {
 export interface InputRejected {
   kind: 'rejected';
   line: number;
+  sourceLine?: number;
   /** Its source text, as far as it is sensible to keep. */
   raw: string;
   field?: string;

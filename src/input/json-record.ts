@@ -34,9 +34,12 @@ export function parseJsonRecord(
   if (nestsDeeperThan(value, limits.maxDepth))
     return { kind: 'rejected', line, raw: rawPrefix(text), reason: overDepthReason(limits) };
   const record = value as Record<string, unknown>;
+  const origin = record[SOURCE_LINE_COLUMN];
   if (SOURCE_LINE_COLUMN in record) delete record[SOURCE_LINE_COLUMN];
   if (ERROR_COLUMN in record) delete record[ERROR_COLUMN];
-  return { kind: 'row', line, record };
+  return typeof origin === 'number' && Number.isSafeInteger(origin) && origin >= 1
+    ? { kind: 'row', line, record, sourceLine: origin }
+    : { kind: 'row', line, record };
 }
 
 /** How a rejection names a JSON value that is not an object. */

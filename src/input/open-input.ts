@@ -155,7 +155,11 @@ export async function openInput(file: string, opts: OpenInputOptions = {}): Prom
   // Progress follows the compressed bytes read, against the file's size on disk.
   // Not `sniffed`: a sample that expands past gunzipSample's cap was not checked, so the first
   // 64 KiB of text are, before any row goes out.
-  const source = openStream(gunzipStream(stream, file), {
+  const gunzipped = gunzipStream(stream, file, {
+    reopen: () => createReadStream(file, { highWaterMark: 64 * 1024 }),
+    onWarning: opts.onNotice,
+  });
+  const source = openStream(gunzipped, {
     format,
     name: file,
     file,

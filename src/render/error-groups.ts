@@ -15,7 +15,7 @@ export interface ErrorGroup {
   reason: string;
   count: number;
   /** The first few rows, `file:line`. */
-  first: { file: string; line: number }[];
+  first: { file: string; line: number; origin?: string }[];
 }
 
 export class ErrorGroups {
@@ -36,7 +36,7 @@ export class ErrorGroups {
       this.groups.set(key, g);
     }
     g.count++;
-    if (g.first.length < LINES_PER_GROUP) g.first.push({ file: e.file, line: e.line });
+    if (g.first.length < LINES_PER_GROUP) g.first.push({ file: e.file, line: e.line, origin: e.origin });
   }
 
   /** Largest group first. */
@@ -67,7 +67,13 @@ export function errorGroupLines(groups: ErrorGroups, n: (x: number) => string): 
   const list = groups.list();
   const out = list.slice(0, GROUPS_SHOWN).map((g) => {
     const where = g.first
-      .map((f, i) => (i > 0 && f.file === g.first[i - 1]?.file ? String(f.line) : `${f.file}:${f.line}`))
+      .map((f, i) =>
+        f.origin
+          ? `${f.origin} (via ${f.file}:${f.line})`
+          : i > 0 && f.file === g.first[i - 1]?.file
+            ? String(f.line)
+            : `${f.file}:${f.line}`,
+      )
       .join(', ');
     const more = g.count - g.first.length;
     return {

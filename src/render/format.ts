@@ -1,9 +1,9 @@
 // Small text formats every reporter shares: durations, grouped digits, short job ids, error lines,
-// ASCII punctuation and the visible width of a string.
+// ASCII punctuation, and aggregates as printed.
+import type { AggregateValue } from '../protocol/index.js';
+import { literalOf } from '../protocol/number-literals.js';
+import { aggregateKind } from '../upload/aggregates/aggregate-kind.js';
 import type { MappedRowError } from '../upload/upload-events.js';
-import { formatAggregates } from '../upload/aggregates/combine-aggregates.js';
-
-export { formatAggregates };
 
 /** `850ms`, `5.6s`, `42s`, `1m 33s`, `2h 05m`. */
 export function humanMs(ms: number): string {
@@ -37,7 +37,8 @@ export function shortId(id: string): string {
 
 /** `transactions.csv:2417 amount: must be a decimal number` */
 export function errorLine(e: MappedRowError): string {
-  return `${e.file}:${e.line} ${e.field ? `${e.field}: ` : ''}${e.reason}`;
+  const where = e.origin ? `${e.origin}, via ${e.file}:${e.line}` : `${e.file}:${e.line}`;
+  return `${where} ${e.field ? `${e.field}: ` : ''}${e.reason}`;
 }
 
 /** Plain output is ASCII where we choose the characters. */
@@ -45,8 +46,58 @@ export function asciiPunctuation(text: string): string {
   return text.replace(/…/g, '...').replace(/×/g, 'x').replace(/[–—]/g, '-').replace(/→/g, '->');
 }
 
-/** Width of a line on screen, escape codes left out. */
-export function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex -- measuring text without its escape codes
-  return text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').length;
+function formatValue(v: AggregateValue, decimals: number | null): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, n]) => `${k}:${n}`)
+      .join(',')}}`;
+  if (typeof v === 'string' && (v === '' || /\s/.test(v))) return JSON.stringify(v);
+  if (typeof v === 'number' && decimals !== null) return v.toFixed(Math.max(decimals, fractionDigits(v)));
+  return String(v);
+}
+
+function fractionDigits(v: number | string): number {
+  const m = /\.(\d+)$/.exec(typeof v === 'number' ? String(v) : v.trim());
+  return m ? (m[1] as string).length : 0;
+}
+
+/**
+ * Numbers lose their trailing zeros on the way through JSON (`4995.40` arrives as 4995.4). Where
+ * the server's literal is known (number-literals.ts) it is printed as written; else at the scale of
+ * the set it came with: the most decimals of any fractional value (number or decimal string).
+ * Averages always take it; whole counts stay whole.
+ */
+function displayScale(aggs: Record<string, AggregateValue>): number | null {
+  let scale = 0;
+  for (const v of Object.values(aggs)) {
+    if (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v)) scale = Math.max(scale, fractionDigits(v));
+    else if (typeof v === 'string' && /^[+-]?\d+\.\d+$/.test(v.trim())) scale = Math.max(scale, fractionDigits(v));
+  }
+  return scale > 0 ? scale : null;
+}
+
+/** `[['total_amount', '150000.00'], ['by_status', '{ok:3,bad:2}']]`: each aggregate as printed. */
+export function aggregateTexts(aggs: Record<string, AggregateValue> | null | undefined): [string, string][] {
+  const all = aggs ?? {};
+  const scale = displayScale(all);
+  return Object.entries(all).map(([k, v]) => {
+    const literal = literalOf(all, k);
+    if (literal !== null) return [k, literal];
+    const scaled =
+      typeof v === 'number' && Number.isFinite(v) && (!Number.isInteger(v) || aggregateKind(k) === 'avg')
+        ? scale
+        : null;
+    return [k, formatValue(v, scaled)];
+  });
+}
+
+/** `['total_amount=150000.00', 'by_status={ok:3,bad:2}']` */
+export function aggregatePairs(aggs: Record<string, AggregateValue> | null | undefined): string[] {
+  return aggregateTexts(aggs).map(([k, v]) => `${k}=${v}`);
+}
+
+/** `total_amount=150000.00 average_amount=150.00 by_status={ok:3,bad:2}` */
+export function formatAggregates(aggs: Record<string, AggregateValue> | null | undefined): string {
+  return aggregatePairs(aggs).join(' ');
 }

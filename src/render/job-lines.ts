@@ -5,9 +5,8 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { JobOutcome } from '../upload/upload-events.js';
-import { aggregatePairs } from '../upload/aggregates/combine-aggregates.js';
 import type { LinePart } from './fit-parts.js';
-import { groupDigits, humanMs, shortId } from './format.js';
+import { aggregatePairs, groupDigits, humanMs, shortId } from './format.js';
 
 export interface JobLines {
   /** Job Complete (possibly with rejected rows). */

@@ -104,9 +104,13 @@ export function buildJsonResult(
     })),
     aggregates: summary.aggregates,
     failed_rows_file: summary.failedRowsFile,
-    errors: firstErrors
-      .slice(0, RESULT_ERRORS_MAX)
-      .map((e) => ({ file: e.file, line: e.line, ...(e.field ? { field: e.field } : {}), reason: e.reason })),
+    errors: firstErrors.slice(0, RESULT_ERRORS_MAX).map((e) => ({
+      file: e.file,
+      line: e.line,
+      ...(e.origin ? { origin: e.origin } : {}),
+      ...(e.field ? { field: e.field } : {}),
+      reason: e.reason,
+    })),
     not_read: (summary.notRead ?? []).map((n) => ({ file: n.file, from_line: n.fromLine })),
     resume_command: summary.resumeCommand,
     error_kind: summary.errorKind ?? null,

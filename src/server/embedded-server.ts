@@ -5,7 +5,8 @@ import { Worker } from 'node:worker_threads';
 
 export interface EmbeddedServer {
   url: string;
-  dbPath: string;
+  /** Its SQLite file (or PostgreSQL URL). */
+  database: string;
   /** Finishes the chunk in hand, closes the database, ends the thread. */
   close(): Promise<void>;
 }
@@ -14,14 +15,14 @@ export interface EmbeddedServer {
  * Starts the embedded `bulk serve` in a worker thread, so the server stores on one core while the
  * upload reads and parses on another; sharing the upload's thread, the two would take turns on one.
  */
-export async function startEmbeddedServer(dbPath: string): Promise<EmbeddedServer> {
-  const worker = new Worker(new URL('./embedded-thread.js', import.meta.url), { workerData: { dbPath } });
+export async function startEmbeddedServer(database: string): Promise<EmbeddedServer> {
+  const worker = new Worker(new URL('./embedded-thread.js', import.meta.url), { workerData: { database } });
   const exited = once(worker, 'exit');
-  const ready = await new Promise<{ url: string; dbPath: string }>((resolve, reject) => {
-    worker.once('message', (m: { url?: string; dbPath?: string; error?: string }) =>
+  const ready = await new Promise<{ url: string; database: string }>((resolve, reject) => {
+    worker.once('message', (m: { url?: string; database?: string; error?: string }) =>
       m.error || !m.url
         ? reject(new Error(m.error ?? 'the embedded server did not start'))
-        : resolve({ url: m.url, dbPath: m.dbPath ?? dbPath }),
+        : resolve({ url: m.url, database: m.database ?? database }),
     );
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the embedded server stopped while starting (exit ${code})`)));

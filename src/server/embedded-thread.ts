@@ -6,11 +6,15 @@ import { startServer } from './start-server.js';
 const port = parentPort;
 if (!port) throw new Error('embedded-thread runs as a worker thread');
 try {
-  const server = await startServer({ port: 0, host: '127.0.0.1', dbPath: (workerData as { dbPath: string }).dbPath });
+  const server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    database: (workerData as { database: string }).database,
+  });
   port.once('message', () => {
     void server.close().finally(() => port.close());
   });
-  port.postMessage({ url: server.url, dbPath: server.dbPath });
+  port.postMessage({ url: server.url, database: server.database });
 } catch (err) {
   port.postMessage({ error: (err as Error).message });
   port.close();

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BulkError } from '../errors/bulk-error.js';
 import { loadTokens, parseTokens, TokenConfigError, type TokenEntry } from './auth/tokens.js';
-import { defaultDbPath, isPostgresUrl } from './default-db-path.js';
+import { chooseDatabase, isPostgresUrl } from './database-setting.js';
 import type { LogLevel } from './observe/log-levels.js';
 import { parseDuration } from './retention.js';
 
@@ -43,7 +43,7 @@ export interface ServeConfig {
   port: number;
   host: string;
   /** A SQLite path (absolute) or a postgres:// URL. */
-  dbPath: string;
+  database: string;
   resourcesFile?: string;
   maxBodyBytes?: number;
   maxItems?: number;
@@ -81,12 +81,12 @@ export function resolveServeConfig(flags: ServeFlags, env: Env): ServeConfig {
     throw err;
   }
   const metricsToken = loadMetricsToken(flags.metricsTokenFile ?? env.BULK_METRICS_TOKEN_FILE, env.BULK_METRICS_TOKEN);
-  const db = flags.db ?? env.BULK_DB ?? env.BULK_DATABASE_URL;
-  const dbPath = db && isPostgresUrl(db) ? db : path.resolve(db ?? defaultDbPath(env));
+  const named = chooseDatabase(flags.db, env, { urlVariable: true });
+  const database = isPostgresUrl(named) ? named : path.resolve(named);
   return {
     port: flags.port,
     host: flags.host,
-    dbPath,
+    database,
     resourcesFile: flags.resources,
     maxBodyBytes: flags.maxBodyBytes,
     maxItems: flags.maxItems,

@@ -20,7 +20,7 @@ export async function serveUntilSignalled(config: ServeConfig, level: LogLevel =
   process.on('unhandledRejection', crash('unhandled rejection'));
   const server = await startServer({ ...config, logger: log, nodeId });
   // The one stdout line, a contract: scripts and tests read the URL (the real port with --port 0) from it.
-  process.stdout.write(`bulk serve listening on ${server.url} (db: ${server.dbPath})\n`);
+  process.stdout.write(`bulk serve listening on ${server.url} (db: ${server.database})\n`);
   log.info(
     config.tokens.length ? `${config.tokens.length} token(s); each sees only its own jobs` : 'no tokens; loopback only',
   );

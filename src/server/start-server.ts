@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { VERSION } from '../version.js';
 import { isLoopback, type TokenEntry } from './auth/tokens.js';
 import { answerClientError, createApp } from './create-app.js';
-import { isPostgresUrl } from './default-db-path.js';
+import { isPostgresUrl } from './database-setting.js';
 import { HEARTBEAT_MS } from './http/event-stream.js';
 import { JobEvents } from './job-events.js';
 import { newNodeId } from './observe/node-id.js';
@@ -24,7 +24,8 @@ import { JobWorker, type WorkerOptions } from './worker/job-worker.js';
 export interface ServeOptions {
   port: number;
   host: string;
-  dbPath: string;
+  /** The database: a SQLite file's path, or a postgres:// URL. */
+  database: string;
   resourcesFile?: string;
   /** The log stream (pino); silent when absent. Give `nodeId` too so its lines and the server agree. */
   logger?: ServerLogger;
@@ -57,7 +58,8 @@ export interface ServeOptions {
 export interface RunningServer {
   url: string;
   port: number;
-  dbPath: string;
+  /** The database as the server names it: the SQLite path, or the PostgreSQL URL without its password. */
+  database: string;
   nodeId: string;
   /** Stops taking requests, finishes the chunk in hand, closes the database. */
   close(): Promise<void>;
@@ -74,16 +76,16 @@ function redactUrl(url: string): string {
 }
 
 async function openStore(opts: ServeOptions, nodeId: string, leaseMs: number): Promise<JobStore> {
-  if (isPostgresUrl(opts.dbPath)) {
+  if (isPostgresUrl(opts.database)) {
     // Loaded only here: SQLite users never load pg.
     const { PostgresStore } = await import('./store/postgres-store.js');
-    return new PostgresStore(opts.dbPath, { leaseMs, nodeId, applicationName: opts.applicationName });
+    return new PostgresStore(opts.database, { leaseMs, nodeId, applicationName: opts.applicationName });
   }
   try {
-    return new SqliteStore(opts.dbPath, nodeId);
+    return new SqliteStore(opts.database, nodeId);
   } catch (err) {
     // A path that is a directory, unwritable, or not a database: the person running it can fix that.
-    throw new ServeConfigError(`cannot open the database ${opts.dbPath}: ${(err as Error).message}`);
+    throw new ServeConfigError(`cannot open the database ${opts.database}: ${(err as Error).message}`);
   }
 }
 
@@ -105,7 +107,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const storeHealth = new StoreHealth(log, metrics);
   const store = await openStore(opts, nodeId, leaseMs);
   observeStoreCalls(store, storeHealth.observe);
-  const dbName = store.kind === 'postgres' ? redactUrl(opts.dbPath) : opts.dbPath;
+  const dbName = store.kind === 'postgres' ? redactUrl(opts.database) : opts.database;
   try {
     await store.init(resources);
     if (opts.retentionMs !== undefined) await setRetention(store, opts.retentionMs, log);
@@ -192,6 +194,8 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       store: store.kind,
       version: VERSION,
       tokens: tokens.length,
+      // Who may read /metrics (metrics-route.ts), so an operator sees at start why a scrape is refused.
+      metrics: opts.metricsToken ? 'operator token' : tokens.length > 0 ? 'refused: no --metrics-token-file' : 'open',
       lease_ms: store.kind === 'postgres' ? leaseMs : undefined,
     },
     'bulk serve started',
@@ -200,7 +204,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   return {
     url,
     port,
-    dbPath: dbName,
+    database: dbName,
     nodeId,
     close() {
       closing ??= (async () => {

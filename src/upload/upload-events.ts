@@ -15,6 +15,8 @@ export interface BatchOrigin {
 export interface MappedRowError {
   file: string;
   line: number;
+  /** Where the row first came from, when the input is a failed-rows file: `orders.csv:665`. */
+  origin?: string;
   field?: string;
   reason: string;
 }

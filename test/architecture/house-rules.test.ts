@@ -45,7 +45,7 @@ export function packagesOf(text: string): string[] {
  */
 export const DRAWN_ARROWS: Record<string, readonly string[]> = {
   cli: ['upload', 'render', 'server', 'config', 'client', 'input', 'resources', 'protocol', 'errors', 'version'],
-  upload: ['input', 'client', 'resources', 'protocol', 'errors'],
+  upload: ['input', 'client', 'config', 'resources', 'protocol', 'errors'],
   render: ['upload', 'protocol', 'errors'],
   client: ['protocol', 'errors'],
   input: ['protocol', 'errors'],

@@ -13,7 +13,7 @@ let env: Record<string, string>;
 
 beforeAll(async () => {
   dir = tempDir('bulk-cmds-');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'cmds.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'cmds.db') });
   env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
 });
 afterAll(async () => server?.close());

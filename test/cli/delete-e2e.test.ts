@@ -37,7 +37,7 @@ async function setup(opts: { chunkDelayMs?: number } = {}) {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'server.db'),
+    database: path.join(dir, 'server.db'),
     chunkSize: 100,
     beforeChunk: delay ? () => new Promise((r) => setTimeout(r, delay)) : undefined,
   });
@@ -49,7 +49,7 @@ async function setup(opts: { chunkDelayMs?: number } = {}) {
     rows: ROWS,
     seed: SEED,
     invalidShare: 0,
-    dbPath: server.dbPath,
+    dbPath: server.database,
     failedRowsFiles: [],
     result: JSON.parse(upload.stdout),
   });
@@ -61,7 +61,7 @@ async function setup(opts: { chunkDelayMs?: number } = {}) {
   // Lines of the delete file: the header is line 1, the absent keys come last.
   const absentLines = ABSENT.map((_, k) => deleted.size + 2 + k);
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'delete-state') };
-  return { dir, gone, deleted, absentLines, env, db: server.dbPath };
+  return { dir, gone, deleted, absentLines, env, db: server.database };
 }
 
 /** The generated rows still stored, by row number: each must be there exactly once. */

@@ -20,7 +20,7 @@ let server: RunningServer;
 let dir: string;
 beforeAll(async () => {
   dir = tempDir('bulk-exit-');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
 });
 afterAll(async () => {
   await server?.close();

@@ -27,14 +27,14 @@ async function setup(share = SHARE) {
   const dir = tempDir('bulk-faults-');
   const input = path.join(dir, 'transactions.csv');
   await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: share, format: 'csv', out: input });
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
   proxy = await startFaultProxy(server.url);
   const env = { BULK_URL: proxy.url, BULK_STATE_DIR: path.join(dir, 'state') };
   const failedFiles = () =>
     readdirSync(dir)
       .filter((f) => f.includes('.failed'))
       .map((f) => path.join(dir, f));
-  return { dir, input, env, db: server.dbPath, failedFiles };
+  return { dir, input, env, db: server.database, failedFiles };
 }
 
 const isStart = (req: { method?: string; url?: string }) => req.method === 'POST' && /\/bulk\/$/.test(req.url ?? '');
@@ -170,7 +170,7 @@ describe('the server refuses a batch as too large', () => {
     const dir = tempDir('bulk-413-');
     const input = path.join(dir, 'transactions.csv');
     await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db'), maxItems: 100 });
+    server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db'), maxItems: 100 });
     const { result, res } = await upload(input, { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') });
     expect(res.stderr).toMatch(/too large for the server \(413\)/);
     const failed = readdirSync(dir)
@@ -180,7 +180,7 @@ describe('the server refuses a batch as too large', () => {
       rows: ROWS,
       seed: SEED,
       invalidShare: SHARE,
-      dbPath: server.dbPath,
+      dbPath: server.database,
       failedRowsFiles: failed,
       result,
     });

@@ -71,7 +71,7 @@ describe('hints where they help', () => {
     const guarded = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(shared.dir, 'guarded.db'),
+      database: path.join(shared.dir, 'guarded.db'),
       tokens: parseTokens('alice s3cret-token-0123456789', 'test'),
     });
     try {

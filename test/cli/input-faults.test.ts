@@ -18,7 +18,7 @@ let dir: string;
 // A server per case: the fixtures share rows, and a row stored by one case is a duplicate in the next.
 beforeEach(async () => {
   dir = tempDir('bulk-input-faults-');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
 });
 afterEach(async () => server?.close());
 
@@ -41,7 +41,7 @@ async function upload(file: string, extra: string[] = []) {
 }
 
 function storedDescriptions(like: string[]): string[] {
-  const db = new Database(server.dbPath, { readonly: true });
+  const db = new Database(server.database, { readonly: true });
   try {
     const marks = like.map(() => '?').join(',');
     return (

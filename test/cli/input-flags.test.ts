@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { inputSettings } from '../../src/cli/input-flags.js';
+import { checkInputFlags } from '../../src/cli/input-flags.js';
+import { resolveRunPlan } from '../../src/upload/plan/resolve-run-plan.js';
+
+const inputSettings = (flags: Parameters<typeof checkInputFlags>[0]) => {
+  checkInputFlags(flags);
+  const { csv, columnMap, ignoreUnknown } = resolveRunPlan(
+    { ...flags, files: ['a.csv'] },
+    { url: null, settings: {} },
+    {},
+  );
+  return { csv, columnMap, ignoreUnknown };
+};
 
 describe('input flags', () => {
   it('--no-header needs --columns, and --columns goes with --no-header', () => {

@@ -28,9 +28,9 @@ async function setup() {
   const dir = tempDir('bulk-outputs-');
   const input = path.join(dir, 'transactions.csv');
   await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
-  return { dir, input, env, db: server.dbPath };
+  return { dir, input, env, db: server.database };
 }
 
 function disk(dir: string, size: string): TinyDisk {
@@ -209,7 +209,7 @@ describe('one live process per run', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(dir, 'server.db'),
+      database: path.join(dir, 'server.db'),
       chunkSize: 50,
       beforeChunk: () => new Promise((r) => setTimeout(r, 20)),
     });
@@ -233,7 +233,7 @@ describe('one live process per run', () => {
       rows: ROWS,
       seed: SEED,
       invalidShare: SHARE,
-      dbPath: server.dbPath,
+      dbPath: server.database,
       failedRowsFiles: failedFilesIn(dir),
       result: winner.doc,
     });

@@ -11,7 +11,7 @@ let proxy: FaultProxy;
 let dir: string;
 beforeAll(async () => {
   dir = tempDir('bulk-proxy-');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 's.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 's.db') });
   // The loopback proxy forwards whatever it is asked for to the server, as a forward proxy would.
   proxy = await startFaultProxy(server.url);
 });

@@ -39,13 +39,13 @@ async function setup(format: 'ndjson' | 'json') {
       { before: 1100, text: HUGE },
     ],
   });
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
   const failedFiles = () =>
     readdirSync(dir)
       .filter((f) => f.includes('.failed'))
       .map((f) => path.join(dir, f));
-  return { dir, input, env, spliced, failedFiles, db: server.dbPath };
+  return { dir, input, env, spliced, failedFiles, db: server.database };
 }
 
 async function upload(args: string[], env: Record<string, string>) {

@@ -29,12 +29,12 @@ async function setup(opts: { chunkDelayMs?: number } = {}) {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'server.db'),
+    database: path.join(dir, 'server.db'),
     chunkSize: 100,
     beforeChunk: delay ? () => new Promise((r) => setTimeout(r, delay)) : undefined,
   });
   const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
-  return { dir, input, env, db: server.dbPath };
+  return { dir, input, env, db: server.database };
 }
 
 /** Starts an upload and kills it with SIGKILL once the checkpoint holds `after` acknowledged batches. */

@@ -41,7 +41,7 @@ async function setup() {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'server.db'),
+    database: path.join(dir, 'server.db'),
     tokens: parseTokens(TOKEN, 'test'),
   });
   proxy = await startFaultProxy(server.url);
@@ -51,7 +51,7 @@ async function setup() {
     readdirSync(dir)
       .filter((f) => f.includes('.failed'))
       .map((f) => path.join(dir, f));
-  return { dir, input, env, db: server.dbPath, failedFiles, invalid };
+  return { dir, input, env, db: server.database, failedFiles, invalid };
 }
 
 async function upload(args: string[], env: Record<string, string>) {

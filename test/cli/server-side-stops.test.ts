@@ -28,7 +28,7 @@ describe('a job that ends early on the server', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(dir, 'server.db'),
+      database: path.join(dir, 'server.db'),
       chunkSize: 100,
       // Abort the third job once it has stored some chunks: a real abort, through the API, mid-job.
       beforeChunk: async (job) => {
@@ -60,7 +60,7 @@ describe('a job that ends early on the server', () => {
       rows: ROWS,
       seed: SEED,
       invalidShare: SHARE,
-      dbPath: server.dbPath,
+      dbPath: server.database,
       failedRowsFiles: failed,
       result: { ...final, exit_code: final.exit_code },
     });
@@ -68,7 +68,7 @@ describe('a job that ends early on the server', () => {
 
   it("a batch the server refuses whole (400): its rows fail with the server's reason, the others go on", async () => {
     const dir = tempDir('bulk-400-');
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+    server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
     const lines = ['{"account_id":1,"amount":"1.00","transaction_date":"2024-01-01","description":"ok-1"}'];
     const wide = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]));
     lines.push(JSON.stringify(wide));

@@ -34,7 +34,7 @@ describe('a slow, distant link', () => {
     const dir = tempDir('bulk-slow-link-');
     const input = path.join(dir, 'transactions.csv');
     await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+    server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
     link = await startSlowLink(server.url, { bytesPerSecond: 50_000, latencyMs: 200 });
     const res = await runCli(
       [
@@ -69,7 +69,7 @@ describe('a slow, distant link', () => {
       rows: ROWS,
       seed: SEED,
       invalidShare: SHARE,
-      dbPath: server.dbPath,
+      dbPath: server.database,
       failedRowsFiles: failed,
       result,
     });

@@ -34,7 +34,7 @@ async function setup() {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'server.db'),
+    database: path.join(dir, 'server.db'),
     chunkSize: 100,
     beforeChunk: () => new Promise((r) => setTimeout(r, 10)),
   });
@@ -43,7 +43,7 @@ async function setup() {
     readdirSync(dir)
       .filter((f) => f.includes('.failed'))
       .map((f) => path.join(dir, f));
-  return { dir, input, env, db: server.dbPath, failedFiles };
+  return { dir, input, env, db: server.database, failedFiles };
 }
 
 const UPLOAD = [

@@ -21,7 +21,7 @@ it('a status saying the job awaits takeover is shown once per job, and the run e
   const dir = tempDir('bulk-takeover-');
   const input = path.join(dir, 'transactions.csv');
   await generateTransactions({ rows: 300, seed: 7, invalidShare: 0, format: 'csv', out: input });
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(dir, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(dir, 'server.db') });
   proxy = await startFaultProxy(server.url);
   const seen = new Set<unknown>();
   // The first status of each job reads as a job whose node stopped mid-way; later ones are the server's own.
@@ -57,5 +57,5 @@ it('a status saying the job awaits takeover is shown once per job, and the run e
     '2-101',
     '202-301',
   ]);
-  checkInvariant({ rows: 300, seed: 7, invalidShare: 0, dbPath: server.dbPath, failedRowsFiles: [] });
+  checkInvariant({ rows: 300, seed: 7, invalidShare: 0, dbPath: server.database, failedRowsFiles: [] });
 });

@@ -15,7 +15,7 @@ let stateDir: string;
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'bulk-e2e-'));
   stateDir = path.join(work, 'state');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(work, 'server.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(work, 'server.db') });
 });
 afterAll(async () => {
   await server?.close();
@@ -30,7 +30,7 @@ function copyFixture(name: string): string {
 const env = () => ({ BULK_URL: server.url, BULK_STATE_DIR: stateDir });
 
 function storedDescriptions(): Set<string> {
-  const db = new Database(server.dbPath, { readonly: true });
+  const db = new Database(server.database, { readonly: true });
   try {
     return new Set(
       (db.prepare('SELECT description FROM transactions').all() as { description: string }[]).map((r) => r.description),

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { deleteCommand } from '../../src/cli/commands/delete.js';
 import { resumeCommand, uploadCommand } from '../../src/cli/commands/upload.js';
 import { buildProgram } from '../../src/cli/main.js';
-import { uploadRequest, type UploadFlags } from '../../src/cli/upload-flags.js';
+import { checkUploadFlags, type UploadFlags } from '../../src/cli/upload-flags.js';
+import { resolveRunPlan } from '../../src/upload/plan/resolve-run-plan.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { BulkError } from '../../src/errors/bulk-error.js';
 
@@ -30,20 +31,16 @@ function parse(
   }
 }
 
-/** argv → the core's request, with configuration resolved from flags and `env` only (no config file). */
+/** argv → the run plan, with configuration resolved from flags and `env` only (no config file). */
 function request(argv: string[], env: Record<string, string> = {}) {
   const { args, flags } = parse(uploadCommand(), argv, env);
   const files = args[0] as string[];
-  const config = resolveConfig({
-    flags: { url: flags.url, batchSize: flags.batchSize, concurrency: flags.concurrency },
-    env,
-    file: null,
-    readToken: () => 'token',
-  });
-  return uploadRequest(files, flags, config);
+  const config = resolveConfig({ flags: { url: flags.url }, env, file: null, readToken: () => 'token' });
+  checkUploadFlags(files, flags);
+  return resolveRunPlan({ ...flags, files }, config, env);
 }
 
-describe('bulk upload: argv → runUpload options', () => {
+describe('bulk upload: argv → the run plan', () => {
   it('every flag lands where the core reads it', () => {
     const r = request([
       'a.csv',
@@ -76,7 +73,6 @@ describe('bulk upload: argv → runUpload options', () => {
       resource: 'transactions',
       batchSize: 100,
       concurrency: 3,
-      concurrencyGiven: true,
       upsert: { uniqueFields: ['a', 'b'], updateFields: ['c'] },
       maxErrors: { percent: 2 },
       noWait: true,
@@ -84,16 +80,14 @@ describe('bulk upload: argv → runUpload options', () => {
       failedRowsDir: 'out',
       dryRun: true,
       limits: { maxDepth: 7 },
-      target: { url: 'http://jobs:8000', db: null },
+      target: { url: 'http://jobs:8000', database: null },
     });
-    expect(r.resume).toBeUndefined();
   });
 
-  it('BULK_BATCH_SIZE and BULK_CONCURRENCY are read once, by the configuration, below a flag', () => {
+  it('BULK_BATCH_SIZE and BULK_CONCURRENCY are read once, by the plan, below a flag', () => {
     expect(request(['a.csv'], { BULK_BATCH_SIZE: '7', BULK_CONCURRENCY: '2' })).toMatchObject({
       batchSize: 7,
       concurrency: 2,
-      concurrencyGiven: false,
     });
     expect(request(['a.csv', '--batch-size', '9'], { BULK_BATCH_SIZE: '7' }).batchSize).toBe(9);
     expect(parse(uploadCommand(), ['a.csv'], { BULK_BATCH_SIZE: '7' }).flags.batchSize).toBeUndefined();
@@ -133,16 +127,13 @@ describe('bulk upload: argv → runUpload options', () => {
   });
 });
 
-describe('bulk delete: argv → runUpload options', () => {
+describe('bulk delete: argv → the run plan', () => {
   const deleteRequest = (argv: string[]) => {
     const { args, flags } = parse(deleteCommand(), argv);
-    const config = resolveConfig({
-      flags: { url: flags.url, batchSize: flags.batchSize, concurrency: flags.concurrency },
-      env: {},
-      file: null,
-      readToken: () => 'token',
-    });
-    return uploadRequest(args[0] as string[], { ...flags, delete: true }, config);
+    const config = resolveConfig({ flags: { url: flags.url }, env: {}, file: null, readToken: () => 'token' });
+    const files = args[0] as string[];
+    checkUploadFlags(files, { ...flags, delete: true });
+    return resolveRunPlan({ ...flags, files, delete: true }, config, {});
   };
 
   it('--unique-fields becomes the delete operation; the upload flags it shares mean the same', () => {

@@ -71,7 +71,7 @@ describe('waiting is visible, and stopping is quick', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(dir, 'server.db'),
+      database: path.join(dir, 'server.db'),
       chunkSize: 100,
       beforeChunk: () => new Promise((r) => setTimeout(r, 50)),
     });

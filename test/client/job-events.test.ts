@@ -6,6 +6,8 @@ import { JobApiClient } from '../../src/client/job-api-client.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { HEARTBEAT_HEADER, type StatusResponse } from '../../src/protocol/index.js';
 import { silenceLimitMs } from '../../src/client/stream-silence.js';
+// @ts-expect-error the jobs page's plain JavaScript module (checked by web/tsconfig.json)
+import { silenceMsOf } from '../../web/api.js';
 import { watchJob } from '../../src/upload/settle/watch-job.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { tempDir } from '../helpers/temp.js';
@@ -37,7 +39,7 @@ describe('following a job through its events stream', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       chunkSize: 10,
       // Each chunk waits for the test, so every progress step is a separate event.
       beforeChunk: ({ processedItems }) => {
@@ -98,7 +100,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       chunkSize: 10,
       heartbeatMs: 100,
       // The job stays In Progress until the test lets it go: only silence can end the stream.
@@ -123,6 +125,10 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
   });
 
   it('reads the announced interval into a silence limit of about two heartbeats, ignoring nonsense', () => {
+    // The jobs page reads it the same way, and keeps its 45 s for a server that announces nothing.
+    expect(silenceMsOf('5000')).toBe(11_000);
+    expect(silenceMsOf(null)).toBe(45_000);
+    expect(silenceMsOf('soon')).toBe(45_000);
     expect(silenceLimitMs('5000')).toBe(11_000);
     expect(silenceLimitMs(['200'])).toBe(600);
     for (const bad of [undefined, '', 'soon', '-5', '0', '10', '1e9', String(24 * 3600_000)])
@@ -135,7 +141,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir('bulk-events-'), 'jobs.db'),
+      database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       heartbeatMs: 100,
       beforeChunk: () => held,
     });

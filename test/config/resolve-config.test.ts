@@ -16,18 +16,17 @@ const readToken = (p: string) => `token-from:${p}\n`;
 describe('resolveConfig precedence: flags > env > file > defaults', () => {
   it('uses defaults and no URL (embedded server) with nothing set', () => {
     const c = resolveConfig({ flags: {}, env: {}, file: null, readToken });
-    expect(c).toMatchObject({ url: null, token: null, batchSize: 5000, concurrency: 4, profile: null });
+    expect(c).toMatchObject({ url: null, token: null, profile: null, settings: {} });
   });
   it('takes the default profile from the file', () => {
     const c = resolveConfig({ flags: {}, env: {}, file, readToken });
-    expect(c).toMatchObject({ url: 'http://staging:8000', batchSize: 500, concurrency: 4, profile: 'staging' });
+    expect(c).toMatchObject({ url: 'http://staging:8000', profile: 'staging', settings: { batchSize: 500 } });
   });
   it('env beats the file, flags beat env', () => {
-    const env = { BULK_URL: 'http://env:1', BULK_BATCH_SIZE: '200' };
-    expect(resolveConfig({ flags: {}, env, file, readToken })).toMatchObject({ url: 'http://env:1', batchSize: 200 });
-    expect(resolveConfig({ flags: { url: 'http://flag:2', batchSize: 50 }, env, file, readToken })).toMatchObject({
+    const env = { BULK_URL: 'http://env:1' };
+    expect(resolveConfig({ flags: {}, env, file, readToken })).toMatchObject({ url: 'http://env:1' });
+    expect(resolveConfig({ flags: { url: 'http://flag:2' }, env, file, readToken })).toMatchObject({
       url: 'http://flag:2',
-      batchSize: 50,
     });
   });
   it('a named profile reads its token file; BULK_TOKEN beats a profile token file', () => {
@@ -36,7 +35,7 @@ describe('resolveConfig precedence: flags > env > file > defaults', () => {
       url: 'https://prod.example',
       token: 'token-from:/secrets/prod',
       tokenSource: 'token-file',
-      concurrency: 8,
+      settings: { concurrency: 8 },
     });
     const e = resolveConfig({ flags: { profile: 'prod' }, env: { BULK_TOKEN: 'abc' }, file, readToken });
     expect(e).toMatchObject({ token: 'abc', tokenSource: 'env' });
@@ -50,11 +49,8 @@ describe('resolveConfig precedence: flags > env > file > defaults', () => {
       /no profile named "nope" \(profiles: staging, prod\)/,
     );
   });
-  it('refuses bad URLs and sizes', () => {
+  it('refuses bad URLs', () => {
     expect(() => resolveConfig({ flags: { url: 'ftp://x' }, env: {}, file: null, readToken })).toThrow(ConfigError);
-    expect(() => resolveConfig({ flags: {}, env: { BULK_CONCURRENCY: 'lots' }, file: null, readToken })).toThrow(
-      /concurrency/,
-    );
   });
 });
 
@@ -79,9 +75,9 @@ describe("a profile's columns", () => {
       'c.json',
     );
     const resolved = resolveConfig({ flags: {}, env: {}, file, readToken: () => '' });
-    expect(resolved.columns).toEqual({ Betrag: 'amount', Konto: 'account_id' });
-    const { inputSettings } = await import('../../src/cli/input-flags.js');
-    expect(inputSettings({ map: { Betrag: 'total' } }, resolved.columns).columnMap).toEqual({
+    expect(resolved.settings.columns).toEqual({ Betrag: 'amount', Konto: 'account_id' });
+    const { resolveRunPlan } = await import('../../src/upload/plan/resolve-run-plan.js');
+    expect(resolveRunPlan({ files: ['a.csv'], map: { Betrag: 'total' } }, resolved, {}).columnMap).toEqual({
       Betrag: 'total',
       Konto: 'account_id',
     });

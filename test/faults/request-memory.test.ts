@@ -77,4 +77,60 @@ describe('fault tier: memory bounded per request (a real server process, run alo
       }
     },
   );
+
+  it.skipIf(!linux)(
+    'N bodies at the size limit at once: peak RSS at most idle + N x 4 x the limit; every job completes',
+    { timeout: 300_000 },
+    async () => {
+      const N = 4;
+      const server = await spawnServer({ args: ['--quiet', '--max-body-bytes', String(LIMIT)] });
+      try {
+        const pid = server.proc.pid as number;
+        await fetch(`${server.url}/api/health/`);
+        const idle = memoryOf(pid).rss;
+        const bodies = Array.from({ length: N }, (_, k) =>
+          bodyOf(LIMIT).replaceAll('"description":"m', `"description":"${k}`),
+        );
+        let heldPeak = 0;
+        const watch = setInterval(() => {
+          void fetch(`${server.url}/metrics`)
+            .then((r) => r.text())
+            .then((t) => (heldPeak = Math.max(heldPeak, Number(/^bulk_held_job_bytes (\d+)/m.exec(t)?.[1] ?? 0))))
+            .catch(() => undefined);
+        }, 200);
+        const answers = await Promise.all(
+          bodies.map((body) =>
+            fetch(`${server.url}/api/transactions/bulk/`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body,
+            }),
+          ),
+        );
+        const ids: string[] = [];
+        for (const res of answers) {
+          expect(res.status).toBe(202);
+          ids.push(((await res.json()) as { job_id: string }).job_id);
+        }
+        for (const id of ids)
+          await waitUntil(
+            'every job complete',
+            async () =>
+              ((await (await fetch(`${server.url}/api/jobs/${id}/status/`)).json()) as { state: string }).state ===
+              'Job Complete',
+            { timeoutMs: 240_000, intervalMs: 200 },
+          );
+        clearInterval(watch);
+        const { peak } = memoryOf(pid);
+        const mb = (n: number) => Math.round(n / 1048576);
+        console.log(
+          `request memory: ${N} bodies of ${mb(LIMIT)} MB at once: idle ${mb(idle)} MB, peak ${mb(peak)} MB ` +
+            `(bound ${mb(idle + N * 4 * LIMIT)} MB), bulk_held_job_bytes at most ${mb(heldPeak)} MB`,
+        );
+        expect(peak).toBeLessThan(idle + N * 4 * LIMIT);
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 });

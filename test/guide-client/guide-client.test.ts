@@ -26,7 +26,7 @@ const guidePath = [
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(tempDir(), 'guide.db') });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(tempDir(), 'guide.db') });
 });
 afterAll(async () => server?.close());
 

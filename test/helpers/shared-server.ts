@@ -15,7 +15,7 @@ export function sharedServer(prefix: string): SharedServer {
   const shared = {} as SharedServer;
   beforeAll(async () => {
     shared.dir = tempDir(prefix);
-    shared.server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(shared.dir, 'server.db') });
+    shared.server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(shared.dir, 'server.db') });
     shared.env = { BULK_URL: shared.server.url, BULK_STATE_DIR: path.join(shared.dir, 'state') };
   });
   afterAll(async () => shared.server?.close());

@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CsvSplitError, CsvSplitter } from '../../src/input/csv-splitter.js';
 
 /** csv-parse with the options bulk used before it had its own splitter: the oracle. */
@@ -105,5 +105,42 @@ describe('CsvSplitter', () => {
     expect(() => splitter.push('x'.repeat(2000), out)).toThrow(
       expect.objectContaining({ code: 'CSV_MAX_RECORD_SIZE' }),
     );
+  });
+});
+
+describe('linear reading of a long record', () => {
+  it('scans a record longer than a chunk a logarithmic number of times, and refuses it as it passes the cap', () => {
+    const scans = vi.spyOn(CsvSplitter.prototype as unknown as { scan: () => number }, 'scan');
+    try {
+      const splitter = new CsvSplitter(8 << 20);
+      const out: string[][] = [];
+      splitter.push('a,b\n1,', out);
+      const chunk = 'x'.repeat(64 * 1024);
+      let pushed = 0;
+      let error: unknown = null;
+      try {
+        // Line breaks in every chunk, inside a quote opened at the start: the worst case for rescans.
+        splitter.push('"', out);
+        for (; pushed < 200; pushed++) splitter.push(`${chunk}\n`, out);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(CsvSplitError);
+      expect((error as CsvSplitError).quoteOpen).toBe(true);
+      // Refused at the chunk that passed 8 MiB, not later.
+      expect(pushed).toBe(Math.floor((8 << 20) / (64 * 1024 + 1)));
+      expect(scans.mock.calls.length).toBeLessThan(2 * Math.log2(pushed) + 6);
+    } finally {
+      scans.mockRestore();
+    }
+  });
+
+  it('a long unquoted field is refused without guessing at a quote', () => {
+    const splitter = new CsvSplitter(1024);
+    const out: string[][] = [];
+    splitter.push('a,b\n1,', out);
+    expect(() => {
+      for (let i = 0; i < 10; i++) splitter.push('y'.repeat(200), out);
+    }).toThrow(expect.objectContaining({ code: 'CSV_MAX_RECORD_SIZE', quoteOpen: false }));
   });
 });

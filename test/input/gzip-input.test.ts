@@ -71,3 +71,36 @@ describe('gzip input', () => {
     expect(res.error?.message).toMatch(/mostly not valid UTF-8.*--encoding windows-1252/);
   });
 });
+
+describe('gzip as gzip reads it', () => {
+  it('members one after another are one stream', async () => {
+    const res = await readAll(file('two.csv.gz', Buffer.concat([gzipSync('a,b\n1,2\n'), gzipSync('3,4\n5,6\n')])));
+    expect(res.error).toBeNull();
+    expect(res.items.map((i) => i.line)).toEqual([2, 3, 4]);
+  });
+
+  it('trailing garbage after a complete member: a warning naming its offset, every row before it kept', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `${i},${'v'.repeat(i % 50)}`).join('\n');
+    const member = gzipSync(`a,b\n${rows}\n`);
+    const notices: string[] = [];
+    const res = await readAll(file('junk.csv.gz', Buffer.concat([member, Buffer.from('GARBAGE after the end\n')])), {
+      onNotice: (t) => notices.push(t),
+    });
+    expect(res.error).toBeNull();
+    expect(res.items).toHaveLength(5000);
+    expect(res.items.every((i) => i.kind === 'row')).toBe(true);
+    expect(notices).toEqual([
+      expect.stringMatching(
+        new RegExp(`junk\\.csv\\.gz: trailing garbage after the gzip data at byte ${member.length} ignored`),
+      ),
+    ]);
+  });
+
+  it('a file cut short is an error saying so', async () => {
+    const member = gzipSync(`a,b\n${'1,2\n'.repeat(1000)}`);
+    const res = await readAll(file('short.csv.gz', member.subarray(0, member.length - 20)));
+    expect(res.error?.message).toMatch(
+      /short\.csv\.gz: the file ends in the middle of its compressed data \(cut short\?\)/,
+    );
+  });
+});

@@ -210,3 +210,19 @@ describe('size flags', () => {
     expect(formatChars(300)).toBe('300 characters');
   });
 });
+
+describe('a CSV record over the cap without a quote', () => {
+  it('says it is too long, and does not guess at an unterminated quote, in the fast path and in csv-parse', async () => {
+    for (const delimiter of [',', ';']) {
+      const text = `a${delimiter}b\n1${delimiter}x\n2${delimiter}${'y'.repeat(3000)}\n3${delimiter}z\n`;
+      const chunks = text.match(/[^]{1,256}/g) ?? [];
+      const { error } = await readChunks(chunks, 'csv', {
+        sniffed: true,
+        limits: { ...DEFAULT_RECORD_LIMITS, maxRecordChars: 1024 },
+      });
+      expect(error?.message, delimiter).toBe(
+        'stdin:3: the record starting at line 3 is over 1 KiB (the limit: --max-record-size): the rest of the file was not read',
+      );
+    }
+  });
+});

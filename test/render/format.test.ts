@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { asciiPunctuation, errorLine, groupDigits, humanMs, humanSeconds, shortId } from '../../src/render/format.js';
+import {
+  asciiPunctuation,
+  errorLine,
+  formatAggregates,
+  groupDigits,
+  humanMs,
+  humanSeconds,
+  shortId,
+} from '../../src/render/format.js';
 import { breakWords, fitParts } from '../../src/render/fit-parts.js';
 import { estimateProgress } from '../../src/render/progress-estimate.js';
 import { counts } from './fixtures.js';
@@ -84,5 +92,28 @@ describe('estimateProgress', () => {
       etaMs: null,
     });
     expect(estimateProgress(counts({ read: 0, totalRows: 0 }), 0)).toMatchObject({ fraction: 1, rowsPerSecond: 0 });
+  });
+});
+
+describe('formatAggregates', () => {
+  it('prints k=v pairs, count-by objects in braces', () => {
+    expect(
+      formatAggregates({
+        total_amount: '150000.00',
+        average_amount: 150,
+        by_status: { a: 3, b: 2 },
+        none: null,
+        name: 'ACME Corp',
+      }),
+    ).toBe('total_amount=150000.00 average_amount=150.00 by_status={a:3,b:2} none=- name="ACME Corp"');
+    // Numbers are printed at the scale of the values they came with, not as JSON left them.
+    expect(
+      formatAggregates({ total_amount: 24977, average_amount: 4995.4, min_amount: 10.25, transaction_count: 5 }),
+    ).toBe('total_amount=24977 average_amount=4995.40 min_amount=10.25 transaction_count=5');
+    expect(formatAggregates({ total_amount: 1484382220.2, average_amount: 4998.53, transaction_count: 300000 })).toBe(
+      'total_amount=1484382220.20 average_amount=4998.53 transaction_count=300000',
+    );
+    expect(formatAggregates(null)).toBe('');
+    expect(formatAggregates({})).toBe('');
   });
 });

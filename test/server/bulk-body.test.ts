@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/temp.js';
 let server: RunningServer;
 let base: string;
 beforeAll(async () => {
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(tempDir(), 'body.db'), maxItems: 50 });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(tempDir(), 'body.db'), maxItems: 50 });
   base = server.url;
 });
 afterAll(async () => server?.close());

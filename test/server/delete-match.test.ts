@@ -84,7 +84,7 @@ const BACKENDS: [string, () => Promise<{ server: RunningServer; drop: () => Prom
   [
     'SQLite',
     async () => ({
-      server: await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(tempDir(), 'match.db') }),
+      server: await startServer({ port: 0, host: '127.0.0.1', database: path.join(tempDir(), 'match.db') }),
       drop: async () => undefined,
     }),
   ],
@@ -92,7 +92,7 @@ const BACKENDS: [string, () => Promise<{ server: RunningServer; drop: () => Prom
     'PostgreSQL',
     async () => {
       const schema = await createTestSchema();
-      return { server: await startServer({ port: 0, host: '127.0.0.1', dbPath: schema.url }), drop: schema.drop };
+      return { server: await startServer({ port: 0, host: '127.0.0.1', database: schema.url }), drop: schema.drop };
     },
   ],
 ];

@@ -68,7 +68,7 @@ describe('fair under load: admission and work shared per token', () => {
       const server = await startServer({
         port: 0,
         host: '127.0.0.1',
-        dbPath: path.join(tempDir(), 'fair.db'),
+        database: path.join(tempDir(), 'fair.db'),
         quiet: true,
         tokens: parseTokens(`alice ${ALICE}\nbob ${BOB}`, 'test'),
         maxQueuedJobsPerToken: 16,

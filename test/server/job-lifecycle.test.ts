@@ -64,7 +64,7 @@ beforeAll(async () => {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'life.db'),
+    database: path.join(dir, 'life.db'),
     resourcesFile,
     chunkSize: 100,
     maxQueuedJobs: 3,
@@ -119,7 +119,7 @@ describe('a job held mid-way', () => {
     const again = await call(server.url, 'POST', `/api/jobs/${id}/abort/`);
     expect(again.status).toBe(409);
     expect(again.body.error).toMatch(/already finished/);
-    const db = new Database(server.dbPath, { readonly: true });
+    const db = new Database(server.database, { readonly: true });
     expect(
       db
         .prepare('SELECT COUNT(*) AS n, MIN(job_index) AS lo, MAX(job_index) AS hi FROM orders WHERE job_id = ?')
@@ -219,7 +219,7 @@ describe('a job held mid-way', () => {
     });
     const id = String(res.body.job_id);
     await held;
-    const other = new Database(server.dbPath);
+    const other = new Database(server.database);
     other.exec('DROP TABLE failing');
     other.close();
     gate.release();
@@ -248,7 +248,7 @@ describe('close and restart', () => {
     const first = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath,
+      database: dbPath,
       resourcesFile,
       chunkSize: 100,
       beforeChunk: local.beforeChunk,
@@ -268,7 +268,7 @@ describe('close and restart', () => {
     expect(frames.length).toBeGreaterThanOrEqual(1);
     expect(JSON.parse(frames.at(-1)!.slice(6))).toMatchObject({ state: 'In Progress', processed_items: 300 });
 
-    const second = await startServer({ port: 0, host: '127.0.0.1', dbPath, resourcesFile, chunkSize: 100 });
+    const second = await startServer({ port: 0, host: '127.0.0.1', database: dbPath, resourcesFile, chunkSize: 100 });
     try {
       const final = await waitForFinal(second.url, id);
       expect(final).toMatchObject({ state: 'Job Complete', processed_items: 700, success_count: 700, error_count: 0 });

@@ -52,11 +52,11 @@ describe('jobs run where they were received', () => {
       const a = await startServer({
         port: 0,
         host: '127.0.0.1',
-        dbPath: schema.url,
+        database: schema.url,
         beforeChunk: async (job) => (job.id === heldJob ? gate : undefined),
       });
       cleanups.push(() => a.close());
-      const b = await startServer({ port: 0, host: '127.0.0.1', dbPath: schema.url });
+      const b = await startServer({ port: 0, host: '127.0.0.1', database: schema.url });
       cleanups.push(() => b.close());
       const db = new pg.Client({ connectionString: schema.url });
       await db.connect();

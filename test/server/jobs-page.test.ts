@@ -47,7 +47,7 @@ async function readStream(
 describe('the jobs page, without tokens', () => {
   let server: RunningServer;
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: path.join(tempDir(), 'page.db') });
+    server = await startServer({ port: 0, host: '127.0.0.1', database: path.join(tempDir(), 'page.db') });
   });
   afterAll(async () => server?.close());
 
@@ -120,7 +120,7 @@ describe('the jobs page, with tokens', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(tempDir(), 'page-tokens.db'),
+      database: path.join(tempDir(), 'page-tokens.db'),
       tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test'),
     });
   });

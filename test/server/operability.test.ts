@@ -1,8 +1,10 @@
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTokens, type TokenEntry } from '../../src/server/auth/tokens.js';
+import { resolveServeConfig, ServeConfigError } from '../../src/server/serve-config.js';
 import { startServer, type RunningServer } from '../../src/server/start-server.js';
 import { PostgresStore } from '../../src/server/store/postgres-store.js';
 import { call, tx } from '../helpers/http.js';
@@ -24,7 +26,7 @@ afterEach(async () => {
 
 async function serve(opts: { tokens?: TokenEntry[]; metricsToken?: TokenEntry } = {}): Promise<string> {
   const dbPath = path.join(tempDir('bulk-ops-'), 'bulk.db');
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath, ...opts });
+  server = await startServer({ port: 0, host: '127.0.0.1', database: dbPath, ...opts });
   return server.url;
 }
 
@@ -101,5 +103,25 @@ describe('metrics an operator can alert on', () => {
       await store.close();
       await schema.drop();
     }
+  });
+});
+
+describe('the operator token in the serve configuration', () => {
+  const flags = { port: 0, host: '127.0.0.1', db: path.join(tempDir('bulk-ops-cfg-'), 'b.db') };
+  it('comes from a file (first line) or BULK_METRICS_TOKEN, kept as a hash under the name operator', () => {
+    const file = path.join(tempDir('bulk-ops-cfg-'), 'metrics-token');
+    writeFileSync(file, `${OPERATOR}\n`);
+    const fromFile = resolveServeConfig({ ...flags, metricsTokenFile: file }, {});
+    expect(fromFile.metricsToken).toMatchObject({ name: 'operator', hash: operator.hash });
+    expect(resolveServeConfig(flags, { BULK_METRICS_TOKEN: OPERATOR }).metricsToken?.hash).toEqual(operator.hash);
+    expect(resolveServeConfig(flags, {}).metricsToken).toBeUndefined();
+  });
+
+  it('refuses a short token, a token with a name, and a file it cannot read, as configuration errors', () => {
+    expect(() => resolveServeConfig(flags, { BULK_METRICS_TOKEN: 'short' })).toThrow(ServeConfigError);
+    expect(() => resolveServeConfig(flags, { BULK_METRICS_TOKEN: `ops ${OPERATOR}` })).toThrow(/one word/);
+    expect(() => resolveServeConfig({ ...flags, metricsTokenFile: '/nonexistent/token' }, {})).toThrow(
+      /cannot read the metrics token file/,
+    );
   });
 });

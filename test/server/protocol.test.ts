@@ -43,7 +43,7 @@ beforeAll(async () => {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 's.db'),
+    database: path.join(dir, 's.db'),
     resourcesFile: resources,
     maxItems: 500,
     maxBodyBytes: 200_000,
@@ -324,7 +324,7 @@ describe('upsert, delete, abort, errors paging, events, list', () => {
     const st = await waitForFinal(base, String(up.body.job_id));
     expect(st).toMatchObject({ job_type: 'upsert', success_count: 2 });
     const Database = (await import('better-sqlite3')).default;
-    const db = new Database(server.dbPath, { readonly: true });
+    const db = new Database(server.database, { readonly: true });
     expect(db.prepare('SELECT price, status FROM orders WHERE order_id = 9001').get()).toEqual({
       price: '5.00',
       status: 'paid',
@@ -374,7 +374,7 @@ describe('upsert, delete, abort, errors paging, events, list', () => {
 
 describe('what a record becomes', () => {
   const rows = (sql: string, ...args: unknown[]) => {
-    const db = new Database(server.dbPath, { readonly: true });
+    const db = new Database(server.database, { readonly: true });
     try {
       return db.prepare(sql).all(...args);
     } finally {

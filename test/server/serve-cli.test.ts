@@ -2,7 +2,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { defaultDbPath } from '../../src/server/default-db-path.js';
+import { chooseDatabase } from '../../src/server/database-setting.js';
 import { call, tx, waitForFinal } from '../helpers/http.js';
 import { runCli } from '../helpers/run-cli.js';
 import { spawnServer } from '../helpers/server-process.js';
@@ -56,8 +56,8 @@ describe('bulk serve, the process', () => {
     expect(viaXdg.dbPath).toBe(path.join(dir, 'xdg', 'bulk', 'bulk.db'));
     await viaXdg.stop();
     expect(existsSync(path.join(dir, 'xdg', 'bulk', 'bulk.db'))).toBe(true);
-    expect(defaultDbPath({ HOME: '/h' })).toMatch(/\.local\/share\/bulk\/bulk\.db$/);
-    expect(defaultDbPath({ BULK_DB: '/x.db', XDG_DATA_HOME: '/d' })).toBe('/x.db');
+    expect(chooseDatabase(undefined, { HOME: '/h' })).toMatch(/\.local\/share\/bulk\/bulk\.db$/);
+    expect(chooseDatabase(undefined, { BULK_DB: '/x.db', XDG_DATA_HOME: '/d' })).toBe('/x.db');
   });
 });
 

@@ -90,13 +90,12 @@ function newJob(over: Partial<NewJob> = {}): NewJob {
   };
 }
 
-const row = (account: number, amount: string | null, description: string, category: string | null = null): SqlValue[] => [
-  account,
-  amount,
-  '2024-01-02',
-  description,
-  category,
-];
+const row = (
+  account: number,
+  amount: string | null,
+  description: string,
+  category: string | null = null,
+): SqlValue[] => [account, amount, '2024-01-02', description, category];
 
 /** Runs the job's rows as one chunk that starts and finishes it, as the worker does. */
 async function runChunk(

@@ -31,7 +31,14 @@ afterEach(async () => {
 async function serverWithLog(dbPath: string): Promise<{ lines: () => Record<string, unknown>[] }> {
   const out: string[] = [];
   const logger = createServerLogger('test-node', { write: (s: string) => void out.push(s) });
-  server = await startServer({ port: 0, host: '127.0.0.1', dbPath, logger, nodeId: 'test-node', quiet: true });
+  server = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    database: dbPath,
+    logger,
+    nodeId: 'test-node',
+    quiet: true,
+  });
   return { lines: () => out.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 

@@ -21,7 +21,7 @@ beforeAll(async () => {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 'trust.db'),
+    database: path.join(dir, 'trust.db'),
     tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test'),
     retentionMs: 1500,
   });
@@ -98,7 +98,7 @@ describe('tokens and isolation', () => {
   });
 
   it('refuses to listen beyond loopback without tokens', async () => {
-    await expect(startServer({ port: 0, host: '0.0.0.0', dbPath: path.join(dir, 'x.db') })).rejects.toThrow(
+    await expect(startServer({ port: 0, host: '0.0.0.0', database: path.join(dir, 'x.db') })).rejects.toThrow(
       /refusing to listen on 0\.0\.0\.0 without tokens/,
     );
     const res = await runCli(['serve', '--host', '0.0.0.0', '--port', '0', '--db', path.join(dir, 'y.db')]);

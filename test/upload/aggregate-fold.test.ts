@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TEST_PLAN } from '../helpers/run-plan.js';
 import type { AggregateValue } from '../../src/protocol/index.js';
 import { mergeStates, stateOf, valuesOf } from '../../src/upload/aggregates/aggregate-state.js';
 import type { Checkpoint, CheckpointEntry } from '../../src/upload/state/checkpoint.js';
@@ -49,12 +50,12 @@ const jobArb: fc.Arbitrary<Job> = fc
 
 function checkpoint(): Checkpoint {
   return {
-    version: 1,
+    version: 2,
     run_id: 'r',
     cwd: '/',
     created_at: '',
     updated_at: '',
-    settings: { files: ['a.csv'], url: null, db: null, batch_size: 10, concurrency: 4 },
+    plan: { ...TEST_PLAN, files: ['a.csv'], batchSize: 10, concurrency: 4 },
     inputs: [],
     entries: [],
     failed_rows: {},

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TEST_PLAN } from '../helpers/run-plan.js';
 import {
   ResumeCursor,
   type Checkpoint,
@@ -10,12 +11,12 @@ import { entryAggregateState, CheckpointFolder, unfold } from '../../src/upload/
 
 function checkpoint(): Checkpoint {
   return {
-    version: 1,
+    version: 2,
     run_id: 'r',
     cwd: '/',
     created_at: '',
     updated_at: '',
-    settings: { files: ['a.csv'], url: null, db: null, batch_size: 10, concurrency: 4 },
+    plan: { ...TEST_PLAN, files: ['a.csv'], batchSize: 10, concurrency: 4 },
     inputs: [],
     entries: [],
     failed_rows: {},

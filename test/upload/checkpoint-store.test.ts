@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, utimesSync, writeFileSync } from '
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TEST_PLAN } from '../helpers/run-plan.js';
 import {
   checkpointPath,
   fingerprintInput,
@@ -17,12 +18,12 @@ const saveCheckpoint = (c: Checkpoint, env: Record<string, string>) =>
   saveCheckpointText(c.run_id, JSON.stringify(c), env);
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'bulk-cp-'));
 const cp = (runId: string): Checkpoint => ({
-  version: 1,
+  version: 2,
   run_id: runId,
   cwd: '/',
   created_at: '',
   updated_at: '',
-  settings: { files: ['a.csv'], url: null, db: null, batch_size: 10, concurrency: 1 },
+  plan: { ...TEST_PLAN, files: ['a.csv'], batchSize: 10, concurrency: 1 },
   inputs: [null],
   entries: [],
   failed_rows: {},
@@ -36,6 +37,14 @@ describe('checkpoint store', () => {
     expect(loadCheckpoint('run-1', env)?.run_id).toBe('run-1');
     expect(readdirSync(path.join(env.BULK_STATE_DIR, 'run-1'))).toEqual(['checkpoint.json']);
     expect(loadCheckpoint('nope', env)).toBeNull();
+  });
+  it('refuses a checkpoint from before the run plan, naming its file and what to do', async () => {
+    const env = { BULK_STATE_DIR: tmp() };
+    const { plan: _plan, ...rest } = cp('run-old');
+    const old = { ...rest, version: 1, settings: { files: ['a.csv'], url: null, db: null, batch_size: 10 } };
+    await saveCheckpointText('run-old', JSON.stringify(old), env);
+    expect(() => loadCheckpoint('run-old', env)).toThrow(checkpointPath('run-old', env));
+    expect(() => loadCheckpoint('run-old', env)).toThrow(/older bulk, before the run plan.*start a new upload/);
   });
   it('finds the newest run: by checkpoint time, then by name', async () => {
     const env = { BULK_STATE_DIR: tmp() };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateKind, combineAggregates, formatAggregates } from '../../src/upload/aggregates/combine-aggregates.js';
+import { aggregateKind, combineAggregates } from '../../src/upload/aggregates/combine-aggregates.js';
+import { divideDecimal, formatDecimal, parseDecimal, type Decimal } from '../../src/protocol/decimal.js';
 
 const job = (aggregates: Record<string, unknown> | null, succeeded: number) => ({
   aggregates: aggregates as never,
@@ -62,6 +63,26 @@ describe('combineAggregates', () => {
     expect(out.average_amount).toBe('125.00');
     const rounded = combineAggregates([job({ average_amount: '1.00' }, 2), job({ average_amount: '2.00' }, 1)]);
     expect(rounded.average_amount).toBe('1.33');
+  });
+
+  it('rounds a .5 tie half to even, as the server does (one rule for both sides)', () => {
+    const server = (sum: string, n: number) => formatDecimal(divideDecimal(parseDecimal(sum) as Decimal, BigInt(n), 2));
+    // Two jobs of one row each: the combined average is the sum over 2, a tie at the third decimal.
+    const cases: [string, string, string][] = [
+      ['0.25', '0.00', '0.12'],
+      ['0.35', '0.00', '0.18'],
+      ['-0.25', '0.00', '-0.12'],
+      ['1.01', '1.00', '1.00'],
+      ['1.03', '1.00', '1.02'],
+    ];
+    for (const [a, b, want] of cases) {
+      const sum = formatDecimal({
+        units: (parseDecimal(a) as Decimal).units + (parseDecimal(b) as Decimal).units,
+        scale: 2,
+      });
+      const client = combineAggregates([job({ average_amount: a }, 1), job({ average_amount: b }, 1)]).average_amount;
+      expect([client, server(sum, 2)]).toEqual([want, want]);
+    }
   });
 
   it('gives number averages at least two decimals, whatever their inputs showed', () => {
@@ -127,28 +148,5 @@ describe('combineAggregates', () => {
 
   it('is empty for no jobs', () => {
     expect(combineAggregates([])).toEqual({});
-  });
-});
-
-describe('formatAggregates', () => {
-  it('prints k=v pairs, count-by objects in braces', () => {
-    expect(
-      formatAggregates({
-        total_amount: '150000.00',
-        average_amount: 150,
-        by_status: { a: 3, b: 2 },
-        none: null,
-        name: 'ACME Corp',
-      }),
-    ).toBe('total_amount=150000.00 average_amount=150.00 by_status={a:3,b:2} none=- name="ACME Corp"');
-    // Numbers are printed at the scale of the values they came with, not as JSON left them.
-    expect(
-      formatAggregates({ total_amount: 24977, average_amount: 4995.4, min_amount: 10.25, transaction_count: 5 }),
-    ).toBe('total_amount=24977 average_amount=4995.40 min_amount=10.25 transaction_count=5');
-    expect(formatAggregates({ total_amount: 1484382220.2, average_amount: 4998.53, transaction_count: 300000 })).toBe(
-      'total_amount=1484382220.20 average_amount=4998.53 transaction_count=300000',
-    );
-    expect(formatAggregates(null)).toBe('');
-    expect(formatAggregates({})).toBe('');
   });
 });

@@ -2,6 +2,7 @@
 // (every problem of a row at once, restore back into the file's formats) and the column hints.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { resolveRunPlan } from '../../src/upload/plan/resolve-run-plan.js';
 import { booleanWords } from '../../src/upload/plan/boolean-words.js';
 import { dateReader, toLuxonPattern } from '../../src/upload/plan/date-patterns.js';
 import { FormatHints } from '../../src/upload/plan/format-hints.js';
@@ -191,7 +192,13 @@ describe('settings from flags and profiles', () => {
   it('a config file profile carries them to the resolved config', () => {
     const file = parseConfigFile({ profiles: { de: { locale: 'de-DE', date_format: ['DD.MM.YYYY'] } } }, 'cfg');
     const resolved = resolveConfig({ flags: { profile: 'de' }, env: {}, file, readToken: () => '' });
-    expect(resolved.formats).toEqual({ locale: 'de-DE', dateFormats: ['DD.MM.YYYY'] });
+    expect(resolved.settings.formats).toEqual({ locale: 'de-DE', dateFormats: ['DD.MM.YYYY'] });
+    // The plan lays the format flags over them key by key.
+    expect(resolveRunPlan({ files: ['a.csv'], timezone: 'Europe/Berlin' }, resolved, {}).formats).toEqual({
+      locale: 'de-DE',
+      dateFormats: ['DD.MM.YYYY'],
+      timezone: 'Europe/Berlin',
+    });
     expect(() => parseConfigFile({ profiles: { x: { locale: 'de-DE', tz: 'UTC' } } }, 'cfg')).toThrow(
       /unknown setting "tz"/,
     );

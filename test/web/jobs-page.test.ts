@@ -97,7 +97,7 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
   const db = () => path.join(dir, 'web.db');
 
   beforeAll(async () => {
-    server = await startServer({ port: 0, host: '127.0.0.1', dbPath: db(), chunkSize: 1000, beforeChunk });
+    server = await startServer({ port: 0, host: '127.0.0.1', database: db(), chunkSize: 1000, beforeChunk });
     ({ page, problems } = await newPage());
     await page.goto(`${server.url}/`);
     await page.locator('#connection[data-state="connected"]').waitFor(WAIT);
@@ -199,7 +199,7 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
     const port = server.port;
     await server.close();
     await page.locator('#connection[data-state="disconnected"]', { hasText: 'Disconnected' }).waitFor(WAIT);
-    server = await startServer({ port, host: '127.0.0.1', dbPath: db(), beforeChunk });
+    server = await startServer({ port, host: '127.0.0.1', database: db(), beforeChunk });
     await page.locator('#connection[data-state="connected"]').waitFor(WAIT);
     const start = await call(server.url, 'POST', '/api/transactions/bulk/', {
       body: [tx(1, { description: 'after-restart' })],
@@ -294,7 +294,7 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, with tokens', () => {
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
-      dbPath: path.join(dir, 'web-tokens.db'),
+      database: path.join(dir, 'web-tokens.db'),
       tokens: parseTokens(`alice ${TOKEN_A}\nbob ${TOKEN_B}`, 'test'),
     });
   });

@@ -1,6 +1,6 @@
 /**
  * `bulk upload` and `bulk resume` (and, through delete.ts, `bulk delete`): a thin adapter. Flags →
- * options (upload-options.ts) → the one core call → reporter → the exit path. The core and the
+ * the run plan (resolveRunPlan) → the one core call → reporter → the exit path. The core and the
  * renderers load only when a run starts, so `--help` stays light.
  */
 import { Command, Option } from 'commander';
@@ -9,7 +9,7 @@ import type { RunReport, UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
 import { addAnswerOptions } from '../answer-flags.js';
-import { addInputOptions, VALUE_FORMAT_FLAGS } from '../input-flags.js';
+import { addInputOptions } from '../input-flags.js';
 import {
   encodingLabel,
   fieldList,
@@ -20,6 +20,7 @@ import {
   recordSize,
 } from '../options.js';
 import type { UploadFlags } from '../upload-flags.js';
+import { RUN_SETTING_FLAGS } from '../../upload/plan/run-plan.js';
 
 const EXAMPLES = `
 Examples:
@@ -59,7 +60,7 @@ export function uploadCommand(): Command {
           '(default: utf-8, or what a byte order mark says)',
       ).argParser(encodingLabel),
     )
-    // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-config.ts.
+    // Their environment variables (BULK_BATCH_SIZE, BULK_CONCURRENCY) are read in one place: resolve-run-plan.ts.
     .addOption(
       new Option('--batch-size <rows>', 'rows per job (default 5000; env BULK_BATCH_SIZE)').argParser(positiveInteger),
     )
@@ -102,11 +103,7 @@ export function uploadCommand(): Command {
         .argParser(nonNegativeSeconds)
         .default(300),
     )
-    .addOption(
-      new Option('--db <path>', 'embedded server only: its SQLite database (default: see bulk serve --help)').env(
-        'BULK_DB',
-      ),
-    )
+    .option('--db <path>', 'embedded server only: its SQLite database (or BULK_DB; default: see bulk serve --help)')
     .option('--failed-rows-dir <dir>', 'where failed-rows files go (default: beside each input)')
     .addOption(new Option('--profile <name>', 'config file profile to use').env('BULK_PROFILE'))
     .addOption(
@@ -118,37 +115,6 @@ export function uploadCommand(): Command {
     .action(async (files: string[], flags: UploadFlags) => settle(await runUploadCommand(files, flags)));
   return addInputOptions(addAnswerOptions(cmd));
 }
-
-/** What a run keeps in its checkpoint: a resume takes them from there, not from flags. */
-const RUN_SETTINGS = [
-  ...[
-    '--resume',
-    '--dry-run',
-    '--upsert',
-    '--unique-fields',
-    '--update-fields',
-    '--resource',
-    '--format',
-    '--encoding',
-    '--batch-size',
-    '--max-record-size',
-    '--max-depth',
-  ],
-  ...[
-    '--delimiter',
-    '--quote',
-    '--escape',
-    '--comment',
-    '--skip-lines',
-    '--no-header',
-    '--columns',
-    '--trim',
-    '--null-value',
-    '--map',
-    '--ignore-unknown',
-  ],
-  ...VALUE_FORMAT_FLAGS,
-];
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
 export function resumeCommand(): Command {
@@ -166,7 +132,7 @@ export function resumeCommand(): Command {
     )
     .argument('[run-id]', 'the run to finish (default: the newest)');
   for (const opt of cmd.options) {
-    if (RUN_SETTINGS.includes(opt.long ?? '')) continue;
+    if (opt.long === '--resume' || (RUN_SETTING_FLAGS as readonly string[]).includes(opt.attributeName())) continue;
     resume.addOption(opt);
   }
   return resume.action(async (runId: string | undefined, flags: UploadFlags) =>
@@ -216,9 +182,11 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
   let counts: RunCounts | null = null;
   trackRun(() => reportFromEvents(files, startedAt, start, counts, flags.dryRun));
   const [
-    { uploadRequest },
+    { checkUploadFlags },
     { resolveFlags, connectTo },
     { runUpload },
+    { resolveRunPlan },
+    { loadResume },
     { createReporter },
     { resolveColor },
     { watchSignals },
@@ -226,12 +194,16 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     import('../upload-flags.js'),
     import('../connect.js'),
     import('../../upload/run-upload.js'),
+    import('../../upload/plan/resolve-run-plan.js'),
+    import('../../upload/state/new-checkpoint.js'),
     import('../../render/reporter.js'),
     import('../../render/color.js'),
     import('../signals.js'),
   ]);
   const config = resolveFlags(flags);
-  const request = uploadRequest(files, flags, config);
+  checkUploadFlags(files, flags);
+  const resumed = flags.resume !== undefined ? await loadResume(flags.resume) : null;
+  const plan = resolveRunPlan({ ...flags, files }, config, process.env, resumed?.plan);
   const stderr = process.stderr;
   const mode = flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr });
@@ -265,7 +237,8 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
   let result: UploadEnd;
   try {
     result = await runUpload({
-      ...request,
+      plan,
+      resumed,
       startedAt,
       emit,
       stopSignal: signals.signal,
@@ -273,7 +246,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       connect: async (target) => {
         const conn = await connectTo(target, config, {
           timeoutSeconds: flags.timeout,
-          maxAnswerBytes: flags.maxAnswerSize,
+          maxAnswerBytes: plan.maxAnswerBytes,
           hooks: { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: flags.deadline * 1000 } },
           onStage: (text) => emit({ type: 'stage', text }),
         });

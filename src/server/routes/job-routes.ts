@@ -8,6 +8,7 @@ import { nowIso } from '../clock.js';
 import { statusResponse } from '../job-view.js';
 import { TROUBLE_TEXT } from '../observe/store-health.js';
 import type { ServerContext } from '../server-context.js';
+import { isStoreTransient } from '../store/store-errors.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
 import { ABORTED, type JobRecord } from '../store/store.js';
 
@@ -147,7 +148,10 @@ export async function streamEvents(
         if (isFinal(job.state)) return stream.close();
       } while (again && !stream.closed);
     } catch (err) {
-      ctx.log.error({ err: err as Error, job_id: first.id }, 'events stream failed');
+      // The store away is expected (store health says it once; the client polls): no error, no stack.
+      if (isStoreTransient(err))
+        ctx.log.debug({ err: err.message, job_id: first.id }, 'events stream ended: store trouble');
+      else ctx.log.error({ err: err as Error, job_id: first.id }, 'events stream failed');
       stream.close();
     } finally {
       sending = false;

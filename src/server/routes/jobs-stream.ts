@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { openEventStream } from '../http/event-stream.js';
 import type { ServerContext } from '../server-context.js';
+import { isStoreTransient } from '../store/store-errors.js';
 import { statusOf } from './job-routes.js';
 
 /**
@@ -36,7 +37,8 @@ export function streamAllEvents(ctx: ServerContext, req: IncomingMessage, res: S
         stream.send(text);
       }
     } catch (err) {
-      ctx.log.error({ err: err as Error }, 'jobs events stream failed');
+      if (isStoreTransient(err)) ctx.log.debug({ err: err.message }, 'jobs events stream ended: store trouble');
+      else ctx.log.error({ err: err as Error }, 'jobs events stream failed');
       stream.close();
     } finally {
       sending = false;

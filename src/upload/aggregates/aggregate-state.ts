@@ -6,8 +6,14 @@
 import type { AggregateValue } from '../../protocol/index.js';
 import { literalOf, rememberLiterals } from '../../protocol/number-literals.js';
 import { aggregateKind, type AggregateKind } from './aggregate-kind.js';
-import { addDecimal, compareDecimal, formatDecimal, type Decimal } from '../../protocol/decimal.js';
-import { divRound, parseExact, widen } from './exact-decimal.js';
+import {
+  addDecimal,
+  compareDecimal,
+  divideDecimal,
+  formatDecimal,
+  parseExact,
+  type Decimal,
+} from '../../protocol/decimal.js';
 
 export type NameState =
   /** No value yet (or only nulls). */
@@ -118,7 +124,7 @@ function valueOf(name: string, s: NameState, literal: (text: string) => void): A
         // Rounded once, here, from the exact weighted sum: never an average of rounded averages.
         const total = s.w > 0 ? dec(s.v) : dec(s.plain);
         const scale = s.nums ? Math.max(total.scale, NUMBER_AVERAGE_SCALE) : total.scale;
-        text = formatDecimal({ units: divRound(widen(total, scale), BigInt(s.w > 0 ? s.w : s.n)), scale });
+        text = formatDecimal(divideDecimal(total, BigInt(s.w > 0 ? s.w : s.n), scale));
       }
       if (!s.nums) return text;
       literal(text);

@@ -84,11 +84,6 @@ export function halveBatch(batch: Batch): [Batch, Batch] {
   ];
 }
 
-/** The line a record error points at: errors carry the index within the job's array. */
-export function lineOfIndex(batch: Batch, index: number): number | null {
-  return Number.isInteger(index) && index >= 0 && index < batch.lines.length ? (batch.lines[index] as number) : null;
-}
-
 /**
  * Splits a batch by repeated halving until each part has at most `limit` rows: the same parts a
  * chain of 413 answers would produce, so a resume rebuilds the same line ranges (and keys).

@@ -1,14 +1,14 @@
 /**
  * Before the first job: learns what the server says of its resources (once), and checks every
- * named file's header against its resource (column mapping included), so a file that cannot fit
- * is refused before anything is sent. Then gives each file its column plan and, for a dry run,
- * the client-side row check. A delete run checks its files against the key alone and sends each
- * row's key fields only (delete-keys.ts).
+ * named file's header (as the survey read it, survey-inputs.ts) against its resource (column
+ * mapping included), so a file that cannot fit is refused before anything is sent. Then opens
+ * each file for the run with its column plan and, for a dry run, the client-side row check. A
+ * delete run checks its files against the key alone and sends each row's key fields only
+ * (delete-keys.ts).
  */
 import type { JobApiClient } from '../../client/job-api-client.js';
 import type { InputItem } from '../../input/input-item.js';
-import { openInput, type InputSource } from '../../input/open-input.js';
-import { InputError } from '../../input/input-error.js';
+import type { InputSource } from '../../input/open-input.js';
 import type { ResourceDescription } from '../../protocol/index.js';
 import { planColumns, type ColumnPlan } from '../plan/column-plan.js';
 import { rowChecker, type RowCheck } from '../plan/dry-run-check.js';
@@ -16,7 +16,9 @@ import { checkDeleteKey, keyedDescription, keyRecord } from '../plan/delete-keys
 import type { FailedRowsFiles } from '../state/failed-rows-files.js';
 import { styleOf } from '../state/failed-rows-writer.js';
 import { openRunInput, type SpooledInput } from './stdin-spool.js';
-import type { UploadOptions } from '../plan/upload-options.js';
+import { dialectOf, type RunPlan } from '../plan/run-plan.js';
+import type { SurveyedInput } from '../plan/survey-inputs.js';
+import { resourceFromFile } from '../plan/upload-inputs.js';
 import { BulkError } from '../../errors/bulk-error.js';
 import { FormatHints } from '../plan/format-hints.js';
 import { convertsAnything } from '../plan/value-formats.js';
@@ -25,49 +27,35 @@ import { planConversion, problemsReason, type ValueConverter } from '../plan/val
 /** How many converted rows a dry run shows. */
 const PREVIEW_ROWS = 3;
 
-export interface PlannerOptions extends UploadOptions {
-  /** The resource a file goes to. */
-  resourceOf: (file: string) => string;
-  notice: (text: string) => void;
-}
-
 export class InputPlanner {
   private descriptions: Map<string, ResourceDescription> | null = null;
   private readonly plans = new Map<number, ColumnPlan>();
   private readonly checks = new Map<string, RowCheck>();
   private readonly conversions = new Map<string, ValueConverter | null>();
 
-  constructor(private readonly opts: PlannerOptions) {}
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly notice: (text: string) => void,
+    /** Where stdin's rows are kept for a resume, and whether this run writes or reads them (stdin-spool.ts). */
+    private readonly stdinSpool?: { path: string; resume: boolean },
+  ) {}
+
+  /** The resource a file goes to. */
+  resourceOf(file: string): string {
+    return this.plan.resource ?? resourceFromFile(file);
+  }
 
   /**
    * Fetches the descriptions and checks each named file's header; throws HeaderMismatchError (column-plan.ts) or an
    * unknown-resource BulkError.
    */
-  async prepare(client: JobApiClient, files: string[]): Promise<void> {
+  async prepare(client: JobApiClient, surveyed: readonly (SurveyedInput | null)[]): Promise<void> {
     const list = await client.describeResources();
     this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i] as string;
-      this.description(this.opts.resourceOf(file));
-      if (file === '-') continue;
-      let source: InputSource | null = null;
-      try {
-        source = await openInput(file, {
-          format: this.opts.format,
-          encoding: this.opts.encoding,
-          limits: this.opts.limits,
-          dialect: this.opts.csv,
-          onNotice: this.opts.notice,
-        });
-        if (source.format !== 'csv') continue;
-        // The header is read with the first rows; a file that cannot be read is the read's business.
-        for await (const items of source.batches(1)) if (items.length > 0) break;
-        this.planFor(i, source);
-      } catch (err) {
-        if (!(err instanceof InputError)) throw err;
-      } finally {
-        await source?.close();
-      }
+    for (const [i, file] of this.plan.files.entries()) {
+      this.description(this.resourceOf(file));
+      const input = surveyed[i];
+      if (input) this.planFor(i, input);
     }
   }
 
@@ -81,45 +69,49 @@ export class InputPlanner {
     fileIndex: number,
     sink: FailedRowsFiles,
   ): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
-    // A file {@link prepare} opened has told its guesses (the delimiter) already.
-    const notice = this.plans.has(fileIndex) ? undefined : this.opts.notice;
-    const { opened, spool } = await openRunInput(file, this.opts, notice);
+    // A file the survey read is opened with the delimiter it found: nothing is guessed again.
+    const dialect = dialectOf(this.plan, fileIndex);
+    const { opened, spool } = await openRunInput(file, this.plan, dialect, this.stdinSpool, this.notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(opened, fileIndex, (plan, convert) =>
-      sink.setColumns(
-        opened.displayName,
-        plan.sourceColumns,
-        plan.restore,
-        styleOf(this.opts.csv, opened.delimiter(), opened.layout()),
-        convert?.restore,
-      ),
+    const source = this.wrap(
+      opened,
+      fileIndex,
+      (plan, convert) =>
+        sink.setColumns(
+          opened.displayName,
+          plan.sourceColumns,
+          plan.restore,
+          styleOf(this.plan.csv, opened.delimiter(), opened.layout()),
+          convert?.restore,
+        ),
+      (line, sourceLine) => sink.noteOrigin(opened.displayName, line, sourceLine),
     );
     return { opened, source, spool };
   }
 
   /** The plan for a file whose header (if any) has been read. */
-  planFor(fileIndex: number, source: InputSource): ColumnPlan {
+  planFor(fileIndex: number, source: SurveyedInput): ColumnPlan {
     const known = this.plans.get(fileIndex);
     if (known) return known;
-    const resourceName = this.opts.resourceOf(source.file);
+    const resourceName = this.resourceOf(source.file);
     const { plan, notices } = planColumns({
       file: source.displayName,
       header: source.format === 'csv' ? source.columns() : null,
-      map: this.opts.columnMap ?? {},
-      ignoreUnknown: this.opts.ignoreUnknown ?? false,
+      map: this.plan.columnMap ?? {},
+      ignoreUnknown: this.plan.ignoreUnknown ?? false,
       resourceName,
       resource: this.description(resourceName),
       delimiter: source.delimiter(),
-      nullValue: source.format === 'csv' ? this.opts.csv?.nullValue : undefined,
+      nullValue: source.format === 'csv' ? this.plan.csv?.nullValue : undefined,
     });
-    for (const n of notices) this.opts.notice(n);
+    for (const n of notices) this.notice(n);
     const header = source.format === 'csv' ? source.columns() : null;
     const full = this.descriptions?.get(resourceName);
-    if (this.opts.upsert && header && full) {
-      const present = new Set(header.map((c) => this.opts.columnMap?.[c] ?? c));
+    if (this.plan.upsert && header && full) {
+      const present = new Set(header.map((c) => this.plan.columnMap?.[c] ?? c));
       const absent = full.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name);
       if (absent.length > 0)
-        this.opts.notice(
+        this.notice(
           `${source.displayName}: no column for ${absent.join(', ')}: rows update only the fields the file has, ` +
             `and a row whose key names no record fails (creating one needs ${absent.join(', ')})`,
         );
@@ -137,16 +129,17 @@ export class InputPlanner {
     source: InputSource,
     fileIndex: number,
     onPlan: (plan: ColumnPlan, convert: ValueConverter | null) => void,
+    onOrigin: (line: number, sourceLine: number) => void,
   ): InputSource {
-    const resourceName = this.opts.resourceOf(source.file);
+    const resourceName = this.resourceOf(source.file);
     const check = this.rowCheck(resourceName);
     const description = this.description(resourceName);
     const convert = this.conversion(resourceName);
     const hints = description ? new FormatHints(description) : null;
-    const notice = this.opts.notice;
-    const preview = this.opts.dryRun && convert ? { left: PREVIEW_ROWS } : null;
-    const map = this.opts.columnMap ?? {};
-    const del = this.opts.delete;
+    const notice = this.notice;
+    const preview = this.plan.dryRun && convert ? { left: PREVIEW_ROWS } : null;
+    const map = this.plan.columnMap ?? {};
+    const del = this.plan.delete;
     let plan: ColumnPlan | null = null;
     const planned = (): ColumnPlan => {
       if (!plan) onPlan((plan = this.planFor(fileIndex, source)), convert);
@@ -168,6 +161,7 @@ export class InputPlanner {
         // The header has been read with the first items.
         const { apply } = planned();
         yield items.map((item): InputItem => {
+          if (item.sourceLine !== undefined) onOrigin(item.line, item.sourceLine);
           // A row that did not parse is named by field as the rest are (its text stays as the file had it).
           if (item.kind !== 'row') {
             const named = item.field && map[item.field] ? { ...item, field: map[item.field] } : item;
@@ -201,19 +195,19 @@ export class InputPlanner {
   private conversion(resourceName: string): ValueConverter | null {
     if (!this.conversions.has(resourceName)) {
       const description = this.description(resourceName);
-      if (!description && convertsAnything(this.opts.formats))
-        this.opts.notice(
+      if (!description && convertsAnything(this.plan.formats))
+        this.notice(
           `the server does not describe resource "${resourceName}", so the value formats (--locale, ` +
             '--date-format, …) cannot tell which columns hold numbers, dates or booleans: values go as read',
         );
-      this.conversions.set(resourceName, planConversion(this.opts.formats, description));
+      this.conversions.set(resourceName, planConversion(this.plan.formats, description));
     }
     return this.conversions.get(resourceName) ?? null;
   }
 
   /** For a dry run against a server that describes the resource: the row check; else null. */
   private rowCheck(resourceName: string): RowCheck | null {
-    if (!this.opts.dryRun) return null;
+    if (!this.plan.dryRun) return null;
     const description = this.description(resourceName);
     if (!description) return null;
     let check = this.checks.get(resourceName);
@@ -237,9 +231,9 @@ export class InputPlanner {
       );
     }
     // An upsert needs its key, and may leave out other required fields (a partial update).
-    if (this.opts.upsert) return keyedDescription(found, this.opts.upsert);
-    if (!this.opts.delete) return found;
-    checkDeleteKey(found, this.opts.delete);
-    return keyedDescription(found, this.opts.delete);
+    if (this.plan.upsert) return keyedDescription(found, this.plan.upsert);
+    if (!this.plan.delete) return found;
+    checkDeleteKey(found, this.plan.delete);
+    return keyedDescription(found, this.plan.delete);
   }
 }

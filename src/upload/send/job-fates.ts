@@ -102,3 +102,14 @@ export function resendVerdict(
       `Idempotency-Key and a resend could store rows twice; --resend-unconfirmed sends them anyway`,
   };
 }
+
+/** Takes a re-sent batch's old entry out of the checkpoint and its slot; the slot, for the send. */
+export function dropEntry<S extends { entries: CheckpointEntry[] }>(
+  checkpoint: Pick<Checkpoint, 'entries'>,
+  slot: S,
+  entry: CheckpointEntry,
+): S {
+  checkpoint.entries.splice(checkpoint.entries.indexOf(entry), 1);
+  slot.entries.splice(slot.entries.indexOf(entry), 1);
+  return slot;
+}

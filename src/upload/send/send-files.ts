@@ -16,23 +16,20 @@ import { batchInput, resumePlan } from './batcher.js';
 import { submitBatch } from './submit-batch.js';
 import { settleJob, type Settlement } from '../settle/settle-job.js';
 import { AggregatesPolicy } from '../settle/job-results.js';
-import { applySyncResults, claimJob, resendVerdict } from './job-fates.js';
+import { applySyncResults, claimJob, dropEntry, resendVerdict } from './job-fates.js';
 import { jobProgress } from './job-progress.js';
 import type { UploadResult } from '../state/run-result.js';
 import { RunLedger } from '../state/run-ledger.js';
-import type { UploadOptions } from '../plan/upload-options.js';
-import { resourceFromFile, totalSize } from '../plan/upload-inputs.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import { totalSize } from '../plan/upload-inputs.js';
 import { DryRunBatches } from '../plan/predict-deletes.js';
 import type { RunCounts, UploadEvent } from '../upload-events.js';
+import type { SendRun } from './send-run.js';
 
-export async function sendFiles(opts: UploadOptions): Promise<UploadResult> {
+export async function sendFiles(opts: SendRun): Promise<UploadResult> {
   // Every named file's header is checked against its resource before the run starts.
-  const planner = new InputPlanner({
-    ...opts,
-    resourceOf: (file) => opts.resource ?? resourceFromFile(file),
-    notice: (text) => opts.emit({ type: 'warning', text }),
-  });
-  await planner.prepare(opts.client, opts.files);
+  const planner = new InputPlanner(opts.plan, (text) => opts.emit({ type: 'warning', text }), opts.stdinSpool);
+  await planner.prepare(opts.client, opts.surveyed);
   return new UploadRun(opts, planner).run();
 }
 
@@ -42,6 +39,7 @@ class UploadRun {
   private readonly slots: Semaphore;
   private readonly tasks = new Set<Promise<void>>();
   private readonly checkpoint: Checkpoint;
+  private readonly plan: RunPlan;
   private readonly claims: JobClaims;
   private batchCount = 0;
   /** After a 413: the most rows the server took in one job. Batches are pre-split to fit. */
@@ -55,20 +53,27 @@ class UploadRun {
   private readonly aggregates = new AggregatesPolicy((text) => this.emit({ type: 'warning', text }));
 
   constructor(
-    private readonly opts: UploadOptions,
+    private readonly opts: SendRun,
     private readonly planner: InputPlanner,
   ) {
     this.checkpoint = opts.checkpoint;
+    this.plan = opts.plan;
+    const { concurrency } = this.plan;
     this.slots = new Semaphore(
-      opts.concurrencyLimit ? () => Math.min(opts.concurrency, opts.concurrencyLimit?.current ?? 1) : opts.concurrency,
+      opts.concurrencyLimit ? () => Math.min(concurrency, opts.concurrencyLimit?.current ?? 1) : concurrency,
     );
-    this.ledger = new RunLedger({ ...opts, inFlight: () => this.slots.inUse });
+    this.ledger = new RunLedger({
+      ...opts,
+      failedRowsDir: this.plan.failedRowsDir,
+      maxErrors: this.plan.maxErrors,
+      inFlight: () => this.slots.inUse,
+    });
     this.counts = this.ledger.counts;
     this.folder = new CheckpointFolder(this.checkpoint);
     this.claims = new JobClaims(this.checkpoint.entries);
     this.dryRun = new DryRunBatches({
       client: opts.client,
-      uniqueFields: (opts.dryRun && opts.delete?.uniqueFields) || null,
+      uniqueFields: (this.plan.dryRun && this.plan.delete?.uniqueFields) || null,
       counts: this.counts,
       warn: (text) => this.emit({ type: 'warning', text }),
       failed: (rows) => this.ledger.failed(rows),
@@ -87,7 +92,7 @@ class UploadRun {
   }
 
   async run(): Promise<UploadResult> {
-    this.counts.totalBytes = await totalSize(this.opts.files);
+    this.counts.totalBytes = await totalSize(this.plan.files);
     let graceTimer: NodeJS.Timeout | undefined;
     const onStop = () => {
       // Nothing accepted to wait for (a send retried in vain, say): end now, not after the grace.
@@ -99,9 +104,9 @@ class UploadRun {
     // lets the jobs in flight be sent, followed and settled (else they were all left unprocessed).
     this.opts.client.setHooks({ signal: this.followAbort.signal });
     try {
-      for (let i = 0; i < this.opts.files.length; i++) {
+      for (let i = 0; i < this.plan.files.length; i++) {
         if (this.stopped) break;
-        await this.readFile(this.opts.files[i] as string, i);
+        await this.readFile(this.plan.files[i] as string, i);
       }
       if (!this.stopped) this.counts.totalRows = this.counts.read;
       if (this.tasks.size > 0) this.emit({ type: 'stage', text: 'Waiting for jobs to finish…' });
@@ -119,14 +124,14 @@ class UploadRun {
     const { failedRows } = this.ledger;
     const { opened, source, spool } = await this.planner.open(file, fileIndex, failedRows);
     const readBefore = this.counts.read;
-    const resource = this.opts.resource ?? resourceFromFile(file);
+    const resource = this.planner.resourceOf(file);
     const name = opened.displayName;
     try {
       const batched = await batchInput(
         source,
         {
           name,
-          batchSize: this.opts.batchSize,
+          batchSize: this.plan.batchSize,
           firstBatchNumber: this.batchCount,
           ...resumePlan(this.checkpoint, name),
         },
@@ -170,7 +175,7 @@ class UploadRun {
 
   private async dispatch(batch: Batch, resource: string, fileIndex: number, columns: string[] | null): Promise<void> {
     this.ledger.failedRows.setColumns(batch.origin.file, columns);
-    if (this.opts.dryRun) return this.dryRun.settle(batch, resource);
+    if (this.plan.dryRun) return this.dryRun.settle(batch, resource);
     for (const part of splitToFit(batch, this.itemLimit)) {
       const slot = this.folder.open(part.origin.file);
       await this.runInSlot(part, slot, () => this.send(part, resource, fileIndex, slot));
@@ -179,17 +184,14 @@ class UploadRun {
 
   /** A job an earlier run left unconfirmed or unfinished: asked again; re-sent only where that cannot store twice. */
   private async dispatchAttach(entry: CheckpointEntry, batch: Batch, resource: string, fileIndex: number) {
-    if (this.opts.dryRun) return this.ledger.tally.notSettled(batch.origin.rows);
+    if (this.plan.dryRun) return this.ledger.tally.notSettled(batch.origin.rows);
     const slot = this.folder.open(entry.file);
     slot.entries.push(entry);
     const resend = async (why: string) => {
-      const verdict = resendVerdict(batch, why, this.checkpoint, this.opts);
+      const verdict = resendVerdict(batch, why, this.checkpoint, this.plan);
       this.emit({ type: 'warning', text: verdict.text });
-      if (!verdict.resend) return false;
-      this.checkpoint.entries.splice(this.checkpoint.entries.indexOf(entry), 1);
-      slot.entries.splice(slot.entries.indexOf(entry), 1);
-      await this.send(batch, resource, fileIndex, slot);
-      return true;
+      if (verdict.resend) await this.send(batch, resource, fileIndex, dropEntry(this.checkpoint, slot, entry));
+      return verdict.resend;
     };
     await this.runInSlot(batch, slot, () => this.follow(entry, batch, undefined, resend));
   }
@@ -226,8 +228,8 @@ class UploadRun {
       {
         client: this.opts.client,
         resource,
-        upsert: this.opts.upsert,
-        delete: this.opts.delete,
+        upsert: this.plan.upsert,
+        delete: this.plan.delete,
         keyOf: (part) => this.idempotencyKey(part, fileIndex),
         onTooLarge: (big, rows) => {
           this.itemLimit = Math.min(this.itemLimit, rows);
@@ -243,7 +245,7 @@ class UploadRun {
           if (!claimJob(this.claims, this.ledger, part, ref.jobId)) return;
           const entry = this.ledger.submittedEntry(origin, ref.jobId, key, replayed);
           slot.entries.push(entry);
-          if (this.opts.noWait) this.ledger.tally.notSettled(origin.rows);
+          if (this.plan.noWait) this.ledger.tally.notSettled(origin.rows);
           else await this.follow(entry, part, ref);
         },
       },
@@ -265,11 +267,12 @@ class UploadRun {
     this.following++;
     this.ledger.tally.setLive(jobId, {}, batch.origin.rows);
     const { onStatus, onStalling } = jobProgress(this.ledger, batch, jobId);
-    const { client, useEvents, stallMs } = this.opts;
-    const signal = this.followAbort.signal;
-    const conflicted = (id: string) => this.claims.conflicted(id);
+    const { client } = this.opts;
+    const { useEvents, stallMs } = this.plan;
+    const { signal } = this.followAbort;
     let settled: Settlement;
     try {
+      const conflicted = (id: string) => this.claims.conflicted(id);
       const settle = { client, useEvents, signal, onStatus, onStalling, stallMs, conflicted };
       settled = await settleJob({ ...settle, aggregates: this.aggregates }, entry, batch, known);
     } catch (err) {
@@ -285,15 +288,6 @@ class UploadRun {
       if (resend && (await resend(settled.stop.message))) return;
       return this.ledger.unconfirmed(batch, jobId, settled.serverState, settled.stop, settled.jobErrors);
     }
-    // A job whose failed rows cannot all be recorded is not finished: its rows are unconfirmed, and the
-    // resume re-attaches to it.
-    if (!this.ledger.failed(settled.failedRows)) return this.ledger.unconfirmed(batch, jobId, null, null);
-    if (settled.unattributed) {
-      // Its note is among the job's errors, which every reporter prints with the job.
-      this.ledger.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
-      this.ledger.maxErrorsCheck();
-    }
-    this.ledger.finishEntry(entry, settled.outcome);
-    this.ledger.stopLatch.set(settled.stop);
+    this.ledger.settled(batch, entry, settled);
   }
 }

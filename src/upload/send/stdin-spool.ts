@@ -13,7 +13,8 @@ import {
 } from '../../input/open-input.js';
 import type { BatcherEnd } from './batcher.js';
 import type { CheckpointEntry, EntryOutcome } from '../state/checkpoint.js';
-import type { UploadOptions } from '../plan/upload-options.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import type { CsvDialect } from '../../input/csv-dialect.js';
 
 /**
  * The spool is NDJSON, one line per item the reader gave, in order: `{"line":n,"record":{…}}` or
@@ -143,21 +144,23 @@ export function readStdinSpool(spoolPath: string, format: InputFormat): SpooledI
 /** One input of a run: a file, or stdin (read and spooled, or in a resume read back from the spool). */
 export async function openRunInput(
   file: string,
-  opts: UploadOptions,
+  plan: Pick<RunPlan, 'format' | 'encoding' | 'limits'>,
+  dialect: CsvDialect | undefined,
+  stdinSpool: { path: string; resume: boolean } | undefined,
   onNotice?: (text: string) => void,
 ): Promise<{ opened: InputSource; spool: SpooledInput | null }> {
   const how: OpenInputOptions = {
-    format: opts.format,
-    encoding: opts.encoding,
-    limits: opts.limits,
-    dialect: opts.csv,
+    format: plan.format,
+    encoding: plan.encoding,
+    limits: plan.limits,
+    dialect,
     onNotice,
   };
   const spool =
-    file === '-' && opts.stdinSpool
-      ? opts.stdinSpool.resume
-        ? readStdinSpool(opts.stdinSpool.path, how.format ?? 'ndjson')
-        : spoolStdin(await openInput('-', how), opts.stdinSpool.path)
+    file === '-' && stdinSpool
+      ? stdinSpool.resume
+        ? readStdinSpool(stdinSpool.path, how.format ?? 'ndjson')
+        : spoolStdin(await openInput('-', how), stdinSpool.path)
       : null;
   return { opened: spool?.source ?? (await openInput(file, how)), spool };
 }

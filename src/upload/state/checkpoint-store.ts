@@ -5,7 +5,7 @@ import { open, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BulkError, describeFsError } from '../../errors/bulk-error.js';
-import type { Checkpoint, InputFingerprint } from './checkpoint.js';
+import { CHECKPOINT_VERSION, type Checkpoint, type InputFingerprint } from './checkpoint.js';
 
 /** Run directories live here: `$BULK_STATE_DIR`, else `$XDG_STATE_HOME/bulk/runs`, else `~/.local/state/bulk/runs`. */
 export function runsDir(env: Record<string, string | undefined> = process.env): string {
@@ -96,11 +96,13 @@ export function loadCheckpoint(runId: string, env?: Record<string, string | unde
 export function checkpointShapeProblem(value: unknown, runId: string): string | null {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
   const cp = value as Record<string, unknown>;
-  if (cp.version !== 1) return `version ${JSON.stringify(cp.version)}, expected 1`;
+  if (cp.version === 1)
+    return 'it was written by an older bulk, before the run plan: finish it with that version, or start a new upload';
+  if (cp.version !== CHECKPOINT_VERSION) return `version ${JSON.stringify(cp.version)}, expected ${CHECKPOINT_VERSION}`;
   if (cp.run_id !== runId) return `run_id ${JSON.stringify(cp.run_id)}`;
-  const settings = cp.settings as Record<string, unknown> | undefined;
-  if (!settings || typeof settings !== 'object' || !Array.isArray(settings.files)) return 'settings.files is missing';
-  if (typeof settings.batch_size !== 'number' || !(settings.batch_size >= 1)) return 'settings.batch_size is missing';
+  const plan = cp.plan as Record<string, unknown> | undefined;
+  if (!plan || typeof plan !== 'object' || !Array.isArray(plan.files)) return 'plan.files is missing';
+  if (typeof plan.batchSize !== 'number' || !(plan.batchSize >= 1)) return 'plan.batchSize is missing';
   if (!Array.isArray(cp.entries)) return 'entries is missing';
   if (!Array.isArray(cp.inputs)) return 'inputs is missing';
   if (!cp.failed_rows || typeof cp.failed_rows !== 'object') return 'failed_rows is missing';

@@ -1,12 +1,9 @@
-// The checkpoint a run keeps in its run directory (settings, input fingerprints, one entry per job
+// The checkpoint a run keeps in its run directory (its plan, input fingerprints, one entry per job
 // or folded run of jobs, failed-rows files), and the cursor a resume reads it back with.
-import type { ValueFormats } from '../plan/value-formats.js';
-import type { DeleteByKey } from '../../client/job-api-client.js';
-import type { RecordLimits } from '../../input/record-limits.js';
-import type { CsvDialect } from '../../input/csv-dialect.js';
 import type { AggregateValue, JobState } from '../../protocol/index.js';
 import type { AggregateState } from '../aggregates/aggregate-state.js';
 import type { MappedRowError } from '../upload-events.js';
+import type { RunPlan } from '../plan/run-plan.js';
 
 export interface InputFingerprint {
   path: string;
@@ -74,38 +71,18 @@ export interface FailedRowsState {
   rejected: number;
 }
 
-export interface CheckpointSettings {
-  files: string[];
-  url: string | null;
-  db: string | null;
-  resource?: string;
-  format?: 'csv' | 'json' | 'ndjson';
-  /** A WHATWG encoding label (text-codec.ts); a byte order mark overrides it. */
-  encoding?: string;
-  batch_size: number;
-  concurrency: number;
-  upsert?: { uniqueFields: string[]; updateFields?: string[] };
-  /** A delete run: its key fields. */
-  delete?: DeleteByKey;
-  failed_rows_dir?: string;
-  /** Fixed for the run: a resume must accept and reject the same rows, or its batches (and keys) differ. */
-  limits?: RecordLimits;
-  /** How the CSV inputs are written; a resume reads them the same way. */
-  csv?: CsvDialect;
-  column_map?: Record<string, string>;
-  ignore_unknown?: boolean;
-  /** How values are written (locale, date patterns, …); a resume converts them the same way. */
-  formats?: ValueFormats;
-}
+/** The checkpoint's format: 2 keeps the run's plan whole (1, before it, kept a settings object). */
+export const CHECKPOINT_VERSION = 2;
 
 export interface Checkpoint {
-  version: 1;
+  version: typeof CHECKPOINT_VERSION;
   run_id: string;
   /** The directory the run started in: relative input paths and display names are relative to it. */
   cwd: string;
   created_at: string;
   updated_at: string;
-  settings: CheckpointSettings;
+  /** The run's plan as it started: a resume reads and sends its files by it (resolve-run-plan.ts). */
+  plan: RunPlan;
   inputs: (InputFingerprint | null)[];
   entries: CheckpointEntry[];
   /** By input display name. */

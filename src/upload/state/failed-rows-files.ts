@@ -36,6 +36,8 @@ interface FileEntry {
  */
 export class FailedRowsFiles {
   private readonly files = new Map<string, FileEntry>();
+  /** For inputs that are failed-rows files: each row's line in the original input, by its line here. */
+  private readonly origins = new Map<string, Map<number, number>>();
   /** The first write that failed: from then on nothing more is written or recorded. */
   private broken: Error | null = null;
 
@@ -99,6 +101,19 @@ export class FailedRowsFiles {
     if (entry && unconvert) entry.unconvert = unconvert;
   }
 
+  /** A row of a failed-rows file: `line` here came from `sourceLine` of the original input. */
+  noteOrigin(displayName: string, line: number, sourceLine: number): void {
+    let lines = this.origins.get(displayName);
+    if (!lines) this.origins.set(displayName, (lines = new Map()));
+    lines.set(line, sourceLine);
+  }
+
+  /** The error with where its row first came from, when the input is a failed-rows file. */
+  withOrigin(error: MappedRowError): MappedRowError {
+    const line = this.origins.get(error.file)?.get(error.line);
+    return line === undefined ? error : { ...error, origin: `${originalName(error.file)}:${line}` };
+  }
+
   /** A parse failure: counted in the checkpoint so a resume does not write it twice. */
   noteRejected(displayName: string, line: number): void {
     const entry = this.files.get(displayName);
@@ -158,7 +173,8 @@ export class FailedRowsFiles {
       }
     }
     entry.writer.write({
-      line: error.line,
+      // The next failed-rows file keeps the original line, through any number of re-uploads.
+      line: this.origins.get(error.file)?.get(error.line) ?? error.line,
       record: source.record,
       raw: source.raw,
       reason: error.reason,
@@ -188,4 +204,9 @@ export class FailedRowsFiles {
       for (const entry of this.files.values()) entry.writer?.close();
     });
   }
+}
+
+/** The input a failed-rows file came from, by bulk's naming: `orders.failed-2.csv` → `orders.csv`. */
+export function originalName(failedFile: string): string {
+  return failedFile.replace(/\.failed(-\d+)?(\.[^./\\]+)$/, '$2');
 }

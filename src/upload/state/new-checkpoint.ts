@@ -1,32 +1,63 @@
-// A fresh run's checkpoint, and the reason (if any) a saved one cannot be resumed.
-import type { Checkpoint, CheckpointSettings } from './checkpoint.js';
+// A fresh run's checkpoint; the run to resume, loaded and checked; and the reason (if any) a saved
+// one cannot be resumed.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fingerprintInput, fingerprintMismatch, runDir } from './checkpoint-store.js';
+import { BulkError } from '../../errors/bulk-error.js';
+import type { RunPlan } from '../plan/run-plan.js';
+import {
+  fingerprintInput,
+  fingerprintMismatch,
+  latestRunId,
+  loadCheckpoint,
+  runDir,
+  runsDir,
+} from './checkpoint-store.js';
+import { CHECKPOINT_VERSION, type Checkpoint } from './checkpoint.js';
 import { STDIN_SPOOL_FILE } from '../send/stdin-spool.js';
 
-/** The checkpoint of a fresh run: settings to replay on resume, and fingerprints of its inputs. */
-export async function newCheckpoint(runId: string, settings: CheckpointSettings, cwd: string): Promise<Checkpoint> {
+/** The checkpoint of a fresh run: its plan to replay on resume, and fingerprints of its inputs. */
+export async function newCheckpoint(runId: string, plan: RunPlan, cwd: string): Promise<Checkpoint> {
   const now = new Date().toISOString();
   return {
-    version: 1,
+    version: CHECKPOINT_VERSION,
     run_id: runId,
     created_at: now,
     updated_at: now,
     cwd,
-    settings,
-    inputs: await Promise.all(settings.files.map((f) => fingerprintInput(f).catch(() => null))),
+    plan,
+    inputs: await Promise.all(plan.files.map((f) => fingerprintInput(f).catch(() => null))),
     entries: [],
     failed_rows: {},
     finished: false,
   };
 }
 
+/**
+ * Loads the run to resume (its id, or true for the newest), refusing clearly when it cannot be
+ * resumed, and moves to the directory it started in (its relative paths are relative to it).
+ */
+export async function loadResume(runIdArg: string | true): Promise<Checkpoint> {
+  const runId = runIdArg === true ? latestRunId() : runIdArg;
+  if (!runId)
+    throw new BulkError('usage', 'there is no run to resume', `runs are kept in ${runsDir()} ($BULK_STATE_DIR)`);
+  const cp = loadCheckpoint(runId);
+  if (!cp)
+    throw new BulkError(
+      'usage',
+      `no run ${runId} (looked in ${runDir(runId)})`,
+      `bulk resume with no id takes the newest run in ${runsDir()}`,
+    );
+  const refusal = await resumeRefusal(cp);
+  if (refusal) throw new BulkError('resume-refused', `cannot resume run ${runId}: ${refusal}`);
+  if (cp.cwd && cp.cwd !== process.cwd() && existsSync(cp.cwd)) process.chdir(cp.cwd);
+  return cp;
+}
+
 /** Why this checkpoint cannot be resumed now, or null. */
 export async function resumeRefusal(cp: Checkpoint): Promise<string | null> {
-  if (cp.settings.files.includes('-') && !existsSync(path.join(runDir(cp.run_id), STDIN_SPOOL_FILE)))
+  if (cp.plan.files.includes('-') && !existsSync(path.join(runDir(cp.run_id), STDIN_SPOOL_FILE)))
     return 'it read stdin and kept no copy of the rows: send the rest as a new upload';
-  for (let i = 0; i < cp.settings.files.length; i++) {
+  for (let i = 0; i < cp.plan.files.length; i++) {
     const before = cp.inputs[i];
     if (!before) continue;
     const now = await fingerprintInput(before.path).catch(() => null);

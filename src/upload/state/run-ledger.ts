@@ -12,6 +12,7 @@ import type { CheckpointWriter } from './checkpoint-writer.js';
 import { FailedRowsFiles, type FailedSource } from './failed-rows-files.js';
 import { assembleResult, outcomeOf, unconfirmedOutcome, type UploadResult } from './run-result.js';
 import { RunTally } from './run-tally.js';
+import type { SettledJob } from '../settle/settle-job.js';
 import {
   batchFailure,
   maxErrorsStop,
@@ -130,6 +131,20 @@ export class RunLedger {
     this.emitCounts();
   }
 
+  /** A followed job's settlement, recorded: its failed rows written first, then its entry finished. */
+  settled(batch: Batch, entry: CheckpointEntry, settled: SettledJob): void {
+    // A job whose failed rows cannot all be recorded is not finished: its rows are unconfirmed, and
+    // the resume re-attaches to it.
+    if (!this.failed(settled.failedRows)) return this.unconfirmed(batch, entry.job_id ?? '', null, null);
+    if (settled.unattributed) {
+      // Its note is among the job's errors, which every reporter prints with the job.
+      this.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
+      this.maxErrorsCheck();
+    }
+    this.finishEntry(entry, settled.outcome);
+    this.stopLatch.set(settled.stop);
+  }
+
   /** A batch handled at once by the server (no job): into the checkpoint as finished. */
   finishedAtOnce(entry: CheckpointEntry, outcome: EntryOutcome): void {
     this.checkpoint.entries.push(entry);
@@ -160,7 +175,8 @@ export class RunLedger {
    * Failed rows: written first, counted once all are on disk; a failed write (ENOSPC, EACCES, EIO)
    * stops the run and counts none.
    */
-  failed(rows: FailedRow[]): boolean {
+  failed(given: FailedRow[]): boolean {
+    const rows = given.map((r) => ({ ...r, error: this.failedRows.withOrigin(r.error) }));
     if (!this.stopLatch.recorded(() => rows.forEach((r) => this.failedRows.write(r.error, r)))) return false;
     for (const { error } of rows) {
       this.counts.failed++;

@@ -125,7 +125,7 @@ function asRecorded(result: UploadResult, runId: string): UploadResult {
 
 /** A stopped stdin run names the lines it read but could not confirm, and how they get sent. */
 function stdinMessage(result: UploadResult, resumeCommand: string | null, checkpoint: Checkpoint): string | null {
-  if (!resumeCommand || !checkpoint.settings.files.includes('-')) return null;
+  if (!resumeCommand || !checkpoint.plan.files.includes('-')) return null;
   const notRead = result.notRead.find((n) => n.file === 'stdin');
   const lines = unconfirmedStdinLines(checkpoint.entries, notRead ? notRead.fromLine - 1 : null);
   if (!lines) return null;

@@ -33,7 +33,7 @@ beforeAll(async () => {
   server = await startServer({
     port: 0,
     host: '127.0.0.1',
-    dbPath: path.join(dir, 's.db'),
+    database: path.join(dir, 's.db'),
     resourcesFile: resources,
     tokens: parseTokens(TOKEN, 'test'),
   });
