@@ -111,8 +111,10 @@ export async function* readCsv(
   if (columns) setColumns(columns);
 
   let items: InputItem[] = [];
+  let lastLine = 0;
   const take = (batch: CsvRecord[]) => {
     for (const { values, line } of batch) {
+      lastLine = line + newlinesIn(values);
       if (values.length === 1 && values[0] === '') continue;
       if (!columns) {
         setColumns(checkHeader(values, file, line));
@@ -176,6 +178,9 @@ export async function* readCsv(
     yield [{ kind: 'rejected', line: failure.line, raw: '', reason: error.detail }];
     throw error;
   }
+  // The bytes ended or broke under the text (a gzip file cut short): say how far the rows are whole.
+  if (failure instanceof InputError && failure.line === undefined && lastLine > 0)
+    throw new InputError(failure.file, `${failure.detail} (the last whole line read: ${lastLine})`);
   if (failure) throw failure;
 }
 
@@ -251,4 +256,11 @@ function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
     );
   }
   return new InputError(file, `${err.message.replace(/ at line \d+.*/, '')}: ${rest}`, line);
+}
+
+/** Line breaks inside a record's values: where it ends, past the line it starts on. */
+function newlinesIn(values: string[]): number {
+  let n = 0;
+  for (const v of values) for (let i = v.indexOf('\n'); i !== -1; i = v.indexOf('\n', i + 1)) n++;
+  return n;
 }

@@ -4,7 +4,7 @@
 // failed-rows file, fixed with sed and uploaded with the same flags, stores the rest: every
 // umlaut exact, the sum of the amounts exact to the cent.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -98,5 +98,27 @@ describe('the German customer export', () => {
     } finally {
       db.close();
     }
+  }, 60_000);
+
+  it('a row whose value does not convert also names what else the server would refuse in it', async () => {
+    const dir = tempDir('bulk-kunden-');
+    server = await spawnServer({
+      dbPath: path.join(dir, 'server.db'),
+      args: ['--resources', path.join(FIXTURES, 'kunden.resources.json')],
+    });
+    const env = { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') };
+    const input = path.join(dir, 'kunden.csv');
+    writeFileSync(
+      input,
+      Buffer.from(
+        'sep=;\r\nkundennr;name;umsatz;seit\r\n1;;12,3x;13.11.2022\r\n2;B\xe4r;1,00;01.01.2020\r\n',
+        'latin1',
+      ),
+    );
+    const res = await runCli(['upload', input, ...FLAGS], { env });
+    expect(res.stderr).toMatch(/rows: 2 read, 1 stored, 1 failed/);
+    expect(res.stderr).toContain(
+      'umsatz: "12,3x" is not a number as de-DE (1.234,56) writes it (--locale de-DE); name: is required',
+    );
   }, 60_000);
 });

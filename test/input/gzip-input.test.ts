@@ -96,11 +96,16 @@ describe('gzip as gzip reads it', () => {
     ]);
   });
 
-  it('a file cut short is an error saying so', async () => {
-    const member = gzipSync(`a,b\n${'1,2\n'.repeat(1000)}`);
-    const res = await readAll(file('short.csv.gz', member.subarray(0, member.length - 20)));
+  it('a file cut short is an error saying so and naming the last whole line', async () => {
+    const rows = Array.from({ length: 100_000 }, (_, i) => `${i},${(i * 7919) % 100_003}`).join('\n');
+    const member = gzipSync(`a,b\n${rows}\n`);
+    const res = await readAll(file('short.csv.gz', member.subarray(0, member.length >> 1)));
     expect(res.error?.message).toMatch(
-      /short\.csv\.gz: the file ends in the middle of its compressed data \(cut short\?\)/,
+      /short\.csv\.gz: the file ends in the middle of its compressed data \(cut short\?\): the rest of the file was not read/,
     );
+    // Named by the last line whose row is whole.
+    const last = res.items[res.items.length - 1]?.line;
+    expect(last).toBeGreaterThan(1);
+    expect(res.error?.message).toContain(`(the last whole line read: ${last})`);
   });
 });

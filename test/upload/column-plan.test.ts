@@ -131,13 +131,25 @@ describe('--map and the dry-run check', () => {
   it('checks a row as the server would', () => {
     const check = rowChecker(TRANSACTIONS);
     expect(check({ account_id: '1', amount: '1.00', transaction_date: '2024-01-01' })).toBeNull();
-    expect(check({ account_id: '1', amount: '1.999', transaction_date: '2024-01-01' })).toEqual({
+    expect(check({ account_id: '1', amount: '1.999', transaction_date: '2024-01-01' })).toMatchObject({
       field: 'amount',
       reason: 'has more than 2 digits after the decimal point',
     });
-    expect(check({ account_id: '1', amount: '1', transaction_date: '2024-01-01', extra: 'x' })).toEqual({
+    expect(check({ account_id: '1', amount: '1', transaction_date: '2024-01-01', extra: 'x' })).toMatchObject({
       field: 'extra',
       reason: 'unknown field',
+    });
+    // Every refusal of the row at once, the first field leading.
+    expect(check({ account_id: 'x', amount: '1.999', transaction_date: '2024-02-30' })).toEqual({
+      field: 'account_id',
+      reason:
+        'must be a whole number; amount: has more than 2 digits after the decimal point; ' +
+        'transaction_date: is not a real calendar date',
+      refusals: [
+        { field: 'account_id', error: 'must be a whole number' },
+        { field: 'amount', error: 'has more than 2 digits after the decimal point' },
+        { field: 'transaction_date', error: 'is not a real calendar date' },
+      ],
     });
   });
 });

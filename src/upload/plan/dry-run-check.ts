@@ -6,7 +6,10 @@ import type { ResourceDescription } from '../../protocol/index.js';
 import { FIELD_TYPES, type FieldDef, type FieldType, type ResourceDef } from '../../resources/resource-types.js';
 import { validateRecord } from '../../resources/validate-record.js';
 
-export type RowCheck = (record: Record<string, unknown>) => { field?: string; reason: string } | null;
+/** A row's refusal: the one record error, and each field's refusal in it. */
+export type RowCheck = (
+  record: Record<string, unknown>,
+) => { field?: string; reason: string; refusals: { field?: string; error: string }[] } | null;
 
 export function rowChecker(resource: ResourceDescription): RowCheck {
   const fields: FieldDef[] = resource.fields.map((f) => {
@@ -24,6 +27,8 @@ export function rowChecker(resource: ResourceDescription): RowCheck {
   const names = new Set(fields.map((f) => f.name));
   return (record) => {
     const v = validateRecord(def, names, record);
-    return v.ok ? null : { field: v.field, reason: v.error };
+    return v.ok
+      ? null
+      : { field: v.field, reason: v.error, refusals: v.refusals ?? [{ field: v.field, error: v.error }] };
   };
 }

@@ -18,7 +18,10 @@ export interface ValueProblem {
   reason: string;
 }
 
-export type Converted = { record: Record<string, unknown> } | { problems: ValueProblem[] };
+/** The record converted; or its problems, with the record as far as it converted (for checking the rest). */
+export type Converted =
+  | { record: Record<string, unknown>; problems?: undefined }
+  | { record: Record<string, unknown>; problems: ValueProblem[] };
 
 export interface ValueConverter {
   convert(record: Record<string, unknown>): Converted;
@@ -64,7 +67,7 @@ export function planConversion(
         if (read === null) (problems ??= []).push({ field: name, reason: `${JSON.stringify(v)} ${step.tried}` });
         else if (read !== v) (out ??= { ...record })[name] = read;
       }
-      return problems ? { problems } : { record: out ?? record };
+      return problems ? { problems, record: out ?? record } : { record: out ?? record };
     },
     restore(record) {
       let out: Record<string, unknown> | null = null;

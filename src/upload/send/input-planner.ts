@@ -146,10 +146,19 @@ export class InputPlanner {
       return plan;
     };
     /** The record as it goes out, or the row's rejection (its record as read). */
+    const checkAll = description ? this.checkFor(resourceName, description) : null;
     const converted = (line: number, record: Record<string, unknown>): InputItem => {
       const c = convert ? convert.convert(record) : { record };
-      hints?.observe(record, 'record' in c ? c.record : record);
-      if (!('record' in c)) return { kind: 'rejected', line, raw: '', ...problemsReason(c.problems), record };
+      hints?.observe(record, c.problems ? record : c.record);
+      if (c.problems) {
+        // Every error of the row at once: the values that did not convert, and what else the
+        // server would refuse in the rest of it.
+        const named = new Set(c.problems.map((p) => p.field));
+        const rest = (checkAll?.(c.record)?.refusals ?? [])
+          .filter((r) => r.field === undefined || !named.has(r.field))
+          .map((r) => ({ field: r.field ?? '', reason: r.error }));
+        return { kind: 'rejected', line, raw: '', ...problemsReason([...c.problems, ...rest]), record };
+      }
       if (preview && preview.left > 0 && c.record !== record) {
         preview.left--;
         notice(`${source.displayName}:${line} converted: ${JSON.stringify(c.record)}`);
@@ -205,14 +214,18 @@ export class InputPlanner {
     return this.conversions.get(resourceName) ?? null;
   }
 
+  /** The client-side row check for a described resource. */
+  private checkFor(resourceName: string, description: ResourceDescription): RowCheck {
+    let check = this.checks.get(resourceName);
+    if (!check) this.checks.set(resourceName, (check = rowChecker(description)));
+    return check;
+  }
+
   /** For a dry run against a server that describes the resource: the row check; else null. */
   private rowCheck(resourceName: string): RowCheck | null {
     if (!this.plan.dryRun) return null;
     const description = this.description(resourceName);
-    if (!description) return null;
-    let check = this.checks.get(resourceName);
-    if (!check) this.checks.set(resourceName, (check = rowChecker(description)));
-    return check;
+    return description ? this.checkFor(resourceName, description) : null;
   }
 
   /**

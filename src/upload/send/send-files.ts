@@ -13,7 +13,7 @@ import { InputPlanner } from './input-planner.js';
 import { JobClaims } from '../state/job-claims.js';
 import { CheckpointFolder, type DispatchSlot } from '../state/checkpoint-fold.js';
 import { batchInput, resumePlan } from './batcher.js';
-import { submitBatch } from './submit-batch.js';
+import { batchKey, submitBatch } from './submit-batch.js';
 import { settleJob, type Settlement } from '../settle/settle-job.js';
 import { AggregatesPolicy } from '../settle/job-results.js';
 import { applySyncResults, claimJob, dropEntry, resendVerdict } from './job-fates.js';
@@ -220,7 +220,7 @@ class UploadRun {
   }
 
   private idempotencyKey(batch: Batch, fileIndex: number): string {
-    return `${this.checkpoint.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
+    return batchKey(this.checkpoint, fileIndex, batch);
   }
 
   private async send(batch: Batch, resource: string, fileIndex: number, slot: DispatchSlot): Promise<void> {

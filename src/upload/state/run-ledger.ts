@@ -18,6 +18,7 @@ import {
   maxErrorsStop,
   outputStop,
   StopLatch,
+  stopWithFinalCounts,
   type MaxErrors,
   type StopDecision,
 } from './stop-policy.js';
@@ -215,7 +216,7 @@ export class RunLedger {
       notRead,
       submitted,
       failedRowsFiles: this.failedRows.paths(),
-      stop: this.stopLatch.decision,
+      stop: stopWithFinalCounts(this.stopLatch.decision, this.opts.maxErrors, this.counts),
     });
   }
 }
