@@ -48,7 +48,9 @@ describe('following a job through its events stream', () => {
       },
     });
     const client = new JobApiClient({ baseUrl: server.url });
-    const { ref } = await client.startJob({ resource: 'transactions', body: rows(30) });
+    const started = await client.startJob({ resource: 'transactions', body: rows(30) });
+    if (started.kind !== 'job') throw new Error('expected a job');
+    const { ref } = started;
     const seen: StatusResponse[] = [];
     const following = client.followEvents(ref, (s) => {
       seen.push(s);
@@ -108,7 +110,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     try {
       proxy.arm({ kind: 'go-silent' }, { match: (req) => /\/events\/$/.test(req.url ?? '') });
       const client = new JobApiClient({ baseUrl: proxy.url });
-      const { ref } = await client.startJob({ resource: 'transactions', body: rows(30) });
+      const { ref } = jobOf(await client.startJob({ resource: 'transactions', body: rows(30) }));
       // The transport's own body timeout is 60 s and this test's 30 s: only the heartbeat watch can end it.
       const final = await client.followEvents(ref, () => undefined);
       expect(final).toBeNull();
@@ -144,7 +146,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
       beforeChunk: () => held,
     });
     const client = new JobApiClient({ baseUrl: server.url });
-    const { ref } = await client.startJob({ resource: 'transactions', body: rows(3) });
+    const { ref } = jobOf(await client.startJob({ resource: 'transactions', body: rows(3) }));
     const res = await fetch(ref.eventsUrl as string);
     expect(res.headers.get(HEARTBEAT_HEADER)).toBe('100');
     const reader = res.body!.getReader();
@@ -155,3 +157,9 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     release();
   });
 });
+
+/** The job a start answered (bulk serve always answers one). */
+function jobOf<T extends { kind: string }>(started: T): Extract<T, { kind: 'job' }> {
+  if (started.kind !== 'job') throw new Error('expected a job');
+  return started as Extract<T, { kind: 'job' }>;
+}

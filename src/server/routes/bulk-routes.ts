@@ -126,7 +126,7 @@ ${updateFields?.join(',') ?? ''}
           const first =
             earlier.response ??
             JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
-          sendJsonText(res, 202, first, { 'idempotency-replayed': 'true' });
+          sendJsonText(res, 202, first, { 'idempotency-replayed': 'true', [IDEMPOTENCY_HEADER]: idemKey });
           return job.id;
         }
       }
@@ -166,7 +166,8 @@ ${updateFields?.join(',') ?? ''}
     ctx.worker.notify(job.id, records, owner);
     // The server-wide stream shows a new job at once, before its first chunk.
     ctx.events.changed(job.id);
-    sendJsonText(res, 202, response);
+    // Echoing the key tells a client this server honours it: a resend under it cannot store twice.
+    sendJsonText(res, 202, response, idemKey ? { [IDEMPOTENCY_HEADER]: idemKey } : {});
     return job.id;
   } finally {
     const left = (ctx.admitting.get(owner) ?? 1) - 1;
