@@ -1,14 +1,16 @@
 /* global URLSearchParams */
 // The jobs page of `bulk serve`: plain DOM and ES modules, no framework, no build. This module
 // holds the jobs table, the token form and the live connection; api.js speaks to the server,
-// format.js words the numbers, overview.js draws the header, detail.js shows one job. Live updates
+// format.js words the numbers, overview.js draws the header (from the server), runs.js lists the
+// runs (one per upload), detail.js shows one job. Live updates
 // come from the server-wide stream GET /api/jobs/events/ (see api.js for why not EventSource).
 
 import { api, AuthError, authHeaders, readEvents, setToken, silenceMsOf, token } from './api.js';
 import { duration, FINAL, n, rate, shortId, shortTime, sourceText } from './format.js';
 import { closeDetail, detailId, initDetail, loadDetailData, openDetail, renderDetail } from './detail.js';
 import { $, el } from './dom.js';
-import { noteProgress, renderOverview } from './overview.js';
+import { refreshOverview } from './overview.js';
+import { clearRuns, initRuns, loadRuns, runsChanged } from './runs.js';
 
 const LIST_LIMIT = 200;
 
@@ -17,6 +19,10 @@ const jobs = new Map();
 /** @type {Map<string, { tr: HTMLTableRowElement, c: Record<string, any> }>} */
 const rows = new Map();
 let filter = '';
+/** @type {string | null} showing only the jobs of this run */
+let runFilter = null;
+/** @type {string | null} the cursor of the next older page of jobs */
+let olderJobs = null;
 /** @type {AbortController | null} */
 let streamCtrl = null;
 let retryDelay = 1000;
@@ -47,12 +53,12 @@ function upsert(job, live = false) {
   if (!job || typeof job.job_id !== 'string') return;
   const had = jobs.get(job.job_id);
   if (!newer(had, job)) return;
-  noteProgress(job, live);
+  if (job.run_id && live) runsChanged();
+  if (live) overviewDue = true;
   // The server-wide stream and the list carry no errors; keep the first ones a status gave.
   if (had && job.errors == null && had.errors) job.errors = had.errors;
   jobs.set(job.job_id, job);
   renderRow(job);
-  overviewDue = true;
   if (detailId() === job.job_id) {
     const becameFinal = FINAL.has(job.state) && !(had && FINAL.has(had.state));
     renderDetail();
@@ -153,7 +159,17 @@ function renderRow(job) {
     if (document.activeElement === c.abort) c.details.focus();
     c.abort.hidden = true;
   }
-  tr.hidden = filter !== '' && job.state !== filter;
+  tr.hidden = !shown(job);
+  updateEmpty();
+}
+
+/** @param {any} job */
+function shown(job) {
+  return (filter === '' || job.state === filter) && (runFilter === null || job.run_id === runFilter);
+}
+
+function refilter() {
+  for (const [id, row] of rows) row.tr.hidden = !shown(jobs.get(id));
   updateEmpty();
 }
 
@@ -167,6 +183,7 @@ function clearJobs() {
   jobs.clear();
   rows.clear();
   $('jobs-body').replaceChildren();
+  clearRuns();
   closeDetail();
 }
 
@@ -177,19 +194,53 @@ async function loadList(state = '') {
   if (status !== 200 || !body || !Array.isArray(body.jobs)) throw new Error(`the job list answered ${status}`);
   // Oldest first, so that each job lands above the ones made before it.
   for (const job of [...body.jobs].reverse()) upsert(job, false);
+  if (!state) olderJobs = body.next ?? null;
+  $('jobs-older').hidden = !olderJobs || runFilter !== null;
   updateEmpty();
 }
 
-// The header is redrawn at most once a second, and each second anyway: its rate and chart move with the clock.
+/** The next page of older jobs (the list's `next` cursor): below the ones shown. */
+async function loadOlderJobs() {
+  if (!olderJobs) return;
+  const q = new URLSearchParams({ limit: String(LIST_LIMIT), before: olderJobs });
+  const { status, body } = await api(`/api/jobs/?${q}`);
+  if (status !== 200 || !body || !Array.isArray(body.jobs)) return;
+  for (const job of [...body.jobs].reverse()) upsert(job, false);
+  olderJobs = body.next ?? null;
+  $('jobs-older').hidden = !olderJobs;
+}
+
+/** Opens a run into its jobs: every page of them, and the table shows only those. @param {string} runId */
+async function openRunJobs(runId) {
+  runFilter = runId;
+  $('run-filter-id').textContent = runId;
+  $('run-filter').hidden = false;
+  $('jobs-older').hidden = true;
+  refilter();
+  let after = '';
+  // Bounded: a page of 500 each time, and the last has no next.
+  for (let page = 0; page < 100; page++) {
+    const q = new URLSearchParams({ limit: '500' });
+    if (after) q.set('after', after);
+    const { status, body } = await api(`/api/runs/${encodeURIComponent(runId)}/jobs/?${q}`);
+    if (status !== 200 || !body || !Array.isArray(body.jobs)) break;
+    for (const job of body.jobs) upsert(job, false);
+    if (!body.next) break;
+    after = body.next;
+  }
+  refilter();
+  $('jobs-title').scrollIntoView({ block: 'start' });
+}
+
+// The header comes from the server: within a second of a change the stream reports, else every 5 s.
 let overviewDue = true;
+let overviewAt = 0;
 setInterval(() => {
-  renderOverview($('overview'), jobs.values());
+  if (!overviewDue && Date.now() - overviewAt < 5000) return;
   overviewDue = false;
+  overviewAt = Date.now();
+  void refreshOverview($('overview')).catch(() => undefined);
 }, 1000);
-setInterval(() => {
-  if (overviewDue) renderOverview($('overview'), jobs.values());
-  overviewDue = false;
-}, 250);
 
 // Running jobs' durations and rates move with the clock.
 setInterval(() => {
@@ -245,6 +296,8 @@ async function connect() {
     showJobs();
     // The stream is open before the list is read, so no change falls between the two.
     await loadList(filter);
+    await loadRuns();
+    void refreshOverview($('overview')).catch(() => undefined);
     if (detailId()) {
       renderDetail();
       void loadDetailData();
@@ -279,6 +332,7 @@ async function connect() {
 function showJobs() {
   $('login').hidden = true;
   $('jobs').hidden = false;
+  $('runs').hidden = false;
   $('forget-token').hidden = !token();
 }
 
@@ -290,6 +344,7 @@ function needToken(message) {
   if (token() && message) setToken(null);
   clearJobs();
   $('jobs').hidden = true;
+  $('runs').hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message;
   setConnection('disconnected', 'Not connected: this server needs a token.');
@@ -316,8 +371,7 @@ $('forget-token').addEventListener('click', () => {
 
 $('state-filter').addEventListener('change', (e) => {
   filter = e.currentTarget.value;
-  for (const [id, row] of rows) row.tr.hidden = filter !== '' && jobs.get(id)?.state !== filter;
-  updateEmpty();
+  refilter();
   // Older jobs in that state than the newest few hundred.
   if (filter) void loadList(filter).catch(() => undefined);
 });
@@ -327,5 +381,17 @@ document.addEventListener('keydown', (e) => {
 });
 
 initDetail({ jobs, rows, onAuthError: () => needToken('That token was refused.'), abortJob });
+initRuns({
+  openJobs: (runId) => void openRunJobs(runId),
+  onAuthError: () => needToken('That token was refused.'),
+  message: showMessage,
+});
+$('jobs-older').addEventListener('click', () => void loadOlderJobs());
+$('run-filter-clear').addEventListener('click', () => {
+  runFilter = null;
+  $('run-filter').hidden = true;
+  $('jobs-older').hidden = !olderJobs;
+  refilter();
+});
 
 void connect();

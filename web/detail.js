@@ -3,7 +3,7 @@
 
 import { api, AuthError, authHeaders } from './api.js';
 import { $, el } from './dom.js';
-import { duration, FINAL, n, rate, shortId, sourceText } from './format.js';
+import { duration, FINAL, n, rate, shortId, sourceText, itemPlace } from './format.js';
 
 export const ERRORS_PAGE = 50;
 
@@ -132,7 +132,7 @@ export async function loadErrors() {
         : el(
             'tr',
             {},
-            el('td', { text: e.index === null ? '—' : String(e.index) }),
+            el('td', { text: e.index === null ? '—' : itemPlace(job, e.index) }),
             el('td', { text: e.field ?? '' }),
             el('td', { text: e.error ?? '' }),
           ),
@@ -142,7 +142,7 @@ export async function loadErrors() {
   $('errors-none').hidden = list.length > 0;
   $('errors-none').textContent = FINAL.has(job.state) ? 'No record errors.' : 'No record errors so far.';
   $('errors-caption').textContent =
-    `Record errors ${n(errorsOffset + 1)}–${n(errorsOffset + list.length)} of ${n(errorsTotal)} (index: the record's 0-based position in the job)`;
+    `Record errors ${n(errorsOffset + 1)}–${n(errorsOffset + list.length)} of ${n(errorsTotal)} (where: file:line, or the record's 0-based position in the job)`;
   $('errors-prev').hidden = errorsOffset === 0;
   $('errors-next').hidden = errorsOffset + list.length >= errorsTotal;
 }

@@ -59,3 +59,16 @@ export function sourceText(j) {
     ? `${name}:${s.first_line}–${s.last_line}`
     : name;
 }
+
+/**
+ * Where a job's item came from: `transactions.csv:101` when the job's line range holds one line
+ * per item (as the server places it, see docs/protocol.md), else its 0-based index in the job.
+ * @param {any} j a status response
+ * @param {number} index
+ */
+export function itemPlace(j, index) {
+  const s = j.source;
+  if (s && Number.isFinite(s.first_line) && s.last_line - s.first_line + 1 === j.total_items)
+    return `${String(s.file).split(/[\\/]/).pop()}:${s.first_line + index}`;
+  return String(index);
+}

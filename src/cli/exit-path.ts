@@ -42,7 +42,14 @@ export interface Invocation {
 }
 
 const UPLOAD_COMMANDS = new Set(['upload', 'resume', 'delete']);
-const OUTCOMES = new Set<EndKind>(['completed', 'rows-rejected', 'dry-run', 'dry-run-rejected', 'submitted']);
+const OUTCOMES = new Set<EndKind>([
+  'completed',
+  'rows-rejected',
+  'dry-run',
+  'dry-run-rejected',
+  'submitted',
+  'nothing-to-resume',
+]);
 
 let invocation: Invocation = { command: null, json: false };
 let settled: Ending | null = null;

@@ -4,11 +4,15 @@ import { jobRefFromId, withStatusUrls, type JobRef } from '../client/job-ref.js'
 import { JobIdError, noJobMessage, resolveJobId } from '../client/resolve-job-id.js';
 import { isFinal, type RecordError, type StatusResponse } from '../protocol/index.js';
 import { jobsTable } from '../render/jobs-table.js';
+import { wrapForTerminal } from '../render/fit-parts.js';
 import { aggregateTexts } from '../render/format.js';
 import { splitStatusErrors } from '../upload/settle/job-results.js';
 import { watchJob } from '../upload/settle/watch-job.js';
 import { BulkError } from '../errors/bulk-error.js';
 import { connect, type ConnectionFlags } from './connect.js';
+import { jobErrorsPage } from '../client/run-api.js';
+import type { RunErrorView } from '../protocol/run-shapes.js';
+import { errorLine } from './run-actions.js';
 import type { Ending } from './exit-path.js';
 
 type Flags = ConnectionFlags & { json?: boolean };
@@ -17,6 +21,8 @@ type Flags = ConnectionFlags & { json?: boolean };
 const answered = (flags: Flags): Ending => ({ kind: 'completed', message: null, documentWritten: Boolean(flags.json) });
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+/** A line for people: on a terminal broken at spaces (its own wrap would cut words and numbers). */
+const say = (text: string) => wrapForTerminal(text, process.stdout.isTTY ? process.stdout.columns : 0).forEach(out);
 const printJson = (value: unknown) => out(JSON.stringify(value, null, 2));
 
 type Connection = Awaited<ReturnType<typeof connect>>;
@@ -81,7 +87,7 @@ export async function showStatus(jobId: string, flags: Flags): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
     const status = await client.getStatus(ref);
     if (flags.json) printJson(status);
-    else describeStatus(status).forEach(out);
+    else describeStatus(status).forEach(say);
     return answered(flags);
   });
 }
@@ -97,6 +103,8 @@ export async function showAggregates(jobId: string, flags: Flags): Promise<Endin
 
 export async function showErrors(jobId: string, flags: Flags & { pageSize: number }): Promise<Ending> {
   return withJob(jobId, flags, async ({ client }, ref) => {
+    // A server that keeps runs places each error in the input (file:line, the value); else the guide's form.
+    if (await showLocatedErrors(client, ref.jobId, flags)) return answered(flags);
     const status = await client.getStatus(ref);
     const full = withStatusUrls(ref, status, (p) => client.resolve(p));
     let errors: RecordError[] = splitStatusErrors(status.errors).records;
@@ -119,13 +127,31 @@ export async function showErrors(jobId: string, flags: Flags & { pageSize: numbe
   });
 }
 
+/** The job's errors as `file:line  field  error  value`; false when the server has only the offset form. */
+async function showLocatedErrors(client: Connection['client'], jobId: string, flags: Flags & { pageSize: number }) {
+  const all: RunErrorView[] = [];
+  let total = 0;
+  let after = '';
+  for (;;) {
+    const page = await jobErrorsPage(client, jobId, flags.pageSize, after);
+    if (!page) return false;
+    total = page.total ?? total;
+    if (flags.json) all.push(...page.errors);
+    else page.errors.forEach((e) => out(errorLine(e)));
+    if (!page.next || page.errors.length === 0) break;
+    after = page.next;
+  }
+  if (flags.json) printJson({ job_id: jobId, total, errors: all });
+  return true;
+}
+
 export async function showJobs(flags: Flags & { state?: string; limit: number }): Promise<Ending> {
   const conn = await connect(flags);
   try {
     const list = await conn.client.listJobs({ state: flags.state, limit: flags.limit });
     if (flags.json) printJson(list);
     else if (list.jobs.length === 0) process.stderr.write('no jobs\n');
-    else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs)) out(l);
+    else if (process.stdout.isTTY) for (const l of jobsTable(list.jobs, process.stdout.columns || undefined)) out(l);
     else
       for (const j of list.jobs)
         out(
@@ -146,7 +172,7 @@ export async function abortJob(jobId: string, flags: Flags): Promise<Ending> {
     // The server stops a running job at its next chunk: wait for that, so what we print is final.
     if (!isFinal(after.state)) after = await watchJob(client, full, { onStatus: () => undefined, useEvents: false });
     if (flags.json) printJson(after);
-    else describeStatus(after).forEach(out);
+    else describeStatus(after).forEach(say);
     return answered(flags);
   });
 }
@@ -191,7 +217,7 @@ export async function watchJobs(jobIds: string[], flags: Flags & { events: boole
     );
     reporter.close();
     if (flags.json) printJson({ jobs: finals });
-    else for (const s of finals) describeStatus(s).forEach(out);
+    else for (const s of finals) describeStatus(s).forEach(say);
     const documentWritten = Boolean(flags.json);
     const failed = finals.find((s) => s.state !== 'Job Complete');
     if (failed)

@@ -3,6 +3,7 @@
 import {
   apiPaths,
   IDEMPOTENCY_HEADER,
+  RUN_HEADER,
   type AggregatesResponse,
   type ErrorsPage,
   type HealthResponse,
@@ -34,6 +35,8 @@ const EVERY_STATUS = Array.from({ length: 300 }, (_, i) => 300 + i);
 
 export class JobApiClient {
   private readonly transport: HttpTransport;
+  /** The run every job started from here belongs to (ext Bulk-Run header); null sends none. */
+  private runId: string | null = null;
 
   constructor(opts: JobApiClientOptions) {
     this.transport = new HttpTransport(opts);
@@ -41,6 +44,11 @@ export class JobApiClient {
 
   get baseUrl(): string {
     return this.transport.baseUrl;
+  }
+
+  /** Labels every job this client starts with its run, so the server can group them (a guide-only one ignores it). */
+  setRun(runId: string | null): void {
+    this.runId = runId;
   }
 
   /** How long a failing operation keeps being retried (--deadline); a job the server cannot write for is one. */
@@ -81,6 +89,7 @@ export class JobApiClient {
     }
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
+    if (this.runId) headers[RUN_HEADER] = this.runId;
     if (args.source)
       headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
     const res = await this.transport.send(
@@ -198,6 +207,20 @@ export class JobApiClient {
     return res.status >= 200 && res.status <= 299
       ? { offered: true, answer: res.body as Partial<MatchResponse> | null }
       : { offered: false };
+  }
+
+  /**
+   * (ext) A read or action of an endpoint this class does not model (runs: run-api.ts); `answers`
+   * are returned, not thrown.
+   */
+  async request(
+    method: 'GET' | 'POST',
+    path: string,
+    what: string,
+    answers: number[] = [],
+  ): Promise<{ status: number; body: unknown }> {
+    const res = await this.transport.send(method, this.transport.resolve(path), { what, retry: true, answers });
+    return { status: res.status, body: res.body };
   }
 
   async health(): Promise<HealthResponse> {

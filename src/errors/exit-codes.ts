@@ -17,6 +17,8 @@ export const ExitCode = {
   Unreachable: 4,
   /** A bug in bulk itself. */
   Internal: 70,
+  /** Another live bulk process holds the run (sysexits EX_TEMPFAIL): try again later. */
+  TryLater: 75,
   /** Interrupted by SIGINT (Ctrl-C). */
   Interrupted: 130,
   /** Terminated by SIGTERM. */
@@ -35,10 +37,11 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]>
   [
     ExitCode.StoppedEarly,
     'stopped early: input unreadable, auth refused, server broke the protocol, too many errors, ' +
-      'a write failed, the run is locked or its checkpoint unreadable',
+      "a write failed, the run's checkpoint unreadable",
   ],
   [ExitCode.Unreachable, 'server unreachable, or it gave up after retries'],
   [ExitCode.Internal, 'internal error in bulk'],
+  [ExitCode.TryLater, 'another bulk process holds the run (a cron overlap): nothing was done, try again later'],
   [ExitCode.Interrupted, 'interrupted by SIGINT (Ctrl-C)'],
   [ExitCode.Terminated, 'terminated by SIGTERM'],
 ];
@@ -52,7 +55,8 @@ export type RunStatus =
   | 'unreachable'
   | 'failed'
   | 'dry_run'
-  | 'submitted';
+  | 'submitted'
+  | 'nothing_to_resume';
 
 /** Why a command could not finish its work. Domain errors carry one (BulkError.kind, ApiError.kind). */
 export type ErrorKind =
@@ -100,7 +104,14 @@ export type ErrorKind =
   | 'terminated';
 
 /** How a run ends when nothing went wrong. */
-export type OutcomeKind = 'completed' | 'rows-rejected' | 'dry-run' | 'dry-run-rejected' | 'submitted';
+export type OutcomeKind =
+  | 'completed'
+  | 'rows-rejected'
+  | 'dry-run'
+  | 'dry-run-rejected'
+  | 'submitted'
+  /** `--resume` of a run that had already finished: nothing was sent. */
+  | 'nothing-to-resume';
 
 export type EndKind = OutcomeKind | ErrorKind;
 
@@ -130,6 +141,7 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
     resumable: false,
   },
   submitted: { exitCode: ExitCode.Ok, status: 'submitted', next: null, resumable: false },
+  'nothing-to-resume': { exitCode: ExitCode.Ok, status: 'nothing_to_resume', next: null, resumable: false },
   usage: { exitCode: ExitCode.Usage, status: 'failed', next: 'see --help', resumable: false },
   config: {
     exitCode: ExitCode.Usage,
@@ -197,7 +209,7 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
     resumable: true,
   },
   locked: {
-    exitCode: ExitCode.StoppedEarly,
+    exitCode: ExitCode.TryLater,
     status: 'stopped',
     next: 'wait for that process to end, or stop it',
     resumable: true,

@@ -63,8 +63,9 @@ export async function* readCsv(
   // The `sep=` line comes before any preamble --skip-lines skips.
   const dialect = sep === undefined ? given : { ...given, skipLines: (given.skipLines ?? 0) + 1 };
   let delimiter = dialect.delimiter ?? sep;
-  if (sep !== undefined) {
-    header.sepLine = sep;
+  if (sep !== undefined) header.sepLine = sep;
+  // Said once: a plan that already carries the sep line's delimiter read it here before.
+  if (sep !== undefined && given.delimiter !== sep) {
     opts.onNotice?.(
       delimiter === sep
         ? `${file}: delimiter ${showDelimiter(sep)} (from its first line "${firstLine}", which is not data)`

@@ -9,6 +9,18 @@ export const apiPaths = {
   events: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/events/`,
   abort: (jobId: string) => `/api/jobs/${encodeURIComponent(jobId)}/abort/`,
   jobs: () => '/api/jobs/',
+  /** (ext) The caller's runs (a run: the jobs one upload started, by their Bulk-Run header), newest first. */
+  runs: () => '/api/runs/',
+  /** (ext) One run: its files, totals, state and failures by reason. */
+  run: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/`,
+  /** (ext) The jobs of one run, paged. */
+  runJobs: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/jobs/`,
+  /** (ext) The record errors of one run, with file, line and value, paged. */
+  runErrors: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/errors/`,
+  /** (ext) Aborts every unfinished job of a run in one call. */
+  runAbort: (runId: string) => `/api/runs/${encodeURIComponent(runId)}/abort/`,
+  /** (ext) The jobs page's header: jobs by state, rows in the last hour, rows per 5 s over the last minutes. */
+  overview: () => '/api/overview/',
   jobsEvents: () => '/api/jobs/events/',
   health: () => '/api/health/',
   /** (ext) Prometheus metrics of one `bulk serve` node. */

@@ -76,6 +76,8 @@ export interface StatusResponse {
   store_trouble?: string;
   /** Where the job's rows came from, when the client said on job start (job-source.ts). */
   source?: { file: string; first_line: number; last_line: number } | null;
+  /** (ext) The run the job belongs to, when the client sent Bulk-Run (run-header.ts). */
+  run_id?: string | null;
 }
 
 /** Aggregate values: numbers, exact decimal strings, or counts keyed by a field's value. */

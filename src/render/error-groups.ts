@@ -49,13 +49,15 @@ export class ErrorGroups {
     return this.others;
   }
 
-  /** Every rejected row failed as a duplicate of a stored record: the fields of its key, else null. */
-  allDuplicates(): string | null {
-    const list = this.list();
-    if (list.length === 0 || this.others > 0) return null;
-    if (!list.every((g) => /duplicate/i.test(g.reason))) return null;
-    const fields = new Set(list.map((g) => g.field).filter((f): f is string => Boolean(f)));
-    return fields.size === 1 ? ([...fields][0] as string) : '';
+  /**
+   * The rows that failed as duplicates of stored records: how many, and the fields of their key
+   * ('' when the groups name none or several); null when none did.
+   */
+  duplicates(): { count: number; key: string } | null {
+    const dups = this.list().filter((g) => /duplicate/i.test(g.reason));
+    if (dups.length === 0) return null;
+    const fields = new Set(dups.map((g) => g.field).filter((f): f is string => Boolean(f)));
+    return { count: dups.reduce((n, g) => n + g.count, 0), key: fields.size === 1 ? ([...fields][0] as string) : '' };
   }
 }
 

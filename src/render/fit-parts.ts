@@ -1,7 +1,8 @@
 /**
  * Fits a line made of parts to a terminal's width: the least important optional parts go first,
  * and what must stay is moved onto following lines at part or word boundaries. Nothing is cut in
- * the middle of a word and no line is wider than the width, so the terminal never wraps it.
+ * the middle of a word and no line is wider than the width, so the terminal never wraps it. Tables
+ * (`bulk runs`, `bulk jobs`) fit by the same rule, whole columns going first.
  */
 
 export interface LinePart {
@@ -67,6 +68,12 @@ function packParts(parts: readonly LinePart[], width: number, sep: string, inden
   return lines;
 }
 
+/** Lines for a terminal `columns` wide (none: one line): broken at spaces, continuations indented. */
+export function wrapForTerminal(text: string, columns: number | undefined, indent = '    '): string[] {
+  if (!columns) return [text];
+  return breakWords(text, columns - 1, columns - 1 - indent.length).map((piece, i) => (i ? indent + piece : piece));
+}
+
 /** Splits text at spaces into pieces of at most `first` (then `rest`) characters; a longer word stands alone. */
 export function breakWords(text: string, first: number, rest = first): string[] {
   if (text.length <= first) return [text];
@@ -86,4 +93,54 @@ export function breakWords(text: string, first: number, rest = first): string[] 
   }
   if (current.trim()) pieces.push(current);
   return pieces;
+}
+
+/*
+ * Aligned columns fitted by the same rule: the least important columns go first (lowest
+ * `dropRank`), whole; a cell is never cut, so no word or number is split. Columns without a rank
+ * always stay.
+ */
+
+export interface TableColumn {
+  title: string;
+  /** Right-aligned (numbers). */
+  right?: boolean;
+  /** Dropped when the table is too wide, lowest first; absent: always shown. */
+  dropRank?: number;
+}
+
+const GAP = '  ';
+
+function widthsOf(columns: readonly TableColumn[], rows: readonly (readonly string[])[], keep: readonly number[]) {
+  return keep.map((i) => Math.max(columns[i]?.title.length ?? 0, ...rows.map((r) => (r[i] ?? '').length)));
+}
+
+/** The header and the rows, each at most `width` characters when the kept columns allow it. */
+export function fitTable(
+  columns: readonly TableColumn[],
+  rows: readonly (readonly string[])[],
+  width = Number.POSITIVE_INFINITY,
+): string[] {
+  let keep = columns.map((_, i) => i);
+  const total = (k: readonly number[]) =>
+    widthsOf(columns, rows, k).reduce((n, w) => n + w, 0) + GAP.length * (k.length - 1);
+  while (total(keep) > width) {
+    const ranked = keep.filter((i) => columns[i]?.dropRank !== undefined);
+    if (ranked.length === 0) break;
+    const lowest = ranked.reduce((a, b) =>
+      (columns[b]?.dropRank as number) < (columns[a]?.dropRank as number) ? b : a,
+    );
+    keep = keep.filter((i) => i !== lowest);
+  }
+  const widths = widthsOf(columns, rows, keep);
+  const line = (cells: readonly string[]) =>
+    keep
+      .map((col, k) => {
+        const text = cells[col] ?? '';
+        const w = widths[k] as number;
+        return columns[col]?.right ? text.padStart(w) : text.padEnd(w);
+      })
+      .join(GAP)
+      .trimEnd();
+  return [line(columns.map((c) => c.title)), ...rows.map(line)];
 }

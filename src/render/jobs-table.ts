@@ -4,13 +4,22 @@
  * (scripts read those), so this is for people only.
  */
 import type { StatusResponse } from '../protocol/index.js';
+import { fitTable, type TableColumn } from './fit-parts.js';
 import { groupDigits, shortId } from './format.js';
 
-const HEADER = ['JOB', 'STATE', 'TYPE', 'RESOURCE', 'ROWS', 'STORED', 'FAILED', 'CREATED'];
-/** Numeric columns are right-aligned. */
-const RIGHT = new Set(['ROWS', 'STORED', 'FAILED']);
+/** At a narrow width the least important columns go whole (fit-parts.ts); JOB and STATE always stay. */
+const COLUMNS: TableColumn[] = [
+  { title: 'JOB' },
+  { title: 'STATE' },
+  { title: 'TYPE', dropRank: 1 },
+  { title: 'RESOURCE', dropRank: 2 },
+  { title: 'ROWS', right: true, dropRank: 4 },
+  { title: 'STORED', right: true, dropRank: 5 },
+  { title: 'FAILED', right: true, dropRank: 6 },
+  { title: 'CREATED', dropRank: 3 },
+];
 
-export function jobsTable(jobs: readonly StatusResponse[]): string[] {
+export function jobsTable(jobs: readonly StatusResponse[], width?: number): string[] {
   const rows = jobs.map((j) => [
     shortId(j.job_id),
     j.state,
@@ -21,11 +30,5 @@ export function jobsTable(jobs: readonly StatusResponse[]): string[] {
     groupDigits(j.error_count),
     (j.created_at ?? '').replace('T', ' ').replace(/(\.\d+)?Z$/, 'Z'),
   ]);
-  const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (RIGHT.has(HEADER[i] as string) ? c.padStart(widths[i] as number) : c.padEnd(widths[i] as number)))
-      .join('  ')
-      .trimEnd();
-  return [line(HEADER), ...rows.map(line)];
+  return fitTable(COLUMNS, rows, width);
 }

@@ -39,6 +39,8 @@ export interface JsonResult {
   jobs: JsonResultJob[];
   aggregates: Record<string, AggregateValue>;
   failed_rows_file: string | null;
+  /** The run's own log file, when it has one. */
+  log_file?: string | null;
   errors: Array<{ file: string; line: number; field?: string; reason: string }>;
   not_read: Array<{ file: string; from_line: number }>;
   resume_command: string | null;
@@ -88,6 +90,7 @@ export function buildJsonResult(
     })),
     aggregates: summary.aggregates,
     failed_rows_file: summary.failedRowsFile,
+    ...(summary.logFile ? { log_file: summary.logFile } : {}),
     errors: firstErrors.slice(0, RESULT_ERRORS_MAX).map((e) => ({
       file: e.file,
       line: e.line,

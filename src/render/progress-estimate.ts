@@ -2,6 +2,9 @@
 // the rate and the time left. Pure, shared by the terminal and plain reporters.
 import type { RunCounts } from '../upload/upload-events.js';
 
+/** An estimate from the share of bytes read means something once this share of the input is read. */
+export const MEANINGFUL_SHARE = 0.05;
+
 export interface ProgressEstimate {
   /** Rows settled: stored or failed. Rows given up on (unprocessed) are not done: a stopped run must not read 100 %. */
   done: number;
@@ -25,8 +28,10 @@ export function estimateProgress(c: RunCounts, elapsedMs: number): ProgressEstim
   let total: number | null = null;
   let estimated = false;
   if (c.totalRows !== null) total = c.totalRows;
-  else if (c.totalBytes && c.bytesRead > 0 && c.read > 0) {
-    total = Math.max(c.read, Math.round(c.read / Math.min(1, c.bytesRead / c.totalBytes)));
+  else if (c.totalBytes && c.bytesRead >= c.totalBytes * MEANINGFUL_SHARE && c.read > 0) {
+    // Two significant digits: a total that changes every frame (~200,046, ~199,316) says nothing more.
+    const raw = c.read / Math.min(1, c.bytesRead / c.totalBytes);
+    total = Math.max(c.read, Number(raw.toPrecision(2)));
     estimated = true;
   }
   const fraction = total === null ? null : total > 0 ? Math.min(1, done / total) : 1;

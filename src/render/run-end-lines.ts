@@ -45,18 +45,20 @@ export function hintLines(
   style: EndStyle = {},
 ): string[] {
   const c = style.chalk ?? NO_COLOR;
+  const n = (x: number) => (style.grouped ? groupDigits(x) : String(x));
   const fit = fitter(style);
   const k = summary.counts;
   const hints: string[] = [];
-  const key = groups.allDuplicates();
-  if (key !== null && k.read > 0 && k.stored === 0 && k.failed === k.read) {
+  const dups = groups.duplicates();
+  // Most, not only all: a re-upload with a few new or broken rows among the repeats is the same mistake.
+  if (dups && k.read > 0 && dups.count * 2 > k.failed && dups.count * 2 > k.read) {
+    const fields = dups.key || '<key fields>';
+    const which =
+      dups.count === k.read
+        ? 'every row is a duplicate of a stored record'
+        : `${n(dups.count)} of ${n(k.read)} rows are duplicates of stored records`;
     hints.push(
-      ...fit(
-        `hint: every row is a duplicate of a stored record; to update ` +
-          `those records instead, add --upsert --unique-fields ${key || '<key fields>'}`,
-        '  ',
-        c.yellow,
-      ),
+      ...fit(`hint: ${which}; to update those records instead, add --upsert --unique-fields ${fields}`, '  ', c.yellow),
     );
   }
   if (k.read === 0 && (summary.status === 'completed' || summary.status === 'dry_run')) {

@@ -15,6 +15,7 @@ const HEADLINE: Record<RunSummary['status'], string> = {
   failed: 'Failed',
   dry_run: 'Dry run: nothing stored or deleted',
   submitted: 'Submitted (not waiting for the jobs)',
+  nothing_to_resume: 'Nothing to resume: the run had finished',
 };
 
 const NO_COLOR = new Chalk({ level: 0 });
@@ -70,6 +71,7 @@ export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] 
       ? [label, `      ${c.bold(value)}`]
       : [`${label} ${c.bold(value)}`];
   if (s.resumeCommand) lines.push(...whole('  resume with:', s.resumeCommand));
+  if (s.logFile) lines.push(...whole('  log:', s.logFile));
   if (s.failedRowsFile) lines.push(...whole('  failed rows:', s.failedRowsFile));
   return lines;
 }

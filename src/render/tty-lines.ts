@@ -75,19 +75,27 @@ export function overallFrame(p: ProgressEstimate | null, opts: OverallOptions): 
     { text: `${groupDigits(p.failed)} failed`, paint: p.failed ? c.red : undefined },
     { text: hidden, paint: c.dim, dropRank: JOBS },
   ].filter((x) => x.text);
-  // Least important first: the job count (with the per-job bars), then the rate, then the bar.
-  const candidates = [all, all.filter((x) => x.dropRank !== JOBS), all.filter((x) => x.dropRank === undefined)];
+  // Least important first: the job count (with the per-job bars), then the rate; the bar goes last.
+  // Before the bar goes, the ETA and the failed count move to a line of their own.
+  const required = all.filter((x) => x.dropRank === undefined);
+  const candidates = [
+    all,
+    all.filter((x) => x.dropRank !== JOBS),
+    ...required.map((_, k) => required.slice(0, required.length - k)),
+  ];
   for (const [i, parts] of candidates.entries()) {
     const body = parts.map((x) => x.text).join(SEP);
     const barRoom = Math.min(BAR_WIDTH, width - body.length - (pct ? pct.length + 1 + SEP.length : SEP.length));
     if (barRoom < MIN_BAR_WIDTH) continue;
     const painted = parts.map((x) => (x.paint ? x.paint(x.text) : x.text)).join(SEP);
+    const moved = required.filter((x) => !parts.includes(x));
+    const more = moved.length ? fitParts(moved, width - 2, { sep: SEP, indent: '' }).map((l) => `  ${l}`) : [];
     return {
-      lines: [`${c.cyan(bar(p.fraction ?? 0, barRoom))}${pct ? ` ${pct}` : ''}${SEP}${painted}`],
+      lines: [`${c.cyan(bar(p.fraction ?? 0, barRoom))}${pct ? ` ${pct}` : ''}${SEP}${painted}`, ...more],
       roomy: i === 0,
     };
   }
-  const rest = [...(pct ? [{ text: pct.trimStart() }] : []), ...(candidates[2] as LinePart[])];
+  const rest = [...(pct ? [{ text: pct.trimStart() }] : []), ...required];
   return { lines: fitParts(rest, width, { sep: SEP, indent: '  ' }), roomy: false };
 }
 

@@ -155,5 +155,6 @@ export function statusResponse(
     node: job.node,
     awaiting_takeover: job.awaitingTakeover,
     source: job.source ?? null,
+    run_id: job.runId ?? null,
   } as StatusResponse;
 }

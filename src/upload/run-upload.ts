@@ -15,6 +15,7 @@ import type { Checkpoint } from './state/checkpoint.js';
 import { runDir, runsDir } from './state/checkpoint-store.js';
 import { CheckpointWriter } from './state/checkpoint-writer.js';
 import { newCheckpoint } from './state/new-checkpoint.js';
+import { finishedRunEnd, nothingLeft } from './state/finished-run.js';
 import { failedRowsFolders, prepareFolder } from './plan/output-folders.js';
 import type { RunPlan } from './plan/run-plan.js';
 import { surveyInputs, type Survey } from './plan/survey-inputs.js';
@@ -61,6 +62,7 @@ export function newRunId(now = new Date()): string {
 export async function runUpload(req: UploadRequest): Promise<UploadEnd> {
   const startedAt = req.startedAt ?? new Date();
   const { resumed } = req;
+  if (resumed && nothingLeft(resumed)) return finishedRunEnd(resumed, startedAt);
   // Refuses an input that cannot be read before anything is made; reads each CSV header once.
   const survey = await surveyInputs(req.plan);
   const { plan } = survey;
@@ -96,6 +98,7 @@ async function send(
   const connection = await req.connect(plan.target, { runId: run.runId });
   try {
     const { client, embedded } = connection;
+    client.setRun(run.runId);
     // Fewer jobs in flight when start requests slow down (a slow link), more when they speed up.
     const concurrencyLimit = new ConcurrencyLimit({ max: plan.concurrency });
     client.setHooks({

@@ -37,8 +37,22 @@ describe('job commands', () => {
     expect(errs).toEqual({
       job_id: id,
       total: 1,
-      errors: [{ index: 1, field: 'amount', error: 'must be a decimal number' }],
+      // Located in the input (a server that keeps runs): file, line and the value.
+      errors: [
+        {
+          job_id: id,
+          index: 1,
+          file: 'cmd.csv',
+          line: 3,
+          first_line: 2,
+          last_line: 4,
+          field: 'amount',
+          error: 'must be a decimal number',
+          value: 'bad',
+        },
+      ],
     });
+    expect((await runCli(['errors', id], { env })).stdout).toBe('cmd.csv:3\tamount\tmust be a decimal number\tbad\n');
     const jobs = JSON.parse((await runCli(['jobs', '--json', '--limit', '1'], { env })).stdout);
     expect(jobs.jobs[0].job_id).toBe(id);
     const watch = await runCli(['watch', id, '--json'], { env });

@@ -182,12 +182,12 @@ describe('end()', () => {
         stdout: out.stream,
         stderr: err.stream,
       }),
-    ).toBe(3);
+    ).toBe(75);
     expect(err.text()).toBe('bulk: run R is in use by process 42; wait for process 42 to end\n');
     const doc = JSON.parse(out.text());
     assertValidResult(doc);
     expect(doc).toMatchObject({
-      exit_code: 3,
+      exit_code: 75,
       status: 'stopped',
       error_kind: 'locked',
       next_step: 'wait for process 42 to end',

@@ -211,10 +211,12 @@ describe('stopping early, with a result a script can trust', () => {
 
   it('--max-errors: exit 3, the rest unprocessed, then resume finishes the run', async () => {
     const { input, env, db, failedFiles } = await setup(0.05);
-    const { result } = await upload(input, env, ['--max-errors', '5', '--concurrency', '1']);
+    const { result } = await upload(input, env, ['--max-errors', '5', '--concurrency', '4']);
     expect(result.exit_code).toBe(3);
     expect(result.status).toBe('stopped');
-    expect(result.message).toMatch(/--max-errors/);
+    expect(result.message).toMatch(/--max-errors 5 allows/);
+    // The message's counts are the summary's: jobs in flight when it tripped settled after it.
+    expect(result.message).toContain(`(${result.counts.failed} failed of ${result.counts.read} read)`);
     expect(result.resume_command).toMatch(/^bulk upload --resume /);
     expect(result.counts.stored + result.counts.failed).toBeLessThan(ROWS);
     const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json', '--max-errors', '100%'], {

@@ -40,6 +40,20 @@ describe('hints where they help', () => {
     );
   });
 
+  it('a re-upload where most rows are duplicates (495 of 500): the --upsert hint, with the count', async () => {
+    const file = path.join(shared.dir, 'most.csv');
+    const row = (i: number) => `${7000 + i},1.00,2024-02-01,most-${i}\n`;
+    writeFileSync(file, HEADER + Array.from({ length: 495 }, (_, i) => row(i)).join(''));
+    expect((await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env })).code).toBe(0);
+    writeFileSync(file, HEADER + Array.from({ length: 500 }, (_, i) => row(i)).join(''));
+    const again = await runCli(['upload', file, '--resource', 'transactions'], { env: shared.env });
+    expect(again.code).toBe(1);
+    const hints = again.stderr.split('\n').filter((l) => l.includes('hint:'));
+    expect(hints).toHaveLength(1);
+    expect(hints[0]).toContain('495 of 500 rows are duplicates of stored records');
+    expect(hints[0]).toContain('add --upsert --unique-fields account_id,transaction_date,description');
+  });
+
   it('the 8-character ids printed everywhere, or any unique prefix of 8+, work with every job command', async () => {
     const job = await call(shared.server.url, 'POST', '/api/transactions/bulk/', {
       body: [{ account_id: 9, amount: '9.00', transaction_date: '2024-05-01', description: 'prefix-1' }],
@@ -64,7 +78,7 @@ describe('hints where they help', () => {
     const short = await runCli(['status', id.slice(0, 5)], { env: shared.env });
     expect(short.code).toBe(2);
     expect(short.stderr).toContain('a job id needs at least 8 characters');
-  });
+  }, 90_000); // ten CLI processes one after another
 
   it('an auth failure names --token-file and BULK_TOKEN_FILE', async () => {
     const { parseTokens } = await import('../../src/server/auth/tokens.js');

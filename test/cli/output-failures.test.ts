@@ -168,7 +168,7 @@ async function stoppedRun() {
 }
 
 describe('one live process per run', () => {
-  it('a second resume of a run another live process holds exits 3 naming its pid; once that process is gone, its lock is taken over', async () => {
+  it('a second resume of a run another live process holds exits 75 (try again later) naming its pid; once that process is gone, its lock is taken over', async () => {
     const { env, runId, runDir, db, dir } = await stoppedRun();
     const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     try {
@@ -181,7 +181,7 @@ describe('one live process per run', () => {
         }),
       );
       const locked = await upload(['resume', runId], env);
-      expect(locked.doc).toMatchObject({ exit_code: 3, error_kind: 'locked' });
+      expect(locked.doc).toMatchObject({ exit_code: 75, error_kind: 'locked' });
       expect(locked.res.stderr).toContain(`run ${runId} is in use by process ${holder.pid}`);
     } finally {
       const gone = new Promise((r) => holder.on('exit', r));
@@ -201,7 +201,7 @@ describe('one live process per run', () => {
     });
   });
 
-  it('two resumes of one run at once (cron overlap): one runs, the other exits 3 naming it, and the failed-rows file has every row once', async () => {
+  it('two resumes of one run at once (cron overlap): one runs, the other exits 75 naming it, and the failed-rows file has every row once', async () => {
     const dir = tempDir('bulk-overlap-');
     const input = path.join(dir, 'transactions.csv');
     await generateTransactions({ rows: ROWS, seed: SEED, invalidShare: SHARE, format: 'csv', out: input });
@@ -224,8 +224,8 @@ describe('one live process per run', () => {
       upload(['resume', runId, '--max-errors', '100%'], env),
     ]);
     const codes = [a.doc.exit_code, b.doc.exit_code].sort();
-    expect(codes).toEqual([1, 3]);
-    const loser = a.doc.exit_code === 3 ? a : b;
+    expect(codes).toEqual([1, 75]);
+    const loser = a.doc.exit_code === 75 ? a : b;
     expect(loser.doc.error_kind).toBe('locked');
     expect(loser.res.stderr).toMatch(new RegExp(`run ${runId} is in use by process \\d+`));
     const winner = a.doc.exit_code === 1 ? a : b;

@@ -23,13 +23,29 @@ describe('the exit-code table', () => {
   });
 
   it('names every error kind in the schema, and only those', () => {
-    const outcomes: EndKind[] = ['completed', 'rows-rejected', 'dry-run', 'dry-run-rejected', 'submitted'];
+    const outcomes: EndKind[] = [
+      'completed',
+      'rows-rejected',
+      'dry-run',
+      'dry-run-rejected',
+      'submitted',
+      'nothing-to-resume',
+    ];
     const errorKinds = Object.keys(ENDINGS).filter((k) => !outcomes.includes(k as EndKind));
     expect([...schema.$defs.error_kind.enum].filter((k: unknown) => k !== null).sort()).toEqual(errorKinds.sort());
   });
 
+  it("gives a run refused by another run's lock its own code, 75 (EX_TEMPFAIL: try again later)", () => {
+    expect(ENDINGS.locked.exitCode).toBe(75);
+    expect(
+      Object.entries(ENDINGS)
+        .filter(([, row]) => row.exitCode === 75)
+        .map(([k]) => k),
+    ).toEqual(['locked']);
+  });
+
   it('ends only successes with 0', () => {
     for (const [kind, row] of Object.entries(ENDINGS))
-      if (row.exitCode === 0) expect(['completed', 'dry-run', 'submitted']).toContain(kind);
+      if (row.exitCode === 0) expect(['completed', 'dry-run', 'submitted', 'nothing-to-resume']).toContain(kind);
   });
 });

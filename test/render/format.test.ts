@@ -80,6 +80,16 @@ describe('estimateProgress', () => {
     expect(p).toMatchObject({ total: 8000, estimated: true, fraction: 0.0625, etaMs: 15_000 });
   });
 
+  it('shows no estimated total before 5% of the bytes are read, and a steady one after (two significant digits)', () => {
+    const early = estimateProgress(counts({ read: 880, stored: 0, bytesRead: 4_000, totalBytes: 100_000 }), 1000);
+    expect(early).toMatchObject({ total: null, fraction: null, etaMs: null });
+    // ~200,046 and ~199,316 from one frame to the next: the same ~200,000.
+    const a = estimateProgress(counts({ read: 100_023, bytesRead: 50_000, totalBytes: 100_000 }), 1000);
+    const b = estimateProgress(counts({ read: 119_589, bytesRead: 60_000, totalBytes: 100_000 }), 1200);
+    expect([a.total, b.total]).toEqual([200_000, 200_000]);
+    expect(a.estimated).toBe(true);
+  });
+
   it('has no fraction or ETA for input of unknown size', () => {
     const p = estimateProgress(counts({ read: 10, stored: 10, totalBytes: null }), 1000);
     expect(p).toMatchObject({ total: null, fraction: null, etaMs: null, rowsPerSecond: 10 });

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createReporter } from '../../src/render/reporter.js';
 import { CaptureStream, NOW, colorOn, scriptedRun, summary } from './fixtures.js';
 
-function run(verbosity: number) {
-  const stream = new CaptureStream({ tty: true });
+function run(verbosity: number, tty = true) {
+  const stream = new CaptureStream({ tty });
   const reporter = createReporter({
     mode: 'json',
     stream,
@@ -30,6 +30,16 @@ describe('json reporter (stderr under --json)', () => {
 
   it('prints nothing at all when quiet', () => {
     expect(run(-1)).toBe('');
+    expect(run(-1, false)).toBe('');
+  });
+
+  it('off a terminal, writes the plain progress lines every interval as well (a CI step must not look hung)', () => {
+    const text = run(0, false);
+    const lines = text.trimEnd().split('\n');
+    expect(lines.filter((l) => / progress: /.test(l)).length).toBeGreaterThanOrEqual(1);
+    expect(lines.every((l) => / (progress|warning): /.test(l))).toBe(true);
+    expect(text).not.toContain('batch 3 job');
+    expect(vi.getTimerCount()).toBe(0);
   });
 
   it('gives the plain detail with -v, never the summary (the document has it)', () => {

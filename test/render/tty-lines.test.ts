@@ -36,7 +36,7 @@ describe('tty lines', () => {
     expect(l).toMatch(/^█{8}░{7} {2}50% \| 150,000\/300,000 rows/);
   });
 
-  it('drops the job count, then the rate, then the bar, and wraps the rest whole, at 120, 80, 60 and 40 columns', () => {
+  it('drops the job count, then the rate; the bar goes last, the ETA and failures moving to a line of their own, at 120, 80, 60 and 40 columns', () => {
     const p = estimateProgress(counts({ read: 300_000, stored: 101_782, failed: 1_028, totalRows: 300_000 }), 33_000);
     expect(line(p, 120, 3)).toEqual([
       `${'█'.repeat(8)}${'░'.repeat(16)}  34% | 102,810/300,000 rows | 3,115 rows/s | ETA 1m 03s | 1,028 failed | +3 more jobs`,
@@ -46,8 +46,14 @@ describe('tty lines', () => {
       `${'█'.repeat(3)}${'░'.repeat(5)}  34% | 102,810/300,000 rows | 3,115 rows/s | ETA 1m 03s | 1,028 failed`,
     ]);
     expect(overallFrame(p, { hiddenJobs: 3, chalk, width: 80 }).roomy).toBe(false);
-    expect(line(p, 60, 3)).toEqual(['34% | 102,810/300,000 rows | ETA 1m 03s | 1,028 failed']);
-    expect(line(p, 40, 3)).toEqual(['34% | 102,810/300,000 rows | ETA 1m 03s', '  1,028 failed']);
+    expect(line(p, 60, 3)).toEqual([
+      `${'█'.repeat(6)}${'░'.repeat(12)}  34% | 102,810/300,000 rows | ETA 1m 03s`,
+      '  1,028 failed',
+    ]);
+    expect(line(p, 40, 3)).toEqual([
+      `${'█'.repeat(4)}${'░'.repeat(7)}  34% | 102,810/300,000 rows`,
+      '  ETA 1m 03s | 1,028 failed',
+    ]);
     for (const w of [40, 60, 80, 120]) for (const l of line(p, w, 3)) expect(l.length).toBeLessThan(w);
   });
 

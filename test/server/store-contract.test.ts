@@ -9,6 +9,7 @@ import { PostgresStore } from '../../src/server/store/postgres-store.js';
 import { SqliteStore } from '../../src/server/store/sqlite-store.js';
 import { MIGRATIONS } from '../../src/server/store/migrations/index.js';
 import { LeaseLostError, type JobRecord, type JobStore, type NewJob } from '../../src/server/store/store.js';
+import { lineOf } from '../../src/server/store/run-queries.js';
 import { createTestSchema, pgReachable, reportPgSkip } from '../helpers/pg.js';
 import { tempDir } from '../helpers/temp.js';
 
@@ -608,6 +609,110 @@ describe('PostgresStore COPY', () => {
         expect((await store.getJob(job.id))?.state).toBe('Job Complete');
       } finally {
         await store.close();
+      }
+    },
+  );
+});
+
+describe.each(backends)('JobStore runs (ext): %s', (_name, make, skip) => {
+  it.skipIf(skip)(
+    'groups jobs by run per owner: totals, files, state, keyset pages, errors located with their values',
+    async () => {
+      const b = await make();
+      try {
+        const { store } = b;
+        const runs = store.runs;
+        if (!runs) throw new Error('the store keeps no runs');
+        const source = (file: string, first: number, last: number) => ({ file, first_line: first, last_line: last });
+        // Run A: two jobs of a.csv (3 rows each, one row a line), one refused row with its value, one duplicate.
+        const a1 = await createAndClaim(store, {
+          runId: 'run-a',
+          totalItems: 3,
+          source: source('a.csv', 2, 4),
+          createdAt: '2026-01-01T00:00:00Z',
+        });
+        await runChunk(
+          store,
+          a1,
+          [row(1, '1.00', 'a1'), row(1, '2.00', 'a2')],
+          [{ index: 2, field: 'amount', error: 'must be a decimal number', value: 'x'.repeat(5) } as never],
+        );
+        const a2 = await createAndClaim(store, {
+          runId: 'run-a',
+          totalItems: 3,
+          source: source('b.csv', 2, 5),
+          createdAt: '2026-01-01T00:00:01Z',
+        });
+        await runChunk(store, a2, [row(1, '1.00', 'a1'), row(2, '5.00', 'a5'), row(3, '6.00', 'a6')]);
+        // Run B (newer) of another file; a job of another owner in a run of the same id stays apart.
+        const b1 = await createAndClaim(store, {
+          runId: 'run-b',
+          totalItems: 1,
+          source: source('c.csv', 2, 2),
+          createdAt: '2026-01-02T00:00:00Z',
+        });
+        await runChunk(store, b1, [row(9, '9.00', 'b1')]);
+        await store.createJob(newJob({ runId: 'run-b', owner: 'other', createdAt: '2026-01-03T00:00:00Z' }), '[]');
+        await store.createJob(newJob({ runId: 'run-c', createdAt: '2026-01-04T00:00:00Z' }), '[]');
+
+        expect((await store.getJob(a1.id))?.runId).toBe('run-a');
+        const all = await runs.listRuns('', 10);
+        expect(all.map((r) => r.runId)).toEqual(['run-c', 'run-b', 'run-a']);
+        const a = all[2];
+        expect(a).toMatchObject({
+          jobs: 2,
+          files: ['a.csv', 'b.csv'],
+          resources: ['transactions'],
+          totalItems: 6,
+          processedItems: 6,
+          successCount: 4,
+          errorCount: 2,
+          created: 4,
+          unfinishedJobs: 0,
+          firstAt: '2026-01-01T00:00:00Z',
+        });
+        expect(all[0]?.unfinishedJobs).toBe(1);
+        expect((await runs.getRun('', 'run-b'))?.jobs).toBe(1);
+        expect((await runs.getRun('other', 'run-b'))?.jobs).toBe(1);
+        expect(await runs.getRun('other', 'run-a')).toBeNull();
+        // Keyset pages: two, then the rest after the last one's key.
+        const first = await runs.listRuns('', 2);
+        const last = first.at(-1) as (typeof first)[number];
+        const rest = await runs.listRuns('', 2, { firstAt: last.firstAt, runId: last.runId });
+        expect([...first, ...rest].map((r) => r.runId)).toEqual(['run-c', 'run-b', 'run-a']);
+        expect((await runs.listRuns('', 10, undefined, 'run-b')).map((r) => r.runId)).toEqual(['run-b']);
+
+        const jobs = await runs.runJobs('', 'run-a', { limit: 1 });
+        expect(jobs.map((j) => j.id)).toEqual([a1.id]);
+        const next = await runs.runJobs('', 'run-a', { limit: 5, afterSeq: jobs[0]?.seq });
+        expect(next.map((j) => j.id)).toEqual([a2.id]);
+        expect(await runs.runJobs('', 'run-c', { limit: 5, unfinishedOnly: true })).toHaveLength(1);
+        const newest = await runs.jobsBefore('', { limit: 2 });
+        expect((await runs.jobsBefore('', { limit: 10, beforeSeq: newest[0]?.seq })).map((j) => j.id)).toEqual([
+          b1.id,
+          a2.id,
+          a1.id,
+        ]);
+
+        const errors = await runs.errors('', { runId: 'run-a' }, { limit: 10 });
+        expect(errors.map((e) => [e.jobId, e.index, e.field, e.value])).toEqual([
+          [a1.id, 2, 'amount', 'xxxxx'],
+          [a2.id, 0, 'account_id,transaction_date,description', '1,2024-01-02,a1'],
+        ]);
+        expect(lineOf(errors[0]?.source ?? null, 3, 2)).toBe(4);
+        // b.csv's job spans 4 lines for 3 rows (a quoted line break): no exact line.
+        expect(lineOf(errors[1]?.source ?? null, 3, 0)).toBeNull();
+        const after = await runs.errors('', { runId: 'run-a' }, { limit: 10, after: { seq: a1.seq, index: 2 } });
+        expect(after.map((e) => e.jobId)).toEqual([a2.id]);
+        expect(await runs.errors('other', { runId: 'run-a' }, { limit: 10 })).toEqual([]);
+        expect((await runs.errors('', { jobId: a2.id }, { limit: 10 })).length).toBe(1);
+        const reasons = await runs.reasons('', 'run-a', 10);
+        expect(reasons.map((r) => [r.field, r.count, r.first?.jobId])).toEqual([
+          ['account_id,transaction_date,description', 1, a2.id],
+          ['amount', 1, a1.id],
+        ]);
+      } finally {
+        await b.dispose();
       }
     },
   );

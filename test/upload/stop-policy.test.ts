@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, type ApiErrorKind } from '../../src/client/api-error.js';
-import { batchFailure, maxErrorsStop, StopLatch } from '../../src/upload/state/stop-policy.js';
+import { batchFailure, maxErrorsStop, StopLatch, stopWithFinalCounts } from '../../src/upload/state/stop-policy.js';
 
 describe('stop policy: a failed batch', () => {
   const table: Array<[ApiErrorKind, number | null, string, 'failed' | 'unprocessed', string | null]> = [
@@ -39,8 +39,21 @@ describe('stop policy: --max-errors', () => {
     if (decision)
       expect(decision).toEqual({
         reason: 'max-errors',
-        message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)`,
+        message: `more rows failed than --max-errors ${[max?.count, max?.percent === undefined ? undefined : `${max.percent}%`].filter((x) => x !== undefined).join(' / ')} allows (${failed} failed of ${read} read)`,
       });
+  });
+
+  it("says the counts of the run's last tally, not those of the instant it tripped (jobs in flight settle after it)", () => {
+    const max = { percent: 0.5 };
+    const tripped = maxErrorsStop(max, 156, 25_000);
+    expect(tripped?.message).toContain('156 failed of 25000 read');
+    const final = stopWithFinalCounts(tripped, max, { failed: 213, read: 25_000 });
+    expect(final).toEqual({
+      reason: 'max-errors',
+      message: 'more rows failed than --max-errors 0.5% allows (213 failed of 25000 read)',
+    });
+    const other = { reason: 'auth' as const, message: 'token refused' };
+    expect(stopWithFinalCounts(other, max, { failed: 213, read: 25_000 })).toBe(other);
   });
 
   it('keeps the first stop decision', () => {

@@ -176,6 +176,15 @@ describe('hints for a column that fails in a way a format would fix', () => {
     hints.observe({ umsatz: '3' });
     expect(hints.messages('k.csv')).toEqual([]);
   });
+  it('never suggests a flag already given: rows failing on another field, or on a value the format cannot read', () => {
+    const convert = planConversion({ locale: 'de-DE', dateFormats: ['DD.MM.YYYY'] }, KUNDEN);
+    const hints = new FormatHints(KUNDEN, convert?.fields);
+    for (let i = 0; i < 10; i++) {
+      const record = { umsatz: '1.234,56', seit: '31.02.2022', newsletter: 'vielleicht', nr: '1' };
+      hints.observe(record, convert?.convert(record).record);
+    }
+    expect(hints.messages('k.csv')).toEqual([]);
+  });
 });
 
 describe('settings from flags and profiles', () => {

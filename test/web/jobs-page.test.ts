@@ -251,7 +251,10 @@ describe.skipIf(!haveChromium)('the jobs page in Chromium, without tokens', () =
       Number((await page.locator('[data-stat="complete"]').textContent())?.replace(/,/g, '')),
     ).toBeGreaterThanOrEqual(1);
     await page.locator('[data-stat="rate-now"]').waitFor(WAIT);
-    await expect.poll(() => page.locator('#throughput rect[height]:not([height="0.00"])').count()).toBeGreaterThan(0);
+    // The header comes from the server, read within a second of a change.
+    await expect
+      .poll(() => page.locator('#throughput rect[height]:not([height="0.00"])').count(), WAIT)
+      .toBeGreaterThan(0);
     await page.getByRole('img', { name: /Rows per second over the last 5 minutes/ }).waitFor(WAIT);
     for (const [width, name] of [
       [1280, 'jobs-page.png'],

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { completionCommand } from './completion.js';
 import { deleteCommand } from './delete.js';
 import { jobCommands } from './job-commands.js';
+import { runCommands } from './run-commands.js';
 import { serveCommand } from './serve.js';
 import { resumeCommand, uploadCommand } from './upload.js';
 
@@ -12,5 +13,6 @@ export function registerCommands(program: Command): void {
   program.addCommand(deleteCommand());
   program.addCommand(serveCommand());
   for (const cmd of jobCommands()) program.addCommand(cmd);
+  program.addCommand(runCommands());
   program.addCommand(completionCommand());
 }

@@ -5,8 +5,9 @@
  */
 import { Command, Option } from 'commander';
 import { ENDINGS } from '../../errors/exit-codes.js';
-import type { RunReport, UploadEnd } from '../../upload/state/run-report.js';
+import type { UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
+import { reportFromEvents } from '../run-snapshot.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
 import { addInputOptions } from '../input-flags.js';
 import {
@@ -140,41 +141,6 @@ export function resumeCommand(): Command {
   );
 }
 
-/** A report of the run so far from its events, for an ending in the middle (a second Ctrl-C, a bug). */
-function reportFromEvents(
-  files: string[],
-  startedAt: Date,
-  start: Extract<UploadEvent, { type: 'run-start' }> | null,
-  counts: RunCounts | null,
-  dryRun = false,
-): RunReport {
-  const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0 };
-  const settled = c.stored + c.failed + c.unprocessed;
-  return {
-    runId: start?.runId ?? null,
-    files: start?.files ?? files,
-    url: start?.url ?? null,
-    startedAt,
-    summary: {
-      // Rows read but not yet settled are unprocessed: the checkpoint sends them again on resume.
-      counts: {
-        read: c.read,
-        stored: c.stored,
-        failed: c.failed,
-        unprocessed: c.unprocessed + Math.max(0, c.read - settled),
-      },
-      jobs: 0,
-      elapsedMs: Date.now() - startedAt.getTime(),
-      rowsPerSecond: 0,
-      aggregates: {},
-      failedRowsFile: null,
-      resumeCommand: start && !dryRun ? `bulk upload --resume ${start.runId}` : null,
-    },
-    jobs: [],
-    firstErrors: [],
-  };
-}
-
 export async function runUploadCommand(files: string[], flags: UploadFlags): Promise<Ending> {
   const startedAt = new Date();
   let start: Extract<UploadEvent, { type: 'run-start' }> | null = null;
@@ -189,6 +155,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     { createReporter },
     { resolveColor },
     { watchSignals },
+    { RunLog, followHint },
   ] = await Promise.all([
     import('../upload-flags.js'),
     import('../connect.js'),
@@ -198,6 +165,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     import('../../render/reporter.js'),
     import('../../render/color.js'),
     import('../signals.js'),
+    import('../run-log.js'),
   ]);
   const config = resolveFlags(flags);
   checkUploadFlags(files, flags);
@@ -206,13 +174,17 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
   const stderr = process.stderr;
   const mode = flags.json ? 'json' : stderr.isTTY ? 'tty' : 'plain';
   const color = resolveColor({ flag: flags.color === false ? false : undefined, env: process.env, stream: stderr });
-  const reporter = createReporter({
-    mode,
-    stream: stderr,
-    color,
-    verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose),
-    plainIntervalMs: flags.progressInterval * 1000,
-  });
+  // What the screen shows, and the run's own log file beside it.
+  const reporter = new RunLog(
+    createReporter({
+      mode,
+      stream: stderr,
+      color,
+      verbosity: flags.quiet ? -1 : Math.min(2, flags.verbose),
+      plainIntervalMs: flags.progressInterval * 1000,
+    }),
+    flags.progressInterval * 1000,
+  );
   const emit = (event: UploadEvent) => {
     if (event.type === 'run-start') start = event;
     else if (event.type === 'counts') counts = event.counts;
@@ -253,7 +225,10 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       },
     });
     const row = ENDINGS[result.kind];
-    reporter.finish({ ...result.report.summary, status: row.status, exitCode: row.exitCode });
+    result.report.summary.logFile = reporter.path;
+    // Nothing was sent: one line says so (the exit path writes it), not a summary of the old run.
+    if (result.kind !== 'nothing-to-resume')
+      reporter.finish({ ...result.report.summary, status: row.status, exitCode: row.exitCode });
   } finally {
     reporter.close();
     signals.dispose();
@@ -263,5 +238,8 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
     for (const job of result.submittedJobs)
       process.stdout.write(`${job.jobId}\tbatch ${job.batch}\t${job.file}:${job.firstLine}-${job.lastLine}\n`);
   trackRun(null);
-  return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown: mode !== 'json' };
+  const follow = result.kind === 'submitted' && report.runId ? followHint(report.runId) : null;
+  if (follow && !flags.json && !flags.quiet) process.stderr.write(`bulk: ${follow}\n`);
+  const summaryShown = mode !== 'json' && result.kind !== 'nothing-to-resume';
+  return { kind: result.kind, message: report.summary.message ?? null, run: report, summaryShown, next: follow };
 }

@@ -2,7 +2,7 @@
 // the request, admits it per token, honours its Idempotency-Key, stores the job and answers 202.
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IDEMPOTENCY_HEADER, type JobType } from '../../protocol/index.js';
+import { IDEMPOTENCY_HEADER, parseRunHeader, RUN_HEADER, type JobType } from '../../protocol/index.js';
 import { bodyTypeOf, parseBulkBody } from '../http/bulk-body.js';
 import { HttpError, readBody, sendJsonText } from '../http/http-io.js';
 import { nowIso } from '../clock.js';
@@ -145,6 +145,7 @@ ${updateFields?.join(',') ?? ''}
       updateFields: jobType === 'upsert' ? updateFields : null,
       createdAt: nowIso(),
       source: parseSourceHeader(req.headers[SOURCE_HEADER]),
+      runId: parseRunHeader(req.headers[RUN_HEADER]),
       runner: laneWorkerId(owner),
     };
     // Built before the commit so a replay of this key can send exactly these bytes.

@@ -51,7 +51,7 @@ export function getAggregates(res: ServerResponse, job: JobRecord): void {
   sendJsonText(res, 200, `{"job_id":${JSON.stringify(job.id)},"aggregate_results":${job.aggregates}}`);
 }
 
-function intParam(query: URLSearchParams, name: string, fallback: number, max: number, min = 0): number {
+export function intParam(query: URLSearchParams, name: string, fallback: number, max: number, min = 0): number {
   const raw = query.get(name);
   if (raw === null) return fallback;
   if (!/^\d{1,15}$/.test(raw) || Number(raw) < min)
@@ -73,6 +73,13 @@ export async function getErrors(
 
 export async function abortJob(ctx: ServerContext, res: ServerResponse, job: JobRecord): Promise<void> {
   if (isFinal(job.state)) throw new HttpError(409, `Job already finished: ${job.state}`, { state: job.state });
+  await stopJob(ctx, job);
+  const after = (await ctx.store.getJob(job.id)) ?? job;
+  sendJson(res, 202, await statusOf(ctx, after));
+}
+
+/** Asks an unfinished job to stop: at once when nothing of it has run, else at its worker's next chunk. */
+export async function stopJob(ctx: ServerContext, job: JobRecord): Promise<void> {
   await ctx.store.requestAbort(job.id, nowIso());
   const resource = ctx.resources.get(job.resource);
   if (job.state === 'Open' && job.processedItems === 0 && resource) {
@@ -90,8 +97,6 @@ export async function abortJob(ctx: ServerContext, res: ServerResponse, job: Job
     ctx.events.changed(job.id);
   }
   ctx.worker.notify();
-  const after = (await ctx.store.getJob(job.id)) ?? job;
-  sendJson(res, 202, await statusOf(ctx, after));
 }
 
 export async function listJobs(

@@ -20,6 +20,16 @@ import {
   visibleJob,
 } from './job-routes.js';
 import { streamAllEvents } from './jobs-stream.js';
+import { getOverview } from './overview-route.js';
+import {
+  abortRun,
+  getRun,
+  listJobErrorsAfter,
+  listJobsPage,
+  listRunErrors,
+  listRunJobs,
+  listRuns,
+} from './run-routes.js';
 import { getHealth } from './health-route.js';
 import { getMetrics } from './metrics-route.js';
 import { getResource, listResources } from './resource-routes.js';
@@ -70,6 +80,7 @@ async function jobRoute(
 }
 
 const jobNotFound = () => 'Job not found';
+const runNotFound = () => 'Run not found';
 
 export const ROUTES: readonly Route[] = [
   {
@@ -98,7 +109,51 @@ export const ROUTES: readonly Route[] = [
     name: 'jobs',
     method: 'GET',
     pattern: patternOf(apiPaths.jobs()),
-    handle: (c) => listJobs(c.ctx, c.res, c.query, c.owner),
+    // The keyset page (with `next`) where the store keeps runs; an id prefix is the old lookup.
+    handle: (c) =>
+      c.ctx.store.runs && !c.query.has('id_prefix')
+        ? listJobsPage(c.ctx, c.res, c.query, c.owner)
+        : listJobs(c.ctx, c.res, c.query, c.owner),
+  },
+  {
+    name: 'runs',
+    method: 'GET',
+    pattern: patternOf(apiPaths.runs()),
+    handle: (c) => listRuns(c.ctx, c.res, c.query, c.owner),
+  },
+  {
+    name: 'overview',
+    method: 'GET',
+    pattern: patternOf(apiPaths.overview()),
+    handle: (c) => getOverview(c.ctx, c.res, c.owner),
+  },
+  {
+    name: 'run',
+    method: 'GET',
+    pattern: patternOf(apiPaths.run(PARAM)),
+    notFound: runNotFound,
+    handle: (c) => getRun(c.ctx, c.res, c.params[0] as string, c.owner),
+  },
+  {
+    name: 'run_jobs',
+    method: 'GET',
+    pattern: patternOf(apiPaths.runJobs(PARAM)),
+    notFound: runNotFound,
+    handle: (c) => listRunJobs(c.ctx, c.res, c.params[0] as string, c.query, c.owner),
+  },
+  {
+    name: 'run_errors',
+    method: 'GET',
+    pattern: patternOf(apiPaths.runErrors(PARAM)),
+    notFound: runNotFound,
+    handle: (c) => listRunErrors(c.ctx, c.res, c.params[0] as string, c.query, c.owner),
+  },
+  {
+    name: 'run_abort',
+    method: 'POST',
+    pattern: patternOf(apiPaths.runAbort(PARAM)),
+    notFound: runNotFound,
+    handle: (c) => abortRun(c.ctx, c.res, c.params[0] as string, c.owner),
   },
   {
     name: 'status',
@@ -119,7 +174,10 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     pattern: patternOf(apiPaths.errors(PARAM)),
     notFound: jobNotFound,
-    handle: (c) => jobRoute(c, (job) => getErrors(c.ctx, c.res, job, c.query)),
+    handle: (c) =>
+      c.query.has('after') && c.ctx.store.runs
+        ? listJobErrorsAfter(c.ctx, c.res, c.params[0] as string, c.query, c.owner)
+        : jobRoute(c, (job) => getErrors(c.ctx, c.res, job, c.query)),
   },
   {
     name: 'events',

@@ -32,6 +32,8 @@ export interface JobRow {
   node: string | null;
   /** JSON, when the client said where the rows came from (migration 6). */
   source?: string | null;
+  /** The client's Bulk-Run header (migration 7). */
+  run_id?: string | null;
   /** Computed by the query: running with no live lease (PostgreSQL); absent for SQLite. */
   awaiting_takeover?: number | boolean | null;
 }
@@ -60,6 +62,7 @@ export function toJobRecord(r: JobRow): JobRecord {
     jobErrors: r.job_errors ? (JSON.parse(r.job_errors) as string[]) : null,
     node: r.node ?? null,
     source: r.source ? (JSON.parse(r.source) as JobSource) : null,
+    runId: r.run_id ?? null,
     awaitingTakeover: r.awaiting_takeover === true || r.awaiting_takeover === 1,
   };
 }

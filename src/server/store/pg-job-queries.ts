@@ -38,6 +38,7 @@ export function jobColumns(alias = ''): string {
     'job_errors',
     'node',
     'source',
+    'run_id',
   ];
   const awaiting = `(${a}state = 'In Progress' AND (${a}lease_until IS NULL OR ${a}lease_until < now()))`;
   return `${plain.map((c) => a + c).join(', ')}, ${awaiting} AS awaiting_takeover`;

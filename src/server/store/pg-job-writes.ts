@@ -4,10 +4,9 @@
  * runs them in its transactions and makes the lease checks around them.
  */
 import type pg from 'pg';
-import type { RecordError } from '../../protocol/index.js';
 import type { JobRow } from './job-row.js';
 import { jobColumns } from './pg-job-queries.js';
-import type { ChunkWrite, JobEnd, NewJob } from './store.js';
+import type { ChunkWrite, JobEnd, NewJob, StoredRecordError } from './store.js';
 
 const UNFINISHED = "state IN ('Open', 'In Progress')";
 /** Now plus a lease's length in milliseconds, for a statement whose lease length is parameter `$n`. */
@@ -22,9 +21,9 @@ export async function insertJob(
 ): Promise<void> {
   await c.query(
     `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields,
-       created_at, updated_at, source, lease_owner, lease_until)
+       created_at, updated_at, source, lease_owner, lease_until, run_id)
      VALUES ($1, $2, $3, $4, 'Open', $5, $6, $7, $8, $8, $9, $10,
-       CASE WHEN $10::text IS NULL THEN NULL ELSE ${leaseEnd(11)} END)`,
+       CASE WHEN $10::text IS NULL THEN NULL ELSE ${leaseEnd(11)} END, $12)`,
     [
       job.id,
       job.resource,
@@ -37,6 +36,7 @@ export async function insertJob(
       job.source ? JSON.stringify(job.source) : null,
       lease.owner,
       lease.ms,
+      job.runId ?? null,
     ],
   );
   await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
@@ -105,16 +105,22 @@ export async function releaseLeases(pool: pg.Pool, nodeId: string): Promise<stri
 export async function writeChunkProgress(
   c: pg.PoolClient,
   chunk: ChunkWrite,
-  result: { stored: number; errors: RecordError[] },
+  result: { stored: number; errors: StoredRecordError[] },
   leaseMs: number,
 ): Promise<void> {
   const { job } = chunk;
   const { stored, errors } = result;
   if (errors.length) {
     await c.query(
-      `INSERT INTO bulk_job_errors (job_id, idx, field, error)
-       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING`,
-      [job.id, errors.map((e) => e.index), errors.map((e) => e.field ?? null), errors.map((e) => e.error)],
+      `INSERT INTO bulk_job_errors (job_id, idx, field, error, value)
+       SELECT $1, * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+      [
+        job.id,
+        errors.map((e) => e.index),
+        errors.map((e) => e.field ?? null),
+        errors.map((e) => e.error),
+        errors.map((e) => e.value ?? null),
+      ],
     );
   }
   if (chunk.start)

@@ -16,6 +16,8 @@ import {
   type NewJob,
   handoverOf,
 } from './store.js';
+import { classified, RunQueries } from './run-queries.js';
+import { refusalOf, withoutValue } from '../records/error-value.js';
 import { toJobRecord } from './job-row.js';
 import * as q from './pg-job-queries.js';
 import * as w from './pg-job-writes.js';
@@ -45,6 +47,12 @@ export class PostgresStore implements JobStore {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly writers = new WriterCache((def, job) => new PgRecordWriter(def, job));
+  readonly runs = new RunQueries(
+    'postgres',
+    classified(async (sql, args) => (await this.pool.query(sql, args)).rows, classifyPgError),
+    q.jobColumns(),
+  );
+
   readonly leaseMs: number;
   /** host:pid:start; leases are owned by `${nodeId}/${workerId}` (an operator can see who holds a job). */
   readonly nodeId: string;
@@ -209,13 +217,7 @@ export class PostgresStore implements JobStore {
         if (outcome?.stored) {
           stored++;
           chunk.onStored(row.values);
-        } else if (outcome) {
-          errors.push(
-            outcome.field === undefined
-              ? { index: row.index, error: outcome.error }
-              : { index: row.index, field: outcome.field, error: outcome.error },
-          );
-        }
+        } else if (outcome) errors.push(refusalOf(resource, row.index, row.values, outcome));
       });
       await w.writeChunkProgress(c, chunk, { stored, errors }, this.leaseMs);
       if (chunk.finish)
@@ -225,7 +227,7 @@ export class PostgresStore implements JobStore {
           aggregates: chunk.finish(),
           jobErrors: null,
         });
-      return { stored, errors };
+      return { stored, errors: errors.map(withoutValue) };
     });
   }
 

@@ -14,6 +14,8 @@ import {
   type JobStore,
   type NewJob,
 } from './store.js';
+import { classified, RunQueries } from './run-queries.js';
+import { refusalOf, withoutValue } from '../records/error-value.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
@@ -36,6 +38,10 @@ export class SqliteStore implements JobStore {
   readonly db: Database.Database;
   private readonly writers = new WriterCache((def, job) => new SqliteRecordWriter(this.db, def, job));
   private readonly statements = new Map<string, Database.Statement>();
+  readonly runs = new RunQueries(
+    'sqlite',
+    classified((q, a) => this.db.prepare(q).all(...a), classifySqliteError),
+  );
 
   /**
    * Prepared once, reused: the same statements run for every chunk, and preparing is parse and plan work on that hot
@@ -91,8 +97,8 @@ export class SqliteStore implements JobStore {
       .transaction(() => {
         this.sql(
           `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields,
-             created_at, updated_at, source)
-           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?)`,
+             created_at, updated_at, source, run_id)
+           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
           job.id,
           job.resource,
@@ -104,6 +110,7 @@ export class SqliteStore implements JobStore {
           job.createdAt,
           job.createdAt,
           job.source ? JSON.stringify(job.source) : null,
+          job.runId ?? null,
         );
         this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
         if (idempotency) {
@@ -156,7 +163,7 @@ export class SqliteStore implements JobStore {
     const { job, resource } = chunk;
     const writer = this.writers.get(resource, job);
     const insertError = this.sql(
-      'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error, value) VALUES (?, ?, ?, ?, ?)',
     );
     // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere
     // is a clean SQLITE_BUSY, never a stale snapshot.
@@ -169,15 +176,9 @@ export class SqliteStore implements JobStore {
           if (outcome.stored) {
             stored++;
             chunk.onStored(row.values);
-          } else {
-            errors.push(
-              outcome.field === undefined
-                ? { index: row.index, error: outcome.error }
-                : { index: row.index, field: outcome.field, error: outcome.error },
-            );
-          }
+          } else errors.push(refusalOf(resource, row.index, row.values, outcome));
         }
-        for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error);
+        for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error, e.value ?? null);
         if (chunk.start)
           this.sql(
             `UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?)
@@ -196,7 +197,7 @@ export class SqliteStore implements JobStore {
             aggregates: chunk.finish(),
             jobErrors: null,
           });
-        return { stored, errors };
+        return { stored, errors: errors.map(withoutValue) };
       })
       .immediate();
   }

@@ -68,7 +68,7 @@ const STORE_METHODS = {
   jobVersions: true,
   renewLease: true,
   releaseJobs: true,
-} as const satisfies Record<Exclude<keyof JobStore, 'kind' | 'nodeId'>, true>;
+} as const satisfies Record<Exclude<keyof JobStore, 'kind' | 'nodeId' | 'runs'>, true>;
 
 /** Told the outcome of every store call: null for success, else the (typed) error. */
 export type StoreCallObserver = (method: keyof typeof STORE_METHODS, err: unknown) => void;

@@ -3,6 +3,7 @@ import type { JobState, JobType, RecordError } from '../../protocol/index.js';
 import type { AggregateState } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import type { JobSource } from '../../protocol/job-source.js';
+import type { ErrorCursor, ReasonCount, RunCursor, RunErrorRecord, RunRecord } from './run-records.js';
 
 export interface JobRecord {
   id: string;
@@ -31,6 +32,8 @@ export interface JobRecord {
   node: string | null;
   /** Where its rows came from, when the client said (ext). */
   source?: JobSource | null;
+  /** The run it belongs to, when the client said (ext Bulk-Run header). */
+  runId?: string | null;
   /** Running, but its node stopped renewing the lease: another node takes it over shortly. */
   awaitingTakeover: boolean;
 }
@@ -82,6 +85,8 @@ export interface NewJob {
   createdAt: string;
   /** Where its rows came from, when the client said (ext). */
   source?: JobSource | null;
+  /** The run it belongs to, when the client said (ext Bulk-Run header). */
+  runId?: string | null;
   /**
    * The worker of this node that holds the job's parsed records. A store that leases leases the
    * job to it at creation, so the job runs where its records already are (no reload, no second
@@ -109,12 +114,15 @@ export interface JobEnd {
   unstartedOnly?: boolean;
 }
 
+/** A record error as kept: with the offending value, cut short (error-value.ts), when there is one. */
+export type StoredRecordError = RecordError & { value?: string | null };
+
 /** One chunk of a job, validated: rows to write by their index in the job, and rows already refused. */
 export interface ChunkWrite {
   job: JobRecord;
   resource: ResourceDef;
   rows: { index: number; values: SqlValue[] }[];
-  invalid: RecordError[];
+  invalid: StoredRecordError[];
   /** How many items this chunk covers (rows + invalid). */
   size: number;
   /** Called for each row actually written, inside the transaction, to feed the aggregates. */
@@ -181,6 +189,8 @@ export interface JobStore {
    * streams about jobs another node runs. Absent: every change happens on this node.
    */
   jobVersions?(ids: string[], all: boolean): Promise<Map<string, number>>;
+  /** Optional capability (ext): runs, the jobs grouped by their Bulk-Run header (run-queries.ts). */
+  readonly runs?: RunReader;
   /**
    * Lets go of every unfinished job this node has claimed, so the next claim (another node, or
    * this one restarted) continues it at once and knows it was handed over, not taken over. Called
@@ -205,3 +215,26 @@ export class LeaseLostError extends Error {}
 
 /** Another request with the same Idempotency-Key committed first (a shared store, another node). */
 export class IdempotencyConflictError extends Error {}
+
+/** Runs (ext): reads of the jobs grouped by their Bulk-Run header, always within one owner, paged by key. */
+export interface RunReader {
+  listRuns(owner: string, limit: number, before?: RunCursor, idPrefix?: string): Promise<RunRecord[]>;
+  getRun(owner: string, runId: string): Promise<RunRecord | null>;
+  runJobs(
+    owner: string,
+    runId: string,
+    opts: { limit: number; afterSeq?: number; unfinishedOnly?: boolean },
+  ): Promise<JobRecord[]>;
+  jobsBefore(owner: string, opts: { limit: number; beforeSeq?: number; state?: string }): Promise<JobRecord[]>;
+  errors(
+    owner: string,
+    of: { runId: string } | { jobId: string },
+    opts: { limit: number; after?: ErrorCursor },
+  ): Promise<RunErrorRecord[]>;
+  reasons(owner: string, runId: string, limit: number): Promise<ReasonCount[]>;
+  /** The owner's jobs by state, and the rows stored and failed by jobs changed since `sinceIso`. */
+  overview(
+    owner: string,
+    sinceIso: string,
+  ): Promise<{ byState: Record<string, number>; stored: number; failed: number }>;
+}

@@ -5,7 +5,6 @@
  * heartbeat keeps the job's lease (on stores that lease), whatever the size of a chunk.
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type { RecordError } from '../../protocol/index.js';
 import { nowIso } from '../clock.js';
 import type { JobEvents } from '../job-events.js';
 import { releaseAfter } from '../observe/heap-release.js';
@@ -14,7 +13,8 @@ import type { ServerMetrics } from '../observe/server-metrics.js';
 import { AggregateAccumulator } from '../resources/aggregates.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
-import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore } from '../store/store.js';
+import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore, type StoredRecordError } from '../store/store.js';
+import { sentValue } from '../records/error-value.js';
 import { recordValidator } from './record-validator.js';
 import { recordsOfPayload, type RecordSource } from '../records/json-records.js';
 
@@ -30,7 +30,7 @@ export interface RunnerDeps {
   /** Rows for the next chunk. */
   chunkRows(): number;
   /** Told how long a chunk of `size` rows took, for the speed estimate. */
-  measured(size: number, seconds: number): void;
+  measured(size: number, seconds: number, owner: string): void;
   stopping(): boolean;
   /** The records the HTTP side already parsed, if it kept them. */
   takeRecords(jobId: string): RecordSource | undefined;
@@ -84,11 +84,17 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       const chunkStart = performance.now();
       const end = Math.min(records.length, processed + deps.chunkRows());
       const rows: { index: number; values: SqlValue[] }[] = [];
-      const invalid: RecordError[] = [];
+      const invalid: StoredRecordError[] = [];
       for (let i = processed; i < end; i++) {
-        const v = validate(records.at(i));
+        const record = records.at(i);
+        const v = validate(record);
         if (v.ok) rows.push({ index: i, values: v.values });
-        else invalid.push(v.field ? { index: i, field: v.field, error: v.error } : { index: i, error: v.error });
+        else
+          invalid.push(
+            v.field
+              ? { index: i, field: v.field, error: v.error, value: sentValue(record, v.field) }
+              : { index: i, error: v.error },
+          );
       }
       const size = end - processed;
       const storedBefore = agg.state.stored;
@@ -111,7 +117,7 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
       starting = false;
       processed = end;
       const seconds = (performance.now() - chunkStart) / 1000;
-      deps.measured(size, seconds);
+      deps.measured(size, seconds, job.owner);
       deps.metrics?.chunkSeconds.observe(seconds);
       deps.metrics?.rowsStored.inc(result.stored);
       deps.metrics?.rowsFailed.inc(result.errors.length);

@@ -4,6 +4,7 @@
  * another's job behind it. A lane that loses the database lets its job go and claims it again
  * after a bounded backoff; the job continues from its last committed chunk and never fails for it.
  */
+import { RateHistory } from '../observe/rate-history.js';
 import { createHash } from 'node:crypto';
 import type { JobEvents } from '../job-events.js';
 import type { ServerLogger } from '../observe/server-log.js';
@@ -50,6 +51,8 @@ export function laneWorkerId(owner: string): string {
 export class JobWorker {
   /** Measured throughput, for estimates and chunk sizes. */
   rowsPerSecond = 20_000;
+  /** Rows per 5 s per token over the last minutes (the jobs page's chart). */
+  readonly rates = new RateHistory();
   private stopping = false;
   private running: Promise<void> | null = null;
   private readonly sleepers = new Set<() => void>();
@@ -78,7 +81,8 @@ export class JobWorker {
       beforeChunk: opts.beforeChunk,
       heartbeatMs: Math.max(100, Math.floor((opts.leaseMs ?? DEFAULT_LEASE_MS) / 3)),
       chunkRows: () => this.chunkRows(),
-      measured: (size, seconds) => {
+      measured: (size, seconds, owner) => {
+        this.rates.note(owner, size);
         // A tiny chunk (the tail of a job, a 3-row job) is mostly commit cost: it would drag the estimate down.
         if (seconds > 0 && size >= MIN_CHUNK_ROWS)
           this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));

@@ -62,8 +62,12 @@ export class FormatHints {
   private readonly seen = new Map<string, number>();
   private readonly looks = new Map<string, Map<string, number>>();
 
-  constructor(resource: ResourceDescription) {
-    for (const f of resource.fields) if (f.type in CANONICAL || f.type === 'boolean') this.types.set(f.name, f.type);
+  /** `converted`: the fields a format flag already reads; a value failing there needs fixing, not a flag. */
+  constructor(resource: ResourceDescription, converted: ReadonlySet<string> = new Set()) {
+    for (const f of resource.fields) {
+      if (converted.has(f.name)) continue;
+      if (f.type in CANONICAL || f.type === 'boolean') this.types.set(f.name, f.type);
+    }
   }
 
   /** One row as read, and as it goes out (converted, when a conversion read it). */

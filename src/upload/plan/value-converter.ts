@@ -24,6 +24,8 @@ export type Converted =
   | { record: Record<string, unknown>; problems: ValueProblem[] };
 
 export interface ValueConverter {
+  /** The fields a format flag converts: a hint never suggests a flag for these. */
+  readonly fields: ReadonlySet<string>;
   convert(record: Record<string, unknown>): Converted;
   /** A record as sent → its values as the file writes them. */
   restore(record: Record<string, unknown>): Record<string, unknown>;
@@ -57,6 +59,7 @@ export function planConversion(
   }
   if (steps.size === 0) return null;
   return {
+    fields: new Set(steps.keys()),
     convert(record) {
       let out: Record<string, unknown> | null = null;
       let problems: ValueProblem[] | null = null;

@@ -135,7 +135,7 @@ export class InputPlanner {
     const check = this.rowCheck(resourceName);
     const description = this.description(resourceName);
     const convert = this.conversion(resourceName);
-    const hints = description ? new FormatHints(description) : null;
+    const hints = description ? new FormatHints(description, convert?.fields) : null;
     const notice = this.notice;
     const preview = this.plan.dryRun && convert ? { left: PREVIEW_ROWS } : null;
     const map = this.plan.columnMap ?? {};
@@ -149,7 +149,7 @@ export class InputPlanner {
     const checkAll = description ? this.checkFor(resourceName, description) : null;
     const converted = (line: number, record: Record<string, unknown>): InputItem => {
       const c = convert ? convert.convert(record) : { record };
-      hints?.observe(record, c.problems ? record : c.record);
+      hints?.observe(record, c.record);
       if (c.problems) {
         // Every error of the row at once: the values that did not convert, and what else the
         // server would refuse in the rest of it.

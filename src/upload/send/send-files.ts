@@ -14,7 +14,7 @@ import { InputPlanner } from './input-planner.js';
 import { JobClaims } from '../state/job-claims.js';
 import { CheckpointFolder, type DispatchSlot } from '../state/checkpoint-fold.js';
 import { batchInput, resumePlan } from './batcher.js';
-import { submitBatch } from './submit-batch.js';
+import { batchKey, submitBatch } from './submit-batch.js';
 import { settleJob } from '../settle/settle-job.js';
 import type { UploadResult } from '../state/run-result.js';
 import { RunLedger } from '../state/run-ledger.js';
@@ -210,7 +210,7 @@ class UploadRun {
   }
 
   private idempotencyKey(batch: Batch, fileIndex: number): string {
-    return `${this.checkpoint.run_id}:${fileIndex}:${batch.origin.firstLine}-${batch.origin.lastLine}`;
+    return batchKey(this.checkpoint, fileIndex, batch);
   }
 
   private async send(batch: Batch, resource: string, fileIndex: number, slot: DispatchSlot): Promise<void> {

@@ -5,6 +5,7 @@ import { ApiError } from '../../client/api-error.js';
 import type { DeleteByKey, JobApiClient } from '../../client/job-api-client.js';
 import type { JobRef } from '../../client/job-ref.js';
 import { splitToFit, type Batch } from './batch.js';
+import type { Checkpoint } from '../state/checkpoint.js';
 
 export interface SubmitOptions {
   client: JobApiClient;
@@ -43,4 +44,25 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
     throw err;
   }
   await opts.onStarted(batch, { ref: started.ref, replayed: started.replayed, key });
+}
+
+/**
+ * A batch's idempotency key: the run, the file and the line range, so a resend after a lost answer
+ * replays the first job. The same rows again after the server ended their job unprocessed
+ * (Aborted, Failed) get a key of their own: under the first one the server would replay that job,
+ * and the rows would never be sent. A job the server forgot (Lost) or answered wrongly keeps its
+ * key: it may still exist, and only a replay of it cannot store its rows twice.
+ */
+export function batchKey(checkpoint: Pick<Checkpoint, 'run_id' | 'entries'>, fileIndex: number, batch: Batch): string {
+  const { file, firstLine, lastLine } = batch.origin;
+  const key = `${checkpoint.run_id}:${fileIndex}:${firstLine}-${lastLine}`;
+  const ended = checkpoint.entries.find(
+    (e) =>
+      e.state === 'finished' &&
+      e.file === file &&
+      e.first_line === firstLine &&
+      e.last_line === lastLine &&
+      (e.outcome?.state === 'Aborted' || e.outcome?.state === 'Failed'),
+  );
+  return ended?.job_id ? `${key}:after-${ended.job_id}` : key;
 }

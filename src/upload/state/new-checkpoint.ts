@@ -1,5 +1,6 @@
 // A fresh run's checkpoint; the run to resume, loaded and checked; and the reason (if any) a saved
 // one cannot be resumed.
+import { nothingLeft } from './finished-run.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BulkError } from '../../errors/bulk-error.js';
@@ -47,7 +48,8 @@ export async function loadResume(runIdArg: string | true): Promise<Checkpoint> {
       `no run ${runId} (looked in ${runDir(runId)})`,
       `bulk resume with no id takes the newest run in ${runsDir()}`,
     );
-  const refusal = await resumeRefusal(cp);
+  // A run with nothing left is not resumed (finished-run.ts), so a changed input does not matter to it.
+  const refusal = nothingLeft(cp) ? null : await resumeRefusal(cp);
   if (refusal) throw new BulkError('resume-refused', `cannot resume run ${runId}: ${refusal}`);
   if (cp.cwd && cp.cwd !== process.cwd() && existsSync(cp.cwd)) process.chdir(cp.cwd);
   return cp;

@@ -12,7 +12,14 @@ import type { CheckpointWriter } from './checkpoint-writer.js';
 import { FailedRowsFiles, type FailedSource } from './failed-rows-files.js';
 import { assembleResult, outcomeOf, type UploadResult } from './run-result.js';
 import { RunTally } from './run-tally.js';
-import { batchFailure, maxErrorsStop, outputStop, StopLatch, type MaxErrors } from './stop-policy.js';
+import {
+  batchFailure,
+  maxErrorsStop,
+  outputStop,
+  StopLatch,
+  stopWithFinalCounts,
+  type MaxErrors,
+} from './stop-policy.js';
 
 export interface LedgerOptions {
   checkpoint: Checkpoint;
@@ -167,7 +174,7 @@ export class RunLedger {
       notRead,
       submitted,
       failedRowsFiles: this.failedRows.paths(),
-      stop: this.stopLatch.decision,
+      stop: stopWithFinalCounts(this.stopLatch.decision, this.opts.maxErrors, this.counts),
     });
   }
 }

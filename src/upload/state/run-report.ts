@@ -22,6 +22,8 @@ export interface RunTotals {
   /** Combined across jobs (combineAggregates). */
   aggregates: Record<string, AggregateValue>;
   failedRowsFile: string | null;
+  /** The run's own log (run.log in its folder), once the command layer opened one. */
+  logFile?: string | null;
   /** The exact command that continues this run, when it can be resumed. */
   resumeCommand: string | null;
   /** Why the run stopped, when it did not complete. */

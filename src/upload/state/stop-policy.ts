@@ -74,10 +74,25 @@ export function maxErrorsStop(max: MaxErrors | undefined, failed: number, read: 
   const overCount = max.count !== undefined && failed > max.count;
   const overShare = max.percent !== undefined && read > 0 && (failed / read) * 100 > max.percent;
   if (!overCount && !overShare) return null;
-  return {
-    reason: 'max-errors',
-    message: `more rows failed than --max-errors allows (${failed} failed of ${read} read)`,
-  };
+  return { reason: 'max-errors', message: maxErrorsMessage(max, failed, read) };
+}
+
+function maxErrorsMessage(max: MaxErrors, failed: number, read: number): string {
+  const limit = [max.count, max.percent === undefined ? undefined : `${max.percent}%`].filter((x) => x !== undefined);
+  return `more rows failed than --max-errors ${limit.join(' / ')} allows (${failed} failed of ${read} read)`;
+}
+
+/**
+ * The stop as the run's last tally says it: jobs in flight when --max-errors tripped still settle,
+ * so the counts at that instant are not the run's, and a message must not contradict its summary.
+ */
+export function stopWithFinalCounts(
+  stop: StopDecision | null,
+  max: MaxErrors | undefined,
+  counts: { failed: number; read: number },
+): StopDecision | null {
+  if (!stop || stop.reason !== 'max-errors' || !max) return stop;
+  return { ...stop, message: maxErrorsMessage(max, counts.failed, counts.read) };
 }
 
 /** The run's stop: the first decision wins, later ones are ignored. */

@@ -5,6 +5,7 @@ import { jobLeases } from './003-job-leases.js';
 import { settings } from './004-settings.js';
 import { payloadCompression } from './005-payload-compression.js';
 import { jobSource } from './006-job-source.js';
+import { runs } from './007-runs.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   settings,
   payloadCompression,
   jobSource,
+  runs,
 ];
 
 /** The table that records which migrations a database has run (both databases). */
