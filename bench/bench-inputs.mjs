@@ -1,7 +1,8 @@
 // The bench's input files: one CSV of the built-in transactions resource in date order (as exports
 // come), and the same rows in a seeded random order (keys land all over the unique index).
 import { once } from 'node:events';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { formatRow, generateTransactions, prng, transactionRow } from './transactions-generator.mjs';
 
@@ -19,6 +20,61 @@ export async function writeInputs(dir, rows, orders) {
     else throw new Error(`unknown order ${order} (date or random)`);
   }
   return files;
+}
+
+/** The same rows as NDJSON beside each CSV (values as the CSV has them: text); order → path. */
+export async function writeNdjson(inputs) {
+  const files = {};
+  for (const [order, csv] of Object.entries(inputs)) {
+    const file = csv.replace(/\.csv$/, '.ndjson');
+    files[order] = file;
+    if (existsSync(file)) continue;
+    const out = createWriteStream(file);
+    const rl = createInterface({ input: createReadStream(csv), crlfDelay: Infinity });
+    let columns = null;
+    for await (const line of rl) {
+      if (!columns) {
+        columns = line.split(',');
+        continue;
+      }
+      const values = splitCsvLine(line);
+      const text = `${JSON.stringify(Object.fromEntries(columns.map((c, i) => [c, values[i]])))}\n`;
+      if (!out.write(text)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+  }
+  return files;
+}
+
+/** One line of the generated CSV (quoted values, "" inside them; no line breaks in values). */
+function splitCsvLine(line) {
+  const values = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let v = '';
+      let j = i + 1;
+      for (;;) {
+        const q = line.indexOf('"', j);
+        if (line[q + 1] === '"') {
+          v += line.slice(j, q + 1);
+          j = q + 2;
+          continue;
+        }
+        v += line.slice(j, q);
+        i = q + 2;
+        break;
+      }
+      values.push(v);
+    } else {
+      const c = line.indexOf(',', i);
+      const end = c === -1 ? line.length : c;
+      values.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return values;
 }
 
 async function writeShuffled(file, rows) {

@@ -74,10 +74,19 @@ export async function startProcess(cmd, args, ready, env = process.env) {
   };
 }
 
-/** A round-robin HTTP proxy over several nodes, as a load balancer would spread one client's requests. */
-export function roundRobin(targets) {
+/**
+ * A round-robin HTTP proxy over several nodes, as a load balancer would spread one client's requests.
+ * `guideOnly`: resource descriptions answer 404, as a server with only the guide's API, so the
+ * client sends the guide's JSON arrays (not CSV).
+ */
+export function roundRobin(targets, { guideOnly = false } = {}) {
   let next = 0;
   const server = http.createServer((req, res) => {
+    if (guideOnly && req.url.startsWith('/api/resources')) {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not found"}');
+      return;
+    }
     const t = new URL(targets[next++ % targets.length]);
     const up = http.request(
       { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: { ...req.headers, host: t.host } },

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freshSchema, haveTool, log, median, pgAnswers, roundRobin, startProcess, timed } from './bench-procs.mjs';
-import { writeInputs } from './bench-inputs.mjs';
+import { writeInputs, writeNdjson } from './bench-inputs.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const out = path.join(root, 'bench', 'out');
@@ -24,6 +24,8 @@ const QUICK = flag('quick');
 const ROWS = Number(opt('rows', QUICK ? 50_000 : 300_000));
 const RUNS = Number(opt('runs', QUICK ? 1 : 3));
 const ORDERS = opt('orders', 'date,random').split(',');
+/** Also measure the same inserts with JSON bodies (guide-only) and from NDJSON input, beside CSV. */
+const BODIES = !flag('no-bodies');
 const PG_URL = opt('pg', process.env.BULK_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const KEY = 'account_id,transaction_date,description';
 /** The unique index of the built-in resource, date first, as `bulk serve` creates it. */
@@ -65,8 +67,12 @@ async function upload(file, url, upsert) {
   return { ms: res.ms, rss: res.rss, cpu: res.cpu };
 }
 
-/** Insert then upsert of the same file through `bulk serve` nodes on one database; serverRss is the nodes' highest peak. */
-async function bulkPair(file, dbs, viaProxy = dbs.length > 1) {
+/**
+ * Insert then upsert of the same file through `bulk serve` nodes on one database; serverRss is the
+ * nodes' highest peak. `insertOnly`: the insert alone; `guideOnly`: through a proxy that hides the
+ * resource descriptions, so the batches go as JSON arrays instead of CSV.
+ */
+async function bulkPair(file, dbs, viaProxy = dbs.length > 1, { insertOnly = false, guideOnly = false } = {}) {
   const nodes = [];
   for (const db of dbs)
     nodes.push(
@@ -77,7 +83,13 @@ async function bulkPair(file, dbs, viaProxy = dbs.length > 1) {
         env,
       ),
     );
-  const lb = viaProxy ? await roundRobin(nodes.map((n) => n.url)) : null;
+  const lb =
+    viaProxy || guideOnly
+      ? await roundRobin(
+          nodes.map((n) => n.url),
+          { guideOnly },
+        )
+      : null;
   const url = lb?.url ?? nodes[0].url;
   const serverCpu = () => nodes.reduce((sum, n) => sum + (n.cpu() ?? NaN), 0);
   /** One upload, with the CPU seconds the nodes spent meanwhile beside the client's own. */
@@ -88,7 +100,7 @@ async function bulkPair(file, dbs, viaProxy = dbs.length > 1) {
   };
   let pair;
   try {
-    pair = { insert: await measured(false), upsert: await measured(true) };
+    pair = { insert: await measured(false), upsert: insertOnly ? undefined : await measured(true) };
   } finally {
     lb?.close();
     pair = { ...pair, peaks: await Promise.all(nodes.map((n) => n.stop())) };
@@ -155,6 +167,8 @@ async function withSchema(fn) {
 /** Per run and order: every measurement, in ms (and RSS where known). */
 const runs = [];
 const inputs = await writeInputs(out, ROWS, ORDERS);
+/** The same rows as NDJSON, for the JSON-bodies rows: an NDJSON input always goes as JSON arrays. */
+const ndjsonOf = BODIES ? await writeNdjson(inputs) : {};
 for (const order of ORDERS) {
   const file = inputs[order];
   for (let r = 0; r < RUNS; r++) {
@@ -164,9 +178,17 @@ for (const order of ORDERS) {
     const db = path.join(out, 'serve.db');
     for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
     m.sqlite = await bulkPair(file, [db]);
+    if (BODIES) {
+      for (const f of [db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
+      m.sqliteJson = await bulkPair(file, [db], false, { insertOnly: true, guideOnly: true });
+    }
     if (PG_UP && HAVE_PSQL) m.psql = await psqlPair(file);
     if (PG_UP) {
       m.pg1 = await withSchema((url) => bulkPair(file, [url]));
+      if (BODIES) {
+        m.pg1Json = await withSchema((url) => bulkPair(file, [url], false, { insertOnly: true, guideOnly: true }));
+        m.pg1Ndjson = await withSchema((url) => bulkPair(ndjsonOf[order], [url], false, { insertOnly: true }));
+      }
       m.pg3 = await withSchema((url) => bulkPair(file, [url, url, url]));
       // One node behind the same proxy: the proxy shares the two cores too, so 3 nodes vs 1 compares nodes, not the proxy.
       m.pg1proxy = await withSchema((url) => bulkPair(file, [url], true));
@@ -218,7 +240,7 @@ const WORK = [
     ref: 'psql staging upsert',
     refOf: (m) => m.psql?.upsert,
     bulkOf: (m) => m.pg1?.upsert,
-    target: 3,
+    target: 2,
     rss: (m) => m.pg1,
   },
   {
@@ -234,8 +256,48 @@ const WORK = [
     ref: 'psql staging upsert',
     refOf: (m) => m.psql?.upsert,
     bulkOf: (m) => m.pg3?.upsert,
-    target: 3,
+    target: 2,
     rss: (m) => m.pg3,
+  },
+  {
+    work: 'SQLite insert, JSON bodies',
+    ref: 'sqlite3 .import',
+    refOf: (m) => m.sqliteImport,
+    bulkOf: (m) => m.sqliteJson?.insert,
+    target: 3,
+    rss: (m) => m.sqliteJson,
+  },
+  {
+    work: 'PostgreSQL insert, 1 node, JSON bodies',
+    ref: 'psql \\copy',
+    refOf: (m) => m.psql?.copy,
+    bulkOf: (m) => m.pg1Json?.insert,
+    target: 2,
+    rss: (m) => m.pg1Json,
+  },
+  {
+    work: 'PostgreSQL insert, 1 node, NDJSON input',
+    ref: 'psql \\copy',
+    refOf: (m) => m.psql?.copy,
+    bulkOf: (m) => m.pg1Ndjson?.insert,
+    target: 2,
+    rss: (m) => m.pg1Ndjson,
+  },
+  {
+    work: 'CSV against JSON bodies, SQLite insert',
+    ref: 'bulk, JSON bodies',
+    refOf: (m) => m.sqliteJson?.insert,
+    bulkOf: (m) => m.sqlite?.insert,
+    target: 1,
+    rss: () => null,
+  },
+  {
+    work: 'CSV against JSON bodies, PostgreSQL insert',
+    ref: 'bulk, JSON bodies',
+    refOf: (m) => m.pg1Json?.insert,
+    bulkOf: (m) => m.pg1?.insert,
+    target: 1,
+    rss: () => null,
   },
   {
     work: 'PostgreSQL insert, 3 nodes vs 1',
@@ -257,6 +319,8 @@ const WORK = [
 
 const mb = (b) => (b === null || b === undefined || Number.isNaN(b) ? '-' : String(Math.round(b / 1048576)));
 const cpuText = (x) => (x === undefined || x === null || Number.isNaN(x) ? '-' : x.toFixed(1));
+/** CPU seconds as microseconds per row. */
+const perRow = (s) => (s === undefined || s === null || Number.isNaN(s) ? '-' : ((s * 1e6) / ROWS).toFixed(1));
 const sec = (ms) => (ms === undefined ? '-' : (ms / 1000).toFixed(2));
 const table = [];
 for (const order of ORDERS) {
@@ -280,24 +344,28 @@ for (const order of ORDERS) {
       clientMb: mb(median(pairs.map(([, b]) => b.rss ?? NaN))),
       clientCpu: cpuText(median(pairs.map(([, b]) => b.cpu ?? NaN))),
       serverCpu: cpuText(median(pairs.map(([, b]) => b.serverCpu ?? NaN))),
+      clientUs: perRow(median(pairs.map(([, b]) => b.cpu ?? NaN))),
+      serverUs: perRow(median(pairs.map(([, b]) => b.serverCpu ?? NaN))),
       serverMb: holders.length && holders[0].serverRss !== null ? mb(median(holders.map((h) => h.serverRss))) : '-',
     });
   }
 }
 
 const lines = [
-  '| work | order | reference | reference s | bulk s | bulk rows/s | ratio | target | client MB | server MB | client CPU s | server CPU s |',
-  '|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|',
+  '| work | order | reference | reference s | bulk s | bulk rows/s | ratio | target | client MB | server MB | client CPU s | server CPU s | client µs/row | node µs/row |',
+  '|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   ...table.map(
     (t) =>
-      `| ${t.work} | ${t.order} | ${t.reference} | ${t.refS} | ${t.bulkS} | ${t.rowsPerSecond} | ${t.ratio.toFixed(2)}× | ≤ ${t.target}× ${t.met ? 'met' : '**not met**'} | ${t.clientMb} | ${t.serverMb} | ${t.clientCpu} | ${t.serverCpu} |`,
+      `| ${t.work} | ${t.order} | ${t.reference} | ${t.refS} | ${t.bulkS} | ${t.rowsPerSecond} | ${t.ratio.toFixed(2)}× | ≤ ${t.target}× ${t.met ? 'met' : '**not met**'} | ${t.clientMb} | ${t.serverMb} | ${t.clientCpu} | ${t.serverCpu} | ${t.clientUs} | ${t.serverUs} |`,
   ),
 ];
+// What a client costs before its first row: starting node and loading bulk (in every client CPU figure).
+const startCpu = (await timed(process.execPath, [BIN, '--version'], { env })).cpu;
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 1073741824)} GiB, node ${process.version}, load ${os
   .loadavg()
   .map((l) => l.toFixed(1))
   .join(' ')}`;
-const text = `${lines.join('\n')}\n\n${ROWS} rows; ratios are medians of ${RUNS} per-run ratio(s); server MB is the highest node's peak over its insert and upsert; CPU s is user + system, server CPU summed over the nodes (the rest of a bulk run's time is the database's and waiting).\nMachine: ${machine}\n`;
+const text = `${lines.join('\n')}\n\n${ROWS} rows; ratios are medians of ${RUNS} per-run ratio(s); server MB is the highest node's peak over its insert and upsert; CPU s is user + system, server CPU summed over the nodes (the rest of a bulk run's time is the database's and waiting); µs/row is that CPU over ${ROWS} rows, the client's including ${cpuText(startCpu)} s of starting up (\`bulk --version\`).\nMachine: ${machine}\n`;
 process.stdout.write(text);
 writeFileSync(
   path.join(out, 'results.json'),

@@ -84,6 +84,8 @@ export class JobApiClient {
   async startJob(args: {
     resource: string;
     body: string | Buffer;
+    /** The body's type: the guide's JSON array unless the server listed another (`body_types`). */
+    contentType?: string;
     idempotencyKey?: string;
     upsert?: { uniqueFields: string[]; updateFields?: string[] };
     /** Delete the records with these keys instead (DELETE); the body holds key records. */
@@ -99,7 +101,7 @@ export class JobApiClient {
         query.set('update_fields', args.upsert.updateFields.join(','));
       path += `?${query.toString()}`;
     }
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const headers: Record<string, string> = { 'content-type': args.contentType ?? 'application/json' };
     if (args.idempotencyKey) headers[IDEMPOTENCY_HEADER] = args.idempotencyKey;
     if (this.runId) headers[RUN_HEADER] = this.runId;
     if (args.source)

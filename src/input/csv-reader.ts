@@ -38,7 +38,7 @@ export interface CsvReadOptions {
   maxRecordChars?: number;
 }
 
-function csvQuote(values: string[], delimiter: string): string {
+export function csvQuote(values: string[], delimiter: string): string {
   const special = new RegExp(`["\\n\\r${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
   return values.map((v) => (special.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(delimiter);
 }
@@ -175,7 +175,7 @@ export async function* readCsv(
   }
   if (failure instanceof CsvReadError) {
     // The record that broke fails at the line it starts on; the caller reports the rest as not read.
-    const error = fatal(failure, file, maxChars);
+    const error = csvFailure(failure, file, maxChars);
     yield [{ kind: 'rejected', line: failure.line, raw: '', reason: error.detail }];
     throw error;
   }
@@ -240,7 +240,8 @@ function checkHeader(values: string[], file: string, line: number): string[] {
   return values;
 }
 
-function fatal(err: CsvReadError, file: string, maxChars: number): InputError {
+/** Where a CSV file cannot be read on: the error that stops it, worded for the person who runs the upload. */
+export function csvFailure(err: CsvReadError, file: string, maxChars: number): InputError {
   const rest = 'the rest of the file was not read';
   const line = err.line;
   if (err.code === 'CSV_QUOTE_NOT_CLOSED')

@@ -5,7 +5,7 @@
  */
 import { Parser, type CsvError, type Info } from 'csv-parse';
 import type { CsvDialect } from './csv-dialect.js';
-import { CsvSplitError, CsvSplitter } from './csv-splitter.js';
+import { CsvSplitError, CsvSplitter } from '../protocol/csv-splitter.js';
 import { isWellFormed } from './text-codec.js';
 
 export interface CsvRecord {

@@ -16,6 +16,7 @@ import type { InputEncoding, InputFormat, InputItem } from './input-item.js';
 import { readJsonArray } from './json-array-reader.js';
 import { readNdjson } from './ndjson-reader.js';
 import type { RecordLimits } from './record-limits.js';
+import type { SlabPiece } from './csv-slabs.js';
 
 export interface InputSource {
   /** As given; '-' for stdin. */
@@ -36,6 +37,8 @@ export interface InputSource {
   compressed: boolean;
   /** Items in arrays of up to maxRows, in file order. Throws InputError where the file cannot be read on. */
   batches(maxRows: number): AsyncIterable<InputItem[]>;
+  /** A canonical CSV file (canonical-csv.ts): its rows as byte ranges, in place of `batches`. */
+  slabs?: () => AsyncIterable<SlabPiece[]>;
   close(): Promise<void>;
 }
 

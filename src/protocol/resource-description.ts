@@ -19,6 +19,8 @@ export interface ResourceDescription {
   fields: ResourceFieldDescription[];
   /** Each a set of field names that identify a record; an upsert names one of them. */
   unique_keys: string[][];
+  /** (ext) The bodies a job of this resource may be sent as; absent: the guide's JSON array only. */
+  body_types?: string[];
 }
 
 export interface ResourceList {

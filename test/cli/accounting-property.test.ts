@@ -1,6 +1,7 @@
 // Generated job servers (test/helpers/fake-job-server.ts) against the real CLI: whatever they
-// answer, the run's accounting, exit code and --json agree with what they stored. A few servers
-// here; many more in npm run test:faults (test/faults/accounting-property.test.ts).
+// answer, the run's accounting, exit code and --json agree with what they stored, whether they take
+// CSV bodies (ext) or only the guide's JSON arrays. A few servers here; many more in npm run
+// test:faults (test/faults/accounting-property.test.ts).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkAccounting, runScenario, scenarioArb } from '../helpers/accounting-run.js';
@@ -13,6 +14,13 @@ describe('accounting against a generated job server', () => {
     const run = await runScenario({ rows: 5, batchSize: 2, concurrency: 2, scripts: [HONEST] });
     checkAccounting(run);
     expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0, unconfirmed: 0 });
+  });
+
+  it("an honest server that takes CSV bodies: the file's own lines, every row stored, exit 0", async () => {
+    const run = await runScenario({ rows: 5, batchSize: 2, concurrency: 2, scripts: [HONEST], csv: true });
+    checkAccounting(run);
+    expect(run.bodyTypes).toEqual(['text/csv', 'text/csv', 'text/csv']);
+    expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0 });
   });
 
   it('the reconciled accounting, exit code and --json agree with what the server stored', async () => {

@@ -24,6 +24,8 @@ export interface Scenario {
   concurrency: number;
   /** Job k (in the order the fake creates them) follows scripts[k % length]. */
   scripts: JobScript[];
+  /** The fake takes CSV bodies (ext) too, so the CLI sends the file's own lines. */
+  csv?: boolean;
 }
 
 export interface JsonDoc {
@@ -60,6 +62,8 @@ export interface AccountingRun {
   /** Descriptions listed in the failed-rows file. */
   failedListed: string[];
   otherHits: { method: string; path: string; authorization: string | undefined }[];
+  /** The content type of every start request's body. */
+  bodyTypes: string[];
 }
 
 export const TOKEN = 'sekrit-token-for-the-one-origin';
@@ -72,7 +76,7 @@ export async function runScenario(
   opts: { human?: boolean; args?: string[] } = {},
 ): Promise<AccountingRun> {
   const other = await startOtherOrigin();
-  const fake = await startFakeJobServer(scenario.scripts, other.url);
+  const fake = await startFakeJobServer(scenario.scripts, other.url, { csvBodies: scenario.csv });
   try {
     const dir = tempDir('bulk-accounting-');
     const input = path.join(dir, 'transactions.csv');
@@ -125,6 +129,7 @@ export async function runScenario(
       stored: fake.storedDescriptions(),
       failedListed,
       otherHits: other.hits,
+      bodyTypes: fake.bodyTypes,
     };
   } finally {
     await fake.close();
@@ -181,6 +186,9 @@ export function checkAccounting(run: AccountingRun): void {
   if (!doc) throw new Error(`no --json document (exit ${run.code}); stderr:\n${run.stderr.slice(0, 2000)}`);
   const c = doc.counts;
   if (doc.exit_code !== run.code) problems.push(`--json says exit ${doc.exit_code}, the process exited ${run.code}`);
+  const bodyType = scenario.csv ? 'text/csv' : 'application/json';
+  const otherTypes = run.bodyTypes.filter((t) => t !== bodyType);
+  if (otherTypes.length) problems.push(`bodies sent as ${otherTypes.join(', ')}, not only ${bodyType}`);
   if (c.read !== c.stored + c.failed + c.unprocessed + c.unconfirmed)
     problems.push(
       `read ${c.read} ≠ stored ${c.stored} + failed ${c.failed} + unprocessed ${c.unprocessed} + unconfirmed ${c.unconfirmed}`,
@@ -321,4 +329,5 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   batchSize: fc.integer({ min: 1, max: 10 }),
   concurrency: fc.integer({ min: 1, max: 3 }),
   scripts: fc.array(scriptArb, { minLength: 1, maxLength: 3 }),
+  csv: fc.boolean(),
 });

@@ -3,6 +3,7 @@
 // purpose, and which keeps the truth of which rows it stored. A second loopback server stands for
 // "another origin" and records whether anyone contacted it, and with which Authorization header.
 import http from 'node:http';
+import { parseCsvRecords } from '../../src/server/records/csv-records.js';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
 
@@ -131,6 +132,8 @@ export interface JobTruth {
 export interface FakeJobServer {
   url: string;
   jobs: JobTruth[];
+  /** The content type of every start request's body, in order. */
+  bodyTypes: string[];
   /** Descriptions of every row the fake stored. */
   storedDescriptions(): Set<string>;
   close(): Promise<void>;
@@ -340,8 +343,29 @@ function playJob(seq: number, id: string, script: JobScript, records: Array<Reco
   };
 }
 
-export async function startFakeJobServer(scripts: readonly JobScript[], other: string): Promise<FakeJobServer> {
+/** The transactions resource as a server that takes CSV bodies (ext) describes it. */
+const CSV_DESCRIPTION = {
+  name: 'transactions',
+  fields: ['account_id', 'amount', 'transaction_date', 'description', 'category'].map((name) => ({
+    name,
+    type: 'text',
+    required: false,
+  })),
+  unique_keys: [['account_id', 'transaction_date', 'description']],
+  body_types: ['application/json', 'text/csv'],
+};
+
+/**
+ * `csvBodies`: the fake describes its resource (ext) and takes `text/csv` bodies as well as the
+ * guide's JSON arrays; without it, it is the guide's server only (no descriptions, JSON only).
+ */
+export async function startFakeJobServer(
+  scripts: readonly JobScript[],
+  other: string,
+  opts: { csvBodies?: boolean } = {},
+): Promise<FakeJobServer> {
   const jobs: JobTruth[] = [];
+  const bodyTypes: string[] = [];
   const byId = new Map<string, JobTruth>();
   const byKey = new Map<string, { job: JobTruth | null; resets: number }>();
   let base = '';
@@ -359,10 +383,17 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
     const url = new URL(req.url ?? '/', base);
     const start = /^\/api\/([^/]+)\/bulk\/$/.exec(url.pathname);
+    if (opts.csvBodies && req.method === 'GET' && url.pathname === '/api/resources/')
+      return send(res, 200, { resources: [CSV_DESCRIPTION] });
     if (start && req.method === 'POST') {
       let records: unknown;
+      const type = String(req.headers['content-type'] ?? '');
+      bodyTypes.push(type);
       try {
-        records = JSON.parse(body);
+        if (opts.csvBodies && type.startsWith('text/csv')) {
+          const csv = parseCsvRecords(body, { maxItems: 1e6, maxKeysPerRecord: 100, maxDepth: 4 });
+          records = Array.from({ length: csv.length }, (_, i) => csv.at(i));
+        } else records = JSON.parse(body);
       } catch {
         return send(res, 400, { error: 'Malformed JSON' });
       }
@@ -492,6 +523,7 @@ export async function startFakeJobServer(scripts: readonly JobScript[], other: s
   return {
     url,
     jobs,
+    bodyTypes,
     storedDescriptions: () => new Set(jobs.flatMap((j) => [...j.stored].map((i) => j.descriptions[i] as string))),
     close,
   };

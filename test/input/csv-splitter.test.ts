@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it, vi } from 'vitest';
-import { CsvSplitError, CsvSplitter } from '../../src/input/csv-splitter.js';
+import { CsvSplitError, CsvSplitter } from '../../src/protocol/csv-splitter.js';
 
 /** csv-parse with the options bulk used before it had its own splitter: the oracle. */
 function oracle(text: string): string[][] {

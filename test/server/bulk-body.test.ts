@@ -24,7 +24,7 @@ describe('NDJSON bodies', () => {
     const json = await call(base, 'POST', '/api/transactions/bulk/', {
       body: [tx(1, { description: 'j1' }), tx(2, { description: 'j2' })],
     });
-    expect(json.body.body_types).toEqual(['application/json', 'application/x-ndjson']);
+    expect(json.body.body_types).toEqual(['application/json', 'application/x-ndjson', 'text/csv']);
     const start = await call(base, 'POST', '/api/transactions/bulk/', {
       rawBody: `${ndjson([tx(1, { description: 'n1' }), tx(2, { description: 'n2', amount: 'x' })])}\n\n`,
       headers: NDJSON,

@@ -14,6 +14,13 @@ import { SqliteStore } from '../../src/server/store/sqlite-store.js';
 import type { JobRecord, JobStore } from '../../src/server/store/store.js';
 import type { JobType, RecordError } from '../../src/protocol/index.js';
 import { createTestSchema } from '../helpers/pg.js';
+import { parseBulkBody } from '../../src/server/http/bulk-body.js';
+import type { RecordSource } from '../../src/server/records/json-records.js';
+import { validatedChunk } from '../../src/server/worker/job-runner.js';
+import { columnValidator, recordValidator } from '../../src/server/worker/record-validator.js';
+import { isCsvSource } from '../../src/server/records/csv-records.js';
+
+const LIMITS = { maxItems: 1000, maxKeysPerRecord: 100, maxDepth: 8 };
 import { tempDir } from '../helpers/temp.js';
 
 /** Two resources: one key (the fold path) and two keys (clashes on the other key, row by row). */
@@ -209,8 +216,48 @@ export async function postgresModelBackend(): Promise<ModelBackend> {
 
 let jobCounter = 0;
 
+/**
+ * How a job's rows reach the store: as values (the writers alone), or sent as a request body of
+ * either type, read and checked by the server as a job's records are (a null is an empty CSV
+ * value, which the server reads as missing); a body job that fits its first chunk is run at once
+ * (createAndRun), as a node that is free runs it.
+ */
+export type ModelVia = 'values' | 'application/json' | 'text/csv';
+
+function asBody(def: ResourceDef, rows: SqlValue[][], via: 'application/json' | 'text/csv'): string {
+  const names = def.fields.map((f) => f.name);
+  if (via === 'application/json')
+    return JSON.stringify(rows.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i]]))));
+  const cell = (v: SqlValue) => {
+    const t = v === null ? '' : String(v);
+    return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+  };
+  return [names.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\r\n');
+}
+
+/** The rows of [from, to) as the worker would write them, read from the body when there is one. */
+function chunkRows(
+  m: ModelJob,
+  records: RecordSource | null,
+  validate: ReturnType<typeof recordValidator>,
+  from: number,
+  to: number,
+) {
+  if (!records) return m.rows.slice(from, to).map((values, i) => ({ index: from + i, values }));
+  const def = MODEL_RESOURCES.get(m.resource) as ResourceDef;
+  const keyed = { jobType: m.jobType, uniqueFields: m.jobType === 'insert' ? null : m.key };
+  const byColumn = isCsvSource(records) ? columnValidator(def, keyed, records.columns) : null;
+  const { rows, invalid } = validatedChunk(records, validate, from, to, byColumn);
+  expect(invalid).toEqual([]);
+  return rows;
+}
+
 /** Runs the jobs through the store as the worker would (chunk by chunk), returning each job's record errors. */
-export async function storeRun(b: ModelBackend, jobs: ModelJob[]): Promise<{ errors: Outcome[][]; jobIds: string[] }> {
+export async function storeRun(
+  b: ModelBackend,
+  jobs: ModelJob[],
+  via: ModelVia = 'values',
+): Promise<{ errors: Outcome[][]; jobIds: string[] }> {
   const errors: Outcome[][] = [];
   const jobIds: string[] = [];
   for (const m of jobs) {
@@ -218,26 +265,52 @@ export async function storeRun(b: ModelBackend, jobs: ModelJob[]): Promise<{ err
     const id = `00000000-0000-4000-9000-${String(++jobCounter).padStart(12, '0')}`;
     jobIds.push(id);
     const keyed = m.jobType !== 'insert';
-    await b.store.createJob(
-      {
-        id,
-        resource: m.resource,
-        jobType: m.jobType,
-        owner: '',
-        totalItems: m.rows.length,
-        uniqueFields: keyed ? m.key : null,
-        updateFields: m.updateFields,
-        createdAt: '2026-01-01T00:00:00Z',
-      },
-      '[]',
-    );
-    let job = (await b.store.claimNext('local')) as JobRecord;
+    const newJob = {
+      id,
+      resource: m.resource,
+      jobType: m.jobType,
+      owner: '',
+      totalItems: m.rows.length,
+      uniqueFields: keyed ? m.key : null,
+      updateFields: m.updateFields,
+      createdAt: '2026-01-01T00:00:00Z',
+      runner: 'local',
+    };
+    const records = via === 'values' ? null : parseBulkBody(via, asBody(def, m.rows, via), LIMITS).records;
+    const validate = recordValidator(def, newJob);
     const agg = new AggregateAccumulator(def);
+    if (records && (m.chunks[0] as number) >= m.rows.length) {
+      const out = await b.store.createAndRun(newJob, {
+        job: {
+          ...newJob,
+          seq: 0,
+          state: 'Open',
+          processedItems: 0,
+          successCount: 0,
+          errorCount: 0,
+        } as unknown as JobRecord,
+        resource: def,
+        rows: chunkRows(m, records, validate, 0, m.rows.length),
+        invalid: [],
+        size: m.rows.length,
+        onStored: (v) => agg.addStored(v),
+        aggState: () => agg.snapshot(),
+        now: '2026-01-01T00:00:01Z',
+        start: true,
+        finish: () => agg.resultsJson(),
+        workerId: 'local',
+      });
+      errors.push(out.errors.map((e) => ({ ...e })));
+      expect((await b.store.getJob(id))?.state).toBe('Job Complete');
+      continue;
+    }
+    await b.store.createJob(newJob, '[]');
+    let job = (await b.store.claimNext('local')) as JobRecord;
     const found: RecordError[] = [];
     let from = 0;
     for (let c = 0; from < m.rows.length; c++) {
       const size = Math.min(m.chunks[c % m.chunks.length] as number, m.rows.length - from);
-      const rows = m.rows.slice(from, from + size).map((values, i) => ({ index: from + i, values }));
+      const rows = chunkRows(m, records, validate, from, from + size);
       const last = from + size === m.rows.length;
       const out = await b.store.commitChunk({
         job,
@@ -262,10 +335,10 @@ export async function storeRun(b: ModelBackend, jobs: ModelJob[]): Promise<{ err
 }
 
 /** Runs the jobs on a clean store and on the model; outcomes and tables must be equal. */
-export async function checkAgainstModel(b: ModelBackend, jobs: ModelJob[]): Promise<void> {
+export async function checkAgainstModel(b: ModelBackend, jobs: ModelJob[], via: ModelVia = 'values'): Promise<void> {
   await b.reset();
   const expected = modelRun(jobs);
-  const got = await storeRun(b, jobs);
+  const got = await storeRun(b, jobs, via);
   expect(got.errors).toEqual(expected.errors);
   expect(await b.tables(got.jobIds)).toEqual(expected.tables);
 }

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { pgReachable, reportPgSkip } from '../helpers/pg.js';
-import { BACKENDS, checkAgainstModel, jobsArb, type ModelBackend } from './store-writes-model.js';
+import { BACKENDS, checkAgainstModel, jobsArb, type ModelBackend, type ModelVia } from './store-writes-model.js';
 
 const pgUp = await pgReachable();
 if (!pgUp) reportPgSkip('store-writes (PostgresStore)');
@@ -26,6 +26,17 @@ describe.each(BACKENDS)('%s writes chunks as one row at a time would', (name, ma
       { numRuns: RUNS },
     );
   });
+
+  it.each<ModelVia>(['application/json', 'text/csv'])(
+    'generated jobs sent as %s bodies, read and checked by the server; one-chunk jobs run at once',
+    async (via) => {
+      if (skip) return;
+      await fc.assert(
+        fc.asyncProperty(jobsArb, (jobs) => checkAgainstModel(b, jobs, via)),
+        { numRuns: RUNS },
+      );
+    },
+  );
 
   // Shrunk by fast-check: PostgreSQL named the key of a record a LATER row of the same chunk stored
   // (code 'a', row 2), where one by one only the earlier record (sku 'y', row 0) was there to clash with.

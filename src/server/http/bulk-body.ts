@@ -1,7 +1,8 @@
 /**
  * Reads a bulk request body into its records, whichever body type it came as: the guide's JSON
- * array, or NDJSON (one record a line), which needs no enclosing array and streams from a client
- * without one. The records, their indexes and the stored payload are the same either way.
+ * array, NDJSON (one record a line), which needs no enclosing array and streams from a client
+ * without one, or CSV (a header of field names, values as text), which a client sends from a CSV
+ * file's own lines. The records and their indexes are the same either way.
  */
 import type { BulkBodyType as BodyType } from '../../protocol/index.js';
 import {
@@ -11,20 +12,23 @@ import {
   type RecordLimits,
   type RecordSource,
 } from '../records/json-records.js';
+import { CSV_PAYLOAD_MARK, parseCsvRecords } from '../records/csv-records.js';
 import { HttpError } from './http-io.js';
 
 /** The body type named by a Content-Type header; anything else (or none) is the guide's JSON. */
 export function bodyTypeOf(contentType: string | undefined): BodyType {
   const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (media === 'text/csv') return 'text/csv';
   return media === 'application/x-ndjson' || media === 'application/ndjson'
     ? 'application/x-ndjson'
     : 'application/json';
 }
 
 /**
- * The records, checked against the limits, and the payload to keep with the job: always a JSON
- * array, so a job resumed from the database is read one way. An NDJSON line that does not parse is
- * a 400 naming its item index (blank lines are not items).
+ * The records, checked against the limits, and the payload to keep with the job: a JSON array for
+ * JSON and NDJSON; for CSV the body itself, marked (see {@link CSV_PAYLOAD_MARK}) so a job resumed
+ * from the database is read as it came. An NDJSON line that does not parse is a 400 naming its
+ * item index (blank lines are not items).
  */
 export function parseBulkBody(
   type: BodyType,
@@ -33,6 +37,7 @@ export function parseBulkBody(
 ): { records: RecordSource; payload: string } {
   try {
     if (type === 'application/json') return { records: parseRecords(body, limits), payload: body };
+    if (type === 'text/csv') return { records: parseCsvRecords(body, limits), payload: CSV_PAYLOAD_MARK + body };
     const records: unknown[] = [];
     const lines: string[] = [];
     let start = 0;

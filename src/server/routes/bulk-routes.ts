@@ -10,6 +10,7 @@ import { releaseAfter } from '../observe/heap-release.js';
 import { estimateDuration, startResponse } from '../job-view.js';
 import type { ServerContext } from '../server-context.js';
 import { IdempotencyConflictError } from '../store/store.js';
+import { isStoreTransient } from '../store/store-errors.js';
 import { parseSourceHeader, SOURCE_HEADER } from '../../protocol/job-source.js';
 import { laneWorkerId } from '../worker/job-worker.js';
 import type { ResourceDef } from '../../resources/resource-types.js';
@@ -39,6 +40,11 @@ export function requiredKey(resource: ResourceDef, query: URLSearchParams, what:
     });
   }
   return uniqueFields;
+}
+
+/** Whether a job runs in the request that brings it: its owner has no unfinished job, a lane is free, it is small. */
+async function runsAtOnce(ctx: ServerContext, owner: string, items: number, depth: number): Promise<boolean> {
+  return ctx.worker.takesAtOnce(items) && (depth === 0 || (await ctx.store.queueDepth(owner)) === 0);
 }
 
 /** POST (insert), PATCH (upsert), DELETE (delete by key) /api/{resource}/bulk/: start a job. */
@@ -109,12 +115,14 @@ ${resourceName}
 ${uniqueFields?.join(',') ?? ''}
 ${updateFields?.join(',') ?? ''}
 `);
-    // Hashed as the payload kept (always a JSON array), so the same records as JSON or as NDJSON are
-    // one request; a JSON body is that payload and is hashed as bytes while read (no extra copy).
-    const body = await readBody(req, ctx.limits.maxBodyBytes, type === 'application/json' ? digest : undefined);
+    // NDJSON is hashed as the JSON array kept, so the same records as JSON or as NDJSON are one
+    // request; JSON and CSV bodies are hashed as bytes while read (no extra copy). A CSV body's
+    // hash is over its own bytes: a client sends the same canonical CSV for the same rows.
+    const asRead = type !== 'application/x-ndjson';
+    const body = await readBody(req, ctx.limits.maxBodyBytes, asRead ? digest : undefined);
     bodyChars = body.length;
     const { records, payload } = parseBulkBody(type, body, ctx.limits);
-    if (payload !== body) digest.update(payload);
+    if (!asRead) digest.update(payload);
     const hash = digest.digest('hex');
     if (idemKey) {
       const earlier = await ctx.store.findIdempotency(owner, idemKey);
@@ -150,8 +158,24 @@ ${updateFields?.join(',') ?? ''}
     };
     // Built before the commit so a replay of this key can send exactly these bytes.
     const response = JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
+    const idempotency = idemKey ? { key: idemKey, hash, response } : undefined;
     try {
-      await ctx.store.createJob(job, payload, idemKey ? { key: idemKey, hash, response } : undefined);
+      // Taken at once when the node is free and the owner has nothing waiting (its jobs stay in
+      // order): written in this request, the body never stored. Else queued with its body.
+      if (await runsAtOnce(ctx, owner, records.length, depth)) {
+        try {
+          await ctx.worker.runAtOnce(job, records, idempotency);
+          ctx.events.changed(job.id);
+          sendJsonText(res, 202, response);
+          return job.id;
+        } catch (err) {
+          // Nothing was committed. A database that is away answers as for any job; anything else
+          // (a row the database refused past the checks) leaves the job to a lane, to fail there.
+          if (err instanceof IdempotencyConflictError || isStoreTransient(err)) throw err;
+          ctx.log.warn({ job_id: job.id, err: (err as Error).message }, 'job could not run at once; queued');
+        }
+      }
+      await ctx.store.createJob(job, payload, idempotency);
     } catch (err) {
       // Another node committed the same key first: the retry replays its job.
       if (err instanceof IdempotencyConflictError)

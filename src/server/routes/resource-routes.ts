@@ -3,7 +3,7 @@
  * with their fields, types, required fields and unique keys, so a client checks a header first.
  */
 import type { ServerResponse } from 'node:http';
-import type { ResourceDescription } from '../../protocol/index.js';
+import { BULK_BODY_TYPES, type ResourceDescription } from '../../protocol/index.js';
 import { HttpError, sendJson } from '../http/http-io.js';
 import type { ResourceDef } from '../../resources/resource-types.js';
 import type { ServerContext } from '../server-context.js';
@@ -19,6 +19,7 @@ export function describeResource(def: ResourceDef): ResourceDescription {
       ...(f.type === 'decimal' ? { scale: f.scale ?? 2 } : {}),
     })),
     unique_keys: def.uniqueKeys.map((k) => [...k]),
+    body_types: [...BULK_BODY_TYPES],
   };
 }
 

@@ -6,16 +6,24 @@
 import type pg from 'pg';
 import type { JobRow } from './job-row.js';
 import { jobColumns } from './pg-job-queries.js';
-import type { ChunkWrite, JobEnd, NewJob, StoredRecordError } from './store.js';
+import {
+  IdempotencyConflictError,
+  LeaseLostError,
+  type ChunkWrite,
+  type JobEnd,
+  type NewJob,
+  type StoredRecordError,
+} from './store.js';
 
 const UNFINISHED = "state IN ('Open', 'In Progress')";
 /** Now plus a lease's length in milliseconds, for a statement whose lease length is parameter `$n`. */
 const leaseEnd = (n: number) => `now() + $${n} * interval '1 millisecond'`;
 
+/** The job's row, its payload (none for a job run at once: store.createAndRun) and its idempotency key. */
 export async function insertJob(
   c: pg.PoolClient,
   job: NewJob,
-  payload: string,
+  payload: string | null,
   lease: { owner: string | null; ms: number },
   idempotency?: { key: string; hash: string; response: string },
 ): Promise<void> {
@@ -39,7 +47,8 @@ export async function insertJob(
       job.runId ?? null,
     ],
   );
-  await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
+  if (payload !== null)
+    await c.query('INSERT INTO bulk_job_payloads (job_id, body) VALUES ($1, $2)', [job.id, payload]);
   if (idempotency) {
     await c.query(
       `INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response)
@@ -168,4 +177,26 @@ export async function expireJobsIn(c: pg.PoolClient, cutoffIso: string): Promise
   await c.query('DELETE FROM bulk_idempotency WHERE job_id = ANY($1)', [ids]);
   await c.query('DELETE FROM bulk_jobs WHERE id = ANY($1)', [ids]);
   return ids.length;
+}
+
+/** The same key committed by another node meanwhile (nothing of this job was kept): the error to throw, else null. */
+export function idempotencyConflict(err: unknown, keyed: boolean): IdempotencyConflictError | null {
+  const e = err as { code?: string; constraint?: string };
+  return keyed && e.code === '23505' && e.constraint === 'bulk_idempotency_pkey'
+    ? new IdempotencyConflictError('A request with this Idempotency-Key was taken meanwhile')
+    : null;
+}
+
+/** Locks the job row for a chunk; LeaseLostError if `leaseOwner` no longer holds the unfinished job. */
+export async function lockLeased(c: pg.PoolClient, jobId: string, leaseOwner: string): Promise<void> {
+  const lock = await c.query<{ state: string; lease_owner: string | null }>(
+    'SELECT state, lease_owner FROM bulk_jobs WHERE id = $1 FOR UPDATE',
+    [jobId],
+  );
+  const held = lock.rows[0];
+  if (!held || held.lease_owner !== leaseOwner || (held.state !== 'Open' && held.state !== 'In Progress')) {
+    throw new LeaseLostError(
+      `job ${jobId}: lease lost (${held ? `${held.state}, held by ${held.lease_owner ?? 'no one'}` : 'gone'})`,
+    );
+  }
 }

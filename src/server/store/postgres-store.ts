@@ -4,8 +4,6 @@ import type { RecordError } from '../../protocol/index.js';
 import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import {
   DEFAULT_LEASE_MS,
-  IdempotencyConflictError,
-  LeaseLostError,
   type ChunkWrite,
   type ClaimedJob,
   type IdempotencyRecord,
@@ -110,26 +108,31 @@ export class PostgresStore implements JobStore {
     idempotency?: { key: string; hash: string; response: string },
   ): Promise<void> {
     try {
-      await this.tx((c) =>
-        w.insertJob(
-          c,
-          job,
-          payload,
-          { owner: job.runner ? this.owner(job.runner) : null, ms: this.leaseMs },
-          idempotency,
-        ),
-      );
+      await this.tx((c) => w.insertJob(c, job, payload, this.leaseOf(job), idempotency));
     } catch (err) {
-      // The same key committed by another node meanwhile: nothing of this job was kept.
-      if (
-        idempotency &&
-        (err as { code?: string; constraint?: string }).code === '23505' &&
-        (err as { constraint?: string }).constraint === 'bulk_idempotency_pkey'
-      ) {
-        throw new IdempotencyConflictError('A request with this Idempotency-Key was taken meanwhile');
-      }
-      throw err;
+      throw w.idempotencyConflict(err, Boolean(idempotency)) ?? err;
     }
+  }
+
+  async createAndRun(
+    job: NewJob,
+    chunk: ChunkWrite,
+    idempotency?: { key: string; hash: string; response: string },
+  ): Promise<{ stored: number; errors: RecordError[] }> {
+    try {
+      return await this.tx(async (c) => {
+        await w.insertJob(c, job, null, this.leaseOf(job), idempotency);
+        await c.query('UPDATE bulk_jobs SET node = $1 WHERE id = $2', [this.nodeId, job.id]);
+        return this.writeChunk(c, chunk);
+      });
+    } catch (err) {
+      throw w.idempotencyConflict(err, Boolean(idempotency)) ?? err;
+    }
+  }
+
+  /** A new job is leased to the lane that holds its records. */
+  private leaseOf(job: NewJob): { owner: string | null; ms: number } {
+    return { owner: job.runner ? this.owner(job.runner) : null, ms: this.leaseMs };
   }
 
   async findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null> {
@@ -192,43 +195,32 @@ export class PostgresStore implements JobStore {
    * chunk is rolled back and LeaseLostError tells the worker to drop the job.
    */
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
+    return this.tx((c) => this.writeChunk(c, chunk));
+  }
+
+  private async writeChunk(c: pg.PoolClient, chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
     const { job, resource } = chunk;
     const writer = this.writers.get(resource, job);
-    return this.tx(async (c) => {
-      const lock = await c.query<{ state: string; lease_owner: string | null }>(
-        'SELECT state, lease_owner FROM bulk_jobs WHERE id = $1 FOR UPDATE',
-        [job.id],
-      );
-      const held = lock.rows[0];
-      if (
-        !held ||
-        held.lease_owner !== this.owner(chunk.workerId ?? 'local') ||
-        (held.state !== 'Open' && held.state !== 'In Progress')
-      ) {
-        throw new LeaseLostError(
-          `job ${job.id}: lease lost (${held ? `${held.state}, held by ${held.lease_owner ?? 'no one'}` : 'gone'})`,
-        );
-      }
-      let stored = 0;
-      const errors = [...chunk.invalid];
-      const outcomes = await writer.writeAll(c, job.id, chunk.rows);
-      chunk.rows.forEach((row, i) => {
-        const outcome = outcomes[i];
-        if (outcome?.stored) {
-          stored++;
-          chunk.onStored(row.values);
-        } else if (outcome) errors.push(refusalOf(resource, row.index, row.values, outcome));
-      });
-      await w.writeChunkProgress(c, chunk, { stored, errors }, this.leaseMs);
-      if (chunk.finish)
-        await w.finishJobIn(c, job.id, {
-          state: 'Job Complete',
-          now: chunk.now,
-          aggregates: chunk.finish(),
-          jobErrors: null,
-        });
-      return { stored, errors: errors.map(withoutValue) };
+    await w.lockLeased(c, job.id, this.owner(chunk.workerId ?? 'local'));
+    let stored = 0;
+    const errors = [...chunk.invalid];
+    const outcomes = await writer.writeAll(c, job.id, chunk.rows);
+    chunk.rows.forEach((row, i) => {
+      const outcome = outcomes[i];
+      if (outcome?.stored) {
+        stored++;
+        chunk.onStored(row.values);
+      } else if (outcome) errors.push(refusalOf(resource, row.index, row.values, outcome));
     });
+    await w.writeChunkProgress(c, chunk, { stored, errors }, this.leaseMs);
+    if (chunk.finish)
+      await w.finishJobIn(c, job.id, {
+        state: 'Job Complete',
+        now: chunk.now,
+        aggregates: chunk.finish(),
+        jobErrors: null,
+      });
+    return { stored, errors: errors.map(withoutValue) };
   }
 
   async finishJob(id: string, end: JobEnd): Promise<boolean> {

@@ -12,6 +12,8 @@ import {
 } from './sql-helpers.js';
 
 const STORED: WriteOutcome = { stored: true };
+/** Insert rows per statement: SQLite binds at most 32,766 parameters, and a few hundred rows amortise a call well. */
+const GROUP_ROWS = 200;
 /** Statement variants per writer; past this many distinct shapes the cache starts over. */
 const MAX_CACHED = 256;
 
@@ -28,6 +30,8 @@ export class SqliteRecordWriter {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly keyIdx: number[];
   private readonly keyProbes: { label: string; stmt: Database.Statement; idx: number[] }[];
+  /** Runs a function under a savepoint of the chunk's transaction (better-sqlite3 nests them so). */
+  private readonly inSavepoint: (fn: () => unknown) => void;
 
   constructor(
     private readonly db: Database.Database,
@@ -37,6 +41,7 @@ export class SqliteRecordWriter {
     this.table = quoteIdent(def.name);
     this.columns = ['job_id', 'job_index', ...def.fields.map((f) => quoteIdent(f.name))].join(', ');
     this.placeholders = def.fields.map(() => '?').join(', ');
+    this.inSavepoint = db.transaction((fn: () => unknown) => void fn());
     const indexOf = (name: string) => def.fields.findIndex((f) => f.name === name);
     this.keyIdx = (job.uniqueFields ?? []).map(indexOf);
     // Which key a refused record collided with: asked only when one is refused (rare).
@@ -47,6 +52,45 @@ export class SqliteRecordWriter {
         `SELECT 1 FROM ${this.table} WHERE ${key.map((k) => `${quoteIdent(k)} = ?`).join(' AND ')} LIMIT 1`,
       ),
     }));
+  }
+
+  /**
+   * A chunk's rows in order, one outcome each. Inserts go {@link GROUP_ROWS} rows to a statement
+   * (one call into SQLite instead of one per row); a group that clashes anywhere is rolled back to
+   * its savepoint and written row by row, so each refused row is found exactly as alone.
+   */
+  writeAll(jobId: string, rows: { index: number; values: SqlValue[] }[]): WriteOutcome[] {
+    if (this.job.jobType !== 'insert') return rows.map((r) => this.write(jobId, r.index, r.values));
+    const out: WriteOutcome[] = [];
+    for (let from = 0; from < rows.length; from += GROUP_ROWS) {
+      const group = rows.slice(from, from + GROUP_ROWS);
+      if (group.length > 1 && this.insertGroup(jobId, group)) for (let i = 0; i < group.length; i++) out.push(STORED);
+      else for (const r of group) out.push(this.write(jobId, r.index, r.values));
+    }
+    return out;
+  }
+
+  /** The group in one statement under a savepoint; false (nothing kept) if any row clashes. */
+  private insertGroup(jobId: string, group: { index: number; values: SqlValue[] }[]): boolean {
+    const width = this.def.fields.length + 2;
+    const params: SqlValue[] = new Array(group.length * width);
+    let p = 0;
+    for (const { index, values } of group) {
+      params[p++] = jobId;
+      params[p++] = index;
+      for (let i = 0; i < values.length; i++) params[p++] = values[i] as SqlValue;
+    }
+    const stmt = this.statement(`group:${group.length}`, () => {
+      const one = `(?, ?, ${this.placeholders})`;
+      return `INSERT INTO ${this.table} (${this.columns}) VALUES ${Array(group.length).fill(one).join(', ')}`;
+    });
+    try {
+      this.inSavepoint(() => stmt.run(params));
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
   }
 
   write(jobId: string, index: number, values: SqlValue[]): WriteOutcome {

@@ -15,7 +15,6 @@ import {
   type NewJob,
 } from './store.js';
 import { classified, RunQueries } from './run-queries.js';
-import { refusalOf, withoutValue } from '../records/error-value.js';
 import { ensureResourceTable, migrateSqlite } from './sqlite-schema.js';
 import { SqliteRecordWriter } from './sqlite-record-writer.js';
 import { WriterCache } from './sql-helpers.js';
@@ -93,32 +92,19 @@ export class SqliteStore implements JobStore {
     payload: string,
     idempotency?: { key: string; hash: string; response: string },
   ): Promise<void> {
-    this.db
+    this.db.transaction(() => q.insertJob(this, job, payload, idempotency)).immediate();
+  }
+
+  async createAndRun(
+    job: NewJob,
+    chunk: ChunkWrite,
+    idempotency?: { key: string; hash: string; response: string },
+  ): Promise<{ stored: number; errors: RecordError[] }> {
+    return this.db
       .transaction(() => {
-        this.sql(
-          `INSERT INTO bulk_jobs (id, resource, job_type, owner, state, total_items, unique_fields, update_fields,
-             created_at, updated_at, source, run_id)
-           VALUES (?, ?, ?, ?, 'Open', ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          job.id,
-          job.resource,
-          job.jobType,
-          job.owner,
-          job.totalItems,
-          job.uniqueFields ? JSON.stringify(job.uniqueFields) : null,
-          job.updateFields ? JSON.stringify(job.updateFields) : null,
-          job.createdAt,
-          job.createdAt,
-          job.source ? JSON.stringify(job.source) : null,
-          job.runId ?? null,
-        );
-        this.sql('INSERT INTO bulk_job_payloads (job_id, body) VALUES (?, ?)').run(job.id, payload);
-        if (idempotency) {
-          this.sql(
-            `INSERT INTO bulk_idempotency (owner, key, request_hash, job_id, created_at, response)
-             VALUES (?, ?, ?, ?, ?, ?)`,
-          ).run(job.owner, idempotency.key, idempotency.hash, job.id, job.createdAt, idempotency.response);
-        }
+        q.insertJob(this, job, null, idempotency);
+        this.sql('UPDATE bulk_jobs SET node = ? WHERE id = ?').run(this.nodeId, job.id);
+        return this.writeChunk(chunk);
       })
       .immediate();
   }
@@ -160,46 +146,14 @@ export class SqliteStore implements JobStore {
   }
 
   async commitChunk(chunk: ChunkWrite): Promise<{ stored: number; errors: RecordError[] }> {
-    const { job, resource } = chunk;
-    const writer = this.writers.get(resource, job);
-    const insertError = this.sql(
-      'INSERT OR IGNORE INTO bulk_job_errors (job_id, idx, field, error, value) VALUES (?, ?, ?, ?, ?)',
-    );
     // IMMEDIATE: the write lock is taken (waiting out busy_timeout) before anything is read, so a lock held elsewhere
     // is a clean SQLITE_BUSY, never a stale snapshot.
-    return this.db
-      .transaction(() => {
-        let stored = 0;
-        const errors = [...chunk.invalid];
-        for (const row of chunk.rows) {
-          const outcome = writer.write(job.id, row.index, row.values);
-          if (outcome.stored) {
-            stored++;
-            chunk.onStored(row.values);
-          } else errors.push(refusalOf(resource, row.index, row.values, outcome));
-        }
-        for (const e of errors) insertError.run(job.id, e.index, e.field ?? null, e.error, e.value ?? null);
-        if (chunk.start)
-          this.sql(
-            `UPDATE bulk_jobs SET state = 'In Progress', started_at = COALESCE(started_at, ?)
-             WHERE id = ? AND state = 'Open'`,
-          ).run(chunk.now, job.id);
-        this.sql(
-          `UPDATE bulk_jobs SET processed_items = processed_items + ?, success_count = success_count + ?,
-           error_count = error_count + ?, agg_state = ?, updated_at = ? WHERE id = ?`,
-        ).run(chunk.size, stored, errors.length, JSON.stringify(chunk.aggState()), chunk.now, job.id);
-        // The last chunk ends the job in the same transaction: one commit fewer per job, and no
-        // moment where every record is in but the job is not final.
-        if (chunk.finish)
-          this.finishInTransaction(job.id, {
-            state: 'Job Complete',
-            now: chunk.now,
-            aggregates: chunk.finish(),
-            jobErrors: null,
-          });
-        return { stored, errors: errors.map(withoutValue) };
-      })
-      .immediate();
+    return this.db.transaction(() => this.writeChunk(chunk)).immediate();
+  }
+
+  private writeChunk(chunk: ChunkWrite): { stored: number; errors: RecordError[] } {
+    const writer = this.writers.get(chunk.resource, chunk.job);
+    return q.writeChunk(this, writer, chunk, (id, end) => this.finishInTransaction(id, end));
   }
 
   async finishJob(id: string, end: JobEnd): Promise<boolean> {

@@ -47,6 +47,7 @@ export type ErrorClassifier = (err: unknown) => unknown;
 const STORE_METHODS = {
   init: true,
   createJob: true,
+  createAndRun: true,
   findIdempotency: true,
   getJob: true,
   listJobs: true,

@@ -149,6 +149,17 @@ export interface JobStore {
   init(resources: Map<string, ResourceDef>): Promise<void>;
   /** The job, its payload and its idempotency key (with the 202 body), committed together before the 202 goes out. */
   createJob(job: NewJob, payload: string, idempotency?: { key: string; hash: string; response: string }): Promise<void>;
+  /**
+   * A job the node takes at once, in the request that brings it: its row, its idempotency key and
+   * its one chunk (every record; `finish` set) commit in one transaction, so it is `Job Complete`
+   * at its first status and no payload is kept. A crash before the commit leaves nothing: the
+   * client's keyed retry sends it again. Throws IdempotencyConflictError as createJob does.
+   */
+  createAndRun(
+    job: NewJob,
+    chunk: ChunkWrite,
+    idempotency?: { key: string; hash: string; response: string },
+  ): Promise<{ stored: number; errors: RecordError[] }>;
   findIdempotency(owner: string, key: string): Promise<IdempotencyRecord | null>;
   getJob(id: string): Promise<JobRecord | null>;
   /** `idPrefix`: only jobs whose id starts with it (hex digits and dashes only). */

@@ -15,8 +15,13 @@ import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
 import { isStoreTransient } from '../store/store-errors.js';
 import { ABORTED, LeaseLostError, type ClaimedJob, type JobStore, type StoredRecordError } from '../store/store.js';
 import { sentValue } from '../records/error-value.js';
-import { recordValidator } from './record-validator.js';
-import { recordsOfPayload, type RecordSource } from '../records/json-records.js';
+import { columnValidator, recordValidator } from './record-validator.js';
+import { isCsvSource } from '../records/csv-records.js';
+import type { RecordSource } from '../records/json-records.js';
+import { recordsOfStored } from '../records/stored-payload.js';
+
+/** A chunk's records checked ahead of its turn, with where it ends. */
+type Checked = ReturnType<typeof validatedChunk> & { end: number };
 
 /** How a run ended: the job final, or let go to be continued from its last committed chunk. */
 export type RunOutcome = 'final' | 'stopped' | 'lease-lost' | 'store-error';
@@ -59,11 +64,14 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
   try {
     const resource = deps.resources.get(job.resource);
     if (!resource) throw new Error(`resource ${job.resource} is no longer configured`);
-    records = deps.takeRecords(job.id) ?? recordsOfPayload(await store.loadPayload(job.id));
+    records = deps.takeRecords(job.id) ?? recordsOfStored(await store.loadPayload(job.id));
     const agg = new AggregateAccumulator(resource, job.aggState ?? undefined);
     const validate = recordValidator(resource, job);
+    const byColumn = isCsvSource(records) ? columnValidator(resource, job, records.columns) : null;
     let processed = job.processedItems;
     let starting = job.state === 'Open';
+    /** The next chunk, checked while the one before it committed (PostgreSQL commits off this thread). */
+    let ahead: Checked | null = null;
     while (processed < records.length) {
       if (deps.stopping()) return 'stopped';
       await deps.beforeChunk?.({ id: job.id, processedItems: processed });
@@ -82,23 +90,12 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
         return 'final';
       }
       const chunkStart = performance.now();
-      const end = Math.min(records.length, processed + deps.chunkRows());
-      const rows: { index: number; values: SqlValue[] }[] = [];
-      const invalid: StoredRecordError[] = [];
-      for (let i = processed; i < end; i++) {
-        const record = records.at(i);
-        const v = validate(record);
-        if (v.ok) rows.push({ index: i, values: v.values });
-        else
-          invalid.push(
-            v.field
-              ? { index: i, field: v.field, error: v.error, value: sentValue(record, v.field) }
-              : { index: i, error: v.error },
-          );
-      }
+      const end: number = ahead?.end ?? Math.min(records.length, processed + deps.chunkRows());
+      const { rows, invalid } = ahead ?? validatedChunk(records, validate, processed, end, byColumn);
+      ahead = null;
       const size = end - processed;
       const storedBefore = agg.state.stored;
-      const result = await store.commitChunk({
+      const committing = store.commitChunk({
         job,
         resource,
         rows,
@@ -114,6 +111,18 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
         finish: end === records.length ? () => agg.resultsJson() : undefined,
         workerId,
       });
+      // Checking the next chunk changes nothing stored: it runs on this thread while the database
+      // works on this one's commit (the first moment the commit waits for an answer), then is kept.
+      const nextEnd = Math.min(records.length, end + deps.chunkRows());
+      const checking: Promise<Checked> | null =
+        nextEnd > end
+          ? yieldToLoop().then(() => ({
+              ...validatedChunk(records as RecordSource, validate, end, nextEnd, byColumn),
+              end: nextEnd,
+            }))
+          : null;
+      const [result, next] = await Promise.all([committing, checking]);
+      ahead = next;
       starting = false;
       processed = end;
       const seconds = (performance.now() - chunkStart) / 1000;
@@ -154,6 +163,31 @@ export async function runJob(deps: RunnerDeps, job: ClaimedJob, workerId: string
     if (heartbeat) clearInterval(heartbeat);
     if (records) releaseAfter(records.heldBytes);
   }
+}
+
+/**
+ * Records [from, to) checked: the rows to write (their values as stored) and the records refused,
+ * by index. A CSV source's rows are checked by column (`byColumn`), with no record object made.
+ */
+export function validatedChunk(
+  records: RecordSource,
+  validate: ReturnType<typeof recordValidator>,
+  from: number,
+  to: number,
+  byColumn: ReturnType<typeof columnValidator> = null,
+): { rows: { index: number; values: SqlValue[] }[]; invalid: StoredRecordError[] } {
+  const rows: { index: number; values: SqlValue[] }[] = [];
+  const invalid: StoredRecordError[] = [];
+  const csv = byColumn && isCsvSource(records) ? records : null;
+  for (let i = from; i < to; i++) {
+    const record = csv ? null : records.at(i);
+    const v = csv && byColumn ? byColumn(csv.valuesAt(i)) : validate(record);
+    if (v.ok) rows.push({ index: i, values: v.values });
+    else if (!v.field) invalid.push({ index: i, error: v.error });
+    // The value as sent, beside the error: a CSV row's record is made only for a row refused.
+    else invalid.push({ index: i, field: v.field, error: v.error, value: sentValue(record ?? records.at(i), v.field) });
+  }
+  return { rows, invalid };
 }
 
 /** A run that threw: let go (lease lost, store away) or, for anything else, the job fails. */

@@ -5,7 +5,6 @@
  * after a bounded backoff; the job continues from its last committed chunk and never fails for it.
  */
 import { RateHistory } from '../observe/rate-history.js';
-import { createHash } from 'node:crypto';
 import type { JobEvents } from '../job-events.js';
 import type { ServerLogger } from '../observe/server-log.js';
 import type { ServerMetrics } from '../observe/server-metrics.js';
@@ -14,6 +13,10 @@ import { isStoreTransient } from '../store/store-errors.js';
 import { DEFAULT_LEASE_MS, type JobStore } from '../store/store.js';
 import { runJob, type RunnerDeps } from './job-runner.js';
 import type { RecordSource } from '../records/json-records.js';
+import { AtOnce } from './run-at-once.js';
+import { backoffMs, laneWorkerId } from './lane-ids.js';
+
+export { backoffMs, laneWorkerId };
 
 export interface WorkerOptions {
   store: JobStore;
@@ -32,20 +35,6 @@ export interface WorkerOptions {
    * chunk. A seam for tests (hold a job mid-way) and embedders (throttling); absent, no cost.
    */
   beforeChunk?: (job: { id: string; processedItems: number }) => Promise<void> | void;
-}
-
-/** Waits after a store error: doubling from 100 ms to at most 5 s, with jitter so nodes do not retry in step. */
-export function backoffMs(failures: number, random = Math.random): number {
-  const base = Math.min(5000, 100 * 2 ** Math.max(0, failures - 1));
-  return Math.round(base * (0.5 + random() / 2));
-}
-
-/**
- * The lease owner of an owner's lane on a node: one per owner, so after a store error the lane can take back the job it
- * let go.
- */
-export function laneWorkerId(owner: string): string {
-  return `lane-${createHash('sha256').update(owner).digest('hex').slice(0, 8)}`;
 }
 
 export class JobWorker {
@@ -67,6 +56,7 @@ export class JobWorker {
   /** Incremented per kept source: orders keeps against a lane's claims without a clock. */
   private keeps = 0;
   private heldBytes = 0;
+  private readonly atOnce: AtOnce;
   /** Owners whose lane is backing off after a store error. */
   private readonly storeWaits = new Set<string>();
   private readonly deps: RunnerDeps;
@@ -84,13 +74,16 @@ export class JobWorker {
       measured: (size, seconds, owner) => {
         this.rates.note(owner, size);
         // A tiny chunk (the tail of a job, a 3-row job) is mostly commit cost: it would drag the estimate down.
-        if (seconds > 0 && size >= MIN_CHUNK_ROWS)
+        if (seconds > 0 && size >= MIN_CHUNK_ROWS) {
           this.rowsPerSecond = Math.round(0.8 * this.rowsPerSecond + 0.2 * (size / seconds));
+          this.atOnce.timed = true;
+        }
       },
       stopping: () => this.stopping,
       takeRecords: (id) => this.takeParsed(id),
       keepRecords: (id, records, owner) => this.keep(id, records, owner),
     };
+    this.atOnce = new AtOnce(this.deps, opts);
   }
 
   start(): void {
@@ -106,6 +99,15 @@ export class JobWorker {
   /** A job ended without running (aborted while queued): drop the records held for it. */
   forget(jobId: string): void {
     this.takeParsed(jobId);
+  }
+
+  /** Whether a new job of `items` records can run at once, in the request that brings it (run-at-once.ts). */
+  takesAtOnce(items: number): boolean {
+    return !this.stopping && this.atOnce.takes(items, this.lanes.size, this.chunkRows());
+  }
+
+  runAtOnce(...args: Parameters<AtOnce['run']>): Promise<void> {
+    return this.atOnce.run(...args);
   }
 
   /** Finishes the chunk in hand in every lane, then stops. */

@@ -1,6 +1,7 @@
 /** How a job checks its records against its resource, decided once per job. */
-import type { ResourceDef } from '../../resources/resource-types.js';
-import { validateRecord } from '../../resources/validate-record.js';
+import type { ResourceDef, SqlValue } from '../../resources/resource-types.js';
+import { refused, validateRecord, type FieldRefusal, type Validated } from '../../resources/validate-record.js';
+import { coerceField, Refusal } from '../../resources/coerce-value.js';
 import type { JobRecord } from '../store/store.js';
 
 type Validate = (record: unknown) => ReturnType<typeof validateRecord>;
@@ -36,5 +37,37 @@ export function recordValidator(resource: ResourceDef, job: Pick<JobRecord, 'job
     const partial: Record<string, unknown> = {};
     for (const k of keys) partial[k] = obj[k];
     return validateRecord(keyOnly, fieldNames, partial);
+  };
+}
+
+/**
+ * The same check for rows read from a CSV body, by column, without a record object per row: the
+ * record the header names is refused for each unknown column (in header order) and each field
+ * that does not coerce from its column (a field with no column is missing), all at once. Null for
+ * a delete, whose records are checked by key alone (recordValidator).
+ */
+export function columnValidator(
+  resource: ResourceDef,
+  job: Pick<JobRecord, 'jobType' | 'uniqueFields'>,
+  columns: readonly string[],
+): ((values: readonly string[]) => Validated) | null {
+  if (job.jobType === 'delete') return null;
+  const keys = new Set(job.jobType === 'upsert' ? (job.uniqueFields ?? []) : []);
+  const fields = resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f));
+  const unknown: FieldRefusal[] = columns
+    .filter((c) => !fields.some((f) => f.name === c))
+    .map((c) => ({ field: c, error: 'unknown field' }));
+  const at = fields.map((f) => columns.indexOf(f.name));
+  return (row) => {
+    const values: SqlValue[] = new Array(fields.length);
+    let refusals: FieldRefusal[] | null = unknown.length > 0 ? [...unknown] : null;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as (typeof fields)[number];
+      const col = at[i] as number;
+      const value = coerceField(field, col < 0 ? undefined : row[col]);
+      if (value instanceof Refusal) (refusals ??= []).push({ field: field.name, error: value.error });
+      else values[i] = value;
+    }
+    return refusals ? refused(refusals) : { ok: true, values };
   };
 }

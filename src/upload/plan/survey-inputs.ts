@@ -9,7 +9,7 @@ import { checkInput, detectFormat, openInput, type InputSource } from '../../inp
 import { dialectOf, type RunPlan } from './run-plan.js';
 
 /** What the survey learned of one input: enough to plan its columns without opening it again. */
-export type SurveyedInput = Pick<InputSource, 'file' | 'displayName' | 'format' | 'columns' | 'delimiter'>;
+export type SurveyedInput = Pick<InputSource, 'file' | 'displayName' | 'format' | 'columns' | 'delimiter' | 'layout'>;
 
 export interface Survey {
   /** The plan with each CSV input's dialect as found. */
@@ -41,12 +41,14 @@ export async function surveyInputs(plan: RunPlan): Promise<Survey> {
       for await (const items of source.batches(1)) if (items.length > 0) break;
       const columns = source.columns();
       const delimiter = source.delimiter();
+      const layout = source.layout();
       inputs[i] = {
         file,
         displayName: source.displayName,
         format: 'csv',
         columns: () => columns,
         delimiter: () => delimiter,
+        layout: () => layout,
       };
       if (delimiter !== undefined) dialects[i] = { ...dialect, delimiter };
     } catch (err) {

@@ -17,6 +17,8 @@ export interface BatcherPlan {
   cursor: ResumeCursor;
   /** Rejected rows up to this line were recorded by an earlier run. */
   alreadyRejectedThrough: number;
+  /** Batches go as CSV bodies (ext) where their rows allow it. */
+  csvBodies?: boolean;
 }
 
 /** Where an earlier run of this checkpoint left the input `name`: its entries and rejected rows. */
@@ -59,18 +61,19 @@ export interface BatcherEnd {
 
 export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: BatcherHooks): Promise<BatcherEnd> {
   const { name, batchSize, cursor, alreadyRejectedThrough, firstBatchNumber } = plan;
+  const csv = plan.csvBodies ?? false;
   let lastBatchNumber = firstBatchNumber;
   // Batches are cut at fixed row ordinals of the file, so a resume rebuilds the very same line
   // ranges, and with them the same idempotency keys.
   let ordinal = 0;
-  let pending = { rows: new BatchBuilder(), ordinalBatch: 0 };
+  let pending = { rows: new BatchBuilder(csv), ordinalBatch: 0 };
   let attach: { entry: CheckpointEntry; rows: BatchBuilder } | null = null;
   const flushPending = async () => {
     if (pending.rows.rows === 0) return;
     const batchNo = firstBatchNumber + pending.ordinalBatch + 1;
     lastBatchNumber = Math.max(lastBatchNumber, batchNo);
     const batch = pending.rows.build(batchNo, name);
-    pending = { rows: new BatchBuilder(), ordinalBatch: pending.ordinalBatch };
+    pending = { rows: new BatchBuilder(csv), ordinalBatch: pending.ordinalBatch };
     await hooks.dispatch(batch);
   };
   const flushAttach = async () => {
@@ -87,41 +90,85 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
     inputError: null,
     ...over,
   });
+  type Target = BatchBuilder | null;
+  /** The builder a row goes to (null: an earlier run settled it), after any batch it closes is sent. */
+  const route = (line: number): Target | Promise<Target> => {
+    lastLine = line;
+    const batchOfRow = Math.floor(ordinal / batchSize);
+    ordinal++;
+    const routed = cursor.classify(line);
+    if (attach && (routed.kind !== 'attach' || routed.entry !== attach.entry))
+      return flushAttach().then(() => place(routed, batchOfRow));
+    return place(routed, batchOfRow);
+  };
+  const place = (routed: ReturnType<ResumeCursor['classify']>, batchOfRow: number): Target | Promise<Target> => {
+    if (routed.kind === 'done') {
+      hooks.rowDone();
+      return null;
+    }
+    if (routed.kind === 'attach') return (attach ??= { entry: routed.entry, rows: new BatchBuilder(csv) }).rows;
+    if (batchOfRow === pending.ordinalBatch) return pending.rows;
+    return flushPending().then(() => {
+      pending.ordinalBatch = batchOfRow;
+      return pending.rows;
+    });
+  };
+  /** After a row was added: a full batch goes (awaited only then, so a row costs no promise). */
+  const added = (to: Target): Promise<void> | undefined =>
+    to === pending.rows && pending.rows.rows >= batchSize ? flushPending() : undefined;
+  const rejected = (item: InputRejected) => {
+    lastLine = item.line;
+    if (item.line > alreadyRejectedThrough) hooks.rowRejected(item);
+  };
   try {
-    // Read in small slices whatever the batch size: rows held in a big slice while the batch
-    // waits for a slot live long enough to be promoted, and the heap grows with the batch size.
-    for await (const items of source.batches(Math.min(batchSize, READ_SLICE_ROWS))) {
-      for (const item of items) {
-        hooks.rowRead();
-        lastLine = item.line;
-        if (item.kind === 'rejected') {
-          if (item.line <= alreadyRejectedThrough) continue;
-          hooks.rowRejected(item);
-          continue;
+    if (source.slabs) {
+      const columns = source.columns() ?? [];
+      for await (const pieces of source.slabs()) {
+        for (const piece of pieces) {
+          if (piece.kind === 'rejected') {
+            hooks.rowRead();
+            rejected(piece);
+          } else if (piece.kind === 'row') {
+            hooks.rowRead();
+            let to = route(piece.line);
+            if (to instanceof Promise) to = await to;
+            to?.add(piece.record, piece.line);
+            await added(to);
+          } else {
+            const { bytes, starts, ends, lines } = piece;
+            for (let k = 0; k < piece.count && !hooks.stopped(); k++) {
+              hooks.rowRead();
+              const line = lines[k] as number;
+              let to = route(line);
+              if (to instanceof Promise) to = await to;
+              to?.addSlice(columns, bytes, starts[k] as number, ends[k] as number, line);
+              const flushed = added(to);
+              if (flushed) await flushed;
+            }
+          }
+          if (hooks.stopped()) break;
         }
-        const batchOfRow = Math.floor(ordinal / batchSize);
-        ordinal++;
-        const routed = cursor.classify(item.line);
-        if (attach && (routed.kind !== 'attach' || routed.entry !== attach.entry)) await flushAttach();
-        if (routed.kind === 'done') {
-          hooks.rowDone();
-          continue;
-        }
-        if (routed.kind === 'attach') {
-          attach ??= { entry: routed.entry, rows: new BatchBuilder() };
-          attach.rows.add(item.record, item.line);
-          continue;
-        }
-        if (batchOfRow !== pending.ordinalBatch) {
-          await flushPending();
-          pending.ordinalBatch = batchOfRow;
-        }
-        pending.rows.add(item.record, item.line);
-        if (pending.rows.rows >= batchSize) await flushPending();
+        hooks.progress(source.bytesRead());
         if (hooks.stopped()) break;
       }
-      hooks.progress(source.bytesRead());
-      if (hooks.stopped()) break;
+    } else {
+      // Read in small slices whatever the batch size: rows held in a big slice while the batch
+      // waits for a slot live long enough to be promoted, and the heap grows with the batch size.
+      for await (const items of source.batches(Math.min(batchSize, READ_SLICE_ROWS))) {
+        for (const item of items) {
+          hooks.rowRead();
+          if (item.kind === 'rejected') rejected(item);
+          else {
+            let to = route(item.line);
+            if (to instanceof Promise) to = await to;
+            to?.add(item.record, item.line);
+            await added(to);
+          }
+          if (hooks.stopped()) break;
+        }
+        hooks.progress(source.bytesRead());
+        if (hooks.stopped()) break;
+      }
     }
     await flushAttach();
     if (hooks.stopped()) return end({ unsentRows: pending.rows.rows, notReadFrom: lastLine + 1 });

@@ -23,6 +23,7 @@ import { BulkError } from '../../errors/bulk-error.js';
 import { FormatHints } from '../plan/format-hints.js';
 import { convertsAnything } from '../plan/value-formats.js';
 import { planConversion, problemsReason, type ValueConverter } from '../plan/value-converter.js';
+import { csvBodiesFor, openCanonical } from './csv-path.js';
 
 /** How many converted rows a dry run shows. */
 const PREVIEW_ROWS = 3;
@@ -32,6 +33,8 @@ export class InputPlanner {
   private readonly plans = new Map<number, ColumnPlan>();
   private readonly checks = new Map<string, RowCheck>();
   private readonly conversions = new Map<string, ValueConverter | null>();
+  /** What the survey read of each input (its header and layout), by index. */
+  private surveyed: readonly (SurveyedInput | null)[] = [];
 
   constructor(
     private readonly plan: RunPlan,
@@ -52,6 +55,7 @@ export class InputPlanner {
   async prepare(client: JobApiClient, surveyed: readonly (SurveyedInput | null)[]): Promise<void> {
     const list = await client.describeResources();
     this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
+    this.surveyed = surveyed;
     for (const [i, file] of this.plan.files.entries()) {
       this.description(this.resourceOf(file));
       const input = surveyed[i];
@@ -68,25 +72,32 @@ export class InputPlanner {
     file: string,
     fileIndex: number,
     sink: FailedRowsFiles,
-  ): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null }> {
+  ): Promise<{ opened: InputSource; source: InputSource; spool: SpooledInput | null; csvBodies: boolean }> {
     // A file the survey read is opened with the delimiter it found: nothing is guessed again.
     const dialect = dialectOf(this.plan, fileIndex);
     const { opened, spool } = await openRunInput(file, this.plan, dialect, this.stdinSpool, this.notice);
     sink.describe(opened.displayName, opened.format, file);
-    const source = this.wrap(
-      opened,
-      fileIndex,
-      (plan, convert) =>
-        sink.setColumns(
-          opened.displayName,
-          plan.sourceColumns,
-          plan.restore,
-          styleOf(this.plan.csv, opened.delimiter(), opened.layout()),
-          convert?.restore,
-        ),
-      (line, sourceLine) => sink.noteOrigin(opened.displayName, line, sourceLine),
-    );
-    return { opened, source, spool };
+    const onPlan = (plan: ColumnPlan, convert: ValueConverter | null) =>
+      sink.setColumns(
+        opened.displayName,
+        plan.sourceColumns,
+        plan.restore,
+        styleOf(this.plan.csv, opened.delimiter(), opened.layout()),
+        convert?.restore,
+      );
+    const description = this.descriptions ? this.description(this.resourceOf(file)) : null;
+    const csvBodies = csvBodiesFor(this.plan, opened, description);
+    // A canonical file goes as its own bytes: no row is parsed, mapped, converted or re-written.
+    const surveyed = this.surveyed[fileIndex];
+    const canonical =
+      csvBodies && description && surveyed && this.plans.has(fileIndex) && !convertsAnything(this.plan.formats)
+        ? await openCanonical(this.plan, opened, description, { dialect, layout: surveyed.layout() })
+        : null;
+    if (canonical) onPlan(this.plans.get(fileIndex) as ColumnPlan, null);
+    const source =
+      canonical ??
+      this.wrap(opened, fileIndex, onPlan, (line, sourceLine) => sink.noteOrigin(opened.displayName, line, sourceLine));
+    return { opened, source, spool, csvBodies };
   }
 
   /** The plan for a file whose header (if any) has been read. */

@@ -121,8 +121,7 @@ class UploadRun {
   }
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
-    const { failedRows } = this.ledger;
-    const { opened, source, spool } = await this.planner.open(file, fileIndex, failedRows);
+    const { opened, source, spool, csvBodies } = await this.planner.open(file, fileIndex, this.ledger.failedRows);
     const readBefore = this.counts.read;
     const resource = this.planner.resourceOf(file);
     const name = opened.displayName;
@@ -133,13 +132,14 @@ class UploadRun {
           name,
           batchSize: this.plan.batchSize,
           firstBatchNumber: this.batchCount,
+          csvBodies,
           ...resumePlan(this.checkpoint, name),
         },
         {
           stopped: () => this.stopped,
           rowRead: () => void this.counts.read++,
           rowRejected: (item: InputRejected) => {
-            failedRows.setColumns(name, source.columns());
+            this.ledger.failedRows.setColumns(name, source.columns());
             // Not in the failed-rows file, so not failed: unprocessed, and read again by the resume.
             if (
               !this.ledger.failed([
@@ -152,7 +152,7 @@ class UploadRun {
               ])
             )
               return void this.counts.unprocessed++;
-            failedRows.noteRejected(name, item.line);
+            this.ledger.failedRows.noteRejected(name, item.line);
           },
           rowDone: () => this.folder.barrier(),
           dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),

@@ -34,6 +34,7 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
     started = await opts.client.startJob({
       resource: opts.resource,
       body: batch.body,
+      contentType: batch.type,
       idempotencyKey: key,
       upsert: opts.upsert,
       delete: opts.delete,

@@ -55,6 +55,7 @@ describe('GET /api/resources/ (ext)', () => {
         { name: 'note', type: 'text', required: false, max_length: 20 },
       ],
       unique_keys: [['order_id']],
+      body_types: ['application/json', 'application/x-ndjson', 'text/csv'],
     });
     expect((res.body.resources as { name: string }[]).map((r) => r.name)).toContain('transactions');
   });

@@ -1,6 +1,8 @@
 /**
  * The fast path for the default CSV dialect: splits CSV text into records exactly as csv-parse does
  * (test/input/csv-records-properties.ts keeps the two equal, on generated files cut into chunks).
+ * Below both sides: the client reads files with it, and a server reads `text/csv` job bodies with it,
+ * so both read the same bytes as the same values.
  */
 
 /** Why the CSV cannot be read on from here; the codes are csv-parse's names for the same failures. */
