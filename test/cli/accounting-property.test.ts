@@ -20,7 +20,7 @@ describe('accounting against a generated job server', () => {
     const run = await runScenario({ rows: 5, batchSize: 2, concurrency: 2, scripts: [HONEST], csv: true });
     checkAccounting(run);
     expect(run.bodyTypes).toEqual(['text/csv', 'text/csv', 'text/csv']);
-    expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0 });
+    expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0, unconfirmed: 0 });
   });
 
   it('the reconciled accounting, exit code and --json agree with what the server stored', async () => {

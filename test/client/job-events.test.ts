@@ -34,17 +34,24 @@ const rows = (n: number) =>
 
 describe('following a job through its events stream', () => {
   it('hears each chunk as it commits and returns the final status, without falling back to polling', async () => {
-    let release: () => void = () => {};
+    // Each chunk waits until the client has heard the one before, so every progress step is a
+    // separate event, whichever comes first: the event of a commit or the next chunk's start.
+    let heard = 0;
+    const waiting: Array<() => void> = [];
+    const release = () => waiting.splice(0).forEach((check) => check());
     const chunks: number[] = [];
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
       database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       chunkSize: 10,
-      // Each chunk waits for the test, so every progress step is a separate event.
       beforeChunk: ({ processedItems }) => {
         chunks.push(processedItems);
-        return processedItems === 0 ? undefined : new Promise<void>((r) => (release = r));
+        if (processedItems === 0) return undefined;
+        return new Promise<void>((r) => {
+          const check = () => (heard >= processedItems / 10 ? r() : void waiting.push(check));
+          check();
+        });
       },
     });
     const client = new JobApiClient({ baseUrl: server.url });
@@ -54,6 +61,7 @@ describe('following a job through its events stream', () => {
     const seen: StatusResponse[] = [];
     const following = client.followEvents(ref, (s) => {
       seen.push(s);
+      heard++;
       release();
     });
     const final = await following;

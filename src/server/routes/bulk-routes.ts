@@ -166,7 +166,7 @@ ${updateFields?.join(',') ?? ''}
         try {
           await ctx.worker.runAtOnce(job, records, idempotency);
           ctx.events.changed(job.id);
-          sendJsonText(res, 202, response);
+          sendJsonText(res, 202, response, idemKey ? { [IDEMPOTENCY_HEADER]: idemKey } : {});
           return job.id;
         } catch (err) {
           // Nothing was committed. A database that is away answers as for any job; anything else
