@@ -52,8 +52,12 @@ export function columnValidator(
   columns: readonly string[],
 ): ((values: readonly string[]) => Validated) | null {
   if (job.jobType === 'delete') return null;
-  const keys = new Set(job.jobType === 'upsert' ? (job.uniqueFields ?? []) : []);
-  const fields = resource.fields.map((f) => (keys.has(f.name) ? { ...f, required: true } : f));
+  const upsert = job.jobType === 'upsert';
+  const keys = new Set(upsert ? (job.uniqueFields ?? []) : []);
+  // As recordValidator: an upsert needs its key; other required fields only to create a record.
+  const fields = resource.fields.map((f) =>
+    keys.has(f.name) ? { ...f, required: true } : upsert ? { ...f, required: false } : f,
+  );
   const unknown: FieldRefusal[] = columns
     .filter((c) => !fields.some((f) => f.name === c))
     .map((c) => ({ field: c, error: 'unknown field' }));
