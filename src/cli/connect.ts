@@ -65,7 +65,12 @@ export async function connect(
 export async function connectTo(
   target: { url: string | null; database: string | null },
   config: ResolvedConfig,
-  opts: { timeoutSeconds?: number; hooks?: ClientHooks; onStage?: (text: string) => void } = {},
+  opts: {
+    timeoutSeconds?: number;
+    maxAnswerBytes?: number;
+    hooks?: ClientHooks;
+    onStage?: (text: string) => void;
+  } = {},
 ): Promise<Connection> {
   let server: { url: string; close(): Promise<void> } | null = null;
   let url = target.url;
@@ -91,6 +96,7 @@ export async function connectTo(
     baseUrl: url,
     token: config.token ?? undefined,
     timeoutMs: (opts.timeoutSeconds ?? 30) * 1000,
+    maxAnswerBytes: opts.maxAnswerBytes,
     ...opts.hooks,
   });
   return {

@@ -123,6 +123,14 @@ export async function showErrors(jobId: string, flags: Flags & { pageSize: numbe
       for (const e of errors) out(`${e.index}\t${e.field ?? ''}\t${e.error}`);
     }
     if (flags.json) printJson({ job_id: ref.jobId, total, errors });
+    const count = Number(total);
+    if (!full.errorsUrl && Number.isFinite(count) && errors.length < count)
+      throw new BulkError(
+        'not-found',
+        `job ${ref.jobId} has ${count} record errors; this server names ${errors.length} of them ` +
+          `and has no errors endpoint (errors_url) for the rest`,
+        'the failed-rows file of the upload lists the rows it could name',
+      );
     return answered(flags);
   });
 }

@@ -22,6 +22,19 @@ import { runsTable, runsTsv, type RunRow } from '../render/runs-table.js';
 import { connect, type ConnectionFlags } from './connect.js';
 import type { Ending } from './exit-path.js';
 import { sleep } from '../client/sleep.js';
+import { loadCheckpoint } from '../upload/state/checkpoint-store.js';
+
+/** Rows of a run's accepted jobs not settled yet, by its checkpoint on this machine; 0 without one. */
+function unconfirmedRowsOfRun(runId: string): number {
+  // The id comes from the server: only a plain run id names a folder here.
+  if (!/^[0-9A-Za-z][\w-]*$/.test(runId)) return 0;
+  try {
+    const entries = loadCheckpoint(runId)?.entries ?? [];
+    return entries.filter((e) => e.state === 'submitted').reduce((n, e) => n + e.rows, 0);
+  } catch {
+    return 0;
+  }
+}
 
 type Flags = ConnectionFlags & { json?: boolean };
 type Connection = Awaited<ReturnType<typeof connect>>;
@@ -102,8 +115,9 @@ export async function showRuns(flags: Flags & { limit: number }): Promise<Ending
       if (err instanceof RunIdError) throw new BulkError('rejected', err.message, 'bulk jobs lists its jobs');
       throw err;
     }
-    // Rows sent but not yet answered for: issue 22's "unconfirmed" outcome fills this in.
-    const rows: RunRow[] = list.runs.map((run) => ({ run, unconfirmed: 0 }));
+    // Rows the server took whose fate is not known yet: the jobs this machine's checkpoint of the run
+    // still waits on (0 for a run started elsewhere).
+    const rows: RunRow[] = list.runs.map((run) => ({ run, unconfirmed: unconfirmedRowsOfRun(run.run_id) }));
     if (flags.json) printJson({ runs: rows.map((r) => ({ ...r.run, unconfirmed: r.unconfirmed })), next: list.next });
     else if (rows.length === 0) process.stderr.write('no runs\n');
     else if (process.stdout.isTTY) runsTable(rows, process.stdout.columns || undefined).forEach(out);

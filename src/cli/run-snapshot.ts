@@ -13,8 +13,8 @@ export function reportFromEvents(
   counts: RunCounts | null,
   dryRun = false,
 ): RunReport {
-  const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0 };
-  const settled = c.stored + c.failed + c.unprocessed;
+  const c = counts ?? { read: 0, stored: 0, failed: 0, unprocessed: 0, unconfirmed: 0 };
+  const settled = c.stored + c.failed + c.unprocessed + c.unconfirmed;
   return {
     runId: start?.runId ?? null,
     files: start?.files ?? files,
@@ -27,6 +27,7 @@ export function reportFromEvents(
         stored: c.stored,
         failed: c.failed,
         unprocessed: c.unprocessed + Math.max(0, c.read - settled),
+        unconfirmed: c.unconfirmed,
       },
       jobs: 0,
       elapsedMs: Date.now() - startedAt.getTime(),

@@ -16,6 +16,14 @@ export type ApiErrorKind =
   /** The server answered something that is not the protocol (bad JSON, missing fields). */
   | 'protocol';
 
+/**
+ * What came back, where the status code alone does not say it: no answer in time (`timeout`), the
+ * connection broken (`reset`), a body that stopped moving or dripped (`trickle`), a body over the
+ * answer size limit (`over-limit`), a start the server has no resource for (`unknown-resource`), a
+ * URL the server gave on another origin, refused before any request (`other-origin`).
+ */
+export type AnswerDetail = 'timeout' | 'reset' | 'trickle' | 'over-limit' | 'unknown-resource' | 'other-origin';
+
 export class ApiError extends BulkError {
   declare readonly kind: ApiErrorKind;
 
@@ -24,6 +32,7 @@ export class ApiError extends BulkError {
     message: string,
     readonly status: number | null = null,
     readonly body: unknown = null,
+    readonly detail: AnswerDetail | null = null,
   ) {
     super(kind, message);
     this.name = 'ApiError';

@@ -25,6 +25,13 @@ export async function followEvents(
 ): Promise<StatusResponse | null> {
   if (!ref.eventsUrl) return null;
   let last: StatusResponse | null = null;
+  // Events are handled as parsed, in order: the first final state ends the stream, whatever came
+  // in the same read after it (the same bytes in one read or in two give one outcome).
+  let final: StatusResponse | null = null;
+  // Bytes fed since the last whole event, and since when: an event over the answer size limit, or
+  // one that drips, ends the stream (the caller polls instead), as an answer body would.
+  let pending = 0;
+  let pendingSince = 0;
   // A state word outside the protocol is not malformed JSON to skip: it ends the run (see parse-status).
   let violation: ApiError | null = null;
   let silence: SilenceWatch | null = null;
@@ -40,7 +47,10 @@ export async function followEvents(
     const limit = silenceLimitMs(res.headers[HEARTBEAT_HEADER]);
     if (limit !== null) silence = watchSilence(limit, () => res.body.destroy(new StreamSilentError(limit)));
     const parser = createParser({
+      onComment: () => void (pending = 0),
       onEvent: (message) => {
+        pending = 0;
+        if (final || violation) return;
         let body: unknown;
         try {
           body = parseServerJson(message.data);
@@ -56,6 +66,7 @@ export async function followEvents(
           return;
         }
         onStatus(last);
+        if (isFinal(last.state)) final = last;
       },
     });
     // undici's body yields Buffers whatever setEncoding says; a streaming decoder keeps a
@@ -63,12 +74,20 @@ export async function followEvents(
     const decoder = new TextDecoder();
     for await (const chunk of res.body) {
       silence?.heard();
-      parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true }));
+      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+      if (pending === 0) pendingSince = Date.now();
+      pending += text.length;
+      const dripping = Date.now() - pendingSince > transport.timeoutMs + (pending / 1024) * 1000;
+      if (pending > transport.maxAnswerBytes || dripping) {
+        res.body.destroy();
+        return null;
+      }
+      parser.feed(text);
       if (violation) {
         res.body.destroy();
         throw violation;
       }
-      if (last && isFinal((last as StatusResponse).state)) {
+      if (final) {
         res.body.destroy();
         break;
       }
@@ -80,5 +99,5 @@ export async function followEvents(
   } finally {
     silence?.stop();
   }
-  return last && isFinal((last as StatusResponse).state) ? last : null;
+  return final;
 }

@@ -4,7 +4,14 @@
 // there). Knows HTTP, not the protocol.
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import { ApiError, errorMessageOf } from './api-error.js';
-import { parseServerJson } from './server-text.js';
+import {
+  classifyStatus,
+  describeNetworkError,
+  detailOf,
+  LinkTimeoutError,
+  meaningOf,
+  parseJsonBody,
+} from './http-failures.js';
 import {
   DEFAULT_RETRY,
   isRetryableNetworkError,
@@ -14,6 +21,7 @@ import {
   type RetryOptions,
 } from './retry-policy.js';
 import { LinkPace } from './link-pace.js';
+import { BodyBoundError, DEFAULT_MAX_ANSWER_BYTES, readBoundedBody } from './bounded-body.js';
 import { msSince, sleep } from './sleep.js';
 
 export interface TransportOptions {
@@ -26,6 +34,8 @@ export interface TransportOptions {
    * @default 30000
    */
   timeoutMs?: number;
+  /** The largest answer body (or server event line) read, in bytes. @default 64 MiB */
+  maxAnswerBytes?: number;
   retry?: RetryOptions;
   /** After each request: `sentBytes` is its body's size (0 without one). */
   onHttp?: (info: { method: string; url: string; status: number | null; ms: number; sentBytes?: number }) => void;
@@ -66,6 +76,7 @@ export class HttpTransport {
   private readonly origin: string;
   private readonly dispatcher: Dispatcher;
   readonly timeoutMs: number;
+  readonly maxAnswerBytes: number;
   private readonly retry: RetryOptions;
   private readonly pace = new LinkPace();
 
@@ -74,6 +85,7 @@ export class HttpTransport {
     this.origin = new URL(this.baseUrl).origin;
     this.dispatcher = pickDispatcher();
     this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.maxAnswerBytes = opts.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
     this.retry = opts.retry ?? DEFAULT_RETRY;
   }
 
@@ -138,6 +150,9 @@ export class HttpTransport {
       throw new ApiError(
         'protocol',
         `${what}: the server gave a URL on another origin (${origin}); bulk follows URLs only on ${this.origin}`,
+        null,
+        null,
+        'other-origin',
       );
     }
   }
@@ -170,15 +185,32 @@ export class HttpTransport {
             headers: { ...this.authHeaders(), accept: 'application/json', ...opts.headers },
             body: opts.body,
             headersTimeout: 0,
-            // Between chunks of the answer: silence, not the time the whole answer takes.
-            bodyTimeout: this.timeoutMs,
+            // The body's pace is watched by readBoundedBody: silence and trickles alike.
+            bodyTimeout: 0,
             signal: this.opts.signal ? AbortSignal.any([this.opts.signal, watch.signal]) : watch.signal,
           });
         } finally {
           clearInterval(watchdog);
         }
         paced.end(Date.now(), true);
-        const text = await res.body.text();
+        let text: string;
+        try {
+          text = await readBoundedBody(res.body, res.headers, {
+            maxBytes: this.maxAnswerBytes,
+            timeoutMs: this.timeoutMs,
+          });
+        } catch (err) {
+          if (!(err instanceof BodyBoundError)) throw err;
+          this.opts.onHttp?.({ method, url, status: res.statusCode, ms: msSince(t0), sentBytes });
+          // Not retried: the same answer would come again, as large or as slow.
+          throw new ApiError(
+            err.detail === 'over-limit' ? 'protocol' : 'unreachable',
+            `${opts.what}: ${err.message}`,
+            res.statusCode,
+            null,
+            err.detail,
+          );
+        }
         this.opts.onHttp?.({ method, url, status: res.statusCode, ms: msSince(t0), sentBytes });
         const contentType = String(res.headers['content-type'] ?? '');
         const body = parseJsonBody(text, contentType);
@@ -209,14 +241,14 @@ export class HttpTransport {
         this.opts.onHttp?.({ method, url, status: null, ms: msSince(t0), sentBytes });
         if (!isRetryableNetworkError(err) || !opts.retry) {
           if (isRetryableNetworkError(err)) {
-            throw new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`);
+            throw new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`, null, null, detailOf(err));
           }
           throw err;
         }
         failure = {
           reason: describeNetworkError(err),
           retryAfterMs: null,
-          error: new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`),
+          error: new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`, null, null, detailOf(err)),
         };
       }
       const delay = nextDelay({
@@ -234,6 +266,8 @@ export class HttpTransport {
               'unreachable',
               `${failure.error.message} (gave up after ${attempt + 1} attempts)`,
               failure.error.status,
+              null,
+              failure.error.detail,
             )
           : failure.error;
       }
@@ -251,47 +285,3 @@ export class HttpTransport {
 
 /** How often a request waiting for its answer checks whether it has waited too long. */
 const WATCH_MS = 100;
-
-/** No answer, and no sign of life from the link, for longer than the link's pace allows. */
-class LinkTimeoutError extends Error {
-  readonly code = 'UND_ERR_HEADERS_TIMEOUT';
-  constructor(timeoutMs: number) {
-    super(
-      `no answer, and nothing from the server, for ${Math.round(timeoutMs / 1000)} s ` +
-        `beyond the time to send the requests in flight (--timeout)`,
-    );
-  }
-}
-
-function parseJsonBody(text: string, contentType: string): unknown {
-  if (!text) return undefined;
-  // 502/503 pages from proxies are HTML: never feed them to JSON.parse as if they were ours.
-  if (contentType && !contentType.includes('json')) return undefined;
-  try {
-    return parseServerJson(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** A status the client names itself, whatever the server's body says: 507 is a full disk on any server. */
-function meaningOf(status: number, message: string): string {
-  if (status === 507 && !/disk is full/i.test(message)) return `the server's disk is full (${message})`;
-  return message;
-}
-
-function classifyStatus(status: number, message: string, body: unknown): ApiError {
-  if (status === 401 || status === 403) return new ApiError('auth', message, status, body);
-  if (status === 404) return new ApiError('not-found', message, status, body);
-  if (status === 413) return new ApiError('too-large', message, status, body);
-  if (status >= 500 || status === 429 || status === 408 || status === 409)
-    return new ApiError('unreachable', message, status, body);
-  return new ApiError('rejected', message, status, body);
-}
-
-function describeNetworkError(err: unknown): string {
-  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
-  const code = e.code ?? e.cause?.code;
-  const message = e.cause?.message ?? e.message ?? String(err);
-  return code ? `${code} ${message}`.trim() : message;
-}

@@ -14,7 +14,7 @@ import {
   type StartResponse,
   type StatusResponse,
 } from '../protocol/index.js';
-import { ApiError } from './api-error.js';
+import { ApiError, errorMessageOf } from './api-error.js';
 import { followEvents } from './events-follower.js';
 import { HttpTransport, type TransportOptions } from './http-transport.js';
 import { jobRefFromStart, type JobRef } from './job-ref.js';
@@ -28,6 +28,18 @@ export type JobApiClientOptions = TransportOptions;
 export interface DeleteByKey {
   uniqueFields: string[];
 }
+
+/** What a start request got: a job to follow, or (a server that handled the batch at once) its results. */
+export type StartAnswer =
+  | {
+      kind: 'job';
+      start: StartResponse;
+      ref: JobRef;
+      replayed: boolean;
+      /** The answer echoed the Idempotency-Key (ext): this server honours keys, so a resend cannot store twice. */
+      keyHonoured: boolean;
+    }
+  | { kind: 'results'; status: number; body: unknown };
 
 /** The job API over HTTP, with retries. Knows the protocol, not the upload. */
 /** Every HTTP status from 300 to 599. */
@@ -80,7 +92,7 @@ export class JobApiClient {
     delete?: DeleteByKey;
     /** Where the rows came from (ext header): shown by the server's jobs page. */
     source?: { file: string; firstLine: number; lastLine: number };
-  }): Promise<{ start: StartResponse; ref: JobRef; replayed: boolean }> {
+  }): Promise<StartAnswer> {
     let path = apiPaths.bulk(args.resource);
     const keyed = args.delete ?? args.upsert;
     if (keyed) {
@@ -94,22 +106,30 @@ export class JobApiClient {
     if (this.runId) headers[RUN_HEADER] = this.runId;
     if (args.source)
       headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
-    const res = await this.transport.send(
-      args.delete ? 'DELETE' : args.upsert ? 'PATCH' : 'POST',
-      this.transport.resolve(path),
-      {
+    const url = this.transport.resolve(path);
+    const res = await this.transport
+      .send(args.delete ? 'DELETE' : args.upsert ? 'PATCH' : 'POST', url, {
         body: args.body,
         headers,
         what: `start job (${args.resource})`,
         retry: Boolean(args.idempotencyKey),
-      },
-    );
+      })
+      .catch((err: unknown) => {
+        // A 404 to a start is the resource, whatever the body (an HTML page, or the protocol's error).
+        if (!(err instanceof ApiError) || err.kind !== 'not-found') throw err;
+        const own = errorMessageOf(err.body, '');
+        const says = own ? ` (it says: ${own})` : '';
+        const where = new URL(url);
+        const message = `the server has no resource ${args.resource} at ${where.origin}${where.pathname}${says}`;
+        throw new ApiError('not-found', message, err.status, err.body, 'unknown-resource');
+      });
     const start = res.body as StartResponse;
-    if (!start || typeof start.job_id !== 'string') {
-      throw new ApiError('protocol', 'server accepted the batch but its answer has no job_id', res.status, res.body);
-    }
+    // A server may handle a small batch at once and answer its results instead of a job.
+    if (!start || typeof start !== 'object' || typeof start.job_id !== 'string')
+      return { kind: 'results', status: res.status, body: res.body };
     const replayed = String(res.headers['idempotency-replayed'] ?? '') === 'true';
-    return { start, ref: jobRefFromStart(start, (p) => this.transport.resolve(p)), replayed };
+    const keyHonoured = Boolean(args.idempotencyKey) && res.headers[IDEMPOTENCY_HEADER] === args.idempotencyKey;
+    return { kind: 'job', start, ref: jobRefFromStart(start, (p) => this.transport.resolve(p)), replayed, keyHonoured };
   }
 
   async getStatus(ref: JobRef): Promise<StatusResponse> {

@@ -79,7 +79,12 @@ export function nextDelay(opts: {
 }): number | null {
   const remaining = opts.policy.deadlineMs - opts.elapsedMs;
   if (remaining <= 0) return null;
-  const wanted = opts.retryAfterMs ?? backoffDelay(opts.attempt, opts.policy, opts.random);
+  // A Retry-After of 0 (or one shorter than our own backoff) still waits a floor with jitter: a
+  // server that says "now" on every answer must not get thousands of requests a second.
+  const wanted =
+    opts.retryAfterMs === null
+      ? backoffDelay(opts.attempt, opts.policy, opts.random)
+      : Math.max(opts.retryAfterMs, floorDelay(opts.attempt, opts.policy, opts.random));
   if (wanted >= remaining) {
     // An absurd Retry-After (an hour, a year) must not outlive the deadline: one last try just
     // before it. Once that try is made, what is left is within the margin: no burst of tries at the
@@ -88,6 +93,12 @@ export function nextDelay(opts: {
     return remaining - LAST_TRY_MARGIN_MS;
   }
   return wanted;
+}
+
+/** The least wait before attempt `attempt`, whatever Retry-After says: half the backoff ceiling, plus jitter. */
+export function floorDelay(attempt: number, opts: RetryOptions, random: () => number = Math.random): number {
+  const ceiling = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** Math.max(0, attempt));
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** The last try against a long Retry-After is made this long before the deadline. */

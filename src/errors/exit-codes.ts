@@ -11,7 +11,7 @@ export const ExitCode = {
   RowsRejected: 1,
   /** Usage or configuration error. */
   Usage: 2,
-  /** Stopped early: input unreadable, auth refused, protocol broken, too many errors, output not writable. */
+  /** Stopped early: input unreadable, auth refused, protocol broken, rows unconfirmed, too many errors, output. */
   StoppedEarly: 3,
   /** Server unreachable, or it kept failing until the retries ran out. */
   Unreachable: 4,
@@ -36,8 +36,8 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]>
   ],
   [
     ExitCode.StoppedEarly,
-    'stopped early: input unreadable, auth refused, server broke the protocol, too many errors, ' +
-      "a write failed, the run's checkpoint unreadable",
+    'stopped early: input unreadable, auth refused, server broke the protocol, rows unconfirmed, ' +
+      "too many errors, a write failed, the run's checkpoint unreadable",
   ],
   [ExitCode.Unreachable, 'server unreachable, or it gave up after retries'],
   [ExitCode.Internal, 'internal error in bulk'],
@@ -86,6 +86,8 @@ export type ErrorKind =
   | 'job-lost'
   /** A watched job ended Failed or Aborted. */
   | 'job-failed'
+  /** The server took rows (or may have), and its answers about them could not be read: their fate is unknown. */
+  | 'unconfirmed'
   /** Writing the failed-rows file or the checkpoint failed (ENOSPC, EACCES, EIO). */
   | 'output'
   /** Another live bulk process holds the run. */
@@ -202,6 +204,12 @@ export const ENDINGS: Readonly<Record<EndKind, EndingRow>> = {
   },
   'job-lost': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: null, resumable: true },
   'job-failed': { exitCode: ExitCode.StoppedEarly, status: 'stopped', next: null, resumable: true },
+  unconfirmed: {
+    exitCode: ExitCode.StoppedEarly,
+    status: 'stopped',
+    next: 'resume: it asks the server about those jobs again before anything is re-sent',
+    resumable: true,
+  },
   output: {
     exitCode: ExitCode.StoppedEarly,
     status: 'stopped',

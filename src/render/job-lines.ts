@@ -24,10 +24,11 @@ export function jobLines(o: JobOutcome): JobLines {
     `${o.succeeded} stored`,
     `${o.failed} failed`,
     ...(o.unprocessed ? [`${o.unprocessed} unprocessed`] : []),
+    ...(o.unconfirmed ? [`${o.unconfirmed} unconfirmed`] : []),
   ];
   const headCounts =
     `batch ${o.batch} job ${shortId(o.jobId)} lines ${o.origin.firstLine}-${o.origin.lastLine}: ` +
-    `${complete ? '' : `${o.state}, `}${o.total} rows, ${counts.join(', ')}`;
+    `${complete ? '' : `${stateShown(o)}, `}${o.total} rows, ${counts.join(', ')}`;
   const aggs = aggregatePairs(o.aggregates).join(' ');
   return {
     complete,
@@ -51,11 +52,18 @@ export function finishedJobParts(o: JobOutcome, c: ChalkInstance, durationMs: nu
       paint: (t) => `${markPaint(t.slice(0, 1))}${tone ? tone(t.slice(1)) : t.slice(1)}`,
     },
     { text: `lines ${o.origin.firstLine}–${o.origin.lastLine}`, paint: tone },
-    ...(complete ? [] : [{ text: o.state, paint: c.red }]),
+    ...(complete ? [] : [{ text: stateShown(o), paint: c.red }]),
     { text: `${groupDigits(o.succeeded)} stored`, paint: tone },
     { text: `${groupDigits(o.failed)} failed`, paint: o.failed ? c.red : tone },
     ...(o.unprocessed ? [{ text: `${groupDigits(o.unprocessed)} unprocessed`, paint: c.yellow }] : []),
+    ...(o.unconfirmed ? [{ text: `${groupDigits(o.unconfirmed)} unconfirmed`, paint: c.yellow }] : []),
     { text: `job ${shortId(o.jobId)}`, paint: c.dim, dropRank: 1 },
     ...(durationMs !== null ? [{ text: humanMs(durationMs), paint: c.dim, dropRank: 2 }] : []),
   ];
+}
+
+/** A job bulk could not settle is shown as unconfirmed, with the server's last word where it gave one. */
+function stateShown(o: JobOutcome): string {
+  if (o.verdict !== 'unconfirmed') return o.state;
+  return o.serverState ? `unconfirmed (the server said ${o.serverState})` : 'unconfirmed';
 }

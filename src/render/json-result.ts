@@ -15,10 +15,15 @@ export interface JsonResultJob {
   first_line: number;
   last_line: number;
   state: JobState;
+  /** The state word the server last gave for the job, as given; null when it never answered one. */
+  server_state: string | null;
+  /** What bulk made of the server's answers: `settled` (counted), `unconfirmed` (not known). */
+  verdict: 'settled' | 'unconfirmed';
   total: number;
   stored: number;
   failed: number;
   unprocessed: number;
+  unconfirmed: number;
   aggregates: Record<string, AggregateValue> | null;
   job_errors: string[];
 }
@@ -35,7 +40,14 @@ export interface JsonResult {
   started_at: string;
   elapsed_ms: number;
   rows_per_second: number;
-  counts: { read: number; stored: number; failed: number; unprocessed: number; would_delete?: number };
+  counts: {
+    read: number;
+    stored: number;
+    failed: number;
+    unprocessed: number;
+    unconfirmed: number;
+    would_delete?: number;
+  };
   jobs: JsonResultJob[];
   aggregates: Record<string, AggregateValue>;
   failed_rows_file: string | null;
@@ -72,6 +84,7 @@ export function buildJsonResult(
       stored: k.stored,
       failed: k.failed,
       unprocessed: k.unprocessed,
+      unconfirmed: k.unconfirmed ?? 0,
       ...(k.wouldDelete === undefined ? {} : { would_delete: k.wouldDelete }),
     },
     jobs: jobs.map((j) => ({
@@ -81,10 +94,13 @@ export function buildJsonResult(
       first_line: j.origin.firstLine,
       last_line: j.origin.lastLine,
       state: j.state,
+      server_state: j.serverState === undefined ? j.state : j.serverState,
+      verdict: j.verdict ?? 'settled',
       total: j.total,
       stored: j.succeeded,
       failed: j.failed,
       unprocessed: j.unprocessed,
+      unconfirmed: j.unconfirmed ?? 0,
       aggregates: j.aggregates,
       job_errors: j.jobErrors,
     })),

@@ -5,6 +5,7 @@ import { Chalk } from 'chalk';
 import { fitParts, type LinePart } from './fit-parts.js';
 import { formatAggregates, groupDigits, humanMs } from './format.js';
 import type { RunSummary } from './run-summary.js';
+import { unconfirmedRows } from '../upload/state/run-outcome.js';
 
 const HEADLINE: Record<RunSummary['status'], string> = {
   completed: 'Done: every row stored',
@@ -52,6 +53,7 @@ export function summaryLines(s: RunSummary, style: SummaryStyle = {}): string[] 
       { text: `${n(k.failed)} failed,`, paint: k.failed ? c.red : undefined },
       { text: `${n(k.unprocessed)} unprocessed`, paint: k.unprocessed ? c.yellow : undefined },
     ]),
+    ...(k.unconfirmed ? wrap(`  ${unconfirmedRows(n(k.unconfirmed))}`, c.yellow) : []),
     ...(k.wouldDelete === undefined
       ? []
       : wrap(

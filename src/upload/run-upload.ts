@@ -121,6 +121,9 @@ async function send(
     const { files, batchSize, concurrency } = plan;
     req.emit({ type: 'run-start', runId: run.runId, files, url: client.baseUrl, embedded, batchSize, concurrency });
     for (const text of run.survey.notices) req.emit({ type: 'warning', text });
+    // What the survey told of a file (its sep= line, its byte order mark) is not told again by the run.
+    const told = new Set(run.survey.notices);
+    const emit: typeof req.emit = (e) => (e.type === 'warning' && told.has(e.text) ? undefined : req.emit(e));
     let sent: UploadResult;
     try {
       sent = await sendFiles({
@@ -129,7 +132,7 @@ async function send(
         client,
         checkpoint,
         checkpointWriter: writer,
-        emit: req.emit,
+        emit,
         stopSignal: req.stopSignal,
         concurrencyLimit,
         failedRowsClaims: run.resumable ? path.join(runDir(run.runId), 'failed-rows.json') : undefined,

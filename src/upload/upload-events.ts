@@ -40,6 +40,12 @@ export interface JobOutcome extends JobProgress {
   jobErrors: string[];
   /** Rows of the batch the server never processed (an aborted or failed job). */
   unprocessed: number;
+  /** Rows the server took whose fate bulk could not learn (its answers could not be read or trusted). @default 0 */
+  unconfirmed?: number;
+  /** What bulk made of the server's answers: counted (`settled`), or not known (`unconfirmed`). @default 'settled' */
+  verdict?: 'settled' | 'unconfirmed';
+  /** The state the server last said the job was in, as it said it (null: it never said). @default state */
+  serverState?: string | null;
 }
 
 /** Counts for the whole run so far. `totalRows` is known only once the input has been read. */
@@ -50,6 +56,8 @@ export interface RunCounts {
   /** A delete dry run: rows whose key the server says names a record now (absent: not known). */
   wouldDelete?: number;
   unprocessed: number;
+  /** Rows the server took, or may have taken, whose fate bulk could not learn: a resume asks again. */
+  unconfirmed: number;
   inFlight: number;
   totalRows: number | null;
   bytesRead: number;

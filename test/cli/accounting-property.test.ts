@@ -13,14 +13,14 @@ describe('accounting against a generated job server', () => {
   it('an honest server: every row stored, exit 0', async () => {
     const run = await runScenario({ rows: 5, batchSize: 2, concurrency: 2, scripts: [HONEST] });
     checkAccounting(run);
-    expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0 });
+    expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0, unconfirmed: 0 });
   });
 
   it("an honest server that takes CSV bodies: the file's own lines, every row stored, exit 0", async () => {
     const run = await runScenario({ rows: 5, batchSize: 2, concurrency: 2, scripts: [HONEST], csv: true });
     checkAccounting(run);
     expect(run.bodyTypes).toEqual(['text/csv', 'text/csv', 'text/csv']);
-    expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0 });
+    expect(run.doc?.counts).toEqual({ read: 5, stored: 5, failed: 0, unprocessed: 0, unconfirmed: 0 });
   });
 
   it('the reconciled accounting, exit code and --json agree with what the server stored', async () => {
@@ -42,7 +42,7 @@ describe('counterexamples fast-check shrank to, kept by name', () => {
       scripts: [{ ...HONEST, failEvery: 1, errors: 'null', errorsUrl: false }],
     });
     checkAccounting(run);
-    expect(run.doc?.counts).toEqual({ read: 1, stored: 0, failed: 1, unprocessed: 0 });
+    expect(run.doc?.counts).toEqual({ read: 1, stored: 0, failed: 1, unprocessed: 0, unconfirmed: 0 });
     expect(run.doc?.errors[0]?.reason).toMatch(/the server did not say which rows/);
   });
 
@@ -88,7 +88,7 @@ describe("a state word outside the protocol's five is a protocol violation, neve
     ['"Weird" by polling', { final: 'Failed' as const, events: false }, /"Weird"/],
     ['"Job Completed" as a server event', { final: 'Job Complete' as const, events: true }, /"Job Completed"/],
   ])(
-    '%s: exit 3, the reason names the word, its rows unprocessed',
+    '%s: exit 3, the reason names the word, its rows unconfirmed',
     async (_name, script, word) => {
       const run = await runScenario({
         rows: 6,

@@ -129,7 +129,7 @@ describe('job commands', () => {
       { env, input },
     );
     const doc = JSON.parse(res.stdout);
-    expect(doc.counts).toEqual({ read: 2, stored: 1, failed: 1, unprocessed: 0 });
+    expect(doc.counts).toEqual({ read: 2, stored: 1, failed: 1, unprocessed: 0, unconfirmed: 0 });
     expect(doc.errors[0]).toMatchObject({ file: 'stdin', line: 2 });
     expect(doc.resume_command).toBeNull();
   });

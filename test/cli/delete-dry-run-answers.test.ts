@@ -82,7 +82,7 @@ describe('bulk delete --dry-run and the server that counts', () => {
     }));
     const { code, result, stderr } = await dryRun(s.url);
     expect(code, stderr).toBe(1);
-    expect(result.counts).toEqual({ read: 3, stored: 0, failed: 1, unprocessed: 0, would_delete: 2 });
+    expect(result.counts).toEqual({ read: 3, stored: 0, failed: 1, unprocessed: 0, unconfirmed: 0, would_delete: 2 });
     expect(result.errors).toEqual([
       { file: expect.stringMatching(/gone\.csv$/), line: 3, field: NO_RECORD.field, reason: NO_RECORD.error },
     ]);
@@ -93,7 +93,7 @@ describe('bulk delete --dry-run and the server that counts', () => {
     const s = await matchServer((rows) => (rows > 1 ? TOO_LARGE : { total_items: 1, matched_items: 1, errors: [] }));
     const { code, result, stderr } = await dryRun(s.url);
     expect(code, stderr).toBe(0);
-    expect(result.counts).toEqual({ read: 3, stored: 0, failed: 0, unprocessed: 0, would_delete: 3 });
+    expect(result.counts).toEqual({ read: 3, stored: 0, failed: 0, unprocessed: 0, unconfirmed: 0, would_delete: 3 });
     expect(s.asked()).toBe(5);
   });
 
@@ -144,7 +144,7 @@ describe('bulk delete --dry-run and the server that counts', () => {
     const { code, result, stderr } = await dryRun(s.url);
     expect(s.asked()).toBe(1);
     expect(code, stderr).toBe(0);
-    expect(result.counts).toEqual({ read: 3, stored: 0, failed: 0, unprocessed: 0 });
+    expect(result.counts).toEqual({ read: 3, stored: 0, failed: 0, unprocessed: 0, unconfirmed: 0 });
     expect(stderr).toMatch(warning);
   });
 });

@@ -93,6 +93,7 @@ function expectConverged(
     stored: deleted.size,
     failed: ABSENT.length,
     unprocessed: 0,
+    unconfirmed: 0,
   });
 }
 
@@ -152,6 +153,7 @@ describe('bulk delete against a real server', () => {
       stored: 0,
       failed: ABSENT.length + 2,
       unprocessed: 0,
+      unconfirmed: 0,
       would_delete: s.deleted.size,
     });
     expect(storedRows(s.db)).toHaveLength(ROWS);
@@ -172,6 +174,7 @@ describe('bulk delete against a real server', () => {
       stored: result.counts.would_delete,
       failed: result.counts.failed,
       unprocessed: 0,
+      unconfirmed: 0,
     });
     expect(failedLines('real')).toEqual(failedLines('dry'));
     // Now that they are gone, a dry run says so: nothing would be deleted.

@@ -118,7 +118,8 @@ describe('a job the server no longer knows', () => {
     const { result } = await upload(input, env, ['--concurrency', '1']);
     expect(result.exit_code).toBe(3);
     expect(result.message).toMatch(/no longer known to the server/);
-    expect(result.counts.unprocessed).toBeGreaterThan(0);
+    // The server accepted the job: forgotten is not known not to be stored.
+    expect(result.counts.unconfirmed).toBeGreaterThan(0);
     const resumed = await runCli([...result.resume_command.split(' ').slice(1), '--json'], { env });
     const final = JSON.parse(resumed.stdout);
     checkInvariant({

@@ -79,7 +79,7 @@ describe('input faults, end to end', () => {
     const file = stage('ragged.csv');
     const doc = await upload(file);
     expect(doc.exit_code).toBe(1);
-    expect(doc.counts).toEqual({ read: 4, stored: 2, failed: 2, unprocessed: 0 });
+    expect(doc.counts).toEqual({ read: 4, stored: 2, failed: 2, unprocessed: 0, unconfirmed: 0 });
     expect(doc.errors.map((e: { line: number; reason: string }) => [e.line, e.reason])).toEqual([
       [3, 'expected 5 columns, found 7'],
       [4, 'expected 5 columns, found 2'],
@@ -90,7 +90,7 @@ describe('input faults, end to end', () => {
     for (const f of ['bom.csv', 'crlf.csv', 'mixed-endings.csv', 'no-final-newline.csv']) {
       // Upserts, so each variant stores the same three rows again rather than clashing with the last.
       const doc = await upload(stage(f), ['--upsert', '--unique-fields', 'account_id,transaction_date,description']);
-      expect(doc.counts, f).toEqual({ read: 3, stored: 3, failed: 0, unprocessed: 0 });
+      expect(doc.counts, f).toEqual({ read: 3, stored: 3, failed: 0, unprocessed: 0, unconfirmed: 0 });
       expect(doc.jobs[0]).toMatchObject({ first_line: 2, last_line: 4 });
     }
     expect(storedDescriptions(['first', 'second, with comma', 'third "quoted"'])).toHaveLength(3);

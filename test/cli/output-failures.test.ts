@@ -66,7 +66,7 @@ describe.skipIf(!MOUNTABLE)('a full disk, for real (a small tmpfs)', () => {
     );
     expect(doc.resume_command).toMatch(/^bulk upload --resume /);
     const c = doc.counts;
-    expect(c.stored + c.failed + c.unprocessed).toBe(c.read);
+    expect(c.stored + c.failed + c.unprocessed + c.unconfirmed).toBe(c.read);
     expect(c.unprocessed).toBeGreaterThan(0);
     // One line, with the prefix and what to do next; no stack trace.
     expect(res.stderr.trim().split('\n')).toEqual([
@@ -94,7 +94,7 @@ describe.skipIf(!MOUNTABLE)('a full disk, for real (a small tmpfs)', () => {
     expect(doc).toMatchObject({ exit_code: 3, status: 'stopped', error_kind: 'output' });
     expect(doc.message).toMatch(/no space left on device \(ENOSPC\)/);
     const c = doc.counts;
-    expect(c.stored + c.failed + c.unprocessed).toBe(c.read);
+    expect(c.stored + c.failed + c.unprocessed + c.unconfirmed).toBe(c.read);
     const run = readdirSync(state.path)[0] as string;
     expect(() => JSON.parse(readFileSync(path.join(state.path, run, 'checkpoint.json'), 'utf8'))).not.toThrow();
     state.grow('10m');

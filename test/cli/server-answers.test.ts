@@ -60,7 +60,9 @@ async function upload(args: string[], env: Record<string, string>) {
   assertValidResult(result);
   expect(res.code, res.stderr).toBe(result.exit_code);
   const c = result.counts;
-  expect(c.read, 'read = stored + failed + unprocessed').toBe(c.stored + c.failed + c.unprocessed);
+  expect(c.read, 'read = stored + failed + unprocessed + unconfirmed').toBe(
+    c.stored + c.failed + c.unprocessed + c.unconfirmed,
+  );
   return { res, result };
 }
 
@@ -98,7 +100,13 @@ describe("a server that speaks only the guide's shapes: failures it does not att
     );
     const { result } = await upload([input], env);
     // On main: "600 read, 576 stored, 0 failed, 0 unprocessed" and "every row stored (exit 0)".
-    expect(result.counts).toEqual({ read: ROWS, stored: ROWS - invalid, failed: invalid, unprocessed: 0 });
+    expect(result.counts).toEqual({
+      read: ROWS,
+      stored: ROWS - invalid,
+      failed: invalid,
+      unprocessed: 0,
+      unconfirmed: 0,
+    });
     expect(result.status).toBe('completed_with_errors');
     expect(result.exit_code).toBe(1);
     const notes = result.errors.filter((e: { reason: string }) => /the server did not say which rows/.test(e.reason));
@@ -116,7 +124,7 @@ describe("a server that speaks only the guide's shapes: failures it does not att
   });
 });
 
-describe('a status that contradicts its batch is a protocol violation: exit 3, its rows unprocessed, a resume converges', () => {
+describe('a status that contradicts its batch is a protocol violation: exit 3, its rows unconfirmed, a resume converges', () => {
   it.each([
     [
       'success_count over total_items',
@@ -147,7 +155,7 @@ describe('a status that contradicts its batch is a protocol violation: exit 3, i
     expect(first.result.status).toBe('stopped');
     expect(first.result.message).toMatch(/cannot be reconciled/);
     expect(first.result.message).toMatch(reason);
-    expect(first.result.counts.unprocessed).toBeGreaterThanOrEqual(200);
+    expect(first.result.counts.unconfirmed).toBeGreaterThanOrEqual(200);
     expect(first.result.counts.stored).toBeLessThanOrEqual(ROWS - 200);
     expect(first.result.resume_command).toMatch(/--resume/);
     proxy!.guideOnly(false);
@@ -198,7 +206,7 @@ describe('URLs on another origin are never followed and the token never goes the
 });
 
 describe('one job id answered for different batches is a protocol violation, enforced where a start becomes a job', () => {
-  it("every start answered with the first job's id: exit 3, those batches unprocessed, a resume converges", async () => {
+  it("every start answered with the first job's id: exit 3, those batches unconfirmed, a resume converges", async () => {
     const { input, env, db, failedFiles } = await setup();
     let first: string | null = null;
     let lying = true;
@@ -214,12 +222,41 @@ describe('one job id answered for different batches is a protocol violation, enf
     expect(firstRun.result.message).toMatch(
       /answered job id \S+ for lines \d+-\d+ of .*transactions\.csv, but that id is already the job of lines 2-201/,
     );
-    expect(new Set(firstRun.result.jobs.map((j: { id: string }) => j.id)).size).toBe(firstRun.result.jobs.length);
-    expect(firstRun.result.counts.unprocessed).toBeGreaterThanOrEqual(200);
+    const settled = firstRun.result.jobs.filter((j: { verdict: string }) => j.verdict === 'settled');
+    expect(new Set(settled.map((j: { id: string }) => j.id)).size).toBe(settled.length);
+    expect(firstRun.result.counts.unconfirmed).toBeGreaterThanOrEqual(200);
     expect(firstRun.result.counts.stored).toBeLessThanOrEqual(200);
     lying = false;
     const { result } = await upload(['--resume', firstRun.result.run_id], env);
     expect(result.exit_code).toBe(1);
+    checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
+  });
+});
+
+describe('a status URL that redirects after the 202: unconfirmed, asked again on resume, resent only under a key the server honours', () => {
+  it('307 for every status: nothing failed; a resume resends under the key bulk serve honours; the run converges, each row once', async () => {
+    const { input, env, db, failedFiles } = await setup();
+    let redirecting = true;
+    proxy!.arm(
+      { kind: 'json-status', status: 307, body: { error: 'moved' } },
+      {
+        count: 100_000,
+        match: (req) => redirecting && req.method === 'GET' && /\/(status|events)\/$/.test(req.url ?? ''),
+      },
+    );
+    const first = await upload([input], env);
+    // main: every row of the job in the failed-rows file ("status of job …: moved"), exit 1, no resume.
+    expect(first.result.exit_code).toBe(3);
+    expect(first.result.error_kind).toBe('unconfirmed');
+    expect(first.result.counts.failed).toBe(0);
+    expect(first.result.counts.unconfirmed).toBeGreaterThanOrEqual(200);
+    expect(first.result.failed_rows_file).toBeNull();
+    // Asked again and still unknowable: bulk serve echoed the Idempotency-Key, so the batch goes again under it.
+    const again = await upload(['--resume', first.result.run_id], env);
+    expect(again.res.stderr).toMatch(/sent again: this server honours Idempotency-Key/);
+    expect(again.result.counts.failed).toBe(0);
+    redirecting = false;
+    const { result } = await upload(['--resume', first.result.run_id], env);
     checkInvariant({ rows: ROWS, seed: SEED, invalidShare: SHARE, dbPath: db, failedRowsFiles: failedFiles(), result });
   });
 });

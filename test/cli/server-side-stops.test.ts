@@ -79,7 +79,7 @@ describe('a job that ends early on the server', () => {
       env: { BULK_URL: server.url, BULK_STATE_DIR: path.join(dir, 'state') },
     });
     const doc = JSON.parse(res.stdout);
-    expect(doc.counts).toEqual({ read: 3, stored: 2, failed: 1, unprocessed: 0 });
+    expect(doc.counts).toEqual({ read: 3, stored: 2, failed: 1, unprocessed: 0, unconfirmed: 0 });
     expect(doc.errors).toEqual([
       expect.objectContaining({ line: 2, reason: expect.stringMatching(/more than 1000 keys/) }),
     ]);

@@ -34,24 +34,34 @@ const rows = (n: number) =>
 
 describe('following a job through its events stream', () => {
   it('hears each chunk as it commits and returns the final status, without falling back to polling', async () => {
-    let release: () => void = () => {};
+    // Each chunk waits until the client has heard the one before, so every progress step is a
+    // separate event, whichever comes first: the event of a commit or the next chunk's start.
+    let heard = 0;
+    const waiting: Array<() => void> = [];
+    const release = () => waiting.splice(0).forEach((check) => check());
     const chunks: number[] = [];
     server = await startServer({
       port: 0,
       host: '127.0.0.1',
       database: path.join(tempDir('bulk-events-'), 'jobs.db'),
       chunkSize: 10,
-      // Each chunk waits for the test, so every progress step is a separate event.
       beforeChunk: ({ processedItems }) => {
         chunks.push(processedItems);
-        return processedItems === 0 ? undefined : new Promise<void>((r) => (release = r));
+        if (processedItems === 0) return undefined;
+        return new Promise<void>((r) => {
+          const check = () => (heard >= processedItems / 10 ? r() : void waiting.push(check));
+          check();
+        });
       },
     });
     const client = new JobApiClient({ baseUrl: server.url });
-    const { ref } = await client.startJob({ resource: 'transactions', body: rows(30) });
+    const started = await client.startJob({ resource: 'transactions', body: rows(30) });
+    if (started.kind !== 'job') throw new Error('expected a job');
+    const { ref } = started;
     const seen: StatusResponse[] = [];
     const following = client.followEvents(ref, (s) => {
       seen.push(s);
+      heard++;
       release();
     });
     const final = await following;
@@ -108,7 +118,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     try {
       proxy.arm({ kind: 'go-silent' }, { match: (req) => /\/events\/$/.test(req.url ?? '') });
       const client = new JobApiClient({ baseUrl: proxy.url });
-      const { ref } = await client.startJob({ resource: 'transactions', body: rows(30) });
+      const { ref } = jobOf(await client.startJob({ resource: 'transactions', body: rows(30) }));
       // The transport's own body timeout is 60 s and this test's 30 s: only the heartbeat watch can end it.
       const final = await client.followEvents(ref, () => undefined);
       expect(final).toBeNull();
@@ -144,7 +154,7 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
       beforeChunk: () => held,
     });
     const client = new JobApiClient({ baseUrl: server.url });
-    const { ref } = await client.startJob({ resource: 'transactions', body: rows(3) });
+    const { ref } = jobOf(await client.startJob({ resource: 'transactions', body: rows(3) }));
     const res = await fetch(ref.eventsUrl as string);
     expect(res.headers.get(HEARTBEAT_HEADER)).toBe('100');
     const reader = res.body!.getReader();
@@ -155,3 +165,9 @@ describe('a stream whose peer goes silent (killed behind a balancer that keeps t
     release();
   });
 });
+
+/** The job a start answered (bulk serve always answers one). */
+function jobOf<T extends { kind: string }>(started: T): Extract<T, { kind: 'job' }> {
+  if (started.kind !== 'job') throw new Error('expected a job');
+  return started as Extract<T, { kind: 'job' }>;
+}

@@ -78,6 +78,25 @@ describe('nextDelay', () => {
     );
   });
 
+  it('Retry-After: 0 on every answer still waits a floor with jitter, growing: a handful of tries in 20 s, not 31,721', () => {
+    const p = { ...DEFAULT_RETRY, deadlineMs: 20_000 };
+    for (const random of [() => 0, () => 0.5, () => 0.999]) {
+      let elapsed = 0;
+      let tries = 1;
+      for (let attempt = 0; ; attempt++) {
+        const wait = nextDelay({ attempt, retryAfterMs: 0, elapsedMs: elapsed, policy: p, random });
+        if (wait === null) break;
+        const floor = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** attempt) / 2;
+        // The floor, except the one last try the deadline leaves room for.
+        if (elapsed + floor < p.deadlineMs)
+          expect(wait).toBeGreaterThanOrEqual(Math.min(floor, p.deadlineMs - elapsed - 50));
+        elapsed += wait;
+        tries++;
+        expect(tries).toBeLessThan(20);
+      }
+    }
+  });
+
   it('honours a sane Retry-After', () => {
     expect(nextDelay({ attempt: 0, retryAfterMs: 2_000, elapsedMs: 0, policy })).toBe(2_000);
   });

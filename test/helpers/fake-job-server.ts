@@ -68,7 +68,33 @@ export interface JobScript {
   resetStatusOnce: boolean;
   /** The first start request's connection is reset, before or after the job was created. */
   resetStart: 'none' | 'before' | 'after';
+  /** Status and events answer this HTTP status (a redirect, a 4xx) instead of the job's status: its fate cannot be learned. */
+  statusHttp?: number | null;
+  /** The errors endpoint answers this HTTP status instead of its pages. */
+  errorsHttp?: number | null;
+  /** The aggregates endpoint answers this HTTP status instead of the aggregates. */
+  aggregatesHttp?: number | null;
+  /** The status answer (and its event) is over the client's answer size limit, or drips a byte at a time. */
+  statusBody?: 'normal' | 'oversized' | 'drip';
+  /** Each errors page is over the client's answer size limit. */
+  errorsOversized?: boolean;
+  /** The job answers the previous job's id (two batches, one id); its status is still the first job's. */
+  reuseId?: boolean;
+  /** The events stream sends the final state and then a later 'In Progress' in one write. */
+  eventAfterFinal?: boolean;
 }
+
+/** Bytes of padding that put an answer over the limit the accounting runs give (--max-answer-size 64KiB). */
+export const OVERSIZE_PAD = 80 * 1024;
+
+/** Whether the client cannot learn this job's fate (its status cannot be read): every row must be unconfirmed. */
+export function unknowable(script: JobScript): boolean {
+  const neverFinal = script.pollsBeforeFinal >= NEVER;
+  return neverFinal || (script.statusHttp ?? null) !== null || (script.statusBody ?? 'normal') !== 'normal';
+}
+
+/** pollsBeforeFinal at least this: the job never finishes (the run's --stall-timeout ends it). */
+export const NEVER = 1_000_000;
 
 export const HONEST: JobScript = {
   final: 'Job Complete',
@@ -99,6 +125,8 @@ export interface JobTruth {
   failed: Set<number>;
   polls: number;
   statusResets: number;
+  /** Set when the fake answered this job with another job's id. */
+  reusedIdOf: string | null;
 }
 
 export interface FakeJobServer {
@@ -133,6 +161,27 @@ async function listen(server: http.Server): Promise<{ url: string; close: () => 
         server.close(() => resolve());
       }),
   };
+}
+
+/** A redirect (to a path the server does not route) or another status with the protocol's error body. */
+function redirectOr(res: http.ServerResponse, status: number, location: string): void {
+  if (status >= 300 && status < 400) {
+    res.writeHead(status, { location, 'content-type': 'text/html' });
+    res.end('<html>moved</html>');
+    return;
+  }
+  send(res, status, { error: status === 410 ? 'Gone' : 'Bad request' });
+}
+
+/** A body that drips one byte every 200 ms, and never ends (the client must give up). */
+function drip(res: http.ServerResponse, text: string): void {
+  res.writeHead(200, { 'content-type': text.startsWith('data:') ? 'text/event-stream' : 'application/json' });
+  let i = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed || i >= text.length) return;
+    res.write(text[i++] as string);
+  }, 200);
+  res.on('close', () => clearInterval(timer));
 }
 
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -290,6 +339,7 @@ function playJob(seq: number, id: string, script: JobScript, records: Array<Reco
     failed,
     polls: 0,
     statusResets: 0,
+    reusedIdOf: null,
   };
 }
 
@@ -323,9 +373,11 @@ export async function startFakeJobServer(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) =>
-        send(res, 500, { error: err.message }),
-      );
+      void handle(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: Error) => {
+        // A client that gave up mid-answer (a drip, an oversized body) leaves nothing to answer.
+        if (res.headersSent || res.destroyed) return void res.destroy();
+        send(res, 500, { error: err.message });
+      });
     });
   });
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
@@ -358,14 +410,18 @@ export async function startFakeJobServer(
           known.resets++;
           return req.socket.destroy();
         }
+        const previous = jobs[seq - 1];
+        const reuse = script.reuseId === true && previous !== undefined;
         known.job = playJob(
           seq,
-          `job-${seq}-${Math.random().toString(16).slice(2, 8)}`,
+          reuse ? previous.id : `job-${seq}-${Math.random().toString(16).slice(2, 8)}`,
           script,
           records as Array<Record<string, unknown>>,
         );
+        if (reuse) known.job.reusedIdOf = previous.id;
         jobs.push(known.job);
-        byId.set(known.job.id, known.job);
+        // A reused id keeps answering for its first job: the second batch can only be unconfirmed.
+        if (!reuse) byId.set(known.job.id, known.job);
       }
       const job = known.job as JobTruth;
       if (job.script.resetStart === 'after' && known.resets === 0) {
@@ -403,6 +459,21 @@ export async function startFakeJobServer(
       percentage: 0,
       errors: null,
     };
+    const { statusHttp, errorsHttp, aggregatesHttp } = job.script;
+    if ((action === 'status' || action === 'events') && statusHttp)
+      return redirectOr(res, statusHttp, `${base}/elsewhere/${job.id}/`);
+    if (action === 'errors' && errorsHttp) return redirectOr(res, errorsHttp, `${base}/elsewhere/${job.id}/errors/`);
+    if (action === 'aggregates' && aggregatesHttp)
+      return redirectOr(res, aggregatesHttp, `${base}/elsewhere/${job.id}/aggregates/`);
+    if (action === 'status' && job.script.statusBody === 'oversized')
+      return send(res, 200, { ...running, pad: 'x'.repeat(OVERSIZE_PAD) });
+    if (action === 'status' && job.script.statusBody === 'drip') return drip(res, JSON.stringify(running));
+    if (action === 'events' && job.script.statusBody && job.script.statusBody !== 'normal') {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      return job.script.statusBody === 'oversized'
+        ? res.end(`data: ${JSON.stringify({ ...running, pad: 'x'.repeat(OVERSIZE_PAD) })}`)
+        : drip(res, `data: ${JSON.stringify(running)}`);
+    }
     if (action === 'status') {
       if (job.script.resetStatusOnce && job.statusResets === 0) {
         job.statusResets++;
@@ -414,7 +485,9 @@ export async function startFakeJobServer(
     if (action === 'events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.write(`data: ${JSON.stringify(running)}\n\n`);
-      res.end(`data: ${JSON.stringify(finalStatus(job, base, other))}\n\n`);
+      const final = `data: ${JSON.stringify(finalStatus(job, base, other))}\n\n`;
+      // The same bytes a stream may carry in one read: a final state, then a later event for the job.
+      res.end(job.script.eventAfterFinal ? `${final}data: ${JSON.stringify(running)}\n\n` : final);
       return;
     }
     if (action === 'aggregates') {
@@ -426,6 +499,15 @@ export async function startFakeJobServer(
       const offset = Number(url.searchParams.get('offset') ?? 0);
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 1000), job.script.pageCap);
       const list = recordErrorList(job);
+      if (job.script.errorsOversized)
+        return send(res, 200, {
+          job_id: job.id,
+          total: list.length,
+          offset,
+          limit,
+          errors: list,
+          pad: 'x'.repeat(OVERSIZE_PAD),
+        });
       return send(res, 200, {
         job_id: job.id,
         total: list.length,

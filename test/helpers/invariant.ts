@@ -23,7 +23,10 @@ export interface InvariantInput {
    */
   unnamedFailures?: number;
   /** The final --json result, when there is one. */
-  result?: { counts: { read: number; stored: number; failed: number; unprocessed: number }; exit_code: number };
+  result?: {
+    counts: { read: number; stored: number; failed: number; unprocessed: number; unconfirmed?: number };
+    exit_code: number;
+  };
 }
 
 /**
@@ -91,6 +94,10 @@ export function checkInvariant(input: InvariantInput): { stored: number; failed:
     if (c.stored !== stored) problems.push(`result says ${c.stored} stored, the store has ${stored}`);
     if (c.failed !== failed) problems.push(`result says ${c.failed} failed, the failed-rows files list ${failed}`);
     if (c.unprocessed !== 0) problems.push(`result says ${c.unprocessed} unprocessed after the run converged`);
+    // Four outcomes: a converged run has nothing left whose fate is unknown.
+    if ((c.unconfirmed ?? 0) !== 0) problems.push(`result says ${c.unconfirmed} unconfirmed after the run converged`);
+    if (c.read !== c.stored + c.failed + c.unprocessed + (c.unconfirmed ?? 0))
+      problems.push(`result's counts do not add up: ${JSON.stringify(c)}`);
     const expectedExit = failed > 0 ? 1 : 0;
     if (input.result.exit_code !== expectedExit)
       problems.push(`exit code ${input.result.exit_code}, expected ${expectedExit}`);

@@ -75,6 +75,7 @@ export function counts(over: Partial<RunCounts> = {}): RunCounts {
     stored: 0,
     failed: 0,
     unprocessed: 0,
+    unconfirmed: 0,
     inFlight: 0,
     totalRows: null,
     bytesRead: 0,

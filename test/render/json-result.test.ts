@@ -46,10 +46,13 @@ describe('buildJsonResult', () => {
       first_line: 2,
       last_line: 1001,
       state: 'Job Complete',
+      server_state: 'Job Complete',
+      verdict: 'settled',
       total: 1000,
       stored: 1000,
       failed: 0,
       unprocessed: 0,
+      unconfirmed: 0,
       aggregates: { total_amount: '150000.00', average_amount: '150.00' },
       job_errors: [],
     });

@@ -115,7 +115,8 @@ describe('checking CSV rows by column', () => {
             fields: {
               k: { type: 'integer', required: true },
               d: { type: 'decimal' },
-              t: { type: 'text', max_length: 3 },
+              // Required beyond the key: an upsert may leave it out (it then only updates).
+              t: { type: 'text', max_length: 3, required: true },
             },
             unique: [['k']],
           },

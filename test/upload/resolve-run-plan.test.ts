@@ -147,6 +147,14 @@ describe('resolveRunPlan on a resume: the saved plan, with only this invocationâ
         { maxErrors: undefined, noWait: true, useEvents: false },
       ],
       [
+        'how long to wait on a job, how large an answer, whether to resend unconfirmed: this invocationâ€™s',
+        { stallTimeout: 30, maxAnswerSize: 1024, resendUnconfirmed: true },
+        {},
+        {},
+        null,
+        { stallMs: 30_000, maxAnswerBytes: 1024, resendUnconfirmed: true },
+      ],
+      [
         'the failed-rows folder: the saved one first',
         { failedRowsDir: 'now-out' },
         {},

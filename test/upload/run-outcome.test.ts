@@ -9,6 +9,7 @@ const counts = (c: Partial<RunCounts>): RunCounts => ({
   stored: 10,
   failed: 0,
   unprocessed: 0,
+  unconfirmed: 0,
   inFlight: 0,
   totalRows: 10,
   bytesRead: 0,

@@ -12,7 +12,7 @@ import { finalStatus, recordErrorList, type JobTruth } from '../helpers/fake-job
 const RUNS = Number(process.env.BULK_FC_RUNS ?? 300);
 
 describe('settling a job from generated answers', () => {
-  it('every row is stored, failed or unprocessed; stored is what the server stored, or nothing when its answer lies', () => {
+  it('every row is stored, failed or unprocessed; stored is what the server stored, or the batch unconfirmed when its answer lies', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 40 }), scriptArb, fc.boolean(), (rows, script, paged) => {
         const processed = script.final === 'Job Complete' ? rows : Math.floor(script.processedShare * rows);
@@ -26,6 +26,7 @@ describe('settling a job from generated answers', () => {
           failed: new Set(),
           polls: 0,
           statusResets: 0,
+          reusedIdOf: null,
         };
         for (let i = 0; i < processed; i++)
           (script.failEvery > 0 && (i + script.failOffset) % script.failEvery === 0 ? truth.failed : truth.stored).add(
@@ -63,13 +64,19 @@ describe('settling a job from generated answers', () => {
           state: 'submitted',
         };
         const s = settlementOf(entry, batch, status, { aggregates: null, recordErrors, jobErrors });
+        if (script.lie) {
+          // A contradiction settles nothing: the whole batch is unconfirmed, and the run stops.
+          expect(s.kind).toBe('unconfirmed');
+          if (s.kind !== 'unconfirmed') return;
+          expect(s.rows).toBe(rows);
+          expect(['protocol', 'job-failed']).toContain(s.stop.reason);
+          return;
+        }
+        if (s.kind !== 'settled') throw new Error(`an honest answer was not settled: ${s.stop.message}`);
         const o = s.outcome;
         expect(o.stored + o.failed + o.unprocessed).toBe(rows);
         expect(s.failedRows.length + (s.unattributed ? s.unattributed.rows : 0)).toBe(o.failed);
-        if (script.lie) {
-          expect(s.stop?.reason).toBe('protocol');
-          expect(o).toMatchObject({ stored: 0, failed: 0, unprocessed: rows });
-        } else {
+        {
           expect(s.stop).toBeNull();
           expect(o).toMatchObject({
             stored: truth.stored.size,

@@ -3,14 +3,16 @@ import { ApiError, type ApiErrorKind } from '../../src/client/api-error.js';
 import { batchFailure, maxErrorsStop, StopLatch, stopWithFinalCounts } from '../../src/upload/state/stop-policy.js';
 
 describe('stop policy: a failed batch', () => {
-  const table: Array<[ApiErrorKind, number | null, string, 'failed' | 'unprocessed', string | null]> = [
+  const table: Array<[ApiErrorKind, number | null, string, 'failed' | 'unprocessed' | 'unconfirmed', string | null]> = [
     ['rejected', 400, 'bad body', 'failed', null],
     ['rejected', 422, 'key reused', 'failed', 'protocol'],
     ['not-found', 404, 'Unknown resource "x"', 'unprocessed', 'unknown-resource'],
-    ['not-found', 404, 'job 7 is not known', 'unprocessed', 'job-lost'],
+    // A 404 to a start is the resource's, whatever the body says.
+    ['not-found', 404, 'Not found', 'unprocessed', 'unknown-resource'],
     ['auth', 401, 'token refused', 'unprocessed', 'auth'],
     ['unreachable', null, 'ECONNREFUSED', 'unprocessed', 'unreachable'],
-    ['protocol', 200, 'no job_id', 'unprocessed', 'protocol'],
+    // A 2xx the client cannot read: the server may have taken the batch.
+    ['protocol', 200, 'no job_id', 'unconfirmed', 'unconfirmed'],
     ['too-large', 413, 'one row too large', 'unprocessed', 'protocol'],
   ];
   it.each(table)('%s %s (%s) → rows %s, stop %s', (kind, status, message, rows, stop) => {

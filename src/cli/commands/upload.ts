@@ -9,6 +9,7 @@ import type { UploadEnd } from '../../upload/state/run-report.js';
 import type { RunCounts, UploadEvent } from '../../upload/upload-events.js';
 import { reportFromEvents } from '../run-snapshot.js';
 import { end, settle, trackRun, type Ending } from '../exit-path.js';
+import { addAnswerOptions } from '../answer-flags.js';
 import { addInputOptions } from '../input-flags.js';
 import {
   encodingLabel,
@@ -103,7 +104,6 @@ export function uploadCommand(): Command {
         .argParser(nonNegativeSeconds)
         .default(300),
     )
-    .addOption(new Option('--timeout <seconds>', 'per-request timeout').argParser(nonNegativeSeconds).default(30))
     .option('--db <path>', 'embedded server only: its SQLite database (or BULK_DB; default: see bulk serve --help)')
     .option('--failed-rows-dir <dir>', 'where failed-rows files go (default: beside each input)')
     .addOption(new Option('--profile <name>', 'config file profile to use').env('BULK_PROFILE'))
@@ -114,7 +114,7 @@ export function uploadCommand(): Command {
     )
     .addOption(new Option('--token-file <path>', 'file holding the API token (or BULK_TOKEN)').env('BULK_TOKEN_FILE'))
     .action(async (files: string[], flags: UploadFlags) => settle(await runUploadCommand(files, flags)));
-  return addInputOptions(cmd);
+  return addInputOptions(addAnswerOptions(cmd));
 }
 
 /** `bulk resume [run-id]`: the same as `bulk upload --resume [run-id]`. */
@@ -217,6 +217,7 @@ export async function runUploadCommand(files: string[], flags: UploadFlags): Pro
       connect: async (target) => {
         const conn = await connectTo(target, config, {
           timeoutSeconds: flags.timeout,
+          maxAnswerBytes: plan.maxAnswerBytes,
           hooks: { retry: { baseDelayMs: 250, maxDelayMs: 15_000, deadlineMs: flags.deadline * 1000 } },
           onStage: (text) => emit({ type: 'stage', text }),
         });

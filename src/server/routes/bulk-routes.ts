@@ -134,7 +134,7 @@ ${updateFields?.join(',') ?? ''}
           const first =
             earlier.response ??
             JSON.stringify(startResponse(job, estimateDuration(job.totalItems, 0, ctx.worker.rowsPerSecond)));
-          sendJsonText(res, 202, first, { 'idempotency-replayed': 'true' });
+          sendJsonText(res, 202, first, { 'idempotency-replayed': 'true', [IDEMPOTENCY_HEADER]: idemKey });
           return job.id;
         }
       }
@@ -166,7 +166,7 @@ ${updateFields?.join(',') ?? ''}
         try {
           await ctx.worker.runAtOnce(job, records, idempotency);
           ctx.events.changed(job.id);
-          sendJsonText(res, 202, response);
+          sendJsonText(res, 202, response, idemKey ? { [IDEMPOTENCY_HEADER]: idemKey } : {});
           return job.id;
         } catch (err) {
           // Nothing was committed. A database that is away answers as for any job; anything else
@@ -190,7 +190,8 @@ ${updateFields?.join(',') ?? ''}
     ctx.worker.notify(job.id, records, owner);
     // The server-wide stream shows a new job at once, before its first chunk.
     ctx.events.changed(job.id);
-    sendJsonText(res, 202, response);
+    // Echoing the key tells a client this server honours it: a resend under it cannot store twice.
+    sendJsonText(res, 202, response, idemKey ? { [IDEMPOTENCY_HEADER]: idemKey } : {});
     return job.id;
   } finally {
     const left = (ctx.admitting.get(owner) ?? 1) - 1;

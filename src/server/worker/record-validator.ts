@@ -52,9 +52,9 @@ export function columnValidator(
   columns: readonly string[],
 ): ((values: readonly string[]) => Validated) | null {
   if (job.jobType === 'delete') return null;
-  const keys = new Set(job.jobType === 'upsert' ? (job.uniqueFields ?? []) : []);
-  // As recordValidator: an upsert needs its key, and no other field (a partial update).
   const upsert = job.jobType === 'upsert';
+  const keys = new Set(upsert ? (job.uniqueFields ?? []) : []);
+  // As recordValidator: an upsert needs its key; other required fields only to create a record.
   const fields = resource.fields.map((f) =>
     keys.has(f.name) ? { ...f, required: true } : upsert ? { ...f, required: false } : f,
   );

@@ -37,6 +37,9 @@ export function resolveRunPlan(flags: RunFlags, config: PlanConfig, env: Env, re
     dryRun: flags.dryRun === true,
     noWait: flags.wait === false,
     useEvents: flags.events !== false,
+    stallMs: flags.stallTimeout === undefined ? undefined : flags.stallTimeout * 1000,
+    maxAnswerBytes: flags.maxAnswerSize,
+    resendUnconfirmed: flags.resendUnconfirmed === true,
   };
   if (resumed)
     return {

@@ -49,6 +49,12 @@ export interface RunPlan {
   noWait: boolean;
   /** Follow jobs by their server events (else poll). */
   useEvents: boolean;
+  /** Gives up on a job whose progress has not moved for this long (--stall-timeout; 0: never). @default 10 min */
+  stallMs?: number;
+  /** The largest answer (JSON body, event line) read from the server (--max-answer-size). @default 64 MiB */
+  maxAnswerBytes?: number;
+  /** A resume sends batches still unconfirmed after asking again, even where that could store rows twice. */
+  resendUnconfirmed?: boolean;
   /**
    * Where the run is sent: a job API URL, or (null) the embedded server on `database` (null: the
    * default database). A run's checkpoint keeps where it actually went.
@@ -76,6 +82,11 @@ export interface RunFlags extends CsvDialect {
   wait?: boolean;
   /** false: `--no-events`. */
   events?: boolean;
+  /** Seconds (--stall-timeout). */
+  stallTimeout?: number;
+  /** Bytes (--max-answer-size). */
+  maxAnswerSize?: number;
+  resendUnconfirmed?: boolean;
   db?: string;
   failedRowsDir?: string;
   maxRecordSize?: number;

@@ -6,7 +6,6 @@ import { setMaxListeners } from 'node:events';
 import { withStdinSpool } from './stdin-spool.js';
 import type { InputRejected } from '../../input/input-item.js';
 import type { JobRef } from '../../client/job-ref.js';
-import type { StatusResponse } from '../../protocol/index.js';
 import { splitToFit, type Batch } from './batch.js';
 import type { Checkpoint, CheckpointEntry } from '../state/checkpoint.js';
 import { Semaphore } from './semaphore.js';
@@ -15,7 +14,10 @@ import { JobClaims } from '../state/job-claims.js';
 import { CheckpointFolder, type DispatchSlot } from '../state/checkpoint-fold.js';
 import { batchInput, resumePlan } from './batcher.js';
 import { batchKey, submitBatch } from './submit-batch.js';
-import { settleJob } from '../settle/settle-job.js';
+import { settleJob, type Settlement } from '../settle/settle-job.js';
+import { AggregatesPolicy } from '../settle/job-results.js';
+import { applySyncResults, claimJob, dropEntry, resendVerdict } from './job-fates.js';
+import { jobProgress } from './job-progress.js';
 import type { UploadResult } from '../state/run-result.js';
 import { RunLedger } from '../state/run-ledger.js';
 import type { RunPlan } from '../plan/run-plan.js';
@@ -48,6 +50,7 @@ class UploadRun {
   /** Jobs accepted and being followed: after a stop, only these are waited for. */ private following = 0;
   private readonly folder: CheckpointFolder;
   private readonly dryRun: DryRunBatches;
+  private readonly aggregates = new AggregatesPolicy((text) => this.emit({ type: 'warning', text }));
 
   constructor(
     private readonly opts: SendRun,
@@ -153,7 +156,7 @@ class UploadRun {
           },
           rowDone: () => this.folder.barrier(),
           dispatch: (batch) => this.dispatch(batch, resource, fileIndex, source.columns()),
-          attach: (entry, batch) => this.dispatchAttach(entry, batch),
+          attach: (entry, batch) => this.dispatchAttach(entry, batch, resource, fileIndex),
           progress: (bytesRead) =>
             void ((this.counts.bytesRead = this.bytesBefore + bytesRead), this.ledger.emitCounts()),
         },
@@ -179,11 +182,18 @@ class UploadRun {
     }
   }
 
-  private async dispatchAttach(entry: CheckpointEntry, batch: Batch): Promise<void> {
+  /** A job an earlier run left unconfirmed or unfinished: asked again; re-sent only where that cannot store twice. */
+  private async dispatchAttach(entry: CheckpointEntry, batch: Batch, resource: string, fileIndex: number) {
     if (this.plan.dryRun) return this.ledger.tally.notSettled(batch.origin.rows);
     const slot = this.folder.open(entry.file);
     slot.entries.push(entry);
-    await this.runInSlot(batch, slot, () => this.follow(entry, batch));
+    const resend = async (why: string) => {
+      const verdict = resendVerdict(batch, why, this.checkpoint, this.plan);
+      this.emit({ type: 'warning', text: verdict.text });
+      if (verdict.resend) await this.send(batch, resource, fileIndex, dropEntry(this.checkpoint, slot, entry));
+      return verdict.resend;
+    };
+    await this.runInSlot(batch, slot, () => this.follow(entry, batch, undefined, resend));
   }
 
   /** Waits for a free slot (so reading pauses while the queue is full), then runs the job in the background. */
@@ -228,9 +238,11 @@ class UploadRun {
             text: `batch ${big.origin.batch} is too large for the server (413): sending it in halves`,
           });
         },
-        onStarted: async (part, { ref, replayed, key }) => {
+        onResults: (part, answer) => applySyncResults(this.ledger, part, answer),
+        onStarted: async (part, { ref, replayed, key, keyHonoured }) => {
           const { origin } = part;
-          this.claims.claim(ref.jobId, origin);
+          if (keyHonoured) this.checkpoint.keys_honoured = true;
+          if (!claimJob(this.claims, this.ledger, part, ref.jobId)) return;
           const entry = this.ledger.submittedEntry(origin, ref.jobId, key, replayed);
           slot.entries.push(entry);
           if (this.plan.noWait) this.ledger.tally.notSettled(origin.rows);
@@ -241,60 +253,41 @@ class UploadRun {
     );
   }
 
-  /** Follows a submitted job to its end and applies its settlement: stored, failed with their lines, or unprocessed. */
-  private async follow(entry: CheckpointEntry, batch: Batch, known?: JobRef): Promise<void> {
+  /**
+   * Follows a submitted job to its end and applies its settlement: stored, failed with their lines,
+   * unprocessed, or unconfirmed. `resend` (a resume) may send a batch that stays unconfirmed again.
+   */
+  private async follow(
+    entry: CheckpointEntry,
+    batch: Batch,
+    known?: JobRef,
+    resend?: (why: string) => Promise<boolean>,
+  ): Promise<void> {
     const jobId = entry.job_id as string;
     this.following++;
     this.ledger.tally.setLive(jobId, {}, batch.origin.rows);
-    let awaitingTakeover = false;
-    const onStatus = (s: StatusResponse) => {
-      this.ledger.tally.setLive(jobId, s, batch.origin.rows);
-      // A stalled bar alone would not tell the user why: say once that the job's node is gone.
-      if (s.awaiting_takeover === true && !awaitingTakeover)
-        this.emit({
-          type: 'warning',
-          text:
-            `job ${jobId.slice(0, 8)} (${batch.origin.file}:${batch.origin.firstLine}-${batch.origin.lastLine}): ` +
-            `its server node stopped; waiting for another node to take it ` +
-            `over`,
-        });
-      awaitingTakeover = s.awaiting_takeover === true;
-      this.emit({
-        type: 'job-progress',
-        progress: {
-          batch: batch.origin.batch,
-          jobId,
-          state: s.state,
-          total: s.total_items,
-          processed: s.processed_items,
-          succeeded: s.success_count,
-          failed: s.error_count,
-        },
-      });
-      this.ledger.emitCounts();
-    };
-    let settled;
+    const { onStatus, onStalling } = jobProgress(this.ledger, batch, jobId);
+    const { client } = this.opts;
+    const { useEvents, stallMs } = this.plan;
+    const { signal } = this.followAbort;
+    let settled: Settlement;
     try {
-      settled = await settleJob(
-        { client: this.opts.client, useEvents: this.plan.useEvents, signal: this.followAbort.signal, onStatus },
-        entry,
-        batch,
-        known,
-      );
+      const conflicted = (id: string) => this.claims.conflicted(id);
+      const settle = { client, useEvents, signal, onStatus, onStalling, stallMs, conflicted };
+      settled = await settleJob({ ...settle, aggregates: this.aggregates }, entry, batch, known);
+    } catch (err) {
+      // Stopped while following (the grace period ended): the server has the batch, its fate is not known.
+      if (!this.opts.stopSignal?.aborted && !signal.aborted) throw err;
+      return this.ledger.unconfirmed(batch, jobId, null, null);
     } finally {
       this.ledger.tally.endLive(jobId);
       this.following--;
       if (this.following === 0 && this.opts.stopSignal?.aborted) this.followAbort.abort(new Error('stopped'));
     }
-    // A job whose failed rows cannot all be recorded is not finished: its rows stay unprocessed, and the resume
-    // re-attaches to it.
-    if (!this.ledger.failed(settled.failedRows)) return void (this.counts.unprocessed += batch.origin.rows);
-    if (settled.unattributed) {
-      // Its note is among the job's errors, which every reporter prints with the job.
-      this.ledger.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
-      this.ledger.maxErrorsCheck();
+    if (settled.kind === 'unconfirmed') {
+      if (resend && (await resend(settled.stop.message))) return;
+      return this.ledger.unconfirmed(batch, jobId, settled.serverState, settled.stop, settled.jobErrors);
     }
-    this.ledger.finishEntry(entry, settled.outcome);
-    this.ledger.stopLatch.set(settled.stop);
+    this.ledger.settled(batch, entry, settled);
   }
 }

@@ -17,7 +17,12 @@ export interface SubmitOptions {
   /** A 413 split the batch: parts of at most `rows` rows go from now on. */
   onTooLarge: (batch: Batch, rows: number) => void;
   /** A part was accepted as a job. */
-  onStarted: (part: Batch, started: { ref: JobRef; replayed: boolean; key: string }) => Promise<void>;
+  onStarted: (
+    part: Batch,
+    started: { ref: JobRef; replayed: boolean; key: string; keyHonoured: boolean },
+  ) => Promise<void>;
+  /** A part was handled at once: the server answered its results (status and body, unchecked), no job. */
+  onResults: (part: Batch, answer: { status: number; body: unknown }) => void;
 }
 
 export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<void> {
@@ -44,7 +49,8 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
     }
     throw err;
   }
-  await opts.onStarted(batch, { ref: started.ref, replayed: started.replayed, key });
+  if (started.kind === 'results') return opts.onResults(batch, { status: started.status, body: started.body });
+  await opts.onStarted(batch, { ref: started.ref, replayed: started.replayed, key, keyHonoured: started.keyHonoured });
 }
 
 /**

@@ -1,7 +1,8 @@
 // Settling a job: follow a submitted job to its final status, fetch its results, reconcile them with
 // the batch, and turn them into the batch's outcome — which rows were stored, which failed (with
-// their lines, or counted without them) and which were never processed. The run applies the
-// settlement; this module only decides it.
+// their lines, or counted without them), which were never processed, or, where the server's answers
+// could not be read or trusted, that the batch's fate is unconfirmed. The run applies the
+// settlement; this module only decides it, by the answer table.
 import { ApiError } from '../../client/api-error.js';
 import type { JobApiClient } from '../../client/job-api-client.js';
 import { jobRefFromId, withStatusUrls, type JobRef } from '../../client/job-ref.js';
@@ -9,10 +10,12 @@ import type { StatusResponse } from '../../protocol/index.js';
 import { recordsOf, type Batch } from '../send/batch.js';
 import { reconcileJob } from './reconcile-job.js';
 import type { CheckpointEntry, EntryOutcome } from '../state/checkpoint.js';
-import { collectJobResults, type JobResults } from './job-results.js';
+import { collectJobResults, type AggregatesPolicy, type JobResults } from './job-results.js';
 import type { StopDecision } from '../state/stop-policy.js';
 import type { MappedRowError } from '../upload-events.js';
-import { watchJob } from './watch-job.js';
+import { JobStalled, watchJob } from './watch-job.js';
+import { answerOf, classifyAnswer } from './answer-table.js';
+import { unconfirmedRowsOf } from '../state/run-outcome.js';
 
 const FIRST_ERRORS_PER_JOB = 5;
 
@@ -22,9 +25,16 @@ export interface SettleOptions {
   /** Ends following (the run's grace period after a stop). */
   signal: AbortSignal;
   onStatus: (status: StatusResponse) => void;
+  aggregates: AggregatesPolicy;
+  /** Gives up on a job whose progress has not moved for this long (--stall-timeout). */
+  stallMs?: number;
+  onStalling?: (stalledMs: number, stallMs: number) => void;
+  /** Whether the server answered this job id for another batch of the run too: then none of its answers is trusted. */
+  conflicted?: (jobId: string) => boolean;
 }
 
-export interface Settlement {
+export interface SettledJob {
+  kind: 'settled';
   outcome: EntryOutcome;
   /** Rows the server said failed, with the record each one was, for the failed-rows file. */
   failedRows: { error: MappedRowError; record: Record<string, unknown> | undefined }[];
@@ -34,7 +44,31 @@ export interface Settlement {
   stop: StopDecision | null;
 }
 
-/** Watches a submitted job to its end and settles its rows: stored, failed with their lines, or unprocessed. */
+/** The batch's rows are with the server, or may be, and bulk could not learn what became of them. */
+export interface UnconfirmedJob {
+  kind: 'unconfirmed';
+  rows: number;
+  /** The state the server last said, if it said one. */
+  serverState: string | null;
+  jobErrors: string[];
+  stop: StopDecision;
+}
+
+export type Settlement = SettledJob | UnconfirmedJob;
+
+const whereOf = (jobId: string, batch: Batch) =>
+  `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file})`;
+
+function unconfirmedJob(
+  batch: Batch,
+  serverState: string | null,
+  stop: StopDecision,
+  jobErrors: string[] = [],
+): UnconfirmedJob {
+  return { kind: 'unconfirmed', rows: batch.origin.rows, serverState, jobErrors: [...jobErrors, stop.message], stop };
+}
+
+/** Watches a submitted job to its end and settles its rows, or says they are unconfirmed. */
 export async function settleJob(
   opts: SettleOptions,
   entry: CheckpointEntry,
@@ -43,36 +77,67 @@ export async function settleJob(
 ): Promise<Settlement> {
   const { client } = opts;
   const jobId = entry.job_id as string;
+  const where = whereOf(jobId, batch);
+  const rows = batch.origin.rows;
+  let lastState: string | null = null;
+  const onStatus = (s: StatusResponse) => {
+    lastState = s.state;
+    opts.onStatus(s);
+  };
   let status: StatusResponse;
+  let ref: JobRef;
   let results: JobResults;
   try {
-    let ref = known ?? jobRefFromId(jobId, (p) => client.resolve(p));
+    ref = known ?? jobRefFromId(jobId, (p) => client.resolve(p));
     if (!known) {
       // Re-attaching by id: learn the (ext) URLs from the server's first answer.
       const first = await client.getStatus(ref);
       ref = withStatusUrls(ref, first, (p) => client.resolve(p));
-      opts.onStatus(first);
+      onStatus(first);
     }
-    status = await watchJob(client, ref, { useEvents: opts.useEvents, onStatus: opts.onStatus, signal: opts.signal });
-    results = await collectJobResults(client, ref, status, batch.origin.rows, opts.signal);
+    status = await watchJob(client, ref, {
+      useEvents: opts.useEvents,
+      onStatus,
+      signal: opts.signal,
+      stallMs: opts.stallMs,
+      onStalling: opts.onStalling,
+    });
+    // Errors pages and aggregates that cannot be read are settled inside (the table's rows for
+    // them); only a URL on another origin comes out of here.
+    results = await collectJobResults(client, ref, status, rows, opts.aggregates, opts.signal);
   } catch (err) {
-    if (err instanceof ApiError && err.kind === 'not-found') {
-      // The server no longer knows a job it accepted: never count it as done.
-      return {
-        outcome: unsettled('Lost', batch.origin.rows, `job ${jobId} is no longer known to the server`),
-        failedRows: [],
-        unattributed: 0,
-        stop: {
-          reason: 'job-lost',
-          message:
-            `job ${jobId} (lines ${batch.origin.firstLine}-${batch.origin.lastLine} of ${batch.origin.file}) ` +
-            `is no longer known to the server; its rows are unprocessed`,
-        },
-      };
-    }
-    throw err;
+    if (err instanceof JobStalled)
+      return unconfirmedJob(batch, lastState, {
+        reason: 'unconfirmed',
+        message: `${where}: ${err.message}; ${unconfirmedRowsOf(rows)}`,
+      });
+    if (!(err instanceof ApiError)) throw err;
+    const rule = classifyAnswer('status', answerOf(err));
+    const message =
+      rule.stop === 'job-lost'
+        ? `${where} is no longer known to the server; ${unconfirmedRowsOf(rows)}`
+        : `${where}: ${err.message}; ${unconfirmedRowsOf(rows)}`;
+    return unconfirmedJob(batch, lastState, { reason: rule.stop ?? 'unconfirmed', message });
   }
+  if (opts.conflicted?.(jobId))
+    return unconfirmedJob(batch, status.state, {
+      reason: 'protocol',
+      message:
+        `${where}: the server answered the same job id for another batch of this run, ` +
+        `so none of its answers can be trusted; ${unconfirmedRowsOf(rows)}`,
+    });
   return settlementOf(entry, batch, status, results);
+}
+
+/** The first few texts the server gave about a job's failure (a job error may carry an index). */
+function serverWords(results: JobResults): string {
+  const texts = new Set<string>(results.jobErrors);
+  for (const e of results.recordErrors) {
+    const text = e && typeof e === 'object' ? (e as { error?: unknown }).error : e;
+    if (typeof text === 'string') texts.add(text);
+    if (texts.size >= 3) break;
+  }
+  return [...texts].slice(0, 3).join('; ');
 }
 
 /** The one place a job's answer becomes counted rows: reconciled against the batch first. */
@@ -84,24 +149,24 @@ export function settlementOf(
 ): Settlement {
   const jobId = entry.job_id as string;
   const { origin } = batch;
-  const where = `job ${jobId} (lines ${origin.firstLine}-${origin.lastLine} of ${origin.file})`;
+  const where = whereOf(jobId, batch);
   const reconciled = reconcileJob(origin.rows, { ...status, recordErrors: results.recordErrors });
   if (reconciled.kind === 'contradiction') {
-    return {
-      outcome: unsettled(
-        'Unreconciled',
-        origin.rows,
-        `the server's answer for job ${jobId} cannot be reconciled with its batch: ${reconciled.reason}`,
-      ),
-      failedRows: [],
-      unattributed: 0,
-      stop: {
-        reason: 'protocol',
+    const words = serverWords(results);
+    const ended = status.state === 'Failed' || status.state === 'Aborted';
+    // A job the server ended with its own error: its words say more than "check --url".
+    return unconfirmedJob(
+      batch,
+      status.state,
+      {
+        reason: ended && words ? 'job-failed' : 'protocol',
         message:
-          `${where}: the server's answer cannot be reconciled with the batch ` +
-          `(${reconciled.reason}); its ${origin.rows} rows are unprocessed`,
+          `${where}${ended ? ` ended ${status.state}` : ''}: ${words ? `the server says "${words}"; ` : ''}` +
+          `its answer cannot be reconciled with the batch (${reconciled.reason}); ` +
+          `${unconfirmedRowsOf(origin.rows)}`,
       },
-    };
+      results.jobErrors,
+    );
   }
   const records = reconciled.attributed.length > 0 ? recordsOf(batch) : [];
   const failedRows = reconciled.attributed.map((e) => ({
@@ -114,7 +179,7 @@ export function settlementOf(
     record: records[e.index],
   }));
   const jobErrors = [...results.jobErrors];
-  let unattributed: Settlement['unattributed'] = 0;
+  let unattributed: SettledJob['unattributed'] = 0;
   if (reconciled.unattributed > 0) {
     const n = reconciled.unattributed;
     const reason =
@@ -127,6 +192,7 @@ export function settlementOf(
   const firstErrors = failedRows.slice(0, FIRST_ERRORS_PER_JOB).map((f) => f.error);
   if (unattributed) firstErrors.push(unattributed.note);
   return {
+    kind: 'settled',
     outcome: {
       state: status.state,
       processed,
@@ -142,20 +208,5 @@ export function settlementOf(
     failedRows,
     unattributed,
     stop: null,
-  };
-}
-
-/** An outcome with every row of the batch unprocessed: a resume sends them again. */
-function unsettled(state: 'Lost' | 'Unreconciled', rows: number, why: string): EntryOutcome {
-  return {
-    state,
-    processed: 0,
-    processed_through_line: 0,
-    stored: 0,
-    failed: 0,
-    unprocessed: rows,
-    aggregates: null,
-    first_errors: [],
-    job_errors: [why],
   };
 }

@@ -88,6 +88,8 @@ export interface Checkpoint {
   /** By input display name. */
   failed_rows: Record<string, FailedRowsState>;
   finished: boolean;
+  /** The server echoed an Idempotency-Key (ext): it honours keys, so a resume may resend unconfirmed batches. */
+  keys_honoured?: boolean;
 }
 
 /** What a resumed run does with one row it reads again. */

@@ -16,6 +16,8 @@ const describe = (c: Claim) => `lines ${c.firstLine}-${c.lastLine} of ${c.file}`
 
 export class JobClaims {
   private readonly owners = new Map<string, Claim>();
+  /** Ids answered for two batches: nothing the server says about them is trusted, for either batch. */
+  private readonly conflicts = new Set<string>();
 
   /** The claims of a checkpoint's entries, folded ones included: a resume holds the run's earlier jobs to them. */
   constructor(entries: readonly CheckpointEntry[]) {
@@ -31,13 +33,19 @@ export class JobClaims {
   claim(jobId: string, batch: Claim): void {
     const owner = this.owners.get(jobId);
     if (owner && !sameBatch(owner, batch)) {
+      this.conflicts.add(jobId);
       throw new ApiError(
         'protocol',
         `the server answered job id ${jobId} for ${describe(batch)}, ` +
           `but that id is already the job of ${describe(owner)}: ` +
-          `a job id belongs to one batch; the batch's rows are unprocessed`,
+          `a job id belongs to one batch; the rows of both are unconfirmed`,
       );
     }
     this.owners.set(jobId, batch);
+  }
+
+  /** Whether `jobId` was answered for two batches of the run. */
+  conflicted(jobId: string): boolean {
+    return this.conflicts.has(jobId);
   }
 }

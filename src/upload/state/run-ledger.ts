@@ -10,8 +10,9 @@ import type { BatchOrigin, JobOutcome, MappedRowError, RunCounts, UploadEvent } 
 import type { Checkpoint, CheckpointEntry, EntryOutcome } from './checkpoint.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 import { FailedRowsFiles, type FailedSource } from './failed-rows-files.js';
-import { assembleResult, outcomeOf, type UploadResult } from './run-result.js';
+import { assembleResult, outcomeOf, unconfirmedOutcome, type UploadResult } from './run-result.js';
 import { RunTally } from './run-tally.js';
+import type { SettledJob } from '../settle/settle-job.js';
 import {
   batchFailure,
   maxErrorsStop,
@@ -19,6 +20,7 @@ import {
   StopLatch,
   stopWithFinalCounts,
   type MaxErrors,
+  type StopDecision,
 } from './stop-policy.js';
 
 export interface LedgerOptions {
@@ -111,6 +113,45 @@ export class RunLedger {
     this.emitCounts();
   }
 
+  /**
+   * A batch the server has (or may have) whose fate is not known: counted unconfirmed, listed with
+   * its job, and its checkpoint entry (if any) left for the resume to ask about again.
+   */
+  unconfirmed(
+    batch: Batch,
+    jobId: string,
+    serverState: string | null,
+    stop: StopDecision | null,
+    jobErrors: string[] = stop ? [stop.message] : [],
+  ): void {
+    this.tally.unconfirmed(batch.origin.rows);
+    const outcome = unconfirmedOutcome(batch.origin, jobId, serverState, jobErrors);
+    this.sessionOutcomes.push(outcome);
+    this.emit({ type: 'job-finished', outcome });
+    this.stopLatch.set(stop);
+    this.emitCounts();
+  }
+
+  /** A followed job's settlement, recorded: its failed rows written first, then its entry finished. */
+  settled(batch: Batch, entry: CheckpointEntry, settled: SettledJob): void {
+    // A job whose failed rows cannot all be recorded is not finished: its rows are unconfirmed, and
+    // the resume re-attaches to it.
+    if (!this.failed(settled.failedRows)) return this.unconfirmed(batch, entry.job_id ?? '', null, null);
+    if (settled.unattributed) {
+      // Its note is among the job's errors, which every reporter prints with the job.
+      this.tally.failedUnattributed(settled.unattributed.rows, settled.unattributed.note);
+      this.maxErrorsCheck();
+    }
+    this.finishEntry(entry, settled.outcome);
+    this.stopLatch.set(settled.stop);
+  }
+
+  /** A batch handled at once by the server (no job): into the checkpoint as finished. */
+  finishedAtOnce(entry: CheckpointEntry, outcome: EntryOutcome): void {
+    this.checkpoint.entries.push(entry);
+    this.finishEntry(entry, outcome);
+  }
+
   /** A batch whose job could not be started or followed; `stopping`: the run was told to stop. */
   batchFailed(batch: Batch, err: unknown, stopping: boolean): void {
     if (!(err instanceof ApiError)) {
@@ -126,7 +167,8 @@ export class RunLedger {
             error: { file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message },
           }))
         : null;
-    if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
+    if (failure.rows === 'unconfirmed') this.tally.unconfirmed(batch.origin.rows);
+    else if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
     this.stopLatch.set(failure.stop);
   }
 

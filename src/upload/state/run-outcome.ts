@@ -15,6 +15,8 @@ export function runOutcome(
   if (opts.signal === 'SIGINT') return { kind: 'interrupted', message: stop?.message ?? 'interrupted (Ctrl-C)' };
   if (opts.signal === 'SIGTERM') return { kind: 'terminated', message: stop?.message ?? 'terminated (SIGTERM)' };
   if (stop) return { kind: stop.reason, message: stop.message };
+  if (result.counts.unconfirmed > 0)
+    return { kind: 'unconfirmed', message: unconfirmedRows(result.counts.unconfirmed) };
   // A job that failed or was aborted leaves rows unprocessed; once a resume has sent them, the run
   // ends as a clean run would, though the history still lists that job.
   if (result.counts.unprocessed > 0) return { kind: 'job-failed', message: unfinishedJobs(result) };
@@ -38,4 +40,14 @@ function unfinishedJobs(result: Pick<UploadResult, 'counts' | 'jobs'>): string {
     `job ${first.jobId} (lines ${origin.firstLine}-${origin.lastLine} of ${origin.file}) ` +
     `ended ${first.state} with ${first.unprocessed} of ${origin.rows} rows unprocessed${why}${more}`
   );
+}
+
+/** The summary's line for rows whose fate bulk could not learn. */
+export function unconfirmedRows(rows: number | string): string {
+  return `${rows} unconfirmed: the server took them, its answers about them could not be read`;
+}
+
+/** "its 300 rows are unconfirmed", or "its row is unconfirmed" for a batch of one. */
+export function unconfirmedRowsOf(rows: number): string {
+  return rows === 1 ? 'its row is unconfirmed' : `its ${rows} rows are unconfirmed`;
 }

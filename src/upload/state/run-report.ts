@@ -15,7 +15,15 @@ import { unconfirmedStdinLines } from '../send/stdin-spool.js';
 /** The run's totals for its summary and document (the renderers add how it ended). */
 export interface RunTotals {
   /** wouldDelete: a delete dry run's count of rows whose key names a record, when the server said. */
-  counts: { read: number; stored: number; failed: number; unprocessed: number; wouldDelete?: number };
+  counts: {
+    read: number;
+    stored: number;
+    failed: number;
+    unprocessed: number;
+    /** Rows the server took (or may have) whose fate bulk could not learn. @default 0 */
+    unconfirmed?: number;
+    wouldDelete?: number;
+  };
   jobs: number;
   elapsedMs: number;
   rowsPerSecond: number;
@@ -65,7 +73,8 @@ export interface EndedRun {
 export function endOfRun(sent: UploadResult, run: EndedRun): UploadEnd {
   const result = sent.stop?.reason === 'output' && run.resumable ? asRecorded(sent, run.runId) : sent;
   const ended = runOutcome(result, { signal: run.signal, dryRun: run.dryRun, noWait: run.noWait });
-  const unsettled = result.counts.unprocessed > 0 || result.notRead.length > 0 || result.stop !== null;
+  const unsettled =
+    result.counts.unprocessed > 0 || result.counts.unconfirmed > 0 || result.notRead.length > 0 || result.stop !== null;
   const { kind } = ended;
   const resumeCommand =
     run.resumable && unsettled && ENDINGS[kind].resumable ? `bulk upload --resume ${run.runId}` : null;
@@ -81,6 +90,7 @@ export function endOfRun(sent: UploadResult, run: EndedRun): UploadEnd {
         stored: result.counts.stored,
         failed: result.counts.failed,
         unprocessed: result.counts.unprocessed,
+        unconfirmed: result.counts.unconfirmed,
         wouldDelete: result.counts.wouldDelete,
       },
       jobs: result.jobs.length || result.submittedJobs.length,
@@ -110,7 +120,8 @@ function asRecorded(result: UploadResult, runId: string): UploadResult {
   const failed =
     settled.reduce((n, e) => n + (e.outcome?.failed ?? 0), 0) +
     Object.values(saved.failed_rows).reduce((n, f) => n + f.rejected, 0);
-  const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, result.counts.read - stored - failed) };
+  const { read, unconfirmed } = result.counts;
+  const counts = { ...result.counts, stored, failed, unprocessed: Math.max(0, read - stored - failed - unconfirmed) };
   return { ...result, counts, jobs: runOutcomes(settled, []), aggregates: runAggregates(settled, []) };
 }
 

@@ -87,3 +87,30 @@ export function outcomeOf(entry: CheckpointEntry): JobOutcome {
     unprocessed: o.unprocessed,
   };
 }
+
+/** A job whose fate bulk could not learn: every row of its batch unconfirmed, with the server's last word. */
+export function unconfirmedOutcome(
+  origin: JobOutcome['origin'],
+  jobId: string,
+  serverState: string | null,
+  jobErrors: string[],
+): JobOutcome {
+  return {
+    batch: origin.batch,
+    jobId,
+    // Not a state the server gave: bulk's view that the job did not complete as far as it knows.
+    state: 'Failed',
+    total: origin.rows,
+    processed: 0,
+    succeeded: 0,
+    failed: 0,
+    origin,
+    aggregates: null,
+    firstErrors: [],
+    jobErrors,
+    unprocessed: 0,
+    unconfirmed: origin.rows,
+    verdict: 'unconfirmed',
+    serverState,
+  };
+}

@@ -1,5 +1,5 @@
-// The run's tally: rows read, stored, failed and unprocessed, the first row errors, and the live
-// progress of jobs still running. A resumed run starts from what its checkpoint already settled.
+// The run's tally: rows read, stored, failed, unprocessed and unconfirmed, the first row errors, and
+// the live progress of jobs still running. A resumed run starts from what its checkpoint already settled.
 import type { Checkpoint } from './checkpoint.js';
 import type { MappedRowError, RunCounts } from '../upload-events.js';
 
@@ -11,6 +11,7 @@ export class RunTally {
     stored: 0,
     failed: 0,
     unprocessed: 0,
+    unconfirmed: 0,
     inFlight: 0,
     totalRows: null,
     bytesRead: 0,
@@ -42,22 +43,31 @@ export class RunTally {
     this.keepError(note);
   }
 
+  /**
+   * Rows of a batch the server took (or may have taken) whose fate bulk could not learn. Never
+   * stored, failed or unprocessed: a resume asks the server about them again before re-sending.
+   */
+  unconfirmed(rows: number): void {
+    this.counts.unconfirmed += rows;
+  }
+
   /** Rows read but not meant to be settled by this run: a dry run's, or jobs left to run (--no-wait). */
   notSettled(rows: number): void {
     this.unsettled += rows;
   }
 
   /**
-   * Every row read is stored, failed or unprocessed (or deliberately left unsettled). Anything else
-   * is a bug in bulk: the run ends as an internal error rather than print counts that lose rows.
+   * Every row read is stored, failed, unprocessed or unconfirmed (or deliberately left unsettled).
+   * Anything else is a bug in bulk: the run ends as an internal error rather than print counts that
+   * lose rows.
    */
   checkBalance(): void {
-    const { read, stored, failed, unprocessed } = this.counts;
-    if (read === stored + failed + unprocessed + this.unsettled) return;
-    const unsettled = this.unsettled ? ` + ${this.unsettled} not settled` : '';
+    const { read, stored, failed, unprocessed, unconfirmed } = this.counts;
+    if (read === stored + failed + unprocessed + unconfirmed + this.unsettled) return;
+    const notSettled = this.unsettled ? ` + ${this.unsettled} not settled` : '';
     throw new Error(
-      `the run's accounting does not add up: ` +
-        `${read} read ≠ ${stored} stored + ${failed} failed + ${unprocessed} unprocessed${unsettled}`,
+      `the run's accounting does not add up: ${read} read ≠ ${stored} stored + ${failed} failed + ` +
+        `${unprocessed} unprocessed + ${unconfirmed} unconfirmed${notSettled}`,
     );
   }
 

@@ -2,17 +2,9 @@
 // the --max-errors limits). The run applies them; nothing here does I/O.
 import type { ApiError } from '../../client/api-error.js';
 import { BulkError } from '../../errors/bulk-error.js';
+import { answerOf, classifyAnswer, type AnswerStop } from '../settle/answer-table.js';
 
-export type StopReason =
-  | 'interrupted'
-  | 'unreachable'
-  | 'auth'
-  | 'protocol'
-  | 'max-errors'
-  | 'input'
-  | 'job-lost'
-  | 'unknown-resource'
-  | 'output';
+export type StopReason = AnswerStop | 'interrupted' | 'max-errors' | 'input' | 'job-failed' | 'output';
 
 export interface StopDecision {
   reason: StopReason;
@@ -21,40 +13,26 @@ export interface StopDecision {
 
 /** What becomes of a batch whose job could not be started or followed, and whether the run stops. */
 export interface BatchFailure {
-  /** `failed`: the server refused the rows themselves (each fails with the message); else they stay unprocessed. */
-  rows: 'failed' | 'unprocessed';
+  /**
+   * `failed`: the server refused the rows themselves (each fails with the message); `unconfirmed`:
+   * it may have taken them; else they stay unprocessed.
+   */
+  rows: 'failed' | 'unprocessed' | 'unconfirmed';
   stop: StopDecision | null;
 }
 
 export function batchFailure(err: ApiError): BatchFailure {
-  switch (err.kind) {
-    case 'rejected':
-      // The server refused the whole batch (400/422): its rows fail with the server's reason.
-      return {
-        rows: 'failed',
-        stop:
-          err.status === 422
-            ? {
-                reason: 'protocol',
-                message: `${err.message} (an idempotency key was reused with another body: a bug, please report it)`,
-              }
-            : null,
-      };
-    case 'not-found':
-      return {
-        rows: 'unprocessed',
-        stop: { reason: /Unknown resource/i.test(err.message) ? 'unknown-resource' : 'job-lost', message: err.message },
-      };
-    case 'auth':
-      return {
-        rows: 'unprocessed',
-        stop: { reason: 'auth', message: `${err.message} (give the API token with --token-file or BULK_TOKEN_FILE)` },
-      };
-    case 'unreachable':
-      return { rows: 'unprocessed', stop: { reason: 'unreachable', message: err.message } };
-    default:
-      return { rows: 'unprocessed', stop: { reason: 'protocol', message: err.message } };
-  }
+  const rule = classifyAnswer('start', answerOf(err));
+  if (rule.rows === 'split')
+    // Only a single row is refused as too large (a larger batch is split): nothing smaller can go.
+    return { rows: 'unprocessed', stop: { reason: 'protocol', message: err.message } };
+  const rows = rule.rows === 'failed' ? 'failed' : rule.rows === 'unconfirmed' ? 'unconfirmed' : 'unprocessed';
+  if (!rule.stop) return { rows, stop: null };
+  let message = err.message;
+  if (rule.stop === 'auth') message = `${message} (give the API token with --token-file or BULK_TOKEN_FILE)`;
+  if (err.status === 422)
+    message = `${message} (an idempotency key was reused with another body: a bug, please report it)`;
+  return { rows, stop: { reason: rule.stop, message } };
 }
 
 /** The stop for a failed write to the failed-rows file or the checkpoint; anything else is rethrown. */
