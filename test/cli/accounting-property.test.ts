@@ -80,6 +80,25 @@ describe('counterexamples fast-check shrank to, kept by name', () => {
     checkAccounting(run);
     expect(run.failedListed.sort()).toEqual(['row-at-line-2', 'row-at-line-3']);
   });
+
+  it('CI, shrunk: a start whose answer was lost got its id back after a later batch had settled under the same id', async () => {
+    // The server made job 0 for lines 2-2, lost the answer, then answered job 0's id for lines 3-3
+    // too. The later batch heard first and was settled with job 0's status; the retried start
+    // then claimed the id. The first answer to arrive is not the first job made: while a start is
+    // still in flight, an id is not yet known to be one batch's.
+    const run = await runScenario({
+      rows: 2,
+      batchSize: 1,
+      concurrency: 2,
+      scripts: [
+        { ...HONEST, resetStart: 'after' },
+        { ...HONEST, reuseId: true },
+      ],
+    });
+    checkAccounting(run);
+    expect(run.doc?.counts).toEqual({ read: 2, stored: 0, failed: 0, unprocessed: 0, unconfirmed: 2 });
+    expect(run.code).toBe(3);
+  });
 });
 
 describe("a state word outside the protocol's five is a protocol violation, never a poll forever", () => {

@@ -47,4 +47,30 @@ describe('a job id belongs to one batch of a run', () => {
     expect(() => claims.claim('c', batch(302, 401))).toThrow(/already the job of lines 202-301/);
     expect(() => claims.claim('f1', batch(2, 101))).not.toThrow();
   });
+
+  it('an id is disputed until every start in flight at its claim is answered; a later start does not hold it', async () => {
+    const claims = new JobClaims([]);
+    claims.claim('c', batch(302, 401));
+    let answerFirst!: (id: string) => void;
+    const first = claims.starting(new Promise<string>((resolve) => (answerFirst = resolve)));
+    claims.claim('a', batch(102, 201));
+    let settled: boolean | null = null;
+    const verdict = claims.disputed('a').then((v) => (settled = v));
+    // Never answered, and started after both claims: it holds neither.
+    void claims.starting(new Promise<string>(() => undefined));
+    expect(await claims.disputed('c')).toBe(false);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBeNull();
+    answerFirst('a');
+    // The retried start's answer names the same id: its claim, in the same turn, makes both untrusted.
+    await first.then((id) => expect(() => claims.claim(id, batch(2, 101))).toThrow(/already the job/));
+    await verdict;
+    expect(settled).toBe(true);
+  });
+
+  it('an id claimed while no other start is in flight is known at once', async () => {
+    const claims = new JobClaims([]);
+    claims.claim('a', batch(2, 101));
+    expect(await claims.disputed('a')).toBe(false);
+  });
 });

@@ -239,6 +239,7 @@ class UploadRun {
           });
         },
         onResults: (part, answer) => applySyncResults(this.ledger, part, answer),
+        starting: (start) => this.claims.starting(start),
         onStarted: async (part, { ref, replayed, key, keyHonoured }) => {
           const { origin } = part;
           if (keyHonoured) this.checkpoint.keys_honoured = true;
@@ -272,7 +273,7 @@ class UploadRun {
     const { signal } = this.followAbort;
     let settled: Settlement;
     try {
-      const conflicted = (id: string) => this.claims.conflicted(id);
+      const conflicted = (id: string) => this.claims.disputed(id);
       const settle = { client, useEvents, signal, onStatus, onStalling, stallMs, conflicted };
       settled = await settleJob({ ...settle, aggregates: this.aggregates }, entry, batch, known);
     } catch (err) {

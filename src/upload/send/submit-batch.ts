@@ -23,6 +23,8 @@ export interface SubmitOptions {
   ) => Promise<void>;
   /** A part was handled at once: the server answered its results (status and body, unchecked), no job. */
   onResults: (part: Batch, answer: { status: number; body: unknown }) => void;
+  /** Sees each start request while it is in flight (the run's job claims). */
+  starting?: <T>(start: Promise<T>) => Promise<T>;
 }
 
 export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<void> {
@@ -31,7 +33,7 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
   try {
     const { file, firstLine, lastLine } = batch.origin;
     // The file's name only: a local path says more than the server needs to show.
-    started = await opts.client.startJob({
+    const start = opts.client.startJob({
       resource: opts.resource,
       body: batch.body,
       contentType: batch.type,
@@ -40,6 +42,7 @@ export async function submitBatch(opts: SubmitOptions, batch: Batch): Promise<vo
       delete: opts.delete,
       source: { file: path.basename(file), firstLine, lastLine },
     });
+    started = await (opts.starting ? opts.starting(start) : start);
   } catch (err) {
     if (err instanceof ApiError && err.kind === 'too-large' && batch.origin.rows > 1) {
       const halves = splitToFit(batch, Math.ceil(batch.origin.rows / 2));

@@ -30,7 +30,7 @@ export interface SettleOptions {
   stallMs?: number;
   onStalling?: (stalledMs: number, stallMs: number) => void;
   /** Whether the server answered this job id for another batch of the run too: then none of its answers is trusted. */
-  conflicted?: (jobId: string) => boolean;
+  conflicted?: (jobId: string) => Promise<boolean>;
 }
 
 export interface SettledJob {
@@ -119,7 +119,7 @@ export async function settleJob(
         : `${where}: ${err.message}; ${unconfirmedRowsOf(rows)}`;
     return unconfirmedJob(batch, lastState, { reason: rule.stop ?? 'unconfirmed', message });
   }
-  if (opts.conflicted?.(jobId))
+  if (await opts.conflicted?.(jobId))
     return unconfirmedJob(batch, status.state, {
       reason: 'protocol',
       message:

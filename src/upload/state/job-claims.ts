@@ -1,7 +1,10 @@
 // Which batch each job id of a run belongs to: the one place a start response becomes a job of this
 // run. A server that answers one job id for two different batches has conflated them, and counting
 // that job for both would count rows it never stored; an idempotent replay of the same batch (the
-// same file and lines, under the same key) legitimately answers the same id again.
+// same file and lines, under the same key) legitimately answers the same id again. The first
+// answer to arrive is not the first job made: a start still in flight when an id was claimed (its
+// answer lost and retried, say) may be the batch the server made that id for, so an id is one
+// batch's only once every start that was in flight at its claim has been answered.
 import { ApiError } from '../../client/api-error.js';
 import type { CheckpointEntry } from './checkpoint.js';
 
@@ -18,6 +21,10 @@ export class JobClaims {
   private readonly owners = new Map<string, Claim>();
   /** Ids answered for two batches: nothing the server says about them is trusted, for either batch. */
   private readonly conflicts = new Set<string>();
+  /** Start requests not yet answered (or given up). */
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Per claimed id, the starts that were in flight when it was claimed. */
+  private readonly contenders = new Map<string, Promise<unknown>[]>();
 
   /** The claims of a checkpoint's entries, folded ones included: a resume holds the run's earlier jobs to them. */
   constructor(entries: readonly CheckpointEntry[]) {
@@ -42,10 +49,32 @@ export class JobClaims {
       );
     }
     this.owners.set(jobId, batch);
+    this.contenders.set(jobId, [...this.inFlight]);
   }
 
-  /** Whether `jobId` was answered for two batches of the run. */
-  conflicted(jobId: string): boolean {
+  /** Holds a start request as in flight until it is answered or given up. */
+  starting<T>(start: Promise<T>): Promise<T> {
+    const done = start.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(done);
+    void done.then(() => this.inFlight.delete(done));
+    return start;
+  }
+
+  /**
+   * Whether `jobId` was answered for two batches of the run, known once every start that was in
+   * flight at its claim has been answered (each is bounded by the client's timeouts).
+   */
+  async disputed(jobId: string): Promise<boolean> {
+    const contenders = this.contenders.get(jobId);
+    if (contenders?.length) {
+      await Promise.all(contenders);
+      // An answered start claims its id in the microtasks right after its answer: let them run.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.contenders.delete(jobId);
     return this.conflicts.has(jobId);
   }
 }
