@@ -17,12 +17,15 @@ export type ApiErrorKind =
   | 'protocol';
 
 /**
- * What came back, where the status code alone does not say it: no answer in time (`timeout`), the
- * connection broken (`reset`), a body that stopped moving or dripped (`trickle`), a body over the
- * answer size limit (`over-limit`), a start the server has no resource for (`unknown-resource`), a
- * URL the server gave on another origin, refused before any request (`other-origin`).
+ * What came back, where the status code alone does not say it: no answer in time (`timeout`) or
+ * the connection broken (`reset`), on some attempt after the request may have reached the server;
+ * no connection made on any attempt (`refused`: the server cannot have the request); a body that
+ * stopped moving or dripped (`trickle`), a body over the answer size limit (`over-limit`), a start
+ * the server has no resource for (`unknown-resource`), a URL the server gave on another origin,
+ * refused before any request (`other-origin`).
  */
-export type AnswerDetail = 'timeout' | 'reset' | 'trickle' | 'over-limit' | 'unknown-resource' | 'other-origin';
+export type AnswerDetail =
+  'timeout' | 'reset' | 'refused' | 'trickle' | 'over-limit' | 'unknown-resource' | 'other-origin';
 
 export class ApiError extends BulkError {
   declare readonly kind: ApiErrorKind;

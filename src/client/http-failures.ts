@@ -47,6 +47,22 @@ const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
 ]);
 
+/** Failures while connecting: the request was never written, so the server cannot have it. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Whether a network failure happened before any byte of the request could reach the server. */
+export function neverSent(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string } };
+  return NOT_SENT_CODES.has(e.code ?? e.cause?.code ?? '');
+}
+
 /** A failure with no answer: the time ran out, or the connection broke. */
 export function detailOf(err: unknown): 'timeout' | 'reset' {
   const e = err as { code?: string; cause?: { code?: string } };

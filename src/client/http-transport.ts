@@ -10,6 +10,7 @@ import {
   detailOf,
   LinkTimeoutError,
   meaningOf,
+  neverSent,
   parseJsonBody,
 } from './http-failures.js';
 import {
@@ -49,8 +50,11 @@ export interface SendOptions {
   headers?: Record<string, string>;
   /** A label for retry messages. */
   what: string;
-  /** Whether a network failure may be retried (job starts only with an idempotency key). */
-  retry: boolean;
+  /**
+   * Whether a network failure may be retried. `unsent-only`: only one on connecting, when the
+   * request never left (a start the server may not replay: another try could make a second job).
+   */
+  retry: boolean | 'unsent-only';
   /** Statuses that are an answer for this call rather than a failure to retry or throw. */
   answers?: number[];
 }
@@ -165,6 +169,8 @@ export class HttpTransport {
   async send(method: string, url: string, opts: SendOptions): Promise<RawResponse> {
     this.checkOrigin(url, opts.what);
     const began = Date.now();
+    // The first failure after which the server may have the request: it decides what giving up means.
+    let mayHaveArrived: 'timeout' | 'reset' | null = null;
     for (let attempt = 0; ; attempt++) {
       let failure: { reason: string; retryAfterMs: number | null; error: ApiError };
       const t0 = Date.now();
@@ -239,17 +245,13 @@ export class HttpTransport {
         if (this.opts.signal?.aborted) throw thrown;
         const err: unknown = watch.signal.aborted ? watch.signal.reason : thrown;
         this.opts.onHttp?.({ method, url, status: null, ms: msSince(t0), sentBytes });
-        if (!isRetryableNetworkError(err) || !opts.retry) {
-          if (isRetryableNetworkError(err)) {
-            throw new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`, null, null, detailOf(err));
-          }
-          throw err;
-        }
-        failure = {
-          reason: describeNetworkError(err),
-          retryAfterMs: null,
-          error: new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`, null, null, detailOf(err)),
-        };
+        if (!isRetryableNetworkError(err)) throw err;
+        const unsent = neverSent(err);
+        if (!unsent) mayHaveArrived ??= detailOf(err);
+        const detail = mayHaveArrived ?? 'refused';
+        const error = new ApiError('unreachable', `${opts.what}: ${describeNetworkError(err)}`, null, null, detail);
+        if (!opts.retry || (opts.retry === 'unsent-only' && !unsent)) throw error;
+        failure = { reason: describeNetworkError(err), retryAfterMs: null, error };
       }
       const delay = nextDelay({
         attempt,
@@ -257,20 +259,7 @@ export class HttpTransport {
         elapsedMs: msSince(began),
         policy: this.retry,
       });
-      if (delay === null) {
-        throw failure.error.kind === 'unreachable' ||
-          failure.error.status === null ||
-          failure.error.status >= 500 ||
-          failure.error.status === 429
-          ? new ApiError(
-              'unreachable',
-              `${failure.error.message} (gave up after ${attempt + 1} attempts)`,
-              failure.error.status,
-              null,
-              failure.error.detail,
-            )
-          : failure.error;
-      }
+      if (delay === null) throw gaveUp(failure.error, attempt + 1, mayHaveArrived);
       this.opts.onRetry?.({
         what: opts.what,
         attempt: attempt + 1,
@@ -285,3 +274,18 @@ export class HttpTransport {
 
 /** How often a request waiting for its answer checks whether it has waited too long. */
 const WATCH_MS = 100;
+
+/** The error a call ends with once its retries are spent; a lost answer on any attempt makes it one. */
+function gaveUp(last: ApiError, attempts: number, mayHaveArrived: 'timeout' | 'reset' | null): ApiError {
+  const { status } = last;
+  if (last.kind !== 'unreachable' && status !== null && status < 500 && status !== 429) return last;
+  const lost =
+    mayHaveArrived && last.detail !== mayHaveArrived ? '; an earlier attempt may have reached the server' : '';
+  return new ApiError(
+    'unreachable',
+    `${last.message} (gave up after ${attempts} attempts${lost})`,
+    status,
+    null,
+    mayHaveArrived ?? last.detail,
+  );
+}

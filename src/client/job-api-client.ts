@@ -49,6 +49,8 @@ export class JobApiClient {
   private readonly transport: HttpTransport;
   /** The run every job started from here belongs to (ext Bulk-Run header); null sends none. */
   private runId: string | null = null;
+  /** The server echoed an Idempotency-Key (ext): a start whose answer was lost may be sent again. */
+  private keysHonoured = false;
 
   constructor(opts: JobApiClientOptions) {
     this.transport = new HttpTransport(opts);
@@ -61,6 +63,11 @@ export class JobApiClient {
   /** Labels every job this client starts with its run, so the server can group them (a guide-only one ignores it). */
   setRun(runId: string | null): void {
     this.runId = runId;
+  }
+
+  /** The server has shown it honours Idempotency-Key (an earlier run's answer did): starts may be retried. */
+  trustKeys(): void {
+    this.keysHonoured = true;
   }
 
   /** How long a failing operation keeps being retried (--deadline); a job the server cannot write for is one. */
@@ -112,7 +119,9 @@ export class JobApiClient {
         body: args.body,
         headers,
         what: `start job (${args.resource})`,
-        retry: Boolean(args.idempotencyKey),
+        // A start whose answer was lost is sent again only where that cannot store its rows twice:
+        // the server replays keys, or the rows go by a unique key; else only a start never sent.
+        retry: !args.idempotencyKey ? false : this.keysHonoured || keyed ? true : 'unsent-only',
       })
       .catch((err: unknown) => {
         // A 404 to a start is the resource, whatever the body (an HTML page, or the protocol's error).
@@ -129,6 +138,7 @@ export class JobApiClient {
       return { kind: 'results', status: res.status, body: res.body };
     const replayed = String(res.headers['idempotency-replayed'] ?? '') === 'true';
     const keyHonoured = Boolean(args.idempotencyKey) && res.headers[IDEMPOTENCY_HEADER] === args.idempotencyKey;
+    if (keyHonoured) this.keysHonoured = true;
     return { kind: 'job', start, ref: jobRefFromStart(start, (p) => this.transport.resolve(p)), replayed, keyHonoured };
   }
 

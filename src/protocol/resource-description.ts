@@ -21,6 +21,11 @@ export interface ResourceDescription {
   unique_keys: string[][];
   /** (ext) The bodies a job of this resource may be sent as; absent: the guide's JSON array only. */
   body_types?: string[];
+  /**
+   * (ext) A start sent again under the same Idempotency-Key replays its first answer: a client may
+   * retry a start whose answer was lost. Absent: a retry could make a second job of the rows.
+   */
+  idempotency_keys?: boolean;
 }
 
 export interface ResourceList {

@@ -99,6 +99,26 @@ describe('counterexamples fast-check shrank to, kept by name', () => {
     expect(run.doc?.counts).toEqual({ read: 2, stored: 0, failed: 0, unprocessed: 0, unconfirmed: 2 });
     expect(run.code).toBe(3);
   });
+
+  it.each(['echoed', 'silent'] as const)(
+    'a start reset after the job was made, on a server whose keys are %s: not sent again, its rows unconfirmed',
+    async (keys) => {
+      // Nothing said before the first start that a second start would replay the first job: sent
+      // again, the batch could be stored twice (the upstream server ignores Idempotency-Key).
+      const run = await runScenario({
+        rows: 3,
+        batchSize: 3,
+        concurrency: 1,
+        keys,
+        scripts: [{ ...HONEST, resetStart: 'after' }],
+      });
+      checkAccounting(run);
+      expect(run.jobs).toHaveLength(1);
+      expect(run.doc?.counts).toEqual({ read: 3, stored: 0, failed: 0, unprocessed: 0, unconfirmed: 3 });
+      expect(run.doc?.message).toMatch(/^lines 2-4 of \S+: start job \(transactions\): .*its 3 rows are unconfirmed$/);
+      expect(run.code).toBe(3);
+    },
+  );
 });
 
 describe("a state word outside the protocol's five is a protocol violation, never a poll forever", () => {

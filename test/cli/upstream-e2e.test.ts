@@ -85,6 +85,35 @@ describe('the upstream server, answered honestly', () => {
     expect(fake!.jobs).toHaveLength(3);
   }, 60_000);
 
+  it('a start whose answer is lost is not sent again (the server ignores Idempotency-Key): its rows unconfirmed, and a resume leaves them so', async () => {
+    const dir = tempDir('bulk-upstream-');
+    const file = csv(dir, 200);
+    const { doc } = await upload([file, '--batch-size', '100'], { resetFirstStart: true }, dir);
+    // main: the start was sent again, and the server made a second job of the same 100 rows.
+    expect(fake!.hits.get('POST bulk')).toBe(2);
+    expect(fake!.jobs).toHaveLength(2);
+    expect(doc.exit_code).toBe(3);
+    expect(doc.counts).toEqual({ read: 200, stored: 100, failed: 0, unprocessed: 0, unconfirmed: 100 });
+    expect(doc.message).toMatch(/^lines 2-101 of \S+: start job \(transactions\): .*its 100 rows are unconfirmed$/);
+    expect(doc.jobs.find((j: { id: string }) => j.id === '')).toMatchObject({
+      verdict: 'unconfirmed',
+      unconfirmed: 100,
+    });
+    const again = await runCli([...doc.resume_command.split(' ').slice(1), '--json'], {
+      env: { BULK_STATE_DIR: path.join(dir, 'state') },
+      cwd: dir,
+    });
+    expect(again.stderr).toMatch(
+      /lines 2-101 of \S+ are still unconfirmed \(no answer to its start could be read\): not sent again/,
+    );
+    const resumed = JSON.parse(again.stdout);
+    expect(resumed.exit_code, again.stderr).toBe(3);
+    expect(resumed.counts).toEqual({ read: 200, stored: 100, failed: 0, unprocessed: 0, unconfirmed: 100 });
+    // Never sent twice: the server still has the two jobs, each row once.
+    expect(fake!.jobs).toHaveLength(2);
+    expect(new Set(fake!.stored).size).toBe(200);
+  }, 60_000);
+
   it('an unknown resource (404 HTML to the start) is exit 2, names the resource and the URL, and offers no resume', async () => {
     const dir = tempDir('bulk-upstream-');
     const file = csv(dir, 10);

@@ -14,6 +14,7 @@ import {
   URL_FIELDS,
   type JobScript,
   type JobTruth,
+  type KeysSaid,
 } from './fake-job-server.js';
 import { runCli } from './run-cli.js';
 import { tempDir } from './temp.js';
@@ -26,6 +27,8 @@ export interface Scenario {
   scripts: JobScript[];
   /** The fake takes CSV bodies (ext) too, so the CLI sends the file's own lines. */
   csv?: boolean;
+  /** How the fake says it replays keys (default: advertised before any start). */
+  keys?: KeysSaid;
 }
 
 export interface JsonDoc {
@@ -64,6 +67,8 @@ export interface AccountingRun {
   otherHits: { method: string; path: string; authorization: string | undefined }[];
   /** The content type of every start request's body. */
   bodyTypes: string[];
+  /** The first row's description of every start the fake reset. */
+  startResets: string[];
 }
 
 export const TOKEN = 'sekrit-token-for-the-one-origin';
@@ -76,7 +81,7 @@ export async function runScenario(
   opts: { human?: boolean; args?: string[] } = {},
 ): Promise<AccountingRun> {
   const other = await startOtherOrigin();
-  const fake = await startFakeJobServer(scenario.scripts, other.url, { csvBodies: scenario.csv });
+  const fake = await startFakeJobServer(scenario.scripts, other.url, { csvBodies: scenario.csv, keys: scenario.keys });
   try {
     const dir = tempDir('bulk-accounting-');
     const input = path.join(dir, 'transactions.csv');
@@ -130,6 +135,7 @@ export async function runScenario(
       failedListed,
       otherHits: other.hits,
       bodyTypes: fake.bodyTypes,
+      startResets: fake.startResets,
     };
   } finally {
     await fake.close();
@@ -200,6 +206,15 @@ export function checkAccounting(run: AccountingRun): void {
   // A reused id names two jobs: the one whose first row is the document job's first line.
   const truthOf = (job: JsonDoc['jobs'][number]) =>
     run.jobs.find((t) => t.id === job.id && t.descriptions[0] === description(job.first_line));
+  // Starts whose answer was lost and not sent again (the fake had not said it replays keys): no job
+  // id, every row unconfirmed. The job the server may have made of one is bulk's to leave unknown.
+  const lostStarts = new Set(doc.jobs.filter((j) => j.id === '').map((j) => description(j.first_line)));
+  const lost = (truth: JobTruth) => lostStarts.has(truth.descriptions[0] as string);
+  // A job whose id the server answered again for a lost start's batch: its answer was never seen,
+  // so the reuse cannot be seen either, and the job is settled by the other batch's status.
+  const unseenReuse = (truth: JobTruth) =>
+    truth.reusedIdOf !== null && run.jobs.some((t) => t.id === truth.reusedIdOf && t.reusedIdOf === null && lost(t));
+  const blind = new Set(run.jobs.filter(unseenReuse).flatMap((t) => t.descriptions));
   let storedSum = 0;
   let failedSum = 0;
   let unconfirmedSum = 0;
@@ -207,6 +222,13 @@ export function checkAccounting(run: AccountingRun): void {
     storedSum += job.stored;
     failedSum += job.failed;
     unconfirmedSum += job.unconfirmed;
+    if (job.id === '') {
+      if (!run.startResets.includes(description(job.first_line)))
+        problems.push(`lines from ${job.first_line}: no job id, but the fake reset no start of theirs`);
+      if (job.verdict !== 'unconfirmed' || job.stored + job.failed + job.unprocessed !== 0)
+        problems.push(`lines from ${job.first_line}: a lost start must leave every row unconfirmed`);
+      continue;
+    }
     const truth = truthOf(job);
     if (!truth) {
       problems.push(`job ${job.id} in the document is not a job the server made`);
@@ -223,6 +245,7 @@ export function checkAccounting(run: AccountingRun): void {
     // Failed only where the server said so.
     if (job.failed > truth.failed.size)
       problems.push(`job ${job.id}: ${job.failed} failed, the server failed only ${truth.failed.size}`);
+    if (unseenReuse(truth)) continue;
     if (job.verdict === 'unconfirmed') {
       // Nothing of an unconfirmed job is counted; only an answer bulk could not read or trust makes one.
       if (job.stored !== 0 || job.failed !== 0 || job.unconfirmed !== n)
@@ -245,7 +268,7 @@ export function checkAccounting(run: AccountingRun): void {
   const listed = new Set(doc.jobs.map((j) => `${j.id} ${description(j.first_line)}`));
   for (const truth of run.jobs) {
     // A job missing from the document must be one whose answer the client refused before settling it.
-    if (!listed.has(`${truth.id} ${truth.descriptions[0]}`) && !mustRefuse(truth))
+    if (!listed.has(`${truth.id} ${truth.descriptions[0]}`) && !mustRefuse(truth) && !lost(truth))
       problems.push(`job ${truth.id} (script ${JSON.stringify(truth.script)}) is missing from the document`);
   }
   if (storedSum !== c.stored) problems.push(`jobs say ${storedSum} stored, the counts ${c.stored}`);
@@ -254,7 +277,7 @@ export function checkAccounting(run: AccountingRun): void {
   if (failedSum !== c.failed) problems.push(`jobs say ${failedSum} failed, the counts ${c.failed}`);
   const failedTruth = new Set(run.jobs.flatMap((j) => [...j.failed].map((i) => j.descriptions[i] as string)));
   for (const d of run.failedListed)
-    if (!failedTruth.has(d))
+    if (!failedTruth.has(d) && !blind.has(d))
       problems.push(
         `${d} is in the failed-rows file but the server did not fail it${run.stored.has(d) ? ' (it stored it)' : ''}`,
       );
@@ -266,14 +289,15 @@ export function checkAccounting(run: AccountingRun): void {
     // Where the server offers every error on its own origin, every failed row is named.
     const s = truth.script;
     const hidden = s.errorsHttp || s.errorsOversized || !s.errorsUrl || s.foreign === 'errors_url';
-    if (mustRefuse(truth) || mayNotConfirm(truth, run.jobs) || hidden) continue;
+    if (mustRefuse(truth) || mayNotConfirm(truth, run.jobs) || hidden || lost(truth) || unseenReuse(truth)) continue;
     for (const i of truth.failed)
       if (!run.failedListed.includes(truth.descriptions[i] as string))
         problems.push(
           `${truth.descriptions[i]} failed on the server (errors endpoint offered) but is not in the failed-rows file`,
         );
   }
-  const refused = run.jobs.some((j) => mustRefuse(j) || unknowable(j.script) || j.reusedIdOf !== null);
+  const refused =
+    lostStarts.size > 0 || run.jobs.some((j) => mustRefuse(j) || unknowable(j.script) || j.reusedIdOf !== null);
   const leftOver = run.jobs.some((j) => j.processed < j.descriptions.length);
   const anyFailed = run.jobs.some((j) => j.failed.size > 0);
   const expected = refused || leftOver ? 3 : anyFailed ? 1 : 0;
@@ -330,4 +354,5 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   concurrency: fc.integer({ min: 1, max: 3 }),
   scripts: fc.array(scriptArb, { minLength: 1, maxLength: 3 }),
   csv: fc.boolean(),
+  keys: fc.constantFrom<KeysSaid>('advertised', 'echoed', 'silent'),
 });

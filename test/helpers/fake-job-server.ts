@@ -136,6 +136,8 @@ export interface FakeJobServer {
   bodyTypes: string[];
   /** Descriptions of every row the fake stored. */
   storedDescriptions(): Set<string>;
+  /** The first row's description of every start request whose connection the fake reset. */
+  startResets: string[];
   close(): Promise<void>;
 }
 
@@ -356,14 +358,30 @@ const CSV_DESCRIPTION = {
 };
 
 /**
- * `csvBodies`: the fake describes its resource (ext) and takes `text/csv` bodies as well as the
- * guide's JSON arrays; without it, it is the guide's server only (no descriptions, JSON only).
+ * How the fake says it replays a start sent again under its Idempotency-Key (it always does):
+ * `advertised` in its resource description (ext) before any start, `echoed` on each start answer
+ * (ext), or `silent`, as a server that may or may not replay would be.
+ */
+export type KeysSaid = 'advertised' | 'echoed' | 'silent';
+
+/**
+ * `csvBodies`: the fake takes `text/csv` bodies as well as the guide's JSON arrays. It describes its
+ * resource (ext) when it takes CSV or advertises its keys; else it is the guide's server only (no
+ * descriptions, JSON only).
  */
 export async function startFakeJobServer(
   scripts: readonly JobScript[],
   other: string,
-  opts: { csvBodies?: boolean } = {},
+  opts: { csvBodies?: boolean; keys?: KeysSaid } = {},
 ): Promise<FakeJobServer> {
+  const keys = opts.keys ?? 'advertised';
+  const described = opts.csvBodies || keys === 'advertised';
+  const description = {
+    ...CSV_DESCRIPTION,
+    body_types: opts.csvBodies ? CSV_DESCRIPTION.body_types : ['application/json'],
+    ...(keys === 'advertised' ? { idempotency_keys: true } : {}),
+  };
+  const startResets: string[] = [];
   const jobs: JobTruth[] = [];
   const bodyTypes: string[] = [];
   const byId = new Map<string, JobTruth>();
@@ -383,8 +401,8 @@ export async function startFakeJobServer(
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: string) => {
     const url = new URL(req.url ?? '/', base);
     const start = /^\/api\/([^/]+)\/bulk\/$/.exec(url.pathname);
-    if (opts.csvBodies && req.method === 'GET' && url.pathname === '/api/resources/')
-      return send(res, 200, { resources: [CSV_DESCRIPTION] });
+    if (described && req.method === 'GET' && url.pathname === '/api/resources/')
+      return send(res, 200, { resources: [description] });
     if (start && req.method === 'POST') {
       let records: unknown;
       const type = String(req.headers['content-type'] ?? '');
@@ -408,6 +426,7 @@ export async function startFakeJobServer(
         const script = scripts[seq % scripts.length] as JobScript;
         if (script.resetStart === 'before' && known.resets === 0) {
           known.resets++;
+          startResets.push(String((records as Array<Record<string, unknown>>)[0]?.description));
           return req.socket.destroy();
         }
         const previous = jobs[seq - 1];
@@ -426,6 +445,7 @@ export async function startFakeJobServer(
       const job = known.job as JobTruth;
       if (job.script.resetStart === 'after' && known.resets === 0) {
         known.resets++;
+        startResets.push(job.descriptions[0] as string);
         return req.socket.destroy();
       }
       return send(
@@ -441,7 +461,10 @@ export async function startFakeJobServer(
           tips: [],
           ...jobUrls(job, base, other),
         },
-        replayed ? { 'idempotency-replayed': 'true' } : {},
+        {
+          ...(replayed ? { 'idempotency-replayed': 'true' } : {}),
+          ...(keys === 'silent' ? {} : { 'idempotency-key': key }),
+        },
       );
     }
     const jobPath = /^\/api\/jobs\/([^/]+)\/(status|aggregates|errors|events|abort)\/$/.exec(url.pathname);
@@ -524,6 +547,7 @@ export async function startFakeJobServer(
     url,
     jobs,
     bodyTypes,
+    startResets,
     storedDescriptions: () => new Set(jobs.flatMap((j) => [...j.stored].map((i) => j.descriptions[i] as string))),
     close,
   };

@@ -16,6 +16,8 @@ export interface UpstreamOptions {
   aggregates202?: boolean;
   /** The start answer's status_url names a path the server does not route. */
   unroutedStatusUrl?: boolean;
+  /** The first start's connection is reset once its job is made (a proxy dropping the answer). */
+  resetFirstStart?: boolean;
 }
 
 export interface UpstreamJob {
@@ -199,6 +201,7 @@ export async function startUpstreamFake(opts: UpstreamOptions = {}): Promise<Ups
         play(job, items);
         jobs.push(job);
         byId.set(id, job);
+        if (opts.resetFirstStart && jobs.length === 1) return void req.socket.destroy();
         return json(res, 202, {
           message: `Bulk insert job started for ${items.length} items`,
           job_id: id,

@@ -1,22 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, type ApiErrorKind } from '../../src/client/api-error.js';
+import { ApiError, type AnswerDetail, type ApiErrorKind } from '../../src/client/api-error.js';
 import { batchFailure, maxErrorsStop, StopLatch, stopWithFinalCounts } from '../../src/upload/state/stop-policy.js';
 
 describe('stop policy: a failed batch', () => {
-  const table: Array<[ApiErrorKind, number | null, string, 'failed' | 'unprocessed' | 'unconfirmed', string | null]> = [
+  type Row = [
+    ApiErrorKind,
+    number | null,
+    string,
+    'failed' | 'unprocessed' | 'unconfirmed',
+    string | null,
+    AnswerDetail?,
+  ];
+  const table: Row[] = [
     ['rejected', 400, 'bad body', 'failed', null],
     ['rejected', 422, 'key reused', 'failed', 'protocol'],
     ['not-found', 404, 'Unknown resource "x"', 'unprocessed', 'unknown-resource'],
     // A 404 to a start is the resource's, whatever the body says.
     ['not-found', 404, 'Not found', 'unprocessed', 'unknown-resource'],
     ['auth', 401, 'token refused', 'unprocessed', 'auth'],
-    ['unreachable', null, 'ECONNREFUSED', 'unprocessed', 'unreachable'],
+    // Never connected: the server cannot have the batch.
+    ['unreachable', null, 'ECONNREFUSED', 'unprocessed', 'unreachable', 'refused'],
+    // Sent, and the answer lost: the server may have made a job of it.
+    ['unreachable', null, 'ECONNRESET', 'unconfirmed', 'unconfirmed', 'reset'],
+    ['unreachable', null, 'no answer for 30 s', 'unconfirmed', 'unconfirmed', 'timeout'],
+    // 503s after a reset on an earlier attempt: that attempt may have made the job.
+    ['unreachable', 503, 'HTTP 503', 'unconfirmed', 'unconfirmed', 'reset'],
+    ['unreachable', 503, 'HTTP 503', 'unprocessed', 'unreachable'],
     // A 2xx the client cannot read: the server may have taken the batch.
     ['protocol', 200, 'no job_id', 'unconfirmed', 'unconfirmed'],
     ['too-large', 413, 'one row too large', 'unprocessed', 'protocol'],
   ];
-  it.each(table)('%s %s (%s) → rows %s, stop %s', (kind, status, message, rows, stop) => {
-    const decision = batchFailure(new ApiError(kind, message, status));
+  it.each(table)('%s %s (%s) → rows %s, stop %s', (kind, status, message, rows, stop, detail) => {
+    const decision = batchFailure(new ApiError(kind, message, status, null, detail ?? null));
     expect(decision.rows).toBe(rows);
     expect(decision.stop?.reason ?? null).toBe(stop);
     if (decision.stop) expect(decision.stop.message).toContain(message);

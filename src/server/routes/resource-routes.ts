@@ -20,6 +20,7 @@ export function describeResource(def: ResourceDef): ResourceDescription {
     })),
     unique_keys: def.uniqueKeys.map((k) => [...k]),
     body_types: [...BULK_BODY_TYPES],
+    idempotency_keys: true,
   };
 }
 

@@ -34,7 +34,7 @@ export function resumePlan(
 
 export interface BatcherHooks {
   stopped(): boolean;
-  /** Every row read, parsed or not, before it is routed. */
+  /** Every row read that this run settles, parsed or not (not one an earlier run settled). */
   rowRead(): void;
   /** A row the reader could not parse (and no earlier run recorded). */
   rowRejected(item: InputRejected): void;
@@ -53,6 +53,8 @@ export interface BatcherEnd {
   lastBatchNumber: number;
   /** Rows gathered but never dispatched because the run stopped. */
   unsentRows: number;
+  /** Rows and unparsable lines the reader went through, settled earlier or not (a stdin spool's reach). */
+  reached: number;
   /** Where reading stopped early (rows from this line on were not read); null when read to the end. */
   notReadFrom: number | null;
   /** Why reading stopped early, when the input itself could not be read on. */
@@ -83,8 +85,10 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
     await hooks.attach(entry, rows.build(entry.batch, name));
   };
   let lastLine = 0;
+  let reached = 0;
   const end = (over: Partial<BatcherEnd>): BatcherEnd => ({
     lastBatchNumber,
+    reached,
     unsentRows: 0,
     notReadFrom: null,
     inputError: null,
@@ -94,6 +98,7 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
   /** The builder a row goes to (null: an earlier run settled it), after any batch it closes is sent. */
   const route = (line: number): Target | Promise<Target> => {
     lastLine = line;
+    reached++;
     const batchOfRow = Math.floor(ordinal / batchSize);
     ordinal++;
     const routed = cursor.classify(line);
@@ -102,10 +107,12 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
     return place(routed, batchOfRow);
   };
   const place = (routed: ReturnType<ResumeCursor['classify']>, batchOfRow: number): Target | Promise<Target> => {
+    // A row an earlier run settled was counted read by the resume's tally already (RunTally.resuming).
     if (routed.kind === 'done') {
       hooks.rowDone();
       return null;
     }
+    hooks.rowRead();
     if (routed.kind === 'attach') return (attach ??= { entry: routed.entry, rows: new BatchBuilder(csv) }).rows;
     if (batchOfRow === pending.ordinalBatch) return pending.rows;
     return flushPending().then(() => {
@@ -118,18 +125,18 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
     to === pending.rows && pending.rows.rows >= batchSize ? flushPending() : undefined;
   const rejected = (item: InputRejected) => {
     lastLine = item.line;
-    if (item.line > alreadyRejectedThrough) hooks.rowRejected(item);
+    reached++;
+    if (item.line <= alreadyRejectedThrough) return;
+    hooks.rowRead();
+    hooks.rowRejected(item);
   };
   try {
     if (source.slabs) {
       const columns = source.columns() ?? [];
       for await (const pieces of source.slabs()) {
         for (const piece of pieces) {
-          if (piece.kind === 'rejected') {
-            hooks.rowRead();
-            rejected(piece);
-          } else if (piece.kind === 'row') {
-            hooks.rowRead();
+          if (piece.kind === 'rejected') rejected(piece);
+          else if (piece.kind === 'row') {
             let to = route(piece.line);
             if (to instanceof Promise) to = await to;
             to?.add(piece.record, piece.line);
@@ -137,7 +144,6 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
           } else {
             const { bytes, starts, ends, lines } = piece;
             for (let k = 0; k < piece.count && !hooks.stopped(); k++) {
-              hooks.rowRead();
               const line = lines[k] as number;
               let to = route(line);
               if (to instanceof Promise) to = await to;
@@ -156,7 +162,6 @@ export async function batchInput(source: InputSource, plan: BatcherPlan, hooks: 
       // waits for a slot live long enough to be promoted, and the heap grows with the batch size.
       for await (const items of source.batches(Math.min(batchSize, READ_SLICE_ROWS))) {
         for (const item of items) {
-          hooks.rowRead();
           if (item.kind === 'rejected') rejected(item);
           else {
             let to = route(item.line);

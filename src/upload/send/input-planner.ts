@@ -55,6 +55,8 @@ export class InputPlanner {
   async prepare(client: JobApiClient, surveyed: readonly (SurveyedInput | null)[]): Promise<void> {
     const list = await client.describeResources();
     this.descriptions = list ? new Map(list.map((r) => [r.name, r])) : null;
+    // Said before the first start, so a start whose answer is lost may go again even then.
+    if (list?.some((r) => r.idempotency_keys === true)) client.trustKeys();
     this.surveyed = surveyed;
     for (const [i, file] of this.plan.files.entries()) {
       this.description(this.resourceOf(file));

@@ -4,7 +4,7 @@
 import { ApiError } from '../../client/api-error.js';
 import { recordsOf, type Batch } from './batch.js';
 import type { JobClaims } from '../state/job-claims.js';
-import type { Checkpoint, CheckpointEntry, EntryOutcome } from '../state/checkpoint.js';
+import { submittedEntry, type Checkpoint, type CheckpointEntry, type EntryOutcome } from '../state/checkpoint.js';
 import type { StopDecision } from '../state/stop-policy.js';
 import { judgeSyncResults } from '../settle/sync-results.js';
 import type { MappedRowError } from '../upload-events.js';
@@ -14,6 +14,8 @@ export interface SyncHooks {
   failed: (rows: { error: MappedRowError; record?: Record<string, unknown> }[]) => boolean;
   finishedAtOnce: (entry: CheckpointEntry, outcome: EntryOutcome) => void;
   unconfirmed: (batch: Batch, jobId: string, serverState: string | null, stop: StopDecision) => void;
+  /** A batch the server may have, with no job to ask about: a resume decides whether it goes again. */
+  unanswered: (batch: Batch, stop: StopDecision) => void;
 }
 
 /** A start answered with results and no job: its rows settled from the answer where it adds up, else unconfirmed. */
@@ -22,7 +24,7 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
   const where = `lines ${origin.firstLine}-${origin.lastLine} of ${origin.file}`;
   const verdict = judgeSyncResults(origin.rows, answer.status, answer.body);
   if (verdict.kind === 'unconfirmed')
-    return hooks.unconfirmed(batch, '', null, {
+    return hooks.unanswered(batch, {
       reason: 'unconfirmed',
       message: `${where}: ${verdict.reason}; ${unconfirmedRowsOf(origin.rows)} (the server may have stored them)`,
     });
@@ -32,21 +34,11 @@ export function applySyncResults(hooks: SyncHooks, batch: Batch, answer: { statu
     record: records[f.index],
   }));
   if (!hooks.failed(failedRows))
-    return hooks.unconfirmed(batch, '', null, {
+    return hooks.unanswered(batch, {
       reason: 'output',
       message: `${where}: the failed rows could not be written; ${unconfirmedRowsOf(origin.rows)}`,
     });
-  const entry: CheckpointEntry = {
-    key: '',
-    file: origin.file,
-    batch: origin.batch,
-    first_line: origin.firstLine,
-    last_line: origin.lastLine,
-    rows: origin.rows,
-    job_id: null,
-    state: 'submitted',
-  };
-  hooks.finishedAtOnce(entry, {
+  hooks.finishedAtOnce(submittedEntry(origin, null, ''), {
     state: 'Job Complete',
     processed: origin.rows,
     processed_through_line: origin.lastLine,

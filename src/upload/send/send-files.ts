@@ -71,6 +71,7 @@ class UploadRun {
     this.counts = this.ledger.counts;
     this.folder = new CheckpointFolder(this.checkpoint);
     this.claims = new JobClaims(this.checkpoint.entries);
+    if (this.checkpoint.keys_honoured) opts.client.trustKeys();
     this.dryRun = new DryRunBatches({
       client: opts.client,
       uniqueFields: (this.plan.dryRun && this.plan.delete?.uniqueFields) || null,
@@ -122,7 +123,6 @@ class UploadRun {
 
   private async readFile(file: string, fileIndex: number): Promise<void> {
     const { opened, source, spool, csvBodies } = await this.planner.open(file, fileIndex, this.ledger.failedRows);
-    const readBefore = this.counts.read;
     const resource = this.planner.resourceOf(file);
     const name = opened.displayName;
     try {
@@ -161,7 +161,7 @@ class UploadRun {
             void ((this.counts.bytesRead = this.bytesBefore + bytesRead), this.ledger.emitCounts()),
         },
       );
-      const end = withStdinSpool(batched, spool, this.counts.read - readBefore);
+      const end = withStdinSpool(batched, spool);
       this.batchCount = end.lastBatchNumber;
       this.counts.read += end.keptUnread;
       this.counts.unprocessed += end.unsentRows + end.keptUnread;
@@ -193,7 +193,10 @@ class UploadRun {
       if (verdict.resend) await this.send(batch, resource, fileIndex, dropEntry(this.checkpoint, slot, entry));
       return verdict.resend;
     };
-    await this.runInSlot(batch, slot, () => this.follow(entry, batch, undefined, resend));
+    // A start whose answer was lost has no job to ask about: only the verdict decides.
+    const why = 'no answer to its start could be read';
+    const unanswered = async () => void ((await resend(why)) || this.ledger.stillUnanswered(batch, why));
+    await this.runInSlot(batch, slot, entry.job_id ? () => this.follow(entry, batch, undefined, resend) : unanswered);
   }
 
   /** Waits for a free slot (so reading pauses while the queue is full), then runs the job in the background. */

@@ -176,10 +176,10 @@ export interface InputEnd extends BatcherEnd {
  * How an input's reading ended, with stdin's spool taken into account: the rows in it are read
  * (the resume sends them), and only what follows the spool was not read.
  */
-export function withStdinSpool(end: BatcherEnd, spool: SpooledInput | null, reached: number): InputEnd {
+export function withStdinSpool(end: BatcherEnd, spool: SpooledInput | null): InputEnd {
   const plain = { ...end, keptUnread: 0, stopMessage: end.inputError?.message ?? null };
   if (!spool || end.inputError) return plain;
-  const keptUnread = spool.items() - reached;
+  const keptUnread = spool.items() - end.reached;
   if (spool.complete()) return { ...plain, keptUnread };
   const from = spool.lastLine() + 1;
   if (end.notReadFrom !== null) return { ...plain, keptUnread, notReadFrom: from };

@@ -25,6 +25,7 @@ export type Answer =
   | '5xx'
   | 'timeout'
   | 'reset'
+  | 'refused'
   | 'trickle'
   | 'over-limit'
   | 'other-origin';
@@ -46,6 +47,7 @@ export const ANSWERS: readonly Answer[] = [
   '5xx',
   'timeout',
   'reset',
+  'refused',
   'trickle',
   'over-limit',
   'other-origin',
@@ -72,10 +74,11 @@ const go = (rows: RowsFate): AnswerRule => ({ rows, stop: null });
 const stop = (rows: RowsFate, reason: AnswerStop): AnswerRule => ({ rows, stop: reason });
 
 /**
- * The start request. Answers with no body for a job (resets, timeouts, 5xx after the retries) left
- * the batch under its idempotency key: a resume sends it again under the same key. An answer the
- * server may have acted on but that bulk cannot read (over the limit, a 2xx that is neither a job
- * nor results adding up to the batch) is unconfirmed.
+ * The start request. The server said it took nothing (a 4xx refusal, a 5xx or 429 after the
+ * retries) or never got the request (no connection made on any attempt): unprocessed, a resume
+ * sends it again. No answer after the request may have arrived (a timeout or a reset on any
+ * attempt), or an answer bulk cannot read (over the limit, a 2xx that is neither a job nor results
+ * adding up to the batch): the server may have made a job of it, so its rows are unconfirmed.
  */
 const START: Record<Answer, AnswerRule> = {
   '2xx-adds-up': go('settled'),
@@ -92,8 +95,10 @@ const START: Record<Answer, AnswerRule> = {
   '429': stop('unprocessed', 'unreachable'),
   '4xx': go('failed'),
   '5xx': stop('unprocessed', 'unreachable'),
-  timeout: stop('unprocessed', 'unreachable'),
-  reset: stop('unprocessed', 'unreachable'),
+  // The rows' fate is the news (exit 3), retried in vain or not retried at all (keys not replayed).
+  timeout: stop('unconfirmed', 'unconfirmed'),
+  reset: stop('unconfirmed', 'unconfirmed'),
+  refused: stop('unprocessed', 'unreachable'),
   trickle: stop('unconfirmed', 'unconfirmed'),
   'over-limit': stop('unconfirmed', 'unconfirmed'),
   'other-origin': stop('unprocessed', 'protocol'),
@@ -117,6 +122,7 @@ const STATUS: Record<Answer, AnswerRule> = {
   '5xx': stop('unconfirmed', 'unreachable'),
   timeout: stop('unconfirmed', 'unreachable'),
   reset: stop('unconfirmed', 'unreachable'),
+  refused: stop('unconfirmed', 'unreachable'),
   trickle: stop('unconfirmed', 'unconfirmed'),
   'over-limit': stop('unconfirmed', 'unconfirmed'),
   'other-origin': stop('unconfirmed', 'protocol'),

@@ -2,7 +2,7 @@
 // or folded run of jobs, failed-rows files), and the cursor a resume reads it back with.
 import type { AggregateValue, JobState } from '../../protocol/index.js';
 import type { AggregateState } from '../aggregates/aggregate-state.js';
-import type { MappedRowError } from '../upload-events.js';
+import type { BatchOrigin, MappedRowError } from '../upload-events.js';
 import type { RunPlan } from '../plan/run-plan.js';
 
 export interface InputFingerprint {
@@ -33,6 +33,12 @@ export interface CheckpointEntry {
    * The entry's lines, rows and outcome then cover them all (aggregates combined).
    */
   jobs?: FoldedJob[];
+}
+
+/** A batch's entry once it is sent: `submitted`, under its job (null: no job is known of it). */
+export function submittedEntry(origin: BatchOrigin, jobId: string | null, key: string): CheckpointEntry {
+  const { file, batch, firstLine, lastLine, rows } = origin;
+  return { key, file, batch, first_line: firstLine, last_line: lastLine, rows, job_id: jobId, state: 'submitted' };
 }
 
 /** A folded job: [job_id, batch, first_line, last_line, rows, stored, failed]. */

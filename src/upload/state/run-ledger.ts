@@ -7,11 +7,12 @@
 import { ApiError } from '../../client/api-error.js';
 import { recordsOf, type Batch } from '../send/batch.js';
 import type { BatchOrigin, JobOutcome, MappedRowError, RunCounts, UploadEvent } from '../upload-events.js';
-import type { Checkpoint, CheckpointEntry, EntryOutcome } from './checkpoint.js';
+import { submittedEntry, type Checkpoint, type CheckpointEntry, type EntryOutcome } from './checkpoint.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 import { FailedRowsFiles, type FailedSource } from './failed-rows-files.js';
 import { assembleResult, outcomeOf, unconfirmedOutcome, type UploadResult } from './run-result.js';
 import { RunTally } from './run-tally.js';
+import { unconfirmedRowsOf } from './run-outcome.js';
 import type { SettledJob } from '../settle/settle-job.js';
 import {
   batchFailure,
@@ -83,16 +84,7 @@ export class RunLedger {
 
   /** A job the server accepted: into the checkpoint (saved) and the run's list, and out as an event. */
   submittedEntry(origin: BatchOrigin, jobId: string, key: string, replayed: boolean): CheckpointEntry {
-    const entry: CheckpointEntry = {
-      key,
-      file: origin.file,
-      batch: origin.batch,
-      first_line: origin.firstLine,
-      last_line: origin.lastLine,
-      rows: origin.rows,
-      job_id: jobId,
-      state: 'submitted',
-    };
+    const entry = submittedEntry(origin, jobId, key);
     this.checkpoint.entries.push(entry);
     this.save();
     const { file, batch, firstLine, lastLine } = origin;
@@ -132,6 +124,13 @@ export class RunLedger {
     this.emitCounts();
   }
 
+  /** A resume's batch with no job whose answer was lost, not sent again: its entry stays for the next. */
+  stillUnanswered(batch: Batch, why: string): void {
+    const { file, firstLine, lastLine, rows } = batch.origin;
+    const message = `lines ${firstLine}-${lastLine} of ${file}: ${why}; ${unconfirmedRowsOf(rows)}`;
+    this.unconfirmed(batch, '', null, { reason: 'unconfirmed', message });
+  }
+
   /** A followed job's settlement, recorded: its failed rows written first, then its entry finished. */
   settled(batch: Batch, entry: CheckpointEntry, settled: SettledJob): void {
     // A job whose failed rows cannot all be recorded is not finished: its rows are unconfirmed, and
@@ -167,9 +166,24 @@ export class RunLedger {
             error: { file: batch.origin.file, line: batch.lines[i] ?? 0, reason: err.message },
           }))
         : null;
-    if (failure.rows === 'unconfirmed') this.tally.unconfirmed(batch.origin.rows);
-    else if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
+    if (failure.rows === 'unconfirmed') {
+      const { file, firstLine, lastLine, rows: n } = batch.origin;
+      const message = `lines ${firstLine}-${lastLine} of ${file}: ${err.message}; ${unconfirmedRowsOf(n)}`;
+      return this.unanswered(batch, { reason: failure.stop?.reason ?? 'unconfirmed', message });
+    }
+    if (!rows || !this.failed(rows)) this.counts.unprocessed += batch.origin.rows;
     this.stopLatch.set(failure.stop);
+  }
+
+  /**
+   * A batch sent whose answer was lost or could not be read, with no job to ask about: counted
+   * unconfirmed, and into the checkpoint without a job id, so that a resume sends it again only
+   * where that cannot store its rows twice (resendVerdict).
+   */
+  unanswered(batch: Batch, stop: StopDecision): void {
+    this.checkpoint.entries.push(submittedEntry(batch.origin, null, ''));
+    this.save();
+    this.unconfirmed(batch, '', null, stop);
   }
 
   /**

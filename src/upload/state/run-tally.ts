@@ -25,15 +25,20 @@ export class RunTally {
   /** Counts what the checkpoint's finished entries and rejected rows already settled. */
   static resuming(checkpoint: Checkpoint): RunTally {
     const tally = new RunTally();
+    // Rows an earlier run settled count as read now: reading may stop before it reaches them again.
     for (const entry of checkpoint.entries) {
       if (entry.state !== 'finished' || !entry.outcome) continue;
+      tally.counts.read += entry.outcome.state === 'Job Complete' ? entry.rows : entry.outcome.processed;
       tally.counts.stored += entry.outcome.stored;
       tally.counts.failed += entry.outcome.failed;
       for (const e of entry.outcome.first_errors) tally.keepError(e);
       // Its unprocessed tail is read again and sent by this run.
       entry.outcome.unprocessed = 0;
     }
-    for (const state of Object.values(checkpoint.failed_rows)) tally.counts.failed += state.rejected;
+    for (const state of Object.values(checkpoint.failed_rows)) {
+      tally.counts.read += state.rejected;
+      tally.counts.failed += state.rejected;
+    }
     return tally;
   }
 

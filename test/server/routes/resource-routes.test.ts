@@ -56,6 +56,7 @@ describe('GET /api/resources/ (ext)', () => {
       ],
       unique_keys: [['order_id']],
       body_types: ['application/json', 'application/x-ndjson', 'text/csv'],
+      idempotency_keys: true,
     });
     expect((res.body.resources as { name: string }[]).map((r) => r.name)).toContain('transactions');
   });
