@@ -114,16 +114,26 @@ export class JobApiClient {
     if (args.source)
       headers[SOURCE_HEADER] = formatSourceHeader(args.source.file, args.source.firstLine, args.source.lastLine);
     const url = this.transport.resolve(path);
+    // A start whose answer was lost is sent again only where that cannot store its rows twice: the
+    // server replays keys, or the rows go by a unique key; else only a start that never left.
+    const retry = !args.idempotencyKey ? false : this.keysHonoured || keyed ? true : 'unsent-only';
     const res = await this.transport
       .send(args.delete ? 'DELETE' : args.upsert ? 'PATCH' : 'POST', url, {
         body: args.body,
         headers,
         what: `start job (${args.resource})`,
-        // A start whose answer was lost is sent again only where that cannot store its rows twice:
-        // the server replays keys, or the rows go by a unique key; else only a start never sent.
-        retry: !args.idempotencyKey ? false : this.keysHonoured || keyed ? true : 'unsent-only',
+        retry,
       })
       .catch((err: unknown) => {
+        if (err instanceof ApiError && retry === 'unsent-only' && (err.detail === 'reset' || err.detail === 'timeout'))
+          throw new ApiError(
+            err.kind,
+            `${err.message}; not sent again: the server may have made a job of it, ` +
+              `and it has not said it replays Idempotency-Key, so a second start could store the rows twice`,
+            err.status,
+            err.body,
+            err.detail,
+          );
         // A 404 to a start is the resource, whatever the body (an HTML page, or the protocol's error).
         if (!(err instanceof ApiError) || err.kind !== 'not-found') throw err;
         const own = errorMessageOf(err.body, '');

@@ -27,7 +27,7 @@ export function jobLines(o: JobOutcome): JobLines {
     ...(o.unconfirmed ? [`${o.unconfirmed} unconfirmed`] : []),
   ];
   const headCounts =
-    `batch ${o.batch} job ${shortId(o.jobId)} lines ${o.origin.firstLine}-${o.origin.lastLine}: ` +
+    `batch ${o.batch} ${jobShown(o)} lines ${o.origin.firstLine}-${o.origin.lastLine}: ` +
     `${complete ? '' : `${stateShown(o)}, `}${o.total} rows, ${counts.join(', ')}`;
   const aggs = aggregatePairs(o.aggregates).join(' ');
   return {
@@ -57,9 +57,14 @@ export function finishedJobParts(o: JobOutcome, c: ChalkInstance, durationMs: nu
     { text: `${groupDigits(o.failed)} failed`, paint: o.failed ? c.red : tone },
     ...(o.unprocessed ? [{ text: `${groupDigits(o.unprocessed)} unprocessed`, paint: c.yellow }] : []),
     ...(o.unconfirmed ? [{ text: `${groupDigits(o.unconfirmed)} unconfirmed`, paint: c.yellow }] : []),
-    { text: `job ${shortId(o.jobId)}`, paint: c.dim, dropRank: 1 },
+    { text: jobShown(o), paint: c.dim, dropRank: 1 },
     ...(durationMs !== null ? [{ text: humanMs(durationMs), paint: c.dim, dropRank: 2 }] : []),
   ];
+}
+
+/** The job by its short id; a batch with none (its start's answer lost, or handled at once) says so. */
+function jobShown(o: JobOutcome): string {
+  return o.jobId ? `job ${shortId(o.jobId)}` : 'no job';
 }
 
 /** A job bulk could not settle is shown as unconfirmed, with the server's last word where it gave one. */

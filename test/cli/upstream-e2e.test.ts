@@ -94,7 +94,9 @@ describe('the upstream server, answered honestly', () => {
     expect(fake!.jobs).toHaveLength(2);
     expect(doc.exit_code).toBe(3);
     expect(doc.counts).toEqual({ read: 200, stored: 100, failed: 0, unprocessed: 0, unconfirmed: 100 });
-    expect(doc.message).toMatch(/^lines 2-101 of \S+: start job \(transactions\): .*its 100 rows are unconfirmed$/);
+    expect(doc.message).toMatch(
+      /^lines 2-101 of \S+: start job \(transactions\): .*; not sent again: the server may have made a job of it, and it has not said it replays Idempotency-Key, .*; its 100 rows are unconfirmed$/,
+    );
     expect(doc.jobs.find((j: { id: string }) => j.id === '')).toMatchObject({
       verdict: 'unconfirmed',
       unconfirmed: 100,
