@@ -2,7 +2,9 @@
  * Whether the store can write, learnt from the outcome of every store call (the store tells it
  * through observeStoreCalls): the first failure opens an outage, logged once at warn with its
  * cause; the first write that succeeds again closes it, logged once at info with how many calls
- * failed in between. Health answers 503 from it, so a balancer stops sending work to a node whose
+ * failed in between. A store that flaps (a nearly full disk takes a small write, then refuses the
+ * next chunk) relapses within RELAPSE_MS of recovering: at most one warn a window says how often,
+ * the rest go to debug, so an operator reads one story, not a line per flap. Health answers 503 from it, so a balancer stops sending work to a node whose
  * disk is full or whose database is read-only, and takes it back once a write goes through.
  */
 import { STORE_TROUBLE_TEXT } from '../../protocol/index.js';
@@ -29,6 +31,9 @@ const WRITES = new Set<string>([
 /** After a failure, how long before health may try a write of its own to see whether it cleared. */
 export const PROBE_AFTER_MS = 2000;
 
+/** An outage that begins this soon after the last one ended is a relapse of it. */
+export const RELAPSE_MS = 60_000;
+
 export interface StoreOutage {
   trouble: StoreTrouble;
   /** When it began (ms since the epoch). */
@@ -41,12 +46,18 @@ export interface StoreOutage {
 interface OpenOutage extends StoreOutage {
   /** Kinds of write that failed and have not succeeded since: a full disk still takes a tiny write. */
   failing: Set<string>;
+  /** Begun within RELAPSE_MS of the last recovery: its end is logged at debug. */
+  relapse: boolean;
 }
 
 export class StoreHealth {
   private outage: OpenOutage | null = null;
   private lastProbeAt = 0;
   private probing = false;
+  private lastRecoveredAt = -Infinity;
+  private lastRelapseWarnAt = -Infinity;
+  /** Outages that began within RELAPSE_MS of the one before, counting the first of the series. */
+  private series = 0;
   /** Told when an outage begins or ends (the event streams resend their jobs' status, which names it). */
   onChange: () => void = () => undefined;
 
@@ -77,13 +88,32 @@ export class StoreHealth {
     this.metrics.storeError(err);
     const at = this.now();
     if (!this.outage) {
-      this.outage = { trouble: err.trouble, since: at, failures: 1, lastFailureAt: at, failing: new Set([method]) };
+      const relapse = at - this.lastRecoveredAt < RELAPSE_MS;
+      this.series = relapse ? this.series + 1 : 1;
+      this.outage = {
+        trouble: err.trouble,
+        since: at,
+        failures: 1,
+        lastFailureAt: at,
+        failing: new Set([method]),
+        relapse,
+      };
       this.metrics.storeWritable.set(0);
       this.onChange();
-      this.log.warn(
-        { trouble: err.trouble, method, err: err.message },
-        `store trouble: ${TROUBLE_TEXT[err.trouble]}; requests that write get 503/507 and jobs wait until it clears`,
-      );
+      const fields = { trouble: err.trouble, method, err: err.message };
+      if (!relapse)
+        this.log.warn(
+          fields,
+          `store trouble: ${TROUBLE_TEXT[err.trouble]}; requests that write get 503/507 and jobs wait until it clears`,
+        );
+      else if (at - this.lastRelapseWarnAt >= RELAPSE_MS) {
+        this.lastRelapseWarnAt = at;
+        this.log.warn(
+          { ...fields, outages: this.series },
+          `store trouble again: ${TROUBLE_TEXT[err.trouble]} (${this.series} outages in a row, each within ` +
+            `${RELAPSE_MS / 1000} s of the last; later ones this minute are logged at debug)`,
+        );
+      } else this.log.debug({ ...fields, outages: this.series }, 'store trouble again');
       return;
     }
     this.outage.failures++;
@@ -101,9 +131,10 @@ export class StoreHealth {
   private recovered(method: string): void {
     const outage = this.outage as OpenOutage;
     this.outage = null;
+    this.lastRecoveredAt = this.now();
     this.metrics.storeWritable.set(1);
     this.onChange();
-    this.log.info(
+    this.log[outage.relapse ? 'debug' : 'info'](
       {
         trouble: outage.trouble,
         failures: outage.failures,
