@@ -31,6 +31,8 @@ const PREVIEW_ROWS = 3;
 export class InputPlanner {
   private descriptions: Map<string, ResourceDescription> | null = null;
   private readonly plans = new Map<number, ColumnPlan>();
+  /** Per CSV input, the fields its header gives (after --map). */
+  private readonly fieldsOf = new Map<number, Set<string>>();
   private readonly checks = new Map<string, RowCheck>();
   private readonly conversions = new Map<string, ValueConverter | null>();
   /** What the survey read of each input (its header and layout), by index. */
@@ -102,6 +104,16 @@ export class InputPlanner {
     return { opened, source, spool, csvBodies };
   }
 
+  /**
+   * A unique key of the file's resource whose every field the file's header gives, or null (no
+   * description, no header: a JSON file's rows may each carry other fields).
+   */
+  carriedKey(fileIndex: number, file: string): string[] | null {
+    const fields = this.fieldsOf.get(fileIndex);
+    const keys = this.descriptions?.get(this.resourceOf(file))?.unique_keys ?? [];
+    return (fields && keys.find((k) => k.length > 0 && k.every((f) => fields.has(f)))) || null;
+  }
+
   /** The plan for a file whose header (if any) has been read. */
   planFor(fileIndex: number, source: SurveyedInput): ColumnPlan {
     const known = this.plans.get(fileIndex);
@@ -120,8 +132,9 @@ export class InputPlanner {
     for (const n of notices) this.notice(n);
     const header = source.format === 'csv' ? source.columns() : null;
     const full = this.descriptions?.get(resourceName);
+    const present = new Set((header ?? []).map((c) => this.plan.columnMap?.[c] ?? c));
+    if (header) this.fieldsOf.set(fileIndex, present);
     if (this.plan.upsert && header && full) {
-      const present = new Set(header.map((c) => this.plan.columnMap?.[c] ?? c));
       const absent = full.fields.filter((f) => f.required && !present.has(f.name)).map((f) => f.name);
       if (absent.length > 0)
         this.notice(

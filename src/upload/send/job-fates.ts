@@ -68,14 +68,15 @@ export function claimJob(claims: JobClaims, hooks: Pick<SyncHooks, 'unconfirmed'
 
 /**
  * Whether a batch still unconfirmed after asking again may go again: only where that cannot store
- * a row twice (the server showed it honours Idempotency-Key, or the run upserts by a unique key),
- * or when the user said so (--resend-unconfirmed). The text says which, either way.
+ * a row twice (the server showed it honours Idempotency-Key, the run upserts by a unique key, or
+ * the rows carry a unique key of the resource, which refuses a second copy), or when the user said
+ * so (--resend-unconfirmed). The text says which, either way.
  */
 export function resendVerdict(
   batch: Batch,
   why: string,
   checkpoint: Pick<Checkpoint, 'keys_honoured'>,
-  opts: { resendUnconfirmed?: boolean; upsert?: unknown },
+  opts: { resendUnconfirmed?: boolean; upsert?: unknown; carriedKey?: readonly string[] | null },
 ): { resend: boolean; text: string } {
   const { origin } = batch;
   const where = `lines ${origin.firstLine}-${origin.lastLine} of ${origin.file}`;
@@ -83,9 +84,12 @@ export function resendVerdict(
     ? 'this server honours Idempotency-Key, so the resend cannot store a row twice'
     : opts.upsert
       ? 'an upsert by a unique key cannot store a row twice'
-      : opts.resendUnconfirmed
-        ? '--resend-unconfirmed was given (rows the server did store may be stored twice)'
-        : null;
+      : opts.carriedKey
+        ? `the rows carry the resource's unique key (${opts.carriedKey.join(', ')}), so the server refuses ` +
+          'a second copy: a row it already stored comes back failed as a duplicate, never stored twice'
+        : opts.resendUnconfirmed
+          ? '--resend-unconfirmed was given (rows the server did store may be stored twice)'
+          : null;
   if (because) return { resend: true, text: `${where} are still unconfirmed (${why}): sent again: ${because}` };
   return {
     resend: false,

@@ -188,7 +188,8 @@ class UploadRun {
     const slot = this.folder.open(entry.file);
     slot.entries.push(entry);
     const resend = async (why: string) => {
-      const verdict = resendVerdict(batch, why, this.checkpoint, this.plan);
+      const carriedKey = this.planner.carriedKey(fileIndex, entry.file);
+      const verdict = resendVerdict(batch, why, this.checkpoint, { ...this.plan, carriedKey });
       this.emit({ type: 'warning', text: verdict.text });
       if (verdict.resend) await this.send(batch, resource, fileIndex, dropEntry(this.checkpoint, slot, entry));
       return verdict.resend;
