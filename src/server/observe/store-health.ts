@@ -4,8 +4,9 @@
  * cause; the first write that succeeds again closes it, logged once at info with how many calls
  * failed in between. A store that flaps (a nearly full disk takes a small write, then refuses the
  * next chunk) relapses within RELAPSE_MS of recovering: at most one warn a window says how often,
- * the rest go to debug, so an operator reads one story, not a line per flap. Health answers 503 from it, so a balancer stops sending work to a node whose
- * disk is full or whose database is read-only, and takes it back once a write goes through.
+ * the rest go to debug, so an operator reads one story, not a line per flap. Health answers 503
+ * from it, so a balancer stops sending work to a node whose disk is full or whose database is
+ * read-only, and takes it back once a write goes through.
  */
 import { STORE_TROUBLE_TEXT } from '../../protocol/index.js';
 import { isStoreTransient, type StoreCallObserver, type StoreTrouble } from '../store/store-errors.js';
