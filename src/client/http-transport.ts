@@ -79,6 +79,8 @@ export class HttpTransport {
   /** Scheme, host and port of the base URL: the one origin requests (and the token) may go to. */
   private readonly origin: string;
   private readonly dispatcher: Dispatcher;
+  /** `unsent-only` requests each on a new connection: a kept-alive one the server is closing would lose it. */
+  private fresh: Dispatcher | null = null;
   readonly timeoutMs: number;
   readonly maxAnswerBytes: number;
   private readonly retry: RetryOptions;
@@ -120,6 +122,7 @@ export class HttpTransport {
 
   async close(): Promise<void> {
     await this.dispatcher.close().catch(() => undefined);
+    await this.fresh?.close().catch(() => undefined);
   }
 
   /** Opens a long-lived GET (an event stream), once, without retries; the caller reads the body. */
@@ -185,9 +188,11 @@ export class HttpTransport {
       try {
         let res: Dispatcher.ResponseData;
         try {
+          const once = opts.retry === 'unsent-only';
           res = await request(url, {
             method: method as Dispatcher.HttpMethod,
-            dispatcher: this.dispatcher,
+            dispatcher: once ? (this.fresh ??= pickDispatcher()) : this.dispatcher,
+            ...(once ? { reset: true } : {}),
             headers: { ...this.authHeaders(), accept: 'application/json', ...opts.headers },
             body: opts.body,
             headersTimeout: 0,

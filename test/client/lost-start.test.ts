@@ -99,4 +99,35 @@ describe('a start whose answer is lost', () => {
     expect(retries).toBeGreaterThan(0);
     expect(err.detail).toBe('refused');
   });
+
+  it('a start that will not be sent twice goes on a new connection, never a kept-alive one the server may be closing', async () => {
+    let connections = 0;
+    const seen: string[] = [];
+    const srv = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.headers.connection}`);
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ job_id: `j${seen.length}`, status_url: `/api/jobs/j${seen.length}/status/` }));
+      });
+    });
+    srv.on('connection', () => connections++);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    closers.push(() => new Promise((r) => srv.close(() => r())));
+    const client = new JobApiClient({
+      baseUrl: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+      retry: FAST,
+    });
+    closers.push(() => client.close());
+    for (let i = 0; i < 3; i++)
+      await client.startJob({ resource: 'transactions', body: '[{"a":1}]', idempotencyKey: `run:0:${i}` });
+    expect(seen).toEqual(['POST close', 'POST close', 'POST close']);
+    expect(connections).toBe(3);
+    // Once keys are trusted, starts share the kept-alive connections as every other request does.
+    client.trustKeys();
+    for (let i = 3; i < 6; i++)
+      await client.startJob({ resource: 'transactions', body: '[{"a":1}]', idempotencyKey: `run:0:${i}` });
+    expect(seen.slice(3)).toEqual(['POST keep-alive', 'POST keep-alive', 'POST keep-alive']);
+    expect(connections).toBeLessThan(6);
+  });
 });
