@@ -49,7 +49,7 @@ export class JobClaims {
       );
     }
     this.owners.set(jobId, batch);
-    this.contenders.set(jobId, [...this.inFlight]);
+    if (this.inFlight.size > 0) this.contenders.set(jobId, [...this.inFlight]);
   }
 
   /** Holds a start request as in flight until it is answered or given up. */
