@@ -8,6 +8,7 @@ import { wrapForTerminal } from '../render/fit-parts.js';
 import { aggregateTexts } from '../render/format.js';
 import { splitStatusErrors } from '../upload/settle/job-results.js';
 import { watchJob } from '../upload/settle/watch-job.js';
+import { progressOf } from '../upload/send/job-progress.js';
 import { BulkError } from '../errors/bulk-error.js';
 import { connect, type ConnectionFlags } from './connect.js';
 import { jobErrorsPage } from '../client/run-api.js';
@@ -206,18 +207,7 @@ export async function watchJobs(jobIds: string[], flags: Flags & { events: boole
         const first = await namingUnknown(typed, () => client.getStatus(bare));
         const ref = withStatusUrls(bare, first, (p) => client.resolve(p));
         const onStatus = (s: StatusResponse) =>
-          reporter.handle({
-            type: 'job-progress',
-            progress: {
-              batch: i + 1,
-              jobId,
-              state: s.state,
-              total: s.total_items,
-              processed: s.processed_items,
-              succeeded: s.success_count,
-              failed: s.error_count,
-            },
-          });
+          reporter.handle({ type: 'job-progress', progress: progressOf(i + 1, jobId, s) });
         const final = isFinal(first.state) ? first : await watchJob(client, ref, { onStatus, useEvents: flags.events });
         onStatus(final);
         return final;

@@ -2,12 +2,16 @@
 // settings the format flags give (upload/plan/value-formats.ts checks what they mean, once merged).
 import { BulkError } from '../errors/bulk-error.js';
 
-/** The same settings as the upload's ValueFormats, as a profile gives them. */
+/** How a file writes its values, as a profile or the format flags give it (the upload's ValueFormats). */
 export interface ProfileFormats {
+  /** A BCP 47 tag (`de-DE`): its decimal and grouping separators, and its words for true and false. */
   locale?: string;
+  /** The decimal mark; grouping separators are then read only as the locale has them. */
   decimalSeparator?: string;
+  /** Patterns tried in order, e.g. `DD.MM.YYYY` (YYYY, YY, MM, M, DD, D; HH, mm, ss, SSS, Z). */
   dateFormats?: string[];
   datetimeFormats?: string[];
+  /** The IANA zone of datetimes written without an offset. @default UTC */
   timezone?: string;
   trueValues?: string[];
   falseValues?: string[];

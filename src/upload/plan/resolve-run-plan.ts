@@ -8,7 +8,7 @@
 import { ConfigError, DEFAULTS, type ProfileSettings } from '../../config/resolve-config.js';
 import type { CsvDialect } from '../../input/csv-dialect.js';
 import { DEFAULT_RECORD_LIMITS } from '../../input/record-limits.js';
-import type { RunFlags, RunPlan } from './run-plan.js';
+import { DIALECT_KEYS, type RunFlags, type RunPlan } from './run-plan.js';
 import { mergeFormats } from './value-formats.js';
 
 /** What the configuration gives a plan: the URL it settled on (flag, BULK_URL, profile) and the profile's settings. */
@@ -18,18 +18,6 @@ export interface PlanConfig {
 }
 
 type Env = Record<string, string | undefined>;
-
-const DIALECT_KEYS = [
-  'delimiter',
-  'quote',
-  'escape',
-  'comment',
-  'skipLines',
-  'header',
-  'columns',
-  'trim',
-  'nullValue',
-] as const satisfies readonly (keyof CsvDialect)[];
 
 export function resolveRunPlan(flags: RunFlags, config: PlanConfig, env: Env, resumed?: RunPlan): RunPlan {
   const invocation = {

@@ -103,6 +103,19 @@ export interface RunFlags extends CsvDialect {
   falseValues?: string[];
 }
 
+/** The flags that make a CSV dialect, under the dialect's own names. */
+export const DIALECT_KEYS = [
+  'delimiter',
+  'quote',
+  'escape',
+  'comment',
+  'skipLines',
+  'header',
+  'columns',
+  'trim',
+  'nullValue',
+] as const satisfies readonly (keyof CsvDialect & keyof RunFlags)[];
+
 /**
  * The flags `bulk resume` does not offer: how a run reads and sends its files, which a resume takes
  * from the checkpoint (`bulk upload --resume` leaves them as the run had them), and `--dry-run`
@@ -120,15 +133,7 @@ export const RUN_SETTING_FLAGS: readonly (keyof RunFlags)[] = [
   'batchSize',
   'maxRecordSize',
   'maxDepth',
-  'delimiter',
-  'quote',
-  'escape',
-  'comment',
-  'skipLines',
-  'header',
-  'columns',
-  'trim',
-  'nullValue',
+  ...DIALECT_KEYS,
   'map',
   'ignoreUnknown',
   'locale',

@@ -5,20 +5,10 @@
  */
 import { IANAZone } from 'luxon';
 import { BulkError } from '../../errors/bulk-error.js';
+import type { ProfileFormats } from '../../config/profile-formats.js';
 
-export interface ValueFormats {
-  /** A BCP 47 tag (`de-DE`): its decimal and grouping separators, and its words for true and false. */
-  locale?: string;
-  /** The decimal mark; grouping separators are then read only as the locale has them. */
-  decimalSeparator?: string;
-  /** Patterns tried in order, e.g. `DD.MM.YYYY` (YYYY, YY, MM, M, DD, D; HH, mm, ss, SSS, Z). */
-  dateFormats?: string[];
-  datetimeFormats?: string[];
-  /** The IANA zone of datetimes written without an offset. @default UTC */
-  timezone?: string;
-  trueValues?: string[];
-  falseValues?: string[];
-}
+/** The settings, one shape whether a profile or the flags gave them. */
+export type ValueFormats = ProfileFormats;
 
 /** The flags, as a message names them. */
 export const FORMAT_FLAGS = {

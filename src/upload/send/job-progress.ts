@@ -2,7 +2,21 @@
 // server node stopped, and one when its progress has not moved for a while (the stall bound).
 import type { StatusResponse } from '../../protocol/index.js';
 import type { RunLedger } from '../state/run-ledger.js';
+import type { JobProgress } from '../upload-events.js';
 import type { Batch } from './batch.js';
+
+/** A job's status as the bars show it. */
+export function progressOf(batch: number, jobId: string, s: StatusResponse): JobProgress {
+  return {
+    batch,
+    jobId,
+    state: s.state,
+    total: s.total_items,
+    processed: s.processed_items,
+    succeeded: s.success_count,
+    failed: s.error_count,
+  };
+}
 
 /** The status listener of one followed job, and what it says when the job stalls. */
 export function jobProgress(ledger: RunLedger, batch: Batch, jobId: string) {
@@ -18,18 +32,7 @@ export function jobProgress(ledger: RunLedger, batch: Batch, jobId: string) {
         text: `${where}: its server node stopped; waiting for another node to take it over`,
       });
     awaitingTakeover = s.awaiting_takeover === true;
-    ledger.emit({
-      type: 'job-progress',
-      progress: {
-        batch: origin.batch,
-        jobId,
-        state: s.state,
-        total: s.total_items,
-        processed: s.processed_items,
-        succeeded: s.success_count,
-        failed: s.error_count,
-      },
-    });
+    ledger.emit({ type: 'job-progress', progress: progressOf(origin.batch, jobId, s) });
     ledger.emitCounts();
   };
   const onStalling = (ms: number, limit: number) =>
