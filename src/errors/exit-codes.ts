@@ -39,7 +39,11 @@ export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCodeValue, string]>
     'stopped early: input unreadable, auth refused, server broke the protocol, rows unconfirmed, ' +
       "too many errors, a write failed, the run's checkpoint unreadable",
   ],
-  [ExitCode.Unreachable, 'server unreachable, or it gave up after retries'],
+  [
+    ExitCode.Unreachable,
+    'server unreachable: no connection, or it kept failing (5xx, 429) until the retries ran out ' +
+      '(a batch it may have taken meanwhile is unconfirmed: exit 3)',
+  ],
   [ExitCode.Internal, 'internal error in bulk'],
   [ExitCode.TryLater, 'another bulk process holds the run (a cron overlap): nothing was done, try again later'],
   [ExitCode.Interrupted, 'interrupted by SIGINT (Ctrl-C)'],
